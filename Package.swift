@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+// PlateShell: an interactive shell for the Steel Plates Faults workflow.
+//
+// Layers (imports point one way only): PlateShell (executable, terminal) → Interpreter (language,
+// session, replay) → Engine (data, store, statistics, ...). C libraries come in through thin
+// system-library targets that hold only a module map and a shim header.
+import PackageDescription
+
+let package = Package(
+    name: "PlateShell",
+    products: [
+        .executable(name: "plateshell", targets: ["PlateShell"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        .target(
+            name: "Engine",
+            dependencies: [
+                "CCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
+        .target(name: "Interpreter", dependencies: ["Engine"]),
+        .executableTarget(
+            name: "PlateShell",
+            dependencies: [
+                "Interpreter", "Engine", "CEditLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Engine"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

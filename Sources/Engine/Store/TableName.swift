@@ -1,0 +1,64 @@
+/// A stored table's name: `schema.table`, like Databricks' `FSP.faults` (written `fsp.faults`).
+///
+/// Both parts must be identifiers (a letter, then letters, digits or underscores; at most 63
+/// characters) and are folded to lower case, so a name coming from a user or a file can neither
+/// inject SQL nor reach outside the workspace when it becomes a file name. A name without a
+/// schema is in `main`.
+public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public static let defaultSchema = "main"
+
+    public let schema: String
+    public let table: String
+
+    /// Parses `schema.table` or `table`.
+    ///
+    /// - Throws: `EngineError.invalidName` saying which part is wrong and why.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 1: try self.init(schema: Self.defaultSchema, table: parts[0])
+        case 2: try self.init(schema: parts[0], table: parts[1])
+        default:
+            throw EngineError(.invalidName, "'\(text)' is not a table name",
+                              hint: "write SCHEMA.TABLE (for example fsp.faults) or just TABLE")
+        }
+    }
+
+    public init(schema: String, table: String) throws {
+        try Self.validate(schema, role: "schema")
+        try Self.validate(table, role: "table")
+        if schema.lowercased() == "temp" {
+            throw EngineError(.invalidName, "'temp' is reserved by SQLite and cannot be a schema name")
+        }
+        self.schema = schema.lowercased()
+        self.table = table.lowercased()
+    }
+
+    public var description: String { "\(schema).\(table)" }
+
+    /// How the name reads in messages and listings: without the default schema.
+    public var displayName: String { schema == Self.defaultSchema ? table : description }
+
+    public static func < (a: TableName, b: TableName) -> Bool { a.description < b.description }
+
+    private static func validate(_ part: String, role: String) throws {
+        let scalars = Array(part.unicodeScalars)
+        guard let first = scalars.first else {
+            throw EngineError(.invalidName, "the \(role) name is empty", hint: "write SCHEMA.TABLE, for example fsp.faults")
+        }
+        let isLetter = { (s: Unicode.Scalar) in (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") }
+        let isDigit = { (s: Unicode.Scalar) in s >= "0" && s <= "9" }
+        guard isLetter(first), scalars.allSatisfy({ isLetter($0) || isDigit($0) || $0 == "_" }), scalars.count <= 63 else {
+            throw EngineError(.invalidName, "'\(part)' is not a valid \(role) name",
+                              hint: "a \(role) name starts with a letter and has only letters, digits and _ (at most 63)")
+        }
+    }
+}
+
+/// SQL quoting for identifiers that come from users or files.
+public enum SQLIdentifier {
+    /// `name` as a quoted SQLite identifier: wrapped in double quotes, inner quotes doubled.
+    public static func quote(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

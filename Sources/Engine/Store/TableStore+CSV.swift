@@ -1,0 +1,19 @@
+import Foundation
+
+extension TableStore {
+    /// Loads a CSV file as a new version of `name`, streaming: the file is checked and its column
+    /// types inferred in a first pass, then converted and stored in a second, so a bad file is
+    /// rejected before anything is written and memory stays flat for any size.
+    ///
+    /// - Throws: `EngineError` naming file, line and column; earlier versions are untouched.
+    @discardableResult
+    public func load(csv path: String, as name: TableName, mode: WriteMode = .overwrite,
+                     options: CSVOptions = CSVOptions()) throws -> TableVersion {
+        let scan = try CSVReader.scan(path: path, options: options, cancellation: cancellation)
+        let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        return try write(name, schema: scan.schema, mode: mode, source: source, operation: "load") { writer in
+            var sink = writer
+            try CSVReader.read(scan, options: options, into: &sink, cancellation: cancellation)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The embedded table store: versioned tables in SQLite files under the workspace.
+///
+/// Each schema is one SQLite database, `DIR/SCHEMA.sqlite` (`main.sqlite` is the connection's
+/// main database; the others are attached under their schema name), so `sql select count(*) from
+/// fsp.faults` works as written. Every version of a table is its own SQLite table
+/// (`_v3_faults`); a view named like the table points at the latest version; the schema's
+/// `_plateshell_versions` table describes every version (rows, digest, columns, source, time).
+///
+/// A write creates the version table, fills it, records it and moves the view in one transaction
+/// of one database file: a failure, Ctrl-C or kill -9 at any point leaves the previous versions
+/// exactly as they were.
+///
+/// ## Topics
+/// - ``TableName``
+/// - ``TableVersion``
+/// - ``TableWriter``
+public final class TableStore {
+    /// The directory holding the schema databases.
+    public let directory: String
+    let queue: DatabaseQueue
+    let cancellation: Cancellation
+    private var attachedSchemas: Set<String>
+    /// The clock for version timestamps (tests inject a fixed one).
+    public var now: () -> Date = Date.init
+
+    static let versionsTable = "_plateshell_versions"
+
+    /// Opens (or creates) the store in `directory`.
+    ///
+    /// - Throws: `EngineError.io` when the directory or a database cannot be opened.
+    public init(directory: String, cancellation: Cancellation = Cancellation()) throws {
+        self.directory = directory
+        self.cancellation = cancellation
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.journalMode = .wal
+            configuration.prepareDatabase { db in
+                let context = Unmanaged.passUnretained(cancellation).toOpaque()
+                sqlite3_progress_handler(db.sqliteConnection, 20_000, { context in
+                    Unmanaged<Cancellation>.fromOpaque(context!).takeUnretainedValue().isRequested ? 1 : 0
+                }, context)
+            }
+            queue = try DatabaseQueue(path: (directory as NSString).appendingPathComponent("main.sqlite"),
+                                      configuration: configuration)
+            attachedSchemas = [TableName.defaultSchema]
+            try queue.inDatabase { db in try Self.createVersionsTable(in: TableName.defaultSchema, db) }
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            for file in files where file.hasSuffix(".sqlite") {
+                let schema = String(file.dropLast(".sqlite".count))
+                if schema != TableName.defaultSchema, (try? TableName(schema: schema, table: "x")) != nil {
+                    try attach(schema)
+                }
+            }
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.io, "cannot open the table store in '\(directory)': \(error)",
+                              hint: "check that the workspace directory is writable, or choose another with --workspace")
+        }
+    }
+
+    /// The schemas that hold tables (or were created), `main` first.
+    public var schemas: [String] {
+        [TableName.defaultSchema] + attachedSchemas.subtracting([TableName.defaultSchema]).sorted()
+    }
+
+    /// The latest version of every stored table, sorted by name.
+    public func tables() throws -> [TableVersion] {
+        try run { db in
+            try schemas.flatMap { schema in
+                try Self.fetchVersions(db, schema: schema, where: """
+                    version = (SELECT max(version) FROM \(SQLIdentifier.quote(schema)).\(Self.versionsTable) AS w
+                               WHERE w.table_name = v.table_name)
+                    """)
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
+    /// Every version of `name`, oldest first.
+    ///
+    /// - Throws: `EngineError.unknownTable` with suggestions when the table does not exist.
+    public func versions(of name: TableName) throws -> [TableVersion] {
+        let found = try run { db in
+            attachedSchemas.contains(name.schema)
+                ? try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table]) : []
+        }
+        if found.isEmpty { throw try unknownTable(name) }
+        return found
+    }
+
+    /// One version of `name`: the latest when `number` is nil.
+    public func version(_ name: TableName, _ number: Int? = nil) throws -> TableVersion {
+        let all = try versions(of: name)
+        guard let number else { return all[all.count - 1] }
+        guard let match = all.first(where: { $0.version == number }) else {
+            throw EngineError(.unknownVersion, "\(name.displayName) has no version \(number)",
+                              hint: "it has versions 1 to \(all.count); 'history \(name.displayName)' lists them")
+        }
+        return match
+    }
+
+    /// The error for a missing table, suggesting stored names close to it.
+    func unknownTable(_ name: TableName) throws -> EngineError {
+        let known = try tables().flatMap { [$0.name.displayName, $0.name.description] }
+        return EngineError.unknownTable(name.displayName, known: known)
+    }
+
+    /// Makes sure the schema's database exists and is attached.
+    func ensureSchema(_ schema: String) throws {
+        if attachedSchemas.contains(schema) { return }
+        let limit = try run { db in Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_ATTACHED, -1)) }
+        if attachedSchemas.count > limit {
+            throw EngineError(.invalidName, "cannot create schema '\(schema)': this SQLite allows \(limit) schemas besides main",
+                              hint: "store the table in an existing schema: \(schemas.joined(separator: ", "))")
+        }
+        try attach(schema)
+    }
+
+    private func attach(_ schema: String) throws {
+        let path = (directory as NSString).appendingPathComponent("\(schema).sqlite")
+        try run { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS \(SQLIdentifier.quote(schema))", arguments: [path])
+            try db.execute(sql: "PRAGMA \(SQLIdentifier.quote(schema)).journal_mode = WAL")
+            try Self.createVersionsTable(in: schema, db)
+        }
+        attachedSchemas.insert(schema)
+    }
+
+    private static func createVersionsTable(in schema: String, _ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE IF NOT EXISTS \(SQLIdentifier.quote(schema)).\(versionsTable) (
+                table_name TEXT NOT NULL, version INTEGER NOT NULL, row_count INTEGER NOT NULL,
+                digest TEXT NOT NULL, columns TEXT NOT NULL, source TEXT NOT NULL,
+                operation TEXT NOT NULL, created_at TEXT NOT NULL,
+                PRIMARY KEY (table_name, version))
+            """)
+    }
+
+    static func fetchVersions(_ db: Database, schema: String, where condition: String,
+                              _ arguments: StatementArguments = []) throws -> [TableVersion] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT table_name, version, row_count, digest, columns, source, operation, created_at
+            FROM \(SQLIdentifier.quote(schema)).\(versionsTable) AS v WHERE \(condition) ORDER BY table_name, version
+            """, arguments: arguments)
+        return try rows.map { row in
+            let columnsJSON: String = row["columns"]
+            let columns = try JSONDecoder().decode([ColumnSchema].self, from: Data(columnsJSON.utf8))
+            return TableVersion(name: try TableName(schema: schema, table: row["table_name"]),
+                                version: row["version"], rowCount: row["row_count"], digest: row["digest"],
+                                schema: columns, source: row["source"], operation: row["operation"],
+                                createdAt: row["created_at"])
+        }
+    }
+
+    /// Runs `body` on the connection, turning SQLite errors into `EngineError`s.
+    func run<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.inDatabase(body)
+        } catch let error as EngineError {
+            throw error
+        } catch let error as DatabaseError {
+            if error.resultCode == .SQLITE_INTERRUPT { throw EngineError.cancelled }
+            throw EngineError(.sql, "the table store failed: \(error.message ?? "\(error.resultCode)")",
+                              hint: error.resultCode == .SQLITE_BUSY ? "another PlateShell is writing to this workspace; try again" : nil)
+        }
+    }
+}

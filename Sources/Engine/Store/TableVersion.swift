@@ -1,0 +1,40 @@
+import Foundation
+
+/// One stored version of a table: what `history TABLE` lists and `use TABLE version=N` opens.
+public struct TableVersion: Sendable, Equatable, Codable {
+    public let name: TableName
+    /// 1 for the first write, then one more for each load, save or append.
+    public let version: Int
+    public let rowCount: Int
+    /// SHA-256 of the content (see `TableDigest`), `sha256:` and 64 hex digits.
+    public let digest: String
+    public let schema: [ColumnSchema]
+    /// Where the rows came from: a file path, or the frame and steps that made them.
+    public let source: String
+    /// `load`, `append`, `save` ...
+    public let operation: String
+    /// When the version was committed, ISO 8601 in UTC.
+    public let createdAt: String
+
+    /// The SQLite table holding this version's rows (in the schema's database).
+    var physicalName: String { "_v\(version)_\(name.table)" }
+}
+
+extension TableName: Codable {
+    public init(from decoder: any Decoder) throws {
+        try self.init(parsing: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// How a write relates to the versions already stored.
+public enum WriteMode: String, Sendable, CaseIterable {
+    /// The new version holds only the new rows.
+    case overwrite
+    /// The new version holds the previous version's rows, then the new rows.
+    case append
+}

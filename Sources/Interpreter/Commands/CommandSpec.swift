@@ -1,0 +1,100 @@
+/// A positional argument of a command: `load <path> [as <table>]` has two, the second introduced
+/// by the keyword `as`.
+public struct PositionalSpec: Sendable {
+    public let name: String
+    public let kind: ValueKind
+    public let isOptional: Bool
+    /// A word that must come before the value (`as`, `in`).
+    public let keyword: String?
+    /// Takes every remaining word (for lists of columns).
+    public let isVariadic: Bool
+    public let help: String
+
+    public static func required(_ name: String, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
+        PositionalSpec(name: name, kind: kind, isOptional: false, keyword: keyword, isVariadic: false, help: help)
+    }
+
+    public static func optional(_ name: String, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
+        PositionalSpec(name: name, kind: kind, isOptional: true, keyword: keyword, isVariadic: false, help: help)
+    }
+
+    public static func variadic(_ name: String, _ kind: ValueKind, help: String) -> PositionalSpec {
+        PositionalSpec(name: name, kind: kind, isOptional: true, keyword: nil, isVariadic: true, help: help)
+    }
+
+    var usage: String {
+        let core = (keyword.map { "\($0) " } ?? "") + kind.placeholder + (isVariadic ? "..." : "")
+        return isOptional ? "[\(core)]" : core
+    }
+}
+
+/// A `key=value` parameter of a command.
+public struct ParameterSpec: Sendable {
+    public let key: String
+    public let kind: ValueKind
+    /// The value used when the parameter is not given (shown in help), nil when it has none.
+    public let defaultValue: String?
+    public let isRequired: Bool
+    public let help: String
+
+    public init(_ key: String, _ kind: ValueKind, default defaultValue: String? = nil, required: Bool = false, help: String) {
+        self.key = key
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.isRequired = required
+        self.help = help
+    }
+
+    var usage: String { isRequired ? "\(key)=\(kind.placeholder)" : "[\(key)=\(kind.placeholder)]" }
+}
+
+/// One command of the language, described once: parsing, validation, `help`, completion and the
+/// README reference all read this row (STYLE §1).
+public struct CommandSpec: Sendable {
+    /// Groups in `help` and the reference.
+    public enum Category: String, Sendable, CaseIterable {
+        case data = "Data"
+        case exploration = "Exploration"
+        case preparation = "Preparation"
+        case session = "Session"
+    }
+
+    public let name: String
+    public let aliases: [String]
+    public let category: Category
+    public let summary: String
+    public let help: String
+    public let positionals: [PositionalSpec]
+    public let parameters: [ParameterSpec]
+    /// Takes the rest of the command verbatim (as `sql` does).
+    public let takesVerbatimText: Bool
+    public let examples: [String]
+    /// A usage line written by hand, for commands with several forms.
+    private let customUsage: String?
+    let handler: @Sendable (Session, Invocation) throws -> CommandOutput
+
+    public init(_ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
+                positionals: [PositionalSpec] = [], parameters: [ParameterSpec] = [], verbatim: Bool = false,
+                usage: String? = nil, examples: [String] = [],
+                handler: @escaping @Sendable (Session, Invocation) throws -> CommandOutput) {
+        self.name = name
+        self.aliases = aliases
+        self.category = category
+        self.summary = summary
+        self.help = help
+        self.positionals = positionals
+        self.parameters = parameters
+        self.takesVerbatimText = verbatim
+        self.customUsage = usage
+        self.examples = examples
+        self.handler = handler
+    }
+
+    /// The usage line, generated from the declarations unless the command has several forms.
+    public var usage: String {
+        if let customUsage { return customUsage }
+        return ([name] + positionals.map(\.usage) + parameters.map(\.usage)).joined(separator: " ")
+    }
+
+    public func parameter(_ key: String) -> ParameterSpec? { parameters.first { $0.key == key } }
+}

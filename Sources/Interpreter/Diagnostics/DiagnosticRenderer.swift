@@ -1,0 +1,73 @@
+/// Shows a diagnostic: a header line (`file:line:col: error: message`), the offending source
+/// line with carets under the culprit, then notes, the hint, and the usage line.
+///
+/// Plain text for pipes and tests; with `color`, the severity is red and the carets green.
+///
+/// For example:
+/// ```
+/// 02-model-testing.plsh:12:5: error: 'k' must be an int in [1, ∞); got 0
+///   pca k=0 on=plates
+///       ^^^
+///   usage: pca k=<int> [on=<table>]
+/// ```
+public struct DiagnosticRenderer: Sendable {
+    public var color: Bool
+
+    public init(color: Bool = false) { self.color = color }
+
+    public func render(_ diagnostic: Diagnostic, source: String, origin: Origin) -> String {
+        let location = range(diagnostic.range, in: source)
+        var prefix = ""
+        switch origin {
+        case .script(let path, let line):
+            prefix = "\(path):\(line + (location?.line ?? 0))"
+            if let location { prefix += ":\(location.column + 1)" }
+            prefix += ": "
+        case .commandLine, .console:
+            break
+        }
+        let severity = diagnostic.severity.rawValue
+        var lines = [prefix + paint(severity + ":", color: "1;31") + " " + sanitized(diagnostic.fullMessage)]
+        if let location {
+            lines.append("  " + location.text)
+            lines.append("  " + String(repeating: " ", count: location.column)
+                         + paint(String(repeating: "^", count: max(1, location.width)), color: "1;32"))
+        }
+        for note in diagnostic.notes { lines.append("  " + sanitized(note)) }
+        if let hint = diagnostic.hint { lines.append("  " + paint("hint:", color: "1;36") + " " + hint) }
+        if let usage = diagnostic.usage { lines.append("  usage: " + usage) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The line holding the start of `range`, with the range's start column and width in characters.
+    private func range(_ range: SourceRange?, in source: String) -> (line: Int, column: Int, width: Int, text: String)? {
+        guard let range else { return nil }
+        let bytes = Array(source.utf8)
+        let start = min(range.lowerBound, bytes.count)
+        var lineStart = 0, lineNumber = 0
+        for i in 0..<start where bytes[i] == UInt8(ascii: "\n") {
+            lineStart = i + 1
+            lineNumber += 1
+        }
+        var lineEnd = start
+        while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+        let text = String(decoding: bytes[lineStart..<lineEnd], as: UTF8.self)
+        let column = String(decoding: bytes[lineStart..<start], as: UTF8.self).count
+        let end = min(max(range.upperBound, start), lineEnd)
+        let width = String(decoding: bytes[start..<end], as: UTF8.self).count
+        return (lineNumber, column, width, sanitized(text))
+    }
+
+    /// Control characters shown as `?`, so a hostile line cannot drive the terminal.
+    /// Tabs become spaces (so carets line up).
+    func sanitized(_ text: String) -> String {
+        String(text.map { character -> Character in
+            if character == "\t" { return " " }
+            return character.unicodeScalars.allSatisfy { $0.value >= 32 && $0.value != 127 && !(0x80...0x9F).contains($0.value) } ? character : "?"
+        })
+    }
+
+    private func paint(_ text: String, color code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+}

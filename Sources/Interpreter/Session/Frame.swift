@@ -1,0 +1,37 @@
+import Engine
+
+/// The session's current table: where it came from, the preparation steps applied since, and its
+/// rows (read from the store only when a command needs them).
+struct Frame {
+    /// Where the frame's rows came from.
+    enum Origin: Equatable {
+        /// A stored table version.
+        case stored(TableVersion)
+        /// The result of an `sql` query, named with `into`.
+        case query(name: String, sql: String)
+    }
+
+    var origin: Origin
+    var steps: [FrameStep] = []
+    /// The rows, once read; steps apply to them as they are added.
+    var table: Table?
+
+    /// How the frame reads in messages: `fsp.faults v1`, or the query's name, and the number of
+    /// steps applied since.
+    var name: String {
+        let base = switch origin {
+        case .stored(let version): "\(version.name.displayName) v\(version.version)"
+        case .query(let name, _): name
+        }
+        return steps.isEmpty ? base : "\(base) + \(steps.count) step\(steps.count == 1 ? "" : "s")"
+    }
+
+    /// The frame's lineage in one line: its origin and its steps.
+    var lineage: String {
+        let base = switch origin {
+        case .stored(let version): "\(version.name.displayName) v\(version.version)"
+        case .query(let name, let sql): "\(name) (sql \(sql))"
+        }
+        return ([base] + steps.map(\.summary)).joined(separator: " → ")
+    }
+}

@@ -1,0 +1,44 @@
+import Engine
+
+extension Session {
+    /// The current frame's rows, read from the store on first use.
+    ///
+    /// - Throws: `EngineError.invalidArgument` when there is no current table.
+    func currentTable() throws -> Table {
+        guard var current = frame else {
+            throw EngineError(.invalidArgument, "there is no current table",
+                              hint: "load a CSV file (load FILE as SCHEMA.TABLE) or open a stored table (use fsp.faults)")
+        }
+        if let table = current.table { return table }
+        guard case .stored(let version) = current.origin else { throw EngineError(.invalidData, "the current frame has no rows") }
+        var table = try store().read(version)
+        for step in current.steps { table = try step.apply(to: table) }
+        current.table = table
+        frame = current
+        return table
+    }
+
+    /// The current frame's column names, without reading rows (for completion).
+    var currentColumnNames: [String] {
+        if let table = frame?.table { return table.columnNames }
+        if case .stored(let version)? = frame?.origin, frame?.steps.isEmpty == true { return version.schema.map(\.name) }
+        return []
+    }
+
+    /// Makes a stored version the current frame, with no steps.
+    func open(_ version: TableVersion) {
+        frame = Frame(origin: .stored(version))
+    }
+
+    /// Applies a preparation step to the current frame and records it in the lineage.
+    ///
+    /// - Returns: the frame's rows before and after.
+    @discardableResult
+    func apply(_ step: FrameStep) throws -> (before: Table, after: Table) {
+        let before = try currentTable()
+        let after = try step.apply(to: before)
+        frame?.steps.append(step)
+        frame?.table = after
+        return (before, after)
+    }
+}

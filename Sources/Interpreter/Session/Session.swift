@@ -1,0 +1,201 @@
+import Engine
+import Foundation
+
+/// The interpreter's state and its one way in: `execute(_:origin:)`.
+///
+/// A session holds the current frame and its lineage, the settings, the command history and the
+/// table store. Typing a line, replaying a script, `source`, `-c` and piped input all go through
+/// `execute`, so they behave the same. The session never touches the terminal: it sends outcomes
+/// to its `SessionOutput` and takes its clock and cancellation flag from outside.
+///
+/// For example:
+/// ```swift
+/// let output = CollectingOutput()
+/// let session = Session(workspace: Workspace(root: dir), output: output)
+/// session.execute("load data/faults.csv as fsp.faults", origin: .console)
+/// session.execute("describe Pixels_Areas", origin: .console)
+/// ```
+///
+/// ## Topics
+/// - ``execute(_:origin:)``
+/// - ``runScript(at:keepGoing:)``
+/// - ``Settings``
+public final class Session {
+    /// What `format`, `timer` and the global options set.
+    public struct Settings: Sendable, Equatable {
+        public var format: OutputFormat = .table
+        public var color = false
+        public var width = 120
+        public var timer = false
+        public var seed = 42
+
+        public init() {}
+    }
+
+    /// How a run of entries ended.
+    public enum Status: Sendable, Equatable {
+        case ok
+        /// Stopped at an error of this layer.
+        case failed(Diagnostic.Layer)
+        /// `quit` or `exit` was run.
+        case quit
+    }
+
+    public let workspace: Workspace
+    public var settings: Settings
+    public let output: SessionOutput
+    public let cancellation: Cancellation
+    public let history: CommandHistory
+    /// Monotonic seconds, for `timer on`.
+    let clock: @Sendable () -> Double
+    var frame: Frame?
+    private var openedStore: TableStore?
+    /// Scripts being run by `source`, innermost last (for cycle and depth checks).
+    var scriptStack: [String] = []
+    public private(set) var quitRequested = false
+
+    /// The deepest `source` nesting allowed.
+    public static let maximumSourceDepth = 16
+
+    public init(workspace: Workspace, settings: Settings = Settings(), output: SessionOutput,
+                cancellation: Cancellation = Cancellation(),
+                clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
+        self.workspace = workspace
+        self.settings = settings
+        self.output = output
+        self.cancellation = cancellation
+        self.clock = clock
+        self.history = CommandHistory(path: workspace.historyFile)
+    }
+
+    /// The table store, opened on first use (so starting the shell costs nothing).
+    public func store() throws -> TableStore {
+        if let openedStore { return openedStore }
+        let store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
+        openedStore = store
+        return store
+    }
+
+    /// Runs every command of one entry (one or more lines, commands split by `;`), sending each
+    /// result or diagnostic to the output. Stops at the entry's first error.
+    @discardableResult
+    public func execute(_ text: String, origin: Origin) -> Status {
+        let entry = Entry(text, origin: origin)
+        if origin == .console { history.add(text) }
+        let commands: [CommandSyntax]
+        switch Parser.parse(text) {
+        case .success(let parsed): commands = parsed
+        case .failure(let error):
+            output.deliver(.failure(Diagnostic(layer: .syntax, message: error.message, range: error.range,
+                                               hint: error.hint, kind: "syntax"), entry: entry))
+            return .failed(.syntax)
+        }
+        for command in commands {
+            cancellation.reset()
+            let started = clock()
+            do {
+                var result = try run(command)
+                if settings.timer { result.say(String(format: "Run Time: real %.3f s", clock() - started)) }
+                output.deliver(.output(result, entry: entry))
+            } catch let diagnostic as Diagnostic {
+                output.deliver(.failure(diagnostic, entry: entry))
+                return .failed(diagnostic.layer)
+            } catch let error as EngineError {
+                var range = command.range
+                if let query = command.query, let position = error.position {
+                    range = (query.offset + position)..<(query.offset + position + 1)
+                }
+                output.deliver(.failure(Diagnostic(error, range: range), entry: entry))
+                return .failed(.engine)
+            } catch {
+                output.deliver(.failure(Diagnostic(layer: .internal, message: "internal error — please report: \(error)",
+                                                   range: command.range), entry: entry))
+                return .failed(.internal)
+            }
+            if quitRequested { return .quit }
+        }
+        return .ok
+    }
+
+    /// Looks up and runs one command.
+    private func run(_ command: CommandSyntax) throws -> CommandOutput {
+        let spec = try CommandTable.lookup(command.verb)
+        switch Invocation.bind(command, to: spec) {
+        case .failure(let diagnostic): throw diagnostic
+        case .success(let invocation): return try spec.handler(self, invocation)
+        }
+    }
+
+    /// Replays a script: narration blocks are shown, each command is echoed with its file and line
+    /// and run. Stops at the first error unless `keepGoing`.
+    ///
+    /// - Returns: `.ok`, `.quit`, or `.failed` with the layer of the (first) error.
+    @discardableResult
+    public func runScript(at path: String, keepGoing: Bool = false) -> Status {
+        let entries: [ScriptEntry]
+        do {
+            entries = try loadScript(at: path)
+        } catch let diagnostic as Diagnostic {
+            output.deliver(.failure(diagnostic, entry: Entry("", origin: .commandLine)))
+            return .failed(diagnostic.layer)
+        } catch {
+            return .failed(.internal)
+        }
+        scriptStack.append(URL(fileURLWithPath: path).standardizedFileURL.path)
+        defer { scriptStack.removeLast() }
+        var firstFailure: Status = .ok
+        for entry in entries {
+            switch run(entry, path: path) {
+            case .ok: continue
+            case .quit: return .quit
+            case .failed(let layer):
+                if !keepGoing { return .failed(layer) }
+                if firstFailure == .ok { firstFailure = .failed(layer) }
+            }
+        }
+        return firstFailure
+    }
+
+    /// Runs one entry of a script (the step-by-step mode drives entries one at a time).
+    @discardableResult
+    public func run(_ entry: ScriptEntry, path: String) -> Status {
+        switch entry {
+        case .narration(let text, let line):
+            output.deliver(.narration(text, origin: .script(path: path, line: line)))
+            return .ok
+        case .command(let text, let line):
+            let origin = Origin.script(path: path, line: line)
+            output.deliver(.echo(Entry(text, origin: origin)))
+            return execute(text, origin: origin)
+        }
+    }
+
+    /// Reads and splits a script file.
+    ///
+    /// - Throws: a `Diagnostic` when the file is missing, not UTF-8, or would nest too deep or
+    ///   cycle through `source`.
+    public func loadScript(at path: String) throws -> [ScriptEntry] {
+        let canonical = URL(fileURLWithPath: path).standardizedFileURL.path
+        if scriptStack.contains(canonical) {
+            let chain = (scriptStack + [canonical]).map { URL(fileURLWithPath: $0).lastPathComponent }
+            throw Diagnostic(layer: .usage, message: "source cycle: \(chain.joined(separator: " → "))",
+                             hint: "a script cannot source itself, directly or through others", kind: "usage")
+        }
+        if scriptStack.count >= Self.maximumSourceDepth {
+            throw Diagnostic(layer: .usage, message: "scripts nest deeper than \(Self.maximumSourceDepth) levels of source",
+                             kind: "usage")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw Diagnostic(layer: .engine, message: exists ? "cannot read script '\(path)'" : "no script at '\(path)'",
+                             hint: "check the path; it is relative to the directory the shell started in", kind: "io")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostic(layer: .engine, message: "script '\(path)' is not UTF-8 text", kind: "io")
+        }
+        return ScriptReader.entries(of: text)
+    }
+
+    /// Asks the session to stop after the current command.
+    func requestQuit() { quitRequested = true }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Interpreter
+
+/// Options every form of the command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "The workspace directory (default: $PLATESHELL_WORKSPACE, else ./plateshell-workspace).")
+    var workspace: String?
+
+    @Option(help: "Output format: table, json, csv or markdown.")
+    var format: String = "table"
+
+    @Flag(name: .customLong("no-color"), help: "Never colour the output (also when NO_COLOR is set or output is not a terminal).")
+    var noColor = false
+
+    @Option(help: "The random seed for everything that samples.")
+    var seed: Int = 42
+
+    func validate() throws {
+        guard OutputFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(format)'")
+        }
+    }
+
+    /// A session on the chosen workspace, printing to the terminal.
+    func makeSession(echoes: Bool = true) -> Session {
+        var settings = Session.Settings()
+        settings.format = OutputFormat(rawValue: format)!
+        settings.color = !noColor && Terminal.outputIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        settings.width = Terminal.width
+        settings.seed = seed
+        let output = TerminalOutput()
+        output.echoes = echoes
+        let session = Session(workspace: Workspace.resolve(option: workspace), settings: settings, output: output,
+                              cancellation: Signals.cancellation)
+        output.settings = { [unowned session] in session.settings }
+        Signals.install()
+        return session
+    }
+}
+
+@main
+struct PlateShellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plateshell",
+        abstract: "An interactive shell for the Steel Plates Faults workflow: load, explore, prepare.",
+        discussion: """
+            With no arguments: an interactive shell when standard input is a terminal; otherwise the commands \
+            on standard input run like a script.
+            """,
+        version: PlateShellVersion.current,
+        subcommands: [Run.self, ReferenceCommand.self, DataCommand.self])
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customShort("c"), help: "Run these commands (separated by ';') and exit.")
+    var commands: String?
+
+    func run() throws {
+        let session = global.makeSession(echoes: false)
+        if let commands {
+            let status = session.execute(commands, origin: .commandLine)
+            if case .failed = status { throw ExitCode(1) }
+            return
+        }
+        if Terminal.inputIsTerminal {
+            REPL(session: session).run()
+            return
+        }
+        (session.output as? TerminalOutput)?.echoes = false
+        if case .failed = PipedInput(session: session).run(keepGoing: false) { throw ExitCode(1) }
+    }
+}
+
+/// `plateshell run FILE.plsh ...`: replay scripts in one session.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay .plsh scripts in one session, echoing each command with its file and line.",
+        discussion: "Stops at the first error with exit status 1, unless --keep-going.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Report errors and carry on with the next command.")
+    var keepGoing = false
+
+    @Flag(help: "Teaching mode: wait for Enter before each command (s skips, q stops).")
+    var step = false
+
+    @Argument(help: "The scripts to replay, in order.")
+    var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one script to run") }
+    }
+
+    func run() throws {
+        let session = global.makeSession()
+        var failed = false
+        for file in files {
+            let status = step ? StepMode(session: session).run(file) : session.runScript(at: file, keepGoing: keepGoing)
+            switch status {
+            case .ok: continue
+            case .quit: return
+            case .failed:
+                failed = true
+                if !keepGoing { throw ExitCode(1) }
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+/// `plateshell reference`: the command reference in Markdown, written from the command table.
+struct ReferenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reference", abstract: "Print the command reference (Markdown) from the command table.")
+
+    func run() throws {
+        print(Reference.markdown(), terminator: "")
+    }
+}
