@@ -123,13 +123,14 @@ final class CSVTokenizer {
         let sep = separator
         while true {
             if position < filled && buffer[position] == Self.quote {
+                let openedOnLine = line + newlines
                 position += 1
                 let contentStart = position
                 var hasDoubled = false
                 while true {
                     if position >= filled {
                         if atEOF {
-                            throw EngineError(.csv, "\(path):\(line + newlines): a quoted field opened here is never closed",
+                            throw EngineError(.csv, "\(path):\(openedOnLine): a quoted field opened here is never closed",
                                               hint: "close the field with \" (write \"\" for a quote inside a field)")
                         }
                         return .needMoreData

@@ -18,6 +18,16 @@ extension TableStore {
     ///   `position`) when SQLite gives one; `.invalidArgument` for a statement that writes, or for
     ///   several statements.
     public func query(_ sql: String) throws -> Table {
+        do {
+            return try runQuery(sql)
+        } catch let error as EngineError where error.message.hasPrefix("no such table: ") {
+            let missing = String(error.message.dropFirst("no such table: ".count))
+            throw EngineError(.sql, error.message, hint: "'tables' lists the stored tables",
+                              suggestions: Suggestions.closest(to: missing, among: try knownNames()), position: error.position)
+        }
+    }
+
+    private func runQuery(_ sql: String) throws -> Table {
         try run { db in
             let connection = db.sqliteConnection
             var statement: OpaquePointer?
@@ -29,7 +39,7 @@ extension TableStore {
                 return code
             }
             defer { sqlite3_finalize(statement) }
-            guard code == SQLITE_OK else { throw try sqlError(connection) }
+            guard code == SQLITE_OK else { throw Self.sqlError(connection) }
             guard let statement else {
                 throw EngineError(.invalidArgument, "the query is empty", hint: "for example: sql select count(*) from fsp.faults")
             }
@@ -125,17 +135,11 @@ extension TableStore {
         })
     }
 
-    private func sqlError(_ connection: OpaquePointer?) throws -> EngineError {
-        let message = String(cString: sqlite3_errmsg(connection))
+    private static func sqlError(_ connection: OpaquePointer?) -> EngineError {
         let offset = Int(sqlite3_error_offset(connection))
-        var suggestions: [String] = []
-        if message.hasPrefix("no such table: ") {
-            let missing = String(message.dropFirst("no such table: ".count))
-            let known = try tables().flatMap { [$0.name.displayName, $0.name.description] }
-            suggestions = Suggestions.closest(to: missing, among: known)
-        }
-        return EngineError(.sql, message, hint: suggestions.isEmpty ? "'tables' lists the stored tables and 'columns' the current frame's columns" : nil,
-                           suggestions: suggestions, position: offset >= 0 ? offset : nil)
+        return EngineError(.sql, String(cString: sqlite3_errmsg(connection)),
+                           hint: "'tables' lists the stored tables and 'columns' the current frame's columns",
+                           position: offset >= 0 ? offset : nil)
     }
 
     /// Whether SQL text holds nothing to run: spaces, semicolons and comments.

@@ -107,8 +107,12 @@ public final class TableStore {
 
     /// The error for a missing table, suggesting stored names close to it.
     func unknownTable(_ name: TableName) throws -> EngineError {
-        let known = try tables().flatMap { [$0.name.displayName, $0.name.description] }
-        return EngineError.unknownTable(name.displayName, known: known)
+        EngineError.unknownTable(name.displayName, known: try knownNames())
+    }
+
+    /// Every name a stored table can be written as (`faults` and `main.faults` for the main schema).
+    func knownNames() throws -> [String] {
+        Array(Set(try tables().flatMap { [$0.name.displayName, $0.name.description] })).sorted()
     }
 
     /// Makes sure the schema's database exists and is attached.

@@ -138,7 +138,7 @@ extension Session {
         output.table("versions", title: "\(name.displayName): \(versions.count) version\(versions.count == 1 ? "" : "s")",
                      columns: ["version", "rows", "columns", "digest", "source", "operation", "time"], rows: versions.map { version in
             [.integer(Int64(version.version)), .integer(Int64(version.rowCount)), .integer(Int64(version.schema.count)),
-             .text(version.digest), .text(version.source), .text(version.operation), .text(version.createdAt)]
+             .text(String(version.digest.prefix(19))), .text(version.source), .text(version.operation), .text(version.createdAt)]
         })
         return output
     }

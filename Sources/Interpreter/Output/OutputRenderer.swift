@@ -56,7 +56,7 @@ public struct OutputRenderer: Sendable {
             case .markdown: rendered.standardOutput = "```plsh\n\(entry.text)\n```\n\n"
             case .table:
                 let label = entry.origin.label.map { "[\($0)] " } ?? ""
-                rendered.standardOutput = paint("\(label)plate> ", "2") + paint(entry.text, "1") + "\n"
+                rendered.standardOutput = "\n" + paint("\(label)plate> ", "2") + paint(entry.text, "1") + "\n"
             }
         }
         return rendered

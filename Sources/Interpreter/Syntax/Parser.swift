@@ -32,8 +32,9 @@ public enum Completeness: Sendable, Equatable {
 /// Turns an entry (one or more lines) into commands, splitting at `;`.
 ///
 /// `sql` takes the rest of its command verbatim: up to a `;` outside SQL quotes and comments, or
-/// to the end of the entry. A query that starts on the line after a bare `sql`, or leaves a
-/// parenthesis or quote open, continues until its `;`.
+/// to the end of the entry. A query continues on the next line while it has no `;` and it starts
+/// on the line after a bare `sql`, leaves a parenthesis or quote open, or ends where a query
+/// cannot (after `select`, `from`, `where`, a comma, an operator ...).
 public enum Parser {
     /// The commands in `text` (empty for blank lines and comments).
     public static func parse(_ text: String) -> Result<[CommandSyntax], SyntaxError> {
@@ -84,9 +85,26 @@ public enum Parser {
             let body = query.text.trimmingCharacters(in: [" ", "\t", "\n", "\r"])
             if body.isEmpty { return .incomplete }
             let verbLine = bytes[last.verb.range.upperBound..<query.offset].contains(UInt8(ascii: "\n"))
-            if verbLine || !isBalanced(query.text) { return .incomplete }
+            if verbLine || !isBalanced(query.text) || endsMidClause(body) { return .incomplete }
             return .complete
         }
+    }
+
+    /// Words after which an SQL query cannot end: a query ending in one continues on the next line.
+    static let continuationWords: Set<String> = [
+        "select", "from", "where", "and", "or", "not", "by", "group", "order", "having", "limit", "offset",
+        "join", "inner", "left", "right", "outer", "cross", "natural", "on", "using", "as", "union", "all",
+        "intersect", "except", "distinct", "in", "is", "like", "glob", "between", "case", "when", "then",
+        "else", "with", "values", "set", "into",
+    ]
+
+    /// Whether SQL text stops where a query cannot end: after a comma, an operator, or a keyword that
+    /// needs more (`select`, `from`, `where` ...).
+    static func endsMidClause(_ sql: String) -> Bool {
+        guard let last = sql.last else { return false }
+        if ",(=<>+-*/|".contains(last) { return true }
+        let words = sql.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
+        return words.last.map { continuationWords.contains(String($0)) } ?? false
     }
 
     /// Whether SQL text closes every parenthesis and quote it opens.

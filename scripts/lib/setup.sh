@@ -1,0 +1,45 @@
+# Shared set-up for PlateShell's scripts: installs what is missing, idempotently.
+# Source it from a script whose working directory is the project root.
+
+# The Debian packages the code links (system-library targets) and the scripts use.
+PLATESHELL_APT_PACKAGES=(libedit-dev libssl-dev libsqlite3-dev python3-venv)
+
+# Runs a command as root (directly when already root, through sudo otherwise).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the listed Debian packages that are not installed yet (all of PLATESHELL_APT_PACKAGES by default).
+ensure_apt_packages() {
+  local wanted=("$@")
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${PLATESHELL_APT_PACKAGES[@]}")
+  local missing=()
+  for package in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+# Creates (or reuses) the Python venv at $1 and installs the pip requirements that follow.
+ensure_venv() {
+  local venv=$1; shift
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "== creating Python venv $venv"
+    python3 -m venv "$venv"
+  fi
+  if ! "$venv/bin/python" -c "import sys, importlib.util; sys.exit(any(importlib.util.find_spec(m) is None for m in sys.argv[1:]))" "${@%%[=<>]*}"; then
+    echo "== pip install $*"
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@"
+  fi
+}
+
+# The real data set: $PLATESHELL_DATA, else ../shared/data/faults.csv beside the checkout.
+data_source() {
+  if [ -n "${PLATESHELL_DATA:-}" ] && [ -f "$PLATESHELL_DATA" ]; then echo "$PLATESHELL_DATA"; return; fi
+  if [ -f ../shared/data/faults.csv ]; then echo "../shared/data/faults.csv"; return; fi
+  echo ""
+}
