@@ -32,9 +32,10 @@ let package = Package(
                 "Interpreter", "Engine", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Engine"]),
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

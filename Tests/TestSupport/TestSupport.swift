@@ -1,11 +1,11 @@
 import Foundation
-@testable import Engine
+import Engine
 
 /// A fresh directory under the system's temporary directory, removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
+public final class TemporaryDirectory {
+    public let path: String
 
-    init() {
+    public init() {
         path = NSTemporaryDirectory() + "plateshell-test-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
@@ -14,7 +14,7 @@ final class TemporaryDirectory {
 
     /// Writes `text` to a file in the directory and returns its path.
     @discardableResult
-    func file(_ name: String, _ text: String) -> String {
+    public func file(_ name: String, _ text: String) -> String {
         let full = path + "/" + name
         try! Data(text.utf8).write(to: URL(fileURLWithPath: full))
         return full
@@ -22,22 +22,24 @@ final class TemporaryDirectory {
 
     /// Writes raw bytes to a file in the directory and returns its path.
     @discardableResult
-    func file(_ name: String, bytes: [UInt8]) -> String {
+    public func file(_ name: String, bytes: [UInt8]) -> String {
         let full = path + "/" + name
         try! Data(bytes).write(to: URL(fileURLWithPath: full))
         return full
     }
 }
 
+/// The package's root directory.
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
 /// The real data set: `$PLATESHELL_DATA`, else `../shared/data/faults.csv` beside the checkout.
-let realDataPath: String = {
+public let realDataPath: String = {
     if let path = ProcessInfo.processInfo.environment["PLATESHELL_DATA"], FileManager.default.fileExists(atPath: path) { return path }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.deletingLastPathComponent().appendingPathComponent("shared/data/faults.csv").path
+    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/faults.csv").path
 }()
 
 /// Runs `body` and returns the `EngineError` it throws (nil when it throws nothing).
-func engineError(_ body: () throws -> Void) -> EngineError? {
+public func engineError(_ body: () throws -> Void) -> EngineError? {
     do { try body() } catch let error as EngineError { return error } catch { return nil }
     return nil
 }

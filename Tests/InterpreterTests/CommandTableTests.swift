@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Interpreter
+
+@Suite("Command table")
+struct CommandTableTests {
+    @Test("every command is documented, and names are unique")
+    func documented() {
+        var seen = Set<String>()
+        for spec in CommandTable.all {
+            #expect(!spec.summary.isEmpty && !spec.help.isEmpty, "\(spec.name)")
+            for name in [spec.name] + spec.aliases { #expect(seen.insert(name).inserted, "\(name) is declared twice") }
+            for parameter in spec.parameters {
+                #expect(!parameter.help.isEmpty, "\(spec.name) \(parameter.key)")
+                if let fallback = parameter.defaultValue {
+                    #expect((try? parameter.kind.parse(fallback, name: parameter.key).get()) != nil, "\(spec.name) \(parameter.key) default")
+                }
+            }
+        }
+        for required in ["load", "tables", "history", "use", "sql", "head", "tail", "columns", "save", "export", "describe",
+                         "counts", "corr", "hist", "label", "keep", "drop", "dropna", "fillna", "help", "state", "format",
+                         "timer", "source", "reset", "quit", "exit"] {
+            #expect(CommandTable.spec(named: required) != nil, "\(required)")
+        }
+    }
+
+    @Test("usage lines come from the declarations")
+    func usage() {
+        #expect(CommandTable.spec(named: "load")?.usage
+                == "load <path> [as <table>] [mode=overwrite|append] [sep=<char>] [header=true|false] [text=<columns>] [na=<values>]")
+        #expect(CommandTable.spec(named: "hist")?.usage == "hist <column> [bins=<int>]")
+        #expect(CommandTable.spec(named: "describe")?.usage == "describe [<columns>...]")
+    }
+
+    @Test("a unique prefix names a command; an ambiguous one lists the candidates")
+    func prefixes() {
+        #expect(CommandTable.spec(named: "desc")?.name == "describe")
+        #expect(CommandTable.spec(named: "EXIT")?.name == "quit")
+        #expect(CommandTable.spec(named: "h") == nil)
+        #expect(throws: Diagnostic.self) { try CommandTable.lookup(Token(kind: .word, text: "hi", range: 0..<2, keyLength: nil)) }
+    }
+
+    @Test("the README's command reference is the one the command table writes")
+    func readmeReference() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "<!-- reference:start -->\n"))
+        let end = try #require(readme.range(of: "<!-- reference:end -->"))
+        #expect(String(readme[start.upperBound..<end.lowerBound]) == Reference.markdown(),
+                "README.md is out of date: run scripts/update-readme")
+    }
+}
