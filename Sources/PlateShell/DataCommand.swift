@@ -6,7 +6,7 @@ import Foundation
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data", abstract: "Prepare and check the Steel Plates Faults data file.",
-        subcommands: [ConvertUCI.self, Check.self])
+        subcommands: [ConvertUCI.self, Check.self, Inspect.self])
 
     /// `plateshell data convert-uci`: the UCI archive's two files → one CSV with a header.
     struct ConvertUCI: ParsableCommand {
@@ -42,6 +42,29 @@ struct DataCommand: ParsableCommand {
             do {
                 try UCIFaults.check(CSVReader.readTable(path: file))
                 print("\(file): \(UCIFaults.rowCount) rows, \(UCIFaults.columnCount) columns, class counts as expected")
+            } catch let error as EngineError {
+                FileHandle.standardError.write(Data((["error: \(error.message)"] + error.notes.map { "  \($0)" }).joined(separator: "\n").utf8 + [10]))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// `plateshell data inspect FILE`: what `load` would make of a CSV file, without storing it.
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parse a CSV file into memory and show its inferred columns and row count (nothing is stored).")
+
+        @Argument(help: "The CSV file.") var file: String
+
+        func run() throws {
+            let started = Date()
+            do {
+                let table = try CSVReader.readTable(path: file)
+                let seconds = Date().timeIntervalSince(started)
+                print("\(file): \(table.rowCount) rows × \(table.columns.count) columns, parsed in \(String(format: "%.3f", seconds)) s")
+                for column in table.columns {
+                    print("  \(column.name)  \(column.type.rawValue)  \(column.missingCount) missing")
+                }
             } catch let error as EngineError {
                 FileHandle.standardError.write(Data((["error: \(error.message)"] + error.notes.map { "  \($0)" }).joined(separator: "\n").utf8 + [10]))
                 throw ExitCode(1)

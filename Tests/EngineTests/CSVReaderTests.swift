@@ -45,6 +45,31 @@ struct CSVReaderTests {
         #expect(whole.row(499)[2] == .real(Double(499) / 7))
     }
 
+    @Test("large files read in parallel parts give the same table and the same line numbers as one part")
+    func parallelParts() throws {
+        var plain = "id,x,name\n"
+        var quoted = "id,x,name\n"
+        for i in 0..<20_000 {
+            plain += "\(i),\(Double(i) * 0.25),n\(i % 13)\n"
+            quoted += "\(i),\(Double(i) * 0.25),\"line one\nline, two \(i % 13)\"\n"
+        }
+        for text in [plain, quoted] {
+            let path = directory.file("parallel.csv", text)
+            let sequential = try CSVReader.readTable(path: path, options: CSVOptions(), parts: 1, splitAbove: 1024)
+            for parts in [2, 3, 4, 7] {
+                let parallel = try CSVReader.readTable(path: path, options: CSVOptions(), parts: parts, splitAbove: 1024)
+                #expect(parallel == sequential, "\(parts) parts")
+            }
+            #expect(sequential.rowCount == 20_000)
+        }
+        let ragged = directory.file("ragged-late.csv", plain + "1,2\n")
+        let error = engineError { _ = try CSVReader.scan(path: ragged, options: CSVOptions(), cancellation: nil, parts: 4, splitAbove: 1024) }
+        #expect(error?.message == "\(ragged):20002: this row has 2 fields; the header has 3")
+        let quotedRagged = directory.file("quoted-late.csv", quoted + "1,2\n")
+        let quotedError = engineError { _ = try CSVReader.scan(path: quotedRagged, options: CSVOptions(), cancellation: nil, parts: 4, splitAbove: 1024) }
+        #expect(quotedError?.message == "\(quotedRagged):40002: this row has 2 fields; the header has 3")
+    }
+
     @Test("reports line numbers that count embedded newlines")
     func lineNumbersAfterEmbeddedNewlines() {
         let path = directory.file("lines.csv", "a,b\n1,\"x\ny\"\n2\n")

@@ -14,7 +14,28 @@ enum NumberParsing {
     enum Syntax { case integer, real, notNumber }
 
     /// What kind of number the bytes spell, if any. Integers that overflow 64 bits are reals.
+    @inline(__always)
     static func classify(_ bytes: UnsafeBufferPointer<UInt8>) -> Syntax {
+        if let fast = classifyPlain(bytes) { return fast }
+        return classifyGeneral(bytes)
+    }
+
+    /// The common shapes without spaces, signs or exponents: `123` and `12.34`; nil for others.
+    @inline(__always)
+    private static func classifyPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Syntax? {
+        let count = bytes.count
+        guard count > 0, count <= 18, let base = bytes.baseAddress else { return nil }
+        var i = base[0] == UInt8(ascii: "-") && count > 1 ? 1 : 0
+        let first = i
+        while i < count && base[i] &- 48 < 10 { i += 1 }
+        if i == count { return .integer }
+        guard i > first, base[i] == UInt8(ascii: ".") else { return nil }
+        i += 1
+        while i < count && base[i] &- 48 < 10 { i += 1 }
+        return i == count ? .real : nil
+    }
+
+    private static func classifyGeneral(_ bytes: UnsafeBufferPointer<UInt8>) -> Syntax {
         var (i, end) = trimmed(bytes)
         guard i < end else { return .notNumber }
         if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
@@ -41,7 +62,23 @@ enum NumberParsing {
     }
 
     /// The integer the bytes spell, or nil when they are not an integer or overflow 64 bits.
+    @inline(__always)
     static func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let count = bytes.count
+        if count > 0, count <= 18, let base = bytes.baseAddress {
+            let negative = base[0] == UInt8(ascii: "-")
+            var value: Int64 = 0
+            var i = negative ? 1 : 0
+            while i < count, base[i] &- 48 < 10 {
+                value = value &* 10 &+ Int64(base[i] &- 48)
+                i += 1
+            }
+            if i == count && i > (negative ? 1 : 0) { return negative ? -value : value }
+        }
+        return parseIntegerGeneral(bytes)
+    }
+
+    private static func parseIntegerGeneral(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var (i, end) = trimmed(bytes)
         guard i < end else { return nil }
         var negative = false
@@ -61,6 +98,71 @@ enum NumberParsing {
             return magnitude <= UInt64(Int64.max) + 1 ? Int64(bitPattern: 0 &- magnitude) : nil
         }
         return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
+    }
+
+    /// The double the bytes spell, or nil when they are not a number (as `classify` decides).
+    @inline(__always)
+    static func parseNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        if let value = parsePlainDecimal(bytes) { return value }
+        return classifyGeneral(bytes) == .notNumber ? nil : parseDouble(bytes)
+    }
+
+    /// `123`, `-12.34` (at most 15 digits) converted exactly, or nil for any other shape.
+    @inline(__always)
+    private static func parsePlainDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        let count = bytes.count
+        guard count > 0, count <= 17, let base = bytes.baseAddress else { return nil }
+        let negative = base[0] == UInt8(ascii: "-")
+        var mantissa: UInt64 = 0
+        var i = negative ? 1 : 0
+        let first = i
+        while i < count, base[i] &- 48 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(base[i] &- 48)
+            i += 1
+        }
+        if i == count { return i > first && i - first <= 15 ? (negative ? -Double(mantissa) : Double(mantissa)) : nil }
+        guard i > first, base[i] == UInt8(ascii: ".") else { return nil }
+        let integerDigits = i - first
+        i += 1
+        let fractionStart = i
+        while i < count, base[i] &- 48 < 10 {
+            mantissa = mantissa &* 10 &+ UInt64(base[i] &- 48)
+            i += 1
+        }
+        guard i == count, integerDigits + (count - fractionStart) <= 15 else { return nil }
+        let fractionDigits = count - fractionStart
+        let magnitude = fractionDigits == 0 ? Double(mantissa) : Double(mantissa) / powerOfTen(fractionDigits)
+        return negative ? -magnitude : magnitude
+    }
+
+    /// 10^k for k in 0...22, each exactly representable.
+    @inline(__always)
+    private static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 
     /// The double the bytes spell; call only on bytes that `classify` accepted.
@@ -99,7 +201,7 @@ enum NumberParsing {
             exponent += negativeExponent ? -value : value
         }
         if exact && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
-            let magnitude = exponent < 0 ? Double(mantissa) / powersOfTen[-exponent] : Double(mantissa) * powersOfTen[exponent]
+            let magnitude = exponent < 0 ? Double(mantissa) / powerOfTen(-exponent) : Double(mantissa) * powerOfTen(exponent)
             return negative ? -magnitude : magnitude
         }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - first + 1) { text in
@@ -108,9 +210,6 @@ enum NumberParsing {
             return strtod(text.baseAddress!, nil)
         }
     }
-
-    /// 10^0 ... 10^22, each exactly representable, built by exact multiplication.
-    private static let powersOfTen: [Double] = (0...22).reduce(into: []) { table, k in table.append(k == 0 ? 1 : table[k - 1] * 10) }
 
     @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
 

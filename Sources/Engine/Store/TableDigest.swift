@@ -7,47 +7,56 @@ import CCrypto
 /// 1 integer, 2 real, 3 text) followed by 8 little-endian bytes (integer value or the real's IEEE
 /// bits) or a length-prefixed UTF-8 text. Equal tables give equal digests however they were
 /// produced (loaded from CSV, saved from a frame, appended).
-final class TableDigest {
+///
+/// Cells are gathered in a 64 KiB buffer between hash updates; the state lives behind raw
+/// pointers so that the per-cell path does no allocation or reference counting. Call `finish()`
+/// once, then `deallocate()`.
+struct TableDigest {
     private let context: OpaquePointer
-    private var pending: [UInt8] = []
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private var used = 0
+    private static let capacity = 1 << 16
 
     init(schema: [ColumnSchema]) {
         context = EVP_MD_CTX_new()
         EVP_DigestInit_ex(context, EVP_sha256(), nil)
-        pending.reserveCapacity(1 << 16)
+        buffer = .allocate(capacity: Self.capacity)
         append(Array("plateshell-table-v1".utf8))
-        appendInteger(Int64(schema.count))
+        appendWord(UInt64(schema.count))
         for column in schema {
-            appendText(Array(column.name.utf8))
-            pending.append(column.type.tag)
+            let name = Array(column.name.utf8)
+            appendWord(UInt64(name.count))
+            append(name)
+            appendByte(column.type.tag)
         }
     }
 
-    deinit { EVP_MD_CTX_free(context) }
-
-    func integer(_ value: Int64) {
-        pending.append(1)
-        appendInteger(value)
+    @inline(__always) mutating func integer(_ value: Int64) {
+        appendByte(1)
+        appendWord(UInt64(bitPattern: value))
     }
 
-    func real(_ value: Double) {
-        pending.append(2)
-        appendInteger(Int64(bitPattern: value.bitPattern))
+    @inline(__always) mutating func real(_ value: Double) {
+        appendByte(2)
+        appendWord(value.bitPattern)
     }
 
-    func text(_ bytes: UnsafeBufferPointer<UInt8>) {
-        pending.append(3)
-        appendInteger(Int64(bytes.count))
-        pending.append(contentsOf: bytes)
-        flushIfFull()
+    mutating func text(_ bytes: UnsafeBufferPointer<UInt8>) {
+        appendByte(3)
+        appendWord(UInt64(bytes.count))
+        if bytes.count > Self.capacity - used { flush() }
+        if bytes.count > Self.capacity {
+            _ = EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
+        } else if let base = bytes.baseAddress {
+            (buffer + used).update(from: base, count: bytes.count)
+            used += bytes.count
+        }
     }
 
-    func missing() { pending.append(0) }
-
-    func endRow() { flushIfFull() }
+    @inline(__always) mutating func missing() { appendByte(0) }
 
     /// The digest as `sha256:` and 64 hex digits.
-    func finish() -> String {
+    mutating func finish() -> String {
         flush()
         var bytes = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
@@ -55,22 +64,31 @@ final class TableDigest {
         return "sha256:" + bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
-    private func appendInteger(_ value: Int64) {
-        withUnsafeBytes(of: value.littleEndian) { pending.append(contentsOf: $0) }
+    /// Frees the hash state and buffer.
+    func deallocate() {
+        EVP_MD_CTX_free(context)
+        buffer.deallocate()
     }
 
-    private func appendText(_ bytes: [UInt8]) {
-        appendInteger(Int64(bytes.count))
-        pending.append(contentsOf: bytes)
+    @inline(__always) private mutating func appendByte(_ byte: UInt8) {
+        if used == Self.capacity { flush() }
+        buffer[used] = byte
+        used += 1
     }
 
-    private func append(_ bytes: [UInt8]) { pending.append(contentsOf: bytes) }
+    @inline(__always) private mutating func appendWord(_ word: UInt64) {
+        if used + 8 > Self.capacity { flush() }
+        UnsafeMutableRawPointer(buffer + used).storeBytes(of: word.littleEndian, as: UInt64.self)
+        used += 8
+    }
 
-    private func flushIfFull() { if pending.count >= 1 << 16 { flush() } }
+    private mutating func append(_ bytes: [UInt8]) {
+        for byte in bytes { appendByte(byte) }
+    }
 
-    private func flush() {
-        pending.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
-        pending.removeAll(keepingCapacity: true)
+    private mutating func flush() {
+        _ = EVP_DigestUpdate(context, buffer, used)
+        used = 0
     }
 }
 

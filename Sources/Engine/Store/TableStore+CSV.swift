@@ -12,8 +12,7 @@ extension TableStore {
         let scan = try CSVReader.scan(path: path, options: options, cancellation: cancellation)
         let source = URL(fileURLWithPath: path).standardizedFileURL.path
         return try write(name, schema: scan.schema, mode: mode, source: source, operation: "load") { writer in
-            var sink = writer
-            try CSVReader.read(scan, options: options, into: &sink, cancellation: cancellation)
+            try CSVReader.read(scan, options: options, into: &writer, cancellation: cancellation)
         }
     }
 }

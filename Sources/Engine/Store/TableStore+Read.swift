@@ -4,7 +4,7 @@ import GRDBSQLite
 extension TableStore {
     /// Reads one stored version into memory.
     public func read(_ version: TableVersion) throws -> Table {
-        var builder = TableBuilder(schema: version.schema)
+        var builder = TableBuilder(schema: version.schema, expectedRows: version.rowCount)
         try run { db in try Self.readRows(db, version, into: &builder, cancellation: cancellation) }
         return try builder.build()
     }

@@ -16,7 +16,7 @@ extension TableStore {
     @discardableResult
     public func write(_ name: TableName, schema: [ColumnSchema], mode: WriteMode = .overwrite,
                       source: String, operation: String,
-                      rows: (TableWriter) throws -> Void) throws -> TableVersion {
+                      rows: (inout TableWriter) throws -> Void) throws -> TableVersion {
         try ensureSchema(name.schema)
         let createdAt = ISO8601DateFormatter.withFractionalSeconds.string(from: now())
         return try run { db in
@@ -32,13 +32,13 @@ extension TableStore {
                 try db.execute(sql: "CREATE TABLE \(schemaSQL).\(physical) (\(definitions.joined(separator: ", "))) STRICT")
                 let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
                 let insert = try db.makeStatement(sql: "INSERT INTO \(schemaSQL).\(physical) VALUES (\(placeholders))")
-                let writer = TableWriter(statement: insert, connection: db.sqliteConnection!, schema: columns,
+                var writer = TableWriter(statement: insert, connection: db.sqliteConnection!, schema: columns,
                                          cancellation: cancellation)
+                defer { writer.release() }
                 if mode == .append, let previous {
-                    var sink = writer
-                    try Self.readRows(db, previous, into: &sink, cancellation: cancellation)
+                    try Self.readRows(db, previous, into: &writer, cancellation: cancellation)
                 }
-                try rows(writer)
+                try rows(&writer)
                 let version = TableVersion(name: name, version: number, rowCount: writer.rowCount,
                                            digest: writer.finishDigest(), schema: columns, source: source,
                                            operation: mode == .append && previous != nil ? "append" : operation,
@@ -66,8 +66,7 @@ extension TableStore {
                       source: String, operation: String) throws -> TableVersion {
         let schema = table.columns.map { ColumnSchema(name: $0.name, type: $0.type) }
         return try write(name, schema: schema, mode: mode, source: source, operation: operation) { writer in
-            var sink = writer
-            try sink.write(table, cancellation: cancellation)
+            try writer.write(table, cancellation: cancellation)
         }
     }
 

@@ -2,12 +2,13 @@ import GRDB
 import GRDBSQLite
 
 /// Writes rows into a new table version inside the store's open transaction, hashing them as
-/// they go. Handed to the closure of `TableStore.write`.
-public final class TableWriter: RowSink {
+/// they go. `TableStore.write` hands one to its closure.
+public struct TableWriter: RowSink {
     private let statement: SQLiteStatement
     private let connection: SQLiteConnection
-    private let schema: [ColumnSchema]
-    private let digest: TableDigest
+    private let types: [ColumnType]
+    private let names: [String]
+    private var digest: TableDigest
     private let cancellation: Cancellation
     private var deferredError: EngineError?
     /// Rows written so far.
@@ -18,13 +19,14 @@ public final class TableWriter: RowSink {
     init(statement: Statement, connection: SQLiteConnection, schema: [ColumnSchema], cancellation: Cancellation) {
         self.statement = statement.sqliteStatement
         self.connection = connection
-        self.schema = schema
+        self.types = schema.map(\.type)
+        self.names = schema.map(\.name)
         self.digest = TableDigest(schema: schema)
         self.cancellation = cancellation
     }
 
-    public func setInteger(_ value: Int64, column: Int) {
-        switch schema[column].type {
+    public mutating func setInteger(_ value: Int64, column: Int) {
+        switch types[column] {
         case .integer:
             sqlite3_bind_int64(statement, Int32(column + 1), value)
             digest.integer(value)
@@ -36,24 +38,24 @@ public final class TableWriter: RowSink {
         }
     }
 
-    public func setReal(_ value: Double, column: Int) {
-        switch schema[column].type {
+    public mutating func setReal(_ value: Double, column: Int) {
+        switch types[column] {
         case .real:
             if value.isNaN { return setMissing(column: column) }
             sqlite3_bind_double(statement, Int32(column + 1), value)
             digest.real(value)
         case .integer:
             if value == value.rounded(), let exact = Int64(exactly: value) { return setInteger(exact, column: column) }
-            reject("\(Value.format(value)) in integer column '\(schema[column].name)'")
+            reject("\(Value.format(value)) in integer column '\(names[column])'")
         case .text:
             var text = Value.format(value)
             text.withUTF8 { setText($0, column: column) }
         }
     }
 
-    public func setText(_ bytes: UnsafeBufferPointer<UInt8>, column: Int) {
-        guard schema[column].type == .text else {
-            return reject("text '\(String(decoding: bytes, as: UTF8.self))' in \(schema[column].type.rawValue) column '\(schema[column].name)'")
+    public mutating func setText(_ bytes: UnsafeBufferPointer<UInt8>, column: Int) {
+        guard types[column] == .text else {
+            return reject("text '\(String(decoding: bytes, as: UTF8.self))' in \(types[column].rawValue) column '\(names[column])'")
         }
         if let base = bytes.baseAddress, bytes.count > 0 {
             base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
@@ -65,12 +67,12 @@ public final class TableWriter: RowSink {
         digest.text(bytes)
     }
 
-    public func setMissing(column: Int) {
+    public mutating func setMissing(column: Int) {
         sqlite3_bind_null(statement, Int32(column + 1))
         digest.missing()
     }
 
-    public func endRow() throws {
+    public mutating func endRow() throws {
         if let error = deferredError { throw error }
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
@@ -78,15 +80,17 @@ public final class TableWriter: RowSink {
             if code == SQLITE_INTERRUPT { throw EngineError.cancelled }
             throw EngineError(.sql, "cannot store row \(rowCount + 1): \(String(cString: sqlite3_errmsg(connection)))")
         }
-        digest.endRow()
         rowCount += 1
         if rowCount % 4096 == 0 { try cancellation.check() }
     }
 
     /// The content digest of every row written; call once, after the last row.
-    func finishDigest() -> String { digest.finish() }
+    mutating func finishDigest() -> String { digest.finish() }
 
-    private func reject(_ what: String) {
+    /// Frees the digest state (the store calls this when the write ends, however it ends).
+    func release() { digest.deallocate() }
+
+    private mutating func reject(_ what: String) {
         if deferredError == nil {
             deferredError = EngineError(.typeMismatch, "cannot store \(what) (row \(rowCount + 1))")
         }
