@@ -1,3 +1,4 @@
+import Engine
 import Interpreter
 
 /// Prints outcomes as they arrive: results on standard output, diagnostics on standard error,
@@ -16,6 +17,9 @@ final class TerminalOutput: SessionOutput {
         let current = settings()
         let renderer = OutputRenderer(format: current.format, color: current.color, width: current.width)
         let rendered = renderer.render(outcome)
+        if case .failure(let diagnostic, _) = outcome, diagnostic.kind == EngineError.Kind.cancelled.rawValue {
+            Terminal.write("\n", error: true)
+        }
         Terminal.write(rendered.standardOutput)
         Terminal.write(rendered.standardError, error: true)
     }
