@@ -18,10 +18,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
+        .systemLibrary(name: "CCairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "Engine",
             dependencies: [
-                "CCrypto",
+                "CCrypto", "CLapack", "CCairo",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),

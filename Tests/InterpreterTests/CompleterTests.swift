@@ -15,7 +15,7 @@ struct CompleterTests {
     func commands() {
         #expect(texts("desc") == ["describe"])
         #expect(texts("h") == ["head", "help", "hist", "history"])
-        #expect(texts("head 3; co") == ["columns", "corr", "counts"])
+        #expect(texts("head 3; co") == ["columns", "compare", "corr", "counts"])
         let completion = completer.complete(line: "tab", cursor: 3).first
         #expect(completion == Completion(range: 0..<3, text: "tables", kind: .command))
     }

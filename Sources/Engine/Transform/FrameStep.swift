@@ -31,12 +31,24 @@ public enum FrameStep: Sendable, Equatable, Codable {
     ///
     /// - Throws: `EngineError` naming the column or rows that do not fit the step.
     public func apply(to table: Table) throws -> Table {
+        try apply(to: table, rows: Array(0..<table.rowCount)).table
+    }
+
+    /// The step applied to `table` whose rows came from the positions `rows` of a source table;
+    /// returns the result and the source positions of its rows.
+    public func apply(to table: Table, rows: [Int]) throws -> (table: Table, rows: [Int]) {
         switch self {
-        case .collapseLabel(let columns, let into): return try LabelCollapse.apply(table, columns: columns, into: into)
-        case .keepValues(let column, let values): return try RowFilter.apply(table, column: column, values: values, keep: true)
-        case .dropValues(let column, let values): return try RowFilter.apply(table, column: column, values: values, keep: false)
-        case .dropMissing(let columns): return try MissingValues.dropRows(table, columns: columns)
-        case .fillMissing(let values, _): return try MissingValues.fill(table, with: values)
+        case .collapseLabel(let columns, let into): return (try LabelCollapse.apply(table, columns: columns, into: into), rows)
+        case .keepValues(let column, let values):
+            let kept = try RowFilter.rows(table, column: column, values: values, keep: true)
+            return (table.selecting(rows: kept), kept.map { rows[$0] })
+        case .dropValues(let column, let values):
+            let kept = try RowFilter.rows(table, column: column, values: values, keep: false)
+            return (table.selecting(rows: kept), kept.map { rows[$0] })
+        case .dropMissing(let columns):
+            let kept = try MissingValues.completeRows(table, columns: columns)
+            return (table.selecting(rows: kept), kept.map { rows[$0] })
+        case .fillMissing(let values, _): return (try MissingValues.fill(table, with: values), rows)
         }
     }
 }

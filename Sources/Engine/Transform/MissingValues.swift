@@ -2,9 +2,13 @@
 public enum MissingValues {
     /// Rows where none of `columns` (every column when empty) is missing.
     public static func dropRows(_ table: Table, columns names: [String]) throws -> Table {
+        table.selecting(rows: try completeRows(table, columns: names))
+    }
+
+    /// The positions of the rows with no missing cell in `columns` (all when empty).
+    public static func completeRows(_ table: Table, columns names: [String]) throws -> [Int] {
         let columns = names.isEmpty ? table.columns : try names.map { try table.column(named: $0) }
-        let rows = (0..<table.rowCount).filter { row in !columns.contains { $0.value(at: row) == .missing } }
-        return table.selecting(rows: rows)
+        return (0..<table.rowCount).filter { row in !columns.contains { $0.value(at: row) == .missing } }
     }
 
     /// How to fill missing cells.

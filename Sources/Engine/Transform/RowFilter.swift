@@ -5,6 +5,11 @@ public enum RowFilter {
     /// - Throws: `.unknownColumn`, or `.unknownValue` for a listed value the column never takes
     ///   (with "did you mean" among the values it does take).
     public static func apply(_ table: Table, column name: String, values: [String], keep: Bool) throws -> Table {
+        table.selecting(rows: try rows(table, column: name, values: values, keep: keep))
+    }
+
+    /// The positions of the rows `apply` keeps.
+    public static func rows(_ table: Table, column name: String, values: [String], keep: Bool) throws -> [Int] {
         let column = try table.column(named: name)
         let present = Set((0..<column.count).map { column.value(at: $0).displayText })
         for value in values where !present.contains(value) {
@@ -13,8 +18,7 @@ public enum RowFilter {
                               suggestions: Suggestions.closest(to: value, among: present.sorted()))
         }
         let wanted = Set(values)
-        let rows = (0..<table.rowCount).filter { wanted.contains(column.value(at: $0).displayText) == keep }
-        return table.selecting(rows: rows)
+        return (0..<table.rowCount).filter { wanted.contains(column.value(at: $0).displayText) == keep }
     }
 
     /// The `k` most frequent values of `column`, leaving out `excluded` values: the step that

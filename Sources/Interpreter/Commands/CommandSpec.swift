@@ -56,6 +56,7 @@ public struct CommandSpec: Sendable {
         case data = "Data"
         case exploration = "Exploration"
         case preparation = "Preparation"
+        case modeling = "Modelling"
         case session = "Session"
     }
 
@@ -68,6 +69,9 @@ public struct CommandSpec: Sendable {
     public let parameters: [ParameterSpec]
     /// Takes the rest of the command verbatim (as `sql` does).
     public let takesVerbatimText: Bool
+    /// Takes `key=value` hyperparameters of the model named by its first argument (`fit`, `tune`);
+    /// the model's declarations check them.
+    public let takesModelParameters: Bool
     public let examples: [String]
     /// A usage line written by hand, for commands with several forms.
     private let customUsage: String?
@@ -75,7 +79,7 @@ public struct CommandSpec: Sendable {
 
     public init(_ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
                 positionals: [PositionalSpec] = [], parameters: [ParameterSpec] = [], verbatim: Bool = false,
-                usage: String? = nil, examples: [String] = [],
+                modelParameters: Bool = false, usage: String? = nil, examples: [String] = [],
                 handler: @escaping @Sendable (Session, Invocation) throws -> CommandOutput) {
         self.name = name
         self.aliases = aliases
@@ -85,6 +89,7 @@ public struct CommandSpec: Sendable {
         self.positionals = positionals
         self.parameters = parameters
         self.takesVerbatimText = verbatim
+        self.takesModelParameters = modelParameters
         self.customUsage = usage
         self.examples = examples
         self.handler = handler
@@ -93,7 +98,8 @@ public struct CommandSpec: Sendable {
     /// The usage line, generated from the declarations unless the command has several forms.
     public var usage: String {
         if let customUsage { return customUsage }
-        return ([name] + positionals.map(\.usage) + parameters.map(\.usage)).joined(separator: " ")
+        return ([name] + positionals.map(\.usage) + parameters.map(\.usage) + (takesModelParameters ? ["[<parameter>=<value>...]"] : []))
+            .joined(separator: " ")
     }
 
     public func parameter(_ key: String) -> ParameterSpec? { parameters.first { $0.key == key } }

@@ -3,7 +3,8 @@ import Engine
 /// Every command of the language, one row each. Parsing, validation, `help`, completion and the
 /// README reference all read this table.
 public enum CommandTable {
-    public static let all: [CommandSpec] = dataCommands + explorationCommands + preparationCommands + sessionCommands
+    public static let all: [CommandSpec] = dataCommands + explorationCommands + preparationCommands + preprocessingCommands
+        + trainingCommands + evaluationCommands + plotCommands + sessionCommands
 
     /// Every name and alias, for completion and suggestions.
     public static var names: [String] { all.flatMap { [$0.name] + $0.aliases } }

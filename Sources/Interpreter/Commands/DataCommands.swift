@@ -171,7 +171,7 @@ extension Session {
         var output = CommandOutput(command: "sql")
         output.table("result", table)
         if let intoName {
-            frame = Frame(origin: .query(name: intoName, sql: text), steps: [], table: table)
+            frame = Frame(origin: .query(name: intoName, sql: text), steps: [], table: table, sourceRows: Array(0..<table.rowCount))
             output.say("The result (\(table.rowCount) rows × \(table.columns.count) columns) is now the current frame '\(intoName)'.")
         }
         return output

@@ -7,6 +7,8 @@ public struct Invocation: Sendable {
     public let syntax: CommandSyntax
     private let values: [String: ArgumentValue]
     private let ranges: [String: SourceRange]
+    /// Model hyperparameters (`key=value` not declared by the command), for commands that take them.
+    public let modelParameters: [(key: String, value: String, range: SourceRange)]
 
     /// The verbatim text of a command that takes it (`sql`), with its offset.
     public var verbatim: (text: String, offset: Int)? { syntax.query }
@@ -73,12 +75,18 @@ public struct Invocation: Sendable {
         }
 
         var positional: [Token] = []
+        var extras: [(key: String, value: String, range: SourceRange)] = []
         for token in syntax.arguments {
             guard let key = token.key, let value = token.value, token.kind == .word else {
                 positional.append(token)
                 continue
             }
             guard let parameter = spec.parameter(key) else {
+                if spec.takesModelParameters {
+                    if extras.contains(where: { $0.key == key }) { return fail("'\(key)' is given twice", token.keyRange) }
+                    extras.append((key, value, token.range))
+                    continue
+                }
                 let keys = spec.parameters.map(\.key)
                 return fail("\(spec.name) has no parameter '\(key)'", token.keyRange,
                             suggestions: Suggestions.closest(to: key, among: keys),
@@ -89,6 +97,7 @@ public struct Invocation: Sendable {
         }
 
         var index = 0
+        let specOwner = spec
         for spec in spec.positionals {
             if let keyword = spec.keyword {
                 guard index < positional.count, positional[index].text.lowercased() == keyword, positional[index].kind == .word else {
@@ -101,6 +110,9 @@ public struct Invocation: Sendable {
                     return fail("'\(keyword)' needs a \(spec.kind.placeholder) after it", positional[index - 1].range)
                 }
             }
+            let laterKeywords = self.laterKeywords(after: spec, in: specOwner.positionals)
+            if spec.isOptional, spec.keyword == nil, index < positional.count,
+               laterKeywords.contains(positional[index].text.lowercased()) { continue }
             guard index < positional.count else {
                 if spec.isOptional { continue }
                 return fail("\(self.specName(syntax)) needs a \(spec.kind.placeholder) (\(spec.help))",
@@ -131,8 +143,14 @@ public struct Invocation: Sendable {
                 values[parameter.key] = value
             }
         }
-        return .success(Invocation(spec: spec, syntax: syntax, values: values, ranges: ranges))
+        return .success(Invocation(spec: spec, syntax: syntax, values: values, ranges: ranges, modelParameters: extras))
     }
 
     private static func specName(_ syntax: CommandSyntax) -> String { syntax.verb.text }
+
+    /// The keywords of the positionals after `spec` (an optional value never swallows them).
+    private static func laterKeywords(after spec: PositionalSpec, in all: [PositionalSpec]) -> Set<String> {
+        guard let position = all.firstIndex(where: { $0.name == spec.name }) else { return [] }
+        return Set(all[(position + 1)...].compactMap(\.keyword))
+    }
 }

@@ -56,6 +56,7 @@ extension Session {
         let columns = invocation.list("onehot")!
         let name = invocation.string("as")!
         let (before, after) = try invocation.at("onehot") { try apply(.collapseLabel(columns: columns, into: name)) }
+        modeling.target = name
         var output = CommandOutput(command: "label")
         output.say("Collapsed \(columns.count) one-hot columns into '\(name)' (\(before.rowCount) rows; \(before.columns.count) → \(after.columns.count) columns).")
         return output

@@ -15,6 +15,9 @@ struct Frame {
     var steps: [FrameStep] = []
     /// The rows, once read; steps apply to them as they are added.
     var table: Table?
+    /// For each row of `table`, its position in the origin (the stored version or query result):
+    /// "plate N" names the original row, and `folds=FILE` matches frames by these.
+    var sourceRows: [Int] = []
 
     /// How the frame reads in messages: `fsp.faults v1`, or the query's name, and the number of
     /// steps applied since.

@@ -12,8 +12,10 @@ extension Session {
         if let table = current.table { return table }
         guard case .stored(let version) = current.origin else { throw EngineError(.invalidData, "the current frame has no rows") }
         var table = try store().read(version)
-        for step in current.steps { table = try step.apply(to: table) }
+        var rows = Array(0..<table.rowCount)
+        for step in current.steps { (table, rows) = try step.apply(to: table, rows: rows) }
         current.table = table
+        current.sourceRows = rows
         frame = current
         return table
     }
@@ -36,9 +38,16 @@ extension Session {
     @discardableResult
     func apply(_ step: FrameStep) throws -> (before: Table, after: Table) {
         let before = try currentTable()
-        let after = try step.apply(to: before)
+        let (after, rows) = try step.apply(to: before, rows: frame!.sourceRows)
         frame?.steps.append(step)
         frame?.table = after
+        frame?.sourceRows = rows
         return (before, after)
+    }
+
+    /// The current frame's rows' positions in its origin (stored version or query result).
+    func currentSourceRows() throws -> [Int] {
+        _ = try currentTable()
+        return frame!.sourceRows
     }
 }

@@ -49,6 +49,7 @@ public final class Session {
     /// Monotonic seconds, for `timer on`.
     let clock: @Sendable () -> Double
     var frame: Frame?
+    var modeling = ModelingState()
     private var openedStore: TableStore?
     /// Scripts being run by `source`, innermost last (for cycle and depth checks).
     var scriptStack: [String] = []

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Histogram gradient boosting for multiclass classification (LightGBM's `LGBMClassifier` and
+/// scikit-learn's `HistGradientBoostingClassifier`): each iteration fits one regression tree per
+/// class to the softmax loss's gradients and hessians (`HistogramTreeLearner`), shrinks it by the
+/// learning rate and adds it to the scores. Rows and features can be subsampled per iteration and
+/// per tree; training can stop early when a held-out share of rows stops improving.
+public struct GradientBoostedTrees: FittedClassifier {
+    public let initialScores: [Double]
+    /// Iteration-major: the tree for class k of iteration i is `trees[i * classCount + k]`.
+    public let trees: [Tree]
+    public let classCount: Int
+
+    /// What the booster is given.
+    public struct Settings: Sendable, Equatable {
+        public var iterations = 100
+        public var learningRate = 0.1
+        public var maxBins = 255
+        public var subsample = 1.0
+        public var featureFraction = 1.0
+        /// Rounds without improvement on the validation rows before stopping (0: no early stopping).
+        public var earlyStoppingRounds = 0
+        public var validationFraction = 0.1
+        var tree = HistogramTreeLearner.Settings()
+    }
+
+    public static func fit(_ data: TrainingData, _ settings: Settings) throws -> GradientBoostedTrees {
+        let k = data.classCount
+        var random = data.random
+        var train = Array(0..<data.x.rows)
+        var validation: [Int] = []
+        if settings.earlyStoppingRounds > 0 {
+            let split = Folds.holdout(data.y, classCount: k, testFraction: settings.validationFraction, stratify: true,
+                                      seed: random.next())
+            train = split.train
+            validation = split.test
+        }
+        let x = validation.isEmpty ? data.x : data.x.selecting(rows: train)
+        let y = validation.isEmpty ? data.y : train.map { data.y[$0] }
+        let n = x.rows
+        let mapper = BinMapper(x, maxBins: min(settings.maxBins, 255), random: &random)
+        let learner = HistogramTreeLearner(bins: mapper.binned(x), rowCount: n, mapper: mapper, settings: settings.tree,
+                                           threads: data.threads)
+        let loss = SoftmaxLoss(classCount: k)
+        let initial = loss.initialScores(y)
+        var scores = [Double](repeating: 0, count: n * k)
+        for r in 0..<n { for c in 0..<k { scores[r * k + c] = initial[c] } }
+        let validationX = data.x.selecting(rows: validation)
+        let validationY = validation.map { data.y[$0] }
+        var validationScores = [Double](repeating: 0, count: validation.count * k)
+        for r in 0..<validation.count { for c in 0..<k { validationScores[r * k + c] = initial[c] } }
+        var gradients = [Double](repeating: 0, count: n * k), hessians = gradients
+        var trees: [Tree] = []
+        var bestLoss = Double.infinity, bestIterations = 0
+        for iteration in 0..<settings.iterations {
+            try data.cancellation?.check()
+            loss.derivatives(scores: scores, y: y, gradients: &gradients, hessians: &hessians)
+            var bag = Array(0..<Int32(n))
+            if settings.subsample < 1 {
+                bag.shuffle(using: &random)
+                bag = Array(bag.prefix(max(1, Int(Double(n) * settings.subsample))))
+            }
+            let bagged = settings.subsample < 1
+            for c in 0..<k {
+                var features = [Bool](repeating: true, count: x.columns)
+                if settings.featureFraction < 1 {
+                    var order = Array(0..<x.columns)
+                    order.shuffle(using: &random)
+                    let keep = max(1, Int(Double(x.columns) * settings.featureFraction))
+                    features = [Bool](repeating: false, count: x.columns)
+                    for f in order.prefix(keep) { features[f] = true }
+                }
+                var rows = bag
+                let (tree, leaves) = learner.grow(gradients: gradients, hessians: hessians, gradientOffset: c * n, rows: &rows,
+                                                  features: features, shrinkage: settings.learningRate)
+                if bagged {
+                    for r in 0..<n { scores[r * k + c] += tree.value[tree.leaf(x, row: r)] }
+                } else {
+                    for leaf in leaves {
+                        let value = tree.value[leaf.node]
+                        for i in leaf.start..<(leaf.start + leaf.count) { scores[Int(rows[i]) * k + c] += value }
+                    }
+                }
+                for r in 0..<validation.count { validationScores[r * k + c] += tree.value[tree.leaf(validationX, row: r)] }
+                trees.append(tree)
+            }
+            if settings.earlyStoppingRounds > 0 {
+                let current = loss.loss(scores: validationScores, y: validationY)
+                if current < bestLoss - 1e-12 {
+                    bestLoss = current
+                    bestIterations = iteration + 1
+                } else if iteration + 1 - bestIterations >= settings.earlyStoppingRounds {
+                    break
+                }
+            }
+        }
+        if settings.earlyStoppingRounds > 0 { trees = Array(trees.prefix(max(bestIterations, 1) * k)) }
+        return GradientBoostedTrees(initialScores: initial, trees: trees, classCount: k)
+    }
+
+    /// The raw (margin) scores, rows × classes, before softmax.
+    public func rawScores(_ x: Matrix) -> Matrix {
+        var out = Matrix(rows: x.rows, columns: classCount)
+        for r in 0..<x.rows { for c in 0..<classCount { out[r, c] = initialScores[c] } }
+        for (index, tree) in trees.enumerated() {
+            let c = index % classCount
+            for r in 0..<x.rows { out.values[r * classCount + c] += tree.value[tree.leaf(x, row: r)] }
+        }
+        return out
+    }
+
+    public func probabilities(_ x: Matrix) -> Matrix { rawScores(x).softmaxRows() }
+
+    /// Iterations kept (after early stopping).
+    public var iterations: Int { trees.count / classCount }
+}

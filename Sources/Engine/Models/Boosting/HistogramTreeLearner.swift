@@ -1,0 +1,237 @@
+import Foundation
+
+/// Grows one regression tree on gradients and hessians from binned features (LightGBM's
+/// histogram tree learner): per leaf, a histogram of gradient and hessian sums per feature bin;
+/// the best split of a leaf is one scan over its histogram; the smaller child's histogram is
+/// built from its rows and the larger child's is the parent's minus it (histogram subtraction).
+/// Leaves are split best-gain first (leaf-wise) or shallowest first (depth-wise).
+struct HistogramTreeLearner {
+    struct Settings: Sendable, Equatable {
+        var leaves = 31
+        var maxDepth: Int?
+        var minDataInLeaf = 20
+        var minSumHessian = 1e-3
+        var l2 = 0.0
+        var minSplitGain = 0.0
+        var leafWise = true
+    }
+
+    let bins: [UInt8]
+    let rowCount: Int
+    let featureCount: Int
+    let mapper: BinMapper
+    let settings: Settings
+    /// Where each feature's bins start in a histogram.
+    let offsets: [Int]
+    let totalBins: Int
+    let threads: Int
+
+    init(bins: [UInt8], rowCount: Int, mapper: BinMapper, settings: Settings, threads: Int) {
+        self.bins = bins
+        self.rowCount = rowCount
+        self.featureCount = mapper.upperBounds.count
+        self.mapper = mapper
+        self.settings = settings
+        var offsets = [Int]()
+        var total = 0
+        for f in 0..<featureCount {
+            offsets.append(total)
+            total += mapper.binCount(f)
+        }
+        self.offsets = offsets
+        self.totalBins = total
+        self.threads = threads
+    }
+
+    /// Gradient, hessian and row-count sums per bin of every feature.
+    struct Histogram {
+        var gradients: [Double]
+        var hessians: [Double]
+        var counts: [Int32]
+
+        init(bins: Int) {
+            gradients = [Double](repeating: 0, count: bins)
+            hessians = gradients
+            counts = [Int32](repeating: 0, count: bins)
+        }
+
+        mutating func subtract(_ other: Histogram) {
+            for i in gradients.indices {
+                gradients[i] -= other.gradients[i]
+                hessians[i] -= other.hessians[i]
+                counts[i] -= other.counts[i]
+            }
+        }
+
+        mutating func add(_ other: Histogram) {
+            for i in gradients.indices {
+                gradients[i] += other.gradients[i]
+                hessians[i] += other.hessians[i]
+                counts[i] += other.counts[i]
+            }
+        }
+    }
+
+    private struct Candidate {
+        var feature: Int
+        var bin: Int
+        var gain: Double
+        var leftGradient: Double, leftHessian: Double, leftCount: Int
+    }
+
+    private struct Leaf {
+        var node: Int
+        var start: Int
+        var count: Int
+        var gradient: Double
+        var hessian: Double
+        var depth: Int
+        var histogram: Histogram
+        var best: Candidate?
+    }
+
+    /// Grows a tree on the rows `rows` (reordered in place: each final leaf's rows end up
+    /// contiguous). Returns the tree, whose leaf values are already multiplied by `shrinkage`, and
+    /// for each leaf its row range in `rows`.
+    func grow(gradients: [Double], hessians: [Double], gradientOffset: Int, rows: inout [Int32], features: [Bool],
+              shrinkage: Double) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
+        var tree = Tree(outputs: 1)
+        var totalGradient = 0.0, totalHessian = 0.0
+        for r in rows {
+            totalGradient += gradients[gradientOffset + Int(r)]
+            totalHessian += hessians[gradientOffset + Int(r)]
+        }
+        let root = tree.addNode(value: [leafValue(totalGradient, totalHessian) * shrinkage], cover: Double(rows.count))
+        var rootLeaf = Leaf(node: root, start: 0, count: rows.count, gradient: totalGradient, hessian: totalHessian, depth: 0,
+                            histogram: histogram(rows: rows, start: 0, count: rows.count, gradients: gradients,
+                                                 hessians: hessians, offset: gradientOffset))
+        rootLeaf.best = bestSplit(rootLeaf, features: features)
+        var leaves = [rootLeaf]
+        while leaves.count < settings.leaves {
+            let eligible = leaves.indices.filter { leaves[$0].best != nil }
+            guard let chosen = settings.leafWise
+                ? eligible.max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain || (leaves[$0].best!.gain == leaves[$1].best!.gain && $0 > $1) })
+                : eligible.min(by: { (leaves[$0].depth, -leaves[$0].best!.gain) < (leaves[$1].depth, -leaves[$1].best!.gain) })
+            else { break }
+            let parent = leaves[chosen]
+            let split = parent.best!
+            let leftCount = partition(&rows, start: parent.start, count: parent.count, feature: split.feature, bin: split.bin)
+            let rightGradient = parent.gradient - split.leftGradient, rightHessian = parent.hessian - split.leftHessian
+            let leftNode = tree.addNode(value: [leafValue(split.leftGradient, split.leftHessian) * shrinkage], cover: Double(leftCount))
+            let rightNode = tree.addNode(value: [leafValue(rightGradient, rightHessian) * shrinkage], cover: Double(parent.count - leftCount))
+            tree.split(parent.node, feature: split.feature, threshold: threshold(feature: split.feature, bin: split.bin),
+                       left: leftNode, right: rightNode)
+            var left = Leaf(node: leftNode, start: parent.start, count: leftCount, gradient: split.leftGradient,
+                            hessian: split.leftHessian, depth: parent.depth + 1, histogram: Histogram(bins: 0))
+            var right = Leaf(node: rightNode, start: parent.start + leftCount, count: parent.count - leftCount,
+                             gradient: rightGradient, hessian: rightHessian, depth: parent.depth + 1, histogram: Histogram(bins: 0))
+            let smallerIsLeft = left.count <= right.count
+            let small = smallerIsLeft ? left : right
+            var smallHistogram = histogram(rows: rows, start: small.start, count: small.count, gradients: gradients,
+                                           hessians: hessians, offset: gradientOffset)
+            var largeHistogram = parent.histogram
+            largeHistogram.subtract(smallHistogram)
+            if smallerIsLeft {
+                swap(&left.histogram, &smallHistogram)
+                right.histogram = largeHistogram
+            } else {
+                swap(&right.histogram, &smallHistogram)
+                left.histogram = largeHistogram
+            }
+            left.best = bestSplit(left, features: features)
+            right.best = bestSplit(right, features: features)
+            leaves[chosen] = left
+            leaves.append(right)
+        }
+        return (tree, leaves.map { ($0.node, $0.start, $0.count) })
+    }
+
+    /// −G/(H + λ): the leaf output that minimizes the second-order loss.
+    @inline(__always)
+    func leafValue(_ gradient: Double, _ hessian: Double) -> Double { -gradient / (hessian + settings.l2) }
+
+    private func threshold(feature: Int, bin: Int) -> Double { mapper.upperBounds[feature][bin] }
+
+    private func histogram(rows: [Int32], start: Int, count: Int, gradients: [Double], hessians: [Double], offset: Int) -> Histogram {
+        let parts = count >= 50_000 ? max(1, threads) : 1
+        if parts == 1 { return histogramPart(rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians, offset: offset) }
+        nonisolated(unsafe) var partials = [Histogram](repeating: Histogram(bins: 0), count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let lower = start + count * part / parts, upper = start + count * (part + 1) / parts
+            partials[part] = histogramPart(rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset)
+        }
+        var total = partials[0]
+        for part in partials.dropFirst() { total.add(part) }
+        return total
+    }
+
+    private func histogramPart(rows: [Int32], range: Range<Int>, gradients: [Double], hessians: [Double], offset: Int) -> Histogram {
+        var histogram = Histogram(bins: totalBins)
+        let d = featureCount
+        bins.withUnsafeBufferPointer { bins in
+            rows.withUnsafeBufferPointer { rows in
+                offsets.withUnsafeBufferPointer { offsets in
+                    histogram.gradients.withUnsafeMutableBufferPointer { hg in
+                        histogram.hessians.withUnsafeMutableBufferPointer { hh in
+                            histogram.counts.withUnsafeMutableBufferPointer { hc in
+                                for i in range {
+                                    let r = Int(rows[i])
+                                    let g = gradients[offset + r], h = hessians[offset + r]
+                                    let base = r * d
+                                    for f in 0..<d {
+                                        let index = offsets[f] + Int(bins[base + f])
+                                        hg[index] += g
+                                        hh[index] += h
+                                        hc[index] += 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return histogram
+    }
+
+    private func bestSplit(_ leaf: Leaf, features: [Bool]) -> Candidate? {
+        if let maxDepth = settings.maxDepth, leaf.depth >= maxDepth { return nil }
+        if leaf.count < 2 * settings.minDataInLeaf { return nil }
+        let parentGain = leaf.gradient * leaf.gradient / (leaf.hessian + settings.l2)
+        var best: Candidate?
+        for f in 0..<featureCount where features[f] {
+            var gl = 0.0, hl = 0.0, cl = 0
+            let base = offsets[f]
+            for b in 0..<(mapper.binCount(f) - 1) {
+                gl += leaf.histogram.gradients[base + b]
+                hl += leaf.histogram.hessians[base + b]
+                cl += Int(leaf.histogram.counts[base + b])
+                if cl < settings.minDataInLeaf || hl < settings.minSumHessian { continue }
+                let cr = leaf.count - cl
+                if cr < settings.minDataInLeaf { break }
+                let gr = leaf.gradient - gl, hr = leaf.hessian - hl
+                if hr < settings.minSumHessian { continue }
+                let gain = gl * gl / (hl + settings.l2) + gr * gr / (hr + settings.l2) - parentGain
+                if gain > settings.minSplitGain && (best == nil || gain > best!.gain) {
+                    best = Candidate(feature: f, bin: b, gain: gain, leftGradient: gl, leftHessian: hl, leftCount: cl)
+                }
+            }
+        }
+        return best
+    }
+
+    /// Moves the rows whose bin of `feature` is ≤ `bin` to the front of their range; returns their count.
+    private func partition(_ rows: inout [Int32], start: Int, count: Int, feature: Int, bin: Int) -> Int {
+        var low = start, high = start + count - 1
+        let d = featureCount
+        while low <= high {
+            if Int(bins[Int(rows[low]) * d + feature]) <= bin {
+                low += 1
+            } else {
+                rows.swapAt(low, high)
+                high -= 1
+            }
+        }
+        return low - start
+    }
+}

@@ -1,0 +1,211 @@
+import Foundation
+
+/// How a classification tree grows (scikit-learn's `DecisionTreeClassifier` parameters).
+public struct TreeSettings: Sendable, Equatable {
+    public enum Criterion: String, Sendable { case gini, entropy }
+    public enum Splitter: String, Sendable {
+        /// The best threshold of each candidate feature (CART).
+        case best
+        /// One uniformly drawn threshold per candidate feature (extremely randomized trees).
+        case random
+    }
+
+    public var criterion: Criterion = .gini
+    public var splitter: Splitter = .best
+    public var maxDepth: Int?
+    public var minSamplesSplit = 2
+    public var minSamplesLeaf = 1
+    public var minImpurityDecrease = 0.0
+    /// Features examined per split (non-constant ones counted).
+    public var maxFeatures: Int
+}
+
+/// The training rows as feature columns (column-major), sorted once per feature: shared by all
+/// the trees grown on one training set.
+public struct FeatureColumns: Sendable {
+    public let rows: Int
+    public let features: Int
+    /// `values[f * rows + r]`.
+    public let values: [Double]
+    /// `sorted[f]`: row indices in increasing order of feature f.
+    public let sorted: [[Int32]]
+
+    public init(_ x: Matrix) {
+        rows = x.rows
+        features = x.columns
+        let transposed = x.transposed.values
+        values = transposed
+        sorted = (0..<x.columns).map { f in
+            (0..<x.rows).map(Int32.init).sorted { transposed[f * x.rows + Int($0)] < transposed[f * x.rows + Int($1)] }
+        }
+    }
+}
+
+/// Grows one classification tree by recursive binary splitting (CART), with per-row weights
+/// (bootstrap counts × class weights; rows of weight 0 are left out).
+///
+/// The best splitter keeps, for every feature, the node's rows in that feature's sorted order
+/// (sorted once, then partitioned stably at each split), so finding a split is one linear scan
+/// per candidate feature. Features are tried in a seeded random order and the first strictly best
+/// split wins, as in scikit-learn; thresholds are midpoints between consecutive distinct values.
+struct TreeGrower {
+    let columns: FeatureColumns
+    let y: [Int]
+    let weights: [Double]
+    let classCount: Int
+    let settings: TreeSettings
+
+    /// Values closer than this are the same value (scikit-learn's FEATURE_THRESHOLD).
+    static let featureThreshold = 1e-7
+
+    func grow(random: inout SeededRandom) -> Tree {
+        let members = (0..<columns.rows).filter { weights[$0] > 0 }.map(Int32.init)
+        let inBag = Set(members)
+        var orders: [[Int32]] = settings.splitter == .best
+            ? columns.sorted.map { $0.filter { inBag.contains($0) } } : [members]
+        var goesLeft = [Bool](repeating: false, count: columns.rows)
+        var tree = Tree(outputs: classCount)
+        let totalWeight = members.reduce(0.0) { $0 + weights[Int($1)] }
+        let root = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
+        var stack: [(node: Int, start: Int, end: Int, depth: Int)] = [(root, 0, members.count, 0)]
+        var featureOrder = Array(0..<columns.features)
+        while let (node, start, end, depth) = stack.popLast() {
+            let rows = orders[0][start..<end]
+            var classWeights = [Double](repeating: 0, count: classCount)
+            for r in rows { classWeights[y[Int(r)]] += weights[Int(r)] }
+            let nodeWeight = classWeights.reduce(0, +)
+            tree.setValue(node, classWeights.map { $0 / nodeWeight })
+            tree.setCover(node, nodeWeight)
+            let impurity = Self.impurity(classWeights, total: nodeWeight, settings.criterion)
+            let count = end - start
+            if impurity <= 1e-15 || count < settings.minSamplesSplit || count < 2 * settings.minSamplesLeaf
+                || (settings.maxDepth.map { depth >= $0 } ?? false) { continue }
+            guard let split = bestSplit(orders: orders, start: start, end: end, classWeights: classWeights, nodeWeight: nodeWeight,
+                                        featureOrder: &featureOrder, random: &random) else { continue }
+            let decrease = nodeWeight / totalWeight * (impurity - split.rightWeight / nodeWeight * split.rightImpurity
+                                                       - split.leftWeight / nodeWeight * split.leftImpurity)
+            if decrease + 1e-15 < settings.minImpurityDecrease { continue }
+            for r in orders[0][start..<end] {
+                goesLeft[Int(r)] = columns.values[split.feature * columns.rows + Int(r)] <= split.threshold
+            }
+            var leftCount = 0
+            for index in orders.indices { leftCount = Self.partition(&orders[index], start, end, goesLeft) }
+            let leftNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
+            let rightNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
+            tree.split(node, feature: split.feature, threshold: split.threshold, left: leftNode, right: rightNode)
+            stack.append((rightNode, start + leftCount, end, depth + 1))
+            stack.append((leftNode, start, start + leftCount, depth + 1))
+        }
+        return tree
+    }
+
+    private struct Split {
+        var feature: Int
+        var threshold: Double
+        var proxy: Double
+        var leftWeight = 0.0, rightWeight = 0.0
+        var leftImpurity = 0.0, rightImpurity = 0.0
+    }
+
+    private func bestSplit(orders: [[Int32]], start: Int, end: Int, classWeights: [Double], nodeWeight: Double,
+                           featureOrder: inout [Int], random: inout SeededRandom) -> Split? {
+        var best: Split?
+        var visited = 0
+        var remaining = featureOrder.count
+        var left = [Double](repeating: 0, count: classCount)
+        while remaining > 0 && visited < settings.maxFeatures {
+            let pick = Int(random.next() % UInt64(remaining))
+            remaining -= 1
+            featureOrder.swapAt(pick, remaining)
+            let f = featureOrder[remaining]
+            let base = f * columns.rows
+            let order = orders[settings.splitter == .best ? f : 0]
+            var low = Double.infinity, high = -Double.infinity
+            if settings.splitter == .best {
+                low = columns.values[base + Int(order[start])]
+                high = columns.values[base + Int(order[end - 1])]
+            } else {
+                for i in start..<end {
+                    let v = columns.values[base + Int(order[i])]
+                    low = min(low, v)
+                    high = max(high, v)
+                }
+            }
+            if high <= low + Self.featureThreshold { continue }
+            visited += 1
+            for k in 0..<classCount { left[k] = 0 }
+            if settings.splitter == .random {
+                var threshold = low + random.nextUnit() * (high - low)
+                if threshold >= high { threshold = low }
+                var leftCount = 0
+                for i in start..<end {
+                    let r = Int(order[i])
+                    if columns.values[base + r] <= threshold {
+                        left[y[r]] += weights[r]
+                        leftCount += 1
+                    }
+                }
+                if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf { continue }
+                consider(f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best)
+                continue
+            }
+            for i in start..<(end - 1) {
+                let r = Int(order[i])
+                left[y[r]] += weights[r]
+                let current = columns.values[base + r]
+                let next = columns.values[base + Int(order[i + 1])]
+                if next <= current + Self.featureThreshold { continue }
+                let leftCount = i - start + 1
+                if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf { continue }
+                var threshold = current / 2 + next / 2
+                if threshold == next || threshold.isInfinite { threshold = current }
+                consider(f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best)
+            }
+        }
+        return best
+    }
+
+    /// Keeps a candidate split when its proxy improvement beats the best so far.
+    @inline(__always)
+    private func consider(_ feature: Int, threshold: Double, left: [Double], classWeights: [Double], nodeWeight: Double,
+                          best: inout Split?) {
+        let leftWeight = left.reduce(0, +)
+        let rightWeight = nodeWeight - leftWeight
+        guard leftWeight > 0, rightWeight > 0 else { return }
+        var right = classWeights
+        for k in 0..<classCount { right[k] -= left[k] }
+        let leftImpurity = Self.impurity(left, total: leftWeight, settings.criterion)
+        let rightImpurity = Self.impurity(right, total: rightWeight, settings.criterion)
+        let proxy = -rightWeight * rightImpurity - leftWeight * leftImpurity
+        if best == nil || proxy > best!.proxy {
+            best = Split(feature: feature, threshold: threshold, proxy: proxy, leftWeight: leftWeight, rightWeight: rightWeight,
+                         leftImpurity: leftImpurity, rightImpurity: rightImpurity)
+        }
+    }
+
+    static func impurity(_ classWeights: [Double], total: Double, _ criterion: TreeSettings.Criterion) -> Double {
+        guard total > 0 else { return 0 }
+        switch criterion {
+        case .gini:
+            var sum = 0.0
+            for w in classWeights { sum += (w / total) * (w / total) }
+            return 1 - sum
+        case .entropy:
+            var entropy = 0.0
+            for w in classWeights where w > 0 { entropy -= (w / total) * Foundation.log2(w / total) }
+            return entropy
+        }
+    }
+
+    /// Stably moves the rows marked left to the front of `order[start..<end]`; returns their count.
+    private static func partition(_ order: inout [Int32], _ start: Int, _ end: Int, _ goesLeft: [Bool]) -> Int {
+        var rightRows: [Int32] = []
+        var write = start
+        for i in start..<end {
+            let r = order[i]
+            if goesLeft[Int(r)] { order[write] = r; write += 1 } else { rightRows.append(r) }
+        }
+        for (offset, r) in rightRows.enumerated() { order[write + offset] = r }
+        return write - start
+    }
+}

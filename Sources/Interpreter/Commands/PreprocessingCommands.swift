@@ -1,0 +1,160 @@
+import Engine
+import Foundation
+
+extension CommandTable {
+    static let preprocessingCommands: [CommandSpec] = [
+        CommandSpec(
+            "scale", category: .modeling, summary: "Standardize the features before modelling (mean 0, unit variance).",
+            help: """
+                Turns standard scaling on (method=standard) or off (method=none) for every later fit, compare and tune. \
+                The scaler is fitted on each training part only (inside every cross-validation fold), never on test rows; \
+                the table shown is the scaler fitted on the whole frame, for a look. Deviations are population ones, as \
+                scikit-learn's StandardScaler.
+                """,
+            parameters: [ParameterSpec("method", .choice(["standard", "none"]), default: "standard", help: "standard, or none to turn scaling off")],
+            examples: ["scale", "scale method=none"],
+            handler: { try $0.scale($1) }),
+        CommandSpec(
+            "pca", category: .modeling, summary: "Principal components: explained variance, loadings, and PCA before models.",
+            help: """
+                Fits PCA (LAPACK eigen-decomposition of the covariance) on the frame's features, after scaling when \
+                scale is on, and shows each component's explained variance ratio with the cumulative share and a chart. \
+                k=N keeps N components; var=V keeps the fewest reaching V (default var=0.999, the notebook's). Later fits \
+                apply PCA after scaling, fitted on training rows only. 'pca loadings' shows which original columns weigh \
+                in each kept component and writes them to artifacts/pca/components.csv; 'pca off' stops using PCA.
+                """,
+            positionals: [.optional("action", .choice(["loadings", "off"]), help: "loadings, or off")],
+            parameters: [ParameterSpec("k", .int(min: 1, max: nil), help: "keep exactly this many components"),
+                         ParameterSpec("var", .number(min: 0, max: 1, maxInclusive: true), help: "keep the fewest components reaching this explained variance"),
+                         ParameterSpec("top", .int(min: 1, max: nil), default: "5", help: "with loadings: columns shown per component")],
+            examples: ["pca var=0.999", "pca k=10", "pca loadings top=3", "pca off"],
+            handler: { try $0.pca($1) }),
+        CommandSpec(
+            "split", category: .modeling, summary: "Hold out a share of the rows for evaluation.",
+            help: """
+                Splits the current frame's rows into a training part and a test part (stratified by class unless \
+                stratify=false), kept in the session: fit and compare then use the training part, evaluate the test part.
+                """,
+            parameters: [ParameterSpec("test", .number(min: 0, max: 1, maxInclusive: false), default: "0.3", help: "share of rows held out"),
+                         ParameterSpec("stratify", .bool, default: "true", help: "keep each class's share in both parts"),
+                         ParameterSpec("seed", .int(min: 0, max: nil), help: "seed of the split (default: the session's)")],
+            examples: ["split test=0.3", "split test=0.2 seed=7"],
+            handler: { try $0.split($1) }),
+    ]
+}
+
+extension Session {
+    /// The current frame as features and labels.
+    func dataset() throws -> Dataset {
+        try Dataset.from(try currentTable(), target: modeling.target)
+    }
+
+    /// How many threads parallel work may use.
+    var threads: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    func scale(_ invocation: Invocation) throws -> CommandOutput {
+        let on = invocation.string("method") == "standard"
+        var output = CommandOutput(command: "scale")
+        modeling.plan.scale = on
+        guard on else {
+            output.say("Scaling is off; later fits use the features as they are.")
+            return output
+        }
+        let data = try dataset()
+        let fitted = StandardScaler.fit(data.x)
+        output.table("scaler", title: "Standard scaling, fitted here on all \(data.rowCount) rows for a look",
+                     columns: ["feature", "mean", "std"], rows: data.features.indices.map { f in
+            [.text(data.features[f]), .real(fitted.mean[f]), .real(fitted.scale[f])]
+        })
+        output.say("Scaling is on: every fit, compare and tune scales with means and deviations of its training rows only.")
+        return output
+    }
+
+    func pca(_ invocation: Invocation) throws -> CommandOutput {
+        var output = CommandOutput(command: "pca")
+        if invocation.string("action") == "off" {
+            modeling.plan.pca = nil
+            output.say("PCA is off; later fits use the \(modeling.plan.scale ? "scaled " : "")features directly.")
+            return output
+        }
+        if invocation.has("k") && invocation.has("var") {
+            throw Diagnostic.usage("give k= or var=, not both", at: invocation.range(of: "var"), usage: invocation.spec.usage)
+        }
+        let parameters: PCA.Parameters = invocation.int("k").map { .components($0) } ?? .variance(invocation.number("var") ?? 0.999)
+        let data = try dataset()
+        let input = modeling.plan.scale ? StandardScaler.fit(data.x).transform(data.x) : data.x
+        let fitted = try invocation.at(invocation.has("k") ? "k" : "var") { try PCA.fit(input, parameters) }
+        modeling.plan.pca = parameters
+        modeling.lastPCA = (fitted, data.features)
+        if invocation.string("action") == "loadings" { return try loadings(fitted, features: data.features, top: invocation.int("top")!) }
+        var cumulative = 0.0
+        let rows: [[Value]] = fitted.explainedVarianceRatio.enumerated().map { index, ratio in
+            cumulative += ratio
+            return [.integer(Int64(index + 1)), .real(ratio), .real(cumulative), .text(index < fitted.keptComponents ? "yes" : "")]
+        }
+        output.table("variance", title: "Explained variance (\(modeling.plan.scale ? "scaled" : "unscaled") features, \(data.rowCount) rows)",
+                     columns: ["component", "variance_ratio", "cumulative", "kept"], rows: rows)
+        var running = 0.0
+        output.blocks.append(.chart(.bars(name: "variance", title: nil,
+                                          labels: fitted.explainedVarianceRatio.indices.map { "pc\($0 + 1)" },
+                                          values: fitted.explainedVarianceRatio,
+                                          notes: fitted.explainedVarianceRatio.map { ratio in
+            running += ratio
+            return "\(ValueFormatting.real((running * 1000).rounded() / 10))%"
+        })))
+        var message = "PCA (\(parameters)) keeps \(fitted.keptComponents) of \(data.features.count) components; later fits apply it after \(modeling.plan.scale ? "scaling" : "no scaling"), fitted on training rows only."
+        if !modeling.plan.scale { message += " The features are unscaled, so the largest-valued columns dominate: run scale first." }
+        output.say(message)
+        return output
+    }
+
+    private func loadings(_ fitted: PCA.Fitted, features: [String], top: Int) throws -> CommandOutput {
+        var output = CommandOutput(command: "pca")
+        var rows: [[Value]] = []
+        for component in 0..<fitted.keptComponents {
+            let weights = (0..<features.count).map { fitted.components[component, $0] }
+            let order = weights.indices.sorted { abs(weights[$0]) > abs(weights[$1]) }.prefix(top)
+            for (rank, f) in order.enumerated() {
+                rows.append([.text("pc\(component + 1)"), .integer(Int64(rank + 1)), .text(features[f]), .real(weights[f])])
+            }
+        }
+        output.table("loadings", title: "Largest loadings of each kept component", columns: ["component", "rank", "feature", "loading"], rows: rows)
+        let path = workspace.artifactsDirectory + "/pca/components.csv"
+        let csvColumns = [Column(name: "feature", storage: .text(features))] + (0..<fitted.keptComponents).map { component in
+            Column(name: "pc\(component + 1)", storage: .real((0..<features.count).map { fitted.components[component, $0] }))
+        }
+        try CSVWriter.write(try Table(columns: csvColumns), to: path)
+        output.say("All loadings (features × components): \(path)")
+        return output
+    }
+
+    func split(_ invocation: Invocation) throws -> CommandOutput {
+        let data = try dataset()
+        let seed = invocation.int("seed") ?? settings.seed
+        let fraction = invocation.number("test")!
+        let split = Folds.holdout(data.y, classCount: data.classes.count, testFraction: fraction,
+                                  stratify: invocation.bool("stratify")!, seed: UInt64(seed))
+        guard !split.train.isEmpty, !split.test.isEmpty else {
+            throw Diagnostic.usage("test=\(ValueFormatting.real(fraction)) leaves one part empty with \(data.rowCount) rows",
+                                   at: invocation.range(of: "test"), usage: invocation.spec.usage)
+        }
+        modeling.holdout = Holdout(split: split, sourceRows: try currentSourceRows(), testFraction: fraction,
+                                   stratified: invocation.bool("stratify")!, seed: seed)
+        var output = CommandOutput(command: "split")
+        output.table("split", title: "Holdout split (seed \(seed))", columns: ["class", "train", "test"], rows: data.classes.indices.map { k in
+            [.text(data.classes[k]), .integer(Int64(split.train.filter { data.y[$0] == k }.count)),
+             .integer(Int64(split.test.filter { data.y[$0] == k }.count))]
+        } + [[.text("all"), .integer(Int64(split.train.count)), .integer(Int64(split.test.count))]])
+        output.say("fit and compare now use the \(split.train.count) training rows; evaluate uses the \(split.test.count) test rows.")
+        return output
+    }
+
+    /// The holdout split, if it still matches the current frame.
+    func currentHoldout() throws -> Holdout? {
+        guard let holdout = modeling.holdout else { return nil }
+        guard holdout.sourceRows == (try currentSourceRows()) else {
+            throw EngineError(.invalidArgument, "the frame changed since 'split'", hint: "run split again")
+        }
+        return holdout
+    }
+}

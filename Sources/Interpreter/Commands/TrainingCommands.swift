@@ -1,0 +1,227 @@
+import Engine
+import Foundation
+
+extension CommandTable {
+    static let trainingCommands: [CommandSpec] = [
+        CommandSpec(
+            "compare", category: .modeling, summary: "Cross-validate every model and rank them (PyCaret's compare_models).",
+            help: """
+                Runs each model under stratified k-fold cross-validation on the current frame (its training part after \
+                'split'), fitting scaling and PCA inside each fold, and ranks them: Accuracy, AUC (one-vs-rest macro, \
+                from probabilities; for ridge and svm from their scores), Recall, Precision, F1 (macro and weighted), \
+                Kappa, MCC and fit time per fold. folds=FILE uses given folds (the anchors' folds.json format). pca=on|off \
+                overrides the session's PCA. Ctrl-C stops it, keeping the session as it was.
+                """,
+            parameters: [
+                ParameterSpec("folds", .text("int|file"), default: "10", help: "number of folds, or a JSON file of folds"),
+                ParameterSpec("sort", .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "the metric to rank by"),
+                ParameterSpec("models", .values, help: "only these models (default: all)"),
+                ParameterSpec("exclude", .values, help: "leave these models out"),
+                ParameterSpec("pca", .choice(["on", "off"]), help: "use PCA (var=0.999 unless pca set it) or not, for this comparison"),
+            ],
+            examples: ["compare", "compare pca=off", "compare models=lr,knn,et folds=5", "compare folds=../shared/anchors/folds.json"],
+            handler: { try $0.compare($1) }),
+        CommandSpec(
+            "fit", category: .modeling, summary: "Fit a model and keep it in the session.",
+            help: """
+                Fits the preprocessing (scale, pca) and the model on the training part after 'split', or on all rows \
+                (on=all, the default without a split), and keeps the fitted pipeline under a name (as=NAME, default the \
+                model's). Hyperparameters follow as name=value; 'help models' lists every model's parameters.
+                """,
+            positionals: [.required("model", .choice(ModelCatalog.names), help: "the model kind")],
+            parameters: [ParameterSpec("as", .text("name"), help: "the name to keep it under (default: the model kind)"),
+                         ParameterSpec("on", .choice(["train", "all"]), help: "fit on the training part (after split) or all rows")],
+            modelParameters: true,
+            examples: ["fit gbm", "fit et n_estimators=200 max_depth=12 as=et_deep", "fit lr C=0.5 on=all"],
+            handler: { try $0.fit($1) }),
+        CommandSpec(
+            "tune", category: .modeling, summary: "Random search over a model's hyperparameters, scored by cross-validation.",
+            help: """
+                Tries the given settings and iters−1 random draws from the model's documented search space ('help models' \
+                lists each space), each under k-fold cross-validation, and keeps the best (by metric=) fitted like 'fit' \
+                under a name (as=NAME, default MODEL_tuned).
+                """,
+            positionals: [.required("model", .choice(ModelCatalog.names), help: "the model kind")],
+            parameters: [ParameterSpec("iters", .int(min: 1, max: 10_000), default: "20", help: "settings tried"),
+                         ParameterSpec("folds", .text("int|file"), default: "5", help: "number of folds, or a JSON file of folds"),
+                         ParameterSpec("metric", .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "what to maximize"),
+                         ParameterSpec("as", .text("name"), help: "the name to keep the best under (default: MODEL_tuned)")],
+            modelParameters: true,
+            examples: ["tune et iters=30", "tune gbm iters=10 metric=f1"],
+            handler: { try $0.tune($1) }),
+        CommandSpec(
+            "models", category: .modeling, summary: "The fitted models of the session, or every model kind with its parameters.",
+            help: "Without an argument: the models fitted in this session (name, kind, settings, rows, CV score). 'models kinds' lists every model kind and its hyperparameters with their ranges, defaults and search spaces.",
+            positionals: [.optional("what", .choice(["kinds"]), help: "kinds: the model kinds and their parameters")],
+            examples: ["models", "models kinds"],
+            handler: { try $0.listModels($1) }),
+    ]
+}
+
+extension Session {
+    /// The rows a command trains on: the holdout's training part, or all rows.
+    func trainingRows(_ data: Dataset, on: String? = nil) throws -> (rows: [Int], description: String) {
+        let holdout = try currentHoldout()
+        switch on ?? (holdout == nil ? "all" : "train") {
+        case "train":
+            guard let holdout else {
+                throw EngineError(.invalidArgument, "on=train needs a holdout split", hint: "run split first, or fit on=all")
+            }
+            return (holdout.split.train, "the \(holdout.split.train.count) training rows")
+        default:
+            return (Array(0..<data.rowCount), "all \(data.rowCount) rows")
+        }
+    }
+
+    /// The splits for cross-validation: `folds=K` (stratified, seeded) or `folds=FILE`.
+    func crossValidationSplits(_ text: String, data: Dataset, rows: [Int], range: SourceRange) throws -> (splits: [Folds.Split], note: String, rows: [Int]) {
+        if let k = Int(text) {
+            let subset = data.selecting(rows: rows)
+            let splits = try Folds.stratified(subset.y, classCount: data.classes.count, folds: k, seed: UInt64(settings.seed))
+            return (splits.map { Folds.Split(train: $0.train.map { rows[$0] }, test: $0.test.map { rows[$0] }) },
+                    "\(k)-fold stratified cross-validation (seed \(settings.seed)) on \(rows.count) rows", rows)
+        }
+        let file = try Folds.load(path: text, sourceRows: try currentSourceRows())
+        return (file.splits, "the \(file.splits.count) folds of task \(file.task) in \(text), on all \(data.rowCount) rows", Array(0..<data.rowCount))
+    }
+
+    func compare(_ invocation: Invocation) throws -> CommandOutput {
+        let data = try dataset()
+        var kinds = try invocation.at("models") { try (invocation.list("models") ?? ModelCatalog.names).map(ModelCatalog.kind) }
+        let excluded = try invocation.at("exclude") { try (invocation.list("exclude") ?? []).map { try ModelCatalog.kind($0).name } }
+        kinds.removeAll { excluded.contains($0.name) }
+        var plan = modeling.plan
+        switch invocation.string("pca") {
+        case "on": plan.pca = plan.pca ?? .variance(0.999)
+        case "off": plan.pca = nil
+        default: break
+        }
+        let (rows, _) = try trainingRows(data)
+        let (splits, note, _) = try invocation.at("folds") {
+            try crossValidationSplits(invocation.string("folds")!, data: data, rows: rows, range: invocation.range(of: "folds"))
+        }
+        let tasks = kinds.map { CrossValidationTask(kind: $0, settings: try! $0.settings([:]), plan: plan) }
+        let started = clock()
+        let results = try CrossValidation.evaluate(tasks, dataset: data, splits: splits, seed: UInt64(settings.seed), threads: threads,
+                                                   cancellation: cancellation, progress: progressCallback("compare"))
+        let metric = invocation.string("sort")!
+        let ranked = rank(results, by: metric)
+        modeling.leaderboard = ranked
+        modeling.leaderboardMetric = metric
+        var result = CommandOutput(command: "compare")
+        result.table("leaderboard", title: "Leaderboard: \(note); preprocessing \(plan)", columns: Self.leaderboardColumns,
+                     rows: ranked.map(Self.leaderboardRow))
+        result.blocks.append(.chart(.bars(name: "leaderboard", title: nil, labels: ranked.map(\.kind),
+                                          values: ranked.map { $0.mean.value(metric) ?? 0 }, notes: [])))
+        result.say(String(format: "%d models × %d folds in %.2f s. AUC for ridge and svm comes from their scores (they give no probabilities).",
+                          kinds.count, splits.count, clock() - started))
+        return result
+    }
+
+    static let leaderboardColumns = ["model", "name", "accuracy", "auc", "recall", "precision", "f1", "f1_weighted", "kappa", "mcc",
+                                     "accuracy_std", "fit_ms"]
+
+    static func leaderboardRow(_ result: CrossValidationResult) -> [Value] {
+        let m = result.mean
+        return [.text(result.kind), .text(result.title), .real(m.accuracy), m.auc.map(Value.real) ?? .missing, .real(m.recallMacro),
+                .real(m.precisionMacro), .real(m.f1Macro), .real(m.f1Weighted), .real(m.kappa), .real(m.mcc),
+                .real(result.spread("accuracy") ?? 0), .real(result.fitSeconds * 1000)]
+    }
+
+    /// Results best first by `metric` (lowest first for log loss).
+    func rank(_ results: [CrossValidationResult], by metric: String) -> [CrossValidationResult] {
+        let lowerIsBetter = metric == "log_loss"
+        return results.sorted { a, b in
+            let x = a.mean.value(metric) ?? (lowerIsBetter ? .infinity : -.infinity)
+            let y = b.mean.value(metric) ?? (lowerIsBetter ? .infinity : -.infinity)
+            return x != y ? (lowerIsBetter ? x < y : x > y) : a.kind < b.kind
+        }
+    }
+
+    /// Model settings from a command's `name=value` hyperparameters, errors pointing at the culprit.
+    func modelSettings(_ kind: ModelKind, _ invocation: Invocation) throws -> ModelSettings {
+        for parameter in invocation.modelParameters {
+            do { _ = try kind.settings([parameter.key: parameter.value]) } catch let error as EngineError {
+                throw Diagnostic(error, range: parameter.range)
+            }
+        }
+        return try kind.settings(Dictionary(uniqueKeysWithValues: invocation.modelParameters.map { ($0.key, $0.value) }))
+    }
+
+    func fit(_ invocation: Invocation) throws -> CommandOutput {
+        let kind = try ModelCatalog.kind(invocation.string("model")!)
+        let modelSettings = try self.modelSettings(kind, invocation)
+        let data = try dataset()
+        let (rows, description) = try invocation.at("on") { try trainingRows(data, on: invocation.string("on")) }
+        let started = clock()
+        let pipeline = try FittedPipeline.fit(kind: kind, settings: modelSettings, plan: modeling.plan, dataset: data.selecting(rows: rows),
+                                              frameSteps: frame?.steps ?? [], target: modeling.target, seed: UInt64(settings.seed),
+                                              cancellation: cancellation, threads: threads)
+        let seconds = clock() - started
+        let name = invocation.string("as") ?? kind.name
+        modeling.store(SessionModel(name: name, pipeline: pipeline, trainedOn: invocation.string("on") ?? (modeling.holdout == nil ? "all" : "train"),
+                                    frameLineage: frame?.lineage ?? "", crossValidation: nil))
+        var output = CommandOutput(command: "fit")
+        output.say(String(format: "Fitted %@ (%@) on %@ in %.3f s, kept as '%@'. Preprocessing: %@.", kind.name, kind.title, description, seconds,
+                          name, modeling.plan.description))
+        output.blocks.append(.fields(name: "parameters", modelSettings.values.keys.sorted().map { Field($0, .text(modelSettings[$0].description)) }))
+        return output
+    }
+
+    func tune(_ invocation: Invocation) throws -> CommandOutput {
+        let kind = try ModelCatalog.kind(invocation.string("model")!)
+        let base = try modelSettings(kind, invocation)
+        let data = try dataset()
+        let (rows, description) = try trainingRows(data)
+        let (splits, note, _) = try invocation.at("folds") {
+            try crossValidationSplits(invocation.string("folds")!, data: data, rows: rows, range: invocation.range(of: "folds"))
+        }
+        let candidates = Tuning.candidates(kind, base: base, iterations: invocation.int("iters")!, seed: UInt64(settings.seed))
+        let results = try CrossValidation.evaluate(candidates.map { CrossValidationTask(kind: kind, settings: $0, plan: modeling.plan) },
+                                                   dataset: data, splits: splits, seed: UInt64(settings.seed), threads: threads,
+                                                   cancellation: cancellation, progress: progressCallback("tune \(kind.name)"))
+        let metric = invocation.string("metric")!
+        let ranked = rank(results, by: metric)
+        let best = ranked[0]
+        let pipeline = try FittedPipeline.fit(kind: kind, settings: best.settings, plan: modeling.plan, dataset: data.selecting(rows: rows),
+                                              frameSteps: frame?.steps ?? [], target: modeling.target, seed: UInt64(settings.seed),
+                                              cancellation: cancellation, threads: threads)
+        let name = invocation.string("as") ?? "\(kind.name)_tuned"
+        modeling.store(SessionModel(name: name, pipeline: pipeline, trainedOn: modeling.holdout == nil ? "all" : "train",
+                                    frameLineage: frame?.lineage ?? "", crossValidation: best))
+        var result = CommandOutput(command: "tune")
+        let tunable = kind.parameters.filter { !$0.searchSpace.isEmpty }.map(\.name)
+        result.table("candidates", title: "Best settings of \(candidates.count) tried (\(note))",
+                     columns: ["rank", metric, "\(metric)_std"] + tunable, rows: ranked.prefix(10).enumerated().map { index, r in
+            [.integer(Int64(index + 1)), .real(r.mean.value(metric) ?? .nan), .real(r.spread(metric) ?? .nan)]
+                + tunable.map { .text(r.settings[$0].description) }
+        })
+        let defaultScore = results[0].mean.value(metric) ?? .nan
+        result.say(String(format: "Best %@ %.4f (given settings: %.4f); refitted on %@ and kept as '%@'.", metric, best.mean.value(metric) ?? .nan,
+                          defaultScore, description, name))
+        result.blocks.append(.fields(name: "best", best.settings.values.keys.sorted().map { Field($0, .text(best.settings[$0].description)) }))
+        return result
+    }
+
+    func listModels(_ invocation: Invocation) throws -> CommandOutput {
+        var output = CommandOutput(command: "models")
+        if invocation.string("what") == "kinds" {
+            output.table("kinds", title: "Model kinds and their hyperparameters", columns: ["model", "name", "parameter", "values", "default", "tune_space"],
+                         rows: ModelCatalog.all.flatMap { kind in
+                (kind.parameters.isEmpty ? [nil] : kind.parameters.map(Optional.some)).map { parameter in
+                    [.text(kind.name), .text(kind.title), .text(parameter?.name ?? ""), .text(parameter?.domainText ?? ""),
+                     .text(parameter?.defaultValue.description ?? ""), .text(parameter?.searchSpace.map(\.description).joined(separator: ",") ?? "")]
+                }
+            })
+            return output
+        }
+        output.table("models", title: "Fitted models", columns: ["name", "model", "trained_on", "rows", "classes", "preprocessing", "cv_accuracy", "settings"],
+                     rows: modeling.models.map { model in
+            [.text(model.name), .text(model.pipeline.kind), .text(model.trainedOn), .integer(Int64(model.pipeline.features.count)),
+             .text(model.pipeline.classes.joined(separator: ",")), .text(model.pipeline.plan.description),
+             model.crossValidation.map { .real($0.mean.accuracy) } ?? .missing, .text(model.pipeline.settings.summary)]
+        })
+        if modeling.models.isEmpty { output.say("No model fitted yet: fit MODEL, or tune MODEL. 'models kinds' lists them.") }
+        return output
+    }
+}

@@ -1,0 +1,58 @@
+import Engine
+
+/// What the session keeps for modelling: the preprocessing plan (`scale`, `pca`), the label, the
+/// holdout split, the fitted models by name, and the last leaderboard, PCA and evaluation (for
+/// `plot`).
+struct ModelingState {
+    var plan = PreprocessingPlan()
+    /// The label column; `label ... as=NAME` sets it.
+    var target = "Label"
+    var holdout: Holdout?
+    /// Fitted models in the order they were fitted (a refit under the same name replaces it).
+    var models: [SessionModel] = []
+    var leaderboard: [CrossValidationResult] = []
+    var leaderboardMetric = "accuracy"
+    var lastPCA: (fitted: PCA.Fitted, features: [String])?
+    var lastEvaluation: (model: String, classes: [String], confusion: ConfusionMatrix)?
+
+    func model(named name: String) -> SessionModel? { models.first { $0.name == name } }
+
+    mutating func store(_ model: SessionModel) {
+        models.removeAll { $0.name == model.name }
+        models.append(model)
+    }
+}
+
+/// A holdout split of the current frame's rows, remembered with the rows it split (a later
+/// change of the frame makes it stale).
+struct Holdout {
+    let split: Folds.Split
+    let sourceRows: [Int]
+    let testFraction: Double
+    let stratified: Bool
+    let seed: Int
+}
+
+/// A model fitted in the session.
+struct SessionModel {
+    let name: String
+    let pipeline: FittedPipeline
+    /// `train` (the holdout's training part) or `all`.
+    let trainedOn: String
+    /// The frame it was fitted on, for `state` and lineage.
+    let frameLineage: String
+    let crossValidation: CrossValidationResult?
+}
+
+extension Session {
+    /// A progress callback for long commands: the terminal draws a bar; other outputs get nothing.
+    func progressCallback(_ label: String) -> CrossValidation.Progress {
+        let reporter = output as? ProgressReporting
+        return { done, total in reporter?.report(label, done: done, total: total) }
+    }
+}
+
+/// An output that can show progress (the terminal).
+public protocol ProgressReporting: AnyObject, Sendable {
+    func report(_ label: String, done: Int, total: Int)
+}
