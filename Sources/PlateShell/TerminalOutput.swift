@@ -1,15 +1,34 @@
 import Engine
+import Foundation
 import Interpreter
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Prints outcomes as they arrive: results on standard output, diagnostics on standard error,
-/// in the session's current format.
-final class TerminalOutput: SessionOutput {
+/// in the session's current format; long commands draw a progress bar on a terminal's stderr.
+final class TerminalOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
     /// Reads the session's settings at each delivery (the `format` command changes them).
     var settings: () -> Session.Settings = { Session.Settings() }
     /// Whether to echo script commands (not for piped standard input).
     var echoes = true
     /// Whether to show narration.
     var narrates = true
+
+    /// Whether standard error is a terminal (progress bars are drawn only there).
+    private let showsProgress = isatty(STDERR_FILENO) == 1
+    private let progressLock = NSLock()
+
+    /// Draws `label [████░░░░] done/total` on one line, cleared when the work is done.
+    func report(_ label: String, done: Int, total: Int) {
+        guard showsProgress, total > 0 else { return }
+        progressLock.lock()
+        defer { progressLock.unlock() }
+        let width = 30
+        let filled = width * done / total
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        Terminal.write(done >= total ? "\r\u{1B}[2K" : "\r\(label) [\(bar)] \(done)/\(total)", error: true)
+    }
 
     func deliver(_ outcome: Outcome) {
         if case .echo = outcome, !echoes { return }

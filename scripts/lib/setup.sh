@@ -31,10 +31,10 @@ ensure_venv() {
     echo "== creating Python venv $venv"
     python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -c "import sys, importlib.util; sys.exit(any(importlib.util.find_spec(m) is None for m in sys.argv[1:]))" "${@%%[=<>]*}"; then
+  if ! "$venv/bin/pip" freeze 2>/dev/null | grep -qixF -f <(printf '%s\n' "$@"); then
     echo "== pip install $*"
-    "$venv/bin/pip" install -q --disable-pip-version-check "$@"
   fi
+  "$venv/bin/pip" install -q --disable-pip-version-check "$@"
 }
 
 # The real data set: $PLATESHELL_DATA, else ../shared/data/faults.csv beside the checkout.

@@ -3,9 +3,8 @@ import Foundation
 /// Multinomial logistic regression with an L2 penalty on the weights (scikit-learn's
 /// `LogisticRegression(C=…)`: minimize C·Σ log-loss + ½‖W‖², intercepts not penalized).
 ///
-/// Solved by Newton's method with a backtracking line search to a gradient norm of 1e-8 (the
-/// problem is strictly convex in the weights, so the optimum is the one scikit-learn's lbfgs
-/// approaches); a tiny damping handles the intercepts' one free direction.
+/// Solved by L-BFGS (as scikit-learn's default solver) to a gradient of 1e-6 relative to C·n:
+/// the problem is strictly convex in the weights, so both land on the same optimum.
 public struct LogisticRegression: FittedClassifier {
     /// Weights, features × classes.
     public let weights: Matrix
@@ -13,82 +12,27 @@ public struct LogisticRegression: FittedClassifier {
 
     public static func fit(_ data: TrainingData, c: Double, maxIterations: Int) throws -> LogisticRegression {
         let n = data.x.rows, d = data.x.columns, k = data.classCount
-        let p = (d + 1) * k
-        var theta = [Double](repeating: 0, count: p)
         var augmented = Matrix(rows: n, columns: d + 1, repeating: 1)
         for r in 0..<n { for f in 0..<d { augmented[r, f] = data.x[r, f] } }
-        func index(_ feature: Int, _ label: Int) -> Int { feature * k + label }
-        func evaluate(_ theta: [Double]) -> (loss: Double, probabilities: Matrix) {
-            var scores = Matrix(rows: n, columns: k)
-            for r in 0..<n {
-                for label in 0..<k {
-                    var s = theta[index(d, label)]
-                    for f in 0..<d { s += data.x[r, f] * theta[index(f, label)] }
-                    scores[r, label] = s
-                }
-            }
-            let probabilities = scores.softmaxRows()
+        let theta = try LBFGS.minimize(from: [Double](repeating: 0, count: (d + 1) * k), tolerance: 1e-6 * c * Double(n),
+                                       maxIterations: maxIterations, cancellation: data.cancellation) { theta in
+            var residuals = LinearAlgebra.multiply(augmented, Matrix(rows: d + 1, columns: k, values: theta)).softmaxRows()
             var loss = 0.0
-            for r in 0..<n { loss -= c * Foundation.log(max(probabilities[r, data.y[r]], 1e-300)) }
-            for f in 0..<d { for label in 0..<k { loss += 0.5 * theta[index(f, label)] * theta[index(f, label)] } }
-            return (loss, probabilities)
-        }
-        var (loss, probabilities) = evaluate(theta)
-        for _ in 0..<maxIterations {
-            try data.cancellation?.check()
-            var gradient = [Double](repeating: 0, count: p)
-            var hessian = Matrix(rows: p, columns: p)
             for r in 0..<n {
-                for a in 0..<k {
-                    let residual = c * (probabilities[r, a] - (data.y[r] == a ? 1 : 0))
-                    for f in 0...d { gradient[index(f, a)] += residual * augmented[r, f] }
-                }
+                loss -= c * Foundation.log(max(residuals.values[r * k + data.y[r]], 1e-300))
+                residuals.values[r * k + data.y[r]] -= 1
             }
-            for a in 0..<k {
-                for b in a..<k {
-                    var scaled = augmented
-                    for r in 0..<n {
-                        let weight = c * probabilities[r, a] * ((a == b ? 1 : 0) - probabilities[r, b])
-                        for f in 0...d { scaled[r, f] *= weight }
-                    }
-                    let block = LinearAlgebra.multiply(augmented, scaled, transposeA: true)
-                    for f in 0...d {
-                        for g in 0...d {
-                            hessian[index(f, a), index(g, b)] = block[f, g]
-                            hessian[index(g, b), index(f, a)] = block[f, g]
-                        }
-                    }
-                }
+            for i in residuals.values.indices { residuals.values[i] *= c }
+            var gradient = LinearAlgebra.multiply(augmented, residuals, transposeA: true).values
+            for i in 0..<(d * k) {
+                loss += 0.5 * theta[i] * theta[i]
+                gradient[i] += theta[i]
             }
-            for f in 0..<d {
-                for label in 0..<k {
-                    gradient[index(f, label)] += theta[index(f, label)]
-                    hessian[index(f, label), index(f, label)] += 1
-                }
-            }
-            let norm = gradient.reduce(0) { max($0, abs($1)) }
-            if norm < 1e-8 { break }
-            for i in 0..<p { hessian[i, i] += 1e-10 * max(1, hessian[i, i]) }
-            let step = try LinearAlgebra.solve(hessian, Matrix(rows: p, columns: 1, values: gradient)).values
-            var scale = 1.0
-            var accepted = false
-            for _ in 0..<40 {
-                let candidate = zip(theta, step).map { $0 - scale * $1 }
-                let trial = evaluate(candidate)
-                let decrease = zip(gradient, step).reduce(0) { $0 + $1.0 * $1.1 } * scale
-                if trial.loss <= loss - 1e-4 * decrease || trial.loss < loss {
-                    theta = candidate
-                    (loss, probabilities) = trial
-                    accepted = true
-                    break
-                }
-                scale /= 2
-            }
-            if !accepted { break }
+            return (loss, gradient)
         }
         var weights = Matrix(rows: d, columns: k)
-        for f in 0..<d { for label in 0..<k { weights[f, label] = theta[index(f, label)] } }
-        return LogisticRegression(weights: weights, intercepts: (0..<k).map { theta[index(d, $0)] })
+        for f in 0..<d { for label in 0..<k { weights[f, label] = theta[f * k + label] } }
+        return LogisticRegression(weights: weights, intercepts: (0..<k).map { theta[d * k + $0] })
     }
 
     public func probabilities(_ x: Matrix) -> Matrix {
@@ -188,39 +132,33 @@ public enum LinearDiscriminant {
 
 /// A linear support vector machine (scikit-learn's `LinearSVC`): one-vs-rest, squared hinge loss,
 /// L2 penalty, the intercept learned as the weight of a constant feature 1 (penalized, as
-/// liblinear does), solved by dual coordinate descent to a tolerance of 1e-6.
+/// liblinear does). The primal ½‖w‖² + C·Σ max(0, 1 − y·w·x)² is smooth and strictly convex, so
+/// L-BFGS reaches the optimum liblinear's dual coordinate descent approaches.
 public enum LinearSVM {
-    public static func fit(_ data: TrainingData, c: Double, maxPasses: Int) throws -> LinearScores {
+    public static func fit(_ data: TrainingData, c: Double, maxIterations: Int) throws -> LinearScores {
         let n = data.x.rows, d = data.x.columns, k = data.classCount
         let columns = k == 2 ? 1 : k
         var weights = Matrix(rows: d, columns: k)
         var intercepts = [Double](repeating: 0, count: k)
-        let diagonal = 1 / (2 * c)
-        let norms = (0..<n).map { r in (0..<d).reduce(1.0) { $0 + data.x[r, $1] * data.x[r, $1] } + diagonal }
-        var random = data.random
         for label in 0..<columns {
-            try data.cancellation?.check()
             let target = (0..<n).map { data.y[$0] == (k == 2 ? 1 : label) ? 1.0 : -1.0 }
-            var alpha = [Double](repeating: 0, count: n)
-            var w = [Double](repeating: 0, count: d + 1)
-            var order = Array(0..<n)
-            for _ in 0..<maxPasses {
-                order.shuffle(using: &random)
-                var largestViolation = 0.0
-                for i in order {
+            let w = try LBFGS.minimize(from: [Double](repeating: 0, count: d + 1), tolerance: 1e-8 * c * Double(n),
+                                       maxIterations: maxIterations, cancellation: data.cancellation) { w in
+                var loss = 0.0
+                var gradient = w
+                for i in 0..<n {
+                    let base = i * d
                     var margin = w[d]
-                    for f in 0..<d { margin += w[f] * data.x[i, f] }
-                    let gradient = target[i] * margin - 1 + diagonal * alpha[i]
-                    let projected = alpha[i] == 0 ? min(gradient, 0) : gradient
-                    largestViolation = max(largestViolation, abs(projected))
-                    if projected == 0 { continue }
-                    let old = alpha[i]
-                    alpha[i] = max(old - gradient / norms[i], 0)
-                    let change = (alpha[i] - old) * target[i]
-                    for f in 0..<d { w[f] += change * data.x[i, f] }
-                    w[d] += change
+                    for f in 0..<d { margin += w[f] * data.x.values[base + f] }
+                    let slack = 1 - target[i] * margin
+                    guard slack > 0 else { continue }
+                    loss += c * slack * slack
+                    let scale = -2 * c * slack * target[i]
+                    for f in 0..<d { gradient[f] += scale * data.x.values[base + f] }
+                    gradient[d] += scale
                 }
-                if largestViolation < 1e-6 { break }
+                for f in 0...d { loss += 0.5 * w[f] * w[f] }
+                return (loss, gradient)
             }
             for f in 0..<d { weights[f, label] = w[f] }
             intercepts[label] = w[d]

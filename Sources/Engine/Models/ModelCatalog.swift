@@ -62,7 +62,7 @@ public enum ModelCatalog {
     static let logistic = ModelKind(name: "lr", title: "Logistic Regression", parameters: [
         ModelParameter("C", .real(1e-8...1e8), default: .real(1), help: "inverse of the L2 penalty's strength",
                        search: [0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10, 100].map(ParameterValue.real)),
-        ModelParameter("max_iter", .int(1...10_000), default: .int(100), help: "most Newton iterations"),
+        ModelParameter("max_iter", .int(1...100_000), default: .int(1000), help: "most L-BFGS iterations"),
     ], probabilistic: true) { settings, data in
         .logistic(try LogisticRegression.fit(data, c: settings.real("C"), maxIterations: settings.int("max_iter")))
     }
@@ -222,10 +222,8 @@ public enum ModelCatalog {
     static let svm = ModelKind(name: "svm", title: "Linear SVM", parameters: [
         ModelParameter("C", .real(1e-8...1e8), default: .real(1), help: "inverse of the L2 penalty's strength",
                        search: [0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10].map(ParameterValue.real)),
-        ModelParameter("max_iter", .int(1...100_000), default: .int(1000), help: "most passes of coordinate descent"),
-        randomState,
+        ModelParameter("max_iter", .int(1...100_000), default: .int(1000), help: "most L-BFGS iterations per class"),
     ], probabilistic: false) { settings, data in
-        let data = seed(settings, data)
-        return .linear(try LinearSVM.fit(data, c: settings.real("C"), maxPasses: settings.int("max_iter")))
+        .linear(try LinearSVM.fit(data, c: settings.real("C"), maxIterations: settings.int("max_iter")))
     }
 }

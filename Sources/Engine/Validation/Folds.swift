@@ -19,13 +19,14 @@ public enum Folds {
     /// comparisons).
     ///
     /// - Throws: `EngineError.invalidArgument` when a class has fewer rows than folds.
-    public static func stratified(_ y: [Int], classCount: Int, folds k: Int, seed: UInt64) throws -> [Split] {
+    public static func stratified(_ y: [Int], classCount: Int, folds k: Int, seed: UInt64, classNames: [String]? = nil) throws -> [Split] {
         guard k >= 2 else { throw EngineError(.invalidArgument, "cross-validation needs at least 2 folds; got \(k)") }
         var byClass = Array(repeating: [Int](), count: classCount)
         for (row, label) in y.enumerated() { byClass[label].append(row) }
         if let smallest = byClass.filter({ !$0.isEmpty }).min(by: { $0.count < $1.count }), smallest.count < k {
-            let name = byClass.firstIndex(of: smallest)!
-            throw EngineError(.invalidArgument, "folds=\(k) is more than the \(smallest.count) rows of the smallest class (class \(name))",
+            let index = byClass.firstIndex(of: smallest)!
+            let name = classNames.map { "'\($0[index])'" } ?? "class \(index)"
+            throw EngineError(.invalidArgument, "folds=\(k) is more than the \(smallest.count) rows of the smallest class (\(name))",
                               hint: "use folds=\(max(2, smallest.count)) or fewer")
         }
         var random = SeededRandom(seed: seed)

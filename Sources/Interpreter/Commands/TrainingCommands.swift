@@ -77,7 +77,8 @@ extension Session {
     func crossValidationSplits(_ text: String, data: Dataset, rows: [Int], range: SourceRange) throws -> (splits: [Folds.Split], note: String, rows: [Int]) {
         if let k = Int(text) {
             let subset = data.selecting(rows: rows)
-            let splits = try Folds.stratified(subset.y, classCount: data.classes.count, folds: k, seed: UInt64(settings.seed))
+            let splits = try Folds.stratified(subset.y, classCount: data.classes.count, folds: k, seed: UInt64(settings.seed),
+                                              classNames: data.classes)
             return (splits.map { Folds.Split(train: $0.train.map { rows[$0] }, test: $0.test.map { rows[$0] }) },
                     "\(k)-fold stratified cross-validation (seed \(settings.seed)) on \(rows.count) rows", rows)
         }
@@ -215,7 +216,7 @@ extension Session {
             })
             return output
         }
-        output.table("models", title: "Fitted models", columns: ["name", "model", "trained_on", "rows", "classes", "preprocessing", "cv_accuracy", "settings"],
+        output.table("models", title: "Fitted models", columns: ["name", "model", "trained_on", "features", "classes", "preprocessing", "cv_accuracy", "settings"],
                      rows: modeling.models.map { model in
             [.text(model.name), .text(model.pipeline.kind), .text(model.trainedOn), .integer(Int64(model.pipeline.features.count)),
              .text(model.pipeline.classes.joined(separator: ",")), .text(model.pipeline.plan.description),

@@ -61,13 +61,20 @@ public struct Completer {
         if let equals = word.firstIndex(of: "="), error == nil {
             let key = String(word[..<equals])
             let value = String(word[word.index(after: equals)...])
-            guard let parameter = spec.parameter(key) else { return [] }
+            guard let parameter = spec.parameter(key) else {
+                return modelParameterValues(spec, command: command, key: key, typed: value,
+                                            range: (start + key.utf8.count + 1)..<cursor)
+            }
             let valueStart = start + key.utf8.count + 1
             return values(for: parameter.kind, typed: value, range: valueStart..<cursor)
         }
         let arguments = Array(command.dropFirst())
         let used = Set(arguments.compactMap { $0.key })
-        let keys = spec.parameters.filter { !used.contains($0.key) }.map { $0.key + "=" }
+        var keys = spec.parameters.filter { !used.contains($0.key) }.map { $0.key + "=" }
+        if spec.takesModelParameters, let model = arguments.first(where: { $0.key == nil }),
+           let kind = try? ModelCatalog.kind(model.text) {
+            keys += kind.parameters.filter { !used.contains($0.name) }.map { $0.name + "=" }
+        }
         var candidates = matches(keys, word, .parameter, range)
         let positional = arguments.filter { $0.key == nil }
         if let previous = positional.last?.text.lowercased(),
@@ -87,6 +94,19 @@ public struct Completer {
             break
         }
         return candidates
+    }
+
+    /// Values of a model hyperparameter (choices and booleans) after `fit MODEL key=`.
+    private func modelParameterValues(_ spec: CommandSpec, command: [Token], key: String, typed: String, range: SourceRange) -> [Completion] {
+        guard spec.takesModelParameters, let model = command.dropFirst().first(where: { $0.key == nil }),
+              let kind = try? ModelCatalog.kind(model.text), let parameter = kind.parameters.first(where: { $0.name == key }) else { return [] }
+        switch parameter.domain {
+        case .choice(let words): return matches(words, typed, .value, range)
+        case .bool: return matches(["true", "false"], typed, .value, range)
+        case .featureCount: return matches(["sqrt", "log2", "none"], typed, .value, range)
+        case .intOrNone: return matches(["none"], typed, .value, range)
+        case .int, .real: return []
+        }
     }
 
     private func values(for kind: ValueKind, typed: String, range: SourceRange, quoted: Bool = false) -> [Completion] {

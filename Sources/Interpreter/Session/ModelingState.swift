@@ -47,12 +47,12 @@ struct SessionModel {
 extension Session {
     /// A progress callback for long commands: the terminal draws a bar; other outputs get nothing.
     func progressCallback(_ label: String) -> CrossValidation.Progress {
-        let reporter = output as? ProgressReporting
+        let reporter = output as? ProgressDisplay
         return { done, total in reporter?.report(label, done: done, total: total) }
     }
 }
 
 /// An output that can show progress (the terminal).
-public protocol ProgressReporting: AnyObject, Sendable {
+public protocol ProgressDisplay: AnyObject, Sendable {
     func report(_ label: String, done: Int, total: Int)
 }

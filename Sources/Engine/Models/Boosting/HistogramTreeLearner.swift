@@ -56,10 +56,22 @@ struct HistogramTreeLearner {
         }
 
         mutating func subtract(_ other: Histogram) {
-            for i in gradients.indices {
-                gradients[i] -= other.gradients[i]
-                hessians[i] -= other.hessians[i]
-                counts[i] -= other.counts[i]
+            gradients.withUnsafeMutableBufferPointer { g in
+                hessians.withUnsafeMutableBufferPointer { h in
+                    counts.withUnsafeMutableBufferPointer { c in
+                        other.gradients.withUnsafeBufferPointer { og in
+                            other.hessians.withUnsafeBufferPointer { oh in
+                                other.counts.withUnsafeBufferPointer { oc in
+                                    for i in 0..<g.count {
+                                        g[i] -= og[i]
+                                        h[i] -= oh[i]
+                                        c[i] -= oc[i]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
 
@@ -113,6 +125,8 @@ struct HistogramTreeLearner {
                 ? eligible.max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain || (leaves[$0].best!.gain == leaves[$1].best!.gain && $0 > $1) })
                 : eligible.min(by: { (leaves[$0].depth, -leaves[$0].best!.gain) < (leaves[$1].depth, -leaves[$1].best!.gain) })
             else { break }
+            var parentHistogram = Histogram(bins: 0)
+            swap(&parentHistogram, &leaves[chosen].histogram)
             let parent = leaves[chosen]
             let split = parent.best!
             let leftCount = partition(&rows, start: parent.start, count: parent.count, feature: split.feature, bin: split.bin)
@@ -127,16 +141,15 @@ struct HistogramTreeLearner {
                              gradient: rightGradient, hessian: rightHessian, depth: parent.depth + 1, histogram: Histogram(bins: 0))
             let smallerIsLeft = left.count <= right.count
             let small = smallerIsLeft ? left : right
-            var smallHistogram = histogram(rows: rows, start: small.start, count: small.count, gradients: gradients,
+            let smallHistogram = histogram(rows: rows, start: small.start, count: small.count, gradients: gradients,
                                            hessians: hessians, offset: gradientOffset)
-            var largeHistogram = parent.histogram
-            largeHistogram.subtract(smallHistogram)
+            parentHistogram.subtract(smallHistogram)
             if smallerIsLeft {
-                swap(&left.histogram, &smallHistogram)
-                right.histogram = largeHistogram
+                left.histogram = smallHistogram
+                right.histogram = parentHistogram
             } else {
-                swap(&right.histogram, &smallHistogram)
-                left.histogram = largeHistogram
+                right.histogram = smallHistogram
+                left.histogram = parentHistogram
             }
             left.best = bestSplit(left, features: features)
             right.best = bestSplit(right, features: features)
@@ -199,21 +212,33 @@ struct HistogramTreeLearner {
         if leaf.count < 2 * settings.minDataInLeaf { return nil }
         let parentGain = leaf.gradient * leaf.gradient / (leaf.hessian + settings.l2)
         var best: Candidate?
-        for f in 0..<featureCount where features[f] {
-            var gl = 0.0, hl = 0.0, cl = 0
-            let base = offsets[f]
-            for b in 0..<(mapper.binCount(f) - 1) {
-                gl += leaf.histogram.gradients[base + b]
-                hl += leaf.histogram.hessians[base + b]
-                cl += Int(leaf.histogram.counts[base + b])
-                if cl < settings.minDataInLeaf || hl < settings.minSumHessian { continue }
-                let cr = leaf.count - cl
-                if cr < settings.minDataInLeaf { break }
-                let gr = leaf.gradient - gl, hr = leaf.hessian - hl
-                if hr < settings.minSumHessian { continue }
-                let gain = gl * gl / (hl + settings.l2) + gr * gr / (hr + settings.l2) - parentGain
-                if gain > settings.minSplitGain && (best == nil || gain > best!.gain) {
-                    best = Candidate(feature: f, bin: b, gain: gain, leftGradient: gl, leftHessian: hl, leftCount: cl)
+        let minData = settings.minDataInLeaf, minHessian = settings.minSumHessian, l2 = settings.l2
+        leaf.histogram.gradients.withUnsafeBufferPointer { hg in
+            leaf.histogram.hessians.withUnsafeBufferPointer { hh in
+                leaf.histogram.counts.withUnsafeBufferPointer { hc in
+                    for f in 0..<featureCount where features[f] {
+                        var gl = 0.0, hl = 0.0, cl = 0
+                        let base = offsets[f], end = base + mapper.binCount(f) - 1
+                        var bestGain = best?.gain ?? settings.minSplitGain
+                        var index = base
+                        while index < end {
+                            let count = Int(hc[index])
+                            if count == 0 { index += 1; continue }
+                            gl += hg[index]
+                            hl += hh[index]
+                            cl += count
+                            index += 1
+                            if cl < minData || hl < minHessian { continue }
+                            if leaf.count - cl < minData { break }
+                            let gr = leaf.gradient - gl, hr = leaf.hessian - hl
+                            if hr < minHessian { continue }
+                            let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
+                            if gain > bestGain {
+                                bestGain = gain
+                                best = Candidate(feature: f, bin: index - 1 - base, gain: gain, leftGradient: gl, leftHessian: hl, leftCount: cl)
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -60,9 +60,10 @@ struct TreeGrower {
 
     func grow(random: inout SeededRandom) -> Tree {
         let members = (0..<columns.rows).filter { weights[$0] > 0 }.map(Int32.init)
-        let inBag = Set(members)
+        let allRows = members.count == columns.rows
         var orders: [[Int32]] = settings.splitter == .best
-            ? columns.sorted.map { $0.filter { inBag.contains($0) } } : [members]
+            ? columns.sorted.map { allRows ? $0 : $0.filter { weights[Int($0)] > 0 } } : [members]
+        var scratch = [Int32](repeating: 0, count: members.count)
         var goesLeft = [Bool](repeating: false, count: columns.rows)
         var tree = Tree(outputs: classCount)
         let totalWeight = members.reduce(0.0) { $0 + weights[Int($1)] }
@@ -89,7 +90,7 @@ struct TreeGrower {
                 goesLeft[Int(r)] = columns.values[split.feature * columns.rows + Int(r)] <= split.threshold
             }
             var leftCount = 0
-            for index in orders.indices { leftCount = Self.partition(&orders[index], start, end, goesLeft) }
+            for index in orders.indices { leftCount = Self.partition(&orders[index], start, end, goesLeft, scratch: &scratch) }
             let leftNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
             let rightNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
             tree.split(node, feature: split.feature, threshold: split.threshold, left: leftNode, right: rightNode)
@@ -169,13 +170,28 @@ struct TreeGrower {
     @inline(__always)
     private func consider(_ feature: Int, threshold: Double, left: [Double], classWeights: [Double], nodeWeight: Double,
                           best: inout Split?) {
-        let leftWeight = left.reduce(0, +)
+        var leftWeight = 0.0
+        for k in 0..<classCount { leftWeight += left[k] }
         let rightWeight = nodeWeight - leftWeight
         guard leftWeight > 0, rightWeight > 0 else { return }
-        var right = classWeights
-        for k in 0..<classCount { right[k] -= left[k] }
-        let leftImpurity = Self.impurity(left, total: leftWeight, settings.criterion)
-        let rightImpurity = Self.impurity(right, total: rightWeight, settings.criterion)
+        var leftImpurity = 0.0, rightImpurity = 0.0
+        switch settings.criterion {
+        case .gini:
+            var leftSquares = 0.0, rightSquares = 0.0
+            for k in 0..<classCount {
+                leftSquares += left[k] * left[k]
+                let right = classWeights[k] - left[k]
+                rightSquares += right * right
+            }
+            leftImpurity = 1 - leftSquares / (leftWeight * leftWeight)
+            rightImpurity = 1 - rightSquares / (rightWeight * rightWeight)
+        case .entropy:
+            for k in 0..<classCount {
+                let l = left[k] / leftWeight, r = (classWeights[k] - left[k]) / rightWeight
+                if l > 0 { leftImpurity -= l * Foundation.log2(l) }
+                if r > 0 { rightImpurity -= r * Foundation.log2(r) }
+            }
+        }
         let proxy = -rightWeight * rightImpurity - leftWeight * leftImpurity
         if best == nil || proxy > best!.proxy {
             best = Split(feature: feature, threshold: threshold, proxy: proxy, leftWeight: leftWeight, rightWeight: rightWeight,
@@ -198,14 +214,13 @@ struct TreeGrower {
     }
 
     /// Stably moves the rows marked left to the front of `order[start..<end]`; returns their count.
-    private static func partition(_ order: inout [Int32], _ start: Int, _ end: Int, _ goesLeft: [Bool]) -> Int {
-        var rightRows: [Int32] = []
-        var write = start
+    private static func partition(_ order: inout [Int32], _ start: Int, _ end: Int, _ goesLeft: [Bool], scratch: inout [Int32]) -> Int {
+        var write = start, spilled = 0
         for i in start..<end {
             let r = order[i]
-            if goesLeft[Int(r)] { order[write] = r; write += 1 } else { rightRows.append(r) }
+            if goesLeft[Int(r)] { order[write] = r; write += 1 } else { scratch[spilled] = r; spilled += 1 }
         }
-        for (offset, r) in rightRows.enumerated() { order[write + offset] = r }
+        for offset in 0..<spilled { order[write + offset] = scratch[offset] }
         return write - start
     }
 }
