@@ -50,21 +50,39 @@ public struct BinMapper: Sendable, Equatable, Codable {
     /// The bin of `value` for feature `f`.
     @inline(__always)
     public func bin(_ value: Double, feature f: Int) -> Int {
-        let bounds = upperBounds[f]
-        var low = 0, high = bounds.count
-        while low < high {
-            let middle = (low + high) / 2
-            if value <= bounds[middle] { high = middle } else { low = middle + 1 }
-        }
-        return low
+        upperBounds[f].withUnsafeBufferPointer { Self.lowerBound(value, $0) }
     }
 
     /// Every row's bins, row-major (rows × features), one byte each.
     public func binned(_ x: Matrix) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: x.rows * x.columns)
-        for r in 0..<x.rows {
-            for f in 0..<x.columns { out[r * x.columns + f] = UInt8(bin(x[r, f], feature: f)) }
+        out.withUnsafeMutableBufferPointer { out in
+            x.values.withUnsafeBufferPointer { values in
+                for f in 0..<x.columns {
+                    upperBounds[f].withUnsafeBufferPointer { bounds in
+                        for r in 0..<x.rows {
+                            out[r * x.columns + f] = UInt8(Self.lowerBound(values[r * x.columns + f], bounds))
+                        }
+                    }
+                }
+            }
         }
         return out
+    }
+
+    /// The first index whose bound is ≥ `value` (the bin of `value`).
+    @inline(__always)
+    static func lowerBound(_ value: Double, _ bounds: UnsafeBufferPointer<Double>) -> Int {
+        var low = 0, count = bounds.count
+        while count > 0 {
+            let half = count / 2
+            if bounds[low + half] < value {
+                low += half + 1
+                count -= half + 1
+            } else {
+                count = half
+            }
+        }
+        return low
     }
 }

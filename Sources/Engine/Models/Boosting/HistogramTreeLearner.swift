@@ -16,7 +16,10 @@ struct HistogramTreeLearner {
         var leafWise = true
     }
 
+    /// Row-major bins (rows × features): a row's bins together, for building histograms.
     let bins: [UInt8]
+    /// Feature-major bins (features × rows): one feature's bins together, for partitioning rows.
+    let binsByFeature: [UInt8]
     let rowCount: Int
     let featureCount: Int
     let mapper: BinMapper
@@ -29,6 +32,16 @@ struct HistogramTreeLearner {
     init(bins: [UInt8], rowCount: Int, mapper: BinMapper, settings: Settings, threads: Int) {
         self.bins = bins
         self.rowCount = rowCount
+        let d = mapper.upperBounds.count
+        var byFeature = [UInt8](repeating: 0, count: bins.count)
+        byFeature.withUnsafeMutableBufferPointer { out in
+            bins.withUnsafeBufferPointer { rowMajor in
+                for r in 0..<rowCount {
+                    for f in 0..<d { out[f * rowCount + r] = rowMajor[r * d + f] }
+                }
+            }
+        }
+        self.binsByFeature = byFeature
         self.featureCount = mapper.upperBounds.count
         self.mapper = mapper
         self.settings = settings
@@ -43,43 +56,27 @@ struct HistogramTreeLearner {
         self.threads = threads
     }
 
-    /// Gradient, hessian and row-count sums per bin of every feature.
+    /// Gradient and hessian sums per bin of every feature, interleaved so that one update touches
+    /// one cache line. Row counts are not kept: as LightGBM does, a bin's count is estimated from its
+    /// hessian sum and the leaf's rows per unit of hessian.
     struct Histogram {
-        var gradients: [Double]
-        var hessians: [Double]
-        var counts: [Int32]
+        var sums: [Double]
 
-        init(bins: Int) {
-            gradients = [Double](repeating: 0, count: bins)
-            hessians = gradients
-            counts = [Int32](repeating: 0, count: bins)
-        }
+        init(bins: Int) { sums = [Double](repeating: 0, count: bins * 2) }
 
         mutating func subtract(_ other: Histogram) {
-            gradients.withUnsafeMutableBufferPointer { g in
-                hessians.withUnsafeMutableBufferPointer { h in
-                    counts.withUnsafeMutableBufferPointer { c in
-                        other.gradients.withUnsafeBufferPointer { og in
-                            other.hessians.withUnsafeBufferPointer { oh in
-                                other.counts.withUnsafeBufferPointer { oc in
-                                    for i in 0..<g.count {
-                                        g[i] -= og[i]
-                                        h[i] -= oh[i]
-                                        c[i] -= oc[i]
-                                    }
-                                }
-                            }
-                        }
-                    }
+            sums.withUnsafeMutableBufferPointer { mine in
+                other.sums.withUnsafeBufferPointer { theirs in
+                    for i in 0..<mine.count { mine[i] -= theirs[i] }
                 }
             }
         }
 
         mutating func add(_ other: Histogram) {
-            for i in gradients.indices {
-                gradients[i] += other.gradients[i]
-                hessians[i] += other.hessians[i]
-                counts[i] += other.counts[i]
+            sums.withUnsafeMutableBufferPointer { mine in
+                other.sums.withUnsafeBufferPointer { theirs in
+                    for i in 0..<mine.count { mine[i] += theirs[i] }
+                }
             }
         }
     }
@@ -105,9 +102,10 @@ struct HistogramTreeLearner {
     /// Grows a tree on the rows `rows` (reordered in place: each final leaf's rows end up
     /// contiguous). Returns the tree, whose leaf values are already multiplied by `shrinkage`, and
     /// for each leaf its row range in `rows`.
-    func grow(gradients: [Double], hessians: [Double], gradientOffset: Int, rows: inout [Int32], features: [Bool],
-              shrinkage: Double) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
+    func grow(gradients: [Double], hessians: [Double], gradientOffset: Int, rows: inout [Int32],
+              features: [Bool], shrinkage: Double) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
         var tree = Tree(outputs: 1)
+        var scratch = [Int32](repeating: 0, count: rows.count)
         var totalGradient = 0.0, totalHessian = 0.0
         for r in rows {
             totalGradient += gradients[gradientOffset + Int(r)]
@@ -129,7 +127,8 @@ struct HistogramTreeLearner {
             swap(&parentHistogram, &leaves[chosen].histogram)
             let parent = leaves[chosen]
             let split = parent.best!
-            let leftCount = partition(&rows, start: parent.start, count: parent.count, feature: split.feature, bin: split.bin)
+            let leftCount = partition(&rows, scratch: &scratch, start: parent.start, count: parent.count,
+                                      feature: split.feature, bin: split.bin)
             let rightGradient = parent.gradient - split.leftGradient, rightHessian = parent.hessian - split.leftHessian
             let leftNode = tree.addNode(value: [leafValue(split.leftGradient, split.leftHessian) * shrinkage], cover: Double(leftCount))
             let rightNode = tree.addNode(value: [leafValue(rightGradient, rightHessian) * shrinkage], cover: Double(parent.count - leftCount))
@@ -184,18 +183,17 @@ struct HistogramTreeLearner {
         bins.withUnsafeBufferPointer { bins in
             rows.withUnsafeBufferPointer { rows in
                 offsets.withUnsafeBufferPointer { offsets in
-                    histogram.gradients.withUnsafeMutableBufferPointer { hg in
-                        histogram.hessians.withUnsafeMutableBufferPointer { hh in
-                            histogram.counts.withUnsafeMutableBufferPointer { hc in
+                    gradients.withUnsafeBufferPointer { gradients in
+                        hessians.withUnsafeBufferPointer { hessians in
+                            histogram.sums.withUnsafeMutableBufferPointer { sums in
                                 for i in range {
                                     let r = Int(rows[i])
                                     let g = gradients[offset + r], h = hessians[offset + r]
-                                    let base = r * d
+                                    let row = bins.baseAddress! + r * d
                                     for f in 0..<d {
-                                        let index = offsets[f] + Int(bins[base + f])
-                                        hg[index] += g
-                                        hh[index] += h
-                                        hc[index] += 1
+                                        let index = (offsets[f] + Int(row[f])) &* 2
+                                        sums[index] += g
+                                        sums[index &+ 1] += h
                                     }
                                 }
                             }
@@ -213,20 +211,19 @@ struct HistogramTreeLearner {
         let parentGain = leaf.gradient * leaf.gradient / (leaf.hessian + settings.l2)
         var best: Candidate?
         let minData = settings.minDataInLeaf, minHessian = settings.minSumHessian, l2 = settings.l2
-        leaf.histogram.gradients.withUnsafeBufferPointer { hg in
-            leaf.histogram.hessians.withUnsafeBufferPointer { hh in
-                leaf.histogram.counts.withUnsafeBufferPointer { hc in
+        let rowsPerHessian = Double(leaf.count) / leaf.hessian
+        leaf.histogram.sums.withUnsafeBufferPointer { sums in
                     for f in 0..<featureCount where features[f] {
                         var gl = 0.0, hl = 0.0, cl = 0
                         let base = offsets[f], end = base + mapper.binCount(f) - 1
                         var bestGain = best?.gain ?? settings.minSplitGain
                         var index = base
                         while index < end {
-                            let count = Int(hc[index])
-                            if count == 0 { index += 1; continue }
-                            gl += hg[index]
-                            hl += hh[index]
-                            cl += count
+                            let hessian = sums[index * 2 + 1]
+                            if hessian == 0 { index += 1; continue }
+                            gl += sums[index * 2]
+                            hl += hessian
+                            cl = Int((hl * rowsPerHessian).rounded())
                             index += 1
                             if cl < minData || hl < minHessian { continue }
                             if leaf.count - cl < minData { break }
@@ -239,24 +236,32 @@ struct HistogramTreeLearner {
                             }
                         }
                     }
-                }
-            }
         }
         return best
     }
 
-    /// Moves the rows whose bin of `feature` is ≤ `bin` to the front of their range; returns their count.
-    private func partition(_ rows: inout [Int32], start: Int, count: Int, feature: Int, bin: Int) -> Int {
-        var low = start, high = start + count - 1
-        let d = featureCount
-        while low <= high {
-            if Int(bins[Int(rows[low]) * d + feature]) <= bin {
-                low += 1
-            } else {
-                rows.swapAt(low, high)
-                high -= 1
+    /// Moves the rows whose bin of `feature` is ≤ `bin` to the front of their range, keeping their
+    /// order (branch-free: every row is written to both sides and the wrong write is overwritten);
+    /// returns their count.
+    private func partition(_ rows: inout [Int32], scratch: inout [Int32], start: Int, count: Int, feature: Int, bin: Int) -> Int {
+        var left = 0, right = 0
+        binsByFeature.withUnsafeBufferPointer { all in
+            let column = all.baseAddress! + feature * rowCount
+            rows.withUnsafeMutableBufferPointer { rows in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    let base = rows.baseAddress! + start
+                    for i in 0..<count {
+                        let r = base[i]
+                        let goesLeft = Int(column[Int(r)]) <= bin ? 1 : 0
+                        base[left] = r
+                        scratch[right] = r
+                        left += goesLeft
+                        right += 1 - goesLeft
+                    }
+                    (base + left).update(from: scratch.baseAddress!, count: right)
+                }
             }
         }
-        return low - start
+        return left
     }
 }
