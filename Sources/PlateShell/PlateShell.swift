@@ -17,7 +17,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "The random seed for everything that samples.")
     var seed: Int = 42
 
+    @Option(help: "Threads for parallel work (folds, trees, histograms); default: every core.")
+    var threads: Int?
+
     func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads)") }
         guard OutputFormat(rawValue: format) != nil else {
             throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(format)'")
         }
@@ -30,6 +34,7 @@ struct GlobalOptions: ParsableArguments {
         settings.color = !noColor && Terminal.outputIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         settings.width = Terminal.width
         settings.seed = seed
+        if let threads { settings.threads = threads }
         let output = TerminalOutput()
         output.echoes = echoes
         let session = Session(workspace: Workspace.resolve(option: workspace), settings: settings, output: output,

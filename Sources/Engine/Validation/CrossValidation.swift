@@ -34,7 +34,8 @@ public struct CrossValidationTask: Sendable {
 }
 
 /// Runs model configurations under k-fold cross-validation, every (configuration, fold) pair as
-/// one task spread over the cores: preprocessing is fitted on each fold's training rows only.
+/// one task taken in turn by `threads` workers: preprocessing is fitted on each fold's training
+/// rows only.
 public enum CrossValidation {
     /// Called after each finished fold with (done, total).
     public typealias Progress = @Sendable (Int, Int) -> Void
@@ -43,22 +44,17 @@ public enum CrossValidation {
                                 threads: Int, cancellation: Cancellation? = nil, progress: Progress? = nil) throws -> [CrossValidationResult] {
         let total = tasks.count * splits.count
         nonisolated(unsafe) var outcomes = [Result<(ClassificationMetrics, Double), Error>?](repeating: nil, count: total)
-        let done = Counter()
-        DispatchQueue.concurrentPerform(iterations: total) { index in
-            if cancellation?.isRequested == true { return }
-            let task = tasks[index / splits.count], split = splits[index % splits.count]
-            outcomes[index] = Result {
-                let started = DispatchTime.now().uptimeNanoseconds
-                let train = dataset.selecting(rows: split.train), test = dataset.selecting(rows: split.test)
-                let pipeline = try FittedPipeline.fit(kind: task.kind, settings: task.settings, plan: task.plan, dataset: train,
-                                                      frameSteps: [], target: "", seed: seed, cancellation: cancellation)
-                let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                let probabilities = pipeline.probabilities(test.x)
-                let metrics = ClassificationMetrics(actual: test.y, predicted: probabilities.argmaxRows(),
-                                                    probabilities: probabilities, classCount: dataset.classes.count)
-                return (metrics, seconds)
+        let done = Counter(), claimed = Counter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, total))) { _ in
+            while true {
+                let index = claimed.increment() - 1
+                if index >= total || cancellation?.isRequested == true { return }
+                outcomes[index] = Result {
+                    try run(tasks[index / splits.count], split: splits[index % splits.count], dataset: dataset, seed: seed,
+                            cancellation: cancellation)
+                }
+                progress?(done.increment(), total)
             }
-            progress?(done.increment(), total)
         }
         try cancellation?.check()
         return try tasks.enumerated().map { t, task in
@@ -68,6 +64,21 @@ public enum CrossValidation {
                                          folds: folds, mean: .mean(folds),
                                          fitSeconds: results.map(\.1).reduce(0, +) / Double(results.count))
         }
+    }
+
+    /// Fits one configuration on one fold's training rows and scores its test rows; returns the
+    /// metrics and the seconds the fit took.
+    private static func run(_ task: CrossValidationTask, split: Folds.Split, dataset: Dataset, seed: UInt64,
+                            cancellation: Cancellation?) throws -> (ClassificationMetrics, Double) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let train = dataset.selecting(rows: split.train), test = dataset.selecting(rows: split.test)
+        let pipeline = try FittedPipeline.fit(kind: task.kind, settings: task.settings, plan: task.plan, dataset: train,
+                                              frameSteps: [], target: "", seed: seed, cancellation: cancellation)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let probabilities = pipeline.probabilities(test.x)
+        let metrics = ClassificationMetrics(actual: test.y, predicted: probabilities.argmaxRows(), probabilities: probabilities,
+                                            classCount: dataset.classes.count)
+        return (metrics, seconds)
     }
 }
 

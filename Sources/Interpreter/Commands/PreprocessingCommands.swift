@@ -49,8 +49,8 @@ extension Session {
         try Dataset.from(try currentTable(), target: modeling.target)
     }
 
-    /// How many threads parallel work may use.
-    var threads: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// How many threads parallel work may use (`--threads`, default every core).
+    var threads: Int { settings.threads }
 
     func scale(_ invocation: Invocation) throws -> CommandOutput {
         let on = invocation.string("method") == "standard"

@@ -28,6 +28,8 @@ public final class Session {
         public var width = 120
         public var timer = false
         public var seed = 42
+        /// Threads for parallel work: folds, trees, histograms.
+        public var threads = ProcessInfo.processInfo.activeProcessorCount
 
         public init() {}
     }
