@@ -1,0 +1,171 @@
+import Foundation
+
+/// Explains a fitted pipeline's predictions in the original features, choosing the exact method
+/// the pipeline allows:
+///
+/// - tree ensembles (dt, rf, et, gbm, ada) on raw or standard-scaled features: exact
+///   path-dependent TreeSHAP (scaling maps each feature to itself, so the trees' φ are the raw
+///   features' φ); forests in probability space, boosting in margin space, AdaBoost in vote space;
+/// - linear models (lr, ridge, lda, svm), after scaling and PCA too (the whole pipeline is then
+///   linear in the raw features): exact linear SHAP, φ = β·(x − mean of the background);
+/// - anything else (PCA before trees, naive Bayes, QDA, k-NN): permutation SHAP in probability
+///   space over a background sample, the number of permutations and the standard error stated.
+public enum Explainer {
+    public enum Method: Sendable, Equatable {
+        case tree, linear, sampling
+
+        public var description: String {
+            switch self {
+            case .tree: "exact path-dependent TreeSHAP"
+            case .linear: "exact linear SHAP"
+            case .sampling: "permutation SHAP (sampled)"
+            }
+        }
+    }
+
+    /// What to explain against, and how hard to sample.
+    public struct Options: Sendable {
+        /// Raw feature rows standing for "a typical plate" (means for linear SHAP, backgrounds
+        /// for sampling).
+        public var background: Matrix
+        /// Permutations per row for sampling (in antithetic pairs).
+        public var permutations = 32
+        public var threads = 1
+        public var seed: UInt64 = 42
+        public var cancellation: Cancellation?
+
+        public init(background: Matrix) { self.background = background }
+    }
+
+    /// The method `explain` uses for this pipeline.
+    public static func method(for pipeline: FittedPipeline) -> Method {
+        switch pipeline.model {
+        case .forest, .boosting, .adaBoost: pipeline.plan.pca == nil ? .tree : .sampling
+        case .logistic, .linear: .linear
+        default: .sampling
+        }
+    }
+
+    /// SHAP values of the rows `x` (raw features, in the pipeline's feature order).
+    public static func explain(_ pipeline: FittedPipeline, rows x: Matrix, options: Options) throws -> Explanation {
+        switch method(for: pipeline) {
+        case .tree: return try treeExplanation(pipeline, x, options)
+        case .linear: return linearExplanation(pipeline, x, options)
+        case .sampling: return try PermutationSHAP.explain(pipeline, rows: x, options: options)
+        }
+    }
+
+    // MARK: - Trees
+
+    /// The trees to explain, each with the output column it feeds, its scale, and the base value
+    /// and output function of the ensemble.
+    private static func ensemble(_ pipeline: FittedPipeline) -> (trees: [(Tree, offset: Int, scale: Double)], base: [Double],
+                                                                 space: Explanation.Space, output: (Matrix) -> Matrix) {
+        let k = pipeline.classes.count
+        switch pipeline.model {
+        case .forest(let forest):
+            let scale = 1 / Double(forest.trees.count)
+            var base = [Double](repeating: 0, count: k)
+            for tree in forest.trees { for (c, v) in TreeSHAP.expectedValue(tree).enumerated() { base[c] += scale * v } }
+            return (forest.trees.map { ($0, 0, scale) }, base, .probability, { forest.probabilities($0) })
+        case .boosting(let boosting):
+            var base = boosting.initialScores
+            let trees = boosting.trees.enumerated().map { index, tree -> (Tree, offset: Int, scale: Double) in
+                base[index % k] += TreeSHAP.expectedValue(tree)[0]
+                return (tree, index % k, 1)
+            }
+            return (trees, base, .margin, { boosting.rawScores($0) })
+        case .adaBoost(let ada):
+            let votes = ada.voteTrees()
+            var base = [Double](repeating: 0, count: k)
+            for tree in votes { for (c, v) in TreeSHAP.expectedValue(tree).enumerated() { base[c] += v } }
+            return (votes.map { ($0, 0, 1) }, base, .decision, { ada.decision($0) })
+        default:
+            preconditionFailure("not a tree ensemble")
+        }
+    }
+
+    private static func treeExplanation(_ pipeline: FittedPipeline, _ x: Matrix, _ options: Options) throws -> Explanation {
+        let transformed = pipeline.preprocessing.transform(x)
+        let (trees, base, space, output) = ensemble(pipeline)
+        let d = x.columns, k = pipeline.classes.count
+        let depth = trees.map { $0.0.depth }.max() ?? 0
+        nonisolated(unsafe) var values = [Double](repeating: 0, count: x.rows * d * k)
+        let parts = max(1, min(options.threads, x.rows))
+        values.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let phi = buffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                var workspace = TreeSHAP.workspace(depth: depth)
+                transformed.values.withUnsafeBufferPointer { rows in
+                    for r in stride(from: part, to: x.rows, by: parts) {
+                        if options.cancellation?.isRequested == true { return }
+                        for (tree, offset, scale) in trees {
+                            TreeSHAP.accumulate(tree, row: rows.baseAddress! + r * d, phi: phi + r * d * k, outputs: k,
+                                                outputOffset: offset, scale: scale, workspace: &workspace)
+                        }
+                    }
+                }
+            }
+        }
+        try options.cancellation?.check()
+        return Explanation(features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
+                           space: space, method: Method.tree.description, outputs: output(transformed), standardErrors: nil)
+    }
+
+    // MARK: - Linear
+
+    private static func linearExplanation(_ pipeline: FittedPipeline, _ x: Matrix, _ options: Options) -> Explanation {
+        let d = x.columns, k = pipeline.classes.count
+        let scores: (Matrix) -> Matrix = { raw in
+            let z = pipeline.preprocessing.transform(raw)
+            switch pipeline.model {
+            case .logistic(let model): return LinearScores(weights: model.weights, intercepts: model.intercepts).scores(z)
+            case .linear(let model): return model.scores(z)
+            default: preconditionFailure("not a linear model")
+            }
+        }
+        var probes = Matrix(rows: d + 1, columns: d)
+        for j in 0..<d { probes[j + 1, j] = 1 }
+        let probed = scores(probes)
+        let mean = (0..<d).map { Moments.mean(options.background.column($0)) }
+        var base = probed.row(0)
+        var values = [Double](repeating: 0, count: x.rows * d * k)
+        for j in 0..<d {
+            for c in 0..<k {
+                let beta = probed[j + 1, c] - probed[0, c]
+                base[c] += beta * mean[j]
+                for r in 0..<x.rows { values[(r * d + j) * k + c] = beta * (x[r, j] - mean[j]) }
+            }
+        }
+        return Explanation(features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
+                           space: .decision, method: Method.linear.description + " (features independent, means of \(options.background.rows) background rows)",
+                           outputs: scores(x), standardErrors: nil)
+    }
+}
+
+extension AdaBoost {
+    /// Each stump as a tree whose leaves hold its weighted vote (one-hot class × weight, scaled as
+    /// in `decision`): the trees TreeSHAP explains.
+    func voteTrees() -> [Tree] {
+        let total = stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1))
+        return zip(stumps, stumpWeights).map { stump, weight in
+            var votes = stump
+            for node in 0..<stump.nodeCount {
+                let winner = Self.argmax(stump, leaf: node)
+                votes.setValue(node, (0..<classCount).map { $0 == winner ? weight / total : 0 })
+            }
+            return votes
+        }
+    }
+
+    /// The normalized votes before softmax (rows × classes).
+    public func decision(_ x: Matrix) -> Matrix {
+        var votes = Matrix(rows: x.rows, columns: classCount)
+        for (stump, weight) in zip(stumps, stumpWeights) {
+            for r in 0..<x.rows { votes[r, Self.argmax(stump, leaf: stump.leaf(x, row: r))] += weight }
+        }
+        let total = stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1))
+        for i in votes.values.indices { votes.values[i] /= total }
+        return votes
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Engine
+
+@Suite("TreeSHAP and the other explainers")
+struct TreeSHAPTests {
+    /// A random tree over `features` features with consistent covers and `outputs` values per node.
+    static func randomTree(_ random: inout SeededRandom, features: Int, depth: Int, outputs: Int) -> Tree {
+        var tree = Tree(outputs: outputs)
+        func values() -> [Double] { (0..<outputs).map { _ in random.nextUnit() * 2 - 1 } }
+        let root = tree.addNode(value: values(), cover: 100 + Double(random.next() % 100))
+        var stack = [(root, 0)]
+        while let (node, level) = stack.popLast() {
+            guard level < depth, random.nextUnit() < 0.85 else { continue }
+            let cover = tree.cover[node]
+            let share = 0.1 + 0.8 * random.nextUnit()
+            let left = tree.addNode(value: values(), cover: cover * share)
+            let right = tree.addNode(value: values(), cover: cover * (1 - share))
+            tree.split(node, feature: Int(random.next() % UInt64(features)), threshold: random.nextUnit(), left: left, right: right)
+            stack += [(left, level + 1), (right, level + 1)]
+        }
+        return tree
+    }
+
+    /// E[f(x) | x_S], the path-dependent expectation: features in S follow x, the others average
+    /// their subtrees by cover.
+    static func conditionalExpectation(_ tree: Tree, _ x: [Double], present: Set<Int>, node: Int = 0, output: Int) -> Double {
+        if tree.isLeaf(node) { return tree.value[node * tree.outputs + output] }
+        let left = Int(tree.left[node]), right = Int(tree.right[node]), feature = Int(tree.feature[node])
+        if present.contains(feature) {
+            return conditionalExpectation(tree, x, present: present, node: x[feature] <= tree.threshold[node] ? left : right, output: output)
+        }
+        return (tree.cover[left] * conditionalExpectation(tree, x, present: present, node: left, output: output)
+                + tree.cover[right] * conditionalExpectation(tree, x, present: present, node: right, output: output)) / tree.cover[node]
+    }
+
+    /// Shapley values by enumerating every subset of features.
+    static func bruteForce(_ tree: Tree, _ x: [Double], features n: Int, output: Int) -> [Double] {
+        func factorial(_ k: Int) -> Double { k <= 1 ? 1 : Double(k) * factorial(k - 1) }
+        return (0..<n).map { i in
+            var phi = 0.0
+            let others = (0..<n).filter { $0 != i }
+            for mask in 0..<(1 << others.count) {
+                let subset = Set(others.indices.filter { mask & (1 << $0) != 0 }.map { others[$0] })
+                let weight = factorial(subset.count) * factorial(n - subset.count - 1) / factorial(n)
+                phi += weight * (conditionalExpectation(tree, x, present: subset.union([i]), output: output)
+                                 - conditionalExpectation(tree, x, present: subset, output: output))
+            }
+            return phi
+        }
+    }
+
+    @Test("TreeSHAP equals brute-force Shapley values on random small trees (to 1e-9)")
+    func matchesBruteForce() {
+        var random = SeededRandom(seed: 11)
+        for trial in 0..<200 {
+            let features = 2 + trial % 5
+            let tree = Self.randomTree(&random, features: features, depth: 1 + trial % 5, outputs: 2)
+            let x = (0..<features).map { _ in random.nextUnit() }
+            var phi = [Double](repeating: 0, count: features * 2)
+            var workspace = TreeSHAP.workspace(depth: tree.depth)
+            x.withUnsafeBufferPointer { row in
+                phi.withUnsafeMutableBufferPointer { TreeSHAP.accumulate(tree, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 2, workspace: &workspace) }
+            }
+            for output in 0..<2 {
+                let exact = Self.bruteForce(tree, x, features: features, output: output)
+                for f in 0..<features { #expect(abs(phi[f * 2 + output] - exact[f]) < 1e-9, "trial \(trial) feature \(f)") }
+                let expected = TreeSHAP.expectedValue(tree)[output]
+                let total = expected + (0..<features).reduce(0) { $0 + phi[$1 * 2 + output] }
+                #expect(abs(total - Self.conditionalExpectation(tree, x, present: Set(0..<features), output: output)) < 1e-9)
+            }
+        }
+    }
+
+    @Test("additivity holds on every row for every fitted tree ensemble on the real data", arguments: ["dt", "rf", "et", "gbm", "ada"])
+    func additivity(_ name: String) throws {
+        let data = EstimatorConformanceTests.data.first
+        let kind = try ModelCatalog.kind(name)
+        let pipeline = try FittedPipeline.fit(kind: kind, settings: try kind.settings(name == "gbm" ? ["n_estimators": "30"] : [:]),
+                                              plan: PreprocessingPlan(scale: true), dataset: data, frameSteps: [], target: "Label",
+                                              seed: 42, threads: 2)
+        var options = Explainer.Options(background: data.x)
+        options.threads = 2
+        let explanation = try Explainer.explain(pipeline, rows: EstimatorConformanceTests.data.second.x, options: options)
+        #expect(explanation.method == "exact path-dependent TreeSHAP")
+        #expect(explanation.additivityError < 1e-9, "\(explanation.additivityError)")
+    }
+
+    @Test("linear SHAP is exact through scaling and PCA")
+    func linear() throws {
+        let data = EstimatorConformanceTests.data.first
+        let pipeline = try FittedPipeline.fit(kind: try ModelCatalog.kind("lr"), settings: try ModelCatalog.kind("lr").settings([:]),
+                                              plan: PreprocessingPlan(scale: true, pca: .components(10)), dataset: data, frameSteps: [],
+                                              target: "Label", seed: 42)
+        let explanation = try Explainer.explain(pipeline, rows: data.x.selecting(rows: Array(0..<50)), options: Explainer.Options(background: data.x))
+        #expect(explanation.method.hasPrefix("exact linear SHAP"))
+        #expect(explanation.isAdditive, "\(explanation.additivityError) against terms of \(explanation.additivityScale)")
+        #expect(explanation.additivityError < 1e-6)
+    }
+
+    @Test("permutation SHAP adds up exactly and lands within its stated error of the exact values")
+    func sampling() throws {
+        var random = SeededRandom(seed: 5)
+        let tree = Self.randomTree(&random, features: 4, depth: 4, outputs: 2)
+        let background = Matrix(rows: 1, columns: 4, values: (0..<4).map { _ in random.nextUnit() })
+        let pipeline = FittedPipeline(formatVersion: FittedPipeline.formatVersion, kind: "dt", settings: ModelSettings([:]),
+                                      plan: PreprocessingPlan(), target: "Label", features: ["a", "b", "c", "d"], classes: ["P", "Q"],
+                                      frameSteps: [], preprocessing: FittedPreprocessing(scaler: nil, pca: nil),
+                                      model: .forest(Forest(trees: [tree], classCount: 2)))
+        let x = Matrix(rows: 1, columns: 4, values: (0..<4).map { _ in random.nextUnit() })
+        var options = Explainer.Options(background: background)
+        options.permutations = 400
+        let sampled = try PermutationSHAP.explain(pipeline, rows: x, options: options)
+        #expect(sampled.additivityError < 1e-12)
+        // With one background row b, the interventional value function is v(S) = f(x_S, b_rest): enumerable.
+        func f(_ present: Set<Int>) -> Double {
+            let row = Matrix(rows: 1, columns: 4, values: (0..<4).map { present.contains($0) ? x[0, $0] : background[0, $0] })
+            return pipeline.probabilities(row)[0, 0]
+        }
+        func factorial(_ k: Int) -> Double { k <= 1 ? 1 : Double(k) * factorial(k - 1) }
+        for i in 0..<4 {
+            var exact = 0.0
+            let others = (0..<4).filter { $0 != i }
+            for mask in 0..<8 {
+                let subset = Set(others.indices.filter { mask & (1 << $0) != 0 }.map { others[$0] })
+                exact += factorial(subset.count) * factorial(3 - subset.count) / factorial(4) * (f(subset.union([i])) - f(subset))
+            }
+            let error = sampled.standardErrors![i * 2]
+            #expect(abs(sampled.value(row: 0, feature: i, output: 0) - exact) <= 4 * error + 1e-12, "feature \(i)")
+        }
+    }
+}
