@@ -73,6 +73,37 @@ struct TreeSHAPTests {
         }
     }
 
+    @Test("the quadrature form equals the paper's algorithm on random trees, and quadrature is exact")
+    func quadratureMatchesReference() {
+        let (nodes, weights) = QuadratureTreeSHAP.gaussLegendre(5)
+        #expect(QuadratureTreeSHAP.tables[5].weights.map { $0.sum() }.reduce(0, +) - 1 < 1e-14)
+        for degree in 0...9 {
+            let integral = zip(nodes, weights).reduce(0.0) { $0 + $1.1 * pow($1.0, Double(degree)) }
+            #expect(abs(integral - 1 / Double(degree + 1)) < 1e-14, "∫ y^\(degree)")
+        }
+        var random = SeededRandom(seed: 23)
+        for trial in 0..<300 {
+            let features = 2 + trial % 9
+            let tree = Self.randomTree(&random, features: features, depth: 1 + trial % 12, outputs: 3)
+            let x = (0..<features).map { _ in random.nextUnit() }
+            var reference = [Double](repeating: 0, count: features * 3), fast = reference
+            var workspace = TreeSHAP.workspace(depth: tree.depth)
+            let points = QuadratureTreeSHAP.pointCount(depth: tree.depth, features: features)
+            var quadrature = QuadratureTreeSHAP.Workspace(features: features, depth: tree.depth, points: points)
+            defer { quadrature.deallocate() }
+            x.withUnsafeBufferPointer { row in
+                reference.withUnsafeMutableBufferPointer {
+                    TreeSHAP.accumulate(tree, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 3, workspace: &workspace)
+                }
+                fast.withUnsafeMutableBufferPointer {
+                    QuadratureTreeSHAP.accumulate(tree, points: points, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 3,
+                                                  outputOffset: 0, scale: 1, workspace: &quadrature)
+                }
+            }
+            for i in reference.indices { #expect(abs(reference[i] - fast[i]) < 1e-10, "trial \(trial) value \(i)") }
+        }
+    }
+
     @Test("additivity holds on every row for every fitted tree ensemble on the real data", arguments: ["dt", "rf", "et", "gbm", "ada"])
     func additivity(_ name: String) throws {
         let data = EstimatorConformanceTests.data.first

@@ -4,8 +4,9 @@ import Foundation
 /// the pipeline allows:
 ///
 /// - tree ensembles (dt, rf, et, gbm, ada) on raw or standard-scaled features: exact
-///   path-dependent TreeSHAP (scaling maps each feature to itself, so the trees' φ are the raw
-///   features' φ); forests in probability space, boosting in margin space, AdaBoost in vote space;
+///   path-dependent TreeSHAP in its quadrature form (`QuadratureTreeSHAP`; scaling maps each
+///   feature to itself, so the trees' φ are the raw features' φ); forests in probability space,
+///   boosting in margin space, AdaBoost in vote space;
 /// - linear models (lr, ridge, lda, svm), after scaling and PCA too (the whole pipeline is then
 ///   linear in the raw features): exact linear SHAP, φ = β·(x − mean of the background);
 /// - anything else (PCA before trees, naive Bayes, QDA, k-NN): permutation SHAP in probability
@@ -89,19 +90,24 @@ public enum Explainer {
         let transformed = pipeline.preprocessing.transform(x)
         let (trees, base, space, output) = ensemble(pipeline)
         let d = x.columns, k = pipeline.classes.count
-        let depth = trees.map { $0.0.depth }.max() ?? 0
+        let depths = trees.map { $0.0.depth }
+        let points = trees.map { QuadratureTreeSHAP.pointCount(depth: $0.0.maxDistinctFeaturesOnPath, features: d) }
+        let deepest = depths.max() ?? 0
+        let prepared = trees.enumerated().map { QuadratureTreeSHAP.PreparedTree($1.0, points: points[$0]) }
+        defer { prepared.forEach { $0.deallocate() } }
         nonisolated(unsafe) var values = [Double](repeating: 0, count: x.rows * d * k)
         let parts = max(1, min(options.threads, x.rows))
         values.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let phi = buffer.baseAddress!
             DispatchQueue.concurrentPerform(iterations: parts) { part in
-                var workspace = TreeSHAP.workspace(depth: depth)
+                var workspace = QuadratureTreeSHAP.Workspace(features: d, depth: deepest, points: points.max() ?? 1)
+                defer { workspace.deallocate() }
                 transformed.values.withUnsafeBufferPointer { rows in
                     for r in stride(from: part, to: x.rows, by: parts) {
                         if options.cancellation?.isRequested == true { return }
-                        for (tree, offset, scale) in trees {
-                            TreeSHAP.accumulate(tree, row: rows.baseAddress! + r * d, phi: phi + r * d * k, outputs: k,
-                                                outputOffset: offset, scale: scale, workspace: &workspace)
+                        for (index, (_, offset, scale)) in trees.enumerated() {
+                            QuadratureTreeSHAP.accumulate(prepared[index], row: rows.baseAddress! + r * d, phi: phi + r * d * k,
+                                                          outputs: k, outputOffset: offset, scale: scale, workspace: &workspace)
                         }
                     }
                 }

@@ -35,12 +35,14 @@ public enum TreeSHAP {
                         tree.threshold.withUnsafeBufferPointer { threshold in
                             tree.value.withUnsafeBufferPointer { value in
                                 tree.cover.withUnsafeBufferPointer { cover in
-                                    let context = Context(left: left.baseAddress!, right: right.baseAddress!, feature: feature.baseAddress!,
-                                                          threshold: threshold.baseAddress!, value: value.baseAddress!, cover: cover.baseAddress!,
-                                                          treeOutputs: tree.outputs, row: row, phi: phi, outputs: outputs,
-                                                          outputOffset: outputOffset, scale: scale)
-                                    recurse(context, node: 0, path: buffer.baseAddress!, depth: 0, zeroFraction: 1, oneFraction: 1,
-                                            feature: -1)
+                                    reciprocals.withUnsafeBufferPointer { reciprocals in
+                                        let context = Context(left: left.baseAddress!, right: right.baseAddress!, feature: feature.baseAddress!,
+                                                              threshold: threshold.baseAddress!, value: value.baseAddress!, cover: cover.baseAddress!,
+                                                              treeOutputs: tree.outputs, row: row, phi: phi, outputs: outputs,
+                                                              outputOffset: outputOffset, scale: scale, reciprocals: reciprocals.baseAddress!)
+                                        recurse(context, node: 0, path: buffer.baseAddress!, depth: 0, zeroFraction: 1, oneFraction: 1,
+                                                feature: -1)
+                                    }
                                 }
                             }
                         }
@@ -81,18 +83,19 @@ public enum TreeSHAP {
         let outputs: Int
         let outputOffset: Int
         let scale: Double
+        let reciprocals: UnsafePointer<Double>
     }
 
     private static func recurse(_ c: Context, node: Int, path parent: UnsafeMutablePointer<PathElement>, depth: Int,
                                 zeroFraction: Double, oneFraction: Double, feature parentFeature: Int) {
         let path = parent + depth + 1
         path.update(from: parent, count: depth + 1)
-        extend(path, depth, zeroFraction, oneFraction, parentFeature)
+        extend(path, depth, zeroFraction, oneFraction, parentFeature, c.reciprocals)
         var depth = depth
         if c.left[node] < 0 {
             if depth == 0 { return }
             for i in 1...depth {
-                let weight = unwoundSum(path, depth, i)
+                let weight = unwoundSum(path, depth, i, c.reciprocals)
                 let element = path[i]
                 let factor = weight * (element.oneFraction - element.zeroFraction) * c.scale
                 let base = element.feature * c.outputs + c.outputOffset
@@ -119,15 +122,19 @@ public enum TreeSHAP {
                 oneFraction: 0, feature: split)
     }
 
+    /// 1/n for n in 0...255 (0 for n = 0): the loops below multiply instead of dividing.
+    private static let reciprocals: [Double] = (0..<256).map { $0 == 0 ? 0 : 1 / Double($0) }
+
     /// EXTEND: adds an element for `feature` and updates the permutation weights.
     @inline(__always)
-    private static func extend(_ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int) {
+    private static func extend(_ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int,
+                               _ reciprocals: UnsafePointer<Double>) {
         path[depth] = PathElement(feature: feature, zeroFraction: zero, oneFraction: one, weight: depth == 0 ? 1 : 0)
-        let length = Double(depth + 1)
+        let inverseLength = reciprocals[depth + 1]
         var i = depth - 1
         while i >= 0 {
-            path[i + 1].weight += one * path[i].weight * Double(i + 1) / length
-            path[i].weight = zero * path[i].weight * Double(depth - i) / length
+            path[i + 1].weight += one * path[i].weight * Double(i + 1) * inverseLength
+            path[i].weight = zero * path[i].weight * Double(depth - i) * inverseLength
             i -= 1
         }
     }
@@ -159,23 +166,27 @@ public enum TreeSHAP {
     /// UNWOUNDSUM: the total permutation weight of the path with element `index` unwound,
     /// without changing the path.
     @inline(__always)
-    private static func unwoundSum(_ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int) -> Double {
+    private static func unwoundSum(_ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int,
+                                   _ reciprocals: UnsafePointer<Double>) -> Double {
         let one = path[index].oneFraction, zero = path[index].zeroFraction
         var next = path[depth].weight
         var total = 0.0
         var i = depth - 1
         if one != 0 {
+            let inverseOne = 1 / one
             while i >= 0 {
-                let share = next / (Double(i + 1) * one)
+                let share = next * inverseOne * reciprocals[i + 1]
                 total += share
                 next = path[i].weight - share * zero * Double(depth - i)
                 i -= 1
             }
         } else if zero != 0 {
+            let inverseZero = 1 / zero
             while i >= 0 {
-                total += path[i].weight / (zero * Double(depth - i))
+                total += path[i].weight * reciprocals[depth - i]
                 i -= 1
             }
+            total *= inverseZero
         }
         return total * Double(depth + 1)
     }

@@ -57,6 +57,7 @@ public struct CommandSpec: Sendable {
         case exploration = "Exploration"
         case preparation = "Preparation"
         case modeling = "Modelling"
+        case explanation = "Explanation"
         case session = "Session"
     }
 
@@ -69,9 +70,17 @@ public struct CommandSpec: Sendable {
     public let parameters: [ParameterSpec]
     /// Takes the rest of the command verbatim (as `sql` does).
     public let takesVerbatimText: Bool
-    /// Takes `key=value` hyperparameters of the model named by its first argument (`fit`, `tune`);
-    /// the model's declarations check them.
-    public let takesModelParameters: Bool
+    /// Takes `key=value` pairs beyond its declared parameters: a model's hyperparameters (`fit`,
+    /// `tune`: the model's declarations check them) or feature values (`whatif`).
+    public let extraAssignments: ExtraAssignments?
+
+    /// What the extra `key=value` pairs of a command are.
+    public enum ExtraAssignments: Sendable {
+        case modelParameters
+        case featureValues
+    }
+
+    public var takesModelParameters: Bool { extraAssignments == .modelParameters }
     public let examples: [String]
     /// A usage line written by hand, for commands with several forms.
     private let customUsage: String?
@@ -79,7 +88,7 @@ public struct CommandSpec: Sendable {
 
     public init(_ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
                 positionals: [PositionalSpec] = [], parameters: [ParameterSpec] = [], verbatim: Bool = false,
-                modelParameters: Bool = false, usage: String? = nil, examples: [String] = [],
+                extraAssignments: ExtraAssignments? = nil, usage: String? = nil, examples: [String] = [],
                 handler: @escaping @Sendable (Session, Invocation) throws -> CommandOutput) {
         self.name = name
         self.aliases = aliases
@@ -89,7 +98,7 @@ public struct CommandSpec: Sendable {
         self.positionals = positionals
         self.parameters = parameters
         self.takesVerbatimText = verbatim
-        self.takesModelParameters = modelParameters
+        self.extraAssignments = extraAssignments
         self.customUsage = usage
         self.examples = examples
         self.handler = handler
@@ -98,8 +107,12 @@ public struct CommandSpec: Sendable {
     /// The usage line, generated from the declarations unless the command has several forms.
     public var usage: String {
         if let customUsage { return customUsage }
-        return ([name] + positionals.map(\.usage) + parameters.map(\.usage) + (takesModelParameters ? ["[<parameter>=<value>...]"] : []))
-            .joined(separator: " ")
+        let extras = switch extraAssignments {
+        case .modelParameters?: ["[<parameter>=<value>...]"]
+        case .featureValues?: ["<feature>=<value>..."]
+        case nil: [String]()
+        }
+        return ([name] + positionals.map(\.usage) + parameters.map(\.usage) + extras).joined(separator: " ")
     }
 
     public func parameter(_ key: String) -> ParameterSpec? { parameters.first { $0.key == key } }

@@ -82,7 +82,7 @@ public struct Invocation: Sendable {
                 continue
             }
             guard let parameter = spec.parameter(key) else {
-                if spec.takesModelParameters {
+                if spec.extraAssignments != nil {
                     if extras.contains(where: { $0.key == key }) { return fail("'\(key)' is given twice", token.keyRange) }
                     extras.append((key, value, token.range))
                     continue

@@ -31,7 +31,7 @@ extension CommandTable {
             positionals: [.required("model", .choice(ModelCatalog.names), help: "the model kind")],
             parameters: [ParameterSpec("as", .text("name"), help: "the name to keep it under (default: the model kind)"),
                          ParameterSpec("on", .choice(["train", "all"]), help: "fit on the training part (after split) or all rows")],
-            modelParameters: true,
+            extraAssignments: .modelParameters,
             examples: ["fit gbm", "fit et n_estimators=200 max_depth=12 as=et_deep", "fit lr C=0.5 on=all"],
             handler: { try $0.fit($1) }),
         CommandSpec(
@@ -46,7 +46,7 @@ extension CommandTable {
                          ParameterSpec("folds", .text("int|file"), default: "5", help: "number of folds, or a JSON file of folds"),
                          ParameterSpec("metric", .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "what to maximize"),
                          ParameterSpec("as", .text("name"), help: "the name to keep the best under (default: MODEL_tuned)")],
-            modelParameters: true,
+            extraAssignments: .modelParameters,
             examples: ["tune et iters=30", "tune gbm iters=10 metric=f1"],
             handler: { try $0.tune($1) }),
         CommandSpec(

@@ -75,6 +75,9 @@ public struct Completer {
            let kind = try? ModelCatalog.kind(model.text) {
             keys += kind.parameters.filter { !used.contains($0.name) }.map { $0.name + "=" }
         }
+        if spec.extraAssignments == .featureValues {
+            keys += columns.filter { !used.contains($0) }.map { $0 + "=" }
+        }
         var candidates = matches(keys, word, .parameter, range)
         let positional = arguments.filter { $0.key == nil }
         if let previous = positional.last?.text.lowercased(),

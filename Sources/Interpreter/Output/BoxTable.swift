@@ -7,7 +7,7 @@ struct BoxTable {
     let width: Int
     let bold: (String) -> String
     /// The longest a cell may be, in terminal columns.
-    static let cellLimit = 40
+    static let cellLimit = 56
 
     func render(_ block: TableBlock) -> String {
         var lines: [String] = []

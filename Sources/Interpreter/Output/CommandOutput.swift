@@ -80,6 +80,8 @@ public struct TableBlock: Sendable, Equatable {
 public enum Chart: Sendable, Equatable {
     /// Horizontal bars, one per label; `notes` are shown after each bar (for example cumulative %).
     case bars(name: String, title: String?, labels: [String], values: [Double], notes: [String])
+    /// Bars that may be negative, drawn left and right of a centre line (SHAP contributions).
+    case signedBars(name: String, title: String?, labels: [String], values: [Double])
     /// A matrix of values in [-1, 1] (correlations), coloured blue to red.
     case heatmap(name: String, title: String?, labels: [String], values: [[Double]])
 }

@@ -170,6 +170,12 @@ public struct OutputRenderer: Sendable {
             pairs.append(("values", .array(values.map { JSON(.real($0)) })))
             if !notes.isEmpty { pairs.append(("notes", .array(notes.map(JSON.string)))) }
             return .object(pairs)
+        case .chart(.signedBars(let name, let title, let labels, let values)):
+            var pairs: [(String, JSON)] = [("type", .string("signed_bars")), ("name", .string(name))]
+            if let title { pairs.append(("title", .string(title))) }
+            pairs.append(("labels", .array(labels.map(JSON.string))))
+            pairs.append(("values", .array(values.map { JSON(.real($0)) })))
+            return .object(pairs)
         case .chart(.heatmap(let name, let title, let labels, let values)):
             var pairs: [(String, JSON)] = [("type", .string("heatmap")), ("name", .string(name))]
             if let title { pairs.append(("title", .string(title))) }

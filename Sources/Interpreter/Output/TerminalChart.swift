@@ -15,7 +15,26 @@ struct TerminalChart {
             return bars(title: title, labels: labels, values: values, notes: notes)
         case .heatmap(_, let title, let labels, let values):
             return heatmap(title: title, labels: labels, values: values)
+        case .signedBars(_, let title, let labels, let values):
+            return signedBars(title: title, labels: labels, values: values)
         }
+    }
+
+    /// Negative values to the left of the centre line (blue), positive to the right (red).
+    private func signedBars(title: String?, labels: [String], values: [Double]) -> String {
+        var lines: [String] = title.map { [$0] } ?? []
+        let labelWidth = min(40, labels.map(ValueFormatting.width).max() ?? 0)
+        let half = max(8, min(Self.barLimit / 2, (width - labelWidth - 16) / 2))
+        let largest = max(values.map(abs).max() ?? 0, 1e-300)
+        for (label, value) in zip(labels, values) {
+            let cells = Int((abs(value) / largest * Double(half)).rounded())
+            let bar = String(repeating: "█", count: cells)
+            let left = value < 0 ? String(repeating: " ", count: half - cells) + paint(bar, "34") : String(repeating: " ", count: half)
+            let right = value > 0 ? paint(bar, "31") + String(repeating: " ", count: half - cells) : String(repeating: " ", count: half)
+            lines.append(fit(ValueFormatting.printable(label), labelWidth) + " " + left + "│" + right + " "
+                         + String(format: "%+.4f", value))
+        }
+        return lines.joined(separator: "\n")
     }
 
     private func bars(title: String?, labels: [String], values: [Double], notes: [String]) -> String {

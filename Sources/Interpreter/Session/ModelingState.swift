@@ -14,6 +14,8 @@ struct ModelingState {
     var leaderboardMetric = "accuracy"
     var lastPCA: (fitted: PCA.Fitted, features: [String])?
     var lastEvaluation: (model: String, classes: [String], confusion: ConfusionMatrix)?
+    /// The features `advise` may change (`actionable`); nil for the documented default.
+    var actionable: [String]?
 
     func model(named name: String) -> SessionModel? { models.first { $0.name == name } }
 

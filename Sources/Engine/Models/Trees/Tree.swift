@@ -63,6 +63,19 @@ public struct Tree: Sendable, Equatable, Codable {
         return node
     }
 
+    /// The most distinct features any root-to-leaf path splits on (at most `depth`).
+    public var maxDistinctFeaturesOnPath: Int {
+        var largest = 0
+        var stack: [(node: Int, features: Set<Int32>)] = [(0, [])]
+        while let (node, features) = stack.popLast() {
+            if left[node] < 0 { largest = max(largest, features.count); continue }
+            let next = features.union([feature[node]])
+            stack.append((Int(left[node]), next))
+            stack.append((Int(right[node]), next))
+        }
+        return largest
+    }
+
     /// The depth of the deepest leaf.
     public var depth: Int {
         var deepest = 0

@@ -1,0 +1,430 @@
+import Engine
+import Foundation
+
+extension CommandTable {
+    static let explanationCommands: [CommandSpec] = [
+        CommandSpec(
+            "shap", category: .explanation, summary: "SHAP values: one plate's waterfall, the global summary, a feature's dependence.",
+            help: """
+                Explains a fitted model (default: the last fitted) in the original indicators. 'shap plate N' shows how each \
+                feature moves plate N from the base value to the model's output for a class (default: the predicted one), \
+                checks that they add up, and draws a waterfall. 'shap summary' ranks features by mean |SHAP| per class and \
+                overall and draws a beeswarm. 'shap dependence FEATURE' plots a feature's value against its SHAP value. Tree \
+                models get exact TreeSHAP (forests in probability, boosting in log-odds margin); linear models exact linear \
+                SHAP; other pipelines (PCA before trees, naive Bayes, QDA, k-NN) sampled permutation SHAP, with the method, \
+                 sample size and error stated. 'shap export FILE.json' writes a tree model in shap's custom tree format                 (children, features, thresholds, values, node_sample_weight per tree) with the frame's rows and PlateShell's                 SHAP values for them, so the shap library can check them.
+                """,
+            positionals: [.required("view", .choice(["plate", "summary", "dependence", "export"]), help: "plate, summary, dependence or export"),
+                          .optional("subject", .text("plate|feature|file"), help: "the plate number, the feature for dependence, or the file for export")],
+            parameters: [ParameterSpec("class", .text("class"), help: "the class explained (default: the predicted class; summary: all)"),
+                         ParameterSpec("model", .text("name"), help: "the fitted model (default: the last fitted)"),
+                         ParameterSpec("top", .int(min: 1, max: nil), default: "10", help: "features shown"),
+                         ParameterSpec("rows", .int(min: 1, max: nil), default: "200", help: "summary rows explained when sampling is needed"),
+                         ParameterSpec("permutations", .int(min: 2, max: 100_000), default: "64", help: "permutations per plate when sampling")],
+            examples: ["shap plate 42", "shap plate 42 class=Bumps", "shap summary top=10", "shap dependence Steel_Plate_Thickness class=Z_Scratch"],
+            handler: { try $0.shap($1) }),
+        CommandSpec(
+            "importance", category: .explanation, summary: "Permutation importance: how much accuracy falls when a feature is shuffled.",
+            help: "Shuffles each feature in turn on the held-out rows (after 'split'; else on the frame, which is optimistic) and reports the mean drop in accuracy over repeats: a model-agnostic cross-check of SHAP's ranking.",
+            positionals: [.optional("model", .text("name"), help: "the fitted model (default: the last fitted)")],
+            parameters: [ParameterSpec("repeats", .int(min: 1, max: 1000), default: "5", help: "shuffles per feature")],
+            examples: ["importance", "importance gbm repeats=10"],
+            handler: { try $0.importance($1) }),
+        CommandSpec(
+            "whatif", category: .explanation, summary: "Re-predict a plate with changed values.",
+            help: "Predicts plate N of the current frame again with the given feature values and shows how each class's probability changes.",
+            positionals: [.required("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row")],
+            parameters: [ParameterSpec("model", .text("name"), help: "the fitted model (default: the last fitted)")],
+            extraAssignments: .featureValues,
+            examples: ["whatif plate 42 Steel_Plate_Thickness=40", "whatif plate 7 TypeOfSteel_A300=0 TypeOfSteel_A400=1"],
+            handler: { try $0.whatif($1) }),
+        CommandSpec(
+            "actionable", category: .explanation, summary: "Declare (or show) the features an operator can change.",
+            help: """
+                'advise' only changes these. The default: the steel grade (TypeOfSteel_A300/A400), Steel_Plate_Thickness and \
+                Length_of_Conveyer — process settings; the other indicators measure the defect's image and are outcomes.
+                """,
+            positionals: [.variadic("columns", .columns, help: "the actionable features (default list when none given and reset)")],
+            parameters: [ParameterSpec("reset", .bool, default: "false", help: "go back to the default list")],
+            examples: ["actionable", "actionable Steel_Plate_Thickness,Length_of_Conveyer", "actionable reset=true"],
+            handler: { try $0.actionable($1) }),
+        CommandSpec(
+            "advise", category: .explanation, summary: "Which process settings to change to lower a defect's predicted probability.",
+            help: """
+                'advise plate N' searches the actionable features, within the values observed in the frame, for the smallest \
+                changes of one or two settings that most lower the predicted probability of the plate's predicted defect \
+                (lower=CLASS another, target=CLASS to raise one), each checked by re-predicting. 'advise summary' says, for \
+                the whole frame, which settings the model associates with which defect, from SHAP values. These are \
+                associations learned by a model from past plates, not proven causes.
+                """,
+            positionals: [.required("view", .choice(["plate", "summary"]), help: "plate or summary"),
+                          .optional("row", .int(min: 0, max: nil), help: "the plate number")],
+            parameters: [ParameterSpec("lower", .text("class"), help: "the class whose probability to lower (default: the predicted one)"),
+                         ParameterSpec("target", .text("class"), help: "the class whose probability to raise"),
+                         ParameterSpec("model", .text("name"), help: "the fitted model (default: the last fitted)"),
+                         ParameterSpec("top", .int(min: 1, max: 50), default: "5", help: "options shown")],
+            examples: ["advise plate 42", "advise plate 42 lower=Z_Scratch", "advise summary"],
+            handler: { try $0.advise($1) }),
+    ]
+}
+
+extension Session {
+    /// The class index named (did-you-mean among the model's classes).
+    func classIndex(_ name: String, in pipeline: FittedPipeline, range: SourceRange) throws -> Int {
+        guard let index = pipeline.classes.firstIndex(of: name) else {
+            throw Diagnostic(EngineError(.unknownValue, "the model knows no class '\(name)'",
+                                         hint: "its classes: \(pipeline.classes.joined(separator: ", "))",
+                                         suggestions: Suggestions.closest(to: name, among: pipeline.classes)), range: range)
+        }
+        return index
+    }
+
+    /// The frame row `row` as raw features for `pipeline`.
+    func plateFeatures(_ row: Int, _ pipeline: FittedPipeline, range: SourceRange) throws -> (table: Table, x: Matrix) {
+        let table = try currentTable()
+        guard row < table.rowCount else {
+            throw Diagnostic(EngineError(.invalidArgument, "there is no plate \(row): the frame has plates 0 to \(table.rowCount - 1)"), range: range)
+        }
+        return (table, try pipeline.features(of: table.selecting(rows: [row])))
+    }
+
+    /// Explainer options: the frame's rows as background (up to 200, seeded), the session's threads.
+    func explainerOptions(_ pipeline: FittedPipeline, frame: Matrix, permutations: Int) -> Explainer.Options {
+        var rows = Array(0..<frame.rows)
+        var random = SeededRandom(seed: UInt64(settings.seed))
+        rows.shuffle(using: &random)
+        var options = Explainer.Options(background: frame.selecting(rows: Array(rows.prefix(200))))
+        options.permutations = permutations
+        options.threads = threads
+        options.seed = UInt64(settings.seed)
+        options.cancellation = cancellation
+        return options
+    }
+
+    static func spaceUnit(_ space: Explanation.Space) -> String {
+        switch space {
+        case .probability: "SHAP value (probability)"
+        case .margin: "SHAP value (log-odds margin)"
+        case .decision: "SHAP value (decision score)"
+        }
+    }
+
+    func shap(_ invocation: Invocation) throws -> CommandOutput {
+        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+        let pipeline = model.pipeline
+        let frame = try pipeline.features(of: try currentTable())
+        let options = explainerOptions(pipeline, frame: frame, permutations: invocation.int("permutations")!)
+        switch invocation.string("view")! {
+        case "plate": return try shapPlate(invocation, model: model, options: options)
+        case "summary": return try shapSummary(invocation, model: model, frame: frame, options: options)
+        case "export": return try shapExport(invocation, model: model, frame: frame, options: options)
+        default: return try shapDependence(invocation, model: model, frame: frame, options: options)
+        }
+    }
+
+    private func shapPlate(_ invocation: Invocation, model: SessionModel, options: Explainer.Options) throws -> CommandOutput {
+        let pipeline = model.pipeline
+        guard let text = invocation.string("subject"), let row = Int(text), row >= 0 else {
+            throw Diagnostic.usage("shap plate needs a plate number", at: invocation.range(of: "subject"), usage: invocation.spec.usage)
+        }
+        let (_, x) = try plateFeatures(row, pipeline, range: invocation.range(of: "subject"))
+        let probabilities = pipeline.probabilities(x)
+        let predicted = probabilities.argmaxRows()[0]
+        let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) } ?? predicted
+        let explanation = try Explainer.explain(pipeline, rows: x, options: options)
+        let output = explanation.outputs[0, target]
+        guard explanation.isAdditive else {
+            let total = explanation.base[target] + (0..<x.columns).reduce(0) { $0 + explanation.value(row: 0, feature: $1, output: target) }
+            throw EngineError(.invalidData, String(format: "the SHAP values do not add up: base + Σφ = %.12g but the model gives %.12g (off by %.3g)", total, output, abs(total - output)),
+                              hint: "this is a bug in the explainer for \(pipeline.kind) (\(explanation.method)); please report it")
+        }
+        let order = (0..<x.columns).sorted { abs(explanation.value(row: 0, feature: $0, output: target)) > abs(explanation.value(row: 0, feature: $1, output: target)) }
+        let top = invocation.int("top")!
+        let shown = Array(order.prefix(top)), rest = Array(order.dropFirst(top))
+        var labels = shown.map { "\(pipeline.features[$0]) = \(ValueFormatting.real(x[0, $0]))" }
+        var values = shown.map { explanation.value(row: 0, feature: $0, output: target) }
+        if !rest.isEmpty {
+            labels.append("\(rest.count) other features")
+            values.append(rest.reduce(0) { $0 + explanation.value(row: 0, feature: $1, output: target) })
+        }
+        var result = CommandOutput(command: "shap")
+        let className = pipeline.classes[target]
+        result.blocks.append(.fields(name: "explanation", [
+            Field("plate", .integer(Int64(row))), Field("source_row", .integer(Int64(try currentSourceRows()[row]))),
+            Field("model", .text(model.name)), Field("predicted", .text(pipeline.classes[predicted])),
+            Field("probability", .real(probabilities[0, predicted])), Field("class", .text(className)),
+            Field("space", .text(explanation.space.rawValue)), Field("base_value", .real(explanation.base[target])),
+            Field("output", .real(output)), Field("method", .text(explanation.method)),
+            Field("additivity_error", .real(explanation.additivityError)),
+        ] + (explanation.largestStandardError.map { [Field("largest_standard_error", .real($0))] } ?? [])))
+        result.table("contributions", title: "How each feature moves plate \(row) toward \(className)", columns: ["feature", "value", "shap"],
+                     rows: shown.map { [.text(pipeline.features[$0]), .real(x[0, $0]), .real(explanation.value(row: 0, feature: $0, output: target))] }
+                        + (rest.isEmpty ? [] : [[.text("\(rest.count) other features"), .missing, .real(values.last!)]]))
+        result.blocks.append(.chart(.signedBars(name: "waterfall", title: nil, labels: labels, values: values)))
+        let figure = Charts.waterfall(base: explanation.base[target], labels: labels, values: values, output: output,
+                                      title: "Plate \(row): \(model.name) toward \(className)", unit: Self.spaceUnit(explanation.space))
+        let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-plate-\(row)-\(className)")
+        result.say(String(format: "base %.4f + contributions %+.4f = %.4f (%@ space; the sum checks to %.1e). Plot: %@",
+                          explanation.base[target], output - explanation.base[target], output, explanation.space.rawValue,
+                          explanation.additivityError, paths[0]))
+        return result
+    }
+
+    private func shapSummary(_ invocation: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
+        let pipeline = model.pipeline
+        var rows = Array(0..<frame.rows)
+        let sampled = Explainer.method(for: pipeline) == .sampling && frame.rows > invocation.int("rows")!
+        if sampled {
+            var random = SeededRandom(seed: UInt64(settings.seed) &+ 1)
+            rows.shuffle(using: &random)
+            rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
+        }
+        let x = frame.selecting(rows: rows)
+        let started = clock()
+        let explanation = try Explainer.explain(pipeline, rows: x, options: options)
+        let seconds = clock() - started
+        let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
+        let overall = explanation.meanAbsolute(output: target)
+        let perClass = pipeline.classes.indices.map { explanation.meanAbsolute(output: $0) }
+        let order = overall.indices.sorted { overall[$0] > overall[$1] }.prefix(invocation.int("top")!)
+        var result = CommandOutput(command: "shap")
+        let columns = ["feature", target == nil ? "mean_abs_shap_all" : "mean_abs_shap"] + (target == nil ? pipeline.classes : [])
+        result.table("importance", title: "Mean |SHAP| over \(x.rows) plates (\(explanation.method))", columns: columns, rows: order.map { f in
+            [.text(pipeline.features[f]), .real(overall[f])] + (target == nil ? perClass.map { .real($0[f]) } : [])
+        })
+        result.blocks.append(.chart(.bars(name: "importance", title: nil, labels: order.map { pipeline.features[$0] },
+                                          values: order.map { overall[$0] }, notes: [])))
+        let focus = target ?? pipeline.classes.indices.max { overall.isEmpty ? false : perClass[$0].reduce(0, +) < perClass[$1].reduce(0, +) }!
+        let shapRows = order.map { f in (0..<x.rows).map { explanation.value(row: $0, feature: f, output: focus) } }
+        let valueRows = order.map { f in x.column(f) }
+        let figure = Charts.beeswarm(features: order.map { pipeline.features[$0] }, shap: shapRows, values: valueRows,
+                                     title: "SHAP summary: \(model.name), class \(pipeline.classes[focus])", unit: Self.spaceUnit(explanation.space))
+        let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-summary-\(pipeline.classes[focus])")
+        result.say("Method: \(explanation.method)\(sampled ? "; \(x.rows) of \(frame.rows) plates sampled" : "") (\(x.rows) plates explained in \(String(format: "%.3f", seconds)) s); largest additivity error \(String(format: "%.1e", explanation.additivityError)). Beeswarm for \(pipeline.classes[focus]): \(paths[0])")
+        return result
+    }
+
+    private func shapDependence(_ invocation: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
+        let pipeline = model.pipeline
+        guard let name = invocation.string("subject") else {
+            throw Diagnostic.usage("shap dependence needs a feature", at: invocation.range(of: "subject"), usage: invocation.spec.usage)
+        }
+        guard let feature = pipeline.features.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+            throw Diagnostic(EngineError.unknownColumn(name, known: pipeline.features), range: invocation.range(of: "subject"))
+        }
+        var rows = Array(0..<frame.rows)
+        if Explainer.method(for: pipeline) == .sampling && frame.rows > invocation.int("rows")! {
+            var random = SeededRandom(seed: UInt64(settings.seed) &+ 1)
+            rows.shuffle(using: &random)
+            rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
+        }
+        let x = frame.selecting(rows: rows)
+        let explanation = try Explainer.explain(pipeline, rows: x, options: options)
+        let probabilities = pipeline.probabilities(x)
+        let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
+            ?? pipeline.classes.indices.max { a, b in
+                explanation.meanAbsolute(output: a)[feature] < explanation.meanAbsolute(output: b)[feature]
+            }!
+        _ = probabilities
+        let values = x.column(feature), shapValues = (0..<x.rows).map { explanation.value(row: $0, feature: feature, output: target) }
+        let groups = Self.valueGroups(values)
+        var result = CommandOutput(command: "shap")
+        let means = groups.map { g in g.members.reduce(0.0) { $0 + shapValues[$1] } / Double(max(g.members.count, 1)) }
+        result.table("dependence", title: "\(pipeline.features[feature]) and its SHAP value for \(pipeline.classes[target])",
+                     columns: [pipeline.features[feature], "plates", "mean_shap"],
+                     rows: zip(groups, means).map { [.text($0.label), .integer(Int64($0.members.count)), .real($1)] })
+        result.blocks.append(.chart(.signedBars(name: "dependence", title: nil, labels: groups.map(\.label), values: means)))
+        let figure = Charts.dependence(feature: pipeline.features[feature], values: values, shap: shapValues,
+                                       title: "SHAP dependence: \(pipeline.features[feature]) → \(pipeline.classes[target])",
+                                       unit: Self.spaceUnit(explanation.space))
+        let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-dependence-\(pipeline.features[feature])-\(pipeline.classes[target])")
+        result.say("Method: \(explanation.method). Scatter: \(paths[0])")
+        return result
+    }
+
+    private func shapExport(_ invocation: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
+        guard let path = invocation.string("subject") else {
+            throw Diagnostic.usage("shap export needs a file", at: invocation.syntax.range, usage: invocation.spec.usage)
+        }
+        guard Explainer.method(for: model.pipeline) == .tree, model.pipeline.plan == PreprocessingPlan() else {
+            throw EngineError(.invalidArgument, "shap export writes tree models fitted on unscaled features",
+                              hint: "fit dt, rf, et, gbm or ada with scale method=none and pca off")
+        }
+        let explanation = try Explainer.explain(model.pipeline, rows: frame, options: options)
+        let document = try ShapExport.document(model.pipeline, rows: frame, explanation: explanation)
+        try invocation.at("subject") { try AtomicFile.write(document, to: path) }
+        var output = CommandOutput(command: "shap")
+        output.say("Wrote \(model.name) in shap's tree format with \(frame.rows) rows and their SHAP values to \(path).")
+        return output
+    }
+
+    /// Plates grouped by a feature's value: one group per distinct value when there are few,
+    /// else ten ranges with quantile edges (equal edges merged).
+    static func valueGroups(_ values: [Double]) -> [(label: String, members: [Int])] {
+        let distinct = Array(Set(values)).sorted()
+        if distinct.count <= 24 {
+            return distinct.map { v in (ValueFormatting.real(v), values.indices.filter { values[$0] == v }) }
+        }
+        let sorted = values.sorted()
+        var edges = (1..<10).map { sorted[sorted.count * $0 / 10] }
+        edges = Array(Set(edges)).sorted()
+        var groups: [(label: String, members: [Int])] = []
+        var lower = -Double.infinity
+        for upper in edges + [Double.infinity] {
+            let members = values.indices.filter { values[$0] > lower && values[$0] <= upper }
+            if !members.isEmpty {
+                let low = members.map { values[$0] }.min()!, high = members.map { values[$0] }.max()!
+                groups.append((low == high ? ValueFormatting.real(low) : "\(ValueFormatting.real(low))–\(ValueFormatting.real(high))", members))
+            }
+            lower = upper
+        }
+        return groups
+    }
+
+    func importance(_ invocation: Invocation) throws -> CommandOutput {
+        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+        let data = try dataset()
+        let table = try currentTable()
+        var rows = Array(0..<data.rowCount)
+        var note = "the \(rows.count) frame rows (no holdout: optimistic, the model saw them)"
+        if model.trainedOn == "train", let holdout = try currentHoldout() {
+            rows = holdout.split.test
+            note = "the \(rows.count) held-out rows"
+        }
+        let x = try model.pipeline.features(of: table.selecting(rows: rows))
+        let y = rows.map { model.pipeline.classes.firstIndex(of: data.classes[data.y[$0]]) ?? 0 }
+        let results = try PermutationImportance.compute(model.pipeline, x: x, y: y, repeats: invocation.int("repeats")!,
+                                                        seed: UInt64(settings.seed), cancellation: cancellation)
+            .sorted { $0.meanDrop > $1.meanDrop }
+        var output = CommandOutput(command: "importance")
+        output.table("importance", title: "Permutation importance of \(model.name) on \(note)", columns: ["feature", "accuracy_drop", "std"],
+                     rows: results.map { [.text($0.feature), .real($0.meanDrop), .real($0.standardDeviation)] })
+        output.blocks.append(.chart(.signedBars(name: "importance", title: nil, labels: results.prefix(10).map(\.feature),
+                                                values: results.prefix(10).map(\.meanDrop))))
+        return output
+    }
+
+    func whatif(_ invocation: Invocation) throws -> CommandOutput {
+        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+        let pipeline = model.pipeline
+        let (_, x) = try plateFeatures(invocation.int("row")!, pipeline, range: invocation.range(of: "row"))
+        guard !invocation.modelParameters.isEmpty else {
+            throw Diagnostic.usage("whatif needs at least one FEATURE=VALUE", at: invocation.syntax.range, usage: invocation.spec.usage)
+        }
+        var changes: [Int: Double] = [:]
+        for assignment in invocation.modelParameters {
+            guard let feature = pipeline.features.firstIndex(where: { $0.lowercased() == assignment.key.lowercased() }) else {
+                throw Diagnostic(EngineError.unknownColumn(assignment.key, known: pipeline.features), range: assignment.range)
+            }
+            guard let value = Double(assignment.value), value.isFinite else {
+                throw Diagnostic(EngineError(.typeMismatch, "'\(pipeline.features[feature])' takes a number; got '\(assignment.value)'"),
+                                 range: assignment.range)
+            }
+            changes[feature] = value
+        }
+        let before = pipeline.probabilities(x)
+        let changed = Matrix(rows: 1, columns: x.columns, values: WhatIf.changed(x.row(0), changes))
+        let after = pipeline.probabilities(changed)
+        var output = CommandOutput(command: "whatif")
+        output.table("changes", title: "Plate \(invocation.int("row")!) with changed values", columns: ["feature", "was", "now"],
+                     rows: changes.keys.sorted().map { [.text(pipeline.features[$0]), .real(x[0, $0]), .real(changes[$0]!)] })
+        output.table("probabilities", columns: ["class", "before", "after", "change"], rows: pipeline.classes.indices.map { k in
+            [.text(pipeline.classes[k]), .real(before[0, k]), .real(after[0, k]), .real(after[0, k] - before[0, k])]
+        })
+        let was = before.argmaxRows()[0], now = after.argmaxRows()[0]
+        output.say(was == now ? "The prediction stays \(pipeline.classes[was])." : "The prediction changes from \(pipeline.classes[was]) to \(pipeline.classes[now]).")
+        return output
+    }
+
+    func actionable(_ invocation: Invocation) throws -> CommandOutput {
+        if invocation.bool("reset") == true { modeling.actionable = nil }
+        if let columns = invocation.list("columns"), !columns.isEmpty {
+            let table = try currentTable()
+            modeling.actionable = try invocation.at("columns") { try columns.map { try table.column(named: $0).name } }
+        }
+        var output = CommandOutput(command: "actionable")
+        let reasons = Dictionary(WhatIf.defaultActionable.map { ($0.feature, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        let features = modeling.actionable ?? WhatIf.defaultActionable.map(\.feature)
+        output.table("actionable", title: modeling.actionable == nil ? "Actionable features (the default)" : "Actionable features (declared)",
+                     columns: ["feature", "why"], rows: features.map { [.text($0), .text(reasons[$0] ?? "declared actionable")] })
+        output.say("Every other indicator is \(WhatIf.measurementReason).")
+        return output
+    }
+
+    func advise(_ invocation: Invocation) throws -> CommandOutput {
+        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+        let pipeline = model.pipeline
+        let names = modeling.actionable ?? WhatIf.defaultActionable.map(\.feature)
+        let actionable = names.compactMap { pipeline.features.firstIndex(of: $0) }
+        guard !actionable.isEmpty else {
+            throw EngineError(.invalidArgument, "no actionable feature is among the model's features",
+                              hint: "declare the features an operator can change: actionable COLUMN,COLUMN")
+        }
+        let frame = try pipeline.features(of: try currentTable())
+        if invocation.string("view") == "summary" { return try adviseSummary(model: model, frame: frame, actionable: actionable) }
+        guard let row = invocation.int("row") else {
+            throw Diagnostic.usage("advise plate needs a plate number", at: invocation.syntax.range, usage: invocation.spec.usage)
+        }
+        let (_, x) = try plateFeatures(row, pipeline, range: invocation.range(of: "row"))
+        let probabilities = pipeline.probabilities(x)
+        let predicted = probabilities.argmaxRows()[0]
+        let raising = invocation.has("target")
+        let target = try invocation.string(raising ? "target" : "lower").map {
+            try classIndex($0, in: pipeline, range: invocation.range(of: raising ? "target" : "lower"))
+        } ?? predicted
+        let options = WhatIf.search(pipeline, row: x.row(0), frame: frame, actionable: actionable, target: target, lower: !raising,
+                                    limit: invocation.int("top")!)
+        var output = CommandOutput(command: "advise")
+        let className = pipeline.classes[target]
+        output.table("options", title: "Plate \(row): settings that \(raising ? "raise" : "lower") P(\(className)) = \(ValueFormatting.real(probabilities[0, target]))",
+                     columns: ["rank", "changes", "probability", "change", "predicted"], rows: options.enumerated().map { rank, option in
+            let changed = Matrix(rows: 1, columns: x.columns, values: WhatIf.changed(x.row(0), option.changes))
+            let check = pipeline.probabilities(changed)
+            let description = option.changes.keys.sorted().map { "\(pipeline.features[$0]) \(ValueFormatting.real(x[0, $0])) → \(ValueFormatting.real(option.changes[$0]!))" }
+                .joined(separator: ", ")
+            return [.integer(Int64(rank + 1)), .text(description), .real(check[0, target]), .real(check[0, target] - probabilities[0, target]),
+                    .text(pipeline.classes[check.argmaxRows()[0]])]
+        })
+        output.say("Searched \(actionable.map { pipeline.features[$0] }.joined(separator: ", ")) within the values seen in the frame; each option re-predicted (whatif). These are associations the model learned from past plates, not proven causes: try them, and measure.")
+        return output
+    }
+
+    private func adviseSummary(model: SessionModel, frame: Matrix, actionable: [Int]) throws -> CommandOutput {
+        let pipeline = model.pipeline
+        var options = explainerOptions(pipeline, frame: frame, permutations: 32)
+        options.threads = threads
+        var rows = Array(0..<frame.rows)
+        if Explainer.method(for: pipeline) == .sampling && rows.count > 200 {
+            var random = SeededRandom(seed: UInt64(settings.seed) &+ 1)
+            rows.shuffle(using: &random)
+            rows = Array(rows.prefix(200)).sorted()
+        }
+        let x = frame.selecting(rows: rows)
+        let explanation = try Explainer.explain(pipeline, rows: x, options: options)
+        var sentences: [String] = []
+        var table: [[Value]] = []
+        for feature in actionable {
+            let values = x.column(feature)
+            var median = Quantile.linear(sorted: values.sorted(), 0.5)
+            if median >= values.max()! || median < values.min()! { median = (values.min()! + values.max()!) / 2 }
+            let high = values.indices.filter { values[$0] > median }, low = values.indices.filter { values[$0] <= median }
+            guard !high.isEmpty, !low.isEmpty else { continue }
+            for k in pipeline.classes.indices {
+                let meanHigh = high.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: k) } / Double(high.count)
+                let meanLow = low.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: k) } / Double(low.count)
+                table.append([.text(pipeline.features[feature]), .text(pipeline.classes[k]), .real(median), .real(meanLow), .real(meanHigh)])
+                if abs(meanHigh - meanLow) >= 0.2 * (explanation.meanAbsolute(output: k).max() ?? 1) {
+                    sentences.append(String(format: "%@ above %@ pushes %@ %@ (mean SHAP %+.3f above vs %+.3f at or below).",
+                                            pipeline.features[feature], ValueFormatting.real(median), pipeline.classes[k],
+                                            meanHigh > meanLow ? "up" : "down", meanHigh, meanLow))
+                }
+            }
+        }
+        var output = CommandOutput(command: "advise")
+        output.table("associations", title: "Process settings and defects (\(explanation.method), \(x.rows) plates)",
+                     columns: ["feature", "class", "median", "mean_shap_low", "mean_shap_high"], rows: table)
+        output.say((sentences.isEmpty ? ["No process setting shifts any defect much in this model."] : sentences).joined(separator: "\n")
+                   + "\nThese are associations a model learned from past plates, not proven causes.")
+        return output
+    }
+}

@@ -1,0 +1,58 @@
+"""Cross-check PlateShell's TreeSHAP against the shap library on the very same trees.
+
+For rf, et and gbm (and ada) fitted by PlateShell on TOP3, `shap export` writes the fitted trees
+in shap's custom tree format together with PlateShell's SHAP values for all 983 plates;
+shap.TreeExplainer (path-dependent, the same algorithm) explains the same trees here. Every value
+and the base values must agree to 1e-6 (absolute).
+
+Usage: shap_vs_library.py PLATESHELL_BINARY FAULTS_CSV
+"""
+import json
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import shap
+
+FAULTS = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Other_Faults"]
+TOLERANCE = 1e-6
+
+
+def main():
+    binary, data = sys.argv[1:3]
+    failures, lines = [], []
+    for model in ["rf", "et", "gbm", "ada"]:
+        with tempfile.TemporaryDirectory() as workspace:
+            path = f"{workspace}/{model}.json"
+            commands = (f"load {data} as fsp.faults; label onehot={','.join(FAULTS)}; keep top=3 by=Label exclude=Other_Faults; "
+                        f"fit {model}; shap export {path}")
+            result = subprocess.run([binary, "--workspace", workspace, "-c", commands], capture_output=True, text=True)
+            if result.returncode != 0:
+                sys.exit(f"plateshell failed: {result.stderr}")
+            document = json.load(open(path))
+        trees = [{key: np.asarray(value, dtype=np.float64 if key in ("thresholds", "values", "node_sample_weight") else np.int32)
+                  for key, value in tree.items()} for tree in document["model"]["trees"]]
+        model_dict = {"trees": trees, "base_offset": np.asarray(document["model"]["base_offset"]), "tree_output": "raw_value",
+                      "input_dtype": np.float64, "internal_dtype": np.float64}
+        explainer = shap.TreeExplainer(model_dict)
+        rows = np.asarray(document["rows"])
+        theirs = np.asarray(explainer.shap_values(rows))
+        ours = np.asarray(document["shap"])
+        if theirs.shape != ours.shape:
+            theirs = np.moveaxis(theirs, 0, -1)
+        value_error = float(np.max(np.abs(theirs - ours)))
+        base_error = float(np.max(np.abs(np.asarray(explainer.expected_value) - np.asarray(document["base"]))))
+        ok = value_error <= TOLERANCE and base_error <= TOLERANCE
+        lines.append(f"{model:4} {len(trees):4} trees × {rows.shape[0]} plates: largest |Δφ| {value_error:.2e}, |Δbase| {base_error:.2e} "
+                     f"({document['space']} space) {'ok' if ok else 'FAIL'}")
+        if not ok:
+            failures.append(lines[-1])
+    print("\n".join(lines))
+    if failures:
+        sys.exit(f"FAILED: {len(failures)} models disagree with shap {shap.__version__}")
+    print(f"ok: TreeSHAP agrees with shap {shap.__version__} within {TOLERANCE}")
+
+
+if __name__ == "__main__":
+    main()
