@@ -24,6 +24,11 @@ public struct FittedPreprocessing: Sendable, Equatable, Codable {
     public let scaler: StandardScaler.Fitted?
     public let pca: PCA.Fitted?
 
+    public init(scaler: StandardScaler.Fitted?, pca: PCA.Fitted?) {
+        self.scaler = scaler
+        self.pca = pca
+    }
+
     /// Fits the plan's stages on training rows.
     public static func fit(_ plan: PreprocessingPlan, _ x: Matrix) throws -> FittedPreprocessing {
         let scaler = plan.scale ? StandardScaler.fit(x) : nil

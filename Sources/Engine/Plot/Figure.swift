@@ -124,6 +124,24 @@ public struct Figure: Sendable {
         return [png, svg]
     }
 
+    /// The chart as PNG bytes (2× resolution), for artifacts that never touch the workspace's plots.
+    ///
+    /// - Throws: `EngineError.io` when cairo cannot encode it.
+    public func pngData() throws -> Data {
+        let scale = 2.0
+        let raster = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width * scale), Int32(height * scale))
+        defer { cairo_surface_destroy(raster) }
+        render(on: raster, scale: scale)
+        final class Sink { var data = Data() }
+        let sink = Sink()
+        let status = cairo_surface_write_to_png_stream(raster, { context, bytes, length in
+            Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue().data.append(bytes!, count: Int(length))
+            return CAIRO_STATUS_SUCCESS
+        }, Unmanaged.passUnretained(sink).toOpaque())
+        guard status == CAIRO_STATUS_SUCCESS else { throw EngineError(.io, "cannot encode a PNG: \(String(cString: cairo_status_to_string(status)))") }
+        return sink.data
+    }
+
     private func render(on surface: OpaquePointer?, scale: Double) {
         let context = cairo_create(surface)!
         cairo_scale(context, scale, scale)

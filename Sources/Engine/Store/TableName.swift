@@ -6,6 +6,8 @@
 /// schema is in `main`.
 public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static let defaultSchema = "main"
+    /// The schema `sql` reads the tracking catalog under (never a table store schema).
+    public static let catalogSchema = "catalog"
 
     public let schema: String
     public let table: String
@@ -29,6 +31,10 @@ public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible
         try Self.validate(table, role: "table")
         if schema.lowercased() == "temp" {
             throw EngineError(.invalidName, "'temp' is reserved by SQLite and cannot be a schema name")
+        }
+        if schema.lowercased() == Self.catalogSchema {
+            throw EngineError(.invalidName, "'catalog' is reserved for the tracking catalog (sql select ... from catalog.runs)",
+                              hint: "store the table in another schema, for example fsp")
         }
         self.schema = schema.lowercased()
         self.table = table.lowercased()

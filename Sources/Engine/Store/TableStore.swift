@@ -24,6 +24,7 @@ public final class TableStore {
     let queue: DatabaseQueue
     let cancellation: Cancellation
     private var attachedSchemas: Set<String>
+    private var catalogAttached = false
     /// The clock for version timestamps (tests inject a fixed one).
     public var now: () -> Date = Date.init
 
@@ -113,6 +114,14 @@ public final class TableStore {
     /// Every name a stored table can be written as (`faults` and `main.faults` for the main schema).
     func knownNames() throws -> [String] {
         Array(Set(try tables().flatMap { [$0.name.displayName, $0.name.description] })).sorted()
+    }
+
+    /// Attaches the tracking catalog's database under the schema `catalog`, for `sql` (queries
+    /// stay read-only). Does nothing when it is attached already or the file does not exist.
+    public func attachCatalog(at path: String) throws {
+        guard !catalogAttached, FileManager.default.fileExists(atPath: path) else { return }
+        try run { db in try db.execute(sql: "ATTACH DATABASE ? AS \(TableName.catalogSchema)", arguments: [path]) }
+        catalogAttached = true
     }
 
     /// Makes sure the schema's database exists and is attached.

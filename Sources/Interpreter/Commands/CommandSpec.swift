@@ -58,6 +58,8 @@ public struct CommandSpec: Sendable {
         case preparation = "Preparation"
         case modeling = "Modelling"
         case explanation = "Explanation"
+        case tracking = "Tracking"
+        case registry = "Registry"
         case session = "Session"
     }
 

@@ -53,7 +53,9 @@ extension CommandTable {
                 Takes the rest of the command verbatim, up to ';'. schema.table names work (fsp.faults is the latest \
                 version; fsp._v1_faults is version 1). A bare 'sql' line, or an open parenthesis or quote, continues on \
                 the next lines until ';'. Ending with 'into NAME' makes the result the current frame. Queries that \
-                would change the store are refused: tables change through load and save, which keep every version.
+                would change the store are refused: tables change through load and save, which keep every version. \
+                The tracking catalog reads as schema catalog: catalog.experiments, runs, params, metrics, tags, datasets, \
+                inputs, registered_models, model_versions, model_aliases.
                 """,
             verbatim: true, usage: "sql <query> [into <name>]",
             examples: ["sql select count(*) from fsp.faults", "sql select * from fsp.faults where Bumps = 1 into bumps"],
@@ -81,10 +83,18 @@ extension CommandTable {
             examples: ["save as fsp.top3"],
             handler: { try $0.save($1) }),
         CommandSpec(
-            "export", category: .data, summary: "Write the current frame to a CSV file.",
-            help: "Writes the current frame as RFC 4180 CSV (written to a temporary file, then renamed: never half a file).",
-            positionals: [.required("path", .path, help: "the .csv file to write")],
-            examples: ["export top3.csv"],
+            "export", category: .data, summary: "Write the current frame to a CSV file, or the tracking catalog as an MLflow store.",
+            help: """
+                'export FILE.csv' writes the current frame as RFC 4180 CSV (written to a temporary file, then renamed: never \
+                half a file). 'export mlflow DIR' writes every experiment, run (params, metrics, tags, datasets, artifacts) \
+                and the model registry in MLflow's file-store layout, which the MLflow client and UI read \
+                (MLFLOW_ALLOW_FILE_STORE=true) and 'mlflow migrate-filestore' converts to a database; DIR must be empty \
+                or not exist.
+                """,
+            positionals: [.required("path", .path, help: "the .csv file to write, or mlflow"),
+                          .optional("directory", .path, help: "with mlflow: the folder to write the file store to")],
+            usage: "export <file.csv> | export mlflow <directory>",
+            examples: ["export top3.csv", "export mlflow mlruns"],
             handler: { try $0.export($1) }),
     ]
 }
@@ -167,6 +177,7 @@ extension Session {
             throw Diagnostic.usage("sql needs a query", at: invocation.syntax.range, usage: invocation.spec.usage,
                                    hint: "for example: sql select count(*) from fsp.faults")
         }
+        try store().attachCatalog(at: workspace.root + "/catalog.sqlite")
         let table = try store().query(text)
         var output = CommandOutput(command: "sql")
         output.table("result", table)
@@ -213,6 +224,10 @@ extension Session {
 
     func export(_ invocation: Invocation) throws -> CommandOutput {
         let path = invocation.string("path")!
+        if path == "mlflow" { return try exportMLflow(invocation) }
+        if invocation.has("directory") {
+            throw Diagnostic.usage("export takes one file, or mlflow and a folder", at: invocation.range(of: "directory"), usage: invocation.spec.usage)
+        }
         guard path.lowercased().hasSuffix(".csv") else {
             throw Diagnostic.usage("export writes CSV: the file name must end in .csv", at: invocation.range(of: "path"),
                                    usage: invocation.spec.usage)

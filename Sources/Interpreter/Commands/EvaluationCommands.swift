@@ -44,31 +44,41 @@ extension Session {
         return last
     }
 
-    func evaluate(_ invocation: Invocation) throws -> CommandOutput {
-        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
-        guard model.trainedOn == "train", let holdout = try currentHoldout() else {
-            throw EngineError(.invalidArgument, "'\(model.name)' was fitted on all rows, so no rows are left to evaluate it on",
-                              hint: "split the frame (split test=0.3), then fit again")
-        }
+    /// A model's metrics and confusion matrix on the holdout's test rows; nil when it was fitted
+    /// on all rows or there is no split.
+    func holdoutEvaluation(_ model: SessionModel) throws -> HoldoutEvaluation? {
+        guard model.trainedOn == "train", let holdout = try currentHoldout() else { return nil }
         let data = try dataset()
         let test = data.selecting(rows: holdout.split.test)
         let probabilities = model.pipeline.probabilities(try model.pipeline.features(of: try currentTable().selecting(rows: holdout.split.test)))
         let predicted = probabilities.argmaxRows()
-        let metrics = ClassificationMetrics(actual: test.y, predicted: predicted, probabilities: probabilities, classCount: data.classes.count)
-        let confusion = ConfusionMatrix(actual: test.y, predicted: predicted, classCount: data.classes.count)
-        modeling.lastEvaluation = (model.name, data.classes, confusion)
+        return HoldoutEvaluation(model: model.name, classes: data.classes, testRows: test.rowCount,
+                                 metrics: ClassificationMetrics(actual: test.y, predicted: predicted, probabilities: probabilities,
+                                                                classCount: data.classes.count),
+                                 confusion: ConfusionMatrix(actual: test.y, predicted: predicted, classCount: data.classes.count))
+    }
+
+    func evaluate(_ invocation: Invocation) throws -> CommandOutput {
+        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+        guard let evaluation = try holdoutEvaluation(model) else {
+            throw EngineError(.invalidArgument, "'\(model.name)' was fitted on all rows, so no rows are left to evaluate it on",
+                              hint: "split the frame (split test=0.3), then fit again")
+        }
+        let (metrics, confusion, classes) = (evaluation.metrics, evaluation.confusion, evaluation.classes)
+        modeling.lastEvaluation = (model.name, classes, confusion)
         var output = CommandOutput(command: "evaluate")
-        output.table("metrics", title: "\(model.name) on the \(test.rowCount) held-out rows", columns: ["metric", "value"],
+        output.table("metrics", title: "\(model.name) on the \(evaluation.testRows) held-out rows", columns: ["metric", "value"],
                      rows: ClassificationMetrics.names.compactMap { entry in entry.read(metrics).map { [.text(entry.name), .real($0)] } })
-        output.table("classes", title: "Per class", columns: ["class", "precision", "recall", "f1", "support"], rows: data.classes.indices.map { k in
+        output.table("classes", title: "Per class", columns: ["class", "precision", "recall", "f1", "support"], rows: classes.indices.map { k in
             let tp = Double(confusion.counts[k][k])
             let precision = confusion.predictedTotals[k] > 0 ? tp / Double(confusion.predictedTotals[k]) : 0
             let recall = confusion.actualTotals[k] > 0 ? tp / Double(confusion.actualTotals[k]) : 0
             let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-            return [.text(data.classes[k]), .real(precision), .real(recall), .real(f1), .integer(Int64(confusion.actualTotals[k]))]
+            return [.text(classes[k]), .real(precision), .real(recall), .real(f1), .integer(Int64(confusion.actualTotals[k]))]
         })
-        output.table("confusion", title: "Confusion matrix (rows: actual, columns: predicted)", columns: ["actual"] + data.classes,
-                     rows: data.classes.indices.map { k in [.text(data.classes[k])] + confusion.counts[k].map { .integer(Int64($0)) } })
+        output.table("confusion", title: "Confusion matrix (rows: actual, columns: predicted)", columns: ["actual"] + classes,
+                     rows: classes.indices.map { k in [.text(classes[k])] + confusion.counts[k].map { .integer(Int64($0)) } })
+        attach(to: model, on: &output) { run in try logEvaluation(evaluation, into: run) }
         return output
     }
 
@@ -128,4 +138,13 @@ extension Session {
         let version = try invocation.at("on") { try store().version(name) }
         return (try store().read(version), "\(version.name.displayName) v\(version.version)")
     }
+}
+
+/// A model's scores on the holdout's test rows.
+struct HoldoutEvaluation {
+    let model: String
+    let classes: [String]
+    let testRows: Int
+    let metrics: ClassificationMetrics
+    let confusion: ConfusionMatrix
 }

@@ -200,6 +200,12 @@ extension Session {
         let figure = Charts.beeswarm(features: order.map { pipeline.features[$0] }, shap: shapRows, values: valueRows,
                                      title: "SHAP summary: \(model.name), class \(pipeline.classes[focus])", unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-summary-\(pipeline.classes[focus])")
+        attach(to: model, on: &result) { run in
+            try run.csv("shap/summary.csv", try Table(columns: [Column(name: "feature", storage: .text(pipeline.features)),
+                                                                Column(name: "mean_abs_shap", storage: .real(overall))]
+                + pipeline.classes.indices.map { k in Column(name: pipeline.classes[k], storage: .real(perClass[k])) }))
+            try run.png("shap/summary-\(pipeline.classes[focus]).png", figure)
+        }
         result.say("Method: \(explanation.method)\(sampled ? "; \(x.rows) of \(frame.rows) plates sampled" : "") (\(x.rows) plates explained in \(String(format: "%.3f", seconds)) s); largest additivity error \(String(format: "%.1e", explanation.additivityError)). Beeswarm for \(pipeline.classes[focus]): \(paths[0])")
         return result
     }

@@ -82,8 +82,8 @@ extension Session {
         }
         let parameters: PCA.Parameters = invocation.int("k").map { .components($0) } ?? .variance(invocation.number("var") ?? 0.999)
         let data = try dataset()
-        let input = modeling.plan.scale ? StandardScaler.fit(data.x).transform(data.x) : data.x
-        let fitted = try invocation.at(invocation.has("k") ? "k" : "var") { try PCA.fit(input, parameters) }
+        let scaler = modeling.plan.scale ? StandardScaler.fit(data.x) : nil
+        let fitted = try invocation.at(invocation.has("k") ? "k" : "var") { try PCA.fit(scaler?.transform(data.x) ?? data.x, parameters) }
         modeling.plan.pca = parameters
         modeling.lastPCA = (fitted, data.features)
         if invocation.string("action") == "loadings" { return try loadings(fitted, features: data.features, top: invocation.int("top")!) }
@@ -105,6 +105,7 @@ extension Session {
         var message = "PCA (\(parameters)) keeps \(fitted.keptComponents) of \(data.features.count) components; later fits apply it after \(modeling.plan.scale ? "scaling" : "no scaling"), fitted on training rows only."
         if !modeling.plan.scale { message += " The features are unscaled, so the largest-valued columns dominate: run scale first." }
         output.say(message)
+        trackPCA(fitted, scaler: scaler, parameters: parameters, data: data, on: &output)
         return output
     }
 
@@ -120,10 +121,7 @@ extension Session {
         }
         output.table("loadings", title: "Largest loadings of each kept component", columns: ["component", "rank", "feature", "loading"], rows: rows)
         let path = workspace.artifactsDirectory + "/pca/components.csv"
-        let csvColumns = [Column(name: "feature", storage: .text(features))] + (0..<fitted.keptComponents).map { component in
-            Column(name: "pc\(component + 1)", storage: .real((0..<features.count).map { fitted.components[component, $0] }))
-        }
-        try CSVWriter.write(try Table(columns: csvColumns), to: path)
+        try CSVWriter.write(try Self.componentsTable(fitted, features: features), to: path)
         output.say("All loadings (features × components): \(path)")
         return output
     }

@@ -51,9 +51,9 @@ extension CommandTable {
             handler: { try $0.tune($1) }),
         CommandSpec(
             "models", category: .modeling, summary: "The fitted models of the session, or every model kind with its parameters.",
-            help: "Without an argument: the models fitted in this session (name, kind, settings, rows, CV score). 'models kinds' lists every model kind and its hyperparameters with their ranges, defaults and search spaces.",
-            positionals: [.optional("what", .choice(["kinds"]), help: "kinds: the model kinds and their parameters")],
-            examples: ["models", "models kinds"],
+            help: "Without an argument: the models fitted in this session (name, kind, settings, rows, CV score). 'models kinds' lists every model kind and its hyperparameters with their ranges, defaults and search spaces; 'models registered' the registered models with their latest, Staging and Production versions.",
+            positionals: [.optional("what", .choice(["kinds", "registered"]), help: "kinds: the model kinds and their parameters; registered: the model registry")],
+            examples: ["models", "models kinds", "models registered"],
             handler: { try $0.listModels($1) }),
     ]
 }
@@ -116,6 +116,7 @@ extension Session {
                                           values: ranked.map { $0.mean.value(metric) ?? 0 }, notes: [])))
         result.say(String(format: "%d models × %d folds in %.2f s. AUC for ridge and svm comes from their scores (they give no probabilities).",
                           kinds.count, splits.count, clock() - started))
+        trackCompare(ranked, folds: splits.count, metric: metric, plan: plan, leaderboard: try Self.leaderboardTable(ranked), on: &result)
         return result
     }
 
@@ -127,6 +128,18 @@ extension Session {
         return [.text(result.kind), .text(result.title), .real(m.accuracy), m.auc.map(Value.real) ?? .missing, .real(m.recallMacro),
                 .real(m.precisionMacro), .real(m.f1Macro), .real(m.f1Weighted), .real(m.kappa), .real(m.mcc),
                 .real(result.spread("accuracy") ?? 0), .real(result.fitSeconds * 1000)]
+    }
+
+    /// The leaderboard as a table (for its CSV artifact).
+    static func leaderboardTable(_ ranked: [CrossValidationResult]) throws -> Table {
+        let rows = ranked.map(leaderboardRow)
+        return try Table(columns: leaderboardColumns.indices.map { c in
+            c < 2 ? Column(name: leaderboardColumns[c], storage: .text(rows.map { $0[c].displayText }))
+                : Column(name: leaderboardColumns[c], storage: .real(rows.map { row in
+                    if case .real(let value) = row[c] { return value }
+                    return .nan
+                }))
+        })
     }
 
     /// Results best first by `metric` (lowest first for log loss).
@@ -160,12 +173,14 @@ extension Session {
                                               cancellation: cancellation, threads: threads)
         let seconds = clock() - started
         let name = invocation.string("as") ?? kind.name
-        modeling.store(SessionModel(name: name, pipeline: pipeline, trainedOn: invocation.string("on") ?? (modeling.holdout == nil ? "all" : "train"),
-                                    frameLineage: frame?.lineage ?? "", crossValidation: nil))
+        var model = SessionModel(name: name, pipeline: pipeline, trainedOn: invocation.string("on") ?? (modeling.holdout == nil ? "all" : "train"),
+                                 frameLineage: frame?.lineage ?? "", crossValidation: nil)
         var output = CommandOutput(command: "fit")
         output.say(String(format: "Fitted %@ (%@) on %@ in %.3f s, kept as '%@'. Preprocessing: %@.", kind.name, kind.title, description, seconds,
                           name, modeling.plan.description))
         output.blocks.append(.fields(name: "parameters", modelSettings.values.keys.sorted().map { Field($0, .text(modelSettings[$0].description)) }))
+        model.runId = trackFit(model, data: data, rows: rows, on: &output)
+        modeling.store(model)
         return output
     }
 
@@ -188,8 +203,8 @@ extension Session {
                                               frameSteps: frame?.steps ?? [], target: modeling.target, seed: UInt64(settings.seed),
                                               cancellation: cancellation, threads: threads)
         let name = invocation.string("as") ?? "\(kind.name)_tuned"
-        modeling.store(SessionModel(name: name, pipeline: pipeline, trainedOn: modeling.holdout == nil ? "all" : "train",
-                                    frameLineage: frame?.lineage ?? "", crossValidation: best))
+        var model = SessionModel(name: name, pipeline: pipeline, trainedOn: modeling.holdout == nil ? "all" : "train",
+                                 frameLineage: frame?.lineage ?? "", crossValidation: best)
         var result = CommandOutput(command: "tune")
         let tunable = kind.parameters.filter { !$0.searchSpace.isEmpty }.map(\.name)
         result.table("candidates", title: "Best settings of \(candidates.count) tried (\(note))",
@@ -201,10 +216,13 @@ extension Session {
         result.say(String(format: "Best %@ %.4f (given settings: %.4f); refitted on %@ and kept as '%@'.", metric, best.mean.value(metric) ?? .nan,
                           defaultScore, description, name))
         result.blocks.append(.fields(name: "best", best.settings.values.keys.sorted().map { Field($0, .text(best.settings[$0].description)) }))
+        model.runId = trackTune(model, ranked: ranked, folds: splits.count, metric: metric, data: data, rows: rows, on: &result)
+        modeling.store(model)
         return result
     }
 
     func listModels(_ invocation: Invocation) throws -> CommandOutput {
+        if invocation.string("what") == "registered" { return try listRegisteredModels() }
         var output = CommandOutput(command: "models")
         if invocation.string("what") == "kinds" {
             output.table("kinds", title: "Model kinds and their hyperparameters", columns: ["model", "name", "parameter", "values", "default", "tune_space"],

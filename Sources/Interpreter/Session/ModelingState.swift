@@ -44,6 +44,8 @@ struct SessionModel {
     /// The frame it was fitted on, for `state` and lineage.
     let frameLineage: String
     let crossValidation: CrossValidationResult?
+    /// The tracking run that recorded it (nil when autolog was off).
+    var runId: String? = nil
 }
 
 extension Session {

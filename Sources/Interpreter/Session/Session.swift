@@ -52,6 +52,7 @@ public final class Session {
     let clock: @Sendable () -> Double
     var frame: Frame?
     var modeling = ModelingState()
+    var tracking = TrackingState()
     private var openedStore: TableStore?
     /// Scripts being run by `source`, innermost last (for cycle and depth checks).
     var scriptStack: [String] = []
@@ -95,6 +96,10 @@ public final class Session {
         }
         for command in commands {
             cancellation.reset()
+            tracking.origin = origin
+            tracking.commandStarted = millisecondsNow()
+            let bytes = Array(text.utf8)
+            tracking.commandText = String(decoding: bytes[min(command.range.lowerBound, bytes.count)..<min(command.range.upperBound, bytes.count)], as: UTF8.self)
             let started = clock()
             do {
                 var result = try run(command)

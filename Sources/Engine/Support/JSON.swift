@@ -1,4 +1,3 @@
-import Engine
 
 /// A JSON value with object keys kept in the order written, so documents are stable byte for byte.
 public indirect enum JSON: Sendable, Equatable {
@@ -56,7 +55,8 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
-    static func quote(_ text: String, into out: inout String) {
+    /// Appends `text` as a JSON string literal (quotes, backslashes and control characters escaped).
+    public static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -66,7 +66,8 @@ public indirect enum JSON: Sendable, Equatable {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                // Control characters, and the line breaks YAML would fold (NEL, LS, PS), escaped.
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029 {
                     out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -77,8 +78,3 @@ public indirect enum JSON: Sendable, Equatable {
     }
 }
 
-extension String {
-    func leftPadded(to width: Int, with pad: Character = "0") -> String {
-        count >= width ? self : String(repeating: pad, count: width - count) + self
-    }
-}

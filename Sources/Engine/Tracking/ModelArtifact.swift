@@ -1,0 +1,154 @@
+import CCairo
+import CCrypto
+import Foundation
+import GRDBSQLite
+
+/// What a logged model is: a classifier pipeline (raw indicators → defect class and class
+/// probabilities) or a transform (raw indicators → principal components).
+public enum LoggedModel: Sendable, Equatable {
+    case classifier(FittedPipeline)
+    case transform(features: [String], preprocessing: FittedPreprocessing)
+
+    var kind: String {
+        switch self {
+        case .classifier: "classifier"
+        case .transform: "transform"
+        }
+    }
+
+    var features: [String] {
+        switch self {
+        case .classifier(let pipeline): pipeline.features
+        case .transform(let features, _): features
+        }
+    }
+}
+
+/// The model directory a run logs (MLflow's layout, with a `plateshell` flavor):
+///
+/// ```
+/// model/
+///   MLmodel                    flavors, signature (MLflow column types), input example info
+///   pipeline.json              the versioned PlateShell artifact (FittedPipeline, or the transform)
+///   plateshell_env.yaml        PlateShell version, Swift toolchain, linked library versions
+///   input_example.json         two raw rows, split orient
+///   serving_input_example.json the same as a scoring request ({"dataframe_split": ...})
+/// ```
+public enum ModelArtifact {
+    public static let directory = "model"
+
+    /// The files of the model directory, relative to it.
+    public static func files(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix, runId: String) throws -> [(String, Data)] {
+        let artifact: Data
+        switch model {
+        case .classifier(let pipeline): artifact = try pipeline.encoded()
+        case .transform(let features, let preprocessing):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            artifact = try encoder.encode(TransformArtifact(formatVersion: FittedPipeline.formatVersion, features: features,
+                                                            preprocessing: preprocessing))
+        }
+        let (inputs, outputs) = signature(model, featureTypes: featureTypes)
+        let rows = (0..<example.rows).map { r in JSON.array((0..<example.columns).map { c in
+            featureTypes[c] == .integer && example[r, c] == example[r, c].rounded() ? JSON.integer(Int64(example[r, c])) : JSON.number(example[r, c])
+        }) }
+        let split = JSON.object([("columns", .array(model.features.map(JSON.string))), ("data", .array(rows))])
+        let mlmodel = YAMLValue.mapping([
+            ("artifact_path", .string(directory)),
+            ("flavors", .mapping([("plateshell", .mapping([
+                ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
+                ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
+                ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
+            ]))])),
+            ("model_uuid", .string(MD5.randomId())),
+            ("run_id", .string(runId)),
+            ("saved_input_example_info", .mapping([
+                ("artifact_path", .string("input_example.json")), ("pandas_orient", .string("split")),
+                ("serving_input_path", .string("serving_input_example.json")), ("type", .string("dataframe")),
+            ])),
+            ("signature", .mapping([("inputs", .string(inputs)), ("outputs", .string(outputs)), ("params", .null)])),
+            ("utc_time_created", .string(Self.utcNow())),
+        ])
+        return [
+            ("MLmodel", Data(mlmodel.text().utf8)),
+            ("pipeline.json", artifact),
+            ("plateshell_env.yaml", Data(environment().text().utf8)),
+            ("input_example.json", Data(split.serialized().utf8)),
+            ("serving_input_example.json", Data(JSON.object([("dataframe_split", split)]).serialized().utf8)),
+        ]
+    }
+
+    /// The signature as MLflow JSON strings: one column spec per raw feature (`long` for integer
+    /// columns, `double` otherwise); outputs the predicted class and each class's probability, or
+    /// the principal components.
+    public static func signature(_ model: LoggedModel, featureTypes: [ColumnType]) -> (inputs: String, outputs: String) {
+        func column(_ name: String, _ type: String) -> JSON {
+            .object([("type", .string(type)), ("name", .string(name)), ("required", .bool(true))])
+        }
+        let inputs = JSON.array(zip(model.features, featureTypes).map { column($0, $1 == .integer ? "long" : "double") })
+        let outputs: JSON = switch model {
+        case .classifier(let pipeline): .array([column("predicted", "string")] + pipeline.classes.map { column("proba_\($0)", "double") })
+        case .transform(_, let preprocessing):
+            .array((0..<(preprocessing.pca?.keptComponents ?? 0)).map { column("pc\($0 + 1)", "double") })
+        }
+        return (inputs.serialized(), outputs.serialized())
+    }
+
+    /// The environment the model was made in: the Swift equivalent of MLflow's conda.yaml.
+    public static func environment() -> YAMLValue {
+        .mapping([
+            ("plateshell", .string(PlateShellVersion.current)),
+            ("swift", .string(swiftVersion)),
+            ("platform", .string(ProcessInfo.processInfo.operatingSystemVersionString)),
+            ("libraries", .mapping([
+                ("sqlite", .string(String(cString: sqlite3_libversion()))),
+                ("openssl", .string(String(cString: OpenSSL_version(0)))),
+                ("cairo", .string(String(cString: cairo_version_string()))),
+            ])),
+        ])
+    }
+
+    static var swiftVersion: String {
+        #if compiler(>=6.3)
+        "6.3 or later"
+        #elseif compiler(>=6.2)
+        "6.2"
+        #else
+        "6.1 or earlier"
+        #endif
+    }
+
+    static func utcNow() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
+        return formatter.string(from: Date())
+    }
+
+    /// The model in a model directory.
+    ///
+    /// - Throws: `EngineError.invalidData` naming the file when it is missing or damaged.
+    public static func load(directory path: String) throws -> LoggedModel {
+        let file = path + "/pipeline.json"
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw EngineError(.io, "no model artifact at '\(file)'", hint: "the model directory must hold pipeline.json")
+        }
+        if let transform = try? JSONDecoder().decode(TransformArtifact.self, from: data), transform.preprocessing.pca != nil || transform.preprocessing.scaler != nil,
+           (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model"] == nil {
+            return .transform(features: transform.features, preprocessing: transform.preprocessing)
+        }
+        do {
+            return .classifier(try FittedPipeline.decode(data))
+        } catch let error as EngineError {
+            throw EngineError(.invalidData, "the model artifact '\(file)' is damaged: \(error.message)", hint: "register the model again from its run")
+        }
+    }
+}
+
+/// A transform model's artifact: the features it reads and its fitted scaler and PCA.
+struct TransformArtifact: Codable {
+    let formatVersion: Int
+    let features: [String]
+    let preprocessing: FittedPreprocessing
+}

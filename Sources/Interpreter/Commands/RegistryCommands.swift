@@ -1,0 +1,301 @@
+import Engine
+import Foundation
+
+extension CommandTable {
+    static let registryCommands: [CommandSpec] = [
+        CommandSpec(
+            "register", category: .registry, summary: "Register a model as the next version of a registered model.",
+            help: """
+                Registers the model a run logged (run=ID), a fitted model of the session (MODEL, default the last one \
+                fitted), or the last PCA transform (pca), as the next version of NAME, creating NAME if needed. The version \
+                keeps its lineage: the run, the dataset and the source script and line. description= describes the \
+                version (and the model, if it has no description yet); tags=key:value,... tags it.
+                """,
+            positionals: [.optional("model", .text("model|pca"), help: "a fitted model of the session, or pca"),
+                          .required("name", .text("name"), keyword: "as", help: "the registered model")],
+            parameters: [ParameterSpec("run", .text("run id"), help: "register the model this run logged"),
+                         ParameterSpec("description", .text("text"), help: "what this version is"),
+                         ParameterSpec("tags", .values, help: "key:value pairs for the version")],
+            examples: ["register et_tuned as et-fsp-model description=\"Extra trees on PCA components\"", "register pca as pca-fsp-model",
+                       "register run=3f2a1b9c as et-fsp-model"],
+            handler: { try $0.register($1) }),
+        CommandSpec(
+            "model", category: .registry, summary: "Show a registered model, or set its description.",
+            help: "Shows a registered model: its description, tags, aliases and versions. description=TEXT sets the description.",
+            positionals: [.required("name", .text("name"), help: "the registered model")],
+            parameters: [ParameterSpec("description", .text("text"), help: "the new description")],
+            examples: ["model et-fsp-model", "model et-fsp-model description=\"Predicts the defect from raw indicators\""],
+            handler: { try $0.showRegisteredModel($1) }),
+        CommandSpec(
+            "versions", category: .registry, summary: "List a registered model's versions with stages and aliases.",
+            help: "Lists every version of the model: its stage, aliases, run, source and description.",
+            positionals: [.required("name", .text("name"), help: "the registered model")],
+            examples: ["versions et-fsp-model"],
+            handler: { try $0.listVersions($1) }),
+        CommandSpec(
+            "stage", category: .registry, summary: "Move a version to None, Staging, Production or Archived.",
+            help: """
+                Sets the version's stage. archive=true moves the other versions in that stage to Archived, as MLflow's \
+                archive_existing_versions does. MLflow 2.9+ prefers aliases (alias NAME VERSION champion); PlateShell \
+                keeps both: models:/NAME/Production and models:/NAME@champion resolve as MLflow resolves them.
+                """,
+            positionals: [.required("name", .text("name"), help: "the registered model"),
+                          .required("version", .text("version|latest"), help: "the version number, or latest"),
+                          .required("stage", .choice(Stage.allCases.map(\.rawValue)), help: "None, Staging, Production or Archived")],
+            parameters: [ParameterSpec("archive", .bool, default: "false", help: "archive the other versions in that stage")],
+            examples: ["stage et-fsp-model 1 Staging", "stage et-fsp-model latest Production archive=true"],
+            handler: { try $0.stageVersion($1) }),
+        CommandSpec(
+            "alias", category: .registry, summary: "Point an alias (champion, challenger…) at a version.",
+            help: "Sets ALIAS to the version, moving it if it pointed at another. MLflow reserves 'latest' and v<number>.",
+            positionals: [.required("name", .text("name"), help: "the registered model"),
+                          .required("version", .text("version|latest"), help: "the version number, or latest"),
+                          .required("alias", .text("alias"), help: "the alias")],
+            examples: ["alias et-fsp-model 2 champion"],
+            handler: { try $0.aliasVersion($1) }),
+        CommandSpec(
+            "unalias", category: .registry, summary: "Remove an alias of a registered model.",
+            help: "Deletes the alias; the version it pointed at stays.",
+            positionals: [.required("name", .text("name"), help: "the registered model"),
+                          .required("alias", .text("alias"), help: "the alias")],
+            examples: ["unalias et-fsp-model champion"],
+            handler: { try $0.unaliasVersion($1) }),
+        CommandSpec(
+            "lineage", category: .registry, summary: "Trace a version to its run, params, metrics, dataset and source line.",
+            help: """
+                Follows a version back: the run that logged it, its params and metrics, the dataset it was trained on \
+                (table, version, digest, the frame's steps) and the script and line that ran it. VERSION may be a number, \
+                a stage, latest, or @ALIAS (default latest).
+                """,
+            positionals: [.required("name", .text("name"), help: "the registered model"),
+                          .optional("version", .text("version"), help: "a number, a stage, latest or @alias")],
+            examples: ["lineage et-fsp-model 1", "lineage et-fsp-model Production", "lineage et-fsp-model @champion"],
+            handler: { try $0.lineage($1) }),
+    ]
+}
+
+extension Session {
+    func register(_ invocation: Invocation) throws -> CommandOutput {
+        let tracker = try tracker()
+        let name = invocation.string("name")!
+        var output = CommandOutput(command: "register")
+        let runId: String
+        if let run = invocation.string("run") {
+            if invocation.has("model") {
+                throw Diagnostic.usage("give a model or run=, not both", at: invocation.range(of: "run"), usage: invocation.spec.usage)
+            }
+            runId = try invocation.at("run") { try tracker.catalog.run(run).id }
+        } else if invocation.string("model")?.lowercased() == "pca" {
+            guard let pcaRun = tracking.lastPCARun else {
+                throw Diagnostic(EngineError(.invalidArgument, "no PCA run to register", hint: "run pca first, with autolog on"),
+                                 range: invocation.range(of: "model"))
+            }
+            runId = pcaRun
+        } else {
+            let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+            runId = try model.runId ?? logForRegistration(model, tracker: tracker, output: &output)
+        }
+        let tags = try invocation.at("tags") { try Self.keyValuePairs(invocation.list("tags") ?? []) }
+        let description = invocation.string("description")
+        let existing = try? tracker.catalog.registeredModel(name)
+        let version = try invocation.at("name") {
+            try tracker.register(runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
+                                 versionDescription: description ?? "", tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
+        }
+        output.say("Registered \(name) version \(version.version) (stage None) from run \(runId.prefix(8)): \(version.source).")
+        output.blocks.append(.fields(name: "version", Self.versionFields(version)))
+        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        return output
+    }
+
+    /// Logs a session model that no run recorded (autolog was off), so it can be registered.
+    private func logForRegistration(_ model: SessionModel, tracker: Tracker, output: inout CommandOutput) throws -> String {
+        tracker.experimentName = experimentName
+        let runId = try tracker.startRun(name: "register \(model.name)", tags: sourceTags())
+        let run = RunRecorder(tracker: tracker, runId: runId)
+        do {
+            try run.params(modelParams(kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
+            let data = try dataset()
+            let rows = try trainingRows(data, on: model.trainedOn).rows
+            try run.dataset(try datasetInput(context: "training"))
+            try logPipeline(model.pipeline, data: data, rows: rows, into: run)
+            try tracker.endRun(runId, status: .finished)
+        } catch {
+            try? tracker.endRun(runId, status: .failed)
+            throw error
+        }
+        output.say("Logged '\(model.name)' as run \(runId.prefix(8)) to register it (autolog had not recorded it).")
+        return runId
+    }
+
+    /// The version tags that keep its lineage findable from the registry alone.
+    private func lineageTags(_ runId: String, catalog: Catalog) throws -> [String: String] {
+        var tags: [String: String] = ["plateshell.run": runId]
+        if let input = try catalog.inputs(of: runId).first { tags["plateshell.dataset"] = "\(input.name) (digest \(input.digest))" }
+        let runTags = try catalog.tags(of: runId)
+        if let source = runTags["mlflow.source.name"] {
+            tags["plateshell.source"] = source + (runTags["plateshell.source.line"].map { ":\($0)" } ?? "")
+        }
+        return tags
+    }
+
+    /// `key:value` pairs (`tags=team:quality,reviewed:yes`).
+    static func keyValuePairs(_ items: [String]) throws -> [String: String] {
+        var pairs: [String: String] = [:]
+        for item in items {
+            guard let colon = item.firstIndex(of: ":"), colon != item.startIndex else {
+                throw EngineError(.invalidArgument, "tag '\(item)' is not key:value", hint: "for example tags=team:quality,reviewed:yes")
+            }
+            pairs[String(item[..<colon])] = String(item[item.index(after: colon)...])
+        }
+        return pairs
+    }
+
+    func showRegisteredModel(_ invocation: Invocation) throws -> CommandOutput {
+        let tracker = try tracker()
+        let name = invocation.string("name")!
+        var output = CommandOutput(command: "model")
+        if let description = invocation.string("description") {
+            try invocation.at("name") { try tracker.describe(name, description: description) }
+            output.say("Described \(name).")
+        }
+        let model = try invocation.at("name") { try tracker.catalog.registeredModel(name) }
+        output.blocks.append(.fields(name: "model", [
+            Field("name", .text(model.name)), Field("description", .text(model.description)),
+            Field("created", .text(Self.timeText(model.creationTime))), Field("updated", .text(Self.timeText(model.lastUpdateTime))),
+            Field("aliases", .text(model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(separator: ", "))),
+            Field("tags", .text(model.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))),
+        ]))
+        output.blocks.append(versionsTable(try tracker.catalog.versions(name)))
+        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        return output
+    }
+
+    func listRegisteredModels() throws -> CommandOutput {
+        let catalog = try tracker().catalog
+        var output = CommandOutput(command: "models")
+        output.table("registered", title: "Registered models", columns: ["name", "versions", "latest", "staging", "production", "aliases", "description"],
+                     rows: try catalog.registeredModels().map { model in
+            let versions = try catalog.versions(model.name)
+            func latest(_ stage: Stage) -> Value { versions.last { $0.stage == stage }.map { .integer(Int64($0.version)) } ?? .missing }
+            return [.text(model.name), .integer(Int64(versions.count)), versions.last.map { .integer(Int64($0.version)) } ?? .missing,
+                    latest(.staging), latest(.production),
+                    .text(model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(separator: ", ")), .text(model.description)]
+        })
+        if output.tables(named: "registered").first?.rows.isEmpty == true { output.say("No registered models yet: register MODEL as NAME.") }
+        return output
+    }
+
+    func listVersions(_ invocation: Invocation) throws -> CommandOutput {
+        let catalog = try tracker().catalog
+        let versions = try invocation.at("name") { try catalog.versions(invocation.string("name")!) }
+        var output = CommandOutput(command: "versions")
+        output.blocks.append(versionsTable(versions))
+        return output
+    }
+
+    private func versionsTable(_ versions: [ModelVersion]) -> OutputBlock {
+        .table(TableBlock(name: "versions", title: "Versions", columns: ["version", "stage", "aliases", "run", "source", "created", "description"],
+                          rows: versions.map { version in
+            [.integer(Int64(version.version)), .text(version.stage.rawValue), .text(version.aliases.sorted().joined(separator: ", ")),
+             version.runId.map { .text(String($0.prefix(8))) } ?? .missing, .text(version.source), .text(Self.timeText(version.creationTime)),
+             .text(version.description)]
+        }, totalRows: nil))
+    }
+
+    static func versionFields(_ version: ModelVersion) -> [Field] {
+        [Field("name", .text(version.name)), Field("version", .integer(Int64(version.version))), Field("stage", .text(version.stage.rawValue)),
+         Field("aliases", .text(version.aliases.sorted().joined(separator: ", "))), Field("run", version.runId.map(Value.text) ?? .missing),
+         Field("source", .text(version.source)), Field("storage", .text(version.storageLocation)), Field("description", .text(version.description))]
+    }
+
+    func stageVersion(_ invocation: Invocation) throws -> CommandOutput {
+        let tracker = try tracker()
+        let name = invocation.string("name")!
+        let number = try versionNumber(invocation, catalog: tracker.catalog)
+        let stage = try invocation.at("stage") { try Stage.parse(invocation.string("stage")!) }
+        let before = try invocation.at("name") { try tracker.catalog.versions(name) }
+        let version = try invocation.at("version") {
+            try tracker.transition(name, version: number, to: stage, archiveExisting: invocation.bool("archive")!)
+        }
+        var output = CommandOutput(command: "stage")
+        output.say("\(name) version \(version.version) is now in \(stage.rawValue).")
+        let archived = try tracker.catalog.versions(name).filter { after in
+            after.stage == .archived && before.first { $0.version == after.version }?.stage != .archived
+        }
+        if !archived.isEmpty { output.say("Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", ")).") }
+        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        return output
+    }
+
+    func aliasVersion(_ invocation: Invocation) throws -> CommandOutput {
+        let tracker = try tracker()
+        let name = invocation.string("name")!, alias = invocation.string("alias")!
+        let number = try versionNumber(invocation, catalog: tracker.catalog)
+        try invocation.at("alias") { try tracker.setAlias(name, alias: alias, version: number) }
+        var output = CommandOutput(command: "alias")
+        output.say("models:/\(name)@\(alias) now resolves to version \(number).")
+        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        return output
+    }
+
+    /// The `version` argument as a number: digits, or `latest` (the highest version).
+    private func versionNumber(_ invocation: Invocation, catalog: Catalog) throws -> Int {
+        let name = invocation.string("name")!, text = invocation.string("version")!
+        let versions = try invocation.at("name") { try catalog.versions(name) }
+        if text.lowercased() == "latest", let last = versions.last { return last.version }
+        guard let number = Int(text), versions.contains(where: { $0.version == number }) else {
+            let known = versions.isEmpty ? "it has no versions yet: register one" : "it has versions 1 to \(versions.last!.version), or say latest"
+            throw Diagnostic(EngineError(.unknownValue, "\(name) has no version '\(text)'", hint: known), range: invocation.range(of: "version"))
+        }
+        return number
+    }
+
+    func unaliasVersion(_ invocation: Invocation) throws -> CommandOutput {
+        let tracker = try tracker()
+        let name = invocation.string("name")!, alias = invocation.string("alias")!
+        _ = try invocation.at("name") { try tracker.catalog.registeredModel(name) }
+        try invocation.at("alias") { try tracker.deleteAlias(name, alias: alias) }
+        var output = CommandOutput(command: "unalias")
+        output.say("Removed alias \(alias) of \(name).")
+        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        return output
+    }
+
+    func lineage(_ invocation: Invocation) throws -> CommandOutput {
+        let catalog = try tracker().catalog
+        let name = invocation.string("name")!
+        let selector = invocation.string("version") ?? "latest"
+        let uri = selector.hasPrefix("@") ? "models:/\(name)\(selector)" : "models:/\(name)/\(selector)"
+        _ = try invocation.at("name") { try catalog.registeredModel(name) }
+        let version = try invocation.at(invocation.has("version") ? "version" : "name") { try catalog.resolve(uri) }
+        var output = CommandOutput(command: "lineage")
+        output.blocks.append(.fields(name: "version", Self.versionFields(version)))
+        guard let runId = version.runId, let run = try? catalog.run(runId) else {
+            output.say("Version \(version.version) names no run of this catalog; its lineage stops at \(version.source).")
+            return output
+        }
+        let tags = try catalog.tags(of: run.id)
+        output.blocks.append(.fields(name: "run", [
+            Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("status", .text(run.status.rawValue)),
+            Field("started", .text(Self.timeText(run.startTime))), Field("user", .text(run.user)),
+            Field("source", .text(tags["mlflow.source.name"] ?? "")), Field("line", tags["plateshell.source.line"].map(Value.text) ?? .missing),
+            Field("command", .text(tags["plateshell.command"] ?? "")), Field("git_commit", tags["mlflow.source.git.commit"].map(Value.text) ?? .missing),
+        ]))
+        let params = try catalog.params(of: run.id)
+        output.table("params", title: "Params", columns: ["key", "value"], rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
+        let metrics = try catalog.latestMetrics(of: run.id)
+        output.table("metrics", title: "Metrics", columns: ["key", "value"], rows: metrics.keys.sorted().map { [.text($0), .real(metrics[$0]!)] })
+        output.table("datasets", title: "Trained on", columns: ["name", "digest", "table", "table_version", "table_digest", "steps", "rows", "columns"],
+                     rows: try catalog.inputs(of: run.id).map { input in
+            let source = (try? JSONSerialization.jsonObject(with: Data(input.source.utf8))) as? [String: Any] ?? [:]
+            let profile = (try? JSONSerialization.jsonObject(with: Data(input.profile.utf8))) as? [String: Any] ?? [:]
+            return [.text(input.name), .text(input.digest), .text(source["table"] as? String ?? ""),
+                    (source["version"] as? Int).map { .integer(Int64($0)) } ?? .missing, .text(source["table_digest"] as? String ?? ""),
+                    .text((source["steps"] as? [String] ?? []).joined(separator: " → ")),
+                    (profile["num_rows"] as? Int).map { .integer(Int64($0)) } ?? .missing,
+                    (profile["num_columns"] as? Int).map { .integer(Int64($0)) } ?? .missing]
+        })
+        return output
+    }
+}

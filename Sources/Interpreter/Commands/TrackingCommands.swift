@@ -1,0 +1,225 @@
+import Engine
+import Foundation
+
+extension CommandTable {
+    static let trackingCommands: [CommandSpec] = [
+        CommandSpec(
+            "autolog", category: .tracking, summary: "Turn run tracking on or off (on by default).",
+            help: """
+                With autolog on, pca, fit, tune and compare each record a run in the workspace's catalog (and on the \
+                tracking server, if one is set): params, metrics, tags, the dataset, artifacts and the model. evaluate and \
+                shap summary add their results to the run of the model they look at.
+                """,
+            positionals: [.optional("enabled", .bool, help: "on or off")],
+            examples: ["autolog off", "autolog"],
+            handler: { try $0.autolog($1) }),
+        CommandSpec(
+            "experiment", category: .tracking, summary: "Choose the experiment runs go to, or list them.",
+            help: "Selects (creating it if needed) the experiment later runs go to. Without a name: every experiment with its run count. The default is the running script's name, or plateshell at the console.",
+            positionals: [.optional("name", .text("name"), help: "the experiment")],
+            examples: ["experiment fsp-faults", "experiment"],
+            handler: { try $0.experiment($1) }),
+        CommandSpec(
+            "run", category: .tracking, summary: "Group commands into one run (start, end), or show a run.",
+            help: """
+                'run start name=NAME' opens a run that later pca, fit and tune log into (compare nests its runs under it), \
+                until 'run end'. 'run show ID' shows a run: its params, latest metrics, tags, dataset and artifacts \
+                (an id prefix is enough).
+                """,
+            positionals: [.required("action", .choice(["start", "end", "show"]), help: "start, end or show"),
+                          .optional("id", .text("run id"), help: "the run to show (a unique prefix, or latest)")],
+            parameters: [ParameterSpec("name", .text("name"), help: "the run's name (start)"),
+                         ParameterSpec("status", .choice(["finished", "failed", "killed"]), default: "finished", help: "how the run ended (end)")],
+            usage: "run start [name=<name>] | run end [status=finished|failed|killed] | run show <run id>",
+            examples: ["run start name=notebook-3", "run end", "run show 3f2a1b9c"],
+            handler: { try $0.runCommand($1) }),
+        CommandSpec(
+            "runs", category: .tracking, summary: "List the tracked runs, best first by a metric.",
+            help: "Lists the runs (newest first, or best first by sort=METRIC; lowest first for log_loss), with their status, duration and that metric.",
+            parameters: [ParameterSpec("experiment", .text("name"), help: "only this experiment's runs"),
+                         ParameterSpec("sort", .text("metric"), help: "rank by this metric's latest value"),
+                         ParameterSpec("top", .int(min: 1, max: nil), default: "20", help: "runs shown")],
+            examples: ["runs", "runs sort=accuracy top=5", "runs experiment=02-model-testing"],
+            handler: { try $0.listRuns($1) }),
+        CommandSpec(
+            "artifacts", category: .tracking, summary: "List the files a run logged.",
+            help: "Lists a run's artifact files with their sizes, and the folder that holds them.",
+            positionals: [.required("id", .text("run id"), help: "the run (a unique prefix, or latest)")],
+            examples: ["artifacts 3f2a1b9c"],
+            handler: { try $0.listArtifacts($1) }),
+        CommandSpec(
+            "tracking", category: .tracking, summary: "Show where runs go, or send them to an MLflow tracking server too.",
+            help: """
+                Runs are always kept in the workspace's catalog (catalog.sqlite and artifacts/runs/). uri=http://HOST:PORT \
+                also sends every later run, model and version to that MLflow tracking server (as $MLFLOW_TRACKING_URI \
+                does at start); uri=off stops. When the server cannot be reached, nothing is lost: the catalog keeps it all \
+                and the shell says so.
+                """,
+            parameters: [ParameterSpec("uri", .text("url|off"), help: "the MLflow tracking server, or off")],
+            examples: ["tracking", "tracking uri=http://127.0.0.1:5000", "tracking uri=off"],
+            handler: { try $0.trackingCommand($1) }),
+    ]
+}
+
+extension Session {
+    func autolog(_ invocation: Invocation) throws -> CommandOutput {
+        if let enabled = invocation.bool("enabled") { tracking.autolog = enabled }
+        var output = CommandOutput(command: "autolog")
+        output.say(tracking.autolog ? "Autolog is on: pca, fit, tune and compare record runs in experiment '\(experimentName)'."
+                                    : "Autolog is off: commands record nothing (register still logs the model it registers).")
+        return output
+    }
+
+    func experiment(_ invocation: Invocation) throws -> CommandOutput {
+        var output = CommandOutput(command: "experiment")
+        let catalog = try tracker().catalog
+        if let name = invocation.string("name") {
+            let experiment = try invocation.at("name") { try catalog.experiment(named: name) }
+            tracking.experiment = name
+            output.say("Runs now go to experiment '\(name)' (id \(experiment.id)).")
+            return output
+        }
+        let runs = try catalog.runs()
+        output.table("experiments", title: "Experiments (current: \(experimentName))", columns: ["id", "name", "runs", "created"],
+                     rows: try catalog.experiments().map { experiment in
+            [.text(experiment.id), .text(experiment.name), .integer(Int64(runs.filter { $0.experimentId == experiment.id }.count)),
+             .text(Self.timeText(experiment.creationTime))]
+        })
+        return output
+    }
+
+    func runCommand(_ invocation: Invocation) throws -> CommandOutput {
+        var output = CommandOutput(command: "run")
+        let tracker = try tracker()
+        switch invocation.string("action")! {
+        case "start":
+            tracker.experimentName = experimentName
+            let id = try tracker.openGroupRun(name: invocation.string("name") ?? "session", tags: sourceTags())
+            output.say("Run \(id.prefix(8)) is open in experiment '\(experimentName)': later pca, fit and tune log into it until 'run end'.")
+        case "end":
+            let status = RunStatus(rawValue: invocation.string("status")!.uppercased()) ?? .finished
+            let id = try tracker.closeGroupRun(status: status)
+            output.say("Run \(id.prefix(8)) ended (\(status.rawValue)).")
+        default:
+            guard let id = invocation.string("id") else {
+                throw Diagnostic.usage("run show needs a run id", at: invocation.syntax.range, usage: invocation.spec.usage, hint: "'runs' lists them")
+            }
+            return try showRun(try invocation.at("id") { try tracker.catalog.run(id) }, catalog: tracker.catalog)
+        }
+        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        return output
+    }
+
+    private func showRun(_ run: RunRecord, catalog: Catalog) throws -> CommandOutput {
+        var output = CommandOutput(command: "run")
+        let tags = try catalog.tags(of: run.id)
+        let experiment = try catalog.experiments().first { $0.id == run.experimentId }
+        output.blocks.append(.fields(name: "run", [
+            Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("experiment", .text(experiment?.name ?? run.experimentId)),
+            Field("status", .text(run.status.rawValue)), Field("started", .text(Self.timeText(run.startTime))),
+            Field("seconds", run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing),
+            Field("user", .text(run.user)), Field("parent", tags["mlflow.parentRunId"].map(Value.text) ?? .missing),
+            Field("source", .text([tags["mlflow.source.name"], tags["plateshell.source.line"]].compactMap { $0 }.joined(separator: ":"))),
+            Field("artifacts", .text(catalog.runDirectory(run.id))),
+        ]))
+        let params = try catalog.params(of: run.id)
+        output.table("params", title: "Params", columns: ["key", "value"], rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
+        let history = try catalog.metrics(of: run.id)
+        let latest = try catalog.latestMetrics(of: run.id)
+        output.table("metrics", title: "Metrics (latest value; steps logged)", columns: ["key", "value", "steps"], rows: latest.keys.sorted().map { key in
+            [.text(key), .real(latest[key]!), .integer(Int64(history.filter { $0.key == key }.count))]
+        })
+        output.table("tags", title: "Tags", columns: ["key", "value"], rows: tags.keys.sorted().map { [.text($0), .text(tags[$0]!)] })
+        output.table("inputs", title: "Datasets", columns: ["name", "digest", "context", "profile"], rows: try catalog.inputs(of: run.id).map {
+            [.text($0.name), .text($0.digest), .text($0.context), .text($0.profile)]
+        })
+        return output
+    }
+
+    func listRuns(_ invocation: Invocation) throws -> CommandOutput {
+        let catalog = try tracker().catalog
+        let experiments = try catalog.experiments()
+        var experimentId: String?
+        if let name = invocation.string("experiment") {
+            guard let match = experiments.first(where: { $0.name == name }) else {
+                throw Diagnostic(EngineError(.unknownValue, "no experiment named '\(name)'", hint: "'experiment' lists them",
+                                             suggestions: Suggestions.closest(to: name, among: experiments.map(\.name))),
+                                 range: invocation.range(of: "experiment"))
+            }
+            experimentId = match.id
+        }
+        var runs = try catalog.runs(experimentId: experimentId)
+        let metric = invocation.string("sort")
+        var values: [String: Double] = [:]
+        if let metric {
+            for run in runs { if let value = try catalog.latestMetrics(of: run.id)[metric] { values[run.id] = value } }
+            if values.isEmpty {
+                throw Diagnostic(EngineError(.unknownValue, "no run logged a metric '\(metric)'", hint: "for example sort=accuracy (compare and tune) or sort=test_accuracy (fit after split)"),
+                                 range: invocation.range(of: "sort"))
+            }
+            let lowerIsBetter = metric.hasSuffix("log_loss")
+            runs = runs.filter { values[$0.id] != nil }.sorted { a, b in lowerIsBetter ? values[a.id]! < values[b.id]! : values[a.id]! > values[b.id]! }
+        }
+        let names = Dictionary(uniqueKeysWithValues: experiments.map { ($0.id, $0.name) })
+        let shown = runs.prefix(invocation.int("top")!)
+        var output = CommandOutput(command: "runs")
+        output.table("runs", title: "Runs\(metric.map { ", best \($0) first" } ?? ", newest first")",
+                     columns: ["run", "name", "experiment", "status", "started", "seconds", "parent"] + (metric.map { [$0] } ?? []),
+                     rows: try shown.map { run in
+            let parent = try catalog.tags(of: run.id)["mlflow.parentRunId"]
+            return [.text(String(run.id.prefix(8))), .text(run.name), .text(names[run.experimentId] ?? run.experimentId), .text(run.status.rawValue),
+                    .text(Self.timeText(run.startTime)), run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing,
+                    parent.map { .text(String($0.prefix(8))) } ?? .missing] + (metric.map { _ in [values[run.id].map(Value.real) ?? .missing] } ?? [])
+        }, totalRows: runs.count)
+        if runs.isEmpty { output.say("No runs yet: pca, fit, tune and compare record them while autolog is on.") }
+        return output
+    }
+
+    func listArtifacts(_ invocation: Invocation) throws -> CommandOutput {
+        let catalog = try tracker().catalog
+        let run = try invocation.at("id") { try catalog.run(invocation.string("id")!) }
+        var output = CommandOutput(command: "artifacts")
+        let files = catalog.artifacts(of: run.id)
+        output.table("artifacts", title: "Artifacts of run \(run.id.prefix(8)) (\(run.name)) in \(catalog.runDirectory(run.id))",
+                     columns: ["path", "bytes"], rows: files.map { [.text($0.path), .integer(Int64($0.size))] })
+        if files.isEmpty { output.say("Run \(run.id.prefix(8)) logged no artifacts.") }
+        return output
+    }
+
+    func trackingCommand(_ invocation: Invocation) throws -> CommandOutput {
+        let tracker = try tracker()
+        var output = CommandOutput(command: "tracking")
+        if let uri = invocation.string("uri") {
+            let target = ["off", "none", "local"].contains(uri.lowercased()) ? nil : uri
+            try invocation.at("uri") { try tracker.connect(target) }
+            tracking.serverURI = target
+        }
+        output.blocks.append(.fields(name: "tracking", [
+            Field("catalog", .text(tracker.catalog.path)), Field("artifacts", .text(tracker.catalog.artifactRoot)),
+            Field("server", tracker.remote.map { .text($0.base.absoluteString) } ?? .text("none (workspace catalog only)")),
+            Field("experiment", .text(experimentName)), Field("autolog", .text(tracking.autolog ? "on" : "off")),
+            Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
+        ]))
+        return output
+    }
+
+    func exportMLflow(_ invocation: Invocation) throws -> CommandOutput {
+        guard let directory = invocation.string("directory") else {
+            throw Diagnostic.usage("export mlflow needs the folder to write", at: invocation.syntax.range, usage: invocation.spec.usage,
+                                   hint: "for example: export mlflow mlruns")
+        }
+        let summary = try invocation.at("directory") { try MLflowFileStore.export(try tracker().catalog, to: directory) }
+        var output = CommandOutput(command: "export")
+        output.say("Wrote \(summary.experiments) experiments, \(summary.runs) runs and \(summary.versions) model versions of \(summary.models) registered models to \(summary.root) in MLflow's file-store layout. Read it with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri \(summary.root)")
+        return output
+    }
+
+    /// A timestamp in ms as `yyyy-MM-dd HH:mm:ss` UTC.
+    static func timeText(_ milliseconds: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}

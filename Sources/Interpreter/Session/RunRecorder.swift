@@ -1,0 +1,45 @@
+import Engine
+import Foundation
+
+/// Logs into one tracking run: shorthands for what commands record (params, metric values and
+/// histories, CSV tables, charts, the dataset and the model), all through the tracker.
+struct RunRecorder {
+    let tracker: Tracker
+    let runId: String
+
+    func params(_ values: [String: String]) throws {
+        try tracker.log(runId, params: values.mapValues { String($0.prefix(6000)) })
+    }
+
+    func tags(_ values: [String: String]) throws {
+        try tracker.log(runId, tags: values.mapValues { String($0.prefix(8000)) })
+    }
+
+    /// Logs each finite value once at `step` (MLflow cannot carry NaN over JSON).
+    func metrics(_ values: [String: Double], step: Int64 = 0) throws {
+        let time = millisecondsNow()
+        try tracker.log(runId, metrics: values.filter { $0.value.isFinite }.sorted { $0.key < $1.key }.map {
+            MetricPoint(key: $0.key, value: $0.value, timestamp: time, step: step)
+        })
+    }
+
+    /// Logs `values` as one metric's history, step 0, 1, 2, … (per-fold scores, variance ratios).
+    func history(_ key: String, _ values: [Double]) throws {
+        let time = millisecondsNow()
+        try tracker.log(runId, metrics: values.enumerated().filter { $0.element.isFinite }.map {
+            MetricPoint(key: key, value: $0.element, timestamp: time, step: Int64($0.offset))
+        })
+    }
+
+    func artifact(_ path: String, _ data: Data) throws { try tracker.logArtifact(runId, path: path, data: data) }
+
+    func csv(_ path: String, _ table: Table) throws { try artifact(path, Data(CSVWriter.text(of: table).utf8)) }
+
+    func png(_ path: String, _ figure: Figure) throws { try artifact(path, try figure.pngData()) }
+
+    func dataset(_ input: DatasetInput) throws { try tracker.logInputs(runId, datasets: [input]) }
+
+    func model(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix) throws {
+        try tracker.logModel(runId, model: model, featureTypes: featureTypes, example: example)
+    }
+}

@@ -1,0 +1,157 @@
+import Engine
+import Foundation
+
+/// What `pca`, `fit`, `tune` and `compare` record when autolog is on (the notebook's
+/// `mlflow.autolog()` and explicit `log_*` calls), and what `evaluate` and `shap summary` add to
+/// the run of the model they look at.
+extension Session {
+    /// The params of a model run: its hyperparameters, kind, preprocessing, label and seed.
+    func modelParams(kind: String, settings modelSettings: ModelSettings, plan: PreprocessingPlan) -> [String: String] {
+        var params = modelSettings.values.mapValues(\.description)
+        params["model"] = kind
+        params["preprocessing"] = plan.description
+        params["label"] = modeling.target
+        params["seed"] = String(settings.seed)
+        return params
+    }
+
+    /// Logs a cross-validation result: each metric's mean and spread, and its per-fold values as
+    /// the history `fold_<metric>` (fold k at step k).
+    func logCrossValidation(_ result: CrossValidationResult, folds: Int, into run: RunRecorder) throws {
+        var means: [String: Double] = ["fit_seconds_per_fold": result.fitSeconds]
+        for entry in ClassificationMetrics.names {
+            guard let mean = entry.read(result.mean) else { continue }
+            means[entry.name] = mean
+            if let spread = result.spread(entry.name) { means[entry.name + "_std"] = spread }
+            try run.history("fold_" + entry.name, result.folds.map { entry.read($0) ?? .nan })
+        }
+        try run.metrics(means)
+        try run.params(["cv_folds": String(folds)])
+    }
+
+    /// Logs the fitted pipeline as the run's model, with its signature from the frame's types and
+    /// two training rows as the input example.
+    func logPipeline(_ pipeline: FittedPipeline, data: Dataset, rows: [Int], into run: RunRecorder) throws {
+        try run.model(.classifier(pipeline), featureTypes: try featureTypes(pipeline.features),
+                      example: data.x.selecting(rows: Array(rows.prefix(2))))
+    }
+
+    func trackPCA(_ fitted: PCA.Fitted, scaler: StandardScaler.Fitted?, parameters: PCA.Parameters, data: Dataset,
+                  on output: inout CommandOutput) {
+        tracking.lastPCARun = recordRun("pca", on: &output) { run in
+            try run.params(["pca": "\(parameters)", "scale": String(scaler != nil), "n_features": String(data.features.count),
+                            "n_components": String(fitted.keptComponents), "rows": String(data.rowCount)])
+            try run.history("explained_variance_ratio", fitted.explainedVarianceRatio)
+            try run.metrics(["explained_variance_kept": fitted.explainedVarianceRatio.prefix(fitted.keptComponents).reduce(0, +),
+                             "n_components": Double(fitted.keptComponents)])
+            try run.dataset(try datasetInput(context: "training"))
+            try run.png("pca/variance.png", Charts.pcaVariance(ratios: fitted.explainedVarianceRatio, kept: fitted.keptComponents,
+                                                                 title: "PCA: explained variance of \(data.features.count) features"))
+            try run.csv("pca/components.csv", try Self.componentsTable(fitted, features: data.features))
+            let transform = FittedPreprocessing(scaler: scaler, pca: fitted)
+            let components = transform.transform(data.x)
+            let columns = (0..<components.columns).map { c in Column(name: "pc\(c + 1)", storage: .real(components.column(c))) }
+                + [Column(name: modeling.target, storage: .text(data.y.map { data.classes[$0] }))]
+            try run.csv("pca/principal_components.csv", try Table(columns: columns))
+            try run.model(.transform(features: data.features, preprocessing: transform), featureTypes: try featureTypes(data.features),
+                          example: data.x.selecting(rows: Array(0..<min(2, data.rowCount))))
+        }
+    }
+
+    /// The loadings as a table: one row per feature, one column per kept component.
+    static func componentsTable(_ fitted: PCA.Fitted, features: [String]) throws -> Table {
+        try Table(columns: [Column(name: "feature", storage: .text(features))] + (0..<fitted.keptComponents).map { component in
+            Column(name: "pc\(component + 1)", storage: .real((0..<features.count).map { fitted.components[component, $0] }))
+        })
+    }
+
+    /// Records `fit`: params, the training and (after split) holdout metrics, the confusion matrix,
+    /// the dataset and the model.
+    func trackFit(_ model: SessionModel, data: Dataset, rows: [Int], on output: inout CommandOutput) -> String? {
+        recordRun("fit \(model.name)", on: &output) { run in
+            let pipeline = model.pipeline
+            try run.params(modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
+                .merging(["trained_on": model.trainedOn, "training_rows": String(rows.count)]) { $1 })
+            let training = data.selecting(rows: rows)
+            let predicted = pipeline.probabilities(training.x).argmaxRows()
+            try run.metrics(["training_accuracy": zip(predicted, training.y).filter { $0 == $1 }.count.asFraction(of: training.rowCount)])
+            try run.dataset(try datasetInput(context: "training"))
+            if let evaluation = try holdoutEvaluation(model) { try logEvaluation(evaluation, into: run) }
+            try logPipeline(pipeline, data: data, rows: rows, into: run)
+        }
+    }
+
+    /// Records `tune`: the best settings and their cross-validated metrics, every candidate as a
+    /// CSV, the dataset and the refitted model.
+    func trackTune(_ model: SessionModel, ranked: [CrossValidationResult], folds: Int, metric: String, data: Dataset, rows: [Int],
+                   on output: inout CommandOutput) -> String? {
+        recordRun("tune \(model.pipeline.kind)", on: &output) { run in
+            let best = ranked[0], pipeline = model.pipeline
+            try run.params(modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
+                .merging(["tune_iterations": String(ranked.count), "tune_metric": metric, "trained_on": model.trainedOn]) { $1 })
+            try logCrossValidation(best, folds: folds, into: run)
+            let names = Array(Set(ranked.flatMap { $0.settings.values.keys })).sorted()
+            try run.csv("tuning/candidates.csv", try Table(columns: [
+                Column(name: "rank", storage: .integer(ranked.indices.map { Int64($0 + 1) })),
+                Column(name: metric, storage: .real(ranked.map { $0.mean.value(metric) ?? .nan })),
+                Column(name: metric + "_std", storage: .real(ranked.map { $0.spread(metric) ?? .nan })),
+            ] + names.map { name in Column(name: name, storage: .text(ranked.map { $0.settings[name].description })) }))
+            try run.dataset(try datasetInput(context: "training"))
+            if let evaluation = try holdoutEvaluation(model) { try logEvaluation(evaluation, into: run) }
+            try logPipeline(pipeline, data: data, rows: rows, into: run)
+        }
+    }
+
+    /// Records `compare`: a parent run with the leaderboard (CSV and chart), and one child run per
+    /// model with its settings, mean metrics and per-fold histories.
+    func trackCompare(_ ranked: [CrossValidationResult], folds: Int, metric: String, plan: PreprocessingPlan, leaderboard: Table,
+                      on output: inout CommandOutput) {
+        recordRun("compare", on: &output) { run in
+            try run.params(["models": ranked.map(\.kind).sorted().joined(separator: ","), "cv_folds": String(folds), "sort": metric,
+                            "preprocessing": plan.description, "label": modeling.target, "seed": String(settings.seed)])
+            if let best = ranked.first?.mean.value(metric) { try run.metrics(["best_" + metric: best]) }
+            try run.tags(["plateshell.best_model": ranked.first?.kind ?? ""])
+            let input = try datasetInput(context: "training")
+            try run.dataset(input)
+            try run.csv("leaderboard.csv", leaderboard)
+            try run.png("leaderboard.png", Charts.leaderboard(models: ranked.map(\.kind), values: ranked.map { $0.mean.value(metric) ?? 0 },
+                                                              metric: metric, title: "Cross-validated \(metric) by model"))
+            for result in ranked {
+                let childId = try run.tracker.startRun(name: result.kind, tags: sourceTags(), parent: run.runId)
+                let child = RunRecorder(tracker: run.tracker, runId: childId)
+                try child.params(modelParams(kind: result.kind, settings: result.settings, plan: result.plan))
+                try logCrossValidation(result, folds: folds, into: child)
+                try child.dataset(input)
+                try run.tracker.endRun(childId, status: .finished)
+            }
+        }
+    }
+
+    /// Adds to the run that recorded `model` (if any): evaluation metrics and artifacts after the fact.
+    func attach(to model: SessionModel, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) {
+        guard tracking.autolog, let runId = model.runId else { return }
+        do {
+            try body(RunRecorder(tracker: try tracker(), runId: runId))
+        } catch {
+            output.say("Tracking: not added to run \(runId.prefix(8)) (\((error as? EngineError)?.message ?? "\(error)")).")
+        }
+        for warning in tracking.tracker?.drainWarnings() ?? [] { output.say("Tracking: \(warning).") }
+    }
+
+    /// Logs holdout metrics as `test_<metric>` and the confusion matrix as CSV and PNG.
+    func logEvaluation(_ evaluation: HoldoutEvaluation, into run: RunRecorder) throws {
+        try run.metrics(Dictionary(uniqueKeysWithValues: ClassificationMetrics.names.compactMap { entry in
+            entry.read(evaluation.metrics).map { ("test_" + entry.name, $0) }
+        }))
+        let counts = evaluation.confusion.counts
+        try run.csv("evaluation/confusion_matrix.csv", try Table(columns: [Column(name: "actual", storage: .text(evaluation.classes))]
+            + evaluation.classes.indices.map { k in Column(name: evaluation.classes[k], storage: .integer(counts.map { Int64($0[k]) })) }))
+        try run.png("evaluation/confusion_matrix.png", Charts.confusion(counts, classes: evaluation.classes,
+                                                                          title: "Confusion matrix: \(evaluation.model)"))
+    }
+}
+
+extension Int {
+    /// `self / total` as a fraction (0 when `total` is 0).
+    func asFraction(of total: Int) -> Double { total == 0 ? 0 : Double(self) / Double(total) }
+}

@@ -1,0 +1,171 @@
+import Engine
+import Foundation
+
+/// What the session keeps for tracking: the tracker (opened on first use, so a session that
+/// never tracks never opens the catalog), the experiment and server chosen, and where the
+/// running command came from (for the run's source tags).
+struct TrackingState {
+    var tracker: Tracker?
+    /// Whether `pca`, `fit`, `tune` and `compare` record runs (`autolog off` stops it).
+    var autolog = true
+    /// Chosen with `experiment NAME`; nil means the script's name, or `plateshell` at the console.
+    var experiment: String?
+    /// `tracking uri=URL`, else `$MLFLOW_TRACKING_URI`; nil keeps runs in the workspace catalog only.
+    var serverURI: String? = ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"].flatMap { $0.isEmpty ? nil : $0 }
+    var origin: Origin = .console
+    var commandText = ""
+    /// When the running command started (ms since the epoch): its run's start time.
+    var commandStarted: Int64 = 0
+    /// The run of the last `pca` (what `register pca as NAME` registers).
+    var lastPCARun: String?
+    /// The git commit of the working directory, looked up once (nil inside: not a checkout).
+    var gitCommit: String??
+}
+
+extension Session {
+    /// The tracker, opening the workspace's catalog — and connecting to the tracking server, if
+    /// one is set — on first use. A server that cannot be reached is reported, not fatal.
+    func tracker() throws -> Tracker {
+        if let tracker = tracking.tracker { return tracker }
+        let tracker = Tracker(catalog: try Catalog(workspace: workspace.root))
+        tracker.experimentName = experimentName
+        tracking.tracker = tracker
+        if let uri = tracking.serverURI {
+            do { try tracker.connect(uri) } catch {
+                tracker.warn("cannot use the tracking server \(uri): \((error as? EngineError)?.message ?? "\(error)"); runs stay in the workspace catalog only (tracking uri=URL to retry)")
+            }
+        }
+        return tracker
+    }
+
+    /// The experiment new runs go to: `experiment NAME`, else the running script's name, else `plateshell`.
+    var experimentName: String {
+        if let experiment = tracking.experiment { return experiment }
+        if case .script(let path, _) = tracking.origin { return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+        return "plateshell"
+    }
+
+    /// Records a command as a tracking run when autolog is on. `body` logs into a new run, which
+    /// then ends FINISHED — or into the run `run start` opened, which stays open. The command has
+    /// already done its work, so a tracking failure is reported on `output`, never thrown.
+    ///
+    /// - Returns: the run's id, nil when nothing was recorded.
+    @discardableResult
+    func recordRun(_ name: String, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) -> String? {
+        guard tracking.autolog else { return nil }
+        var runId: String?
+        var startedHere = false
+        do {
+            let tracker = try tracker()
+            tracker.experimentName = experimentName
+            if let open = tracker.openRun {
+                runId = open
+            } else {
+                runId = try tracker.startRun(name: name, tags: sourceTags(), startTime: tracking.commandStarted)
+                startedHere = true
+            }
+            try body(RunRecorder(tracker: tracker, runId: runId!))
+            if startedHere { try tracker.endRun(runId!, status: .finished) }
+            output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(experimentName)'.")
+        } catch {
+            let reason = (error as? EngineError)?.message ?? "\(error)"
+            if startedHere, let runId, let tracker = tracking.tracker { try? tracker.endRun(runId, status: .failed) }
+            output.say("Tracking: the run \(runId.map { "\($0.prefix(8)) " } ?? "")was not fully recorded (\(reason)); the command's result stands.")
+        }
+        for warning in tracking.tracker?.drainWarnings() ?? [] { output.say("Tracking: \(warning).") }
+        return runId
+    }
+
+    /// The tags every run gets: where the command came from, PlateShell's version, the git commit.
+    func sourceTags() -> [String: String] {
+        var tags = ["mlflow.source.type": "LOCAL", "plateshell.version": PlateShellVersion.current,
+                    "plateshell.command": tracking.commandText]
+        switch tracking.origin {
+        case .script(let path, let line):
+            tags["mlflow.source.name"] = URL(fileURLWithPath: path).standardizedFileURL.path
+            tags["plateshell.source.line"] = String(line)
+        case .console: tags["mlflow.source.name"] = "plateshell (interactive)"
+        case .commandLine: tags["mlflow.source.name"] = "plateshell -c"
+        }
+        if let commit = gitCommit() { tags["mlflow.source.git.commit"] = commit }
+        return tags
+    }
+
+    /// The commit checked out in the working directory (or a parent), read from `.git` directly.
+    func gitCommit() -> String? {
+        if let cached = tracking.gitCommit { return cached }
+        tracking.gitCommit = .some(GitCheckout.head(from: FileManager.default.currentDirectoryPath))
+        return tracking.gitCommit!
+    }
+
+    /// The current frame as an MLflow dataset input: named by its table and version, with a
+    /// digest of the stored version's digest and the frame's steps, its schema and its size.
+    func datasetInput(context: String) throws -> DatasetInput {
+        let table = try currentTable()
+        guard let frame else { throw EngineError(.invalidArgument, "no frame is open") }
+        var source: [(String, JSON)]
+        let name: String, baseDigest: String
+        switch frame.origin {
+        case .stored(let version):
+            name = "\(version.name.displayName)@v\(version.version)"
+            baseDigest = version.digest
+            source = [("uri", .string("plateshell:\(version.name.displayName)?version=\(version.version)")),
+                      ("table", .string(version.name.displayName)), ("version", .integer(Int64(version.version))),
+                      ("table_digest", .string(version.digest))]
+        case .query(let queryName, let sql):
+            name = queryName
+            baseDigest = MD5.hex(sql)
+            source = [("uri", .string("plateshell:query/\(queryName)")), ("sql", .string(sql))]
+        }
+        source.append(("steps", .array(frame.steps.map { .string($0.summary) })))
+        let columns = JSON.array(table.columns.map { column in
+            .object([("type", .string(column.type == .integer ? "long" : column.type == .real ? "double" : "string")),
+                     ("name", .string(column.name)), ("required", .bool(true))])
+        })
+        return DatasetInput(name: name, digest: String(MD5.hex(baseDigest + "|" + frame.lineage).prefix(8)), sourceType: "plateshell",
+                            source: JSON.object(source).serialized(),
+                            schema: JSON.object([("mlflow_colspec", columns)]).serialized(),
+                            profile: JSON.object([("num_rows", .integer(Int64(table.rowCount))),
+                                                  ("num_elements", .integer(Int64(table.rowCount * table.columns.count))),
+                                                  ("num_columns", .integer(Int64(table.columns.count)))]).serialized(),
+                            context: context)
+    }
+
+    /// The stored types of `features` in the current frame (for signatures).
+    func featureTypes(_ features: [String]) throws -> [ColumnType] {
+        let table = try currentTable()
+        return try features.map { try table.column(named: $0).type }
+    }
+}
+
+/// Reads the commit a git checkout has checked out, without running git.
+enum GitCheckout {
+    /// The 40-hex commit of `HEAD` in the checkout holding `directory`, or nil.
+    static func head(from directory: String) -> String? {
+        var url = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            let git = url.appendingPathComponent(".git").path
+            if let head = try? String(contentsOfFile: git + "/HEAD", encoding: .utf8) {
+                let line = head.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard line.hasPrefix("ref: ") else { return isCommit(line) ? line : nil }
+                let ref = String(line.dropFirst(5))
+                if let loose = try? String(contentsOfFile: git + "/" + ref, encoding: .utf8) {
+                    let commit = loose.trimmingCharacters(in: .whitespacesAndNewlines)
+                    return isCommit(commit) ? commit : nil
+                }
+                let packed = (try? String(contentsOfFile: git + "/packed-refs", encoding: .utf8)) ?? ""
+                for entry in packed.split(separator: "\n") where entry.hasSuffix(" " + ref) {
+                    let commit = String(entry.prefix(40))
+                    return isCommit(commit) ? commit : nil
+                }
+                return nil
+            }
+            if url.path == "/" { return nil }
+            url.deleteLastPathComponent()
+        }
+    }
+
+    private static func isCommit(_ text: String) -> Bool {
+        text.count == 40 && text.allSatisfy(\.isHexDigit)
+    }
+}
