@@ -37,7 +37,7 @@ public enum LoggedModel: Sendable, Equatable {
 public enum ModelArtifact {
     public static let directory = "model"
 
-    /// The files of the model directory, relative to it.
+    /// The files of the model directory, relative to it, `MLmodel` last.
     public static func files(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix, runId: String) throws -> [(String, Data)] {
         let artifact: Data
         switch model {
@@ -69,12 +69,14 @@ public enum ModelArtifact {
             ("signature", .mapping([("inputs", .string(inputs)), ("outputs", .string(outputs)), ("params", .null)])),
             ("utc_time_created", .string(Self.utcNow())),
         ])
+        // MLmodel last: a model directory is complete exactly when it has its MLmodel file, even
+        // if the process was killed while writing it.
         return [
-            ("MLmodel", Data(mlmodel.text().utf8)),
             ("pipeline.json", artifact),
             ("plateshell_env.yaml", Data(environment().text().utf8)),
             ("input_example.json", Data(split.serialized().utf8)),
             ("serving_input_example.json", Data(JSON.object([("dataframe_split", split)]).serialized().utf8)),
+            ("MLmodel", Data(mlmodel.text().utf8)),
         ]
     }
 

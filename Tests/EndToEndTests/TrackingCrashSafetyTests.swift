@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The tracking catalog under kill -9 and concurrent shells: always consistent, never half a
+/// version, distinct consecutive version numbers.
+@Suite("End to end: crash safety of the tracking catalog")
+struct TrackingCrashSafetyTests {
+    static let prepare = "label onehot=Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults; keep top=3 by=Label exclude=Other_Faults"
+
+    /// A workspace holding fsp.faults.
+    func workspace() throws -> TemporaryDirectory {
+        let directory = TemporaryDirectory()
+        let load = try BinaryRunner.run(["--workspace", "ws", "-c", "load \(realDataPath) as fsp.faults"], in: directory.path)
+        #expect(load.status == 0, "\(load.standardError)")
+        return directory
+    }
+
+    func csv(_ directory: TemporaryDirectory, _ commands: String) throws -> [String] {
+        let result = try BinaryRunner.run(["--workspace", "ws", "--format", "csv", "-c", commands], in: directory.path)
+        #expect(result.status == 0, "\(commands): \(result.standardError)")
+        return result.standardOutput.split(separator: "\n").map(String.init)
+    }
+
+    @Test("shells registering versions of one model at once get distinct consecutive versions")
+    func concurrentRegister() throws {
+        let directory = try workspace()
+        let processes = try (0..<4).map { _ in
+            let process = try BinaryRunner.start(["--workspace", "ws", "-c",
+                                                  "use fsp.faults; \(Self.prepare); fit nb; register nb as m; register nb as m; register nb as m"],
+                                                 in: directory.path)
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let versions = try csv(directory, "sql select version from catalog.model_versions where name = 'm' order by version")
+        #expect(versions == ["version"] + (1...12).map(String.init))
+        let runs = try csv(directory, "sql select count(distinct run_id) as runs from catalog.model_versions")
+        #expect(runs == ["runs", "4"], "each shell's versions point at its own run")
+    }
+
+    @Test("kill -9 while runs are recorded leaves a consistent catalog that later shells keep using")
+    func killDuringTracking() throws {
+        let directory = try workspace()
+        _ = try csv(directory, "use fsp.faults; \(Self.prepare); fit nb; register nb as m")
+        for delay in [0.3, 1.0, 2.0] {
+            let process = try BinaryRunner.start(["--workspace", "ws", "--threads", "1", "-c",
+                                                  "use fsp.faults; \(Self.prepare); scale; pca var=0.999; fit nb; register nb as m; compare folds=5; tune et iters=3 folds=3"],
+                                                 in: directory.path)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(try csv(directory, "sql pragma catalog.integrity_check") == ["integrity_check", "ok"], "killed after \(delay) s")
+            let statuses = try csv(directory, "sql select distinct status from catalog.runs order by status")
+            #expect(statuses.dropFirst().allSatisfy { $0 == "FINISHED" || $0 == "RUNNING" }, "\(statuses)")
+            let orphans = try csv(directory, "sql select count(*) as n from catalog.model_versions v left join catalog.runs r on r.run_id = v.run_id where r.run_id is null")
+            #expect(orphans == ["n", "0"], "every version has its run")
+            let locations = try csv(directory, "sql select storage_location from catalog.model_versions").dropFirst()
+            for location in locations {
+                let path = URL(string: location)!.path
+                #expect(FileManager.default.fileExists(atPath: path + "/MLmodel") && FileManager.default.fileExists(atPath: path + "/pipeline.json"),
+                        "a registered version's model directory is complete: \(path)")
+            }
+        }
+        let after = try csv(directory, "use fsp.faults; \(Self.prepare); fit nb; register nb as m; sql select max(version) as v from catalog.model_versions")
+        #expect(Int(after.last ?? "") ?? 0 >= 2, "a later shell registers the next version")
+    }
+}

@@ -1,0 +1,139 @@
+import Engine
+import Foundation
+import Testing
+import TestSupport
+@testable import Interpreter
+
+@Suite("Session: tracking and the registry")
+struct TrackingSessionTests {
+    static let faults = "Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults"
+
+    func top3() -> Harness {
+        let shell = Harness()
+        shell.run("load \(realDataPath) as fsp.faults; label onehot=\(Self.faults); keep top=3 by=Label exclude=Other_Faults; scale")
+        return shell
+    }
+
+    func catalog(_ shell: Harness) throws -> Catalog { try shell.session.tracker().catalog }
+
+    @Test("pca, fit, tune and compare record runs: params, metric histories, tags, dataset, artifacts, model")
+    func autolog() throws {
+        let shell = top3()
+        shell.run("experiment fsp; pca var=0.999")
+        let catalog = try catalog(shell)
+        let pca = try catalog.run("latest")
+        #expect(pca.name == "pca" && pca.status == .finished)
+        #expect(try catalog.params(of: pca.id)["n_components"] == "20")
+        #expect(try catalog.metrics(of: pca.id).filter { $0.key == "explained_variance_ratio" }.map(\.step) == Array(0..<27))
+        #expect(Set(catalog.artifacts(of: pca.id).map(\.path)).isSuperset(of: ["pca/variance.png", "pca/components.csv",
+                                                                             "pca/principal_components.csv", "model/MLmodel"]))
+        let input = try #require(try catalog.inputs(of: pca.id).first)
+        #expect(input.name == "fsp.faults@v1" && input.profile.contains("\"num_rows\":983") && input.context == "training")
+        let tags = try catalog.tags(of: pca.id)
+        #expect(tags["mlflow.source.name"] == "plateshell -c" && tags["plateshell.command"] == "pca var=0.999" && tags["plateshell.version"] != nil)
+
+        shell.run("split test=0.3; fit nb")
+        let fit = try catalog.run("latest")
+        let fitParams = try catalog.params(of: fit.id)
+        #expect(fit.name == "fit nb" && fitParams["trained_on"] == "train")
+        let metrics = try catalog.latestMetrics(of: fit.id)
+        #expect(metrics["training_accuracy"] != nil && metrics["test_accuracy"] != nil)
+        #expect(catalog.artifacts(of: fit.id).map(\.path).contains("evaluation/confusion_matrix.csv"))
+        #expect(shell.session.modeling.model(named: "nb")?.runId == fit.id)
+
+        shell.run("compare folds=3 models=lr,nb")
+        let runs = try catalog.runs()
+        let parent = try #require(runs.first { $0.name == "compare" })
+        let children = try runs.filter { try catalog.tags(of: $0.id)["mlflow.parentRunId"] == parent.id }
+        #expect(Set(children.map(\.name)) == ["lr", "nb"])
+        for child in children {
+            let history = try catalog.metrics(of: child.id).filter { $0.key == "fold_accuracy" }
+            let mean = try #require(try catalog.latestMetrics(of: child.id)["accuracy"])
+            #expect(history.count == 3 && abs(history.map(\.value).reduce(0, +) / 3 - mean) < 1e-12, "the mean is the mean of the folds")
+        }
+        #expect(catalog.artifacts(of: parent.id).map(\.path).contains("leaderboard.csv"))
+        #expect(try catalog.experiments().map(\.name).contains("fsp"))
+        #expect(runs.allSatisfy { $0.experimentId == (try? catalog.experiment(named: "fsp").id) })
+    }
+
+    @Test("autolog off records nothing; run start/end groups commands into one run")
+    func groupingAndOff() throws {
+        let shell = top3()
+        shell.run("autolog off; pca k=5; fit nb")
+        #expect(try catalog(shell).runs().isEmpty)
+        shell.run("autolog on; run start name=notebook; pca k=5; fit nb; run end")
+        let runs = try catalog(shell).runs()
+        #expect(runs.count == 1 && runs[0].name == "notebook" && runs[0].status == .finished)
+        let params = try catalog(shell).params(of: runs[0].id)
+        #expect(params["n_components"] == "5" && params["model"] == "nb", "both commands logged into the open run")
+        #expect(shell.failure("run end")?.message == "no run is open")
+        shell.run("run start")
+        #expect(shell.failure("run start")?.message.hasSuffix("is already open") == true)
+    }
+
+    @Test("register, describe, stage with archive, alias, lineage: the notebook-3 path")
+    func registry() throws {
+        let shell = top3()
+        shell.run("pca var=0.999; register pca as pca-fsp-model description=\"scaler and PCA\"")
+        shell.run("fit nb as=first; register first as m description=\"v1\"; fit nb as=second; register second as m description=\"v2\"")
+        let catalog = try catalog(shell)
+        #expect(try catalog.versions("m").map(\.version) == [1, 2])
+        #expect(try catalog.registeredModel("m").description == "v1", "the model's description comes from its first version")
+        #expect(try catalog.version("m", 2).description == "v2")
+        shell.run("stage m 1 Production; stage m latest production archive=true; alias m latest champion")
+        #expect(try catalog.versions("m").map(\.stage) == [.archived, .production])
+        #expect(try catalog.resolve("models:/m@champion").version == 2)
+        let lineage = try #require(shell.run("lineage m Production").first)
+        #expect(lineage.tables(named: "params").first?.rows.contains { $0 == [.text("model"), .text("nb")] } == true)
+        let dataset = try #require(lineage.tables(named: "datasets").first?.rows.first)
+        #expect(dataset[2] == .text("fsp.faults") && dataset[3] == .integer(1) && dataset[6] == .integer(983))
+        guard case .fields(_, let run)? = lineage.blocks.dropFirst().first else { Issue.record("no run fields"); return }
+        #expect(run.first { $0.key == "command" }?.value == .text("fit nb as=second"))
+        let registered = try #require(shell.run("models registered").first?.tables(named: "registered").first)
+        #expect(registered.rows.map { $0[0] } == [.text("m"), .text("pca-fsp-model")])
+        let sql = try #require(shell.run("sql select count(*) as n from catalog.model_versions").first?.tables(named: "result").first)
+        #expect(sql.rows == [[.integer(3)]])
+    }
+
+    @Test("registry mistakes get clear errors, and nothing recorded is lost")
+    func badInput() throws {
+        let shell = Harness()
+        shell.run("load \(realDataPath) as fsp.faults; label onehot=\(Self.faults)")
+        #expect(shell.failure("register as m")?.message == "no model has been fitted in this session")
+        #expect(shell.failure("register pca as m")?.message == "no PCA run to register")
+        shell.run("fit nb; register nb as m")
+        #expect(shell.failure("register nbb as m")?.fullMessage == "no fitted model named 'nbb'; did you mean 'nb'?")
+        #expect(shell.failure("versions mm")?.fullMessage == "no registered model named 'mm'; did you mean 'm'?")
+        #expect(shell.failure("stage m 3 Staging")?.message == "m has no version '3'")
+        #expect(shell.failure("stage m 1 Prod")?.fullMessage.contains("'stage' must be one of None, Staging, Production, Archived") == true)
+        #expect(shell.failure("alias m 1 latest")?.message.contains("reserved by MLflow") == true)
+        #expect(shell.failure("alias m 1 v2")?.message.contains("reserved by MLflow") == true)
+        #expect(shell.failure("unalias m champion")?.message == "m has no alias 'champion'")
+        #expect(shell.failure("register run=zz as m")?.message.contains("not a run id") == true)
+        #expect(shell.failure("lineage m Staging")?.message == "no versions of model 'm' are in stage 'Staging'")
+        #expect(shell.failure("save as catalog.x")?.message.contains("reserved for the tracking catalog") == true)
+        #expect(shell.failure("sql delete from catalog.runs")?.message.contains("read-only") == true)
+        #expect(shell.failure("tracking uri=ftp://x")?.message == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
+        let catalog = try catalog(shell)
+        #expect(try catalog.versions("m").count == 1 && (try catalog.runs().count == 1), "every mistake left the catalog as it was")
+    }
+
+    @Test("a server that cannot be reached: the session carries on and the catalog keeps everything")
+    func serverDown() throws {
+        let shell = top3()
+        #expect(shell.failure("tracking uri=http://127.0.0.1:9")?.message.hasPrefix("cannot reach the MLflow server") == true)
+        let fit = try #require(shell.run("fit nb").first)
+        #expect(fit.messages.contains("Tracked as run"))
+        #expect(try catalog(shell).runs().count == 1)
+    }
+
+    @Test("the experiment defaults to the script's name")
+    func experimentFromScript() throws {
+        let shell = top3()
+        let script = shell.directory.file("my-study.plsh", "fit nb\n")
+        #expect(shell.session.runScript(at: script) == .ok)
+        let run = try catalog(shell).run("latest")
+        #expect(try catalog(shell).experiments().first { $0.id == run.experimentId }?.name == "my-study")
+        #expect(try catalog(shell).tags(of: run.id)["plateshell.source.line"] == "1")
+    }
+}
