@@ -40,10 +40,18 @@ public final class Tracker {
     /// Adds a warning for the next drain (a failed connection, for example).
     public func warn(_ text: String) { warnings.append(text) }
 
+    /// Sends something to the server, if one is set. A refusal is reported; a server that cannot
+    /// be reached is dropped (so a dead server costs one timeout, not one per call) until
+    /// `connect` is called again.
     private func mirror(_ what: String, _ body: (MLflowClient) throws -> Void) {
         guard let remote else { return }
         do { try body(remote) } catch {
-            warnings.append("\(what) was not sent to the MLflow server (\((error as? EngineError)?.message ?? "\(error)")); it is kept in the workspace catalog")
+            let engineError = error as? EngineError
+            warnings.append("\(what) was not sent to the MLflow server (\(engineError?.message ?? "\(error)")); it is kept in the workspace catalog")
+            if engineError?.kind == .io {
+                self.remote = nil
+                warnings.append("later runs stay in the workspace catalog only; 'tracking uri=\(remote.base.absoluteString)' reconnects")
+            }
         }
     }
 

@@ -1,0 +1,69 @@
+"""What autolog costs: the same work with tracking off and on, measured in one run.
+
+1. compare: 13 models × 10 folds on TOP3 with scaling and PCA 0.999 (`timer on` figure: the
+   command itself, which with autolog records a parent run, 13 child runs with per-fold metric
+   histories, the leaderboard CSV and chart). Median of REPEATS, each in a fresh workspace.
+2. The notebook replays (02 model testing, 03 tracking/registry): wall time of the process, with
+   `autolog off` or on before `source`. Notebook 3 registers models, which logs them even with
+   autolog off, so its "off" still does part of the tracking.
+
+Usage: tracking.py PLATESHELL_BINARY FAULTS_CSV [REPEATS]
+"""
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+FAULTS = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Other_Faults"]
+PREPARE = f"label onehot={','.join(FAULTS)}; keep top=3 by=Label exclude=Other_Faults"
+
+
+def plateshell(binary, workspace, commands):
+    started = time.perf_counter()
+    result = subprocess.run([binary, "--workspace", workspace, "--format", "json", "-c", commands], capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"plateshell failed on {commands!r}: {result.stdout[-1500:]} {result.stderr[-1500:]}")
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()], wall
+
+
+def last_run_time(documents):
+    text = [b["text"] for d in documents for b in d.get("blocks", []) if b.get("type") == "text" and b["text"].startswith("Run Time")][-1]
+    return float(re.search(r"real ([0-9.]+)", text).group(1))
+
+
+def fresh_workspace(binary, data, scratch, name):
+    workspace = f"{scratch}/{name}"
+    plateshell(binary, workspace, f"load {data} as fsp.faults")
+    return workspace
+
+
+def main():
+    binary, data = sys.argv[1:3]
+    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    with tempfile.TemporaryDirectory() as scratch:
+        times = {"off": [], "on": []}
+        for index in range(repeats):
+            for mode in ("off", "on"):
+                workspace = fresh_workspace(binary, data, scratch, f"compare-{mode}-{index}")
+                documents, _ = plateshell(binary, workspace, f"use fsp.faults; {PREPARE}; scale; pca var=0.999; autolog {mode}; timer on; compare")
+                times[mode].append(last_run_time(documents))
+        off, on = statistics.median(times["off"]), statistics.median(times["on"])
+        print(f"  compare (13 models x 10 folds): autolog off {off:.3f} s, on {on:.3f} s -> tracking adds {100 * (on - off) / off:+.1f}% "
+              f"({1000 * (on - off):.0f} ms for 14 runs)")
+        for notebook in ["02-model-testing", "03-tracking-registry-deployment"]:
+            walls = {"off": [], "on": []}
+            for index in range(max(1, repeats // 2)):
+                for mode in ("off", "on"):
+                    workspace = fresh_workspace(binary, data, scratch, f"{notebook}-{mode}-{index}")
+                    _, wall = plateshell(binary, workspace, f"autolog {mode}; source scripts/notebooks/{notebook}.plsh")
+                    walls[mode].append(wall)
+            off, on = statistics.median(walls["off"]), statistics.median(walls["on"])
+            print(f"  replay {notebook}: autolog off {off:.2f} s, on {on:.2f} s -> tracking adds {100 * (on - off) / off:+.1f}%")
+
+
+if __name__ == "__main__":
+    main()
