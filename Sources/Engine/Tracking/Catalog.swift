@@ -33,6 +33,9 @@ public final class Catalog {
             var configuration = Configuration()
             configuration.busyMode = .timeout(15)
             configuration.journalMode = .wal
+            // WAL with synchronous=NORMAL: a killed process never loses or tears a commit; only a
+            // power cut may lose the last ones (SQLite's recommended setting for WAL).
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try queue.write { db in try Self.migrate(db) }
         } catch let error as EngineError {

@@ -85,7 +85,7 @@ extension Session {
         let scaler = modeling.plan.scale ? StandardScaler.fit(data.x) : nil
         let fitted = try invocation.at(invocation.has("k") ? "k" : "var") { try PCA.fit(scaler?.transform(data.x) ?? data.x, parameters) }
         modeling.plan.pca = parameters
-        modeling.lastPCA = (fitted, data.features)
+        modeling.lastPCA = LastPCA(fitted: fitted, features: data.features, scaler: scaler, parameters: parameters)
         if invocation.string("action") == "loadings" { return try loadings(fitted, features: data.features, top: invocation.int("top")!) }
         var cumulative = 0.0
         let rows: [[Value]] = fitted.explainedVarianceRatio.enumerated().map { index, ratio in
@@ -105,7 +105,7 @@ extension Session {
         var message = "PCA (\(parameters)) keeps \(fitted.keptComponents) of \(data.features.count) components; later fits apply it after \(modeling.plan.scale ? "scaling" : "no scaling"), fitted on training rows only."
         if !modeling.plan.scale { message += " The features are unscaled, so the largest-valued columns dominate: run scale first." }
         output.say(message)
-        trackPCA(fitted, scaler: scaler, parameters: parameters, data: data, on: &output)
+        tracking.lastPCARun = recordRun("pca", on: &output) { run in try logPCA(modeling.lastPCA!, data: data, into: run) }
         return output
     }
 

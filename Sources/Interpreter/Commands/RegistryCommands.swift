@@ -86,14 +86,25 @@ extension Session {
             }
             runId = try invocation.at("run") { try tracker.catalog.run(run).id }
         } else if invocation.string("model")?.lowercased() == "pca" {
-            guard let pcaRun = tracking.lastPCARun else {
-                throw Diagnostic(EngineError(.invalidArgument, "no PCA run to register", hint: "run pca first, with autolog on"),
+            guard let pca = modeling.lastPCA else {
+                throw Diagnostic(EngineError(.invalidArgument, "no PCA to register", hint: "run pca first, for example: pca var=0.999"),
                                  range: invocation.range(of: "model"))
             }
-            runId = pcaRun
+            runId = try tracking.lastPCARun ?? logForRegistration("pca", tracker: tracker, output: &output) { run in
+                let data = try dataset()
+                guard data.features == pca.features else {
+                    throw EngineError(.invalidArgument, "the frame's features changed since pca", hint: "run pca again, then register it")
+                }
+                try logPCA(pca, data: data, into: run)
+            }
         } else {
             let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
-            runId = try model.runId ?? logForRegistration(model, tracker: tracker, output: &output)
+            runId = try model.runId ?? logForRegistration(model.name, tracker: tracker, output: &output) { run in
+                try run.params(modelParams(kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
+                let data = try dataset()
+                try run.dataset(try datasetInput(context: "training"))
+                try logPipeline(model.pipeline, data: data, rows: try trainingRows(data, on: model.trainedOn).rows, into: run)
+            }
         }
         let tags = try invocation.at("tags") { try Self.keyValuePairs(invocation.list("tags") ?? []) }
         let description = invocation.string("description")
@@ -108,23 +119,19 @@ extension Session {
         return output
     }
 
-    /// Logs a session model that no run recorded (autolog was off), so it can be registered.
-    private func logForRegistration(_ model: SessionModel, tracker: Tracker, output: inout CommandOutput) throws -> String {
+    /// Logs what no run recorded (autolog was off) into a new run, so it can be registered.
+    private func logForRegistration(_ what: String, tracker: Tracker, output: inout CommandOutput,
+                                    _ body: (RunRecorder) throws -> Void) throws -> String {
         tracker.experimentName = experimentName
-        let runId = try tracker.startRun(name: "register \(model.name)", tags: sourceTags())
-        let run = RunRecorder(tracker: tracker, runId: runId)
+        let runId = try tracker.startRun(name: "register \(what)", tags: sourceTags())
         do {
-            try run.params(modelParams(kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
-            let data = try dataset()
-            let rows = try trainingRows(data, on: model.trainedOn).rows
-            try run.dataset(try datasetInput(context: "training"))
-            try logPipeline(model.pipeline, data: data, rows: rows, into: run)
+            try body(RunRecorder(tracker: tracker, runId: runId))
             try tracker.endRun(runId, status: .finished)
         } catch {
             try? tracker.endRun(runId, status: .failed)
             throw error
         }
-        output.say("Logged '\(model.name)' as run \(runId.prefix(8)) to register it (autolog had not recorded it).")
+        output.say("Logged '\(what)' as run \(runId.prefix(8)) to register it (autolog had not recorded it).")
         return runId
     }
 

@@ -12,7 +12,7 @@ struct ModelingState {
     var models: [SessionModel] = []
     var leaderboard: [CrossValidationResult] = []
     var leaderboardMetric = "accuracy"
-    var lastPCA: (fitted: PCA.Fitted, features: [String])?
+    var lastPCA: LastPCA?
     var lastEvaluation: (model: String, classes: [String], confusion: ConfusionMatrix)?
     /// The features `advise` may change (`actionable`); nil for the documented default.
     var actionable: [String]?
@@ -23,6 +23,15 @@ struct ModelingState {
         models.removeAll { $0.name == model.name }
         models.append(model)
     }
+}
+
+/// The last `pca`: what it fitted, on which features, after which scaler (for `plot pca` and
+/// `register pca`).
+struct LastPCA {
+    let fitted: PCA.Fitted
+    let features: [String]
+    let scaler: StandardScaler.Fitted?
+    let parameters: PCA.Parameters
 }
 
 /// A holdout split of the current frame's rows, remembered with the rows it split (a later

@@ -19,14 +19,14 @@ extension Session {
     /// the history `fold_<metric>` (fold k at step k).
     func logCrossValidation(_ result: CrossValidationResult, folds: Int, into run: RunRecorder) throws {
         var means: [String: Double] = ["fit_seconds_per_fold": result.fitSeconds]
+        var histories: [String: [Double]] = [:]
         for entry in ClassificationMetrics.names {
             guard let mean = entry.read(result.mean) else { continue }
             means[entry.name] = mean
             if let spread = result.spread(entry.name) { means[entry.name + "_std"] = spread }
-            try run.history("fold_" + entry.name, result.folds.map { entry.read($0) ?? .nan })
+            histories["fold_" + entry.name] = result.folds.map { entry.read($0) ?? .nan }
         }
-        try run.metrics(means)
-        try run.params(["cv_folds": String(folds)])
+        try run.log(params: ["cv_folds": String(folds)], metrics: means, histories: histories)
     }
 
     /// Logs the fitted pipeline as the run's model, with its signature from the frame's types and
@@ -36,26 +36,27 @@ extension Session {
                       example: data.x.selecting(rows: Array(rows.prefix(2))))
     }
 
-    func trackPCA(_ fitted: PCA.Fitted, scaler: StandardScaler.Fitted?, parameters: PCA.Parameters, data: Dataset,
-                  on output: inout CommandOutput) {
-        tracking.lastPCARun = recordRun("pca", on: &output) { run in
-            try run.params(["pca": "\(parameters)", "scale": String(scaler != nil), "n_features": String(data.features.count),
-                            "n_components": String(fitted.keptComponents), "rows": String(data.rowCount)])
-            try run.history("explained_variance_ratio", fitted.explainedVarianceRatio)
-            try run.metrics(["explained_variance_kept": fitted.explainedVarianceRatio.prefix(fitted.keptComponents).reduce(0, +),
-                             "n_components": Double(fitted.keptComponents)])
-            try run.dataset(try datasetInput(context: "training"))
-            try run.png("pca/variance.png", Charts.pcaVariance(ratios: fitted.explainedVarianceRatio, kept: fitted.keptComponents,
-                                                                 title: "PCA: explained variance of \(data.features.count) features"))
-            try run.csv("pca/components.csv", try Self.componentsTable(fitted, features: data.features))
-            let transform = FittedPreprocessing(scaler: scaler, pca: fitted)
-            let components = transform.transform(data.x)
-            let columns = (0..<components.columns).map { c in Column(name: "pc\(c + 1)", storage: .real(components.column(c))) }
-                + [Column(name: modeling.target, storage: .text(data.y.map { data.classes[$0] }))]
-            try run.csv("pca/principal_components.csv", try Table(columns: columns))
-            try run.model(.transform(features: data.features, preprocessing: transform), featureTypes: try featureTypes(data.features),
-                          example: data.x.selecting(rows: Array(0..<min(2, data.rowCount))))
-        }
+    /// Logs a PCA: its parameters, the explained variance (a history over components), the
+    /// variance plot, the loadings and principal components as CSV, the dataset, and the scaler +
+    /// PCA as a transform model (raw indicators → principal components).
+    func logPCA(_ pca: LastPCA, data: Dataset, into run: RunRecorder) throws {
+        let fitted = pca.fitted
+        try run.params(["pca": "\(pca.parameters)", "scale": String(pca.scaler != nil), "n_features": String(data.features.count),
+                        "n_components": String(fitted.keptComponents), "rows": String(data.rowCount)])
+        try run.history("explained_variance_ratio", fitted.explainedVarianceRatio)
+        try run.metrics(["explained_variance_kept": fitted.explainedVarianceRatio.prefix(fitted.keptComponents).reduce(0, +),
+                         "n_components": Double(fitted.keptComponents)])
+        try run.dataset(try datasetInput(context: "training"))
+        try run.png("pca/variance.png", Charts.pcaVariance(ratios: fitted.explainedVarianceRatio, kept: fitted.keptComponents,
+                                                             title: "PCA: explained variance of \(data.features.count) features"))
+        try run.csv("pca/components.csv", try Self.componentsTable(fitted, features: data.features))
+        let transform = FittedPreprocessing(scaler: pca.scaler, pca: fitted)
+        let components = transform.transform(data.x)
+        let columns = (0..<components.columns).map { c in Column(name: "pc\(c + 1)", storage: .real(components.column(c))) }
+            + [Column(name: modeling.target, storage: .text(data.y.map { data.classes[$0] }))]
+        try run.csv("pca/principal_components.csv", try Table(columns: columns))
+        try run.model(.transform(features: data.features, preprocessing: transform), featureTypes: try featureTypes(data.features),
+                      example: data.x.selecting(rows: Array(0..<min(2, data.rowCount))))
     }
 
     /// The loadings as a table: one row per feature, one column per kept component.
