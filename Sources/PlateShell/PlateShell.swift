@@ -55,7 +55,7 @@ struct PlateShellCommand: ParsableCommand {
             on standard input run like a script.
             """,
         version: PlateShellVersion.current,
-        subcommands: [Run.self, ReferenceCommand.self, DataCommand.self])
+        subcommands: [Run.self, ServeCommand.self, ReferenceCommand.self, DataCommand.self])
 
     @OptionGroup var global: GlobalOptions
 

@@ -1,8 +1,11 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Engine
 
 /// A fresh directory under the system's temporary directory, removed when the test ends.
-public final class TemporaryDirectory {
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init() {
@@ -42,4 +45,52 @@ public let realDataPath: String = {
 public func engineError(_ body: () throws -> Void) -> EngineError? {
     do { try body() } catch let error as EngineError { return error } catch { return nil }
     return nil
+}
+
+/// A raw HTTP/1.1 exchange over a loopback socket (tests send what URLSession would refuse to:
+/// truncated bodies, odd methods, half-sent requests).
+public enum RawHTTP {
+    /// Connects to 127.0.0.1:`port`; the caller closes the descriptor.
+    public static func connect(port: Int) -> Int32? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(fd); return nil }
+        return fd
+    }
+
+    /// Sends `request` bytes and reads the answer until the server closes the connection
+    /// (send `Connection: close`); returns the status and the body.
+    public static func exchange(port: Int, _ request: [UInt8]) -> (status: Int, body: String)? {
+        guard let fd = connect(port: port) else { return nil }
+        defer { close(fd) }
+        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return nil }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 "), let status = Int(text.dropFirst(9).prefix(3)) else { return nil }
+        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        return (status, body)
+    }
+
+    /// A complete request: method, path, headers (Content-Length and Connection: close added), body.
+    public static func request(_ method: String, _ path: String, contentType: String? = "application/json", body: [UInt8] = []) -> [UInt8] {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        return Array(head.utf8) + body
+    }
 }

@@ -82,26 +82,9 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
 
     /// The feature matrix of `table`'s rows, columns picked by name.
     ///
-    /// - Throws: `EngineError.unknownColumn` naming every feature the table lacks;
-    ///   `.typeMismatch` or `.invalidData` for text or missing cells.
+    /// - Throws: see `Table.matrix(of:)`.
     public func features(of table: Table) throws -> Matrix {
-        let missing = features.filter { (try? table.index(of: $0)) == nil }
-        if !missing.isEmpty {
-            throw EngineError(.unknownColumn, "the rows lack \(missing.count) feature\(missing.count == 1 ? "" : "s") the model needs: \(missing.joined(separator: ", "))",
-                              hint: "the model reads \(features.count) columns: \(features.joined(separator: ", "))")
-        }
-        let columns = try features.map { try table.column(named: $0) }
-        var values = [Double](repeating: 0, count: table.rowCount * features.count)
-        for (c, column) in columns.enumerated() {
-            guard column.type.isNumeric else { throw EngineError(.typeMismatch, "feature '\(column.name)' is text; the model needs numbers") }
-            for r in 0..<table.rowCount {
-                guard let v = column.double(at: r) else {
-                    throw EngineError(.invalidData, "feature '\(column.name)' is missing on row \(r)", hint: "fill or drop missing cells first (fillna, dropna)")
-                }
-                values[r * features.count + c] = v
-            }
-        }
-        return Matrix(rows: table.rowCount, columns: features.count, values: values)
+        try table.matrix(of: features)
     }
 
     /// The artifact: pretty-printed JSON with sorted keys.
@@ -126,5 +109,31 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
         } catch {
             throw EngineError(.invalidData, "not a PlateShell model artifact: \(error)")
         }
+    }
+}
+
+extension Table {
+    /// The matrix of `features` (picked by name) over every row.
+    ///
+    /// - Throws: `EngineError.unknownColumn` naming every feature the table lacks;
+    ///   `.typeMismatch` or `.invalidData` for text or missing cells.
+    public func matrix(of features: [String]) throws -> Matrix {
+        let missing = features.filter { (try? index(of: $0)) == nil }
+        if !missing.isEmpty {
+            throw EngineError(.unknownColumn, "the rows lack \(missing.count) feature\(missing.count == 1 ? "" : "s") the model needs: \(missing.joined(separator: ", "))",
+                              hint: "the model reads \(features.count) columns: \(features.joined(separator: ", "))")
+        }
+        let columns = try features.map { try column(named: $0) }
+        var values = [Double](repeating: 0, count: rowCount * features.count)
+        for (c, column) in columns.enumerated() {
+            guard column.type.isNumeric else { throw EngineError(.typeMismatch, "feature '\(column.name)' is text; the model needs numbers") }
+            for r in 0..<rowCount {
+                guard let v = column.double(at: r) else {
+                    throw EngineError(.invalidData, "feature '\(column.name)' is missing on row \(r)", hint: "fill or drop missing cells first (fillna, dropna)")
+                }
+                values[r * features.count + c] = v
+            }
+        }
+        return Matrix(rows: rowCount, columns: features.count, values: values)
     }
 }

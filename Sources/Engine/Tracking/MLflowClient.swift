@@ -56,22 +56,9 @@ public final class MLflowClient: @unchecked Sendable {
     }
 
     private func send(_ request: URLRequest) throws -> (Data, HTTPURLResponse) {
-        nonisolated(unsafe) var result: Result<(Data, HTTPURLResponse), Error>?
-        let done = DispatchSemaphore(value: 0)
-        session.dataTask(with: request) { data, response, error in
-            if let error {
-                result = .failure(error)
-            } else if let http = response as? HTTPURLResponse {
-                result = .success((data ?? Data(), http))
-            } else {
-                result = .failure(URLError(.badServerResponse))
-            }
-            done.signal()
-        }.resume()
-        done.wait()
-        switch result! {
-        case .success(let answer): return answer
-        case .failure(let error):
+        do {
+            return try session.synchronousData(for: request)
+        } catch {
             throw EngineError(.io, "cannot reach the MLflow server at \(base.absoluteString): \(error.localizedDescription)",
                               hint: "is it running? ('mlflow server --host 127.0.0.1 --port 5000'); everything stays recorded in the workspace catalog")
         }

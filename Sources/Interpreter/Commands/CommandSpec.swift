@@ -60,6 +60,7 @@ public struct CommandSpec: Sendable {
         case explanation = "Explanation"
         case tracking = "Tracking"
         case registry = "Registry"
+        case deployment = "Deployment"
         case session = "Session"
     }
 

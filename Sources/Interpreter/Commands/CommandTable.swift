@@ -4,7 +4,8 @@ import Engine
 /// README reference all read this table.
 public enum CommandTable {
     public static let all: [CommandSpec] = dataCommands + explorationCommands + preparationCommands + preprocessingCommands
-        + trainingCommands + evaluationCommands + plotCommands + explanationCommands + trackingCommands + registryCommands + sessionCommands
+        + trainingCommands + evaluationCommands + plotCommands + explanationCommands + trackingCommands + registryCommands
+        + deploymentCommands + sessionCommands
 
     /// Every name and alias, for completion and suggestions.
     public static var names: [String] { all.flatMap { [$0.name] + $0.aliases } }

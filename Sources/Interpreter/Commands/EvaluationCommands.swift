@@ -15,14 +15,19 @@ extension CommandTable {
                 Predicts with a fitted model (default: the last fitted) from raw feature columns: 'predict plate N' for \
                 row N of the current frame (0-based; the output names the row of the original table too), 'predict \
                 on=TABLE' or 'on=FILE.csv' for every row of a stored table or a CSV file, or the current frame. into= \
-                stores the rows with the predicted class and each class's probability as a new table version.
+                stores the rows with the predicted class and each class's probability as a new table version. \
+                with=models:/NAME/Production (or @alias, /N, runs:/ID/model) predicts with that registered model \
+                instead, from raw rows; the stored predictions name the model and version, and the scoring is \
+                tracked as a run with its lineage.
                 """,
             positionals: [.optional("model", .text("name"), help: "the fitted model"),
                           .optional("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row to predict")],
             parameters: [ParameterSpec("on", .text("table|file"), help: "a stored table or a CSV file to predict"),
                          ParameterSpec("into", .table, help: "store the predictions as this table"),
+                         ParameterSpec("with", .text("model-uri"), help: "predict with a registered model (models:/NAME/Production) instead"),
                          ParameterSpec("limit", .int(min: 0, max: nil), default: "10", help: "rows shown")],
-            examples: ["predict plate 42", "predict et on=fsp.faults into=fsp.predictions", "predict gbm on=new_plates.csv"],
+            examples: ["predict plate 42", "predict et on=fsp.faults into=fsp.predictions", "predict gbm on=new_plates.csv",
+                       "predict with=models:/et-fsp-model/Production on=fsp.faults into=fsp.predictions"],
             handler: { try $0.predict($1) }),
     ]
 }
@@ -83,6 +88,7 @@ extension Session {
     }
 
     func predict(_ invocation: Invocation) throws -> CommandOutput {
+        if let uri = invocation.string("with") { return try predictWithRegistered(invocation, uri: uri) }
         let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
         let pipeline = model.pipeline
         var output = CommandOutput(command: "predict")
@@ -104,7 +110,7 @@ extension Session {
             })
             return output
         }
-        let (table, source) = try predictionInput(invocation)
+        let (table, source, _) = try predictionInput(invocation)
         let probabilities = pipeline.probabilities(try invocation.at("on") { try pipeline.features(of: table) })
         let predicted = probabilities.argmaxRows()
         let predictionColumns = [Column(name: "predicted", storage: .text(predicted.map { pipeline.classes[$0] }))]
@@ -128,15 +134,15 @@ extension Session {
         return output
     }
 
-    /// The rows `predict` reads: a stored table, a CSV file, or the current frame.
-    private func predictionInput(_ invocation: Invocation) throws -> (Table, String) {
-        guard let on = invocation.string("on") else { return (try currentTable(), frame?.name ?? "the frame") }
+    /// The rows `predict` reads: a stored table (with its version), a CSV file, or the current frame.
+    func predictionInput(_ invocation: Invocation) throws -> (table: Table, source: String, stored: TableVersion?) {
+        guard let on = invocation.string("on") else { return (try currentTable(), frame?.name ?? "the frame", nil) }
         if on.lowercased().hasSuffix(".csv") || on.contains("/") {
-            return (try invocation.at("on") { try CSVReader.readTable(path: on) }, on)
+            return (try invocation.at("on") { try CSVReader.readTable(path: on) }, on, nil)
         }
         let name = try invocation.at("on") { try TableName(parsing: on) }
         let version = try invocation.at("on") { try store().version(name) }
-        return (try store().read(version), "\(version.name.displayName) v\(version.version)")
+        return (try store().read(version), "\(version.name.displayName) v\(version.version)", version)
     }
 }
 

@@ -232,6 +232,7 @@ extension Session {
         }
         if !archived.isEmpty { output.say("Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", ")).") }
         for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        refreshServer(on: &output)
         return output
     }
 
@@ -243,6 +244,7 @@ extension Session {
         var output = CommandOutput(command: "alias")
         output.say("models:/\(name)@\(alias) now resolves to version \(number).")
         for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        refreshServer(on: &output)
         return output
     }
 
@@ -266,6 +268,7 @@ extension Session {
         var output = CommandOutput(command: "unalias")
         output.say("Removed alias \(alias) of \(name).")
         for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        refreshServer(on: &output)
         return output
     }
 

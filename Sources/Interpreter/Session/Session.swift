@@ -53,6 +53,8 @@ public final class Session {
     var frame: Frame?
     var modeling = ModelingState()
     var tracking = TrackingState()
+    /// The scoring server `serve` started in the background, if any.
+    var deployment: ScoringServer?
     private var openedStore: TableStore?
     /// Scripts being run by `source`, innermost last (for cycle and depth checks).
     var scriptStack: [String] = []

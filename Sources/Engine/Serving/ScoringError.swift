@@ -1,0 +1,32 @@
+/// A scoring request the server refuses: the HTTP status and MLflow's error JSON
+/// (`{"error_code": …, "message": …, "sqlstate": …, "error_class": …}`).
+public struct ScoringError: Error, Equatable, Sendable {
+    public let status: Int
+    public let errorCode: String
+    public let errorClass: String
+    public let message: String
+
+    init(status: Int = 400, errorCode: String = "BAD_REQUEST", errorClass: String = "INVALID_PARAMETER_VALUE", _ message: String) {
+        self.status = status
+        self.errorCode = errorCode
+        self.errorClass = errorClass
+        self.message = message
+    }
+
+    /// A request the model's signature rejects (a column missing): MLflow's schema enforcement error.
+    static func schema(_ message: String) -> ScoringError {
+        ScoringError(errorCode: "INVALID_PARAMETER_VALUE", errorClass: "SCHEMA_ENFORCEMENT_FAILED", message)
+    }
+
+    /// A content type the server does not read (415).
+    static func unsupportedMediaType(_ message: String) -> ScoringError {
+        ScoringError(status: 415, errorCode: "BAD_REQUEST", errorClass: "UNSUPPORTED_MEDIA_TYPE", message)
+    }
+
+    /// The error as MLflow's JSON body.
+    var json: JSON {
+        .object([("error_code", .string(errorCode)), ("message", .string(message)),
+                 ("sqlstate", .string(errorClass == "SCHEMA_ENFORCEMENT_FAILED" ? "KAM01" : "KAM00")),
+                 ("error_class", .string(errorClass))])
+    }
+}

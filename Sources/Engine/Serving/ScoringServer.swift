@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The HTTP/1.1 listener around `ScoringService` (Hummingbird), with a companion task that
+/// re-resolves the served URI every `followInterval`, so a promotion in the registry reaches the
+/// server without a restart.
+///
+/// Loopback (`127.0.0.1`) unless told otherwise. Connections idle for 30 s are closed (slow
+/// clients cannot hold the server). Stopping is graceful: stop accepting, finish the requests in
+/// flight, then return.
+public final class ScoringServer: Sendable {
+    /// The response header naming the model version that answered (`et-fsp-model/3`).
+    public static let modelHeader = "X-PlateShell-Model"
+
+    public let service: ScoringService
+    public let host: String
+    public let requestedPort: Int
+    public let followInterval: Duration
+    /// Called (on a background task) when the server switches to another model version.
+    public let onSwitch: @Sendable (ServedModel) -> Void
+    private let running = Mutex<(group: ServiceGroup, task: Task<Void, Never>, port: Int)?>(nil)
+
+    public init(service: ScoringService, host: String = "127.0.0.1", port: Int = 5001, followInterval: Duration = .milliseconds(500),
+                onSwitch: @escaping @Sendable (ServedModel) -> Void = { _ in }) {
+        self.service = service
+        self.onSwitch = onSwitch
+        self.host = host
+        self.requestedPort = port
+        self.followInterval = followInterval
+    }
+
+    /// The port it listens on, nil when stopped.
+    public var port: Int? { running.withLock { $0?.port } }
+
+    /// Starts listening in the background and returns the bound port (port 0 picks a free one).
+    ///
+    /// - Throws: `EngineError.io` when the address cannot be bound (in use, not local, no permission).
+    @discardableResult
+    public func start() throws -> Int {
+        let bound = BoundSignal()
+        let group = makeGroup(signals: [], onRunning: { bound.finish(.success($0)) })
+        let task = Task {
+            do { try await group.run() } catch { bound.finish(.failure(error)) }
+            bound.finish(.failure(EngineError(.io, "the server stopped before it listened")))
+        }
+        switch bound.wait() {
+        case .success(let port):
+            running.withLock { $0 = (group, task, port) }
+            return port
+        case .failure(let error):
+            task.cancel()
+            throw EngineError(.io, "cannot listen on \(host):\(requestedPort): \(Self.describe(error))",
+                              hint: requestedPort == 0 ? nil : "another server may hold the port: pick another with port=N")
+        }
+    }
+
+    /// Stops a background server gracefully and waits until it has.
+    public func stop() {
+        guard let (group, task, _) = running.withLock({ state in defer { state = nil }; return state }) else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await group.triggerGracefulShutdown()
+            await task.value
+            done.signal()
+        }
+        done.wait()
+    }
+
+    /// Serves in the foreground until SIGTERM or SIGINT, then shuts down gracefully.
+    /// `onRunning` receives the bound port once the server listens.
+    public func runUntilSignalled(onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        try await makeGroup(signals: [.sigterm, .sigint], onRunning: onRunning).run()
+    }
+
+    private func makeGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) -> ServiceGroup {
+        var logger = Logger(label: "plateshell.serve")
+        logger.logLevel = .critical
+        let service = self.service
+        let modelHeader = HTTPField.Name(Self.modelHeader)!
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            let body: Data?
+            do {
+                let buffer = try await request.body.collect(upTo: ScoringService.maxBodyBytes)
+                body = Data(buffer.readableBytesView)
+            } catch is NIOTooManyBytesError {
+                body = nil
+            }
+            let answer = service.respond(method: request.method.rawValue, path: request.uri.path,
+                                         contentType: request.headers[.contentType], body: body)
+            var headers: HTTPFields = [.contentType: answer.contentType]
+            if let model = answer.model { headers[modelHeader] = model }
+            return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+        }
+        let port = requestedPort
+        let application = Application(
+            responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "PlateShell/\(PlateShellVersion.current)"),
+            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+        let follower = RegistryFollower(source: service.source, interval: followInterval, onSwitch: onSwitch)
+        return ServiceGroup(configuration: ServiceGroupConfiguration(services: [application, follower], gracefulShutdownSignals: signals, logger: logger))
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let io = error as? IOError { return io.description }
+        return "\(error)"
+    }
+}
+
+/// Re-resolves the served URI at an interval (a failure keeps the current model in service).
+private struct RegistryFollower: Service {
+    let source: ModelSource
+    let interval: Duration
+    let onSwitch: @Sendable (ServedModel) -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: interval) } catch { return }
+                if let model = try? source.refresh() { onSwitch(model) }
+            }
+        }
+    }
+}
+
+/// Hands the first outcome of a background start to the thread waiting for it.
+private final class BoundSignal: Sendable {
+    private let outcome = Mutex<Result<Int, Error>?>(nil)
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    func finish(_ result: Result<Int, Error>) {
+        let first = outcome.withLock { value in
+            guard value == nil else { return false }
+            value = result
+            return true
+        }
+        if first { semaphore.signal() }
+    }
+
+    func wait() -> Result<Int, Error> {
+        semaphore.wait()
+        return outcome.withLock { $0! }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A model ready to score: what it is, which registered version (if any) it came from, and its
+/// input signature.
+public struct ServedModel: Sendable {
+    public let model: LoggedModel
+    public let inputs: [SignatureColumn]
+    /// The registered model and version it came from, or nil for a run or directory.
+    public let name: String?
+    public let version: Int?
+    /// Where its files are.
+    public let directory: String
+
+    /// "et-fsp-model/3", or the directory for a model outside the registry.
+    public var label: String {
+        if let name, let version { return "\(name)/\(version)" }
+        return directory
+    }
+
+    /// Loads the model directory (`pipeline.json` and the signature in `MLmodel`).
+    ///
+    /// - Throws: `EngineError` naming the file that is missing or damaged.
+    public init(directory: String, name: String? = nil, version: Int? = nil) throws {
+        self.model = try ModelArtifact.load(directory: directory)
+        self.inputs = try ModelArtifact.inputSignature(directory: directory)
+        guard inputs.map(\.name) == model.features else {
+            throw EngineError(.invalidData, "the signature in '\(directory)/MLmodel' does not list the model's \(model.features.count) features",
+                              hint: "register the model again from its run")
+        }
+        self.directory = directory
+        self.name = name
+        self.version = version
+    }
+
+    /// The predictions for `x` (rows of the signature's columns), as the scoring protocol answers
+    /// them: one record per row, `predicted` and `proba_<class>` for a classifier, `pc1…` for a
+    /// transform (the outputs of the logged signature).
+    func predictions(_ x: Matrix) -> JSON {
+        switch model {
+        case .classifier(let pipeline):
+            let probabilities = pipeline.probabilities(x)
+            let keys = pipeline.classes.map { "proba_" + $0 }
+            return .array((0..<x.rows).map { r in
+                var best = 0
+                for k in 1..<max(1, pipeline.classes.count) where probabilities[r, k] > probabilities[r, best] { best = k }
+                return .object([("predicted", .string(pipeline.classes[best]))] + keys.indices.map { (keys[$0], .number(probabilities[r, $0])) })
+            })
+        case .transform(_, let preprocessing):
+            let components = preprocessing.transform(x)
+            return .array((0..<x.rows).map { r in
+                .object((0..<components.columns).map { ("pc\($0 + 1)", .number(components[r, $0])) })
+            })
+        }
+    }
+
+    /// The outputs for `x` as table columns (the logged signature's outputs).
+    public func outputColumns(_ x: Matrix) -> [Column] {
+        switch model {
+        case .classifier(let pipeline):
+            let probabilities = pipeline.probabilities(x)
+            return [Column(name: "predicted", storage: .text(probabilities.argmaxRows().map { pipeline.classes[$0] }))]
+                + pipeline.classes.indices.map { k in Column(name: "proba_\(pipeline.classes[k])", storage: .real((0..<x.rows).map { probabilities[$0, k] })) }
+        case .transform(_, let preprocessing):
+            let components = preprocessing.transform(x)
+            return (0..<components.columns).map { Column(name: "pc\($0 + 1)", storage: .real(components.column($0))) }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Interpreter
+
+/// `plateshell serve MODEL_URI`: the scoring server in the foreground, for deployment.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a registered model over MLflow's scoring protocol in the foreground (SIGTERM or Ctrl-C stops it).",
+        discussion: """
+            POST /invocations (dataframe_split, dataframe_records, instances, inputs JSON, or CSV), GET /ping, \
+            /health, /version, as 'mlflow models serve'. The server follows the URI's stage or alias to new \
+            versions without a restart. On SIGTERM or SIGINT it stops accepting, finishes the requests in \
+            flight and exits 0.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "models:/NAME/Production, models:/NAME@ALIAS, models:/NAME/N, runs:/RUN_ID/model, or a model directory.")
+    var modelURI: String
+
+    @Option(help: "The TCP port (0: any free port).") var port: Int = 5001
+    @Option(help: "The address to bind (0.0.0.0: every interface; there is no authentication).") var host: String = "127.0.0.1"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535; got \(port)") }
+    }
+
+    func run() throws {
+        let workspace = Workspace.resolve(option: global.workspace)
+        let source: ModelSource
+        do {
+            source = try ModelSource(uri: modelURI, workspace: workspace.root)
+        } catch let error as EngineError {
+            Self.fail("cannot serve \(modelURI): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
+        }
+        let service = ScoringService(source: source)
+        let server = ScoringServer(service: service, host: host, port: port, onSwitch: { model in
+            Self.say("\(modelURI) moved: now serving \(model.label)")
+        })
+        let host = self.host, uri = modelURI
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: Error?
+        Task {
+            do {
+                try await server.runUntilSignalled { port in
+                    Self.say("Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations, pid \(getpid()); SIGTERM or Ctrl-C stops.")
+                }
+            } catch {
+                failure = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let failure { Self.fail("cannot listen on \(host):\(port): \(failure)\n  hint: another server may hold the port; pick another with --port") }
+        let counts = service.counts
+        Self.say("Stopped after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused).")
+    }
+
+    private static func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    private static func fail(_ text: String) -> Never {
+        FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
+        Foundation.exit(1)
+    }
+}
