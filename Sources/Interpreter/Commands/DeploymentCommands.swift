@@ -25,13 +25,13 @@ extension CommandTable {
                 Posts rows as dataframe_split JSON to URL/invocations (PlateShell's server or 'mlflow models serve') and \
                 shows the predictions with the model version that answered and the round-trip time: 'invoke URL plate N' \
                 sends row N of the current frame, 'invoke URL on=TABLE' the first limit= rows of a stored table (or of the \
-                frame without on=).
+                frame without on=). Without URL it calls the server this shell started with serve.
                 """,
-            positionals: [.required("url", .text("url"), help: "the scoring server, e.g. http://127.0.0.1:5001"),
+            positionals: [.optional("url", .text("url"), help: "the scoring server (default: this shell's), e.g. http://127.0.0.1:5001"),
                           .optional("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row to send")],
             parameters: [ParameterSpec("on", .table, help: "a stored table to send rows of"),
                          ParameterSpec("limit", .int(min: 1, max: 100_000), default: "5", help: "rows sent")],
-            examples: ["invoke http://127.0.0.1:5001 plate 42", "invoke http://127.0.0.1:5001 on=fsp.faults limit=10"],
+            examples: ["invoke plate 42", "invoke http://127.0.0.1:5001 plate 42", "invoke http://127.0.0.1:5001 on=fsp.faults limit=10"],
             handler: { try $0.invoke($1) }),
     ]
 }
@@ -168,7 +168,10 @@ extension Session {
     // MARK: - invoke
 
     func invoke(_ invocation: Invocation) throws -> CommandOutput {
-        let client = try invocation.at("url") { try ScoringClient(endpoint: invocation.string("url")!) }
+        guard let endpoint = invocation.string("url") ?? deployment?.port.map({ "http://\(deployment!.host):\($0)" }) else {
+            throw EngineError(.invalidArgument, "no server is running in this shell", hint: "give the server's URL (invoke http://HOST:PORT plate N), or start one with serve")
+        }
+        let client = try invocation.at("url") { try ScoringClient(endpoint: endpoint) }
         let table: Table, rows: [Int], source: String
         if let row = invocation.int("row") {
             table = try currentTable()

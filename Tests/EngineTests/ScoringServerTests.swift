@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Scoring server over HTTP")
+struct ScoringServerTests {
+    typealias F = ScoringFixture
+
+    @Test("over HTTP: the protocol's answers; a fuzz barrage and slow clients leave it serving; a taken port is named; stop is graceful")
+    func overHTTP() throws {
+        let service = ScoringService(source: F.source)
+        let server = ScoringServer(service: service, port: 0)
+        let port = try server.start()
+        defer { server.stop() }
+        #expect(port > 0 && server.port == port)
+
+        let client = try ScoringClient(endpoint: "http://127.0.0.1:\(port)")
+        let answer = try client.invoke(columns: F.data.features, rows: [F.cells(0), F.cells(1)])
+        #expect(answer.model == F.source.model.label, "the answer names the model that scored it")
+        #expect(answer.columns == ["predicted"] + F.pipeline.classes.map { "proba_\($0)" } && answer.rows.count == 2)
+        let refused = engineError { _ = try client.invoke(columns: ["X_Minimum"], rows: [[.integer(1)]]) }
+        #expect(refused?.message.hasPrefix("the scoring server answered HTTP 400: Model is missing inputs ['X_Maximum'") == true)
+
+        // Slow clients: half-sent requests held open while the barrage runs.
+        let slow = (0..<4).compactMap { _ in RawHTTP.connect(port: port) }
+        for fd in slow { _ = "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+        defer { slow.forEach { close($0) } }
+        #expect(slow.count == 4)
+
+        var random = SeededRandom(seed: 11)
+        let valid = Array(F.splitBody(rows: [0, 1]).utf8)
+        let methods = ["POST", "POST", "POST", "GET", "PUT", "DELETE", "PATCH", "OPTIONS"]
+        let paths = ["/invocations", "/invocations", "/ping", "/version", "/nope", "/invocations/x", "/%zz", "/invocations?a=b"]
+        let types: [String?] = ["application/json", "application/json", "text/csv", "text/plain", nil, "application/json; charset=ascii", "multipart/form-data"]
+        var answered = 0
+        for _ in 0..<800 {
+            var body = valid
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0: body = Array(body.prefix(Int.random(in: 0..<body.count, using: &random)))
+            case 1: body[Int.random(in: 0..<body.count, using: &random)] = UInt8.random(in: 0...255, using: &random)
+            case 2: body = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            default: break
+            }
+            let method = methods.randomElement(using: &random)!, path = paths.randomElement(using: &random)!
+            let type = types.randomElement(using: &random)!
+            let reply = try #require(RawHTTP.exchange(port: port, RawHTTP.request(method, path, contentType: type, body: body)),
+                                     "\(method) \(path): no HTTP answer")
+            answered += 1
+            if reply.status == 200 { continue }
+            let json = (try? JSONSerialization.jsonObject(with: Data(reply.body.utf8))) as? [String: Any]
+            #expect((400..<500).contains(reply.status) && (json?["error_code"] is String || json?["detail"] is String),
+                    "\(method) \(path) \(type ?? "-"): \(reply.status) \(reply.body.prefix(200))")
+        }
+        #expect(answered == 800)
+        #expect(RawHTTP.exchange(port: port, RawHTTP.request("POST", "/invocations", body: valid))?.status == 200, "still serving")
+        #expect(RawHTTP.exchange(port: port, RawHTTP.request("GET", "/ping", contentType: nil))?.status == 200)
+        let big = Array(repeating: UInt8(ascii: " "), count: ScoringService.maxBodyBytes + 1)
+        #expect(RawHTTP.exchange(port: port, RawHTTP.request("POST", "/invocations", body: big))?.status == 413)
+        #expect(service.counts.requests >= 800)
+
+        let taken = ScoringServer(service: service, port: port)
+        let error = try #require(engineError { try taken.start() })
+        #expect(error.message.hasPrefix("cannot listen on 127.0.0.1:\(port)") && error.hint?.contains("port=N") == true)
+
+        server.stop()
+        #expect(server.port == nil && RawHTTP.connect(port: port) == nil, "stopped: the port is closed")
+    }
+}

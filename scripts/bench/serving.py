@@ -1,0 +1,338 @@
+"""Model serving under load: `plateshell serve` against `mlflow models serve`, measured in one run.
+
+1. PlateShell: in a fresh workspace, TOP3 with scaling and PCA 0.999, the tuned extra trees
+   (notebook 3's parameters) fitted on all rows, registered as bench-model and staged to
+   Production; then `plateshell serve models:/bench-model/Production` in the foreground.
+2. MLflow: the same rows and the equivalent scikit-learn Pipeline (StandardScaler, PCA 0.999,
+   ExtraTreesClassifier), saved with mlflow.sklearn.save_model (signature and input example) and
+   served by `mlflow models serve --env-manager local` (uvicorn, its default single worker).
+3. Both servers answer a 1-row and a 100-row dataframe_split body once (checked with urllib), then
+   wrk drives each server × body for SECONDS: 1 thread, 8 connections, on a 2-core machine shared
+   by wrk and the server. Reported: requests/s, p50 and p99 latency, errors (non-2xx responses and
+   socket errors), the throughput ratio, and each server's resident memory (VmRSS summed over its
+   process tree) before the first measurement and after the last.
+
+Exits non-zero when a server fails to start, answers a check with an error, returns errors under
+load, or (PlateShell) does not exit 0 on SIGTERM.
+
+Usage: serving.py PLATESHELL_BINARY FAULTS_CSV [SECONDS]   (needs wrk, mlflow, scikit-learn, pandas)
+"""
+import glob
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import warnings
+
+os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer column")
+
+import mlflow.sklearn  # noqa: E402
+import pandas as pd  # noqa: E402
+from mlflow.models import infer_signature  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.ensemble import ExtraTreesClassifier  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+FAULTS = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Other_Faults"]
+TOP3 = ["Bumps", "K_Scatch", "Z_Scratch"]
+FEATURES = 27
+MODEL = "bench-model"
+ET_PARAMS = dict(n_estimators=230, max_depth=8, min_impurity_decrease=0.0002, max_features="log2", bootstrap=True,
+                 min_samples_split=10, min_samples_leaf=2, class_weight="balanced")
+PLATESHELL_SETUP = (f"use fsp.faults; label onehot={','.join(FAULTS)}; keep top=3 by=Label exclude=Other_Faults; scale; "
+                    f"pca var=0.999; fit et on=all {' '.join(f'{k}={str(v).lower()}' for k, v in ET_PARAMS.items())}; "
+                    f"register et as {MODEL}; stage {MODEL} 1 Production")
+WRK_THREADS, WRK_CONNECTIONS = 1, 8
+BATCHES = [(1, "1 row"), (100, "100 rows")]
+STARTUP_TIMEOUT = 180
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log_tail(path, size=3000):
+    with open(path, errors="replace") as f:
+        return f.read()[-size:]
+
+
+# Data and models
+
+def top3_rows(data):
+    """The features (first 27 columns, ints kept as ints) and fault label of the rows of the 3 most frequent faults."""
+    frame = pd.read_csv(data)
+    onehot = frame[FAULTS]
+    label = onehot.idxmax(axis=1)
+    rows = (onehot.sum(axis=1) == 1) & label.isin(TOP3)
+    return frame.loc[rows, frame.columns[:FEATURES]].reset_index(drop=True), label[rows].reset_index(drop=True)
+
+
+def prepare_plateshell(binary, data, workspace):
+    """Fits and registers the model in a fresh workspace; returns the number of rows it was fitted on."""
+    result = subprocess.run([binary, "--workspace", workspace, "-c", f"load {data} as fsp.faults; {PLATESHELL_SETUP}"],
+                            capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        sys.exit(f"plateshell failed to prepare {MODEL} ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    fitted = re.search(r"Fitted et .* on all (\d+) rows", result.stdout)
+    return int(fitted.group(1)) if fitted else None
+
+
+def save_sklearn_model(X, y, directory):
+    """The equivalent scikit-learn Pipeline fitted on all rows, saved as an MLflow model (skops format, the default)."""
+    pipeline = Pipeline([("scale", StandardScaler()), ("pca", PCA(n_components=0.999, svd_solver="full")),
+                         ("et", ExtraTreesClassifier(**ET_PARAMS, random_state=42))])
+    pipeline.fit(X, y)
+    # MLflow 3's default skops format refuses tree nodes unless trusted; these trees are our own.
+    mlflow.sklearn.save_model(pipeline, directory, signature=infer_signature(X, y), input_example=X.head(2),
+                              skops_trusted_types=["sklearn.tree._tree.Tree"])
+
+
+# Servers
+
+def wait_for_ping(url, process, log, name):
+    """Polls GET /ping until 200; returns the seconds it took. Exits when the process dies or it times out."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < STARTUP_TIMEOUT:
+        if process.poll() is not None:
+            sys.exit(f"{name} exited ({process.returncode}) before answering /ping:\n{log_tail(log)}")
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit(f"{name} did not answer /ping within {STARTUP_TIMEOUT} s:\n{log_tail(log)}")
+
+
+def start_plateshell(binary, workspace, scratch):
+    port, log = free_port(), f"{scratch}/plateshell-serve.log"
+    process = subprocess.Popen([binary, "--workspace", workspace, "serve", f"models:/{MODEL}/Production", "--port", str(port)],
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    return process, f"http://127.0.0.1:{port}", log
+
+
+def start_mlflow(model_dir, scratch):
+    """`mlflow models serve` in its own process group (it runs uvicorn as a child), the venv's bin first on PATH."""
+    port, log = free_port(), f"{scratch}/mlflow-serve.log"
+    bin_dir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("MLFLOW_MODELS_WORKERS", None)  # mlflow's default worker count
+    process = subprocess.Popen([f"{bin_dir}/mlflow", "models", "serve", "-m", model_dir, "--env-manager", "local",
+                                "-h", "127.0.0.1", "-p", str(port)],
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    return process, f"http://127.0.0.1:{port}", log
+
+
+def stop_plateshell(process, log):
+    """SIGTERM; returns a problem (or None) and PlateShell's closing line."""
+    if process.poll() is not None:
+        return f"plateshell serve had already exited ({process.returncode}):\n{log_tail(log)}", ""
+    process.send_signal(signal.SIGTERM)
+    try:
+        status = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return "plateshell serve did not exit within 30 s of SIGTERM", ""
+    closing = log_tail(log).strip().splitlines()[-1:] or [""]
+    if status != 0:
+        return f"plateshell serve exited {status} on SIGTERM:\n{log_tail(log)}", closing[0]
+    return None, closing[0]
+
+
+def stop_process_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def process_tree(pid):
+    """The pid and its descendants' pids (from /proc/PID/task/*/children, else `ps --ppid`)."""
+    children = []
+    files = glob.glob(f"/proc/{pid}/task/*/children")
+    if files:
+        for path in files:
+            try:
+                children += [int(child) for child in open(path).read().split()]
+            except OSError:
+                pass
+    else:
+        listed = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True).stdout
+        children = [int(child) for child in listed.split()]
+    return [pid] + [descendant for child in children for descendant in process_tree(child)]
+
+
+def resident_mib(pid):
+    """VmRSS summed over the process tree, in MiB, and the number of processes."""
+    pids, total_kib = process_tree(pid), 0
+    for each in pids:
+        try:
+            status = open(f"/proc/{each}/status").read()
+        except OSError:
+            continue
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        total_kib += int(found.group(1)) if found else 0
+    return total_kib / 1024, len(pids)
+
+
+# Requests and load
+
+def body(X, rows):
+    return json.dumps({"dataframe_split": {"columns": list(X.columns), "data": X.head(rows).astype(object).values.tolist()}})
+
+
+def check_answers(url, payload, rows):
+    """One POST /invocations: None when it answers 200 with one prediction per row, else the problem."""
+    request = urllib.request.Request(f"{url}/invocations", data=payload.encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return f"HTTP {error.code}: {error.read()[:500]!r}"
+    except (OSError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+    predictions = answer.get("predictions") if isinstance(answer, dict) else None
+    if not isinstance(predictions, list) or len(predictions) != rows:
+        return f"expected {rows} predictions, got {json.dumps(answer)[:300]}"
+    return None
+
+
+def wrk_script(payload, path):
+    """A wrk Lua script POSTing the JSON body (in a long bracket whose level the body does not contain)."""
+    level = 0
+    while f"]{'=' * level}]" in payload:
+        level += 1
+    with open(path, "w") as f:
+        f.write(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f"wrk.body = [{'=' * level}[{payload}]{'=' * level}]\n")
+    return path
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}[unit]
+
+
+def parse_wrk(output):
+    requests = re.search(r"^Requests/sec:\s+([0-9.]+)", output, re.M)
+    p50 = re.search(r"^\s+50%\s+([0-9.]+)(us|ms|s|m|h)\s*$", output, re.M)
+    p99 = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s|m|h)\s*$", output, re.M)
+    if not (requests and p50 and p99):
+        return None
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    return {"rps": float(requests.group(1)), "p50": to_ms(*p50.groups()), "p99": to_ms(*p99.groups()),
+            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0}
+
+
+def run_wrk(url, script, seconds):
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script, f"{url}/invocations"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
+    measured = parse_wrk(result.stdout)
+    if result.returncode != 0 or measured is None:
+        sys.exit(f"wrk failed ({result.returncode}) on {url}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return measured
+
+
+# Report
+
+def format_ms(ms):
+    return f"{ms:.2f} ms" if ms < 10 else f"{ms:.0f} ms"
+
+
+def format_measure(name, m):
+    return (f"{name} {m['rps']:.0f} req/s p50 {format_ms(m['p50'])} p99 {format_ms(m['p99'])} "
+            f"errors {m['non_2xx'] + m['socket_errors']}")
+
+
+def errors_of(name, label, m):
+    problems = []
+    if m["non_2xx"]:
+        problems.append(f"{name} ({label}): {m['non_2xx']} non-2xx responses")
+    if m["socket_errors"]:
+        problems.append(f"{name} ({label}): {m['socket_errors']} socket errors")
+    return problems
+
+
+def measure(servers, X, seconds, scratch):
+    """Every body against every server with wrk; returns the report lines and the error descriptions."""
+    lines, problems = [], []
+    for rows, label in BATCHES:
+        script = wrk_script(body(X, rows), f"{scratch}/body-{rows}.lua")
+        results = {name: run_wrk(url, script, seconds) for name, (_, url) in servers.items()}
+        ratio = results["plateshell"]["rps"] / results["mlflow"]["rps"] if results["mlflow"]["rps"] else float("inf")
+        lines.append(f"  {label + ':':<9} " + " | ".join(format_measure(name, m) for name, m in results.items())
+                     + f" | throughput {ratio:.1f}x")
+        for name, m in results.items():
+            problems += errors_of(name, label, m)
+    return lines, problems
+
+
+def main():
+    binary, data = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    X, y = top3_rows(data)
+    problems = []
+    with tempfile.TemporaryDirectory() as scratch:
+        workspace = f"{scratch}/workspace"
+        fitted_rows = prepare_plateshell(binary, data, workspace)
+        if fitted_rows is not None and fitted_rows != len(X):
+            sys.exit(f"plateshell fitted on {fitted_rows} rows, the scikit-learn side has {len(X)} TOP3 rows")
+        save_sklearn_model(X, y, f"{scratch}/sklearn-model")
+        plateshell, plateshell_url, plateshell_log = start_plateshell(binary, workspace, scratch)
+        mlflow_server = None
+        try:
+            plateshell_start = wait_for_ping(plateshell_url, plateshell, plateshell_log, "plateshell serve")
+            mlflow_server, mlflow_url, mlflow_log = start_mlflow(f"{scratch}/sklearn-model", scratch)
+            mlflow_start = wait_for_ping(mlflow_url, mlflow_server, mlflow_log, "mlflow models serve")
+            servers = {"plateshell": (plateshell, plateshell_url), "mlflow": (mlflow_server, mlflow_url)}
+            for name, (_, url) in servers.items():
+                for rows, label in BATCHES:
+                    problem = check_answers(url, body(X, rows), rows)
+                    if problem:
+                        sys.exit(f"{name} failed the {label} check: {problem}")
+            before = {name: resident_mib(process.pid) for name, (process, _) in servers.items()}
+            lines, load_problems = measure(servers, X, seconds, scratch)
+            problems += load_problems
+            after = {name: resident_mib(process.pid) for name, (process, _) in servers.items()}
+        finally:
+            if mlflow_server is not None:
+                stop_process_group(mlflow_server)
+            stop_problem, closing = stop_plateshell(plateshell, plateshell_log)
+        if stop_problem:
+            problems.append(stop_problem)
+    print(f"  wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s --latency, POST /invocations dataframe_split, {len(X)} TOP3 rows; "
+          f"{os.cpu_count()} cores shared by wrk and the server")
+    print(f"  started (to /ping 200): plateshell serve {plateshell_start:.1f} s, "
+          f"mlflow models serve --env-manager local (default workers) {mlflow_start:.1f} s")
+    print("\n".join(lines))
+    for name in servers:
+        (mib_before, count_before), (mib_after, count_after) = before[name], after[name]
+        processes = f" ({count_after} processes)" if count_after > 1 else ""
+        print(f"  memory {name}: VmRSS {mib_before:.1f} MiB before, {mib_after:.1f} MiB after{processes}")
+    if closing:
+        print(f"  plateshell serve on SIGTERM: {closing}")
+    if problems:
+        print("\n".join("FAIL " + problem for problem in problems))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
