@@ -11,11 +11,10 @@ struct ScoringServerTests {
     typealias F = ScoringFixture
 
     @Test("over HTTP: the protocol's answers; a fuzz barrage and slow clients leave it serving; a taken port is named; stop is graceful")
-    func overHTTP() throws {
+    func overHTTP() async throws {
         let service = ScoringService(source: F.source)
         let server = ScoringServer(service: service, port: 0)
         let port = try server.start()
-        defer { server.stop() }
         #expect(port > 0 && server.port == port)
 
         let client = try ScoringClient(endpoint: "http://127.0.0.1:\(port)")
@@ -63,10 +62,10 @@ struct ScoringServerTests {
         #expect(service.counts.requests >= 800)
 
         let taken = ScoringServer(service: service, port: port)
-        let error = try #require(engineError { try taken.start() })
+        let error = try #require(await onOwnThread { engineError { try taken.start() } })
         #expect(error.message.hasPrefix("cannot listen on 127.0.0.1:\(port)") && error.hint?.contains("port=N") == true)
 
-        server.stop()
+        await onOwnThread { server.stop() }
         #expect(server.port == nil && RawHTTP.connect(port: port) == nil, "stopped: the port is closed")
     }
 }

@@ -48,7 +48,7 @@ struct DeploymentSessionTests {
     }
 
     @Test("serve follows promotions (this shell's and another process's) without failing a request; status, invoke, stop")
-    func serveFollowsTheRegistry() throws {
+    func serveFollowsTheRegistry() async throws {
         let shell = registered()
         let started = try #require(shell.run("serve models:/m/Production port=0").first)
         guard case .fields(_, let fields)? = started.blocks.last, case .text(let url)? = fields.first(where: { $0.key == "url" })?.value else {
@@ -115,7 +115,10 @@ struct DeploymentSessionTests {
         #expect(invoked.messages.contains("answered for 1 row of plate 5") && invoked.messages.contains("scored by m/3"))
         #expect(invoked.tables(named: "predictions").first?.rows.count == 1)
 
-        #expect(shell.run("serve stop").first?.messages.hasPrefix("Stopped the server on 127.0.0.1:") == true)
+        let session = Unchecked(shell.session)
+        shell.output.removeAll()
+        await onOwnThread { _ = session.value.execute("serve stop", origin: .commandLine) }
+        #expect(shell.output.outputs.first?.messages.hasPrefix("Stopped the server on 127.0.0.1:") == true, "\(shell.output.failures)")
         #expect(shell.run("serve status").first?.messages == "No server is running; 'serve models:/NAME/Production' starts one.")
         #expect(shell.failure("invoke \(url) plate 5")?.message.hasPrefix("cannot reach the scoring server at \(url)/invocations") == true)
         #expect(shell.failure("serve models:/m/Nope")?.message.contains("'Nope'") == true)

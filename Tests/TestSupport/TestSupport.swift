@@ -94,3 +94,21 @@ public enum RawHTTP {
         return Array(head.utf8) + body
     }
 }
+
+/// A value handed to another thread as is (tests pass a session to the thread that runs a
+/// blocking command, and read it again only after that thread is done).
+public struct Unchecked<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}
+
+/// Runs `body` on a thread of its own and awaits it, leaving the test's thread free.
+///
+/// Tests run on Swift's cooperative pool, one thread per core. Stopping a scoring server waits
+/// for its graceful shutdown, which runs on that pool; a test blocking a pool thread for it could
+/// starve the shutdown when other tests hold the remaining threads. Await it through this instead.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: body()) }.start()
+    }
+}

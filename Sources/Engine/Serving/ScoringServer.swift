@@ -24,6 +24,7 @@ public final class ScoringServer: Sendable {
     public let followInterval: Duration
     /// Called (on a background task) when the server switches to another model version.
     public let onSwitch: @Sendable (ServedModel) -> Void
+    private let executor = DispatchTaskExecutor()
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, Never>, port: Int)?>(nil)
 
     public init(service: ScoringService, host: String = "127.0.0.1", port: Int = 5001, followInterval: Duration = .milliseconds(500),
@@ -45,7 +46,7 @@ public final class ScoringServer: Sendable {
     public func start() throws -> Int {
         let bound = BoundSignal()
         let group = makeGroup(signals: [], onRunning: { bound.finish(.success($0)) })
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             do { try await group.run() } catch { bound.finish(.failure(error)) }
             bound.finish(.failure(EngineError(.io, "the server stopped before it listened")))
         }
@@ -64,7 +65,7 @@ public final class ScoringServer: Sendable {
     public func stop() {
         guard let (group, task, _) = running.withLock({ state in defer { state = nil }; return state }) else { return }
         let done = DispatchSemaphore(value: 0)
-        Task {
+        Task(executorPreference: executor) {
             await group.triggerGracefulShutdown()
             await task.value
             done.signal()
@@ -75,7 +76,8 @@ public final class ScoringServer: Sendable {
     /// Serves in the foreground until SIGTERM or SIGINT, then shuts down gracefully.
     /// `onRunning` receives the bound port once the server listens.
     public func runUntilSignalled(onRunning: @escaping @Sendable (Int) -> Void) async throws {
-        try await makeGroup(signals: [.sigterm, .sigint], onRunning: onRunning).run()
+        let group = makeGroup(signals: [.sigterm, .sigint], onRunning: onRunning)
+        try await withTaskExecutorPreference(executor) { try await group.run() }
     }
 
     private func makeGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) -> Void) -> ServiceGroup {
