@@ -1,4 +1,7 @@
 import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 import TestSupport
@@ -31,19 +34,20 @@ struct ServeCommandTests {
         let port = Int(match.1)!
         #expect(banner.hasPrefix("Serving m/1 (models:/m/Production)"))
 
-        // A large request (20,000 rows), then SIGTERM while it is being scored.
+        // A request in flight: its head and half its body sent, then SIGTERM, then the rest.
         let row = "[" + (0..<27).map { _ in "1" }.joined(separator: ",") + "]"
         let names = try CSVReader.readTable(path: realDataPath).columnNames.prefix(27).map { "\"\($0)\"" }.joined(separator: ",")
-        let body = "{\"dataframe_split\": {\"columns\": [\(names)], \"data\": [" + Array(repeating: row, count: 20_000).joined(separator: ",") + "]}}"
-        nonisolated(unsafe) var reply: (status: Int, body: String)?
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            reply = RawHTTP.exchange(port: port, RawHTTP.request("POST", "/invocations", body: Array(body.utf8)))
-            done.signal()
-        }
-        Thread.sleep(forTimeInterval: 0.15)
+        let body = "{\"dataframe_split\": {\"columns\": [\(names)], \"data\": [" + Array(repeating: row, count: 2_000).joined(separator: ",") + "]}}"
+        let request = RawHTTP.request("POST", "/invocations", body: Array(body.utf8))
+        let half = request.count / 2
+        let connection = try #require(RawHTTP.connect(port: port))
+        defer { close(connection) }
+        #expect(RawHTTP.send(connection, Array(request[..<half])))
+        Thread.sleep(forTimeInterval: 1)
         process.terminate()
-        done.wait()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(RawHTTP.send(connection, Array(request[half...])))
+        let reply = RawHTTP.receive(connection)
         process.waitUntilExit()
         #expect(reply?.status == 200, "the request in flight was answered")
         #expect(reply?.body.hasPrefix("{\"predictions\":[{\"predicted\":") == true)

@@ -72,7 +72,17 @@ public enum RawHTTP {
     public static func exchange(port: Int, _ request: [UInt8]) -> (status: Int, body: String)? {
         guard let fd = connect(port: port) else { return nil }
         defer { close(fd) }
-        guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return nil }
+        guard send(fd, request) else { return nil }
+        return receive(fd)
+    }
+
+    /// Sends all of `bytes`; false when the connection refused them.
+    public static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
+    }
+
+    /// Reads until the server closes the connection; the status and body of its answer.
+    public static func receive(_ fd: Int32) -> (status: Int, body: String)? {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
