@@ -112,6 +112,9 @@ struct ScoringServiceTests {
             ("Edges_Index", "null", "Failed to convert column Edges_Index to type 'float64': row 0 has null"),
             ("X_Minimum", "12.5", "Failed to convert column X_Minimum to type 'int64': row 0 has 12.5, not a whole number"),
             ("X_Minimum", "true", "row 0 has a boolean"),
+            ("X_Minimum", "1e30", "row 0 has 1e+30, beyond the 64-bit integer range"),
+            ("X_Minimum", "9223372036854775808", "beyond the 64-bit integer range"),
+            ("Edges_Index", "\"\\ud800\"", "Invalid input. Ensure that input is a valid JSON formatted string."),
             ("Edges_Index", "[1]", "row 0 has an array"),
             ("Edges_Index", "1e400", "a number beyond the range of a double (about ±1.8e308) at dataframe_split.data[0]["),
             ("Edges_Index", "NaN", "not valid JSON"),
@@ -122,6 +125,7 @@ struct ScoringServiceTests {
             #expect(response.status == 400, "\(column)=\(cell)")
             #expect((decoded(response)?["message"] as? String)?.contains(message) == true, "\(column)=\(cell): \(response.body)")
         }
+        #expect(!F.post(replacing("Edges_Index", with: "\"\\ud800\"")).body.contains("beyond the range"), "a bad string is not called a number")
         #expect(F.post(replacing("Edges_Index", with: "1")).status == 200, "an integer for a double column is converted, as MLflow does")
         #expect(F.post(replacing("X_Minimum", with: "42.0")).status == 200, "a whole number written as a double fits a long column")
         let extra = F.splitBody(rows: [1], columns: F.data.features + ["Label"])

@@ -27,18 +27,23 @@ enum JSONValue: Decodable, Equatable {
         let value = try decoder.singleValueContainer()
         if value.decodeNil() {
             self = .null
-        } else if let bool = try? value.decode(Bool.self) {
+            return
+        }
+        if let bool = try? value.decode(Bool.self) {
             self = .bool(bool)
-        } else if let number = try? value.decode(Double.self) {
-            self = .number(number)
-        } else if let text = try? value.decode(String.self) {
-            self = .string(text)
-        } else {
-            // The only JSON value that is none of the above: a number beyond a double's range.
+            return
+        }
+        do {
+            self = .number(try value.decode(Double.self))
+            return
+        } catch DecodingError.typeMismatch {
+            // Not a number: a string, below.
+        } catch {
             let path = decoder.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                     debugDescription: "a number beyond the range of a double (about ±1.8e308) at \(path.hasPrefix(".") ? String(path.dropFirst()) : path)"))
         }
+        self = .string(try value.decode(String.self))
     }
 
     /// What the value is, for error messages.

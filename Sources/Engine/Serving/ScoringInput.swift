@@ -262,8 +262,9 @@ extension ScoringInput {
                     }
                     throw ScoringError("Failed to convert column \(column.name) to type '\(column.type == .long ? "int64" : "float64")': row \(r) has \(found); the model needs a finite number in every row")
                 }
-                if column.type == .long && value != value.rounded() {
-                    throw ScoringError("Failed to convert column \(column.name) to type 'int64': row \(r) has \(value), not a whole number")
+                if column.type == .long && (value != value.rounded() || !(-0x1p63 ..< 0x1p63).contains(value)) {
+                    throw ScoringError("Failed to convert column \(column.name) to type 'int64': row \(r) has \(value), "
+                        + (value == value.rounded() ? "beyond the 64-bit integer range" : "not a whole number"))
                 }
                 values[r * signature.count + c] = value
             }

@@ -19,8 +19,8 @@ public struct ScoringResponse: Sendable, Equatable {
 ///   "proba_<class>": …}, …]}`; the rows are checked against the model's signature.
 /// - `GET /ping`, `GET /health` → 200 `"\n"`; `GET /version` → the PlateShell version.
 /// - Errors: 400 with MLflow's error JSON (missing column, wrong type, empty body, malformed
-///   JSON — where MLflow answers 500), 413 for a body over `maxBodyBytes`, 415 for another
-///   content type, 405/404 `{"detail": …}` for other methods and paths.
+///   JSON), 413 for a body over `maxBodyBytes`, 415 for another content type or none (MLflow
+///   answers 500 without one), 405/404 `{"detail": …}` for other methods and paths.
 public struct ScoringService: Sendable {
     /// The largest request body read (16 MiB: about 50,000 rows of the 27 indicators as JSON).
     public static let maxBodyBytes = 16 << 20

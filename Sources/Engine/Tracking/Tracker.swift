@@ -94,10 +94,18 @@ public final class Tracker {
         try catalog.logBatch(runId: runId, params: params, metrics: metrics, tags: tags)
         mirror("the run's params and metrics") { client in
             guard let remoteRun = remoteRuns[runId] else { return }
-            var remoteTags = tags
-            if let parent = tags["mlflow.parentRunId"], let remoteParent = remoteRuns[parent] { remoteTags["mlflow.parentRunId"] = remoteParent.id }
-            try client.logBatch(runId: remoteRun.id, params: params, metrics: metrics, tags: remoteTags)
+            try client.logBatch(runId: remoteRun.id, params: remoteRunIds(params), metrics: metrics, tags: remoteRunIds(tags))
         }
+    }
+
+    /// Values that name a run (keys ending in `run_id` or `RunId`, as `mlflow.parentRunId` and a
+    /// scoring run's `model_run_id`) as the server knows that run, when it was mirrored.
+    private func remoteRunIds(_ values: [String: String]) -> [String: String] {
+        var translated = values
+        for (key, value) in values where key.hasSuffix("run_id") || key.hasSuffix("RunId") {
+            if let remote = remoteRuns[value] { translated[key] = remote.id }
+        }
+        return translated
     }
 
     public func logInputs(_ runId: String, datasets: [DatasetInput]) throws {

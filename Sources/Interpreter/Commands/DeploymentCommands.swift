@@ -84,7 +84,8 @@ extension Session {
             output.say("Stored \(written!.rowCount) rows with predictions as \(written!.name.displayName) version \(written!.version).")
         }
         recordRun("predict with \(served.label)", on: &output) { run in
-            var params = ["model_uri": uri, "model_directory": served.directory, "rows": String(table.rowCount), "input": source]
+            var params = ["model_uri": uri, "rows": String(table.rowCount), "input": source]
+            if served.name == nil { params["model_directory"] = served.directory }
             if let name = served.name, let version = served.version {
                 params["model_name"] = name
                 params["model_version"] = String(version)
