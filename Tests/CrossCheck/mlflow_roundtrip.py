@@ -3,8 +3,10 @@
 1. Starts `mlflow server` on 127.0.0.1 (SQLite backend, proxied artifacts), replays notebook 3
    against it through `tracking uri=`, and reads everything back with the real MlflowClient:
    experiment, runs with params, metric histories, tags, artifact listings, dataset inputs,
-   registered models with descriptions, versions with stages and aliases, and each version's
-   signature through mlflow.models.get_model_info. Stops the server.
+   registered models with descriptions, versions with stages and aliases (et-fsp-model: version 1
+   from the tuned run, then Archived when the retrained version 2 went to Production; the champion
+   alias stays on version 1), the batch-scoring run, and the Production versions' signatures
+   through mlflow.models.get_model_info. Stops the server.
 2. Writes the same catalog with `export mlflow DIR`, reads it the same way
    (MLFLOW_ALLOW_FILE_STORE=true), and converts it with `mlflow migrate-filestore`.
 3. The server down: the shell says so, keeps the session and loses nothing locally.
@@ -13,35 +15,24 @@ Usage: mlflow_roundtrip.py PLATESHELL_BINARY FAULTS_CSV
 """
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from pathlib import Path
 
 os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
-os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
+from peers import FEATURES, exit_on_failures, free_port, run_plateshell, wait_for_ping  # noqa: E402
 
 import mlflow  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
 NOTEBOOK = "scripts/notebooks/03-tracking-registry-deployment.plsh"
 EXPERIMENT = "fsp-faults"
-FEATURES = 27
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def plateshell(binary, workspace, commands, check=True):
-    result = subprocess.run([binary, "--workspace", workspace, "-c", commands], capture_output=True, text=True, timeout=600)
-    if check and result.returncode != 0:
-        sys.exit(f"plateshell failed ({result.returncode}) on {commands!r}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result
+SCORING_RUN = "predict with et-fsp-model/1"
+RETRAINED_RUN = "fit et_retrained"
 
 
 def expect(condition, message, failures):
@@ -59,9 +50,9 @@ def check_store(uri, failures, label, expect_remote_sources):
     if experiment is None:
         return
     runs = {run.info.run_name: run for run in client.search_runs([experiment.experiment_id])}
-    expect(set(runs) >= {"pca", "tune et"}, f"{label}: runs are {sorted(runs)}", failures)
-    pca, tuned = runs.get("pca"), runs.get("tune et")
-    if pca is None or tuned is None:
+    expect(set(runs) >= {"pca", "tune et", SCORING_RUN, RETRAINED_RUN}, f"{label}: runs are {sorted(runs)}", failures)
+    pca, tuned, scoring, retrained = (runs.get(name) for name in ("pca", "tune et", SCORING_RUN, RETRAINED_RUN))
+    if pca is None or tuned is None or scoring is None or retrained is None:
         return
     # params and metric histories
     expect(pca.data.params.get("pca") == "var=0.999", f"{label}: pca param {pca.data.params.get('pca')}", failures)
@@ -105,15 +96,27 @@ def check_store(uri, failures, label, expect_remote_sources):
         expect(json.loads(dataset.source).get("table") == "fsp.faults", f"{label}: dataset source {dataset.source}", failures)
         context = {tag.key: tag.value for tag in inputs[0].tags}.get("mlflow.data.context")
         expect(context == "training", f"{label}: dataset context {context}", failures)
+    # the batch scoring run (predict with=models:/et-fsp-model/Production) leads back to version 1 and its run
+    params = scoring.data.params
+    expect(params.get("model_name") == "et-fsp-model" and params.get("model_version") == "1",
+           f"{label}: scoring run params {params}", failures)
+    expect(params.get("model_run_id") == tuned.info.run_id,
+           f"{label}: the scoring run's model_run_id {params.get('model_run_id')} is not the id of the tune et run "
+           f"in this store ({tuned.info.run_id})", failures)
+    contexts = [{tag.key: tag.value for tag in i.tags}.get("mlflow.data.context") for i in scoring.inputs.dataset_inputs]
+    expect(contexts == ["scoring"], f"{label}: scoring run dataset contexts {contexts}", failures)
+    expect(retrained.data.params.get("n_estimators") == "400" and retrained.data.params.get("max_depth") == "12",
+           f"{label}: retrained params {retrained.data.params}", failures)
     # registry
-    for name, kind, outputs in [("pca-fsp-model", "transform", 20), ("et-fsp-model", "classifier", 4)]:
+    for name, kind, outputs, stages in [("pca-fsp-model", "transform", 20, {"1": "Production"}),
+                                        ("et-fsp-model", "classifier", 4, {"1": "Archived", "2": "Production"})]:
         model = client.get_registered_model(name)
         expect(bool(model.description), f"{label}: {name} has no description", failures)
         versions = client.search_model_versions(f"name='{name}'")
-        expect(len(versions) == 1 and versions[0].current_stage == "Production",
+        expect({str(v.version): v.current_stage for v in versions} == stages,
                f"{label}: {name} versions {[(v.version, v.current_stage) for v in versions]}", failures)
-        if versions:
-            expect(bool(versions[0].description), f"{label}: {name} version has no description", failures)
+        for version in versions:
+            expect(bool(version.description), f"{label}: {name} version {version.version} has no description", failures)
         info = mlflow.models.get_model_info(f"models:/{name}/Production")
         inputs_schema, outputs_schema = info.signature.inputs, info.signature.outputs
         expect(len(inputs_schema.input_names()) == FEATURES, f"{label}: {name} signature has {len(inputs_schema.input_names())} inputs", failures)
@@ -123,12 +126,14 @@ def check_store(uri, failures, label, expect_remote_sources):
         expect(types.get("Pixels_Areas") == "DataType.long" and types.get("Edges_Index") == "DataType.double",
                f"{label}: {name} input types {types.get('Pixels_Areas')}, {types.get('Edges_Index')}", failures)
     champion = client.get_model_version_by_alias("et-fsp-model", "champion")
-    expect(str(champion.version) == "1" and champion.current_stage == "Production",
+    expect(str(champion.version) == "1" and champion.current_stage == "Archived",
            f"{label}: champion is version {champion.version!r} in {champion.current_stage}", failures)
-    source = client.get_model_version("et-fsp-model", "1").source
-    expect(source.startswith("runs:/"), f"{label}: version source {source}", failures)
-    if expect_remote_sources:
-        expect(source == f"runs:/{tuned.info.run_id}/model", f"{label}: version source {source} is not its server run", failures)
+    for version, run in [("1", tuned), ("2", retrained)]:
+        source = client.get_model_version("et-fsp-model", version).source
+        expect(source.startswith("runs:/"), f"{label}: version {version} source {source}", failures)
+        if expect_remote_sources:
+            expect(source == f"runs:/{run.info.run_id}/model",
+                   f"{label}: version {version} source {source} is not its server run {run.info.run_name}", failures)
 
 
 def main():
@@ -143,16 +148,9 @@ def main():
             stdout=open(f"{scratch}/server.log", "w"), stderr=subprocess.STDOUT)
         uri = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(240):
-                try:
-                    if urllib.request.urlopen(f"{uri}/health", timeout=2).read() == b"OK":
-                        break
-                except OSError:
-                    time.sleep(0.5)
-            else:
-                sys.exit("mlflow server did not start:\n" + open(f"{scratch}/server.log").read()[-3000:])
+            wait_for_ping(uri, server, f"{scratch}/server.log", "mlflow server", path="/health")
             started = time.time()
-            result = plateshell(binary, workspace, f"load {data} as fsp.faults; tracking uri={uri}; source {NOTEBOOK}")
+            result = run_plateshell(binary, workspace, f"load {data} as fsp.faults; tracking uri={uri}; source {NOTEBOOK}")
             if "was not sent to the MLflow server" in result.stdout:
                 failures.append("the replay could not send everything: "
                                 + "; ".join(line for line in result.stdout.splitlines() if "Tracking:" in line)[:2000])
@@ -163,16 +161,16 @@ def main():
             server.wait(timeout=30)
 
         # The server is gone: the shell says so, keeps the session, and loses nothing locally.
-        down = plateshell(binary, workspace, f"tracking uri={uri}; models registered", check=False)
+        down = run_plateshell(binary, workspace, f"tracking uri={uri}; models registered", check=False)
         said = down.stdout + down.stderr
         expect(down.returncode != 0 and f"cannot reach the MLflow server at {uri}" in said,
                f"an unreachable server gave: {said[-500:]}", failures)
-        kept = plateshell(binary, workspace, "sql select count(*) as n from catalog.model_versions").stdout
-        expect("2" in kept, f"the catalog lost versions after the server went away: {kept}", failures)
+        kept = run_plateshell(binary, workspace, "sql select count(*) as n from catalog.model_versions").stdout
+        expect(re.findall(r"\d+", kept) == ["3"], f"the catalog lost versions after the server went away: {kept}", failures)
 
         # Export as an MLflow file store, read it with the real client, migrate it to SQLite.
         store = f"{scratch}/mlruns"
-        plateshell(binary, workspace, f"export mlflow {store}")
+        run_plateshell(binary, workspace, f"export mlflow {store}")
         check_store(store, failures, "export", expect_remote_sources=False)
         migrated = subprocess.run([sys.executable, "-m", "mlflow", "migrate-filestore", "--source", store,
                                    "--target", f"sqlite:///{scratch}/migrated.db"], capture_output=True, text=True, timeout=600)
@@ -180,9 +178,7 @@ def main():
         if migrated.returncode == 0:
             check_store(f"sqlite:///{scratch}/migrated.db", failures, "migrated", expect_remote_sources=False)
 
-    if failures:
-        print("\n".join("FAIL " + f for f in failures))
-        sys.exit(1)
+    exit_on_failures(failures)
     print("  mlflow round trip: server replay, export and migrate-filestore all read back by MlflowClient")
 
 

@@ -21,30 +21,26 @@ import glob
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 import warnings
+from pathlib import Path
 
-os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
+from peers import FAULTS, exit_on_failures, run_plateshell, serving_side_by_side, top3_rows  # noqa: E402
+
 warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer column")
 
 import mlflow.sklearn  # noqa: E402
-import pandas as pd  # noqa: E402
 from mlflow.models import infer_signature  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.ensemble import ExtraTreesClassifier  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-FAULTS = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Other_Faults"]
-TOP3 = ["Bumps", "K_Scatch", "Z_Scratch"]
-FEATURES = 27
 MODEL = "bench-model"
 ET_PARAMS = dict(n_estimators=230, max_depth=8, min_impurity_decrease=0.0002, max_features="log2", bootstrap=True,
                  min_samples_split=10, min_samples_leaf=2, class_weight="balanced")
@@ -53,37 +49,13 @@ PLATESHELL_SETUP = (f"use fsp.faults; label onehot={','.join(FAULTS)}; keep top=
                     f"register et as {MODEL}; stage {MODEL} 1 Production")
 WRK_THREADS, WRK_CONNECTIONS = 1, 8
 BATCHES = [(1, "1 row"), (100, "100 rows")]
-STARTUP_TIMEOUT = 180
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def log_tail(path, size=3000):
-    with open(path, errors="replace") as f:
-        return f.read()[-size:]
-
-
-# Data and models
-
-def top3_rows(data):
-    """The features (first 27 columns, ints kept as ints) and fault label of the rows of the 3 most frequent faults."""
-    frame = pd.read_csv(data)
-    onehot = frame[FAULTS]
-    label = onehot.idxmax(axis=1)
-    rows = (onehot.sum(axis=1) == 1) & label.isin(TOP3)
-    return frame.loc[rows, frame.columns[:FEATURES]].reset_index(drop=True), label[rows].reset_index(drop=True)
-
+# Models
 
 def prepare_plateshell(binary, data, workspace):
     """Fits and registers the model in a fresh workspace; returns the number of rows it was fitted on."""
-    result = subprocess.run([binary, "--workspace", workspace, "-c", f"load {data} as fsp.faults; {PLATESHELL_SETUP}"],
-                            capture_output=True, text=True, timeout=1800)
-    if result.returncode != 0:
-        sys.exit(f"plateshell failed to prepare {MODEL} ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    result = run_plateshell(binary, workspace, f"load {data} as fsp.faults; {PLATESHELL_SETUP}", timeout=1800)
     fitted = re.search(r"Fitted et .* on all (\d+) rows", result.stdout)
     return int(fitted.group(1)) if fitted else None
 
@@ -98,70 +70,7 @@ def save_sklearn_model(X, y, directory):
                               skops_trusted_types=["sklearn.tree._tree.Tree"])
 
 
-# Servers
-
-def wait_for_ping(url, process, log, name):
-    """Polls GET /ping until 200; returns the seconds it took. Exits when the process dies or it times out."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < STARTUP_TIMEOUT:
-        if process.poll() is not None:
-            sys.exit(f"{name} exited ({process.returncode}) before answering /ping:\n{log_tail(log)}")
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            pass
-        time.sleep(0.1)
-    sys.exit(f"{name} did not answer /ping within {STARTUP_TIMEOUT} s:\n{log_tail(log)}")
-
-
-def start_plateshell(binary, workspace, scratch):
-    port, log = free_port(), f"{scratch}/plateshell-serve.log"
-    process = subprocess.Popen([binary, "--workspace", workspace, "serve", f"models:/{MODEL}/Production", "--port", str(port)],
-                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
-    return process, f"http://127.0.0.1:{port}", log
-
-
-def start_mlflow(model_dir, scratch):
-    """`mlflow models serve` in its own process group (it runs uvicorn as a child), the venv's bin first on PATH."""
-    port, log = free_port(), f"{scratch}/mlflow-serve.log"
-    bin_dir = os.path.dirname(sys.executable)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    env.pop("MLFLOW_MODELS_WORKERS", None)  # mlflow's default worker count
-    process = subprocess.Popen([f"{bin_dir}/mlflow", "models", "serve", "-m", model_dir, "--env-manager", "local",
-                                "-h", "127.0.0.1", "-p", str(port)],
-                               stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    return process, f"http://127.0.0.1:{port}", log
-
-
-def stop_plateshell(process, log):
-    """SIGTERM; returns a problem (or None) and PlateShell's closing line."""
-    if process.poll() is not None:
-        return f"plateshell serve had already exited ({process.returncode}):\n{log_tail(log)}", ""
-    process.send_signal(signal.SIGTERM)
-    try:
-        status = process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        return "plateshell serve did not exit within 30 s of SIGTERM", ""
-    closing = log_tail(log).strip().splitlines()[-1:] or [""]
-    if status != 0:
-        return f"plateshell serve exited {status} on SIGTERM:\n{log_tail(log)}", closing[0]
-    return None, closing[0]
-
-
-def stop_process_group(process):
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
+# Memory
 
 def process_tree(pid):
     """The pid and its descendants' pids (from /proc/PID/task/*/children, else `ps --ppid`)."""
@@ -296,13 +205,8 @@ def main():
         if fitted_rows is not None and fitted_rows != len(X):
             sys.exit(f"plateshell fitted on {fitted_rows} rows, the scikit-learn side has {len(X)} TOP3 rows")
         save_sklearn_model(X, y, f"{scratch}/sklearn-model")
-        plateshell, plateshell_url, plateshell_log = start_plateshell(binary, workspace, scratch)
-        mlflow_server = None
-        try:
-            plateshell_start = wait_for_ping(plateshell_url, plateshell, plateshell_log, "plateshell serve")
-            mlflow_server, mlflow_url, mlflow_log = start_mlflow(f"{scratch}/sklearn-model", scratch)
-            mlflow_start = wait_for_ping(mlflow_url, mlflow_server, mlflow_log, "mlflow models serve")
-            servers = {"plateshell": (plateshell, plateshell_url), "mlflow": (mlflow_server, mlflow_url)}
+        with serving_side_by_side(binary, workspace, MODEL, f"{scratch}/sklearn-model", scratch) as both:
+            servers = {"plateshell": (both.plateshell, both.plateshell_url), "mlflow": (both.mlflow, both.mlflow_url)}
             for name, (_, url) in servers.items():
                 for rows, label in BATCHES:
                     problem = check_answers(url, body(X, rows), rows)
@@ -312,26 +216,20 @@ def main():
             lines, load_problems = measure(servers, X, seconds, scratch)
             problems += load_problems
             after = {name: resident_mib(process.pid) for name, (process, _) in servers.items()}
-        finally:
-            if mlflow_server is not None:
-                stop_process_group(mlflow_server)
-            stop_problem, closing = stop_plateshell(plateshell, plateshell_log)
-        if stop_problem:
-            problems.append(stop_problem)
+        if both.stop_problem:
+            problems.append(both.stop_problem)
     print(f"  wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{seconds}s --latency, POST /invocations dataframe_split, {len(X)} TOP3 rows; "
           f"{os.cpu_count()} cores shared by wrk and the server")
-    print(f"  started (to /ping 200): plateshell serve {plateshell_start:.1f} s, "
-          f"mlflow models serve --env-manager local (default workers) {mlflow_start:.1f} s")
+    print(f"  started (to /ping 200): plateshell serve {both.plateshell_start:.1f} s, "
+          f"mlflow models serve --env-manager local (default workers) {both.mlflow_start:.1f} s")
     print("\n".join(lines))
     for name in servers:
         (mib_before, count_before), (mib_after, count_after) = before[name], after[name]
         processes = f" ({count_after} processes)" if count_after > 1 else ""
         print(f"  memory {name}: VmRSS {mib_before:.1f} MiB before, {mib_after:.1f} MiB after{processes}")
-    if closing:
-        print(f"  plateshell serve on SIGTERM: {closing}")
-    if problems:
-        print("\n".join("FAIL " + problem for problem in problems))
-        sys.exit(1)
+    if both.closing:
+        print(f"  plateshell serve on SIGTERM: {both.closing}")
+    exit_on_failures(problems)
 
 
 if __name__ == "__main__":
