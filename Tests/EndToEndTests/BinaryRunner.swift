@@ -35,6 +35,18 @@ struct BinaryRunner {
                       standardError: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs the binary with `arguments`, output discarded, and kills it with SIGKILL after
+    /// `delay` seconds (crash-safety tests).
+    static func runKilled(_ arguments: [String], in directory: String, after delay: Double) throws {
+        let process = try start(arguments, in: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// A configured, not yet started process (for tests that signal it).
     static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> Process {
         let process = Process()

@@ -20,13 +20,7 @@ struct CrashSafetyTests {
         let big = bigFile(in: directory, rows: 400_000)
         #expect(try BinaryRunner.run(["--workspace", "ws", "-c", "load \(small) as fsp.t"], in: directory.path).status == 0)
         for delay in [0.15, 0.4, 0.8, 1.2] {
-            let process = try BinaryRunner.start(["--workspace", "ws", "-c", "load \(big) as fsp.t"], in: directory.path)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try BinaryRunner.runKilled(["--workspace", "ws", "-c", "load \(big) as fsp.t"], in: directory.path, after: delay)
             let check = try BinaryRunner.run(["--workspace", "ws", "--format", "csv", "-c",
                                               "sql select version, row_count from fsp._plateshell_versions order by version; use fsp.t version=1; head 1"],
                                              in: directory.path)

@@ -46,15 +46,9 @@ struct TrackingCrashSafetyTests {
         let directory = try workspace()
         _ = try csv(directory, "use fsp.faults; \(Self.prepare); fit nb; register nb as m")
         for delay in [0.3, 1.0, 2.0] {
-            let process = try BinaryRunner.start(["--workspace", "ws", "--threads", "1", "-c",
-                                                  "use fsp.faults; \(Self.prepare); scale; pca var=0.999; fit nb; register nb as m; compare folds=5; tune et iters=3 folds=3"],
-                                                 in: directory.path)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try BinaryRunner.runKilled(["--workspace", "ws", "--threads", "1", "-c",
+                                        "use fsp.faults; \(Self.prepare); scale; pca var=0.999; fit nb; register nb as m; compare folds=5; tune et iters=3 folds=3"],
+                                       in: directory.path, after: delay)
             #expect(try csv(directory, "sql pragma catalog.integrity_check") == ["integrity_check", "ok"], "killed after \(delay) s")
             let statuses = try csv(directory, "sql select distinct status from catalog.runs order by status")
             #expect(statuses.dropFirst().allSatisfy { $0 == "FINISHED" || $0 == "RUNNING" }, "\(statuses)")

@@ -153,7 +153,7 @@ extension AdaBoost {
     /// Each stump as a tree whose leaves hold its weighted vote (one-hot class × weight, scaled as
     /// in `decision`): the trees TreeSHAP explains.
     func voteTrees() -> [Tree] {
-        let total = stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1))
+        let total = voteScale
         return zip(stumps, stumpWeights).map { stump, weight in
             var votes = stump
             for node in 0..<stump.nodeCount {
@@ -162,16 +162,5 @@ extension AdaBoost {
             }
             return votes
         }
-    }
-
-    /// The normalized votes before softmax (rows × classes).
-    public func decision(_ x: Matrix) -> Matrix {
-        var votes = Matrix(rows: x.rows, columns: classCount)
-        for (stump, weight) in zip(stumps, stumpWeights) {
-            for r in 0..<x.rows { votes[r, Self.argmax(stump, leaf: stump.leaf(x, row: r))] += weight }
-        }
-        let total = stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1))
-        for i in votes.values.indices { votes.values[i] /= total }
-        return votes
     }
 }

@@ -80,6 +80,14 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
         model.probabilities(preprocessing.transform(x))
     }
 
+    /// The predicted class and each class's probability for `x`, as the columns `predict` stores
+    /// (`predicted`, `proba_<class>`: the outputs of the logged signature).
+    public func predictionColumns(_ x: Matrix) -> [Column] {
+        let probabilities = probabilities(x)
+        return [Column(name: "predicted", storage: .text(probabilities.argmaxRows().map { classes[$0] }))]
+            + classes.indices.map { k in Column(name: "proba_\(classes[k])", storage: .real((0..<x.rows).map { probabilities[$0, k] })) }
+    }
+
     /// The feature matrix of `table`'s rows, columns picked by name.
     ///
     /// - Throws: see `Table.matrix(of:)`.

@@ -40,10 +40,8 @@ public struct ServedModel: Sendable {
         case .classifier(let pipeline):
             let probabilities = pipeline.probabilities(x)
             let keys = pipeline.classes.map { "proba_" + $0 }
-            return .array((0..<x.rows).map { r in
-                var best = 0
-                for k in 1..<max(1, pipeline.classes.count) where probabilities[r, k] > probabilities[r, best] { best = k }
-                return .object([("predicted", .string(pipeline.classes[best]))] + keys.indices.map { (keys[$0], .number(probabilities[r, $0])) })
+            return .array(probabilities.argmaxRows().enumerated().map { r, best in
+                .object([("predicted", .string(pipeline.classes[best]))] + keys.indices.map { (keys[$0], .number(probabilities[r, $0])) })
             })
         case .transform(_, let preprocessing):
             let components = preprocessing.transform(x)
@@ -57,9 +55,7 @@ public struct ServedModel: Sendable {
     public func outputColumns(_ x: Matrix) -> [Column] {
         switch model {
         case .classifier(let pipeline):
-            let probabilities = pipeline.probabilities(x)
-            return [Column(name: "predicted", storage: .text(probabilities.argmaxRows().map { pipeline.classes[$0] }))]
-                + pipeline.classes.indices.map { k in Column(name: "proba_\(pipeline.classes[k])", storage: .real((0..<x.rows).map { probabilities[$0, k] })) }
+            return pipeline.predictionColumns(x)
         case .transform(_, let preprocessing):
             let components = preprocessing.transform(x)
             return (0..<components.columns).map { Column(name: "pc\($0 + 1)", storage: .real(components.column($0))) }

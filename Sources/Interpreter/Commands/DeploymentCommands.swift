@@ -52,10 +52,7 @@ extension Session {
             guard !invocation.has("on") else {
                 throw Diagnostic.usage("plate N is a row of the frame; leave out on=", at: invocation.range(of: "on"), usage: invocation.spec.usage)
             }
-            guard row < table.rowCount else {
-                throw Diagnostic(EngineError(.invalidArgument, "the frame has rows 0 to \(table.rowCount - 1); there is no plate \(row)"),
-                                 range: invocation.range(of: "row"))
-            }
+            try checkPlate(row, of: table, range: invocation.range(of: "row"))
             table = table.selecting(rows: [row])
             source = "plate \(row) of \(source)"
         }
@@ -176,22 +173,11 @@ extension Session {
         let table: Table, rows: [Int], source: String
         if let row = invocation.int("row") {
             table = try currentTable()
-            guard row < table.rowCount else {
-                throw Diagnostic(EngineError(.invalidArgument, "the frame has rows 0 to \(table.rowCount - 1); there is no plate \(row)"),
-                                 range: invocation.range(of: "row"))
-            }
+            try checkPlate(row, of: table, range: invocation.range(of: "row"))
             rows = [row]
             source = "plate \(row) of \(frame?.name ?? "the frame")"
         } else {
-            if let on = invocation.string("on") {
-                let name = try invocation.at("on") { try TableName(parsing: on) }
-                let version = try invocation.at("on") { try store().version(name) }
-                table = try store().read(version)
-                source = "\(version.name.displayName) v\(version.version)"
-            } else {
-                table = try currentTable()
-                source = frame?.name ?? "the frame"
-            }
+            (table, source, _) = try predictionInput(invocation)
             rows = Array(0..<min(invocation.int("limit")!, table.rowCount))
         }
         let cells = rows.map { r in table.columns.map { JSON($0.value(at: r)) } }

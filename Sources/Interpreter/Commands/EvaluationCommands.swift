@@ -94,10 +94,7 @@ extension Session {
         var output = CommandOutput(command: "predict")
         if let row = invocation.int("row") {
             let table = try currentTable()
-            guard row < table.rowCount else {
-                throw Diagnostic(EngineError(.invalidArgument, "the frame has rows 0 to \(table.rowCount - 1); there is no plate \(row)"),
-                                 range: invocation.range(of: "row"))
-            }
+            try checkPlate(row, of: table, range: invocation.range(of: "row"))
             let probabilities = pipeline.probabilities(try pipeline.features(of: table.selecting(rows: [row])))
             let best = probabilities.argmaxRows()[0]
             var fields = [Field("plate", .integer(Int64(row))), Field("source_row", .integer(Int64(try currentSourceRows()[row]))),
@@ -111,10 +108,7 @@ extension Session {
             return output
         }
         let (table, source, _) = try predictionInput(invocation)
-        let probabilities = pipeline.probabilities(try invocation.at("on") { try pipeline.features(of: table) })
-        let predicted = probabilities.argmaxRows()
-        let predictionColumns = [Column(name: "predicted", storage: .text(predicted.map { pipeline.classes[$0] }))]
-            + pipeline.classes.indices.map { k in Column(name: "proba_\(pipeline.classes[k])", storage: .real((0..<table.rowCount).map { probabilities[$0, k] })) }
+        let predictionColumns = pipeline.predictionColumns(try invocation.at("on") { try pipeline.features(of: table) })
         let limit = min(invocation.int("limit")!, table.rowCount)
         output.table("predictions", title: "\(model.name) on \(source)", columns: ["row"] + predictionColumns.map(\.name),
                      rows: (0..<limit).map { r in [.integer(Int64(r))] + predictionColumns.map { $0.value(at: r) } }, totalRows: table.rowCount)

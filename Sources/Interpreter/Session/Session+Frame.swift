@@ -45,6 +45,13 @@ extension Session {
         return (before, after)
     }
 
+    /// Checks that `plate N` names a row of `table` (the frame: rows are 0-based).
+    func checkPlate(_ row: Int, of table: Table, range: SourceRange) throws {
+        guard row < table.rowCount else {
+            throw Diagnostic(EngineError(.invalidArgument, "the frame has rows 0 to \(table.rowCount - 1); there is no plate \(row)"), range: range)
+        }
+    }
+
     /// The current frame's rows' positions in its origin (stored version or query result).
     func currentSourceRows() throws -> [Int] {
         _ = try currentTable()

@@ -53,12 +53,20 @@ public struct AdaBoost: FittedClassifier {
     }
 
     public func probabilities(_ x: Matrix) -> Matrix {
+        decision(x).softmaxRows()
+    }
+
+    /// The normalized votes before softmax (rows × classes).
+    public func decision(_ x: Matrix) -> Matrix {
         var votes = Matrix(rows: x.rows, columns: classCount)
         for (stump, weight) in zip(stumps, stumpWeights) {
             for r in 0..<x.rows { votes[r, Self.argmax(stump, leaf: stump.leaf(x, row: r))] += weight }
         }
-        let total = stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1))
+        let total = voteScale
         for i in votes.values.indices { votes.values[i] /= total }
-        return votes.softmaxRows()
+        return votes
     }
+
+    /// What the weighted votes are divided by: the stump weights' sum × (classes − 1).
+    var voteScale: Double { stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1)) }
 }
