@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 @testable import Engine
@@ -68,4 +69,43 @@ struct ScoringServerTests {
         await onOwnThread { server.stop() }
         #expect(server.port == nil && RawHTTP.connect(port: port) == nil, "stopped: the port is closed")
     }
+    @Test("the server follows a registry change while busy work holds every thread of Dispatch's global queues and Swift's pool")
+    func followsWithThreadPoolsHeld() async throws {
+        let workspace = TemporaryDirectory()
+        let catalog = try Catalog(workspace: workspace.path)
+        let directory = F.source.uri
+        for _ in 0..<2 { _ = try catalog.createVersion(name: "m", runId: nil, source: directory, storageLocation: directory, description: "", tags: [:]) }
+        try catalog.setAlias("m", alias: "champion", version: 1)
+        let source = try ModelSource(uri: "models:/m@champion", workspace: workspace.path)
+        let server = ScoringServer(service: ScoringService(source: source), port: 0, followInterval: .milliseconds(50))
+        let port = try server.start()
+
+        // Spinning (never blocked, so neither pool adds threads) until the waiting thread below has its answer.
+        let released = Flag(), width = ProcessInfo.processInfo.activeProcessorCount
+        for _ in 0..<width {
+            DispatchQueue.global().async { while !released.isSet {} }
+            Task.detached { while !released.isSet {} }
+        }
+        try catalog.setAlias("m", alias: "champion", version: 2)
+        let (followed, answer) = await onOwnThread { () -> (Bool, String?) in
+            defer { released.set() }
+            let answer = RawHTTP.exchange(port: port, RawHTTP.request("POST", "/invocations", body: Array(F.splitBody(rows: [0]).utf8)))
+            for _ in 0..<150 {
+                if source.model.version == 2 { return (true, answer?.body) }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            return (false, answer?.body)
+        }
+        #expect(answer?.contains("\"predictions\"") == true, "requests are answered meanwhile: \(answer ?? "no answer")")
+        #expect(followed, "the alias moved to version 2 and the follower saw it within 3 s (checks every 50 ms)")
+        #expect(source.lastProblem == nil)
+        await onOwnThread { server.stop() }
+    }
+}
+
+/// A flag threads spin on.
+private final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
 }

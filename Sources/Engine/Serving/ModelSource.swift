@@ -38,10 +38,14 @@ public final class ModelSource: Sendable {
     @discardableResult
     public func refresh() throws -> ServedModel? {
         do {
-            let loaded = try catalog.withLock { catalog in try Self.load(uri, catalog: catalog, unless: model) }
+            // Resolve, load and swap under one lock: two refreshes at once (the follower's and a
+            // promotion's) cannot end with the older answer in service.
+            let loaded = try catalog.withLock { catalog in
+                let loaded = try Self.load(uri, catalog: catalog, unless: model)
+                if let loaded { current.withLock { $0 = loaded } }
+                return loaded
+            }
             problem.withLock { $0 = nil }
-            guard let loaded else { return nil }
-            current.withLock { $0 = loaded }
             return loaded
         } catch {
             problem.withLock { $0 = (error as? EngineError)?.message ?? "\(error)" }

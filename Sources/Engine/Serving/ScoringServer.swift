@@ -123,17 +123,28 @@ public final class ScoringServer: Sendable {
 }
 
 /// Re-resolves the served URI at an interval (a failure keeps the current model in service).
+///
+/// The checks run on a Dispatch timer of their own, not in a sleeping task: a task's sleep
+/// resumes on Swift's cooperative pool, and while synchronous work holds every thread of that
+/// pool (two on a two-core machine) a promotion would not be seen at all.
 private struct RegistryFollower: Service {
     let source: ModelSource
     let interval: Duration
     let onSwitch: @Sendable (ServedModel) -> Void
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: interval) } catch { return }
-                if let model = try? source.refresh() { onSwitch(model) }
-            }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "plateshell.serve.follower"))
+        let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
+        timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
+        timer.setEventHandler { [source, onSwitch] in
+            if let model = try? source.refresh() { onSwitch(model) }
+        }
+        timer.activate()
+        try? await gracefulShutdown()
+        // The cancel handler runs once a check in progress has finished.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            timer.setCancelHandler { done.resume() }
+            timer.cancel()
         }
     }
 }
