@@ -7,8 +7,9 @@
    (PyCaret runs with n_jobs=1: with its default n_jobs=-1 it hung here, its joblib workers idle.)
 2. gbm, 100 iterations on TOP3 (983 rows): PlateShell `fit gbm on=all` against LightGBM and
    scikit-learn's HistGradientBoosting, same trees, 1 thread each (and PlateShell on every core).
+   Autolog is off for the fit (the peers' fit() logs nothing; logging the model adds ~0.2 s).
 3. gbm on the 1,000,000-row synthetic file: PlateShell against LightGBM, single-threaded, fit time
-   and the process's peak memory.
+   and the process's peak memory (autolog off, as in 2).
 
 Usage: ml.py PLATESHELL_BINARY FAULTS_CSV BIG_CSV PYCARET_PYTHON [--skip-big]
 """
@@ -119,7 +120,7 @@ print(total)
         def ours_gbm(threads):
             values = []
             for _ in range(5):
-                documents, _, _ = plateshell(binary, workspace, f"use fsp.faults; {PREPARE}; timer on; fit gbm on=all", threads=threads)
+                documents, _, _ = plateshell(binary, workspace, f"use fsp.faults; {PREPARE}; autolog off; timer on; fit gbm on=all", threads=threads)
                 values.append(run_time(documents))
             return statistics.median(values)
         gbm1, gbm_all = ours_gbm(1), ours_gbm(None)
@@ -149,7 +150,7 @@ print(timed(lambda: LGBMClassifier(n_estimators=100, n_jobs=1, verbose=-1)),
         # 3. gbm on 1M rows
         if not skip_big:
             subprocess.run([binary, "--workspace", workspace, "-c", f"load {big} as bench.big"], check=True, capture_output=True)
-            documents, _, peak = plateshell(binary, workspace, f"use bench.big; label onehot={','.join(FAULTS)}; timer on; fit gbm on=all", threads=1)
+            documents, _, peak = plateshell(binary, workspace, f"use bench.big; label onehot={','.join(FAULTS)}; autolog off; timer on; fit gbm on=all", threads=1)
             ours_big = run_time(documents)
             big_code = f"""
 import time, pandas as pd

@@ -51,6 +51,7 @@ public struct GradientBoostedTrees: FittedClassifier {
         for r in 0..<validation.count { for c in 0..<k { validationScores[r * k + c] = initial[c] } }
         var gradients = [Double](repeating: 0, count: n * k), hessians = gradients
         var trees: [Tree] = []
+        var spareHistograms: [HistogramTreeLearner.Histogram] = []
         var bestLoss = Double.infinity, bestIterations = 0
         for iteration in 0..<settings.iterations {
             try data.cancellation?.check()
@@ -72,7 +73,7 @@ public struct GradientBoostedTrees: FittedClassifier {
                 }
                 var rows = bag
                 let (tree, leaves) = learner.grow(gradients: gradients, hessians: hessians, gradientOffset: c * n, rows: &rows,
-                                                  features: features, shrinkage: settings.learningRate)
+                                                  features: features, shrinkage: settings.learningRate, spare: &spareHistograms)
                 if bagged {
                     for r in 0..<n { scores[r * k + c] += tree.value[tree.leaf(x, row: r)] }
                 } else {

@@ -85,7 +85,7 @@ struct HistogramTreeLearner {
         var feature: Int
         var bin: Int
         var gain: Double
-        var leftGradient: Double, leftHessian: Double, leftCount: Int
+        var leftGradient: Double, leftHessian: Double
     }
 
     private struct Leaf {
@@ -97,13 +97,22 @@ struct HistogramTreeLearner {
         var depth: Int
         var histogram: Histogram
         var best: Candidate?
+
+        /// Its histogram, leaving it an empty one.
+        mutating func takeHistogram() -> Histogram {
+            defer { histogram = Histogram(bins: 0) }
+            return histogram
+        }
     }
 
     /// Grows a tree on the rows `rows` (reordered in place: each final leaf's rows end up
     /// contiguous). Returns the tree, whose leaf values are already multiplied by `shrinkage`, and
     /// for each leaf its row range in `rows`.
+    ///
+    /// `spare` holds histograms no longer needed, reused before new ones are allocated (a fresh
+    /// histogram's zeroed pages cost more than filling it); grow returns every histogram to it.
     func grow(gradients: [Double], hessians: [Double], gradientOffset: Int, rows: inout [Int32],
-              features: [Bool], shrinkage: Double) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
+              features: [Bool], shrinkage: Double, spare: inout [Histogram]) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
         var tree = Tree(outputs: 1)
         var scratch = [Int32](repeating: 0, count: rows.count)
         var totalGradient = 0.0, totalHessian = 0.0
@@ -114,9 +123,10 @@ struct HistogramTreeLearner {
         let root = tree.addNode(value: [leafValue(totalGradient, totalHessian) * shrinkage], cover: Double(rows.count))
         var rootLeaf = Leaf(node: root, start: 0, count: rows.count, gradient: totalGradient, hessian: totalHessian, depth: 0,
                             histogram: histogram(rows: rows, start: 0, count: rows.count, gradients: gradients,
-                                                 hessians: hessians, offset: gradientOffset))
+                                                 hessians: hessians, offset: gradientOffset, spare: &spare))
         rootLeaf.best = bestSplit(rootLeaf, features: features)
         var leaves = [rootLeaf]
+        defer { for leaf in leaves where !leaf.histogram.sums.isEmpty { spare.append(leaf.histogram) } }
         while leaves.count < settings.leaves {
             let eligible = leaves.indices.filter { leaves[$0].best != nil }
             guard let chosen = settings.leafWise
@@ -141,7 +151,7 @@ struct HistogramTreeLearner {
             let smallerIsLeft = left.count <= right.count
             let small = smallerIsLeft ? left : right
             let smallHistogram = histogram(rows: rows, start: small.start, count: small.count, gradients: gradients,
-                                           hessians: hessians, offset: gradientOffset)
+                                           hessians: hessians, offset: gradientOffset, spare: &spare)
             parentHistogram.subtract(smallHistogram)
             if smallerIsLeft {
                 left.histogram = smallHistogram
@@ -152,6 +162,9 @@ struct HistogramTreeLearner {
             }
             left.best = bestSplit(left, features: features)
             right.best = bestSplit(right, features: features)
+            // A leaf that cannot be split needs its histogram no more.
+            if left.best == nil { spare.append(left.takeHistogram()) }
+            if right.best == nil { spare.append(right.takeHistogram()) }
             leaves[chosen] = left
             leaves.append(right)
         }
@@ -164,21 +177,35 @@ struct HistogramTreeLearner {
 
     private func threshold(feature: Int, bin: Int) -> Double { mapper.upperBounds[feature][bin] }
 
-    private func histogram(rows: [Int32], start: Int, count: Int, gradients: [Double], hessians: [Double], offset: Int) -> Histogram {
+    /// The histogram of the rows `rows[start..<start + count]`, in a spare histogram when there is one.
+    private func histogram(rows: [Int32], start: Int, count: Int, gradients: [Double], hessians: [Double], offset: Int,
+                           spare: inout [Histogram]) -> Histogram {
+        var histogram: Histogram
+        if var reused = spare.popLast() {
+            reused.sums.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            histogram = reused
+        } else {
+            histogram = Histogram(bins: totalBins)
+        }
         let parts = count >= 50_000 ? max(1, threads) : 1
-        if parts == 1 { return histogramPart(rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians, offset: offset) }
+        if parts == 1 {
+            accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians, offset: offset)
+            return histogram
+        }
         nonisolated(unsafe) var partials = [Histogram](repeating: Histogram(bins: 0), count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let lower = start + count * part / parts, upper = start + count * (part + 1) / parts
-            partials[part] = histogramPart(rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset)
+            var partial = Histogram(bins: totalBins)
+            accumulate(into: &partial, rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset)
+            partials[part] = partial
         }
-        var total = partials[0]
-        for part in partials.dropFirst() { total.add(part) }
-        return total
+        for part in partials { histogram.add(part) }
+        return histogram
     }
 
-    private func histogramPart(rows: [Int32], range: Range<Int>, gradients: [Double], hessians: [Double], offset: Int) -> Histogram {
-        var histogram = Histogram(bins: totalBins)
+    /// Adds the gradients and hessians of `rows[range]` to their bins of `histogram`.
+    private func accumulate(into histogram: inout Histogram, rows: [Int32], range: Range<Int>, gradients: [Double], hessians: [Double],
+                            offset: Int) {
         let d = featureCount
         bins.withUnsafeBufferPointer { bins in
             rows.withUnsafeBufferPointer { rows in
@@ -202,7 +229,6 @@ struct HistogramTreeLearner {
                 }
             }
         }
-        return histogram
     }
 
     private func bestSplit(_ leaf: Leaf, features: [Bool]) -> Candidate? {
@@ -212,30 +238,34 @@ struct HistogramTreeLearner {
         var best: Candidate?
         let minData = settings.minDataInLeaf, minHessian = settings.minSumHessian, l2 = settings.l2
         let rowsPerHessian = Double(leaf.count) / leaf.hessian
+        // The left count is estimated as LightGBM's RoundInt does: Int(hl · rows per hessian + 0.5).
+        // With y = hl · rows per hessian + 0.5 ≥ 0, Int(y) ≥ minData ⇔ y ≥ minData, and the right
+        // side keeps minData rows ⇔ Int(y) ≤ count − minData ⇔ y < count − minData + 1.
+        let fewestLeft = Double(minData), mostLeft = Double(leaf.count - minData + 1)
         leaf.histogram.sums.withUnsafeBufferPointer { sums in
-                    for f in 0..<featureCount where features[f] {
-                        var gl = 0.0, hl = 0.0, cl = 0
-                        let base = offsets[f], end = base + mapper.binCount(f) - 1
-                        var bestGain = best?.gain ?? settings.minSplitGain
-                        var index = base
-                        while index < end {
-                            let hessian = sums[index * 2 + 1]
-                            if hessian == 0 { index += 1; continue }
-                            gl += sums[index * 2]
-                            hl += hessian
-                            cl = Int((hl * rowsPerHessian).rounded())
-                            index += 1
-                            if cl < minData || hl < minHessian { continue }
-                            if leaf.count - cl < minData { break }
-                            let gr = leaf.gradient - gl, hr = leaf.hessian - hl
-                            if hr < minHessian { continue }
-                            let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
-                            if gain > bestGain {
-                                bestGain = gain
-                                best = Candidate(feature: f, bin: index - 1 - base, gain: gain, leftGradient: gl, leftHessian: hl, leftCount: cl)
-                            }
-                        }
+            for f in 0..<featureCount where features[f] {
+                var gl = 0.0, hl = 0.0
+                let base = offsets[f], end = base + mapper.binCount(f) - 1
+                var bestGain = best?.gain ?? settings.minSplitGain
+                var index = base
+                while index < end {
+                    let hessian = sums[index * 2 + 1]
+                    if hessian == 0 { index += 1; continue }
+                    gl += sums[index * 2]
+                    hl += hessian
+                    let leftRows = hl * rowsPerHessian + 0.5
+                    index += 1
+                    if leftRows < fewestLeft || hl < minHessian { continue }
+                    if leftRows >= mostLeft { break }
+                    let gr = leaf.gradient - gl, hr = leaf.hessian - hl
+                    if hr < minHessian { continue }
+                    let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
+                    if gain > bestGain {
+                        bestGain = gain
+                        best = Candidate(feature: f, bin: index - 1 - base, gain: gain, leftGradient: gl, leftHessian: hl)
                     }
+                }
+            }
         }
         return best
     }
