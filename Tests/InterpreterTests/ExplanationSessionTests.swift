@@ -1,4 +1,4 @@
-import Engine
+@testable import Engine
 import Foundation
 import Testing
 import TestSupport
@@ -38,6 +38,30 @@ struct ExplanationSessionTests {
         #expect(table.rows.prefix(2).map { $0[0] } == [.text("Steel_Plate_Thickness"), .text("Length_of_Conveyer")])
         let dependence = try #require(shell.run("shap dependence steel_plate_thickness class=K_Scatch").first?.tables(named: "dependence").first)
         #expect(dependence.rows.first?[0] == .text("40") && dependence.rows.first![2].double! > 0, "thin plates push K_Scatch up")
+    }
+
+    @Test("summary, dependence and advise summary on one frame share one explanation; a refit or another frame explains afresh")
+    func explanationShared() throws {
+        let shell = top3()
+        shell.run("shap summary")
+        let cached = try #require(shell.session.modeling.lastExplanation)
+        let computed = cached.explanation
+        // Mark the kept explanation: a command that reuses it reports the marked method.
+        let marked = Explanation(features: computed.features, classes: computed.classes, rows: computed.rows, values: computed.values,
+                                 base: computed.base, space: computed.space, method: "the kept explanation", outputs: computed.outputs,
+                                 standardErrors: nil)
+        shell.session.modeling.lastExplanation = CachedExplanation(pipeline: cached.pipeline, rows: cached.rows, background: cached.background,
+                                                                   permutations: cached.permutations, seed: cached.seed, explanation: marked)
+        #expect(shell.run("shap dependence Steel_Plate_Thickness").first?.messages.hasPrefix("Method: the kept explanation.") == true)
+        #expect(shell.run("advise summary").first != nil && shell.session.modeling.lastExplanation?.explanation.method == "the kept explanation")
+        shell.run("fit gbm n_estimators=20")
+        #expect(shell.run("shap dependence Steel_Plate_Thickness").first?.messages.hasPrefix("Method: exact path-dependent TreeSHAP") == true,
+                "a refit model is explained afresh")
+        let refit = try #require(shell.session.modeling.lastExplanation)
+        #expect(refit.pipeline != cached.pipeline)
+        shell.run("keep top=2 by=Label")
+        #expect(shell.run("shap dependence Steel_Plate_Thickness").first?.messages.hasPrefix("Method: exact path-dependent TreeSHAP") == true)
+        #expect(shell.session.modeling.lastExplanation?.rows.rows ?? 0 < refit.rows.rows, "another frame is explained afresh")
     }
 
     @Test("pipelines with PCA are explained by sampling, stating the method and its error; linear models exactly")

@@ -101,6 +101,18 @@ extension Session {
         return options
     }
 
+    /// The SHAP values of `rows`, from the last explanation when it was of the same pipeline,
+    /// rows and options (plate-sized requests are computed afresh and not kept).
+    func shapValues(_ pipeline: FittedPipeline, rows: Matrix, options: Explainer.Options) throws -> Explanation {
+        if let cached = modeling.lastExplanation, cached.answers(pipeline, rows: rows, options: options) { return cached.explanation }
+        let explanation = try Explainer.explain(pipeline, rows: rows, options: options)
+        if rows.rows > 1 {
+            modeling.lastExplanation = CachedExplanation(pipeline: pipeline, rows: rows, background: options.background,
+                                                         permutations: options.permutations, seed: options.seed, explanation: explanation)
+        }
+        return explanation
+    }
+
     static func spaceUnit(_ space: Explanation.Space) -> String {
         switch space {
         case .probability: "SHAP value (probability)"
@@ -181,7 +193,7 @@ extension Session {
         }
         let x = frame.selecting(rows: rows)
         let started = clock()
-        let explanation = try Explainer.explain(pipeline, rows: x, options: options)
+        let explanation = try shapValues(pipeline, rows: x, options: options)
         let seconds = clock() - started
         let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
         let overall = explanation.meanAbsolute(output: target)
@@ -225,22 +237,20 @@ extension Session {
             rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
         }
         let x = frame.selecting(rows: rows)
-        let explanation = try Explainer.explain(pipeline, rows: x, options: options)
-        let probabilities = pipeline.probabilities(x)
+        let explanation = try shapValues(pipeline, rows: x, options: options)
         let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
             ?? pipeline.classes.indices.max { a, b in
                 explanation.meanAbsolute(output: a)[feature] < explanation.meanAbsolute(output: b)[feature]
             }!
-        _ = probabilities
-        let values = x.column(feature), shapValues = (0..<x.rows).map { explanation.value(row: $0, feature: feature, output: target) }
+        let values = x.column(feature), contributions = (0..<x.rows).map { explanation.value(row: $0, feature: feature, output: target) }
         let groups = Self.valueGroups(values)
         var result = CommandOutput(command: "shap")
-        let means = groups.map { g in g.members.reduce(0.0) { $0 + shapValues[$1] } / Double(max(g.members.count, 1)) }
+        let means = groups.map { g in g.members.reduce(0.0) { $0 + contributions[$1] } / Double(max(g.members.count, 1)) }
         result.table("dependence", title: "\(pipeline.features[feature]) and its SHAP value for \(pipeline.classes[target])",
                      columns: [pipeline.features[feature], "plates", "mean_shap"],
                      rows: zip(groups, means).map { [.text($0.label), .integer(Int64($0.members.count)), .real($1)] })
         result.blocks.append(.chart(.signedBars(name: "dependence", title: nil, labels: groups.map(\.label), values: means)))
-        let figure = Charts.dependence(feature: pipeline.features[feature], values: values, shap: shapValues,
+        let figure = Charts.dependence(feature: pipeline.features[feature], values: values, shap: contributions,
                                        title: "SHAP dependence: \(pipeline.features[feature]) → \(pipeline.classes[target])",
                                        unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-dependence-\(pipeline.features[feature])-\(pipeline.classes[target])")
@@ -256,7 +266,7 @@ extension Session {
             throw EngineError(.invalidArgument, "shap export writes tree models fitted on unscaled features",
                               hint: "fit dt, rf, et, gbm or ada with scale method=none and pca off")
         }
-        let explanation = try Explainer.explain(model.pipeline, rows: frame, options: options)
+        let explanation = try shapValues(model.pipeline, rows: frame, options: options)
         let document = try ShapExport.document(model.pipeline, rows: frame, explanation: explanation)
         try invocation.at("subject") { try AtomicFile.write(document, to: path) }
         var output = CommandOutput(command: "shap")
@@ -397,8 +407,7 @@ extension Session {
 
     private func adviseSummary(model: SessionModel, frame: Matrix, actionable: [Int]) throws -> CommandOutput {
         let pipeline = model.pipeline
-        var options = explainerOptions(pipeline, frame: frame, permutations: 32)
-        options.threads = threads
+        let options = explainerOptions(pipeline, frame: frame, permutations: 32)
         var rows = Array(0..<frame.rows)
         if Explainer.method(for: pipeline) == .sampling && rows.count > 200 {
             var random = SeededRandom(seed: UInt64(settings.seed) &+ 1)
@@ -406,7 +415,7 @@ extension Session {
             rows = Array(rows.prefix(200)).sorted()
         }
         let x = frame.selecting(rows: rows)
-        let explanation = try Explainer.explain(pipeline, rows: x, options: options)
+        let explanation = try shapValues(pipeline, rows: x, options: options)
         var sentences: [String] = []
         var table: [[Value]] = []
         for feature in actionable {

@@ -16,6 +16,8 @@ struct ModelingState {
     var lastEvaluation: (model: String, classes: [String], confusion: ConfusionMatrix)?
     /// The features `advise` may change (`actionable`); nil for the documented default.
     var actionable: [String]?
+    /// The last SHAP values of many rows, for the next command that explains the same rows.
+    var lastExplanation: CachedExplanation?
 
     func model(named name: String) -> SessionModel? { models.first { $0.name == name } }
 
@@ -68,4 +70,27 @@ extension Session {
 /// An output that can show progress (the terminal).
 public protocol ProgressDisplay: AnyObject, Sendable {
     func report(_ label: String, done: Int, total: Int)
+}
+
+/// SHAP values computed for some rows with some options, reused while all of them are the same:
+/// `shap summary`, `shap dependence` and `advise summary` on one frame explain it once.
+struct CachedExplanation {
+    let pipeline: FittedPipeline
+    let rows: Matrix
+    let background: Matrix
+    let permutations: Int
+    let seed: UInt64
+    let explanation: Explanation
+
+    /// Whether these are the values `explain` would give now: same pipeline and rows, and for
+    /// the methods that use them, the same background (linear, sampling), permutations and seed
+    /// (sampling).
+    func answers(_ pipeline: FittedPipeline, rows: Matrix, options: Explainer.Options) -> Bool {
+        guard rows == self.rows, pipeline == self.pipeline else { return false }
+        switch Explainer.method(for: pipeline) {
+        case .tree: return true
+        case .linear: return options.background == background
+        case .sampling: return options.background == background && options.permutations == permutations && options.seed == seed
+        }
+    }
 }
