@@ -249,10 +249,8 @@ struct HistogramTreeLearner {
                 var bestGain = best?.gain ?? settings.minSplitGain
                 var index = base
                 while index < end {
-                    let hessian = sums[index * 2 + 1]
-                    if hessian == 0 { index += 1; continue }
                     gl += sums[index * 2]
-                    hl += hessian
+                    hl += sums[index * 2 + 1]
                     let leftRows = hl * rowsPerHessian + 0.5
                     index += 1
                     if leftRows < fewestLeft || hl < minHessian { continue }
