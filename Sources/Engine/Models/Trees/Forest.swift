@@ -50,10 +50,17 @@ public struct Forest: FittedClassifier {
 
     public func probabilities(_ x: Matrix) -> Matrix {
         var out = Matrix(rows: x.rows, columns: classCount)
-        for tree in trees {
-            for r in 0..<x.rows {
-                let leaf = tree.leaf(x, row: r)
-                for k in 0..<classCount { out.values[r * classCount + k] += tree.value[leaf * classCount + k] }
+        let classCount = classCount
+        // Trees are read in place (`for tree in trees` would retain and release a tree's six
+        // arrays per tree: a sixth of the time of a one-row request).
+        trees.withUnsafeBufferPointer { trees in
+            out.values.withUnsafeMutableBufferPointer { out in
+                for t in trees.indices {
+                    for r in 0..<x.rows {
+                        let leaf = trees[t].leaf(x, row: r)
+                        for k in 0..<classCount { out[r * classCount + k] += trees[t].value[leaf * classCount + k] }
+                    }
+                }
             }
         }
         let scale = 1 / Double(trees.count)
