@@ -103,9 +103,15 @@ public struct GradientBoostedTrees: FittedClassifier {
     public func rawScores(_ x: Matrix) -> Matrix {
         var out = Matrix(rows: x.rows, columns: classCount)
         for r in 0..<x.rows { for c in 0..<classCount { out[r, c] = initialScores[c] } }
-        for (index, tree) in trees.enumerated() {
-            let c = index % classCount
-            for r in 0..<x.rows { out.values[r * classCount + c] += tree.value[tree.leaf(x, row: r)] }
+        let classCount = classCount
+        // Trees are read in place, not copied out of the array (no retain/release per tree).
+        trees.withUnsafeBufferPointer { trees in
+            out.values.withUnsafeMutableBufferPointer { out in
+                for index in trees.indices {
+                    let c = index % classCount
+                    for r in 0..<x.rows { out[r * classCount + c] += trees[index].value[trees[index].leaf(x, row: r)] }
+                }
+            }
         }
         return out
     }
