@@ -124,9 +124,9 @@ public final class ScoringServer: Sendable {
 
 /// Re-resolves the served URI at an interval (a failure keeps the current model in service).
 ///
-/// The checks run on a Dispatch timer of their own, not in a sleeping task: a task's sleep
-/// resumes on Swift's cooperative pool, and while synchronous work holds every thread of that
-/// pool (two on a two-core machine) a promotion would not be seen at all.
+/// The checks run on a Dispatch timer with a queue of its own, not in a sleeping task: a sleeping
+/// task is woken on Dispatch's global queue (one thread per core), and while busy work holds
+/// those threads (two on a two-core machine) a promotion would not be seen at all.
 private struct RegistryFollower: Service {
     let source: ModelSource
     let interval: Duration

@@ -248,6 +248,8 @@ struct HistogramTreeLearner {
                 let base = offsets[f], end = base + mapper.binCount(f) - 1
                 var bestGain = best?.gain ?? settings.minSplitGain
                 var index = base
+                // Every bin is added, empty or not: no branch to mispredict, and an empty bin
+                // repeats its neighbour's gain, which never wins the strict comparison below.
                 while index < end {
                     gl += sums[index * 2]
                     hl += sums[index * 2 + 1]
