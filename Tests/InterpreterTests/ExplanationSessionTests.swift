@@ -53,6 +53,7 @@ struct ExplanationSessionTests {
         shell.session.modeling.lastExplanation = CachedExplanation(pipeline: cached.pipeline, rows: cached.rows, background: cached.background,
                                                                    permutations: cached.permutations, seed: cached.seed, explanation: marked)
         #expect(shell.run("shap dependence Steel_Plate_Thickness").first?.messages.hasPrefix("Method: the kept explanation.") == true)
+        #expect(shell.run("shap summary").first?.messages.hasPrefix("Method: the kept explanation (983 plates explained by an earlier command, values reused)") == true)
         #expect(shell.run("advise summary").first != nil && shell.session.modeling.lastExplanation?.explanation.method == "the kept explanation")
         shell.run("fit gbm n_estimators=20")
         #expect(shell.run("shap dependence Steel_Plate_Thickness").first?.messages.hasPrefix("Method: exact path-dependent TreeSHAP") == true,

@@ -192,6 +192,7 @@ extension Session {
             rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
         }
         let x = frame.selecting(rows: rows)
+        let reused = modeling.lastExplanation?.answers(pipeline, rows: x, options: options) == true
         let started = clock()
         let explanation = try shapValues(pipeline, rows: x, options: options)
         let seconds = clock() - started
@@ -218,7 +219,7 @@ extension Session {
                 + pipeline.classes.indices.map { k in Column(name: pipeline.classes[k], storage: .real(perClass[k])) }))
             try run.png("shap/summary-\(pipeline.classes[focus]).png", figure)
         }
-        result.say("Method: \(explanation.method)\(sampled ? "; \(x.rows) of \(frame.rows) plates sampled" : "") (\(x.rows) plates explained in \(String(format: "%.3f", seconds)) s); largest additivity error \(String(format: "%.1e", explanation.additivityError)). Beeswarm for \(pipeline.classes[focus]): \(paths[0])")
+        result.say("Method: \(explanation.method)\(sampled ? "; \(x.rows) of \(frame.rows) plates sampled" : "") (\(x.rows) plates \(reused ? "explained by an earlier command, values reused" : "explained in \(String(format: "%.3f", seconds)) s")); largest additivity error \(String(format: "%.1e", explanation.additivityError)). Beeswarm for \(pipeline.classes[focus]): \(paths[0])")
         return result
     }
 
