@@ -102,15 +102,15 @@ extension Session {
     }
 
     /// The SHAP values of `rows`, from the last explanation when it was of the same pipeline,
-    /// rows and options (plate-sized requests are computed afresh and not kept).
-    func shapValues(_ pipeline: FittedPipeline, rows: Matrix, options: Explainer.Options) throws -> Explanation {
-        if let cached = modeling.lastExplanation, cached.answers(pipeline, rows: rows, options: options) { return cached.explanation }
+    /// rows and options (`reused`), else computed (and kept unless plate-sized).
+    func shapValues(_ pipeline: FittedPipeline, rows: Matrix, options: Explainer.Options) throws -> (explanation: Explanation, reused: Bool) {
+        if let cached = modeling.lastExplanation, cached.answers(pipeline, rows: rows, options: options) { return (cached.explanation, true) }
         let explanation = try Explainer.explain(pipeline, rows: rows, options: options)
         if rows.rows > 1 {
             modeling.lastExplanation = CachedExplanation(pipeline: pipeline, rows: rows, background: options.background,
                                                          permutations: options.permutations, seed: options.seed, explanation: explanation)
         }
-        return explanation
+        return (explanation, false)
     }
 
     static func spaceUnit(_ space: Explanation.Space) -> String {
@@ -192,9 +192,8 @@ extension Session {
             rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
         }
         let x = frame.selecting(rows: rows)
-        let reused = modeling.lastExplanation?.answers(pipeline, rows: x, options: options) == true
         let started = clock()
-        let explanation = try shapValues(pipeline, rows: x, options: options)
+        let (explanation, reused) = try shapValues(pipeline, rows: x, options: options)
         let seconds = clock() - started
         let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
         let overall = explanation.meanAbsolute(output: target)
@@ -238,7 +237,7 @@ extension Session {
             rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
         }
         let x = frame.selecting(rows: rows)
-        let explanation = try shapValues(pipeline, rows: x, options: options)
+        let explanation = try shapValues(pipeline, rows: x, options: options).explanation
         let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
             ?? pipeline.classes.indices.max { a, b in
                 explanation.meanAbsolute(output: a)[feature] < explanation.meanAbsolute(output: b)[feature]
@@ -267,7 +266,7 @@ extension Session {
             throw EngineError(.invalidArgument, "shap export writes tree models fitted on unscaled features",
                               hint: "fit dt, rf, et, gbm or ada with scale method=none and pca off")
         }
-        let explanation = try shapValues(model.pipeline, rows: frame, options: options)
+        let explanation = try shapValues(model.pipeline, rows: frame, options: options).explanation
         let document = try ShapExport.document(model.pipeline, rows: frame, explanation: explanation)
         try invocation.at("subject") { try AtomicFile.write(document, to: path) }
         var output = CommandOutput(command: "shap")
@@ -416,7 +415,7 @@ extension Session {
             rows = Array(rows.prefix(200)).sorted()
         }
         let x = frame.selecting(rows: rows)
-        let explanation = try shapValues(pipeline, rows: x, options: options)
+        let explanation = try shapValues(pipeline, rows: x, options: options).explanation
         var sentences: [String] = []
         var table: [[Value]] = []
         for feature in actionable {

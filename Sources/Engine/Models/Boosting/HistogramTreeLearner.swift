@@ -133,8 +133,7 @@ struct HistogramTreeLearner {
                 ? eligible.max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain || (leaves[$0].best!.gain == leaves[$1].best!.gain && $0 > $1) })
                 : eligible.min(by: { (leaves[$0].depth, -leaves[$0].best!.gain) < (leaves[$1].depth, -leaves[$1].best!.gain) })
             else { break }
-            var parentHistogram = Histogram(bins: 0)
-            swap(&parentHistogram, &leaves[chosen].histogram)
+            var parentHistogram = leaves[chosen].takeHistogram()
             let parent = leaves[chosen]
             let split = parent.best!
             let leftCount = partition(&rows, scratch: &scratch, start: parent.start, count: parent.count,
