@@ -64,6 +64,7 @@ struct PlateShellCommand: ParsableCommand {
 
     func run() throws {
         let session = global.makeSession(echoes: false)
+        defer { finish(session) }
         if let commands {
             let status = session.execute(commands, origin: .commandLine)
             if case .failed = status { throw ExitCode(1) }
@@ -101,6 +102,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let session = global.makeSession()
+        defer { finish(session) }
         var failed = false
         for file in files {
             let status = step ? StepMode(session: session).run(file) : session.runScript(at: file, keepGoing: keepGoing)
@@ -114,6 +116,12 @@ struct Run: ParsableCommand {
         }
         if failed { throw ExitCode(1) }
     }
+}
+
+/// Ends a session before the process exits: stops its scoring server and lets queued tracking
+/// writes reach the tracking server (what stays queued is said on standard error).
+func finish(_ session: Session) {
+    for message in session.finish() { FileHandle.standardError.write(Data((message + "\n").utf8)) }
 }
 
 /// `plateshell reference`: the command reference in Markdown, written from the command table.

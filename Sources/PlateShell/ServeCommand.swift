@@ -23,20 +23,31 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "The TCP port (0: any free port).") var port: Int = 5001
     @Option(help: "The address to bind (0.0.0.0: every interface; there is no authentication).") var host: String = "127.0.0.1"
 
+    @Option(help: "Seconds between checks of the URI for a new version (default: 0.5, or 2 with a tracking server).")
+    var poll: Double?
+
+    @Option(name: .customLong("tracking-uri"),
+            help: "The MLflow tracking server whose registry models:/ URIs resolve in (default: $MLFLOW_TRACKING_URI; none: the workspace catalog).")
+    var trackingURI: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535; got \(port)") }
+        if let poll, !(poll > 0 && poll <= 3600) { throw ValidationError("--poll must be more than 0 and at most 3600 seconds; got \(poll)") }
     }
 
     func run() throws {
         let workspace = Workspace.resolve(option: global.workspace)
         let source: ModelSource
         do {
-            source = try ModelSource(uri: modelURI, workspace: workspace.root)
+            let server = (trackingURI ?? ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"]).flatMap { $0.isEmpty || $0 == "none" ? nil : $0 }
+            source = try ModelSource(uri: modelURI, workspace: workspace.root, server: try server.map { try MLflowClient(uri: $0) })
         } catch let error as EngineError {
             Self.fail("cannot serve \(modelURI): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
+        if let notice = source.notice { Self.say(notice) }
         let service = ScoringService(source: source)
-        let server = ScoringServer(service: service, host: host, port: port, onSwitch: { model in
+        let interval = poll.map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
+        let server = ScoringServer(service: service, host: host, port: port, followInterval: interval, onSwitch: { model in
             Self.say("\(modelURI) moved: now serving \(model.label)")
         })
         let host = self.host, uri = modelURI

@@ -173,8 +173,11 @@ struct CatalogTests {
     @Test("an MLflow server that cannot be reached is named, quickly")
     func unreachableServer() throws {
         let client = try MLflowClient(uri: "http://127.0.0.1:9", timeout: 2)
-        let error = try #require(engineError { _ = try client.experimentId(named: "x") })
-        #expect(error.message.hasPrefix("cannot reach the MLflow server at http://127.0.0.1:9"))
+        var failure: MLflowError?
+        do { _ = try client.experimentId(named: "x") } catch let error as MLflowError { failure = error }
+        let error = try #require(failure)
+        #expect(error.isRetryable && error.status == nil)
+        #expect(error.engineError.message.hasPrefix("cannot reach the MLflow server at http://127.0.0.1:9"))
         #expect(engineError { _ = try MLflowClient(uri: "ftp://x") }?.message == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
     }
 }

@@ -15,6 +15,9 @@ final class Harness {
         session = Session(workspace: Workspace(root: directory.path + "/ws"), output: output)
     }
 
+    /// Ends the session's background work (a tracking server's sender, a scoring server).
+    deinit { _ = session.finish(waitingUpTo: 0) }
+
     /// Runs `text` and returns the outputs it produced, failing the test on any diagnostic.
     @discardableResult
     func run(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> [CommandOutput] {

@@ -122,13 +122,43 @@ struct TrackingSessionTests {
         #expect(try catalog.versions("m").count == 1 && (try catalog.runs().count == 1), "every mistake left the catalog as it was")
     }
 
-    @Test("a server that cannot be reached: the session carries on and the catalog keeps everything")
+    @Test("a server that cannot be reached: commands carry on, the catalog keeps everything queued; registry commands say why")
     func serverDown() throws {
         let shell = top3()
-        #expect(shell.failure("tracking uri=http://127.0.0.1:9")?.message.hasPrefix("cannot reach the MLflow server") == true)
+        let port = try FakeMLflowServer().port   // free, and closed again
+        let connect = try #require(shell.run("tracking uri=http://127.0.0.1:\(port)").first)
+        #expect(connect.messages.hasPrefix("Warning: cannot reach the MLflow server at http://127.0.0.1:\(port)"))
         let fit = try #require(shell.run("fit nb").first)
         #expect(fit.messages.contains("Tracked as run"))
         #expect(try catalog(shell).runs().count == 1)
+        let status = try #require(shell.run("tracking status").first)
+        guard case .fields(_, let fields)? = status.blocks.first else { Issue.record("no status fields"); return }
+        #expect(fields.first { $0.key == "queued" }.map { $0.value.displayText } != "0")
+        #expect(shell.failure("models registered")?.message.hasPrefix("cannot reach the MLflow server at http://127.0.0.1:\(port)") == true)
+        #expect(shell.failure("register nb as m")?.message.hasPrefix("cannot register m on the MLflow server at http://127.0.0.1:\(port)") == true)
+        #expect(shell.failure("tracking flush timeout=1")?.message.contains("still queued for http://127.0.0.1:\(port)") == true)
+        #expect(try catalog(shell).runs().count == 1, "nothing recorded locally was lost")
+        #expect(shell.failure("tracking uri=ftp://x")?.message == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
+    }
+
+    @Test("with a server, the registry is the team's: a second workspace lists, resolves, traces and scores what the first registered")
+    func sharedRegistry() throws {
+        let server = try FakeMLflowServer()
+        let alice = top3(), bob = top3()
+        alice.run("tracking uri=\(server.url); experiment team; fit nb; register nb as nb-model description=\"shared\"; stage nb-model 1 Production")
+        alice.run("alias nb-model 1 champion")
+        bob.run("tracking uri=\(server.url)")
+        let models = try #require(bob.run("models registered").first)
+        #expect(models.tables(named: "registered").first?.rows.first?.first?.displayText == "nb-model")
+        let versions = try #require(bob.run("versions nb-model").first?.tables(named: "versions").first)
+        #expect(versions.rows.count == 1 && versions.value(0, "stage")?.displayText == "Production" && versions.value(0, "aliases")?.displayText == "champion")
+        let lineage = try #require(bob.run("lineage nb-model Production").first)
+        #expect(lineage.tables(named: "params").first?.rows.contains { $0.first?.displayText == "model" } == true, "the training run's params come from the server")
+        let scored = try #require(bob.run("predict with=models:/nb-model@champion plate 3").first)
+        #expect(scored.messages.contains("with nb-model/1 (models:/nb-model@champion)"))
+        bob.run("fit nb; register nb as nb-model")
+        #expect(try #require(alice.run("versions nb-model").first?.tables(named: "versions").first).rows.count == 2, "alice sees bob's version 2")
+        #expect(bob.failure("lineage nb-model @nobody")?.message == "nb-model has no alias 'nobody' on the MLflow server at \(server.url)")
     }
 
     @Test("the experiment defaults to the script's name")

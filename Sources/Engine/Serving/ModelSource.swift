@@ -6,22 +6,46 @@ import Synchronization
 /// by `refresh()`, and when it names another version that version is loaded and swapped in
 /// atomically. Requests in flight finish with the model they started with; none fails.
 ///
-/// URIs: `models:/…` (the workspace's registry), `runs:/RUN_ID/model` (a run's model), or a
-/// model directory's path.
+/// URIs: `models:/…` (resolved in the registry of record: the workspace's catalog, or the
+/// tracking server when one is given, whose versions are downloaded into the workspace's model
+/// cache), `runs:/RUN_ID/model` (a run's model), or a model directory's path. When the server
+/// cannot be reached at start, the version the URI last resolved to is served from the cache,
+/// and `notice` says so.
 public final class ModelSource: Sendable {
     public let uri: String
-    private let catalog: Mutex<Catalog>
+    /// Said once at start when the model came from the cache because the server was unreachable.
+    public let notice: String?
+    /// How often a server following this source should check the URI: half a second for the
+    /// workspace's catalog, two seconds for a tracking server.
+    public let followInterval: Duration
+    private let resolver: Mutex<ModelResolver>
     private let current: Mutex<ServedModel>
     private let problem = Mutex<String?>(nil)
 
-    /// Resolves `uri` in the workspace's catalog and loads the model it names.
+    /// Resolves `uri` in the registry of record and loads the model it names.
     ///
-    /// - Throws: `EngineError` when the URI names nothing, or the model files are missing or damaged.
-    public init(uri: String, workspace: String) throws {
-        let catalog = try Catalog(workspace: workspace)
+    /// - Parameters:
+    ///   - workspace: the workspace whose catalog (and model cache) to use.
+    ///   - server: the tracking server that is the registry of record, nil for the catalog.
+    /// - Throws: `EngineError` when the URI names nothing, the server cannot be reached and no
+    ///   cached version exists, or the model files are missing, damaged or not PlateShell's.
+    public init(uri: String, workspace: String, server: MLflowClient? = nil) throws {
+        let resolver = try ModelResolver(workspace: workspace, server: server)
         self.uri = uri
-        self.current = Mutex(try Self.load(uri, catalog: catalog, unless: nil)!)
-        self.catalog = Mutex(catalog)
+        followInterval = server == nil ? .milliseconds(500) : .seconds(2)
+        do {
+            current = Mutex(try resolver.load(uri, unless: nil)!)
+            notice = nil
+        } catch let error as EngineError where error.kind == .io && server != nil {
+            guard let cached = resolver.cache?.lastResolution(of: uri) else {
+                throw EngineError(.io, error.message + "; no version of \(uri) is in this workspace's model cache",
+                                  hint: "start the server, or serve from a workspace that served this URI before")
+            }
+            current = Mutex(try ServedModel(directory: cached.directory, name: cached.name, version: cached.version))
+            notice = "\(error.message): serving \(cached.name)/\(cached.version) from the model cache (what \(uri) resolved to at \(Self.timeText(cached.time)) UTC); it follows \(uri) again once the server answers"
+            problem.withLock { $0 = error.message }
+        }
+        self.resolver = Mutex(resolver)
     }
 
     /// The model requests are scored with now.
@@ -40,8 +64,8 @@ public final class ModelSource: Sendable {
         do {
             // Resolve, load and swap under one lock: two refreshes at once (the follower's and a
             // promotion's) cannot end with the older answer in service.
-            let loaded = try catalog.withLock { catalog in
-                let loaded = try Self.load(uri, catalog: catalog, unless: model)
+            let loaded = try resolver.withLock { resolver in
+                let loaded = try resolver.load(uri, unless: model)
                 if let loaded { current.withLock { $0 = loaded } }
                 return loaded
             }
@@ -53,13 +77,42 @@ public final class ModelSource: Sendable {
         }
     }
 
+    private static func timeText(_ milliseconds: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}
+
+/// Finds the model files a URI names: in the workspace (its catalog's registry and runs), or
+/// on a tracking server (its registry, downloaded into the model cache).
+final class ModelResolver {
+    let catalog: Catalog
+    let registry: ModelRegistry
+    let cache: ModelCache?
+
+    init(workspace: String, server: MLflowClient?) throws {
+        catalog = try Catalog(workspace: workspace)
+        if let server {
+            registry = MLflowRegistry(client: server)
+            cache = try ModelCache(catalog: catalog, client: server)
+        } else {
+            registry = catalog
+            cache = nil
+        }
+    }
+
     /// The model `uri` names, or nil when that is `unless` (same registered version or directory).
-    private static func load(_ uri: String, catalog: Catalog, unless loaded: ServedModel?) throws -> ServedModel? {
+    func load(_ uri: String, unless loaded: ServedModel?) throws -> ServedModel? {
         if uri.hasPrefix("models:/") {
-            let version = try catalog.resolve(uri)
+            let version = try registry.resolve(uri)
             if let loaded, loaded.name == version.name, loaded.version == version.version { return nil }
-            let directory = URL(string: version.storageLocation)?.path ?? version.storageLocation
-            return try ServedModel(directory: directory, name: version.name, version: version.version)
+            let directory = try cache?.directory(for: version) ?? (URL(string: version.storageLocation)?.path ?? version.storageLocation)
+            let model = try ServedModel(directory: directory, name: version.name, version: version.version)
+            try? cache?.remember(uri, version: version, directory: directory)
+            return model
         }
         let directory: String
         if uri.hasPrefix("runs:/") {
@@ -67,7 +120,12 @@ public final class ModelSource: Sendable {
             guard let runId = parts.first else {
                 throw EngineError(.invalidArgument, "'\(uri)' names no run", hint: "runs:/RUN_ID/model")
             }
-            directory = catalog.runDirectory(try catalog.run(runId).id) + "/" + (parts.count > 1 ? parts[1] : ModelArtifact.directory)
+            let path = parts.count > 1 ? parts[1] : ModelArtifact.directory
+            if let cache, (try? catalog.run(runId)) == nil {
+                directory = try cache.directory(forRun: runId, path: path)
+            } else {
+                directory = catalog.runDirectory(try catalog.run(runId).id) + "/" + path
+            }
         } else {
             directory = uri
         }

@@ -166,38 +166,10 @@ extension Catalog {
         try write { db in try db.execute(sql: "DELETE FROM model_aliases WHERE name = ? AND alias = ?", arguments: [name, alias]) }
     }
 
-    /// The version a `models:/` URI names, resolved as MLflow resolves it: `models:/NAME/3` (a
-    /// version), `models:/NAME/Production` (the highest version in that stage, any case),
-    /// `models:/NAME/latest` (the highest version), `models:/NAME@ALIAS` (the alias's version).
+    /// The version a `models:/` URI names, resolved as MLflow resolves it (`ModelURI`).
     public func resolve(_ uri: String) throws -> ModelVersion {
-        guard uri.hasPrefix("models:/") else {
-            throw EngineError(.invalidArgument, "'\(uri)' is not a models:/ URI", hint: "for example models:/et-fsp-model/Production or models:/et-fsp-model@champion")
-        }
-        let rest = String(uri.dropFirst("models:/".count))
-        if let at = rest.firstIndex(of: "@") {
-            let name = String(rest[..<at]), alias = String(rest[rest.index(after: at)...])
-            let model = try registeredModel(name)
-            if alias.lowercased() == "latest", let last = try versions(name).last { return last }
-            guard let number = model.aliases[alias] else {
-                throw EngineError(.unknownValue, "\(name) has no alias '\(alias)'", suggestions: Suggestions.closest(to: alias, among: Array(model.aliases.keys)))
-            }
-            return try version(name, number)
-        }
-        guard let slash = rest.lastIndex(of: "/") else {
-            throw EngineError(.invalidArgument, "'\(uri)' names no version, stage or alias", hint: "models:/NAME/VERSION, models:/NAME/STAGE or models:/NAME@ALIAS")
-        }
-        let name = String(rest[..<slash]), selector = String(rest[rest.index(after: slash)...])
-        if let number = Int(selector) { return try version(name, number) }
-        let all = try versions(name)
-        if selector.lowercased() == "latest" {
-            guard let last = all.last else { throw EngineError(.unknownValue, "\(name) has no versions") }
-            return last
-        }
-        let stage = try Stage.parse(selector)
-        guard let match = all.last(where: { $0.stage == stage }) else {
-            throw EngineError(.unknownValue, "no versions of model '\(name)' are in stage '\(stage.rawValue)'",
-                              hint: "'versions \(name)' shows each version's stage")
-        }
-        return match
+        let parsed = try ModelURI(parsing: uri)
+        let model = try registeredModel(parsed.name)
+        return try parsed.pick(from: try versions(parsed.name), aliases: model.aliases)
     }
 }

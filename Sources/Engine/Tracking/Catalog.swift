@@ -30,19 +30,29 @@ public final class Catalog {
         artifactRoot = root + "/artifacts/runs"
         do {
             try FileManager.default.createDirectory(atPath: artifactRoot, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(15)
-            configuration.journalMode = .wal
-            // WAL with synchronous=NORMAL: a killed process never loses or tears a commit; only a
-            // power cut may lose the last ones (SQLite's recommended setting for WAL).
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try queue.write { db in try Self.migrate(db) }
+            queue = try Self.openDatabase(at: path)
+            try queue.write { db in
+                try Self.migrate(db)
+                try Outbox.migrate(db)
+                try ModelCache.migrate(db)
+            }
         } catch let error as EngineError {
             throw error
         } catch {
             throw EngineError(.io, "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error)")
         }
+    }
+
+    /// A connection to the catalog file: WAL, so readers never wait for a writer, and a busy
+    /// timeout, so several shells (and an outbox sender) share it.
+    static func openDatabase(at path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        configuration.journalMode = .wal
+        // WAL with synchronous=NORMAL: a killed process never loses or tears a commit; only a
+        // power cut may lose the last ones (SQLite's recommended setting for WAL).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        return try DatabaseQueue(path: path, configuration: configuration)
     }
 
     static func migrate(_ db: Database) throws {
@@ -115,27 +125,43 @@ public final class Catalog {
 
     // MARK: - Runs
 
-    /// Starts a run (status RUNNING) with its tags; `startTime` defaults to now.
+    /// The user runs are recorded for (`$USER`, else the login name), as MLflow's `mlflow.user`.
+    public static var user: String { ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName() }
+
+    /// Starts a run (status RUNNING) with its tags; `startTime` defaults to now. `outbox` makes the
+    /// outbox item that sends it to a server, in the same transaction.
     public func createRun(experimentId: String, name: String, tags: [String: String], startTime: Int64? = nil) throws -> RunRecord {
+        try createRun(experimentId: experimentId, name: name, tags: tags, startTime: startTime, outbox: nil)
+    }
+
+    func createRun(experimentId: String, name: String, tags: [String: String], startTime: Int64?,
+                   outbox: ((RunRecord, [String: String]) -> OutboxEntry)?) throws -> RunRecord {
         let id = MD5.randomId()
         let time = startTime ?? now()
-        let user = ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+        let user = Self.user
         let artifactURI = URL(fileURLWithPath: artifactRoot + "/" + id).absoluteString
+        let record = RunRecord(id: id, experimentId: experimentId, name: name, status: .running, startTime: time, endTime: nil, user: user,
+                               artifactURI: artifactURI)
+        let allTags = tags.merging(["mlflow.runName": name, "mlflow.user": user], uniquingKeysWith: { $1 })
         try write { db in
             try db.execute(sql: "INSERT INTO runs VALUES (?, ?, ?, 'RUNNING', ?, NULL, ?, ?)",
                            arguments: [id, Int64(experimentId) ?? 0, name, time, user, artifactURI])
-            for (key, value) in tags.merging(["mlflow.runName": name, "mlflow.user": user], uniquingKeysWith: { $1 }) {
+            for (key, value) in allTags {
                 try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [id, key, value])
             }
+            try outbox?(record, allTags).insert(db, at: time)
         }
-        return RunRecord(id: id, experimentId: experimentId, name: name, status: .running, startTime: time, endTime: nil, user: user,
-                         artifactURI: artifactURI)
+        return record
     }
 
     /// Records params, metric points and tags of a run in one transaction.
     ///
     /// - Throws: `EngineError.invalidArgument` when a param already has another value (params are immutable, as in MLflow).
     public func logBatch(runId: String, params: [String: String] = [:], metrics: [MetricPoint] = [], tags: [String: String] = [:]) throws {
+        try logBatch(runId: runId, params: params, metrics: metrics, tags: tags, outbox: nil)
+    }
+
+    func logBatch(runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String], outbox: OutboxEntry?) throws {
         try write { db in
             try requireRun(db, runId)
             for (key, value) in params.sorted(by: { $0.key < $1.key }) {
@@ -149,11 +175,16 @@ public final class Catalog {
                                arguments: [runId, point.key, point.value, point.timestamp, point.step])
             }
             for (key, value) in tags { try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [runId, key, value]) }
+            try outbox?.insert(db, at: now())
         }
     }
 
     /// Records the datasets a run used.
     public func logInputs(runId: String, datasets: [DatasetInput]) throws {
+        try logInputs(runId: runId, datasets: datasets, outbox: nil)
+    }
+
+    func logInputs(runId: String, datasets: [DatasetInput], outbox: OutboxEntry?) throws {
         try write { db in
             let run = try requireRun(db, runId)
             for dataset in datasets {
@@ -162,6 +193,7 @@ public final class Catalog {
                                            dataset.source, dataset.schema, dataset.profile])
                 try db.execute(sql: "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?)", arguments: [runId, dataset.id, dataset.context])
             }
+            try outbox?.insert(db, at: now())
         }
     }
 
@@ -173,11 +205,25 @@ public final class Catalog {
         try AtomicFile.write(data, to: runDirectory(runId) + "/" + relative)
     }
 
-    /// Ends a run with a status.
+    /// Ends a run with a status; `outbox` makes the item that ends it on a server (given the end time).
     public func endRun(runId: String, status: RunStatus) throws {
+        try endRun(runId: runId, status: status, outbox: nil)
+    }
+
+    func endRun(runId: String, status: RunStatus, outbox: ((Int64) -> OutboxEntry)?) throws {
         try write { db in
             try requireRun(db, runId)
-            try db.execute(sql: "UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?", arguments: [status.rawValue, now(), runId])
+            let time = now()
+            try db.execute(sql: "UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?", arguments: [status.rawValue, time, runId])
+            try outbox?(time).insert(db, at: time)
+        }
+    }
+
+    /// Queues items for a server in one transaction (an artifact written just before, a copy of a run).
+    func enqueue(_ entries: [OutboxEntry]) throws {
+        try write { db in
+            let time = now()
+            for entry in entries { try entry.insert(db, at: time) }
         }
     }
 
@@ -219,9 +265,13 @@ public final class Catalog {
     /// Runs, newest first, optionally of one experiment.
     public func runs(experimentId: String? = nil) throws -> [RunRecord] {
         try read { db in
-            let rows = experimentId.map { try? Row.fetchAll(db, sql: "SELECT * FROM runs WHERE experiment_id = ? ORDER BY start_time DESC, rowid DESC",
-                                                             arguments: [Int64($0) ?? -1]) } ?? nil
-            return try (rows ?? Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY start_time DESC, rowid DESC")).map(Self.run)
+            let rows = if let experimentId {
+                try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE experiment_id = ? ORDER BY start_time DESC, rowid DESC",
+                                 arguments: [Int64(experimentId) ?? -1])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY start_time DESC, rowid DESC")
+            }
+            return rows.map(Self.run)
         }
     }
 

@@ -127,50 +127,6 @@ public enum ModelArtifact {
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
         return formatter.string(from: Date())
     }
-
-    /// The model in a model directory.
-    ///
-    /// - Throws: `EngineError.invalidData` naming the file when it is missing or damaged.
-    public static func load(directory path: String) throws -> LoggedModel {
-        let file = path + "/pipeline.json"
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw EngineError(.io, "no model artifact at '\(file)'", hint: "the model directory must hold pipeline.json")
-        }
-        if let transform = try? JSONDecoder().decode(TransformArtifact.self, from: data), transform.preprocessing.pca != nil || transform.preprocessing.scaler != nil,
-           (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model"] == nil {
-            return .transform(features: transform.features, preprocessing: transform.preprocessing)
-        }
-        do {
-            return .classifier(try FittedPipeline.decode(data))
-        } catch let error as EngineError {
-            throw EngineError(.invalidData, "the model artifact '\(file)' is damaged: \(error.message)", hint: "register the model again from its run")
-        }
-    }
-}
-
-extension ModelArtifact {
-    /// The input columns of the signature in a model directory's `MLmodel`.
-    ///
-    /// - Throws: `EngineError.io` when `MLmodel` is missing; `.invalidData` when it has no
-    ///   readable input signature.
-    public static func inputSignature(directory path: String) throws -> [SignatureColumn] {
-        let file = path + "/MLmodel"
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            throw EngineError(.io, "no MLmodel file at '\(file)'", hint: "a model directory is complete when it has its MLmodel file")
-        }
-        struct Column: Decodable { let name: String; let type: String }
-        let damaged = EngineError(.invalidData, "'\(file)' has no readable input signature", hint: "register the model again from its run")
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("  inputs: ") }),
-              let quoted = line.dropFirst("  inputs: ".count).data(using: .utf8),
-              let json = try? JSONDecoder().decode(String.self, from: quoted),
-              let columns = try? JSONDecoder().decode([Column].self, from: Data(json.utf8)) else { throw damaged }
-        return try columns.map { column in
-            guard let type = SignatureColumn.ColumnType(rawValue: column.type) else {
-                throw EngineError(.invalidData, "'\(file)' gives column '\(column.name)' the type '\(column.type)'; PlateShell models read long or double")
-            }
-            return SignatureColumn(name: column.name, type: type)
-        }
-    }
 }
 
 /// A transform model's artifact: the features it reads and its fitted scaler and PCA.

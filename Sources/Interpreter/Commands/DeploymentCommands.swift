@@ -10,14 +10,18 @@ extension CommandTable {
                 in the background of the shell: POST /invocations takes dataframe_split, dataframe_records, instances or \
                 inputs JSON, or CSV, checks the rows against the model's signature and answers {"predictions": [...]}, as \
                 'mlflow models serve' does; GET /ping, /health, /version. When the stage or alias it serves moves to \
-                another version, the server switches to it without dropping a request. It binds 127.0.0.1 unless host= \
+                another version, the server switches to it without dropping a request (it checks every poll= seconds; with \
+                a tracking server, models:/ URIs resolve there, so a promotion made from MLflow's UI or Python client is \
+                followed too, and versions are downloaded into the workspace's model cache). It binds 127.0.0.1 unless host= \
                 says otherwise. 'serve status' shows what it serves and how many requests it answered; 'serve stop' stops \
                 it (finishing the requests in flight). 'plateshell serve MODEL_URI --port N' serves in the foreground.
                 """,
             positionals: [.required("target", .text("model-uri|status|stop"), help: "the model URI to serve, or status, or stop")],
             parameters: [ParameterSpec("port", .int(min: 0, max: 65535), default: "5001", help: "the TCP port (0: any free port)"),
-                         ParameterSpec("host", .text("address"), default: "127.0.0.1", help: "the address to bind (0.0.0.0: every interface)")],
-            examples: ["serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002", "serve status", "serve stop"],
+                         ParameterSpec("host", .text("address"), default: "127.0.0.1", help: "the address to bind (0.0.0.0: every interface)"),
+                         ParameterSpec("poll", .number(min: 0, max: 3600, maxInclusive: true),
+                                       help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)")],
+            examples: ["serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002 poll=5", "serve status", "serve stop"],
             handler: { try $0.serve($1) }),
         CommandSpec(
             "invoke", category: .deployment, summary: "Send rows of the frame to a scoring endpoint and show its answer.",
@@ -46,7 +50,8 @@ extension Session {
         if invocation.has("model") {
             throw Diagnostic.usage("give a session model or with=URI, not both", at: invocation.range(of: "with"), usage: invocation.spec.usage)
         }
-        let served = try invocation.at("with") { try ModelSource(uri: uri, workspace: workspace.root).model }
+        let modelSource = try invocation.at("with") { try ModelSource(uri: uri, workspace: workspace.root, server: try trackingServer()) }
+        let served = modelSource.model
         var (table, source, stored) = try predictionInput(invocation)
         if let row = invocation.int("row") {
             guard !invocation.has("on") else {
@@ -58,6 +63,7 @@ extension Session {
         }
         let outputs = served.outputColumns(try invocation.at(invocation.has("on") ? "on" : "with") { try table.matrix(of: served.inputs.map(\.name)) })
         var output = CommandOutput(command: "predict")
+        if let notice = modelSource.notice { output.say(notice + ".") }
         output.say("Scored \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") of \(source) with \(served.label) (\(uri)).")
         let limit = min(invocation.int("limit")!, table.rowCount)
         output.table("predictions", title: "\(served.label) on \(source)", columns: ["row"] + outputs.map(\.name),
@@ -86,7 +92,7 @@ extension Session {
             if let name = served.name, let version = served.version {
                 params["model_name"] = name
                 params["model_version"] = String(version)
-                if let runId = try tracker().catalog.version(name, version).runId { params["model_run_id"] = runId }
+                if let runId = try tracker().registry.version(name, version).runId { params["model_run_id"] = runId }
             }
             if let written { params["output_table"] = "\(written.name.displayName)@v\(written.version)" }
             try run.params(params)
@@ -129,11 +135,13 @@ extension Session {
                                              hint: "'serve stop' first, or serve from another shell with port=N"), range: invocation.range(of: "target"))
             }
             let uri = invocation.string("target")!
-            let source = try invocation.at("target") { try ModelSource(uri: uri, workspace: workspace.root) }
+            let source = try invocation.at("target") { try ModelSource(uri: uri, workspace: workspace.root, server: try trackingServer()) }
             let host = invocation.string("host")!
-            let server = ScoringServer(service: ScoringService(source: source), host: host, port: invocation.int("port")!)
+            let interval = invocation.number("poll").map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
+            let server = ScoringServer(service: ScoringService(source: source), host: host, port: invocation.int("port")!, followInterval: interval)
             let port = try invocation.at("port") { try server.start() }
             deployment = server
+            if let notice = source.notice { output.say(notice + ".") }
             output.say("Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations; it follows \(uri) when it moves to another version.")
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 output.say("Warning: host=\(host) accepts requests from other machines; there is no authentication.")

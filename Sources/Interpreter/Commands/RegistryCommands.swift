@@ -108,14 +108,13 @@ extension Session {
         }
         let tags = try invocation.at("tags") { try Self.keyValuePairs(invocation.list("tags") ?? []) }
         let description = invocation.string("description")
-        let existing = try? tracker.catalog.registeredModel(name)
+        let existing = try? tracker.registry.registeredModel(name)
         let version = try invocation.at("name") {
             try tracker.register(runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
                                  versionDescription: description ?? "", tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
         }
         output.say("Registered \(name) version \(version.version) (stage None) from run \(runId.prefix(8)): \(version.source).")
         output.blocks.append(.fields(name: "version", Self.versionFields(version)))
-        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
         return output
     }
 
@@ -166,24 +165,23 @@ extension Session {
             try invocation.at("name") { try tracker.describe(name, description: description) }
             output.say("Described \(name).")
         }
-        let model = try invocation.at("name") { try tracker.catalog.registeredModel(name) }
+        let model = try invocation.at("name") { try tracker.registry.registeredModel(name) }
         output.blocks.append(.fields(name: "model", [
             Field("name", .text(model.name)), Field("description", .text(model.description)),
             Field("created", .text(Self.timeText(model.creationTime))), Field("updated", .text(Self.timeText(model.lastUpdateTime))),
             Field("aliases", .text(model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(separator: ", "))),
             Field("tags", .text(model.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))),
         ]))
-        output.blocks.append(versionsTable(try tracker.catalog.versions(name)))
-        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
+        output.blocks.append(versionsTable(try tracker.registry.versions(name)))
         return output
     }
 
     func listRegisteredModels() throws -> CommandOutput {
-        let catalog = try tracker().catalog
+        let registry = try tracker().registry
         var output = CommandOutput(command: "models")
         output.table("registered", title: "Registered models", columns: ["name", "versions", "latest", "staging", "production", "aliases", "description"],
-                     rows: try catalog.registeredModels().map { model in
-            let versions = try catalog.versions(model.name)
+                     rows: try registry.registeredModels().map { model in
+            let versions = try registry.versions(model.name)
             func latest(_ stage: Stage) -> Value { versions.last { $0.stage == stage }.map { .integer(Int64($0.version)) } ?? .missing }
             return [.text(model.name), .integer(Int64(versions.count)), versions.last.map { .integer(Int64($0.version)) } ?? .missing,
                     latest(.staging), latest(.production),
@@ -194,8 +192,8 @@ extension Session {
     }
 
     func listVersions(_ invocation: Invocation) throws -> CommandOutput {
-        let catalog = try tracker().catalog
-        let versions = try invocation.at("name") { try catalog.versions(invocation.string("name")!) }
+        let registry = try tracker().registry
+        let versions = try invocation.at("name") { try registry.versions(invocation.string("name")!) }
         var output = CommandOutput(command: "versions")
         output.blocks.append(versionsTable(versions))
         return output
@@ -219,19 +217,18 @@ extension Session {
     func stageVersion(_ invocation: Invocation) throws -> CommandOutput {
         let tracker = try tracker()
         let name = invocation.string("name")!
-        let number = try versionNumber(invocation, catalog: tracker.catalog)
+        let number = try versionNumber(invocation, registry: tracker.registry)
         let stage = try invocation.at("stage") { try Stage.parse(invocation.string("stage")!) }
-        let before = try invocation.at("name") { try tracker.catalog.versions(name) }
+        let before = try invocation.at("name") { try tracker.registry.versions(name) }
         let version = try invocation.at("version") {
             try tracker.transition(name, version: number, to: stage, archiveExisting: invocation.bool("archive")!)
         }
         var output = CommandOutput(command: "stage")
         output.say("\(name) version \(version.version) is now in \(stage.rawValue).")
-        let archived = try tracker.catalog.versions(name).filter { after in
+        let archived = try tracker.registry.versions(name).filter { after in
             after.stage == .archived && before.first { $0.version == after.version }?.stage != .archived
         }
         if !archived.isEmpty { output.say("Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", ")).") }
-        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
         refreshServer(on: &output)
         return output
     }
@@ -239,19 +236,18 @@ extension Session {
     func aliasVersion(_ invocation: Invocation) throws -> CommandOutput {
         let tracker = try tracker()
         let name = invocation.string("name")!, alias = invocation.string("alias")!
-        let number = try versionNumber(invocation, catalog: tracker.catalog)
+        let number = try versionNumber(invocation, registry: tracker.registry)
         try invocation.at("alias") { try tracker.setAlias(name, alias: alias, version: number) }
         var output = CommandOutput(command: "alias")
         output.say("models:/\(name)@\(alias) now resolves to version \(number).")
-        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
         refreshServer(on: &output)
         return output
     }
 
     /// The `version` argument as a number: digits, or `latest` (the highest version).
-    private func versionNumber(_ invocation: Invocation, catalog: Catalog) throws -> Int {
+    private func versionNumber(_ invocation: Invocation, registry: ModelRegistry) throws -> Int {
         let name = invocation.string("name")!, text = invocation.string("version")!
-        let versions = try invocation.at("name") { try catalog.versions(name) }
+        let versions = try invocation.at("name") { try registry.versions(name) }
         if text.lowercased() == "latest", let last = versions.last { return last.version }
         guard let number = Int(text), versions.contains(where: { $0.version == number }) else {
             let known = versions.isEmpty ? "it has no versions yet: register one" : "it has versions 1 to \(versions.last!.version), or say latest"
@@ -263,41 +259,48 @@ extension Session {
     func unaliasVersion(_ invocation: Invocation) throws -> CommandOutput {
         let tracker = try tracker()
         let name = invocation.string("name")!, alias = invocation.string("alias")!
-        _ = try invocation.at("name") { try tracker.catalog.registeredModel(name) }
+        _ = try invocation.at("name") { try tracker.registry.registeredModel(name) }
         try invocation.at("alias") { try tracker.deleteAlias(name, alias: alias) }
         var output = CommandOutput(command: "unalias")
         output.say("Removed alias \(alias) of \(name).")
-        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
         refreshServer(on: &output)
         return output
     }
 
     func lineage(_ invocation: Invocation) throws -> CommandOutput {
-        let catalog = try tracker().catalog
+        let tracker = try tracker()
+        let registry = tracker.registry, runs = tracker.runReader()
         let name = invocation.string("name")!
         let selector = invocation.string("version") ?? "latest"
         let uri = selector.hasPrefix("@") ? "models:/\(name)\(selector)" : "models:/\(name)/\(selector)"
-        _ = try invocation.at("name") { try catalog.registeredModel(name) }
-        let version = try invocation.at(invocation.has("version") ? "version" : "name") { try catalog.resolve(uri) }
+        _ = try invocation.at("name") { try registry.registeredModel(name) }
+        let version = try invocation.at(invocation.has("version") ? "version" : "name") { try registry.resolve(uri) }
         var output = CommandOutput(command: "lineage")
         output.blocks.append(.fields(name: "version", Self.versionFields(version)))
-        guard let runId = version.runId, let run = try? catalog.run(runId) else {
-            output.say("Version \(version.version) names no run of this catalog; its lineage stops at \(version.source).")
+        guard let runId = version.runId else {
+            output.say("Version \(version.version) names no run; its lineage stops at \(version.source).")
             return output
         }
-        let tags = try catalog.tags(of: run.id)
+        let run: RunRecord
+        do {
+            run = try runs.run(runId)
+        } catch let error as EngineError where error.kind == .unknownValue {
+            output.say("Version \(version.version) names run \(runId.prefix(8)), which \(runs.location) does not hold; its lineage stops at \(version.source).")
+            return output
+        }
+        let tags = try runs.tags(of: run.id)
         output.blocks.append(.fields(name: "run", [
             Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("status", .text(run.status.rawValue)),
             Field("started", .text(Self.timeText(run.startTime))), Field("user", .text(run.user)),
             Field("source", .text(tags["mlflow.source.name"] ?? "")), Field("line", tags["plateshell.source.line"].map(Value.text) ?? .missing),
             Field("command", .text(tags["plateshell.command"] ?? "")), Field("git_commit", tags["mlflow.source.git.commit"].map(Value.text) ?? .missing),
         ]))
-        let params = try catalog.params(of: run.id)
+        let params = try runs.params(of: run.id)
         output.table("params", title: "Params", columns: ["key", "value"], rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
-        let metrics = try catalog.latestMetrics(of: run.id)
+        let metrics = try runs.latestMetrics(of: run.id)
         output.table("metrics", title: "Metrics", columns: ["key", "value"], rows: metrics.keys.sorted().map { [.text($0), .real(metrics[$0]!)] })
         output.table("datasets", title: "Trained on", columns: ["name", "digest", "table", "table_version", "table_digest", "steps", "rows", "columns"],
-                     rows: try catalog.inputs(of: run.id).map { input in
+                     rows: try runs.inputs(of: run.id).map { input in
             let source = (try? JSONSerialization.jsonObject(with: Data(input.source.utf8))) as? [String: Any] ?? [:]
             let profile = (try? JSONSerialization.jsonObject(with: Data(input.profile.utf8))) as? [String: Any] ?? [:]
             return [.text(input.name), .text(input.digest), .text(source["table"] as? String ?? ""),

@@ -48,15 +48,23 @@ extension CommandTable {
             examples: ["artifacts 3f2a1b9c"],
             handler: { try $0.listArtifacts($1) }),
         CommandSpec(
-            "tracking", category: .tracking, summary: "Show where runs go, or send them to an MLflow tracking server too.",
+            "tracking", category: .tracking,
+            summary: "Show where runs go; make an MLflow tracking server the registry of record; see or flush its queue.",
             help: """
-                Runs are always kept in the workspace's catalog (catalog.sqlite and artifacts/runs/). uri=http://HOST:PORT \
-                also sends every later run, model and version to that MLflow tracking server (as $MLFLOW_TRACKING_URI \
-                does at start); uri=off stops. When the server cannot be reached, nothing is lost: the catalog keeps it all \
-                and the shell says so.
+                Runs are always recorded in the workspace's catalog (catalog.sqlite and artifacts/runs/). uri=http://HOST:PORT \
+                (or $MLFLOW_TRACKING_URI at start) makes that MLflow tracking server, or Databricks, the registry of \
+                record: registry commands, models:/ URIs and version numbers use it, and every later run reaches it through \
+                a queue kept in the catalog (the outbox), sent in the background: no command waits for the server, and a \
+                server that is down loses nothing. 'tracking status' shows the queue, the last error and the items the server \
+                refused; 'tracking flush' waits until the queue is sent (at most timeout= seconds). uri=off goes back to the \
+                workspace catalog alone. Credentials come from MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and \
+                MLFLOW_TRACKING_PASSWORD, as for MLflow's own client.
                 """,
-            parameters: [ParameterSpec("uri", .text("url|off"), help: "the MLflow tracking server, or off")],
-            examples: ["tracking", "tracking uri=http://127.0.0.1:5000", "tracking uri=off"],
+            positionals: [.optional("action", .choice(["status", "flush"]), help: "status: the queue; flush: wait until it is sent")],
+            parameters: [ParameterSpec("uri", .text("url|off"), help: "the MLflow tracking server, or off"),
+                         ParameterSpec("timeout", .int(min: 1, max: 86_400), default: "60", help: "seconds flush waits at most")],
+            usage: "tracking [status | flush [timeout=<int>]] [uri=<url|off>]",
+            examples: ["tracking", "tracking uri=http://127.0.0.1:5000", "tracking status", "tracking flush timeout=120", "tracking uri=off"],
             handler: { try $0.trackingCommand($1) }),
     ]
 }
@@ -72,16 +80,17 @@ extension Session {
 
     func experiment(_ invocation: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "experiment")
-        let catalog = try tracker().catalog
+        let tracker = try tracker()
         if let name = invocation.string("name") {
-            let experiment = try invocation.at("name") { try catalog.experiment(named: name) }
+            let experiment = try invocation.at("name") { try tracker.catalog.experiment(named: name) }
             tracking.experiment = name
             output.say("Runs now go to experiment '\(name)' (id \(experiment.id)).")
             return output
         }
-        let runs = try catalog.runs()
-        output.table("experiments", title: "Experiments (current: \(experimentName))", columns: ["id", "name", "runs", "created"],
-                     rows: try catalog.experiments().map { experiment in
+        let reader = tracker.runReader()
+        let runs = try reader.runs(experimentId: nil)
+        output.table("experiments", title: "Experiments\(reader is Catalog ? "" : " on " + reader.location) (current: \(experimentName))", columns: ["id", "name", "runs", "created"],
+                     rows: try reader.experiments().map { experiment in
             [.text(experiment.id), .text(experiment.name), .integer(Int64(runs.filter { $0.experimentId == experiment.id }.count)),
              .text(Self.timeText(experiment.creationTime))]
         })
@@ -104,41 +113,41 @@ extension Session {
             guard let id = invocation.string("id") else {
                 throw Diagnostic.usage("run show needs a run id", at: invocation.syntax.range, usage: invocation.spec.usage, hint: "'runs' lists them")
             }
-            return try showRun(try invocation.at("id") { try tracker.catalog.run(id) }, catalog: tracker.catalog)
+            let reader = tracker.runReader()
+            return try showRun(try invocation.at("id") { try reader.run(id) }, reader: reader)
         }
-        for warning in tracker.drainWarnings() { output.say("Tracking: \(warning).") }
         return output
     }
 
-    private func showRun(_ run: RunRecord, catalog: Catalog) throws -> CommandOutput {
+    private func showRun(_ run: RunRecord, reader: RunReader) throws -> CommandOutput {
         var output = CommandOutput(command: "run")
-        let tags = try catalog.tags(of: run.id)
-        let experiment = try catalog.experiments().first { $0.id == run.experimentId }
+        let tags = try reader.tags(of: run.id)
+        let experiment = try reader.experiments().first { $0.id == run.experimentId }
         output.blocks.append(.fields(name: "run", [
             Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("experiment", .text(experiment?.name ?? run.experimentId)),
             Field("status", .text(run.status.rawValue)), Field("started", .text(Self.timeText(run.startTime))),
             Field("seconds", run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing),
             Field("user", .text(run.user)), Field("parent", tags["mlflow.parentRunId"].map(Value.text) ?? .missing),
             Field("source", .text([tags["mlflow.source.name"], tags["plateshell.source.line"]].compactMap { $0 }.joined(separator: ":"))),
-            Field("artifacts", .text(catalog.runDirectory(run.id))),
+            Field("artifacts", .text(try reader.artifactLocation(of: run.id))),
         ]))
-        let params = try catalog.params(of: run.id)
+        let params = try reader.params(of: run.id)
         output.table("params", title: "Params", columns: ["key", "value"], rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
-        let history = try catalog.metrics(of: run.id)
-        let latest = try catalog.latestMetrics(of: run.id)
+        let history = try reader.metrics(of: run.id)
+        let latest = try reader.latestMetrics(of: run.id)
         output.table("metrics", title: "Metrics (latest value; steps logged)", columns: ["key", "value", "steps"], rows: latest.keys.sorted().map { key in
             [.text(key), .real(latest[key]!), .integer(Int64(history.filter { $0.key == key }.count))]
         })
         output.table("tags", title: "Tags", columns: ["key", "value"], rows: tags.keys.sorted().map { [.text($0), .text(tags[$0]!)] })
-        output.table("inputs", title: "Datasets", columns: ["name", "digest", "context", "profile"], rows: try catalog.inputs(of: run.id).map {
+        output.table("inputs", title: "Datasets", columns: ["name", "digest", "context", "profile"], rows: try reader.inputs(of: run.id).map {
             [.text($0.name), .text($0.digest), .text($0.context), .text($0.profile)]
         })
         return output
     }
 
     func listRuns(_ invocation: Invocation) throws -> CommandOutput {
-        let catalog = try tracker().catalog
-        let experiments = try catalog.experiments()
+        let reader = try tracker().runReader()
+        let experiments = try reader.experiments()
         var experimentId: String?
         if let name = invocation.string("experiment") {
             guard let match = experiments.first(where: { $0.name == name }) else {
@@ -148,11 +157,11 @@ extension Session {
             }
             experimentId = match.id
         }
-        var runs = try catalog.runs(experimentId: experimentId)
+        var runs = try reader.runs(experimentId: experimentId)
         let metric = invocation.string("sort")
         var values: [String: Double] = [:]
         if let metric {
-            for run in runs { if let value = try catalog.latestMetrics(of: run.id)[metric] { values[run.id] = value } }
+            for run in runs { if let value = try reader.latestMetrics(of: run.id)[metric] { values[run.id] = value } }
             if values.isEmpty {
                 throw Diagnostic(EngineError(.unknownValue, "no run logged a metric '\(metric)'", hint: "for example sort=accuracy (compare and tune) or sort=test_accuracy (fit after split)"),
                                  range: invocation.range(of: "sort"))
@@ -166,7 +175,7 @@ extension Session {
         output.table("runs", title: "Runs\(metric.map { ", best \($0) first" } ?? ", newest first")",
                      columns: ["run", "name", "experiment", "status", "started", "seconds", "parent"] + (metric.map { [$0] } ?? []),
                      rows: try shown.map { run in
-            let parent = try catalog.tags(of: run.id)["mlflow.parentRunId"]
+            let parent = try reader.tags(of: run.id)["mlflow.parentRunId"]
             return [.text(String(run.id.prefix(8))), .text(run.name), .text(names[run.experimentId] ?? run.experimentId), .text(run.status.rawValue),
                     .text(Self.timeText(run.startTime)), run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing,
                     parent.map { .text(String($0.prefix(8))) } ?? .missing] + (metric.map { _ in [values[run.id].map(Value.real) ?? .missing] } ?? [])
@@ -176,30 +185,13 @@ extension Session {
     }
 
     func listArtifacts(_ invocation: Invocation) throws -> CommandOutput {
-        let catalog = try tracker().catalog
-        let run = try invocation.at("id") { try catalog.run(invocation.string("id")!) }
+        let reader = try tracker().runReader()
+        let run = try invocation.at("id") { try reader.run(invocation.string("id")!) }
         var output = CommandOutput(command: "artifacts")
-        let files = catalog.artifacts(of: run.id)
-        output.table("artifacts", title: "Artifacts of run \(run.id.prefix(8)) (\(run.name)) in \(catalog.runDirectory(run.id))",
+        let files = try reader.artifacts(of: run.id)
+        output.table("artifacts", title: "Artifacts of run \(run.id.prefix(8)) (\(run.name)) in \(try reader.artifactLocation(of: run.id))",
                      columns: ["path", "bytes"], rows: files.map { [.text($0.path), .integer(Int64($0.size))] })
         if files.isEmpty { output.say("Run \(run.id.prefix(8)) logged no artifacts.") }
-        return output
-    }
-
-    func trackingCommand(_ invocation: Invocation) throws -> CommandOutput {
-        let tracker = try tracker()
-        var output = CommandOutput(command: "tracking")
-        if let uri = invocation.string("uri") {
-            let target = ["off", "none", "local"].contains(uri.lowercased()) ? nil : uri
-            try invocation.at("uri") { try tracker.connect(target) }
-            tracking.serverURI = target
-        }
-        output.blocks.append(.fields(name: "tracking", [
-            Field("catalog", .text(tracker.catalog.path)), Field("artifacts", .text(tracker.catalog.artifactRoot)),
-            Field("server", tracker.remote.map { .text($0.base.absoluteString) } ?? .text("none (workspace catalog only)")),
-            Field("experiment", .text(experimentName)), Field("autolog", .text(tracking.autolog ? "on" : "off")),
-            Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
-        ]))
         return output
     }
 

@@ -136,7 +136,6 @@ extension Session {
         } catch {
             output.say("Tracking: not added to run \(runId.prefix(8)) (\((error as? EngineError)?.message ?? "\(error)")).")
         }
-        for warning in tracking.tracker?.drainWarnings() ?? [] { output.say("Tracking: \(warning).") }
     }
 
     /// Logs holdout metrics as `test_<metric>` and the confusion matrix as CSV and PNG.

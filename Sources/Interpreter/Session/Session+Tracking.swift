@@ -20,22 +20,65 @@ struct TrackingState {
     var lastPCARun: String?
     /// The git commit of the working directory, looked up once (nil inside: not a checkout).
     var gitCommit: String??
+    /// Tracking messages for the next command's output (a server that could not be used).
+    var warnings: [String] = []
 }
 
 extension Session {
-    /// The tracker, opening the workspace's catalog — and connecting to the tracking server, if
-    /// one is set — on first use. A server that cannot be reached is reported, not fatal.
+    /// The tracker, opening the workspace's catalog on first use — with the tracking server as
+    /// the registry of record when one is set. A server URI that cannot be used is reported, and
+    /// runs stay in the workspace catalog.
     func tracker() throws -> Tracker {
         if let tracker = tracking.tracker { return tracker }
-        let tracker = Tracker(catalog: try Catalog(workspace: workspace.root))
+        let catalog = try Catalog(workspace: workspace.root)
+        let tracker: Tracker
+        do {
+            tracker = try Self.makeTracker(catalog: catalog, serverURI: tracking.serverURI)
+        } catch {
+            tracking.warnings.append("cannot use the tracking server \(tracking.serverURI ?? ""): \((error as? EngineError)?.message ?? "\(error)"); runs stay in the workspace catalog only (tracking uri=URL to retry)")
+            tracking.serverURI = nil
+            tracker = EmbeddedTracker(catalog: catalog)
+        }
         tracker.experimentName = experimentName
         tracking.tracker = tracker
-        if let uri = tracking.serverURI {
-            do { try tracker.connect(uri) } catch {
-                tracker.warn("cannot use the tracking server \(uri): \((error as? EngineError)?.message ?? "\(error)"); runs stay in the workspace catalog only (tracking uri=URL to retry)")
+        return tracker
+    }
+
+    /// The embedded tracker, or — with a server URI — the tracker whose registry of record is that server.
+    static func makeTracker(catalog: Catalog, serverURI: String?) throws -> Tracker {
+        guard let serverURI else { return EmbeddedTracker(catalog: catalog) }
+        return try ServerTracker(catalog: catalog, client: try MLflowClient(uri: serverURI))
+    }
+
+    /// The tracking server that is the registry of record, nil when the catalog is.
+    func trackingServer() throws -> MLflowClient? {
+        (try tracker() as? ServerTracker)?.client
+    }
+
+    /// Background tracking problems to tell the user: a server that could not be used, queued
+    /// items that wait, items the server refused.
+    func drainTrackingWarnings() -> [String] {
+        defer { tracking.warnings = [] }
+        return tracking.warnings + (tracking.tracker?.drainWarnings() ?? [])
+    }
+
+    /// Ends the session's background work: stops a scoring server, and waits (at most `timeout`
+    /// seconds, less when the server fails) for queued tracking writes to reach the tracking
+    /// server. Returns what to tell the user, if anything.
+    public func finish(waitingUpTo timeout: TimeInterval = 120) -> [String] {
+        var messages: [String] = []
+        deployment?.stop()
+        deployment = nil
+        if let tracker = tracking.tracker as? ServerTracker {
+            let queued = ((try? tracker.sender.outbox.counts()) ?? [:]).values.reduce(0, +)
+            if queued > 0 { messages.append("Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server)…") }
+            let left = tracker.close(waitingUpTo: timeout)
+            if left > 0 {
+                messages.append("\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(tracker.client.server)\(tracker.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace.")
             }
         }
-        return tracker
+        tracking.tracker = nil
+        return messages
     }
 
     /// The experiment new runs go to: `experiment NAME`, else the running script's name, else `plateshell`.
@@ -72,7 +115,6 @@ extension Session {
             if startedHere, let runId, let tracker = tracking.tracker { try? tracker.endRun(runId, status: .failed) }
             output.say("Tracking: the run \(runId.map { "\($0.prefix(8)) " } ?? "")was not fully recorded (\(reason)); the command's result stands.")
         }
-        for warning in tracking.tracker?.drainWarnings() ?? [] { output.say("Tracking: \(warning).") }
         return runId
     }
 

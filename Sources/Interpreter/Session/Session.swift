@@ -105,6 +105,9 @@ public final class Session {
             let started = clock()
             do {
                 var result = try run(command)
+                if tracking.tracker != nil || !tracking.warnings.isEmpty {
+                    for warning in drainTrackingWarnings() { result.say("Tracking: \(warning).") }
+                }
                 if settings.timer { result.say(String(format: "Run Time: real %.3f s", clock() - started)) }
                 output.deliver(.output(result, entry: entry))
             } catch let diagnostic as Diagnostic {

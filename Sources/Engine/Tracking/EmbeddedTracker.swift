@@ -1,0 +1,66 @@
+import Foundation
+
+/// The tracker for one person: the workspace's catalog records every run and is the registry.
+public final class EmbeddedTracker: Tracker {
+    public let catalog: Catalog
+    public var experimentName = "plateshell"
+    public var openRun: String?
+
+    public init(catalog: Catalog) {
+        self.catalog = catalog
+    }
+
+    public var registry: ModelRegistry { catalog }
+    public func runReader() -> RunReader { catalog }
+    public var destination: String { "the workspace catalog" }
+
+    public func startRun(name: String, tags: [String: String], parent: String?, startTime: Int64?) throws -> String {
+        let experiment = try catalog.experiment(named: experimentName)
+        return try catalog.createRun(experimentId: experiment.id, name: name, tags: self.tags(tags, parent: parent), startTime: startTime).id
+    }
+
+    public func log(_ runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String]) throws {
+        try catalog.logBatch(runId: runId, params: params, metrics: metrics, tags: tags)
+    }
+
+    public func logInputs(_ runId: String, datasets: [DatasetInput]) throws {
+        try catalog.logInputs(runId: runId, datasets: datasets)
+    }
+
+    public func logArtifact(_ runId: String, path: String, data: Data) throws {
+        try catalog.writeArtifact(runId: runId, path: path, data: data)
+    }
+
+    public func endRun(_ runId: String, status: RunStatus) throws {
+        try catalog.endRun(runId: runId, status: status)
+    }
+
+    public func register(runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]) throws -> ModelVersion {
+        let run = try catalog.run(runId)
+        let location = try loggedModelDirectory(of: run.id)
+        try catalog.registerModel(name, description: description)
+        return try catalog.createVersion(name: name, runId: run.id, source: "runs:/\(run.id)/\(ModelArtifact.directory)",
+                                         storageLocation: URL(fileURLWithPath: location, isDirectory: false).absoluteString,
+                                         description: versionDescription, tags: tags)
+    }
+
+    public func describe(_ name: String, description: String) throws {
+        try catalog.describe(name, description: description)
+    }
+
+    public func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion {
+        try catalog.transition(name, version: version, to: stage, archiveExisting: archiveExisting)
+    }
+
+    public func setAlias(_ name: String, alias: String, version: Int) throws {
+        try catalog.setAlias(name, alias: alias, version: version)
+    }
+
+    public func deleteAlias(_ name: String, alias: String) throws {
+        try catalog.deleteAlias(name, alias: alias)
+    }
+
+    public func drainWarnings() -> [String] { [] }
+
+    public func close(waitingUpTo timeout: TimeInterval) -> Int { 0 }
+}
