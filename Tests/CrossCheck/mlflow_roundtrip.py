@@ -1,18 +1,25 @@
 """Check PlateShell's tracking against the real MLflow (3.17.2).
 
-1. Starts `mlflow server` on 127.0.0.1 (SQLite backend, proxied artifacts), replays notebook 3
-   against it through `tracking uri=`, and reads everything back with the real MlflowClient:
-   experiment, runs with params, metric histories, tags, artifact listings, dataset inputs,
-   registered models with descriptions, versions with stages and aliases (et-fsp-model: version 1
-   from the tuned run, then Archived when the retrained version 2 went to Production; the champion
-   alias stays on version 1), the batch-scoring run, and the Production versions' signatures
-   through mlflow.models.get_model_info. Stops the server.
-2. Writes the same catalog with `export mlflow DIR`, reads it the same way
-   (MLFLOW_ALLOW_FILE_STORE=true), and converts it with `mlflow migrate-filestore`.
-3. The server down: the shell says so, keeps the session and loses nothing locally.
+1. Replays notebook 3 into the embedded catalog, writes it with `export mlflow DIR`, and reads it
+   back with the real MlflowClient (MLFLOW_ALLOW_FILE_STORE=true): experiment, runs with params,
+   metric histories, tags, artifact listings, dataset inputs, registered models with descriptions,
+   versions with stages and aliases (et-fsp-model: version 1 from the tuned run, then Archived when
+   the retrained version 2 went to Production; the champion alias stays on version 1), the
+   batch-scoring run, and the Production versions' signatures through
+   mlflow.models.get_model_info; then converts it with `mlflow migrate-filestore` and reads that.
+2. Starts `mlflow server` on 127.0.0.1 (SQLite backend, proxied artifacts) and replays notebook 3
+   with it as the registry of record (MLFLOW_TRACKING_URI): the same reads against the server. A
+   fresh workspace B lists the registry, scores with the Production version (downloaded into its
+   model cache), follows a promotion and an alias move made with MlflowClient, traces lineage, and
+   refuses an sklearn model registered from Python (naming its flavors) and an empty stage.
+3. The server down: registry reads say so, B still scores with its cached version and says so,
+   and workspace A keeps every run.
+4. `mlflow server --app-name basic-auth`: a wrong password gets a clear 401 and the items stay
+   queued; the right one delivers them and registers.
 
 Usage: mlflow_roundtrip.py PLATESHELL_BINARY FAULTS_CSV
 """
+import contextlib
 import json
 import os
 import re
@@ -24,7 +31,7 @@ from pathlib import Path
 
 os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
-from peers import FEATURES, exit_on_failures, free_port, run_plateshell, wait_for_ping  # noqa: E402
+from peers import FAULTS, FEATURES, exit_on_failures, run_plateshell, start_tracking_server, stop_process_group  # noqa: E402
 
 import mlflow  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
@@ -136,41 +143,119 @@ def check_store(uri, failures, label, expect_remote_sources):
                    f"{label}: version {version} source {source} is not its server run {run.info.run_name}", failures)
 
 
+def said(result):
+    return result.stdout + result.stderr
+
+
+def check_team_registry(binary, data, scratch, uri, failures):
+    """Notebook 3 replayed into workspace A with the server as the registry of record; a fresh workspace B
+    on the same server lists, resolves, traces and scores what A registered, follows promotions made with
+    Python's MlflowClient, and refuses a model of another tool and a stage that names nothing."""
+    server_env = {"MLFLOW_TRACKING_URI": uri}
+    a, b = f"{scratch}/workspace-a", f"{scratch}/workspace-b"
+    started = time.time()
+    replay = run_plateshell(binary, a, f"load {data} as fsp.faults; source {NOTEBOOK}", env=server_env)
+    print(f"  notebook 3 replayed with the mlflow server as the registry of record in {time.time() - started:.1f} s")
+    warnings = [line for line in replay.stdout.splitlines() if line.startswith("Tracking:")]
+    expect(not warnings and "stay queued" not in replay.stderr, f"the replay did not reach the server: {warnings} {replay.stderr[-500:]}", failures)
+    check_store(uri, failures, "server", expect_remote_sources=True)
+
+    listed = run_plateshell(binary, b, "models registered; versions et-fsp-model", env=server_env).stdout
+    expect("et-fsp-model" in listed and "pca-fsp-model" in listed and "Production" in listed,
+           f"workspace B does not see the registry: {listed[-800:]}", failures)
+    scored = run_plateshell(binary, b, f"load {data} as fsp.faults; predict with=models:/et-fsp-model/Production on=fsp.faults limit=2",
+                            env=server_env).stdout
+    expect("with et-fsp-model/2 (models:/et-fsp-model/Production)" in scored, f"workspace B scored with: {scored[-800:]}", failures)
+    expect(os.path.isdir(f"{b}/model-cache/et-fsp-model/2"), "workspace B has no cached copy of et-fsp-model/2", failures)
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    with warnings_off():
+        client.transition_model_version_stage("et-fsp-model", "1", "Production", archive_existing_versions=True)
+    client.set_registered_model_alias("et-fsp-model", "champion", "2")
+    followed = run_plateshell(binary, b, "use fsp.faults; predict with=models:/et-fsp-model/Production plate 3; "
+                                         "predict with=models:/et-fsp-model@champion plate 3; lineage et-fsp-model 1", env=server_env).stdout
+    expect("with et-fsp-model/1 (models:/et-fsp-model/Production)" in followed,
+           f"a promotion made with MlflowClient was not followed: {followed[-1500:]}", failures)
+    expect("with et-fsp-model/2 (models:/et-fsp-model@champion)" in followed, f"the alias moved with MlflowClient was not followed", failures)
+    expect(re.search(r"n_estimators\W+230\b", followed) is not None, f"lineage from workspace B lacks the training params: {followed[-1500:]}", failures)
+
+    notebook_runs = client.search_runs([client.get_experiment_by_name(EXPERIMENT).experiment_id])
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    with mlflow.start_run(experiment_id=client.get_experiment_by_name(EXPERIMENT).experiment_id):
+        mlflow.sklearn.log_model(LogisticRegression().fit(np.array([[0.0], [1.0]]), [0, 1]), name="model", registered_model_name="sk-model")
+    foreign = run_plateshell(binary, b, "use fsp.faults; predict with=models:/sk-model/1 plate 3", env=server_env, check=False)
+    expect(foreign.returncode == 1 and "is not a PlateShell model: its MLmodel has the flavors python_function, sklearn" in said(foreign),
+           f"a scikit-learn model registered from Python gave: {said(foreign)[-800:]}", failures)
+    nothing = run_plateshell(binary, b, "use fsp.faults; predict with=models:/et-fsp-model/Staging plate 3", env=server_env, check=False)
+    expect(nothing.returncode == 1 and f"no versions of model 'et-fsp-model' are in stage 'Staging' on the MLflow server at {uri}" in said(nothing),
+           f"a stage that names nothing gave: {said(nothing)[-800:]}", failures)
+    return notebook_runs
+
+
+def check_server_down(binary, data, scratch, uri, server_runs, failures):
+    """The server is gone: registry reads say so; a cached version still scores, and the shell says so;
+    nothing recorded locally is lost."""
+    server_env = {"MLFLOW_TRACKING_URI": uri}
+    a, b = f"{scratch}/workspace-a", f"{scratch}/workspace-b"
+    down = run_plateshell(binary, b, "models registered", env=server_env, check=False)
+    expect(down.returncode == 1 and f"cannot reach the MLflow server at {uri}" in said(down), f"an unreachable server gave: {said(down)[-500:]}", failures)
+    cached = run_plateshell(binary, b, "use fsp.faults; predict with=models:/et-fsp-model@champion plate 3", env=server_env, check=False)
+    expect(cached.returncode == 0 and "serving et-fsp-model/2 from the model cache" in cached.stdout,
+           f"the cached version did not serve while the server was down: {said(cached)[-800:]}", failures)
+    kept = run_plateshell(binary, a, "sql select count(*) as n from catalog.runs").stdout
+    counted = [n for n in re.findall(r"\d+", kept)]
+    expect(counted == [str(len(server_runs))], f"the workspace keeps {counted} runs, the server had {len(server_runs)}", failures)
+
+
+def check_basic_auth(binary, data, scratch, failures):
+    """Against `mlflow server --app-name basic-auth`: a wrong password gets a clear 401 and loses nothing
+    (the run is in the workspace, its items stay queued); the right one delivers them and registers."""
+    password = "Plate-Shell-2026"
+    server, uri, _ = start_tracking_server(scratch, name="auth", auth_password=password)
+    workspace = f"{scratch}/workspace-auth"
+    try:
+        wrong = {"MLFLOW_TRACKING_URI": uri, "MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_PASSWORD": "wrong"}
+        refused = run_plateshell(binary, workspace, f"load {data} as fsp.faults; label onehot={','.join(FAULTS)}; "
+                                 "keep top=3 by=Label exclude=Other_Faults; fit nb; register nb as auth-model", env=wrong, check=False)
+        expect(refused.returncode == 1 and "Tracked as run" in refused.stdout, f"with a wrong password: {said(refused)[-800:]}", failures)
+        expect(f"the MLflow server at {uri} refused" in refused.stderr and "HTTP 401" in refused.stderr
+               and "MLFLOW_TRACKING_USERNAME" in refused.stderr, f"the 401 is not explained: {refused.stderr[-800:]}", failures)
+        queued = run_plateshell(binary, workspace, "sql select count(*) as n from catalog.outbox").stdout
+        expect(any(int(n) > 0 for n in re.findall(r"\d+", queued)), f"the outbox lost the refused items: {queued}", failures)
+        right = dict(wrong, MLFLOW_TRACKING_PASSWORD=password)
+        delivered = run_plateshell(binary, workspace, "tracking flush; register run=latest as auth-model", env=right, check=False)
+        expect(delivered.returncode == 0 and "Registered auth-model version 1" in delivered.stdout,
+               f"with the right password: {said(delivered)[-800:]}", failures)
+        os.environ.update(MLFLOW_TRACKING_USERNAME="admin", MLFLOW_TRACKING_PASSWORD=password)
+        try:
+            client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+            version = client.get_model_version("auth-model", "1")
+            expect(client.get_run(version.run_id).data.params.get("model") == "nb", "the registered run lacks its params", failures)
+        finally:
+            os.environ.pop("MLFLOW_TRACKING_USERNAME")
+            os.environ.pop("MLFLOW_TRACKING_PASSWORD")
+    finally:
+        stop_process_group(server)
+
+
+@contextlib.contextmanager
+def warnings_off():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        yield
+
+
 def main():
     binary, data = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     failures = []
     with tempfile.TemporaryDirectory() as scratch:
-        workspace = f"{scratch}/workspace"
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-             "--backend-store-uri", f"sqlite:///{scratch}/mlflow.db", "--artifacts-destination", f"{scratch}/mlartifacts"],
-            stdout=open(f"{scratch}/server.log", "w"), stderr=subprocess.STDOUT)
-        uri = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_ping(uri, server, f"{scratch}/server.log", "mlflow server", path="/health")
-            started = time.time()
-            result = run_plateshell(binary, workspace, f"load {data} as fsp.faults; tracking uri={uri}; source {NOTEBOOK}")
-            if "was not sent to the MLflow server" in result.stdout:
-                failures.append("the replay could not send everything: "
-                                + "; ".join(line for line in result.stdout.splitlines() if "Tracking:" in line)[:2000])
-            print(f"  notebook 3 replayed against mlflow server in {time.time() - started:.1f} s")
-            check_store(uri, failures, "server", expect_remote_sources=True)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-        # The server is gone: the shell says so, keeps the session, and loses nothing locally.
-        down = run_plateshell(binary, workspace, f"tracking uri={uri}; models registered", check=False)
-        said = down.stdout + down.stderr
-        expect(down.returncode != 0 and f"cannot reach the MLflow server at {uri}" in said,
-               f"an unreachable server gave: {said[-500:]}", failures)
-        kept = run_plateshell(binary, workspace, "sql select count(*) as n from catalog.model_versions").stdout
-        expect(re.findall(r"\d+", kept) == ["3"], f"the catalog lost versions after the server went away: {kept}", failures)
-
-        # Export as an MLflow file store, read it with the real client, migrate it to SQLite.
-        store = f"{scratch}/mlruns"
-        run_plateshell(binary, workspace, f"export mlflow {store}")
+        # The embedded catalog, exported as an MLflow file store, read with the real client, migrated to SQLite.
+        embedded, store = f"{scratch}/workspace-embedded", f"{scratch}/mlruns"
+        run_plateshell(binary, embedded, f"load {data} as fsp.faults; source {NOTEBOOK}; export mlflow {store}")
         check_store(store, failures, "export", expect_remote_sources=False)
         migrated = subprocess.run([sys.executable, "-m", "mlflow", "migrate-filestore", "--source", store,
                                    "--target", f"sqlite:///{scratch}/migrated.db"], capture_output=True, text=True, timeout=600)
@@ -178,8 +263,18 @@ def main():
         if migrated.returncode == 0:
             check_store(f"sqlite:///{scratch}/migrated.db", failures, "migrated", expect_remote_sources=False)
 
+        # A tracking server as the registry of record, then gone.
+        server, uri, _ = start_tracking_server(scratch)
+        try:
+            server_runs = check_team_registry(binary, data, scratch, uri, failures)
+        finally:
+            stop_process_group(server)
+        check_server_down(binary, data, scratch, uri, server_runs, failures)
+        check_basic_auth(binary, data, scratch, failures)
+
     exit_on_failures(failures)
-    print("  mlflow round trip: server replay, export and migrate-filestore all read back by MlflowClient")
+    print("  mlflow round trip: export + migrate-filestore, the server as the registry of record for two workspaces, "
+          "promotions from MlflowClient followed, server down, basic auth")
 
 
 if __name__ == "__main__":

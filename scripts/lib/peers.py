@@ -59,9 +59,11 @@ def exit_on_failures(failures):
 
 # PlateShell
 
-def run_plateshell(binary, workspace, commands, check=True, timeout=600):
-    """`plateshell --workspace WORKSPACE -c COMMANDS`; with `check`, exits with its output when it fails."""
-    result = subprocess.run([binary, "--workspace", workspace, "-c", commands], capture_output=True, text=True, timeout=timeout)
+def run_plateshell(binary, workspace, commands, check=True, timeout=600, env=None):
+    """`plateshell --workspace WORKSPACE -c COMMANDS` (ENV added to the environment); with `check`, exits with
+    its output when it fails."""
+    result = subprocess.run([binary, "--workspace", workspace, "-c", commands], capture_output=True, text=True, timeout=timeout,
+                            env=dict(os.environ, **(env or {})))
     if check and result.returncode != 0:
         sys.exit(f"plateshell failed ({result.returncode}) on {commands!r}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return result
@@ -93,6 +95,31 @@ def wait_for_ping(url, process, log, name, path="/ping"):
             pass
         time.sleep(0.1)
     sys.exit(f"{name} did not answer {path} within {STARTUP_TIMEOUT} s:\n{log_tail(log)}")
+
+
+def start_tracking_server(scratch, name="mlflow", host="127.0.0.1", port=None, auth_password=None, prefix=()):
+    """`mlflow server` (SQLite backend in SCRATCH/NAME.db, proxied artifacts in SCRATCH/NAME-artifacts, one
+    worker) in its own process group, waited for until /health answers; with AUTH_PASSWORD, the basic-auth
+    app with user admin and that password. PREFIX runs it under another command (`ip netns exec NS`).
+    Returns the process, its URL and its log's path; stop it with stop_process_group."""
+    port = port or free_port()
+    log = f"{scratch}/{name}.log"
+    bin_dir = os.path.dirname(sys.executable)
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    command = [*prefix, f"{bin_dir}/mlflow", "server", "--host", host, "--port", str(port), "--workers", "1",
+               "--backend-store-uri", f"sqlite:///{scratch}/{name}.db", "--artifacts-destination", f"{scratch}/{name}-artifacts"]
+    if auth_password:
+        config = f"{scratch}/{name}-auth.ini"
+        with open(config, "w") as f:
+            f.write(f"[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///{scratch}/{name}-auth.db\nadmin_username = admin\n"
+                    "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n")
+        env.update(MLFLOW_AUTH_CONFIG_PATH=config, MLFLOW_AUTH_ADMIN_PASSWORD=auth_password, MLFLOW_FLASK_SERVER_SECRET_KEY="plateshell-test")
+        command += ["--app-name", "basic-auth"]
+    process = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://{host}:{port}"
+    if not prefix:
+        wait_for_ping(url, process, log, name, path="/health")
+    return process, url, log
 
 
 def start_plateshell(binary, workspace, model, scratch):

@@ -22,6 +22,9 @@ public struct ScoringClient: Sendable {
         self.timeout = timeout
     }
 
+    /// One session for every call: a 401 from a server behind authentication is an answer, not a hang.
+    private static let session = URLSession.refusingChallenges(configuration: .ephemeral)
+
     /// What the server answered.
     public struct Answer: Sendable {
         /// One row per input row: the output columns' names and values, in the order given.
@@ -47,7 +50,7 @@ public struct ScoringClient: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let (data, response): (Data, HTTPURLResponse)
         do {
-            (data, response) = try URLSession.shared.synchronousData(for: request)
+            (data, response) = try Self.session.synchronousData(for: request)
         } catch {
             throw EngineError(.io, "cannot reach the scoring server at \(url.absoluteString): \(error.localizedDescription)",
                               hint: "is it running? ('serve status' in the shell that started it)")

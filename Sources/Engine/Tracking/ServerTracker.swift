@@ -40,10 +40,17 @@ public final class ServerTracker: Tracker {
         sender.start()
     }
 
+    /// A reader of the server's runs. It first gives the queue a moment (at most
+    /// `readYourWritesTimeout`, less when delivery fails), so a list read right after a command
+    /// shows that command's run.
     public func runReader() -> RunReader {
+        _ = sender.waitUntilDelivered(timeout: Self.readYourWritesTimeout, failFast: true)
         let outbox = sender.outbox
         return MLflowRunReader(client: client) { prefix in try? outbox.remoteRunId(matching: prefix) }
     }
+
+    /// How long a read of runs waits for this workspace's queued writes.
+    public static let readYourWritesTimeout: TimeInterval = 15
 
     public var destination: String { "the workspace catalog, then the MLflow server at \(client.server) (the registry of record)" }
 

@@ -64,13 +64,17 @@ public final class OutboxSender: @unchecked Sendable {
 
     deinit { if lockDescriptor >= 0 { close(lockDescriptor) } }
 
-    /// Starts the sender's thread (once).
+    /// Takes the workspace's delivery lock if it is free, then starts the sender's thread (once).
     public func start() {
         condition.lock()
-        defer { condition.unlock() }
-        guard !running else { return }
+        guard !running else {
+            condition.unlock()
+            return
+        }
         running = true
         stopped = false
+        condition.unlock()
+        _ = holdLock()
         let thread = Thread { [self] in run() }
         thread.name = "plateshell-outbox"
         thread.start()

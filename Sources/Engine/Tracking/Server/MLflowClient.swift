@@ -32,7 +32,7 @@ public final class MLflowClient: @unchecked Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout * 6
-        session = URLSession(configuration: configuration)
+        session = .refusingChallenges(configuration: configuration)
     }
 
     /// The server as people name it in messages.
@@ -67,9 +67,12 @@ public final class MLflowClient: @unchecked Sendable {
         }
         guard (200..<300).contains(response.statusCode) else {
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            let code = object?["error_code"] as? String ?? "HTTP \(response.statusCode)"
-            let message = object?["message"] as? String
+            let code = object?["error_code"] as? String ?? ""
+            var message = object?["message"] as? String
                 ?? String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if message.isEmpty && response.statusCode == 401 {
+                message = "the server asks for credentials" + (credentials == nil ? "; none are set" : " and refused \(credentials!.summary)")
+            }
             throw MLflowError(server: server, method: method, path: path,
                               failure: .refused(status: response.statusCode, code: code, message: message))
         }
@@ -191,7 +194,7 @@ public struct MLflowError: Error, Sendable, CustomStringConvertible {
             return EngineError(.io, "cannot reach the MLflow server at \(server) (\(reason))",
                                hint: "is it running? ('mlflow server --host 127.0.0.1 --port 5000'); 'tracking status' shows what is queued for it")
         case .refused(let status, let code, let message):
-            let text = "the MLflow server at \(server) refused \(call): HTTP \(status) \(code): \(message)"
+            let text = "the MLflow server at \(server) refused \(call): HTTP \(status)\(code.isEmpty ? "" : " " + code): \(message)"
             switch status {
             case 401:
                 return EngineError(.invalidArgument, text, hint: "check the credentials: MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN")
