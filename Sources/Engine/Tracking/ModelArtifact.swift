@@ -24,16 +24,22 @@ public enum LoggedModel: Sendable, Equatable {
     }
 }
 
-/// The model directory a run logs (MLflow's layout, with a `plateshell` flavor):
+/// The model directory a run logs (MLflow's layout, with a `plateshell` flavor, and `onnx` and
+/// `python_function` flavors when the model has an ONNX form):
 ///
 /// ```
 /// model/
 ///   MLmodel                    flavors, signature (MLflow column types), input example info
 ///   pipeline.json              the versioned PlateShell artifact (FittedPipeline, or the transform)
+///   model.onnx                 the same pipeline as an ONNX graph (see ONNXExport), when it has one
+///   requirements.txt           what MLflow's pyfunc needs to run model.onnx (with model.onnx)
 ///   plateshell_env.yaml        PlateShell version, Swift toolchain, linked library versions
 ///   input_example.json         two raw rows, split orient
 ///   serving_input_example.json the same as a scoring request ({"dataframe_split": ...})
 /// ```
+///
+/// A model without an ONNX form (k-NN), or whose graph failed validation, has only the
+/// `plateshell` flavor, whose `onnx_unavailable` field says why.
 public enum ModelArtifact {
     public static let directory = "model"
 
@@ -53,13 +59,31 @@ public enum ModelArtifact {
             featureTypes[c] == .integer && example[r, c] == example[r, c].rounded() ? JSON.integer(Int64(example[r, c])) : JSON.number(example[r, c])
         }) }
         let split = JSON.object([("columns", .array(model.features.map(JSON.string))), ("data", .array(rows))])
+        var plateshell: [(String, YAMLValue)] = [
+            ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
+            ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
+            ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
+        ]
+        var flavors: [(String, YAMLValue)] = []
+        var onnxFiles: [(String, Data)] = []
+        do {
+            let onnx = try ONNXExport.model(model, featureTypes: featureTypes).serialized()
+            onnxFiles = [(ONNXExport.fileName, onnx), ("requirements.txt", Data((pyfuncRequirements.joined(separator: "\n") + "\n").utf8))]
+            flavors.append(("onnx", .mapping([
+                ("data", .string(ONNXExport.fileName)), ("sha256", .string(SHA256.hex(onnx))), ("ir_version", .integer(ONNXModel.irVersion)),
+                ("opset", .integer(ONNXModel.opset)), ("ml_opset", .integer(ONNXModel.mlOpset)),
+                ("providers", .list([.string("CPUExecutionProvider")])),
+            ])))
+        } catch let error as EngineError {
+            plateshell.append(("onnx_unavailable", .string(error.message)))
+        }
+        flavors.append(("plateshell", .mapping(plateshell)))
+        if !onnxFiles.isEmpty {
+            flavors.append(("python_function", .mapping([("data", .string(ONNXExport.fileName)), ("loader_module", .string("mlflow.onnx"))])))
+        }
         let mlmodel = YAMLValue.mapping([
             ("artifact_path", .string(directory)),
-            ("flavors", .mapping([("plateshell", .mapping([
-                ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
-                ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
-                ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
-            ]))])),
+            ("flavors", .mapping(flavors)),
             ("model_uuid", .string(MD5.randomId())),
             ("run_id", .string(runId)),
             ("saved_input_example_info", .mapping([
@@ -71,14 +95,16 @@ public enum ModelArtifact {
         ])
         // MLmodel last: a model directory is complete exactly when it has its MLmodel file, even
         // if the process was killed while writing it.
-        return [
-            ("pipeline.json", artifact),
+        return [("pipeline.json", artifact)] + onnxFiles + [
             ("plateshell_env.yaml", Data(environment().text().utf8)),
             ("input_example.json", Data(split.serialized().utf8)),
             ("serving_input_example.json", Data(JSON.object([("dataframe_split", split)]).serialized().utf8)),
             ("MLmodel", Data(mlmodel.text().utf8)),
         ]
     }
+
+    /// The Python packages MLflow's pyfunc needs to load `model.onnx` (its `mlflow.onnx` loader).
+    static let pyfuncRequirements = ["mlflow", "onnx", "onnxruntime"]
 
     /// The signature as MLflow JSON strings: one column spec per raw feature (`long` for integer
     /// columns, `double` otherwise); outputs the predicted class and each class's probability, or
