@@ -16,6 +16,7 @@ on the components and the scaler + PCA transform itself (`register pca`). PlateS
 
 Usage: onnx_vs_runtime.py PLATESHELL_BINARY FAULTS_CSV
 """
+import logging
 import os
 import re
 import sqlite3
@@ -34,6 +35,9 @@ import onnx  # noqa: E402
 import onnxruntime  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
+
+# PlateShell's MLmodel names no Python version (the model is not Python's): pyfunc warns about it on every load.
+logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
 
 TOLERANCE = 1e-6
 KINDS = ["dummy", "lr", "ridge", "lda", "qda", "nb", "knn", "dt", "rf", "et", "gbm", "ada", "svm"]

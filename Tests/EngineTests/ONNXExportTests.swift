@@ -35,7 +35,7 @@ struct ONNXExportTests {
         #expect(graph.nodes.contains { $0.opType == "Softmax" } && graph.nodes.contains { $0.opType == "ArgMax" })
     }
 
-    @Test("a forest is one TreeEnsembleClassifier: every node, leaf fractions ÷ trees, double thresholds, no post-transform")
+    @Test("a forest is one TreeEnsembleClassifier: every node, leaf fractions, double thresholds, no post-transform, then ÷ trees")
     func forest() throws {
         let pipeline = try Self.pipeline("rf", ["n_estimators": "5"], plan: PreprocessingPlan(scale: true, pca: .components(10)))
         guard case .forest(let forest) = pipeline.model else { Issue.record("rf is not a forest"); return }
@@ -53,10 +53,12 @@ struct ONNXExportTests {
         let total: Double = values.reduce(0, +)
         #expect(modes.count == nodes)
         #expect(modes.filter { $0 == "LEAF" }.count == leaves)
-        #expect(abs(total - Double(leaves) / 5) < 1e-9, "each leaf's fractions sum to 1/trees")
+        #expect(abs(total - Double(leaves)) < 1e-9, "each leaf's fractions sum to 1")
         #expect(thresholds.elementType == .double)
         #expect(node.attribute("post_transform")?.value == .string("NONE") && node.attribute("base_values_as_tensor") == nil)
         #expect(graph.nodes.contains { $0.opType == "MatMul" }, "PCA as a matrix product")
+        #expect(graph.initializers.contains { $0.values == .doubles([0.2]) } && graph.nodes.contains { $0.opType == "Mul" },
+                "the sums are divided by the 5 trees after the operator")
     }
 
     @Test("gradient boosting: the initial scores as base values, one weight per leaf on its tree's class, then softmax")

@@ -105,7 +105,8 @@ def start_plateshell(binary, workspace, model, scratch):
 
 
 def start_mlflow(model_dir, scratch):
-    """`mlflow models serve --env-manager local` on a free port, in its own process group (it runs uvicorn
+    """`mlflow models serve -m MODEL_DIR --env-manager local` (MODEL_DIR: a directory, or a models:/ URI of the
+    registry MLFLOW_TRACKING_URI names) on a free port, in its own process group (it runs uvicorn
     as a child), the venv's bin first on PATH, mlflow's default worker count (MLFLOW_MODELS_WORKERS
     unset), its output in SCRATCH/mlflow-serve.log; returns the process, its URL and the log's path."""
     port, log = free_port(), f"{scratch}/mlflow-serve.log"

@@ -3,8 +3,9 @@
 /// true → left), thresholds and leaf weights as double tensors, so rows take the same paths and
 /// scores add up in double as in PlateShell; only the class scores leave the operator as float.
 ///
-/// - decision tree, random forest, extra trees: each leaf's class fractions ÷ the tree count
-///   (the average of the trees), no post-transform;
+/// - decision tree, random forest, extra trees: each leaf's class fractions, summed over the trees
+///   in double as PlateShell sums them, then (after the operator) divided by the tree count — so
+///   classes whose sums tie exactly in PlateShell tie in onnxruntime too, and both pick the first;
 /// - gradient boosting: the tree for class k adds its leaf value to class k, the base values are
 ///   the initial scores, then softmax;
 /// - AdaBoost (SAMME): each tree's leaf votes for its majority class with the tree's weight ÷
@@ -16,28 +17,33 @@ struct TreeEnsembleGraph {
     private let leafWeights: (_ tree: Int, _ leaf: Int) -> [(Int, Double)]
     private let baseValues: [Double]?
     private let postTransform: String
+    /// What the scores are multiplied by after the operator (1 ÷ the trees of a forest), or nil.
+    private let scale: Double?
 
     /// The ensemble of a tree model, nil for other models.
     init?(_ model: FittedModel, classes: [String]) {
         self.classes = classes
         switch model {
         case .forest(let forest):
-            let share = 1 / Double(forest.trees.count), k = forest.classCount
+            let k = forest.classCount
             trees = forest.trees
-            leafWeights = { t, leaf in (0..<k).map { ($0, forest.trees[t].value[leaf * k + $0] * share) } }
+            leafWeights = { t, leaf in (0..<k).map { ($0, forest.trees[t].value[leaf * k + $0]) } }
             baseValues = nil
             postTransform = "NONE"
+            scale = 1 / Double(forest.trees.count)
         case .boosting(let boosting):
             trees = boosting.trees
             leafWeights = { t, leaf in [(t % boosting.classCount, boosting.trees[t].value[leaf])] }
             baseValues = boosting.initialScores
             postTransform = "SOFTMAX"
+            scale = nil
         case .adaBoost(let ada):
-            let scale = ada.voteScale
+            let votes = ada.voteScale
             trees = ada.stumps
-            leafWeights = { t, leaf in [(AdaBoost.argmax(ada.stumps[t], leaf: leaf), ada.stumpWeights[t] / scale)] }
+            leafWeights = { t, leaf in [(AdaBoost.argmax(ada.stumps[t], leaf: leaf), ada.stumpWeights[t] / votes)] }
             baseValues = nil
             postTransform = "SOFTMAX"
+            scale = nil
         case .dummy, .naiveBayes, .neighbors, .logistic, .linear, .quadratic:
             return nil
         }
@@ -91,7 +97,9 @@ struct TreeEnsembleGraph {
         if let baseValues { attributes.append(ONNXAttribute("base_values_as_tensor", tensor(baseValues))) }
         let scores = builder.apply("TreeEnsembleClassifier", [features], domain: ONNXModel.mlDomain, attributes: attributes,
                                    outputs: [label, "class_scores"])[1]
-        return builder.apply("Cast", [scores], attributes: [ONNXAttribute("to", .int(ONNXElementType.double.rawValue))])
+        let probabilities = builder.apply("Cast", [scores], attributes: [ONNXAttribute("to", .int(ONNXElementType.double.rawValue))])
+        guard let scale else { return probabilities }
+        return builder.apply("Mul", [probabilities, builder.constant("tree_share", dims: [], .doubles([scale]))])
     }
 
     private func firstLeaf(of tree: Tree) -> Int {
