@@ -16,8 +16,9 @@ struct ONNXOperator: Sendable {
     /// Checks the input types and returns the output types.
     let typing: Typing
 
-    /// Problems with the node's arity and attributes, then with its input types (when all are known).
-    func problems(_ node: ONNXNode, inputTypes: [ONNXElementType?]) -> [String] {
+    /// Problems with the node's arity and attributes, then with its input types (when all are
+    /// known), and its output types (when there are no problems).
+    func check(_ node: ONNXNode, inputTypes: [ONNXElementType?]) -> (problems: [String], outputs: [ONNXElementType]) {
         var problems: [String] = []
         if !inputs.contains(node.inputs.count) { problems.append("takes \(inputs) inputs, has \(node.inputs.count)") }
         if node.outputs.count != outputs { problems.append("has \(outputs) output\(outputs == 1 ? "" : "s"), names \(node.outputs.count)") }
@@ -32,14 +33,9 @@ struct ONNXOperator: Sendable {
         }
         for name in required.sorted() where !seen.contains(name) { problems.append("lacks the required attribute '\(name)'") }
         let known = inputTypes.compactMap { $0 }
-        if problems.isEmpty && known.count == inputTypes.count { _ = typing(node, known, &problems) }
-        return problems
-    }
-
-    /// The output types of a node whose `problems` are none.
-    func outputTypes(_ node: ONNXNode, _ inputTypes: [ONNXElementType]) -> [ONNXElementType] {
-        var ignored: [String] = []
-        return typing(node, inputTypes, &ignored)
+        guard problems.isEmpty, known.count == inputTypes.count else { return (problems, []) }
+        let outputs = typing(node, known, &problems)
+        return (problems, problems.isEmpty ? outputs : [])
     }
 
     static let numeric: Set<ONNXElementType> = [.float, .double, .int64]

@@ -55,10 +55,8 @@ enum ONNXValidator {
                 problems.append("\(what) is not an operator PlateShell emits in domain '\(node.domain)'")
                 continue
             }
-            let nodeProblems = schema.problems(node, inputTypes: inputTypes)
+            let (nodeProblems, outputTypes) = schema.check(node, inputTypes: inputTypes)
             problems += nodeProblems.map { "\(what): \($0)" }
-            let known = inputTypes.compactMap { $0 }
-            let outputTypes = nodeProblems.isEmpty && known.count == inputTypes.count ? schema.outputTypes(node, known) : []
             for (index, output) in node.outputs.enumerated() {
                 define(output, index < outputTypes.count ? outputTypes[index] : .double, by: what)
             }

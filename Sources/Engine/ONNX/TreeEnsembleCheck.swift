@@ -43,14 +43,14 @@ enum TreeEnsembleCheck {
         if labels.isEmpty { problems.append("has no class labels") }
         guard problems.isEmpty else { return problems }
         let trees = ints("nodes_treeids"), ids = ints("nodes_nodeids")
-        let keys = zip(trees, ids).map { "\($0)/\($1)" }
-        let modeOf = Dictionary(zip(keys, modes), uniquingKeysWith: { first, _ in first })
-        if modeOf.count != nodeCount { problems.append("two nodes share a tree and node id") }
+        var isLeaf = [NodeKey: Bool](minimumCapacity: nodeCount)
+        for i in 0..<nodeCount { isLeaf[NodeKey(tree: trees[i], node: ids[i])] = modes[i] == "LEAF" }
+        if isLeaf.count != nodeCount { problems.append("two nodes share a tree and node id") }
         let features = ints("nodes_featureids"), yes = ints("nodes_truenodeids"), no = ints("nodes_falsenodeids")
         for i in 0..<nodeCount where modes[i] != "LEAF" {
-            if features[i] < 0 { problems.append("node \(keys[i]) splits on feature \(features[i])") }
-            for child in [yes[i], no[i]] where modeOf["\(trees[i])/\(child)"] == nil {
-                problems.append("node \(keys[i]) branches to node \(child), which tree \(trees[i]) lacks")
+            if features[i] < 0 { problems.append("node \(trees[i])/\(ids[i]) splits on feature \(features[i])") }
+            for child in [yes[i], no[i]] where isLeaf[NodeKey(tree: trees[i], node: child)] == nil {
+                problems.append("node \(trees[i])/\(ids[i]) branches to node \(child), which tree \(trees[i]) lacks")
             }
         }
         let weightCount = ints("class_ids").count
@@ -60,7 +60,7 @@ enum TreeEnsembleCheck {
         if doubles("class_weights_as_tensor")?.count != weightCount { problems.append("class_weights_as_tensor must hold \(weightCount) doubles") }
         guard problems.isEmpty else { return problems }
         for (tree, (node, label)) in zip(ints("class_treeids"), zip(ints("class_nodeids"), ints("class_ids"))) {
-            if modeOf["\(tree)/\(node)"] != "LEAF" { problems.append("a class weight sits on \(tree)/\(node), which is not a leaf") }
+            if isLeaf[NodeKey(tree: tree, node: node)] != true { problems.append("a class weight sits on \(tree)/\(node), which is not a leaf") }
             if label < 0 || label >= labels.count { problems.append("a class weight names class \(label) of \(labels.count)") }
         }
         if node.attribute("base_values_as_tensor") != nil && doubles("base_values_as_tensor")?.count != labels.count {
@@ -70,5 +70,11 @@ enum TreeEnsembleCheck {
             problems.append("unknown post_transform '\(transform)'")
         }
         return problems
+    }
+
+    /// A node of the ensemble: its tree and its id in that tree.
+    private struct NodeKey: Hashable {
+        let tree: Int64
+        let node: Int64
     }
 }

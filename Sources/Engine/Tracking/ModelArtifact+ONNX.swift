@@ -26,6 +26,36 @@ extension ModelArtifact {
     }
 }
 
+/// The ONNX side of a model directory: `model.onnx` and `requirements.txt` with the `onnx` and
+/// `python_function` (`mlflow.onnx`) flavors, or, for a model without an ONNX form or whose graph
+/// failed validation, none of them and the reason.
+struct ONNXFlavors {
+    /// The Python packages MLflow's pyfunc needs to load `model.onnx` (its `mlflow.onnx` loader).
+    static let pyfuncRequirements = ["mlflow", "onnx", "onnxruntime"]
+
+    private(set) var files: [(String, Data)] = []
+    private(set) var flavors: [(String, YAMLValue)] = []
+    /// Why there is no ONNX flavor (the `plateshell` flavor's `onnx_unavailable`), or nil.
+    private(set) var unavailable: String?
+
+    init(_ model: LoggedModel, featureTypes: [ColumnType]) {
+        do {
+            let onnx = try ONNXExport.model(model, featureTypes: featureTypes).serialized()
+            files = [(ONNXExport.fileName, onnx), ("requirements.txt", Data((Self.pyfuncRequirements.joined(separator: "\n") + "\n").utf8))]
+            flavors = [
+                ("onnx", .mapping([
+                    ("data", .string(ONNXExport.fileName)), ("sha256", .string(SHA256.hex(onnx))), ("ir_version", .integer(ONNXModel.irVersion)),
+                    ("opset", .integer(ONNXModel.opset)), ("ml_opset", .integer(ONNXModel.mlOpset)),
+                    ("providers", .list([.string("CPUExecutionProvider")])),
+                ])),
+                ("python_function", .mapping([("data", .string(ONNXExport.fileName)), ("loader_module", .string("mlflow.onnx"))])),
+            ]
+        } catch {
+            unavailable = (error as? EngineError)?.message ?? "\(error)"
+        }
+    }
+}
+
 /// SHA-256 digests (OpenSSL's libcrypto).
 enum SHA256 {
     /// Lowercase hex SHA-256 of `data`.

@@ -59,28 +59,13 @@ public enum ModelArtifact {
             featureTypes[c] == .integer && example[r, c] == example[r, c].rounded() ? JSON.integer(Int64(example[r, c])) : JSON.number(example[r, c])
         }) }
         let split = JSON.object([("columns", .array(model.features.map(JSON.string))), ("data", .array(rows))])
-        var plateshell: [(String, YAMLValue)] = [
+        let onnx = ONNXFlavors(model, featureTypes: featureTypes)
+        let plateshell: [(String, YAMLValue)] = [
             ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
             ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
             ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
-        ]
-        var flavors: [(String, YAMLValue)] = []
-        var onnxFiles: [(String, Data)] = []
-        do {
-            let onnx = try ONNXExport.model(model, featureTypes: featureTypes).serialized()
-            onnxFiles = [(ONNXExport.fileName, onnx), ("requirements.txt", Data((pyfuncRequirements.joined(separator: "\n") + "\n").utf8))]
-            flavors.append(("onnx", .mapping([
-                ("data", .string(ONNXExport.fileName)), ("sha256", .string(SHA256.hex(onnx))), ("ir_version", .integer(ONNXModel.irVersion)),
-                ("opset", .integer(ONNXModel.opset)), ("ml_opset", .integer(ONNXModel.mlOpset)),
-                ("providers", .list([.string("CPUExecutionProvider")])),
-            ])))
-        } catch let error as EngineError {
-            plateshell.append(("onnx_unavailable", .string(error.message)))
-        }
-        flavors.append(("plateshell", .mapping(plateshell)))
-        if !onnxFiles.isEmpty {
-            flavors.append(("python_function", .mapping([("data", .string(ONNXExport.fileName)), ("loader_module", .string("mlflow.onnx"))])))
-        }
+        ] + (onnx.unavailable.map { [("onnx_unavailable", .string($0))] } ?? [])
+        let flavors = (onnx.flavors + [("plateshell", .mapping(plateshell))]).sorted { $0.0 < $1.0 }
         let mlmodel = YAMLValue.mapping([
             ("artifact_path", .string(directory)),
             ("flavors", .mapping(flavors)),
@@ -95,16 +80,13 @@ public enum ModelArtifact {
         ])
         // MLmodel last: a model directory is complete exactly when it has its MLmodel file, even
         // if the process was killed while writing it.
-        return [("pipeline.json", artifact)] + onnxFiles + [
+        return [("pipeline.json", artifact)] + onnx.files + [
             ("plateshell_env.yaml", Data(environment().text().utf8)),
             ("input_example.json", Data(split.serialized().utf8)),
             ("serving_input_example.json", Data(JSON.object([("dataframe_split", split)]).serialized().utf8)),
             ("MLmodel", Data(mlmodel.text().utf8)),
         ]
     }
-
-    /// The Python packages MLflow's pyfunc needs to load `model.onnx` (its `mlflow.onnx` loader).
-    static let pyfuncRequirements = ["mlflow", "onnx", "onnxruntime"]
 
     /// The signature as MLflow JSON strings: one column spec per raw feature (`long` for integer
     /// columns, `double` otherwise); outputs the predicted class and each class's probability, or
