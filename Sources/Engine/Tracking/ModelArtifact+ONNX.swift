@@ -1,27 +1,25 @@
-import CCrypto
 import Foundation
+import Yams
 
 extension ModelArtifact {
     /// Why MLflow's pyfunc cannot load the model directory, or nil when it can: the model has no
     /// ONNX flavor (k-NN, or a graph that failed validation), or its `model.onnx` is missing or
     /// differs from the SHA-256 its `MLmodel` records. PlateShell itself scores from
-    /// `pipeline.json` and never reads `model.onnx`; this is what `register` reports.
-    ///
-    /// - Parameter location: the directory's path or `file://` URL (a version's storage location).
-    public static func onnxProblem(directory location: String) -> String? {
-        let path = location.hasPrefix("file:") ? URL(string: location)?.path ?? location : location
+    /// `pipeline.json` and never reads `model.onnx`; this is what `register` reports about the
+    /// run's model directory in the workspace.
+    public static func onnxProblem(directory path: String) -> String? {
         let file = path + "/" + ONNXExport.fileName
-        guard let mlmodel = FileManager.default.contents(atPath: path + "/MLmodel").flatMap({ String(data: $0, encoding: .utf8) }) else {
-            return "'\(path)/MLmodel' is missing"
+        guard let data = FileManager.default.contents(atPath: path + "/MLmodel"),
+              let mlmodel = (try? Yams.load(yaml: String(decoding: data, as: UTF8.self))) as? [String: Any],
+              let flavors = mlmodel["flavors"] as? [String: Any] else {
+            return "'\(path)/MLmodel' is missing or not an MLmodel file"
         }
-        let lines = mlmodel.split(separator: "\n")
-        guard let line = lines.first(where: { $0.hasPrefix("    sha256: ") }),
-              let recorded = try? JSONDecoder().decode(String.self, from: Data(line.dropFirst("    sha256: ".count).utf8)) else {
-            let reason = (try? load(directory: path)).flatMap(ONNXExport.unsupportedReason) ?? "see onnx_unavailable in its MLmodel"
-            return "the model has no ONNX flavor (\(reason))"
+        guard let recorded = (flavors["onnx"] as? [String: Any])?["sha256"] as? String else {
+            let reason = (flavors[flavor] as? [String: Any])?["onnx_unavailable"] as? String
+            return "the model has no ONNX flavor" + (reason.map { " (\($0))" } ?? "")
         }
-        guard let data = FileManager.default.contents(atPath: file) else { return "'\(file)' is missing" }
-        guard SHA256.hex(data) == recorded else { return "'\(file)' is damaged: its SHA-256 differs from the one MLmodel records" }
+        guard let onnx = FileManager.default.contents(atPath: file) else { return "'\(file)' is missing" }
+        guard ModelDigest.sha256(onnx) == recorded else { return "'\(file)' is damaged: its SHA-256 differs from the one MLmodel records" }
         return nil
     }
 }
@@ -44,7 +42,7 @@ struct ONNXFlavors {
             files = [(ONNXExport.fileName, onnx), ("requirements.txt", Data((Self.pyfuncRequirements.joined(separator: "\n") + "\n").utf8))]
             flavors = [
                 ("onnx", .mapping([
-                    ("data", .string(ONNXExport.fileName)), ("sha256", .string(SHA256.hex(onnx))), ("ir_version", .integer(ONNXModel.irVersion)),
+                    ("data", .string(ONNXExport.fileName)), ("sha256", .string(ModelDigest.sha256(onnx))), ("ir_version", .integer(ONNXModel.irVersion)),
                     ("opset", .integer(ONNXModel.opset)), ("ml_opset", .integer(ONNXModel.mlOpset)),
                     ("providers", .list([.string("CPUExecutionProvider")])),
                 ])),
@@ -53,20 +51,5 @@ struct ONNXFlavors {
         } catch {
             unavailable = (error as? EngineError)?.message ?? "\(error)"
         }
-    }
-}
-
-/// SHA-256 digests (OpenSSL's libcrypto).
-enum SHA256 {
-    /// Lowercase hex SHA-256 of `data`.
-    static func hex(_ data: Data) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let context = EVP_MD_CTX_new()
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
-        data.withUnsafeBytes { _ = EVP_DigestUpdate(context, $0.baseAddress, $0.count) }
-        EVP_DigestFinal_ex(context, &digest, &length)
-        EVP_MD_CTX_free(context)
-        return digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 }
