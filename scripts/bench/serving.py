@@ -223,8 +223,8 @@ def main():
         if fitted_rows is not None and fitted_rows != len(X):
             sys.exit(f"plateshell fitted on {fitted_rows} rows, the benchmark sends {len(X)} TOP3 rows")
         runtime = onnxruntime.InferenceSession(f"{directory}/model.onnx", providers=["CPUExecutionProvider"])
-        os.environ["MLFLOW_TRACKING_URI"] = store
-        with serving_side_by_side(binary, workspace, MODEL, f"models:/{MODEL}/Production", scratch) as both:
+        with serving_side_by_side(binary, workspace, MODEL, f"models:/{MODEL}/Production", scratch,
+                                  mlflow_env={"MLFLOW_TRACKING_URI": store}) as both:
             servers = {"plateshell": (both.plateshell, both.plateshell_url), "mlflow": (both.mlflow, both.mlflow_url)}
             for rows, label in BATCHES:
                 answers = {}
