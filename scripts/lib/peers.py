@@ -131,13 +131,14 @@ def start_plateshell(binary, workspace, model, scratch):
     return process, f"http://127.0.0.1:{port}", log
 
 
-def start_mlflow(model_dir, scratch):
-    """`mlflow models serve --env-manager local` on a free port, in its own process group (it runs uvicorn
+def start_mlflow(model_dir, scratch, extra_env=None):
+    """`mlflow models serve -m MODEL_DIR --env-manager local` (MODEL_DIR: a directory, or a models:/ URI of the
+    registry that EXTRA_ENV's MLFLOW_TRACKING_URI names; EXTRA_ENV is added to its environment only) on a free port, in its own process group (it runs uvicorn
     as a child), the venv's bin first on PATH, mlflow's default worker count (MLFLOW_MODELS_WORKERS
     unset), its output in SCRATCH/mlflow-serve.log; returns the process, its URL and the log's path."""
     port, log = free_port(), f"{scratch}/mlflow-serve.log"
     bin_dir = os.path.dirname(sys.executable)
-    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(os.environ, **(extra_env or {}), PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("MLFLOW_MODELS_WORKERS", None)
     process = subprocess.Popen([f"{bin_dir}/mlflow", "models", "serve", "-m", model_dir, "--env-manager", "local",
                                 "-h", "127.0.0.1", "-p", str(port)],
@@ -175,9 +176,9 @@ def stop_process_group(process):
 
 
 @contextlib.contextmanager
-def serving_side_by_side(binary, workspace, model, mlflow_model_dir, scratch):
+def serving_side_by_side(binary, workspace, model, mlflow_model_dir, scratch, mlflow_env=None):
     """Starts `plateshell serve models:/MODEL/Production` and waits for its /ping, then `mlflow models
-    serve -m MLFLOW_MODEL_DIR` and waits for its /ping; yields them as `plateshell`, `mlflow` (the
+    serve -m MLFLOW_MODEL_DIR` (MLFLOW_ENV added to its environment) and waits for its /ping; yields them as `plateshell`, `mlflow` (the
     processes), `*_url`, `*_log` and `*_start` (seconds to /ping 200). On the way out, however the block
     ends, stops mlflow's process group and PlateShell (SIGTERM), and sets `stop_problem` (None when
     PlateShell exited 0) and `closing` (its last line), as stop_plateshell returns them."""
@@ -186,7 +187,7 @@ def serving_side_by_side(binary, workspace, model, mlflow_model_dir, scratch):
     try:
         servers.plateshell_start = wait_for_ping(servers.plateshell_url, servers.plateshell, servers.plateshell_log,
                                                  "plateshell serve")
-        servers.mlflow, servers.mlflow_url, servers.mlflow_log = start_mlflow(mlflow_model_dir, scratch)
+        servers.mlflow, servers.mlflow_url, servers.mlflow_log = start_mlflow(mlflow_model_dir, scratch, mlflow_env)
         servers.mlflow_start = wait_for_ping(servers.mlflow_url, servers.mlflow, servers.mlflow_log, "mlflow models serve")
         yield servers
     finally:

@@ -24,16 +24,22 @@ public enum LoggedModel: Sendable, Equatable {
     }
 }
 
-/// The model directory a run logs (MLflow's layout, with a `plateshell` flavor):
+/// The model directory a run logs (MLflow's layout, with a `plateshell` flavor, and `onnx` and
+/// `python_function` flavors when the model has an ONNX form):
 ///
 /// ```
 /// model/
 ///   MLmodel                    flavors, signature (MLflow column types), input example info
 ///   pipeline.json              the versioned PlateShell artifact (FittedPipeline, or the transform)
+///   model.onnx                 the same pipeline as an ONNX graph (see ONNXExport), when it has one
+///   requirements.txt           what MLflow's pyfunc needs to run model.onnx (with model.onnx)
 ///   plateshell_env.yaml        PlateShell version, Swift toolchain, linked library versions
 ///   input_example.json         two raw rows, split orient
 ///   serving_input_example.json the same as a scoring request ({"dataframe_split": ...})
 /// ```
+///
+/// A model without an ONNX form (k-NN), or whose graph failed validation, has only the
+/// `plateshell` flavor, whose `onnx_unavailable` field says why.
 public enum ModelArtifact {
     public static let directory = "model"
 
@@ -53,13 +59,16 @@ public enum ModelArtifact {
             featureTypes[c] == .integer && example[r, c] == example[r, c].rounded() ? JSON.integer(Int64(example[r, c])) : JSON.number(example[r, c])
         }) }
         let split = JSON.object([("columns", .array(model.features.map(JSON.string))), ("data", .array(rows))])
+        let onnx = ONNXFlavors(model, featureTypes: featureTypes)
+        let plateshell: [(String, YAMLValue)] = [
+            ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
+            ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
+            ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
+        ] + (onnx.unavailable.map { [("onnx_unavailable", .string($0))] } ?? [])
+        let flavors = (onnx.flavors + [("plateshell", .mapping(plateshell))]).sorted { $0.0 < $1.0 }
         let mlmodel = YAMLValue.mapping([
             ("artifact_path", .string(directory)),
-            ("flavors", .mapping([("plateshell", .mapping([
-                ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
-                ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
-                ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
-            ]))])),
+            ("flavors", .mapping(flavors)),
             ("model_uuid", .string(MD5.randomId())),
             ("run_id", .string(runId)),
             ("saved_input_example_info", .mapping([
@@ -71,8 +80,7 @@ public enum ModelArtifact {
         ])
         // MLmodel last: a model directory is complete exactly when it has its MLmodel file, even
         // if the process was killed while writing it.
-        return [
-            ("pipeline.json", artifact),
+        return [("pipeline.json", artifact)] + onnx.files + [
             ("plateshell_env.yaml", Data(environment().text().utf8)),
             ("input_example.json", Data(split.serialized().utf8)),
             ("serving_input_example.json", Data(JSON.object([("dataframe_split", split)]).serialized().utf8)),

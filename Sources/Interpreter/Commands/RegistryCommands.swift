@@ -114,6 +114,7 @@ extension Session {
                                  versionDescription: description ?? "", tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
         }
         output.say("Registered \(name) version \(version.version) (stage None) from run \(runId.prefix(8)): \(version.source).")
+        if let problem = ModelArtifact.onnxProblem(directory: tracker.catalog.runDirectory(runId) + "/" + ModelArtifact.directory) { output.say("MLflow's pyfunc cannot load this version: \(problem); PlateShell serves it from pipeline.json.") }
         output.blocks.append(.fields(name: "version", Self.versionFields(version)))
         return output
     }
