@@ -14,7 +14,7 @@ struct ServerTrackingTests {
 
     /// A server tracker on a fresh workspace.
     func tracker(_ workspace: TemporaryDirectory, _ server: FakeMLflowServer, credentials: MLflowCredentials? = nil) throws -> ServerTracker {
-        try ServerTracker(catalog: try Catalog(workspace: workspace.path), client: try MLflowClient(uri: server.url, credentials: credentials, timeout: 2))
+        try ServerTracker(catalog: try Catalog(workspace: workspace.path), client: try MLflowClient(uri: server.url, credentials: credentials, timeout: 15))
     }
 
     /// A finished run that logged the fixture's model.
@@ -81,7 +81,7 @@ struct ServerTrackingTests {
         let tracker = try ServerTracker(catalog: catalog, client: try MLflowClient(uri: "http://127.0.0.1:\(port)", credentials: nil, timeout: 2))
         let run = try runWithModel(tracker)
         #expect(try catalog.run(run).status == .finished, "the workspace has the run at once")
-        #expect(tracker.sender.waitUntilDelivered(timeout: 10, failFast: true) != .delivered)
+        #expect(tracker.sender.waitUntilDelivered(timeout: 10, failures: 1) != .delivered)
         let queued = try tracker.sender.outbox.counts().values.reduce(0, +)
         #expect(queued >= 8, "run, batches, model files and end stay queued: \(queued)")
         #expect(tracker.sender.currentState.lastError?.hasPrefix("cannot reach the MLflow server at http://127.0.0.1:\(port)") == true)
@@ -124,7 +124,7 @@ struct ServerTrackingTests {
         let wrong = try tracker(workspace, server, credentials: .basic(user: "alice", password: "nope"))
         let run = try wrong.startRun(name: "r")
         try wrong.endRun(run, status: .finished)
-        #expect(wrong.sender.waitUntilDelivered(timeout: 10, failFast: true) != .delivered)
+        #expect(wrong.sender.waitUntilDelivered(timeout: 10, failures: 1) != .delivered)
         let error = try #require(wrong.sender.currentState.lastError)
         #expect(error.contains("HTTP 401 UNAUTHENTICATED") && error.contains(server.url))
         #expect(try wrong.sender.outbox.counts()["run"] == 1, "nothing was dropped")
@@ -180,7 +180,11 @@ struct ServerTrackingTests {
         let first = try alice.register(runId: try runWithModel(alice), name: "m", description: "the model", versionDescription: "v1", tags: ["team": "q"])
         let second = try bob.register(runId: try runWithModel(bob), name: "m", description: nil, versionDescription: "v2", tags: [:])
         #expect(first.version == 1 && second.version == 2)
-        #expect(first.source.hasPrefix("runs:/") && first.tags[ModelDigest.tag]?.hasPrefix("sha256:") == true && first.tags["team"] == "q")
+        #expect(first.tags[ModelDigest.tag]?.hasPrefix("sha256:") == true && first.tags["team"] == "q")
+        let loggedModel = try #require(server.loggedModels[String(first.source.dropFirst("models:/".count))], "registered from its MLflow 3 LoggedModel: \(first.source)")
+        #expect(loggedModel["status"] == "LOGGED_MODEL_READY" && loggedModel["output_of"] == first.runId && loggedModel["source_run_id"] == first.runId)
+        #expect(server.artifacts.keys.contains { $0.hasSuffix("/models/\(first.source.dropFirst("models:/".count))/artifacts/MLmodel") },
+                "the model's files are the LoggedModel's artifacts too")
         #expect(try bob.registry.versions("m").map(\.version) == [1, 2], "bob reads alice's version from the server")
         _ = try bob.transition("m", version: 1, to: .production, archiveExisting: false)
         try bob.setAlias("m", alias: "champion", version: 2)
@@ -207,7 +211,7 @@ struct ServerTrackingTests {
         let alice = try tracker(a, server)
         for _ in 0..<2 { _ = try alice.register(runId: try runWithModel(alice), name: "m", description: nil, versionDescription: "", tags: [:]) }
         server.setAlias("m", alias: "champion", version: 1)
-        let client = try MLflowClient(uri: server.url, credentials: nil, timeout: 2)
+        let client = try MLflowClient(uri: server.url, credentials: nil, timeout: 15)
         let source = try ModelSource(uri: "models:/m@champion", workspace: replica.path, server: client)
         #expect(source.model.label == "m/1" && source.notice == nil && source.followInterval == .seconds(2))
         #expect(source.model.directory.hasPrefix(replica.path + "/model-cache/m/1/"), "downloaded into the replica's cache")
@@ -234,7 +238,7 @@ struct ServerTrackingTests {
         let alice = try tracker(a, server)
         for _ in 0..<3 { _ = try alice.register(runId: try runWithModel(alice), name: "m", description: nil, versionDescription: "", tags: [:]) }
         server.setAlias("m", alias: "champion", version: 1)
-        let client = try MLflowClient(uri: server.url, credentials: nil, timeout: 2)
+        let client = try MLflowClient(uri: server.url, credentials: nil, timeout: 15)
         let source = try ModelSource(uri: "models:/m@champion", workspace: TemporaryDirectory().path, server: client)
 
         server.inject { $0.path.hasSuffix("/pipeline.json") ? .truncate(100) : nil }
@@ -255,8 +259,8 @@ struct ServerTrackingTests {
         let notOurs = try #require(engineError { _ = try ModelSource(uri: "models:/sk/\(foreign)", workspace: TemporaryDirectory().path, server: client) })
         #expect(notOurs.message.contains("is not a PlateShell model: its MLmodel has the flavors python_function, sklearn, not plateshell"))
         server.setAlias("m", alias: "champion", version: 3)
-        let third = try #require(try alice.registry.version("m", 3).runId)
-        server.replaceArtifact(try #require(server.artifacts.keys.first { $0.hasSuffix("model/pipeline.json") && $0.contains(third) }), with: Data("{}".utf8))
+        let third = try alice.registry.version("m", 3).source.dropFirst("models:/".count)
+        server.replaceArtifact(try #require(server.artifacts.keys.first { $0.hasSuffix("/models/\(third)/artifacts/pipeline.json") }), with: Data("{}".utf8))
         #expect(engineError { _ = try source.refresh() }?.message.contains("do not match its registered digest") == true,
                 "files changed on the server after registration are refused")
         #expect(source.model.label == "m/2")

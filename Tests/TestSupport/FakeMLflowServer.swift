@@ -154,6 +154,9 @@ public final class FakeMLflowServer: Sendable {
         }
     }
 
+    /// The LoggedModels created, by id: `source_run_id`, `status`, `output_of` (the run linked to it) …
+    public var loggedModels: [String: [String: String]] { shared.state.withLock { $0.loggedModels } }
+
     /// Moves an alias as another client would.
     public func setAlias(_ name: String, alias: String, version: Int) { shared.state.withLock { $0.models[name]?.aliases[alias] = version } }
 
@@ -180,6 +183,8 @@ public final class FakeMLflowServer: Sendable {
         var runs: [String: RunState] = [:]
         var artifacts: [String: Data] = [:]
         var models: [String: ModelState] = [:]
+        /// LoggedModels by id: experiment, name, source run, status, the run they are outputs of.
+        var loggedModels: [String: [String: String]] = [:]
         var runCounter = 0
 
         mutating func createRun(experimentId: String, name: String, tags: [String: String]) -> String {
@@ -314,8 +319,32 @@ public final class FakeMLflowServer: Sendable {
                 let name = (query["filter"] ?? "").split(separator: "'").dropFirst().first.map(String.init) ?? ""
                 return (200, json(["model_versions": models[name]?.versions ?? []]))
             case ("GET", "api/2.0/mlflow/model-versions/get-download-uri"):
-                guard let found = version(query["name"] ?? "", Int(query["version"] ?? "") ?? 0) else { return missing("Model Version not found") }
-                return (200, json(["artifact_uri": found["source"]!]))
+                guard let found = version(query["name"] ?? "", Int(query["version"] ?? "") ?? 0), let source = found["source"] as? String else {
+                    return missing("Model Version not found")
+                }
+                if source.hasPrefix("models:/"), let model = loggedModels[String(source.dropFirst("models:/".count))] {
+                    return (200, json(["artifact_uri": model["artifact_uri"]!]))
+                }
+                return (200, json(["artifact_uri": source]))
+            case ("POST", "api/2.0/mlflow/logged-models"):
+                let id = "m-" + String(format: "%032x", loggedModels.count + 1)
+                let experiment = input["experiment_id"] as? String ?? "0"
+                loggedModels[id] = ["experiment_id": experiment, "name": input["name"] as? String ?? "", "status": "LOGGED_MODEL_PENDING",
+                                    "source_run_id": input["source_run_id"] as? String ?? "", "artifact_uri": "mlflow-artifacts:/\(experiment)/models/\(id)/artifacts"]
+                return (200, json(["model": ["info": ["model_id": id, "artifact_uri": loggedModels[id]!["artifact_uri"]!]]]))
+            case ("POST", "api/2.0/mlflow/logged-models/search"):
+                let found = loggedModels.filter { (input["filter"] as? String ?? "").contains($0.value["source_run_id"] ?? "-") }
+                return (200, json(["models": found.map { ["info": ["model_id": $0.key, "name": $0.value["name"]!, "artifact_uri": $0.value["artifact_uri"]!]] }]))
+            case ("POST", "api/2.0/mlflow/runs/outputs"):
+                for model in input["models"] as? [[String: Any]] ?? [] {
+                    if let id = model["model_id"] as? String { loggedModels[id]?["output_of"] = input["run_id"] as? String }
+                }
+                return (200, json([:]))
+            case ("PATCH", _) where path.hasPrefix("api/2.0/mlflow/logged-models/"):
+                let id = String(path.dropFirst("api/2.0/mlflow/logged-models/".count))
+                guard loggedModels[id] != nil else { return missing("Logged model \(id) not found") }
+                loggedModels[id]!["status"] = input["status"] as? String ?? ""
+                return (200, json([:]))
             case ("POST", "api/2.0/mlflow/model-versions/transition-stage"):
                 let name = input["name"] as? String ?? "", number = Int(input["version"] as? String ?? "") ?? 0
                 guard version(name, number) != nil else { return missing("Model Version not found") }

@@ -80,6 +80,8 @@ public final class Catalog {
                 value TEXT NOT NULL, PRIMARY KEY (name, version, key));
             CREATE TABLE IF NOT EXISTS model_aliases (name TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL,
                 PRIMARY KEY (name, alias));
+            CREATE TABLE IF NOT EXISTS logged_models (model_id TEXT PRIMARY KEY, experiment_id INTEGER NOT NULL, run_id TEXT NOT NULL,
+                name TEXT NOT NULL, creation_time INTEGER NOT NULL, UNIQUE (run_id, name));
             """)
     }
 
@@ -216,6 +218,35 @@ public final class Catalog {
             let time = now()
             try db.execute(sql: "UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?", arguments: [status.rawValue, time, runId])
             try outbox?(time).insert(db, at: time)
+        }
+    }
+
+    /// Records that run `runId` logged a model under `name` as an MLflow 3 LoggedModel
+    /// (`m-` + 32 hex); logging it again keeps its id. `outbox` queues the item that creates it
+    /// on a server, in the same transaction.
+    @discardableResult
+    public func recordLoggedModel(runId: String, name: String) throws -> String {
+        try recordLoggedModel(runId: runId, name: name, outbox: nil)
+    }
+
+    func recordLoggedModel(runId: String, name: String, outbox: OutboxEntry?) throws -> String {
+        try write { db in
+            let run = try requireRun(db, runId)
+            if let known = try String.fetchOne(db, sql: "SELECT model_id FROM logged_models WHERE run_id = ? AND name = ?", arguments: [runId, name]) {
+                return known
+            }
+            let id = "m-" + MD5.randomId()
+            try db.execute(sql: "INSERT INTO logged_models VALUES (?, ?, ?, ?, ?)", arguments: [id, Int64(run.experimentId) ?? 0, runId, name, now()])
+            try outbox?.insert(db, at: now())
+            return id
+        }
+    }
+
+    /// The LoggedModel a run logged (its id and name), if any.
+    public func loggedModel(ofRun runId: String) throws -> (id: String, name: String, creationTime: Int64)? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT model_id, name, creation_time FROM logged_models WHERE run_id = ? ORDER BY creation_time LIMIT 1",
+                             arguments: [runId]).map { ($0["model_id"], $0["name"], $0["creation_time"]) }
         }
     }
 

@@ -35,6 +35,10 @@ public final class EmbeddedTracker: Tracker {
         try catalog.endRun(runId: runId, status: status)
     }
 
+    public func recordLoggedModel(_ runId: String, name: String) throws {
+        try catalog.recordLoggedModel(runId: runId, name: name)
+    }
+
     public func register(runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]) throws -> ModelVersion {
         let run = try catalog.run(runId)
         let location = try loggedModelDirectory(of: run.id)

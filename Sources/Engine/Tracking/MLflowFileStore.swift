@@ -44,20 +44,22 @@ public enum MLflowFileStore {
         if !experiments.contains(where: { $0.id == "0" || $0.name == "Default" }) {
             try writeExperiment(Experiment(id: "0", name: "Default", artifactLocation: "", creationTime: now, lastUpdateTime: now), root: root)
         }
+        let models = try catalog.registeredModels()
+        let versionsOfModel = try Dictionary(uniqueKeysWithValues: models.map { ($0.name, try catalog.versions($0.name)) })
+        let versionsOfRun = Dictionary(grouping: versionsOfModel.values.joined().filter { $0.runId != nil }, by: { $0.runId! })
         var runCount = 0
         for experiment in experiments {
             try writeExperiment(experiment, root: root)
             for run in try catalog.runs(experimentId: experiment.id) {
-                try writeRun(run, catalog: catalog, root: root)
+                try writeRun(run, catalog: catalog, root: root, versions: versionsOfRun[run.id] ?? [])
                 runCount += 1
             }
         }
         let experimentOfRun = Dictionary(uniqueKeysWithValues: try catalog.runs().map { ($0.id, $0.experimentId) })
         var versionCount = 0
-        let models = try catalog.registeredModels()
         for model in models {
-            let versions = try catalog.versions(model.name)
-            try writeModel(model, versions: versions, root: root, experimentOfRun: experimentOfRun)
+            let versions = versionsOfModel[model.name] ?? []
+            try writeModel(model, versions: versions, root: root, catalog: catalog, experimentOfRun: experimentOfRun)
             versionCount += versions.count
         }
         return Summary(root: root, experiments: experiments.count, runs: runCount, models: models.count, versions: versionCount)
@@ -85,7 +87,7 @@ public enum MLflowFileStore {
         ]).text(), to: folder + "/meta.yaml")
     }
 
-    private static func writeRun(_ run: RunRecord, catalog: Catalog, root: String) throws {
+    private static func writeRun(_ run: RunRecord, catalog: Catalog, root: String, versions: [ModelVersion]) throws {
         let experimentFolder = root + "/" + run.experimentId
         let folder = experimentFolder + "/" + run.id
         try write(YAMLValue.mapping([
@@ -114,6 +116,42 @@ public enum MLflowFileStore {
                 ("source_type", .string("DATASET")), ("tags", .mapping([("mlflow.data.context", .string(input.context))])),
             ]).text(), to: folder + "/inputs/" + MD5.hex(input.id + run.id) + "/meta.yaml")
         }
+        if let model = try catalog.loggedModel(ofRun: run.id) {
+            try writeLoggedModel(model, run: run, catalog: catalog, experimentFolder: experimentFolder, versions: versions)
+        }
+    }
+
+    /// An MLflow 3 LoggedModel (MLFLOW.md §2.8, §2.9): `<exp>/models/<model_id>/` with its meta,
+    /// the run's params, the user and source tags and the registered versions made from it, the
+    /// run's metrics (4 fields: `ts value step run_id`), the model directory as its artifacts; and
+    /// the run's `outputs/<model_id>/meta.yaml` linking the run to it.
+    private static func writeLoggedModel(_ model: (id: String, name: String, creationTime: Int64), run: RunRecord, catalog: Catalog,
+                                         experimentFolder: String, versions: [ModelVersion]) throws {
+        let folder = experimentFolder + "/models/" + model.id
+        try write(YAMLValue.mapping([
+            ("artifact_location", .string(uri(folder + "/artifacts"))), ("creation_timestamp", .integer(model.creationTime)),
+            ("experiment_id", .string(run.experimentId)), ("last_updated_timestamp", .integer(run.endTime ?? model.creationTime)),
+            ("model_id", .string(model.id)), ("model_type", .null), ("name", .string(model.name)), ("source_run_id", .string(run.id)),
+            ("status", .integer(2)), ("status_message", .null),
+        ]).text(), to: folder + "/meta.yaml")
+        try writeKeyFiles(try catalog.params(of: run.id), in: folder + "/params")
+        var tags = try catalog.tags(of: run.id).filter { ["mlflow.user", "mlflow.source.name", "mlflow.source.type"].contains($0.key) }
+        if !versions.isEmpty {
+            tags["mlflow.modelVersions"] = JSON.array(versions.map { .object([("name", .string($0.name)), ("version", .integer(Int64($0.version)))]) })
+                .serialized()
+        }
+        try writeKeyFiles(tags, in: folder + "/tags")
+        try FileManager.default.createDirectory(atPath: folder + "/metrics", withIntermediateDirectories: true)
+        let points = try catalog.metrics(of: run.id)
+        for key in Set(points.map(\.key)) {
+            let lines = points.filter { $0.key == key }.map { "\($0.timestamp) \(pythonFloat($0.value)) \($0.step) \(run.id)\n" }
+            try write(lines.joined(), to: folder + "/metrics/" + key)
+        }
+        try copyArtifacts(from: catalog.runDirectory(run.id) + "/" + model.name, to: folder + "/artifacts")
+        try write(YAMLValue.mapping([
+            ("destination_id", .string(model.id)), ("destination_type", .string("MODEL_OUTPUT")), ("source_id", .string(model.id)),
+            ("source_type", .string("RUN_OUTPUT")), ("step", .integer(0)), ("tags", .mapping([])),
+        ]).text(), to: experimentFolder + "/" + run.id + "/outputs/" + model.id + "/meta.yaml")
     }
 
     /// A metric value as Python's `float()` reads it.
@@ -132,7 +170,8 @@ public enum MLflowFileStore {
         }
     }
 
-    private static func writeModel(_ model: RegisteredModel, versions: [ModelVersion], root: String, experimentOfRun: [String: String]) throws {
+    private static func writeModel(_ model: RegisteredModel, versions: [ModelVersion], root: String, catalog: Catalog,
+                                   experimentOfRun: [String: String]) throws {
         let folder = root + "/models/" + model.name
         try write(YAMLValue.mapping([
             ("aliases", .mapping(model.aliases.sorted { $0.key < $1.key }.map { ($0.key, .string(String($0.value))) })),
@@ -146,9 +185,11 @@ public enum MLflowFileStore {
             if let runId = version.runId, let experiment = experimentOfRun[runId] {
                 storage = uri(root + "/" + experiment + "/" + runId + "/artifacts/" + ModelArtifact.directory)
             }
+            let loggedModel = try version.runId.flatMap { try catalog.loggedModel(ofRun: $0)?.id }
             try write(YAMLValue.mapping([
                 ("creation_timestamp", .integer(version.creationTime)), ("current_stage", .string(version.stage.rawValue)),
                 ("description", .string(version.description)), ("last_updated_timestamp", .integer(version.lastUpdateTime)),
+                ("model_id", loggedModel.map(YAMLValue.string) ?? .null),
                 ("name", .string(version.name)), ("run_id", version.runId.map(YAMLValue.string) ?? .null), ("run_link", .null),
                 ("source", .string(version.source)), ("status", .string("READY")), ("status_message", .null),
                 ("storage_location", .string(storage)), ("user_id", .null), ("version", .integer(Int64(version.version))),

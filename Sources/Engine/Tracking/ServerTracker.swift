@@ -44,7 +44,7 @@ public final class ServerTracker: Tracker {
     /// `readYourWritesTimeout`, less when delivery fails), so a list read right after a command
     /// shows that command's run.
     public func runReader() -> RunReader {
-        _ = sender.waitUntilDelivered(timeout: Self.readYourWritesTimeout, failFast: true)
+        _ = sender.waitUntilDelivered(timeout: Self.readYourWritesTimeout, failures: 1)
         let outbox = sender.outbox
         return MLflowRunReader(client: client) { prefix in try? outbox.remoteRunId(matching: prefix) }
     }
@@ -97,6 +97,16 @@ public final class ServerTracker: Tracker {
         sender.wake()
     }
 
+    /// Records the LoggedModel, queuing its creation on the server with the run's params, its
+    /// user and source tags, and the run's metrics so far (linked to it).
+    public func recordLoggedModel(_ runId: String, name: String) throws {
+        try ensureCarried(runId)
+        let tags = try catalog.tags(of: runId).filter { ["mlflow.user", "mlflow.source.name", "mlflow.source.type", "mlflow.source.git.commit"].contains($0.key) }
+        let item = OutboxItem.loggedModel(name: name, params: try catalog.params(of: runId), tags: tags, metrics: try catalog.metrics(of: runId))
+        try catalog.recordLoggedModel(runId: runId, name: name, outbox: entry(runId, item))
+        sender.wake()
+    }
+
     private func entry(_ runId: String, _ item: OutboxItem) -> OutboxEntry {
         OutboxEntry(server: client.server, runId: runId, item: item)
     }
@@ -130,7 +140,7 @@ public final class ServerTracker: Tracker {
         let directory = try loggedModelDirectory(of: run.id)
         try ensureCarried(run.id)
         sender.wake(retry: true)
-        if case .pending(let count, let lastError) = sender.waitUntilDelivered(runId: run.id, timeout: Self.registerTimeout, failFast: true) {
+        if case .pending(let count, let lastError) = sender.waitUntilDelivered(runId: run.id, timeout: Self.registerTimeout, failures: 3) {
             throw EngineError(.io, "cannot register \(name) on \(registry.location): \(count) queued item\(count == 1 ? "" : "s") of run \(run.id.prefix(8)) (its model among them) could not be delivered" + (lastError.map { " (\($0))" } ?? ""),
                               hint: "the run stays recorded in the workspace and queued; 'tracking status' shows the queue; register again when the server is reachable")
         }
@@ -140,10 +150,12 @@ public final class ServerTracker: Tracker {
         }
         var versionTags = tags
         versionTags[ModelDigest.tag] = try ModelDigest.of(directory: directory)
+        // MLflow 3 registers the LoggedModel (source models:/m-…); a run logged before it existed, by its runs:/ URI.
+        let loggedModel = try sender.outbox.remoteModel(run.id)
         return try MLflowClient.translatingErrors {
             try client.registerModel(name, description: description)
-            return try client.createVersion(name: name, source: "runs:/\(remote.id)/\(ModelArtifact.directory)", runId: remote.id,
-                                            description: versionDescription, tags: versionTags)
+            return try client.createVersion(name: name, source: loggedModel.map { "models:/\($0)" } ?? "runs:/\(remote.id)/\(ModelArtifact.directory)",
+                                            runId: remote.id, modelId: loggedModel, description: versionDescription, tags: versionTags)
         }
     }
 
@@ -204,7 +216,7 @@ public final class ServerTracker: Tracker {
     public func close(waitingUpTo timeout: TimeInterval) -> Int {
         let wait = sender.currentState.holdsLock ? timeout : 0
         var remaining = 0
-        if case .pending(let count, _) = sender.waitUntilDelivered(timeout: wait, failFast: true) { remaining = count }
+        if case .pending(let count, _) = sender.waitUntilDelivered(timeout: wait, failures: 1) { remaining = count }
         sender.stop()
         return remaining
     }

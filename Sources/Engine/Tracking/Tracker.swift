@@ -33,6 +33,9 @@ public protocol Tracker: AnyObject {
     /// Writes an artifact file of the run (`path` relative to its artifacts).
     func logArtifact(_ runId: String, path: String, data: Data) throws
     func endRun(_ runId: String, status: RunStatus) throws
+    /// Records the model directory the run logged under `name` as an MLflow 3 LoggedModel
+    /// linked to the run (its files are already logged).
+    func recordLoggedModel(_ runId: String, name: String) throws
 
     /// Registers the model logged by run `runId` as the next version of `name` (creating `name`).
     ///
@@ -78,11 +81,13 @@ extension Tracker {
         return id
     }
 
-    /// Logs a model directory (MLmodel, artifact, environment, input example) under `model/`.
+    /// Logs a model directory (MLmodel, artifact, environment, input example) under `model/`,
+    /// and records it as the run's LoggedModel.
     public func logModel(_ runId: String, model: LoggedModel, featureTypes: [ColumnType], example: Matrix) throws {
         for (file, data) in try ModelArtifact.files(model, featureTypes: featureTypes, example: example, runId: runId) {
             try logArtifact(runId, path: ModelArtifact.directory + "/" + file, data: data)
         }
+        try recordLoggedModel(runId, name: ModelArtifact.directory)
     }
 
     /// The tags of a run with its parent: the given parent, else the open run.

@@ -9,6 +9,9 @@ public enum OutboxItem: Codable, Sendable, Equatable {
     /// A file of the run's artifacts, read from the workspace when it is sent.
     case artifact(path: String)
     case endRun(status: RunStatus, endTime: Int64)
+    /// The run's model directory as an MLflow 3 LoggedModel: created with these params and tags,
+    /// its files uploaded from the run's `NAME/` folder, the metrics linked to it, then READY.
+    case loggedModel(name: String, params: [String: String], tags: [String: String], metrics: [MetricPoint])
 
     /// The kind, as `tracking status` counts items.
     public var kind: String {
@@ -18,6 +21,7 @@ public enum OutboxItem: Codable, Sendable, Equatable {
         case .logInputs: "dataset"
         case .artifact: "artifact"
         case .endRun: "end"
+        case .loggedModel: "model"
         }
     }
 }
@@ -134,6 +138,13 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// The server's id of the LoggedModel a workspace run logged, once it was created there.
+    public func remoteModel(_ runId: String) throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT model_id FROM remote_models WHERE server = ? AND run_id = ?", arguments: [server, runId])
+        }
+    }
+
     /// The workspace run the server's run `remoteId` was sent from, if any.
     public func localRunId(ofRemote remoteId: String) throws -> String? {
         try queue.read { db in
@@ -165,12 +176,21 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// Removes delivered items; records the server's id of a run it created.
-    func delivered(_ seqs: [Int64], createdRun: (runId: String, remoteId: String, artifactURI: String)? = nil) throws {
+    /// What delivering an item made on the server, recorded with its removal from the queue.
+    enum Created: Sendable {
+        case run(runId: String, remoteId: String, artifactURI: String)
+        case loggedModel(runId: String, modelId: String)
+    }
+
+    /// Removes delivered items; records the server's id of a run or LoggedModel it created.
+    func delivered(_ seqs: [Int64], created: Created? = nil) throws {
         try queue.write { db in
-            if let run = createdRun {
-                try db.execute(sql: "INSERT OR REPLACE INTO remote_runs VALUES (?, ?, ?, ?)",
-                               arguments: [server, run.runId, run.remoteId, run.artifactURI])
+            switch created {
+            case .run(let runId, let remoteId, let artifactURI)?:
+                try db.execute(sql: "INSERT OR REPLACE INTO remote_runs VALUES (?, ?, ?, ?)", arguments: [server, runId, remoteId, artifactURI])
+            case .loggedModel(let runId, let modelId)?:
+                try db.execute(sql: "INSERT OR REPLACE INTO remote_models VALUES (?, ?, ?)", arguments: [server, runId, modelId])
+            case nil: break
             }
             for seq in seqs { try db.execute(sql: "DELETE FROM outbox WHERE seq = ?", arguments: [seq]) }
         }
@@ -199,6 +219,8 @@ public final class Outbox: Sendable {
                 payload TEXT NOT NULL, created INTEGER NOT NULL, failed INTEGER NOT NULL, reason TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS remote_runs (server TEXT NOT NULL, run_id TEXT NOT NULL, remote_run_id TEXT NOT NULL,
                 artifact_uri TEXT NOT NULL, PRIMARY KEY (server, run_id));
+            CREATE TABLE IF NOT EXISTS remote_models (server TEXT NOT NULL, run_id TEXT NOT NULL, model_id TEXT NOT NULL,
+                PRIMARY KEY (server, run_id));
             """)
     }
 }

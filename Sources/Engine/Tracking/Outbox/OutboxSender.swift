@@ -105,9 +105,10 @@ public final class OutboxSender: @unchecked Sendable {
         return state
     }
 
-    /// Waits until no item waits (of `runId`, if given), at most `timeout` seconds. With
-    /// `failFast`, returns at the first failure to deliver after the wait began.
-    public func waitUntilDelivered(runId: String? = nil, timeout: TimeInterval, failFast: Bool = false) -> Wait {
+    /// Waits until no item waits (of `runId`, if given), at most `timeout` seconds, or — with
+    /// `failures` — until that many attempts to deliver have failed since the wait began (the
+    /// sender retries after 0.5, 1, 2 … s, so 3 failures take about 3.5 s).
+    public func waitUntilDelivered(runId: String? = nil, timeout: TimeInterval, failures allowed: Int? = nil) -> Wait {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         let failuresBefore = state.failures
@@ -122,7 +123,7 @@ public final class OutboxSender: @unchecked Sendable {
                 condition.unlock()
                 return .delivered
             }
-            if Date() >= deadline || (failFast && snapshot.failures > failuresBefore) {
+            if Date() >= deadline || allowed.map({ snapshot.failures - failuresBefore >= $0 }) == true {
                 condition.unlock()
                 return .pending(remaining, lastError: snapshot.lastError)
             }
@@ -240,7 +241,7 @@ public final class OutboxSender: @unchecked Sendable {
             let seqs = group.map(\.seq)
             do {
                 let created = try send(group)
-                try outbox.delivered(seqs, createdRun: created)
+                try outbox.delivered(seqs, created: created)
                 record(delivered: group.count)
             } catch let error as MLflowError where !error.isRetryable && !error.isAuthorization {
                 try outbox.fail(seqs, reason: error.engineError.message)
@@ -252,8 +253,8 @@ public final class OutboxSender: @unchecked Sendable {
         }
     }
 
-    /// Sends one item, or one run's consecutive batches merged; returns the run it created.
-    private func send(_ group: [Outbox.Pending]) throws -> (runId: String, remoteId: String, artifactURI: String)? {
+    /// Sends one item, or one run's consecutive batches merged; returns the run or LoggedModel it created.
+    private func send(_ group: [Outbox.Pending]) throws -> Outbox.Created? {
         let first = group[0]
         if case .createRun(let experiment, let name, let startTime, let user, let tags) = first.item {
             if try outbox.remoteRun(first.runId) != nil { return nil }
@@ -268,7 +269,7 @@ public final class OutboxSender: @unchecked Sendable {
                 remoteTags[Self.runTag] = first.runId
                 created = try client.createRun(experimentId: experimentId, name: name, startTime: startTime, user: user, tags: remoteTags)
             }
-            return (first.runId, created!.id, created!.artifactURI)
+            return .run(runId: first.runId, remoteId: created!.id, artifactURI: created!.artifactURI)
         }
         guard let remote = try outbox.remoteRun(first.runId) else {
             throw EngineError(.unknownValue, "run \(first.runId.prefix(8)) was never created on the server, so its \(first.item.kind) cannot be sent")
@@ -294,8 +295,33 @@ public final class OutboxSender: @unchecked Sendable {
             try client.uploadArtifact(artifactURI: remote.artifactURI, path: path, data: data)
         case .endRun(let status, let endTime):
             try client.endRun(runId: remote.id, status: status, endTime: endTime)
+        case .loggedModel(let name, let params, let tags, let metrics):
+            return .loggedModel(runId: first.runId, modelId: try sendLoggedModel(first, remoteRun: remote.id, name: name, params: params, tags: tags,
+                                                                                 metrics: metrics))
         }
         return nil
+    }
+
+    /// Creates a run's LoggedModel on the server (or finds the one a lost answer created), uploads
+    /// its files, links it to the run and its metrics, and marks it READY; returns its id.
+    private func sendLoggedModel(_ item: Outbox.Pending, remoteRun: String, name: String, params: [String: String], tags: [String: String],
+                                 metrics: [MetricPoint]) throws -> String {
+        if let known = try outbox.remoteModel(item.runId) { return known }
+        let experimentId = try client.run(id: remoteRun).record.experimentId
+        var model = item.attempts > 0 ? try client.loggedModel(sourceRunId: remoteRun, name: name, experimentId: experimentId) : nil
+        if model == nil {
+            try outbox.noteAttempt(item.seq)
+            model = try client.createLoggedModel(experimentId: experimentId, name: name, sourceRunId: remoteRun, params: params, tags: tags)
+        }
+        let (modelId, artifactURI) = model!
+        let folder = artifactRoot + "/" + item.runId + "/" + name
+        for (path, data) in try ModelDigest.files(in: folder).sorted(by: { $0.key < $1.key }) {
+            try client.uploadArtifact(artifactURI: artifactURI, path: path, data: data)
+        }
+        try client.linkOutputs(runId: remoteRun, modelId: modelId)
+        try client.logBatch(runId: remoteRun, params: [:], metrics: metrics, tags: [:], modelId: modelId)
+        try client.finishLoggedModel(modelId)
+        return modelId
     }
 
     /// The tag that names a server run's workspace run.

@@ -16,12 +16,14 @@ extension MLflowClient {
         try call("PATCH", "api/2.0/mlflow/registered-models/update", body: .object([("name", .string(name)), ("description", .string(description))]))
     }
 
-    /// Creates the next version of `name` from `source`; the server numbers it.
-    public func createVersion(name: String, source: String, runId: String, description: String, tags: [String: String]) throws -> ModelVersion {
+    /// Creates the next version of `name` from `source` (of an MLflow 3 LoggedModel when
+    /// `modelId` is given); the server numbers it.
+    public func createVersion(name: String, source: String, runId: String, modelId: String? = nil, description: String,
+                              tags: [String: String]) throws -> ModelVersion {
         let answer = try call("POST", "api/2.0/mlflow/model-versions/create", body: .object([
             ("name", .string(name)), ("source", .string(source)), ("run_id", .string(runId)),
             ("description", .string(description)), ("tags", Self.pairs(tags)),
-        ]))
+        ] + (modelId.map { [("model_id", JSON.string($0))] } ?? [])))
         return try modelVersion(answer, "model-versions/create")
     }
 

@@ -56,15 +56,16 @@ extension MLflowClient {
         return (id, info["artifact_uri"] as? String ?? "")
     }
 
-    /// Params, metrics and tags, in as few requests as MLflow's batch limits allow.
-    public func logBatch(runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String]) throws {
-        for request in Self.batches(params: params, metrics: metrics, tags: tags) {
+    /// Params, metrics and tags, in as few requests as MLflow's batch limits allow; the metrics
+    /// linked to an MLflow 3 LoggedModel when `modelId` is given.
+    public func logBatch(runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String], modelId: String? = nil) throws {
+        for request in Self.batches(params: params, metrics: metrics, tags: tags, modelId: modelId) {
             try call("POST", "api/2.0/mlflow/runs/log-batch", body: .object([("run_id", .string(runId))] + request))
         }
     }
 
     /// The bodies (without `run_id`) that carry everything within `BatchLimits`.
-    static func batches(params: [String: String], metrics: [MetricPoint], tags: [String: String]) -> [[(String, JSON)]] {
+    static func batches(params: [String: String], metrics: [MetricPoint], tags: [String: String], modelId: String? = nil) -> [[(String, JSON)]] {
         func pair(_ entry: (key: String, value: String)) -> (JSON, Int) {
             (.object([("key", .string(entry.key)), ("value", .string(entry.value))]), entry.key.utf8.count + entry.value.utf8.count + 32)
         }
@@ -73,7 +74,8 @@ extension MLflowClient {
         var metrics = metrics.map { point -> (JSON, Int) in
             let value: JSON = point.value.isFinite ? .number(point.value)
                 : .string(point.value.isNaN ? "NaN" : (point.value > 0 ? "Infinity" : "-Infinity"))
-            return (.object([("key", .string(point.key)), ("value", value), ("timestamp", .integer(point.timestamp)), ("step", .integer(point.step))]),
+            return (.object([("key", .string(point.key)), ("value", value), ("timestamp", .integer(point.timestamp)), ("step", .integer(point.step))]
+                        + (modelId.map { [("model_id", JSON.string($0))] } ?? [])),
                     point.key.utf8.count + 80)
         }[...]
         var requests: [[(String, JSON)]] = []
