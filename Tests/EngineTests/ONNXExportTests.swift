@@ -121,10 +121,12 @@ struct ModelDirectoryONNXTests {
         bytes[bytes.count / 2] ^= 0xff
         try bytes.write(to: URL(fileURLWithPath: onnx))
         #expect(ModelArtifact.onnxProblem(directory: directory.path) == "'\(onnx)' is damaged: its SHA-256 differs from the one MLmodel records")
-        let served = try ServedModel(directory: directory.path)
-        #expect(served.outputColumns(ONNXExportTests.data.x.selecting(rows: [0])).count == 4, "PlateShell scores from pipeline.json")
+        let damaged = try #require(engineError { _ = try ServedModel(directory: directory.path) })
+        #expect(damaged.message == "the model directory '\(directory.path)' is damaged: '\(onnx)' is damaged: its SHA-256 differs from the one MLmodel records",
+                "loading a version whose model.onnx is damaged names the file")
         try FileManager.default.removeItem(atPath: onnx)
         #expect(ModelArtifact.onnxProblem(directory: directory.path) == "'\(onnx)' is missing")
+        #expect(engineError { _ = try ServedModel(directory: directory.path) }?.message.hasSuffix("'\(onnx)' is missing") == true)
     }
 
     @Test("knn's directory has only the plateshell flavor, which says why")

@@ -22,6 +22,15 @@ extension ModelArtifact {
         guard ModelDigest.sha256(onnx) == recorded else { return "'\(file)' is damaged: its SHA-256 differs from the one MLmodel records" }
         return nil
     }
+
+    /// Checks that a model directory whose `MLmodel` declares an ONNX flavor holds that file intact.
+    ///
+    /// - Throws: `EngineError.invalidData` naming `model.onnx` when it is missing or damaged.
+    static func checkONNX(directory path: String, flavors: [String]) throws {
+        guard flavors.contains("onnx"), let problem = onnxProblem(directory: path) else { return }
+        throw EngineError(.invalidData, "the model directory '\(path)' is damaged: \(problem)",
+                          hint: "MLflow tools read model.onnx; register the model again from its run")
+    }
 }
 
 /// The ONNX side of a model directory: `model.onnx` and `requirements.txt` with the `onnx` and

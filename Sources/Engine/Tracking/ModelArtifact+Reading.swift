@@ -48,6 +48,7 @@ extension ModelArtifact {
             throw EngineError(.invalidData, "the model in '\(path)' is not a PlateShell model: its MLmodel has the flavor\(mlmodel.flavors.count == 1 ? "" : "s") \(mlmodel.flavors.isEmpty ? "(none)" : mlmodel.flavors.joined(separator: ", ")), not \(flavor)",
                               hint: "PlateShell serves models it logged (fit, tune, register); serve this one with 'mlflow models serve'")
         }
+        try checkONNX(directory: path, flavors: mlmodel.flavors)
         let file = path + "/pipeline.json"
         guard let data = FileManager.default.contents(atPath: file) else {
             throw EngineError(.io, "no model artifact at '\(file)'", hint: "the model directory must hold pipeline.json")
