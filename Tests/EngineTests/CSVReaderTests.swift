@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TestSupport
 @testable import Engine
@@ -17,6 +18,15 @@ struct CSVReaderTests {
         #expect(table.row(0) == [.integer(1), .text("Smith, J"), .real(2.5)])
         #expect(table.row(1) == [.integer(2), .text("two\nlines"), .missing])
         #expect(table.row(2) == [.integer(3), .text("say \"hi\""), .real(-1000)])
+    }
+
+    @Test("a file reached through a symbolic link reads whole (its size is the file's, not the link's)")
+    func symbolicLink() throws {
+        let target = directory.file("target.csv", "a,b\n" + (0..<500).map { "\($0),\($0 * 2)\n" }.joined())
+        let link = directory.path + "/link.csv"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let table = try CSVReader.readTable(path: link)
+        #expect(table.rowCount == 500 && table.row(499) == [.integer(499), .integer(998)])
     }
 
     @Test("infers integer, real and text columns; a column of all missing cells is real")

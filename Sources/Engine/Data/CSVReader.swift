@@ -307,8 +307,11 @@ public enum CSVReader {
         return total
     }
 
+    /// The size of the file `path` names, following symbolic links (Foundation's attributes on
+    /// Linux describe the link itself).
     private static func fileSize(_ path: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        var status = stat()
+        return stat(path, &status) == 0 ? Int(status.st_size) : 0
     }
 
     // MARK: - Header and types
