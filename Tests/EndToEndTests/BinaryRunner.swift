@@ -37,8 +37,8 @@ struct BinaryRunner {
 
     /// Runs the binary with `arguments`, output discarded, and kills it with SIGKILL after
     /// `delay` seconds (crash-safety tests).
-    static func runKilled(_ arguments: [String], in directory: String, after delay: Double) throws {
-        let process = try start(arguments, in: directory)
+    static func runKilled(_ arguments: [String], in directory: String, after delay: Double, environment: [String: String] = [:]) throws {
+        let process = try start(arguments, in: directory, environment: environment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -55,6 +55,8 @@ struct BinaryRunner {
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var merged = ProcessInfo.processInfo.environment
         merged["NO_COLOR"] = "1"
+        // A tracking server only when the test names one.
+        merged["MLFLOW_TRACKING_URI"] = nil
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
         return process

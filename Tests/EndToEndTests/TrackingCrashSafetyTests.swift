@@ -41,6 +41,28 @@ struct TrackingCrashSafetyTests {
         #expect(runs == ["runs", "4"], "each shell's versions point at its own run")
     }
 
+    @Test("kill -9 while runs are queued for a tracking server that fails: the next shell delivers every run, each once")
+    func killWithQueuedRuns() throws {
+        let directory = try workspace()
+        let server = try FakeMLflowServer()
+        server.inject { _ in .status(503, code: "TEMPORARILY_UNAVAILABLE", message: "down for maintenance") }
+        let environment = ["MLFLOW_TRACKING_URI": server.url]
+        try BinaryRunner.runKilled(["--workspace", "ws", "--threads", "1", "-c",
+                                    "use fsp.faults; \(Self.prepare); fit nb; scale; pca var=0.999; compare folds=3; tune et iters=20 folds=5"],
+                                   in: directory.path, after: 3, environment: environment)
+        let local = try csv(directory, "sql select run_id from catalog.runs").dropFirst()
+        let queued = try csv(directory, "sql select count(*) as n from catalog.outbox")
+        #expect(local.count >= 2 && queued != ["n", "0"], "the killed shell recorded runs locally and queued them: \(local.count) runs, \(queued)")
+        #expect(server.allRuns.isEmpty, "the failing server took nothing")
+
+        server.inject { _ in nil }
+        let flush = try BinaryRunner.run(["--workspace", "ws", "-c", "tracking flush timeout=120"], in: directory.path, environment: environment)
+        #expect(flush.status == 0, "\(flush.standardOutput) \(flush.standardError)")
+        let delivered = server.allRuns.map { $0.tags["plateshell.run_id"] ?? "" }
+        #expect(Set(delivered) == Set(local) && delivered.count == local.count, "every workspace run reached the server once: \(delivered.count) of \(local.count)")
+        #expect(try csv(directory, "sql select count(*) as n from catalog.outbox") == ["n", "0"])
+    }
+
     @Test("kill -9 while runs are recorded leaves a consistent catalog that later shells keep using")
     func killDuringTracking() throws {
         let directory = try workspace()

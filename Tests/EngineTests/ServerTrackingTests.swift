@@ -92,12 +92,36 @@ struct ServerTrackingTests {
 
         let server = try FakeMLflowServer(port: port)
         let flaky = Counter()
-        server.inject { request in request.path.hasSuffix("log-batch") && flaky.next() < 2 ? .status(503, code: "TEMPORARILY_UNAVAILABLE", message: "busy") : nil }
-        #expect(delivered(tracker, timeout: 60), "delivered after the server came back (two 503s retried)")
+        server.inject { request in
+            guard request.path.hasSuffix("log-batch") else { return nil }
+            switch flaky.next() {
+            case 0: return .status(429, code: "REQUEST_LIMIT_EXCEEDED", message: "slow down")
+            case 1: return .status(500, code: "INTERNAL_ERROR", message: "oops")
+            case 2: return .status(503, code: "TEMPORARILY_UNAVAILABLE", message: "busy")
+            default: return nil
+            }
+        }
+        #expect(delivered(tracker, timeout: 60), "delivered after the server came back (a 429, a 500 and a 503 retried)")
+        #expect(flaky.next() >= 4, "the batch was tried again after each")
         #expect(server.runs["fit rf"]?.status == "FINISHED" && server.runs["fit rf"]?.params["n_estimators"] == "20")
         #expect(server.artifacts.keys.contains { $0.hasSuffix("/artifacts/model/MLmodel") })
         #expect(server.requests.filter { $0.path.hasSuffix("runs/create") }.count == 1)
         _ = tracker.close(waitingUpTo: 0)
+    }
+
+    @Test("each failure says whether retrying helps and what to do")
+    func failureAdvice() {
+        func error(_ status: Int?) -> MLflowError {
+            MLflowError(server: "http://h:5000", method: "POST", path: "api/2.0/mlflow/runs/create",
+                        failure: status.map { .refused(status: $0, code: "X", message: "m") } ?? .unreachable("refused"))
+        }
+        #expect([nil, 408, 429, 500, 503].allSatisfy { error($0).isRetryable } && ![400, 401, 403, 404].contains { error($0).isRetryable })
+        #expect(error(401).isAuthorization && error(403).isAuthorization && !error(404).isAuthorization)
+        #expect(error(401).engineError.hint?.contains("MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN") == true)
+        #expect(error(403).engineError.hint == "the user lacks the permission; ask the server's admin for it")
+        #expect(error(429).engineError.hint == "the server is rate-limiting; try again shortly")
+        #expect(error(500).engineError.message == "the MLflow server at http://h:5000 refused POST mlflow/runs/create: HTTP 500 X: m")
+        #expect(error(nil).engineError.message == "cannot reach the MLflow server at http://h:5000 (refused)")
     }
 
     @Test("a run whose creation reached the server but whose answer was lost is found by its tag, not created twice")

@@ -139,6 +139,9 @@ public final class FakeMLflowServer: Sendable {
     /// The runs created, by name: their params, tags, metric points, status and dataset names.
     public var runs: [String: RunState] { shared.state.withLock { state in Dictionary(state.runs.values.map { ($0.name, $0) }, uniquingKeysWith: { $1 }) } }
 
+    /// Every run created, whatever its name.
+    public var allRuns: [RunState] { shared.state.withLock { Array($0.runs.values) } }
+
     /// The artifact files stored, by proxied path.
     public var artifacts: [String: Data] { shared.state.withLock { $0.artifacts } }
 

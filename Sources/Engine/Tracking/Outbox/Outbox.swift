@@ -170,10 +170,8 @@ public final class Outbox: Sendable {
     }
 
     /// Counts an attempt before sending (so a retry after a crash knows the item may have arrived).
-    func noteAttempt(_ seq: Int64, error: String? = nil) throws {
-        try queue.write { db in
-            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = coalesce(?, last_error) WHERE seq = ?", arguments: [error, seq])
-        }
+    func noteAttempt(_ seq: Int64) throws {
+        try queue.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", arguments: [seq]) }
     }
 
     /// What delivering an item made on the server, recorded with its removal from the queue.
@@ -213,7 +211,7 @@ public final class Outbox: Sendable {
     static func migrate(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, server TEXT NOT NULL, run_id TEXT NOT NULL,
-                kind TEXT NOT NULL, payload TEXT NOT NULL, created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+                kind TEXT NOT NULL, payload TEXT NOT NULL, created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
             CREATE INDEX IF NOT EXISTS outbox_by_server ON outbox (server, seq);
             CREATE TABLE IF NOT EXISTS outbox_failed (seq INTEGER PRIMARY KEY, server TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
                 payload TEXT NOT NULL, created INTEGER NOT NULL, failed INTEGER NOT NULL, reason TEXT NOT NULL);

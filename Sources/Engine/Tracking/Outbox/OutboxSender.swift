@@ -153,17 +153,14 @@ public final class OutboxSender: @unchecked Sendable {
                 sleep(Self.idleInterval, untilWoken: true)
                 continue
             }
+            let deliveredBefore = currentState.delivered
             do {
                 try deliver(items)
                 backoff = 0
-            } catch let error as MLflowError {
-                record(failure: error.engineError.message)
-                try? outbox.noteAttempt(items[0].seq, error: error.engineError.message)
-                backoff = min(max(0.5, backoff * 2), 30)
-                sleep(backoff, untilWoken: false)
             } catch {
-                record(failure: (error as? EngineError)?.message ?? "\(error)")
-                backoff = min(max(0.5, backoff * 2), 30)
+                record(failure: (error as? MLflowError)?.engineError.message ?? (error as? EngineError)?.message ?? "\(error)")
+                // The backoff starts again whenever something got through: the server is back.
+                backoff = currentState.delivered > deliveredBefore ? 0.5 : min(max(0.5, backoff * 2), 30)
                 sleep(backoff, untilWoken: false)
             }
         }
