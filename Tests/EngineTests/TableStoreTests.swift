@@ -83,6 +83,20 @@ struct TableStoreTests {
         }
         #expect(try! TableName(parsing: "FSP.Faults").description == "fsp.faults")
         #expect(try! TableName(parsing: "faults").description == "main.faults")
+        for text in ["main.sqlite_master", "fsp.sqlite_sequence", "SQLITE_stat1", "sqlite_x.faults"] {
+            #expect(engineError { _ = try TableName(parsing: text) }?.message.contains("names starting with sqlite_ are SQLite's own") == true, "\(text)")
+        }
+    }
+
+    @Test("a CSV with more columns than SQLite allows is refused up front, naming the file, the count and the limit")
+    func tooManyColumns() throws {
+        let store = try store()
+        let header = (1...2500).map { "c\($0)" }.joined(separator: ",")
+        let path = directory.file("wide.csv", header + "\n" + (1...2500).map(String.init).joined(separator: ",") + "\n")
+        let error = try #require(engineError { _ = try store.load(csv: path, as: name) })
+        #expect(error.message == "'\(path)' has 2500 columns; the table store holds at most 2000 (SQLite's column limit)")
+        #expect(error.hint?.contains("keep the columns you need") == true)
+        #expect(engineError { _ = try store.versions(of: name) }?.kind == .unknownTable, "nothing was stored")
     }
 
     @Test("hostile column names are stored and read back verbatim")
@@ -100,8 +114,16 @@ struct TableStoreTests {
         let store = try store()
         try store.load(csv: directory.file("q.csv", "a,b\n1,x\n2,y\n"), as: name)
         let write = engineError { _ = try store.query("delete from fsp._v1_plates") }
-        #expect(write?.message == "sql runs read-only queries; this statement would change the store")
-        #expect(engineError { _ = try store.query("drop view fsp.plates") }?.kind == .invalidArgument)
+        #expect(write?.message == "sql runs read-only queries; it refuses DELETE")
+        #expect(engineError { _ = try store.query("drop view fsp.plates") }?.message == "sql runs read-only queries; it refuses DROP VIEW")
+        let outside = directory.path + "/outside.sqlite"
+        let attach = engineError { _ = try store.query("attach database '\(outside)' as x") }
+        #expect(attach?.message == "sql runs read-only queries; it refuses ATTACH" && attach?.hint?.contains("schemas are its own") == true)
+        #expect(!FileManager.default.fileExists(atPath: outside), "ATTACH created no file outside the workspace")
+        #expect(engineError { _ = try store.query("detach database fsp") }?.message == "sql runs read-only queries; it refuses DETACH")
+        #expect(engineError { _ = try store.query("begin") }?.message.hasPrefix("sql runs read-only queries; it refuses a transaction") == true)
+        #expect(engineError { _ = try store.query("create temp table t(a)") }?.message == "sql runs read-only queries; it refuses CREATE TABLE")
+        #expect(try store.query("select count(*) from fsp.plates").row(0) == [.integer(2)], "the store works after every refusal")
         #expect(engineError { _ = try store.query("select 1; select 2") }?.message == "sql runs one statement at a time")
         let typo = engineError { _ = try store.query("select * from fsp.plate") }
         #expect(typo?.message == "no such table: fsp.plate")

@@ -29,6 +29,10 @@ public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible
     public init(schema: String, table: String) throws {
         try Self.validate(schema, role: "schema")
         try Self.validate(table, role: "table")
+        for (part, role) in [(schema, "schema"), (table, "table")] where part.lowercased().hasPrefix("sqlite_") {
+            throw EngineError(.invalidName, "'\(part)' cannot be a \(role) name: names starting with sqlite_ are SQLite's own",
+                              hint: "choose another name, for example fsp.faults")
+        }
         if schema.lowercased() == "temp" {
             throw EngineError(.invalidName, "'temp' is reserved by SQLite and cannot be a schema name")
         }

@@ -32,13 +32,22 @@ extension TableStore {
             let connection = db.sqliteConnection
             var statement: OpaquePointer?
             var tailOffset = 0
-            let code = sql.withCString { text -> Int32 in
-                var tail: UnsafePointer<CChar>?
-                let code = sqlite3_prepare_v2(connection, text, -1, &statement, &tail)
-                if let tail { tailOffset = text.distance(to: tail) }
-                return code
+            let (code, denied) = ReadOnlyAuthorizer.preparing(on: connection) {
+                sql.withCString { text -> Int32 in
+                    var tail: UnsafePointer<CChar>?
+                    let code = sqlite3_prepare_v2(connection, text, -1, &statement, &tail)
+                    if let tail { tailOffset = text.distance(to: tail) }
+                    return code
+                }
             }
             defer { sqlite3_finalize(statement) }
+            if let denied {
+                throw EngineError(.invalidArgument, "sql runs read-only queries; it refuses \(denied)",
+                                  hint: denied.hasPrefix("ATTACH") || denied.hasPrefix("DETACH")
+                                      ? "the store's schemas are its own; load a file into a table with load FILE as SCHEMA.TABLE"
+                                      : "tables change through load, save and append, which keep every earlier version",
+                                  position: 0)
+            }
             guard code == SQLITE_OK else { throw Self.sqlError(connection) }
             guard let statement else {
                 throw EngineError(.invalidArgument, "the query is empty", hint: "for example: sql select count(*) from fsp.faults")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension TableStore {
     /// Writes a new version of `name`: the rows that `rows` writes (after the previous version's
@@ -18,6 +19,11 @@ extension TableStore {
                       source: String, operation: String,
                       rows: (inout TableWriter) throws -> Void) throws -> TableVersion {
         try ensureSchema(name.schema)
+        let limit = try columnLimit()
+        if schema.count > limit {
+            throw EngineError(.invalidArgument, "the frame has \(schema.count) columns; the table store holds at most \(limit) (SQLite's column limit)",
+                              hint: "select fewer columns before saving")
+        }
         let createdAt = ISO8601DateFormatter.withFractionalSeconds.string(from: now())
         return try run { db in
             var written: TableVersion?
@@ -95,4 +101,11 @@ extension ISO8601DateFormatter {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter
     }()
+}
+
+extension TableStore {
+    /// The most columns a stored table may have (SQLite's `SQLITE_LIMIT_COLUMN`, 2000 by default).
+    func columnLimit() throws -> Int {
+        try run { db in Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_COLUMN, -1)) }
+    }
 }
