@@ -25,6 +25,18 @@ struct CommandTableTests {
         }
     }
 
+    @Test("help texts read as prose: no doubled spaces, no space before a full stop, no trailing space")
+    func helpTexts() {
+        for spec in CommandTable.all {
+            let texts = [spec.summary, spec.help] + spec.parameters.map(\.help) + spec.positionals.map(\.help)
+            for text in texts {
+                #expect(!text.contains("  "), "\(spec.name): doubled spaces in \(text.debugDescription)")
+                #expect(text.range(of: #" \.(\s|$)"#, options: .regularExpression) == nil, "\(spec.name): a space before a full stop in \(text.debugDescription)")
+                #expect(text == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(spec.name): leading or trailing space in \(text.debugDescription)")
+            }
+        }
+    }
+
     @Test("usage lines come from the declarations")
     func usage() {
         #expect(CommandTable.spec(named: "load")?.usage

@@ -44,19 +44,34 @@ struct ModelingSessionTests {
     func tune() throws {
         let shell = top3()
         shell.run("scale")
-        let output = try #require(shell.run("tune knn iters=6 folds=3").first)
+        let alone = try #require(shell.run("tune knn iters=1 folds=3 n_neighbors=7 as=given").first?.tables(named: "candidates").first)
+        #expect(alone.rows.count == 1 && alone.value(0, "n_neighbors") == .text("7"), "one iteration tries only the given settings")
+        let given = try #require(alone.rows[0][1].double)
+        let output = try #require(shell.run("tune knn iters=6 folds=3 n_neighbors=7").first)
         let candidates = try #require(output.tables(named: "candidates").first)
         #expect(candidates.rows.count == 6)
         #expect(shell.session.modeling.model(named: "knn_tuned") != nil)
-        let best = candidates.rows[0][1].double!
+        let best = try #require(candidates.rows[0][1].double)
         #expect(candidates.rows.allSatisfy { $0[1].double! <= best })
+        #expect(best >= given, "the best of 6 (\(best)) is never worse than the given settings (\(given))")
+        #expect(candidates.rows.contains { $0[1].double == given && $0[candidates.columns.firstIndex(of: "n_neighbors")!] == .text("7") },
+                "the given settings are among the candidates, scored the same on the same folds")
+        #expect(output.messages.contains(String(format: "(given settings: %.4f)", given)))
     }
 
     @Test("bad input gets a clear error and leaves the session intact")
     func badInput() throws {
         let shell = Harness()
         shell.run("load \(realDataPath) as fsp.faults")
-        #expect(shell.failure("compare")?.message == "the frame has no label column 'Label'")
+        let unlabelled = try #require(shell.failure("compare"))
+        #expect(unlabelled.message == "the frame has no label column 'Label'")
+        #expect(unlabelled.hint == "collapse the one-hot fault columns first (label onehot=...), or name the label column the frame has (label COLUMN)")
+        #expect(shell.failure("label")?.message.hasPrefix("label needs onehot=COLUMNS") == true)
+        #expect(shell.failure("label Nope")?.message.hasPrefix("unknown column 'Nope'") == true)
+        #expect(shell.failure("label Pastry onehot=Pastry")?.message == "give onehot=COLUMNS or a COLUMN, not both")
+        #expect(shell.run("label Bumps").first?.messages == "'Bumps' is the label: the models learn it from the other numeric columns.")
+        let named = try #require(shell.run("compare folds=3 models=nb").first?.tables(named: "leaderboard").first)
+        #expect(named.rows.count == 1, "an existing column named as the label trains")
         shell.run("label onehot=\(Self.faults)")
         #expect(shell.failure("fit xgb")?.fullMessage.hasPrefix("'model' must be one of") == true)
         let parameter = try #require(shell.failure("fit et n_estimator=10"))

@@ -24,7 +24,7 @@ public struct Dataset: Sendable, Equatable {
     public static func from(_ table: Table, target: String) throws -> Dataset {
         guard let targetIndex = try? table.index(of: target) else {
             throw EngineError(.unknownColumn, "the frame has no label column '\(target)'",
-                              hint: "collapse the one-hot fault columns first (label onehot=...), or name the label with target=COLUMN",
+                              hint: "collapse the one-hot fault columns first (label onehot=...), or name the label column the frame has (label COLUMN)",
                               suggestions: Suggestions.closest(to: target, among: table.columnNames))
         }
         let labelColumn = table.columns[targetIndex]

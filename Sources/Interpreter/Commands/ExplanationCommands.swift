@@ -12,7 +12,9 @@ extension CommandTable {
                 overall and draws a beeswarm. 'shap dependence FEATURE' plots a feature's value against its SHAP value. Tree \
                 models get exact TreeSHAP (forests in probability, boosting in log-odds margin); linear models exact linear \
                 SHAP; other pipelines (PCA before trees, naive Bayes, QDA, k-NN) sampled permutation SHAP, with the method, \
-                 sample size and error stated. 'shap export FILE.json' writes a tree model in shap's custom tree format                 (children, features, thresholds, values, node_sample_weight per tree) with the frame's rows and PlateShell's                 SHAP values for them, so the shap library can check them.
+                sample size and error stated. 'shap export FILE.json' writes a tree model in shap's custom tree format \
+                (children, features, thresholds, values, node_sample_weight per tree) with the frame's rows and PlateShell's \
+                SHAP values for them, so the shap library can check them.
                 """,
             positionals: [.required("view", .choice(["plate", "summary", "dependence", "export"]), help: "plate, summary, dependence or export"),
                           .optional("subject", .text("plate|feature|file"), help: "the plate number, the feature for dependence, or the file for export")],

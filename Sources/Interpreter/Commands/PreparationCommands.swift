@@ -3,14 +3,18 @@ import Engine
 extension CommandTable {
     static let preparationCommands: [CommandSpec] = [
         CommandSpec(
-            "label", category: .preparation, summary: "Collapse one-hot columns into one label column.",
+            "label", category: .preparation, summary: "Collapse one-hot columns into one label column, or name the label column.",
             help: """
-                Replaces the one-hot columns (exactly one 1 per row) with one text column naming the column that \
-                holds the 1. A row with no 1, several 1s, or another value is an error that lists the first such rows.
+                'label onehot=COLUMNS' replaces the one-hot columns (exactly one 1 per row) with one text column naming \
+                the column that holds the 1 (as= names it, default Label); a row with no 1, several 1s, or another value \
+                is an error that lists the first such rows. 'label COLUMN' makes a column the frame already has the label \
+                that the models learn (the default is Label).
                 """,
-            parameters: [ParameterSpec("onehot", .columns, required: true, help: "the one-hot columns"),
+            positionals: [.optional("column", .column, help: "an existing column to use as the label")],
+            parameters: [ParameterSpec("onehot", .columns, help: "the one-hot columns"),
                          ParameterSpec("as", .text("name"), default: "Label", help: "the label column's name")],
-            examples: ["label onehot=Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults"],
+            usage: "label onehot=<columns> [as=<name>] | label <column>",
+            examples: ["label onehot=Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults", "label Defect"],
             handler: { try $0.label($1) }),
         CommandSpec(
             "keep", category: .preparation, summary: "Keep rows by a column's values, or its top-K values.",
@@ -53,11 +57,24 @@ extension CommandTable {
 
 extension Session {
     func label(_ invocation: Invocation) throws -> CommandOutput {
-        let columns = invocation.list("onehot")!
+        var output = CommandOutput(command: "label")
+        if let column = invocation.string("column") {
+            if invocation.has("onehot") {
+                throw Diagnostic.usage("give onehot=COLUMNS or a COLUMN, not both", at: invocation.range(of: "column"), usage: invocation.spec.usage)
+            }
+            let table = try currentTable()
+            _ = try invocation.at("column") { try table.column(named: column) }
+            modeling.target = column
+            output.say("'\(column)' is the label: the models learn it from the other numeric columns.")
+            return output
+        }
+        guard let columns = invocation.list("onehot") else {
+            throw Diagnostic.usage("label needs onehot=COLUMNS (one-hot columns to collapse) or a COLUMN (the label itself)",
+                                   at: invocation.syntax.range, usage: invocation.spec.usage)
+        }
         let name = invocation.string("as")!
         let (before, after) = try invocation.at("onehot") { try apply(.collapseLabel(columns: columns, into: name)) }
         modeling.target = name
-        var output = CommandOutput(command: "label")
         output.say("Collapsed \(columns.count) one-hot columns into '\(name)' (\(before.rowCount) rows; \(before.columns.count) → \(after.columns.count) columns).")
         return output
     }
