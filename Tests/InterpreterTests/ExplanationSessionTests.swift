@@ -17,7 +17,7 @@ struct ExplanationSessionTests {
     func plate() throws {
         let shell = top3()
         let output = try #require(shell.run("shap plate 42 top=5").first)
-        guard case .fields(_, let fields)? = output.blocks.first else { Issue.record("no fields"); return }
+        let fields = try #require(output.fields(named: "explanation"))
         func field(_ key: String) -> Value? { fields.first { $0.key == key }?.value }
         #expect(field("predicted") == .text("Z_Scratch") && field("class") == .text("Z_Scratch"))
         #expect(field("space") == .text("margin") && field("method") == .text("exact path-dependent TreeSHAP"))
@@ -27,7 +27,7 @@ struct ExplanationSessionTests {
         #expect(abs(total - field("output")!.double!) < 1e-9)
         #expect(FileManager.default.fileExists(atPath: shell.session.workspace.artifactsDirectory + "/plots/shap-plate-42-Z_Scratch.png"))
         let bumps = try #require(shell.run("shap plate 42 class=Bumps").first)
-        guard case .fields(_, let bumpFields)? = bumps.blocks.first else { return }
+        let bumpFields = try #require(bumps.fields(named: "explanation"))
         #expect(bumpFields.first { $0.key == "class" }?.value == .text("Bumps"))
     }
 
@@ -70,12 +70,12 @@ struct ExplanationSessionTests {
         let shell = top3(fitting: nil)
         shell.run("scale; pca var=0.999; fit et n_estimators=10")
         let sampled = try #require(shell.run("shap plate 3 permutations=16").first)
-        guard case .fields(_, let fields)? = sampled.blocks.first else { return }
+        let fields = try #require(sampled.fields(named: "explanation"))
         #expect(fields.first { $0.key == "method" }?.value.displayText.hasPrefix("permutation SHAP (sampled): 16 permutations") == true)
         #expect(fields.contains { $0.key == "largest_standard_error" })
         shell.run("fit lr")
         let linear = try #require(shell.run("shap plate 3").first)
-        guard case .fields(_, let linearFields)? = linear.blocks.first else { return }
+        let linearFields = try #require(linear.fields(named: "explanation"))
         #expect(linearFields.first { $0.key == "method" }?.value.displayText.hasPrefix("exact linear SHAP") == true)
     }
 
@@ -95,6 +95,10 @@ struct ExplanationSessionTests {
         #expect(narrowed.rows.allSatisfy { $0[1].displayText.hasPrefix("Steel_Plate_Thickness") })
         let importance = try #require(shell.run("importance repeats=2").first?.tables(named: "importance").first)
         #expect(importance.rows.first?[0] == .text("Steel_Plate_Thickness"))
+        shell.run("use fsp.faults; label onehot=\(ModelingSessionTests.faults)")
+        let unknown = try #require(shell.failure("importance repeats=1"))
+        #expect(unknown.message == "the frame holds classes gbm was not trained on, so its accuracy on them means nothing")
+        #expect(unknown.notes.first == "Dirtiness: 55 rows" && unknown.hint == "keep the rows of its classes first: keep Label in Bumps,K_Scatch,Z_Scratch")
     }
 
     @Test("bad input: clear errors, the session intact")

@@ -167,7 +167,7 @@ extension Session {
                 output.say("The server on port \(port) now serves \(model.label) (\(server.service.source.uri)).")
             }
         } catch {
-            output.say("The server on port \(port) keeps serving \(server.service.source.model.label): \((error as? EngineError)?.message ?? "\(error)").")
+            output.say("The server on port \(port) keeps serving \(server.service.source.model.label): \(reported(error)).")
         }
     }
 

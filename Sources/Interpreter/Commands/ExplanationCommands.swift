@@ -309,8 +309,15 @@ extension Session {
             rows = holdout.split.test
             note = "the \(rows.count) held-out rows"
         }
+        let unknown = Dictionary(grouping: rows.map { data.classes[data.y[$0]] }.filter { !model.pipeline.classes.contains($0) }, by: { $0 })
+        if !unknown.isEmpty {
+            throw Diagnostic(EngineError(.invalidData, "the frame holds classes \(model.name) was not trained on, so its accuracy on them means nothing",
+                                         hint: "keep the rows of its classes first: keep \(modeling.target) in \(model.pipeline.classes.joined(separator: ","))",
+                                         notes: unknown.keys.sorted().map { "\($0): \(unknown[$0]!.count) rows" }),
+                             range: invocation.range(of: "model"))
+        }
         let x = try model.pipeline.features(of: table.selecting(rows: rows))
-        let y = rows.map { model.pipeline.classes.firstIndex(of: data.classes[data.y[$0]]) ?? 0 }
+        let y = rows.map { model.pipeline.classes.firstIndex(of: data.classes[data.y[$0]])! }
         let results = try PermutationImportance.compute(model.pipeline, x: x, y: y, repeats: invocation.int("repeats")!,
                                                         seed: UInt64(settings.seed), cancellation: cancellation)
             .sorted { $0.meanDrop > $1.meanDrop }

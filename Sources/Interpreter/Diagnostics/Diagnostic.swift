@@ -59,3 +59,14 @@ public struct Diagnostic: Error, Sendable, Equatable {
         return "\(message); did you mean \(quoted.dropLast().joined(separator: ", ")) or \(quoted.last!)?"
     }
 }
+
+extension EngineError {
+    /// The error as one clause of a message line: what went wrong, then what to do about it.
+    var sentence: String { message + (hint.map { " (\($0))" } ?? "") }
+}
+
+/// An error reported inside a command's output rather than thrown (the command's work stands):
+/// an engine error with its hint, anything else as it describes itself.
+func reported(_ error: Error) -> String {
+    (error as? EngineError)?.sentence ?? "\(error)"
+}

@@ -34,6 +34,12 @@ public struct CommandOutput: Sendable, Equatable {
         blocks.compactMap { if case .table(let block) = $0, block.name == name { block } else { nil } }
     }
 
+    /// The fields of the first `fields` block with the given name, nil when there is none (tests use this).
+    public func fields(named name: String) -> [Field]? {
+        for block in blocks { if case .fields(name, let fields) = block { return fields } }
+        return nil
+    }
+
     /// The text of every message block, joined by newlines.
     public var messages: String {
         blocks.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined(separator: "\n")

@@ -134,7 +134,7 @@ extension Session {
         do {
             try body(RunRecorder(tracker: try tracker(), runId: runId))
         } catch {
-            output.say("Tracking: not added to run \(runId.prefix(8)) (\((error as? EngineError)?.message ?? "\(error)")).")
+            output.say("Tracking: not added to run \(runId.prefix(8)) (\(reported(error))).")
         }
     }
 

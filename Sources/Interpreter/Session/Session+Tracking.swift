@@ -35,7 +35,7 @@ extension Session {
         do {
             tracker = try Self.makeTracker(catalog: catalog, serverURI: tracking.serverURI)
         } catch {
-            tracking.warnings.append("cannot use the tracking server \(tracking.serverURI ?? ""): \((error as? EngineError)?.message ?? "\(error)"); runs stay in the workspace catalog only (tracking uri=URL to retry)")
+            tracking.warnings.append("cannot use the tracking server \(tracking.serverURI ?? ""): \(reported(error)); runs stay in the workspace catalog only (tracking uri=URL to retry)")
             tracking.serverURI = nil
             tracker = EmbeddedTracker(catalog: catalog)
         }
@@ -111,7 +111,7 @@ extension Session {
             if startedHere { try tracker.endRun(runId!, status: .finished) }
             output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(experimentName)'.")
         } catch {
-            let reason = (error as? EngineError)?.message ?? "\(error)"
+            let reason = reported(error)
             if startedHere, let runId, let tracker = tracking.tracker { try? tracker.endRun(runId, status: .failed) }
             output.say("Tracking: the run \(runId.map { "\($0.prefix(8)) " } ?? "")was not fully recorded (\(reason)); the command's result stands.")
         }
