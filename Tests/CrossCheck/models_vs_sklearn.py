@@ -15,6 +15,12 @@ the others). Mean accuracy must agree within each model's tolerance (in accuracy
   scaler → PCA 0.999 → ET (tuned) 1.5   of scikit-learn's figure for the same parameters, and of the
                                         seed notebook's 0.9451
 
+Per fold, each model's accuracy, macro F1 and one-vs-rest macro AUC (as its tracked compare run
+recorded them) are compared with the peer's on the same fold: within 3 points a fold (6 for dt, rf,
+et and gbm, whose random streams or tie-breaks differ; half of that for AUC), and their means within
+the model's tolerance above (twice it for gbm). AUC is skipped for ridge and svm, which have no
+probabilities in scikit-learn.
+
 Usage: models_vs_sklearn.py PLATESHELL_BINARY FAULTS_CSV FOLDS_JSON
 """
 import json
@@ -30,6 +36,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticD
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import AdaBoostClassifier, ExtraTreesClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -45,6 +52,9 @@ TOLERANCE = {"lr": 0.5, "lda": 0.5, "nb": 0.5, "knn": 0.5, "ridge": 0.5, "dummy"
 TUNED_ET = dict(n_estimators=230, max_depth=8, min_impurity_decrease=0.0002, max_features="log2", bootstrap=True,
                 min_samples_split=10, min_samples_leaf=2, class_weight="balanced")
 SEED_NOTEBOOK_TUNED = 0.9451
+# Per fold (accuracy and macro F1, in points; AUC half of it): the same algorithm may differ by a
+# plate or two a fold; random forests and boosting by their random streams.
+FOLD_TOLERANCE = {"default": 3.0, "rf": 6.0, "et": 6.0, "gbm": 6.0, "dt": 6.0}
 
 
 def peers():
@@ -65,15 +75,24 @@ def peers():
     }
 
 
-def peer_accuracy(make, x, y, folds, scaled):
-    scores = []
+def peer_folds(make, x, y, folds, scaled):
+    """Per fold: accuracy, macro F1 and one-vs-rest macro AUC (None for models without probabilities)."""
+    scores = {"accuracy": [], "f1": [], "auc": []}
     for test in folds:
         train = np.ones(len(y), bool)
         train[test] = False
         model = make_pipeline(StandardScaler(), make()) if scaled else make()
         model.fit(x[train], y[train])
-        scores.append(float((model.predict(x[test]) == y[test]).mean()))
-    return float(np.mean(scores))
+        predicted = model.predict(x[test])
+        scores["accuracy"].append(float((predicted == y[test]).mean()))
+        scores["f1"].append(float(f1_score(y[test], predicted, average="macro")))
+        scores["auc"].append(float(roc_auc_score(y[test], model.predict_proba(x[test]), multi_class="ovr", average="macro",
+                                                 labels=model.classes_)) if hasattr(model, "predict_proba") else None)
+    return scores
+
+
+def peer_accuracy(make, x, y, folds, scaled):
+    return float(np.mean(peer_folds(make, x, y, folds, scaled)["accuracy"]))
 
 
 def plateshell(binary, data, commands):
@@ -92,6 +111,19 @@ def leaderboard(documents):
     return {row[0]: row[index] for row in table["rows"]}
 
 
+FOLD_QUERY = ("sql select r.name as model, substr(m.key, 6) as metric, m.step as fold, m.value from catalog.metrics m "
+              "join catalog.runs r on r.run_id = m.run_id where m.key in ('fold_accuracy', 'fold_f1', 'fold_auc') order by 1, 2, 3")
+
+
+def fold_scores(documents):
+    """Each compared model's per-fold accuracy, macro F1 and AUC, as its tracked run recorded them."""
+    table = next(b for d in documents if d["command"] == "sql" for b in d["blocks"] if b["type"] == "table")
+    scores = {}
+    for model, metric, fold, value in table["rows"]:
+        scores.setdefault(model, {}).setdefault(metric, []).append(value)
+    return scores
+
+
 def main():
     binary, data, folds_path = sys.argv[1:4]
     frame = pd.read_csv(data)
@@ -103,11 +135,29 @@ def main():
         x = frame.drop(columns=FAULTS).iloc[rows].to_numpy()
         y = frame[FAULTS].idxmax(axis=1).iloc[rows].to_numpy()
         folds = spec["test_index_per_fold"]
-        ours = leaderboard(plateshell(binary, data, f"{keep}scale; compare folds={folds_path} models={','.join(SCALED)} pca=off"))
-        ours.update(leaderboard(plateshell(binary, data, f"{keep}scale method=none; compare folds={folds_path} models={','.join(RAW)} pca=off")))
+        scaled = plateshell(binary, data, f"{keep}scale; compare folds={folds_path} models={','.join(SCALED)} pca=off; {FOLD_QUERY}")
+        raw = plateshell(binary, data, f"{keep}scale method=none; compare folds={folds_path} models={','.join(RAW)} pca=off; {FOLD_QUERY}")
+        ours = {**leaderboard(scaled), **leaderboard(raw)}
+        per_fold = {**fold_scores(scaled), **fold_scores(raw)}
         for name, make in peers().items():
-            theirs = peer_accuracy(make, x, y, folds, name in SCALED)
+            peer = peer_folds(make, x, y, folds, name in SCALED)
+            theirs = float(np.mean(peer["accuracy"]))
             difference = 100 * (ours[name] - theirs)
+            for metric in ("accuracy", "f1", "auc"):
+                mine = per_fold.get(name, {}).get(metric, [])
+                if peer[metric][0] is None:
+                    continue
+                if len(mine) != len(folds):
+                    failures.append(f"{task} {name}: {len(mine)} per-fold {metric} values tracked, {len(folds)} folds")
+                    continue
+                worst = max(abs(a - b) for a, b in zip(mine, peer[metric])) * 100
+                allowed = FOLD_TOLERANCE.get(name, FOLD_TOLERANCE["default"]) * (0.5 if metric == "auc" else 1)
+                mean_difference = 100 * abs(np.mean(mine) - np.mean(peer[metric]))
+                fold_ok = worst <= allowed and mean_difference <= TOLERANCE.get(name, 1.0) * (2 if name == "gbm" else 1)
+                lines.append(f"{task:5} {name:6} {metric:8} per fold: largest |diff| {worst:5.2f} pts (≤ {allowed:g}), "
+                             f"mean diff {mean_difference:.2f} pts {'ok' if fold_ok else 'FAIL'}")
+                if not fold_ok:
+                    failures.append(lines[-1])
             if name == "gbm":
                 ok = ours[name] >= theirs - 0.005 and (task == "TOP3" or ours[name] >= 0.80)
                 rule = "≥ LightGBM − 0.5" + ("" if task == "TOP3" else " and ≥ 0.80")

@@ -3,7 +3,9 @@
 For rf, et and gbm (and ada) fitted by PlateShell on TOP3, `shap export` writes the fitted trees
 in shap's custom tree format together with PlateShell's SHAP values for all 983 plates;
 shap.TreeExplainer (path-dependent, the same algorithm) explains the same trees here. Every value
-and the base values must agree to 1e-6 (absolute).
+and the base values must agree to 1e-6 (absolute); and the export must be the fitted model: the
+exported trees' summed output (through softmax for margin and decision spaces) must equal
+PlateShell's predicted probabilities on every plate, to 1e-6.
 
 Usage: shap_vs_library.py PLATESHELL_BINARY FAULTS_CSV
 """
@@ -26,11 +28,14 @@ def main():
         with tempfile.TemporaryDirectory() as workspace:
             path = f"{workspace}/{model}.json"
             commands = (f"load {data} as fsp.faults; label onehot={','.join(FAULTS)}; keep top=3 by=Label exclude=Other_Faults; "
-                        f"fit {model}; shap export {path}")
-            result = subprocess.run([binary, "--workspace", workspace, "-c", commands], capture_output=True, text=True)
+                        f"fit {model}; shap export {path}; save as fsp.top3; predict {model} on=fsp.top3 into=fsp.scored; "
+                        "sql select proba_Bumps, proba_K_Scatch, proba_Z_Scratch from fsp.scored")
+            result = subprocess.run([binary, "--workspace", workspace, "--format", "json", "-c", commands], capture_output=True, text=True)
             if result.returncode != 0:
                 sys.exit(f"plateshell failed: {result.stderr}")
             document = json.load(open(path))
+            query = [json.loads(line) for line in result.stdout.splitlines() if line.strip()][-1]
+            predicted = np.asarray(next(b for b in query["blocks"] if b["type"] == "table")["rows"], dtype=np.float64)
         trees = [{key: np.asarray(value, dtype=np.float64 if key in ("thresholds", "values", "node_sample_weight") else np.int32)
                   for key, value in tree.items()} for tree in document["model"]["trees"]]
         model_dict = {"trees": trees, "base_offset": np.asarray(document["model"]["base_offset"]), "tree_output": "raw_value",
@@ -41,11 +46,17 @@ def main():
         ours = np.asarray(document["shap"])
         if theirs.shape != ours.shape:
             theirs = np.moveaxis(theirs, 0, -1)
+        # The export is the fitted model: the trees' summed output (through softmax outside probability
+        # space) is PlateShell's predicted probabilities on every row.
+        raw = np.asarray(explainer.model.predict(rows))
+        exported = raw if document["space"] == "probability" else np.exp(raw - raw.max(axis=1, keepdims=True))
+        exported = exported / exported.sum(axis=1, keepdims=True)
+        model_error = float(np.max(np.abs(exported - predicted))) if exported.shape == predicted.shape else float("inf")
         value_error = float(np.max(np.abs(theirs - ours)))
         base_error = float(np.max(np.abs(np.asarray(explainer.expected_value) - np.asarray(document["base"]))))
-        ok = value_error <= TOLERANCE and base_error <= TOLERANCE
-        lines.append(f"{model:4} {len(trees):4} trees × {rows.shape[0]} plates: largest |Δφ| {value_error:.2e}, |Δbase| {base_error:.2e} "
-                     f"({document['space']} space) {'ok' if ok else 'FAIL'}")
+        ok = value_error <= TOLERANCE and base_error <= TOLERANCE and model_error <= TOLERANCE
+        lines.append(f"{model:4} {len(trees):4} trees × {rows.shape[0]} plates: largest |Δφ| {value_error:.2e}, |Δbase| {base_error:.2e}, "
+                     f"exported trees vs predict |Δp| {model_error:.2e} ({document['space']} space) {'ok' if ok else 'FAIL'}")
         if not ok:
             failures.append(lines[-1])
     print("\n".join(lines))

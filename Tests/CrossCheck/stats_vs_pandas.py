@@ -2,9 +2,10 @@
 
 Runs the built binary with --format json on a fresh workspace and compares, with a relative
 tolerance of 1e-9 (absolute 1e-12 near zero):
-  - describe (count, mean, std with n-1, min, 25%, 50%, 75%, max) for all 34 columns
-    against DataFrame.describe();
-  - counts of the collapsed label against value_counts() (exact), with percentages;
+  - describe (count, mean, std with n-1, min, 25%, 50%, 75%, max) for all 34 columns, the same
+    columns in the same order, against DataFrame.describe();
+  - counts of the collapsed label against value_counts() (exact, the same values in the same
+    order), with percentages and cumulative percentages;
   - the full Pearson correlation matrix of the 27 indicators against DataFrame.corr();
   - the class counts after the notebook's top-3 filter (exact).
 Usage: stats_vs_pandas.py PLATESHELL_BINARY FAULTS_CSV
@@ -62,18 +63,30 @@ def main():
             checked += 1
             if not close(values[ours], float(expected.loc[theirs, values["column"]])):
                 failures.append(f"describe {values['column']} {ours}: {values[ours]} vs pandas {expected.loc[theirs, values['column']]}")
-    if len(summary["rows"]) != 34:
-        failures.append(f"describe summarized {len(summary['rows'])} columns; pandas 34")
+    described = [dict(zip(summary["columns"], row))["column"] for row in summary["rows"]]
+    checked += 1
+    if described != list(expected.columns):
+        failures.append(f"describe summarized {described}; pandas {list(expected.columns)}")
 
     labels = frame[FAULTS].idxmax(axis=1)
     counts = block(by_command["counts"][0], "table", "counts")
     pandas_counts = labels.value_counts()
+    checked += 1
+    if [row[0] for row in counts["rows"]] != list(pandas_counts.index):
+        failures.append(f"counts lists {[row[0] for row in counts['rows']]}; pandas {list(pandas_counts.index)} (most frequent first)")
+    running = 0
     for value, count, percent, cumulative in counts["rows"]:
-        checked += 2
+        checked += 3
+        if value not in pandas_counts:
+            failures.append(f"counts {value}: pandas has no such value")
+            continue
+        running += int(pandas_counts[value])
         if count != int(pandas_counts[value]):
             failures.append(f"counts {value}: {count} vs pandas {pandas_counts[value]}")
         if not close(percent, 100 * pandas_counts[value] / len(labels)):
             failures.append(f"counts {value} percent: {percent}")
+        if not close(cumulative, 100 * running / len(labels)):
+            failures.append(f"counts {value} cumulative percent: {cumulative} vs {100 * running / len(labels)}")
 
     heatmap = block(by_command["corr"][0], "heatmap", "matrix")
     indicators = [c for c in frame.columns if c not in FAULTS]
