@@ -4,34 +4,13 @@ import Testing
 import TestSupport
 @testable import Interpreter
 
-/// Drives a `Session` in-process on a fresh workspace, as the shell does.
-final class Harness {
-    let directory = TemporaryDirectory()
-    let output = CollectingOutput()
-    let session: Session
-    var now = 0.0
-
-    init() {
-        session = Session(workspace: Workspace(root: directory.path + "/ws"), output: output)
-    }
-
-    /// Ends the session's background work (a tracking server's sender, a scoring server).
-    deinit { _ = session.finish(waitingUpTo: 0) }
-
+extension Harness {
     /// Runs `text` and returns the outputs it produced, failing the test on any diagnostic.
     @discardableResult
     func run(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> [CommandOutput] {
-        output.removeAll()
-        session.execute(text, origin: .commandLine)
-        for failure in output.failures { Issue.record("\(text): \(failure.fullMessage)", sourceLocation: sourceLocation) }
-        return output.outputs
-    }
-
-    /// Runs `text` and returns the first diagnostic it produced.
-    func failure(_ text: String) -> Diagnostic? {
-        output.removeAll()
-        session.execute(text, origin: .commandLine)
-        return output.failures.first
+        let (outputs, failures) = execute(text)
+        for failure in failures { Issue.record("\(text): \(failure.fullMessage)", sourceLocation: sourceLocation) }
+        return outputs
     }
 }
 
