@@ -21,6 +21,9 @@ public final class ServerTracker: Tracker {
     private var reportedError: String?
     private var reportedFailures = 0
 
+    /// Ends a wait for the queue early (the shell's Ctrl-C), when set.
+    public var cancellation: Cancellation?
+
     /// How long `register` waits for a run's queued writes before it gives up.
     public static let registerTimeout: TimeInterval = 120
 
@@ -140,7 +143,7 @@ public final class ServerTracker: Tracker {
         let directory = try loggedModelDirectory(of: run.id)
         try ensureCarried(run.id)
         sender.wake(retry: true)
-        if case .pending(let count, let lastError) = sender.waitUntilDelivered(runId: run.id, timeout: Self.registerTimeout, failures: 3) {
+        if case .pending(let count, let lastError) = sender.waitUntilDelivered(runId: run.id, timeout: Self.registerTimeout, failures: 3, cancellation: cancellation) {
             throw EngineError(.io, "cannot register \(name) on \(registry.location): \(count) queued item\(count == 1 ? "" : "s") of run \(run.id.prefix(8)) (its model among them) could not be delivered" + (lastError.map { " (\($0))" } ?? ""),
                               hint: "the run stays recorded in the workspace and queued; 'tracking status' shows the queue; register again when the server is reachable")
         }
@@ -216,7 +219,7 @@ public final class ServerTracker: Tracker {
     public func close(waitingUpTo timeout: TimeInterval) -> Int {
         let wait = sender.currentState.holdsLock ? timeout : 0
         var remaining = 0
-        if case .pending(let count, _) = sender.waitUntilDelivered(timeout: wait, failures: 1) { remaining = count }
+        if case .pending(let count, _) = sender.waitUntilDelivered(timeout: wait, failures: 1, cancellation: cancellation) { remaining = count }
         sender.stop()
         return remaining
     }

@@ -31,9 +31,8 @@ extension Session {
                              range: invocation.range(of: "uri"))
         }
         let catalog = try tracking.tracker?.catalog ?? Catalog(workspace: workspace.root)
-        let tracker = try invocation.at("uri") { try Self.makeTracker(catalog: catalog, serverURI: target) }
+        let tracker = try invocation.at("uri") { try makeTracker(catalog: catalog, serverURI: target) }
         _ = tracking.tracker?.close(waitingUpTo: 0)
-        tracker.experimentName = experimentName
         tracking.tracker = tracker
         tracking.serverURI = target
         guard let server = tracker as? ServerTracker else {
@@ -87,7 +86,7 @@ extension Session {
             return
         }
         let queued = Self.queued(server)
-        switch server.sender.waitUntilDelivered(timeout: TimeInterval(timeout)) {
+        switch server.sender.waitUntilDelivered(timeout: TimeInterval(timeout), cancellation: cancellation) {
         case .delivered:
             output.say(queued == 0 ? "Nothing was queued for \(server.client.server)." : "Sent every queued item to \(server.client.server).")
         case .pending(let count, let lastError):

@@ -33,21 +33,28 @@ extension Session {
         let catalog = try Catalog(workspace: workspace.root)
         let tracker: Tracker
         do {
-            tracker = try Self.makeTracker(catalog: catalog, serverURI: tracking.serverURI)
+            tracker = try makeTracker(catalog: catalog, serverURI: tracking.serverURI)
         } catch {
             tracking.warnings.append("cannot use the tracking server \(tracking.serverURI ?? ""): \(reported(error)); runs stay in the workspace catalog only (tracking uri=URL to retry)")
             tracking.serverURI = nil
-            tracker = EmbeddedTracker(catalog: catalog)
+            tracker = try makeTracker(catalog: catalog, serverURI: nil)
         }
-        tracker.experimentName = experimentName
         tracking.tracker = tracker
         return tracker
     }
 
-    /// The embedded tracker, or — with a server URI — the tracker whose registry of record is that server.
-    static func makeTracker(catalog: Catalog, serverURI: String?) throws -> Tracker {
-        guard let serverURI else { return EmbeddedTracker(catalog: catalog) }
-        return try ServerTracker(catalog: catalog, client: try MLflowClient(uri: serverURI))
+    /// The embedded tracker, or — with a server URI — the tracker whose registry of record is that
+    /// server (its waits end on Ctrl-C), recording into the session's experiment.
+    func makeTracker(catalog: Catalog, serverURI: String?) throws -> Tracker {
+        guard let serverURI else {
+            let tracker = EmbeddedTracker(catalog: catalog)
+            tracker.experimentName = experimentName
+            return tracker
+        }
+        let tracker = try ServerTracker(catalog: catalog, client: try MLflowClient(uri: serverURI))
+        tracker.experimentName = experimentName
+        tracker.cancellation = cancellation
+        return tracker
     }
 
     /// The tracking server that is the registry of record, nil when the catalog is.
@@ -71,7 +78,10 @@ extension Session {
         deployment = nil
         if let tracker = tracking.tracker as? ServerTracker {
             let queued = ((try? tracker.sender.outbox.counts()) ?? [:]).values.reduce(0, +)
-            if queued > 0 { messages.append("Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server)…") }
+            if queued > 0 {
+                messages.append("Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server) (Ctrl-C leaves them queued)…")
+            }
+            cancellation.reset()
             let left = tracker.close(waitingUpTo: timeout)
             if left > 0 {
                 messages.append("\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(tracker.client.server)\(tracker.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace.")

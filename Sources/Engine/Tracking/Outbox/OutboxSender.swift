@@ -107,8 +107,10 @@ public final class OutboxSender: @unchecked Sendable {
 
     /// Waits until no item waits (of `runId`, if given), at most `timeout` seconds, or — with
     /// `failures` — until that many attempts to deliver have failed since the wait began (the
-    /// sender retries after 0.5, 1, 2 … s, so 3 failures take about 3.5 s).
-    public func waitUntilDelivered(runId: String? = nil, timeout: TimeInterval, failures allowed: Int? = nil) -> Wait {
+    /// sender retries after 0.5, 1, 2 … s, so 3 failures take about 3.5 s), or until `cancellation`
+    /// is requested (Ctrl-C).
+    public func waitUntilDelivered(runId: String? = nil, timeout: TimeInterval, failures allowed: Int? = nil,
+                                   cancellation: Cancellation? = nil) -> Wait {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         let failuresBefore = state.failures
@@ -123,7 +125,7 @@ public final class OutboxSender: @unchecked Sendable {
                 condition.unlock()
                 return .delivered
             }
-            if Date() >= deadline || allowed.map({ snapshot.failures - failuresBefore >= $0 }) == true {
+            if Date() >= deadline || allowed.map({ snapshot.failures - failuresBefore >= $0 }) == true || cancellation?.isRequested == true {
                 condition.unlock()
                 return .pending(remaining, lastError: snapshot.lastError)
             }
