@@ -43,3 +43,37 @@ struct PCATests {
         #expect(throws: EngineError.self) { try PCA.fit(x, .components(28)) }
     }
 }
+
+/// The one constraint type the command table and the models' hyperparameters share.
+@Suite("Constraints")
+struct ConstraintTests {
+    @Test("ranges read one way; values are checked and converted; one bool parser")
+    func constraints() {
+        #expect(Constraint.int(1...).description == "an int in [1, ∞)")
+        #expect(Constraint.intOrNone(1...1000).description == "an int in [1, 1000] or none")
+        #expect(Constraint.real(0...1, lowerInclusive: false).description == "a number in (0, 1]")
+        #expect(Constraint.real(0...1, lowerInclusive: false, upperInclusive: false).description == "a number in (0, 1)")
+        #expect(Constraint.real(0...Double.infinity).description == "a number in [0, ∞)")
+        #expect(Constraint.int(1...).value(of: "0") == nil && Constraint.int(1...).value(of: "7") == .int(7))
+        #expect(Constraint.intOrNone(1...5).value(of: "None") == ParameterValue.none && Constraint.intOrNone(1...5).value(of: "6") == nil)
+        #expect(Constraint.real(0...1, lowerInclusive: false).value(of: "0") == nil)
+        #expect(Constraint.real(0...1, lowerInclusive: false).value(of: "1") == .real(1))
+        #expect(Constraint.real(0...1).value(of: "nan") == nil && Constraint.real(0...1).value(of: "inf") == nil)
+        #expect(Constraint.choice(["Production", "Staging"]).value(of: "production") == .text("Production"), "the declared spelling is kept")
+        for (text, value) in [("TRUE", true), ("on", true), ("yes", true), ("1", true), ("off", false), ("No", false), ("0", false)] {
+            #expect(Constraint.bool.value(of: text) == .bool(value), "\(text)")
+        }
+        #expect(Constraint.bool.value(of: "maybe") == nil)
+        #expect(Constraint.featureCount.value(of: "0.5") == .real(0.5) && Constraint.featureCount.value(of: "1.5") == nil)
+        #expect(Constraint.featureCount.completions == ["sqrt", "log2", "none"])
+    }
+
+    @Test("the command table and the models word the same range the same way")
+    func sharedWording() throws {
+        let kind = try ModelCatalog.kind("et")
+        let error = try #require(engineError { _ = try kind.parameters.first { $0.name == "n_estimators" }!.parse("0", model: "et") })
+        let constraint = kind.parameters.first { $0.name == "n_estimators" }!.constraint
+        #expect(error.message == "the 'n_estimators' parameter of et must be \(constraint.description); got '0'")
+        #expect(constraint.description.hasPrefix("an int in [1, "))
+    }
+}

@@ -26,7 +26,7 @@ struct DiagnosticTests {
     func outOfRange() throws {
         let diagnostic = try #require(failure("hist Pixels_Areas bins=0"))
         #expect(renderer.render(diagnostic, source: "hist Pixels_Areas bins=0", origin: .console) == """
-            error: 'bins' must be an int in [1, 200]; got 0
+            error: 'bins' must be an int in [1, 200]; got '0'
               hist Pixels_Areas bins=0
                                      ^
               usage: hist <column> [bins=<int>]

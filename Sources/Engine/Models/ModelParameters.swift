@@ -21,83 +21,33 @@ public enum ParameterValue: Sendable, Equatable, Hashable, Codable, CustomString
 /// One declared hyperparameter of a model: its values, default, meaning, and the values `tune`
 /// draws from. The declaration validates, documents and completes (STYLE §5).
 public struct ModelParameter: Sendable {
-    /// The values a parameter accepts.
-    public enum Domain: Sendable, Equatable {
-        case int(ClosedRange<Int>)
-        /// An int, or `none` for no limit.
-        case intOrNone(ClosedRange<Int>)
-        case real(ClosedRange<Double>)
-        case choice([String])
-        case bool
-        /// `sqrt`, `log2`, `none` (all), an int count, or a fraction in (0, 1].
-        case featureCount
-    }
-
     public let name: String
-    public let domain: Domain
+    /// The values it accepts (the command table's parameters declare theirs with the same type).
+    public let constraint: Constraint
     public let defaultValue: ParameterValue
     public let help: String
     /// The values `tune` samples from (empty: not tuned).
     public let searchSpace: [ParameterValue]
 
-    public init(_ name: String, _ domain: Domain, default defaultValue: ParameterValue, help: String,
+    public init(_ name: String, _ constraint: Constraint, default defaultValue: ParameterValue, help: String,
                 search: [ParameterValue] = []) {
         self.name = name
-        self.domain = domain
+        self.constraint = constraint
         self.defaultValue = defaultValue
         self.help = help
         self.searchSpace = search
     }
 
-    /// How the domain reads in help and errors.
-    public var domainText: String {
-        switch domain {
-        case .int(let r): "an int in [\(r.lowerBound), \(r.upperBound == .max ? "∞" : String(r.upperBound))]"
-        case .intOrNone(let r): "an int in [\(r.lowerBound), \(r.upperBound == .max ? "∞" : String(r.upperBound))] or none"
-        case .real(let r): "a number in [\(Value.format(r.lowerBound)), \(r.upperBound.isInfinite ? "∞" : Value.format(r.upperBound))]"
-        case .choice(let words): "one of \(words.joined(separator: ", "))"
-        case .bool: "true or false"
-        case .featureCount: "sqrt, log2, none, an int count, or a fraction in (0, 1]"
-        }
-    }
-
     /// Parses and checks a value written in the shell.
+    ///
+    /// - Throws: `EngineError.invalidArgument` saying what the parameter takes, with the closest
+    ///   choices as suggestions.
     public func parse(_ text: String, model: String) throws -> ParameterValue {
-        func bad() -> EngineError {
-            EngineError(.invalidArgument, "the '\(name)' parameter of \(model) must be \(domainText); got '\(text)'",
-                        hint: help)
+        guard let value = constraint.value(of: text) else {
+            throw EngineError(.invalidArgument, "the '\(name)' parameter of \(model) must be \(constraint.description); got '\(text)'",
+                              hint: help, suggestions: Suggestions.closest(to: text, among: constraint.completions))
         }
-        let lowered = text.lowercased()
-        switch domain {
-        case .int(let range):
-            guard let v = Int(text), range.contains(v) else { throw bad() }
-            return .int(v)
-        case .intOrNone(let range):
-            if lowered == "none" { return .none }
-            guard let v = Int(text), range.contains(v) else { throw bad() }
-            return .int(v)
-        case .real(let range):
-            guard let v = Double(text), v.isFinite, range.contains(v) else { throw bad() }
-            return .real(v)
-        case .choice(let words):
-            guard let match = words.first(where: { $0.lowercased() == lowered }) else {
-                throw EngineError(.invalidArgument, "the '\(name)' parameter of \(model) must be \(domainText); got '\(text)'",
-                                  suggestions: Suggestions.closest(to: text, among: words))
-            }
-            return .text(match)
-        case .bool:
-            switch lowered {
-            case "true", "yes", "on", "1": return .bool(true)
-            case "false", "no", "off", "0": return .bool(false)
-            default: throw bad()
-            }
-        case .featureCount:
-            if ["sqrt", "log2"].contains(lowered) { return .text(lowered) }
-            if lowered == "none" { return .none }
-            if let v = Int(text), v >= 1 { return .int(v) }
-            if let v = Double(text), v > 0, v <= 1 { return .real(v) }
-            throw bad()
-        }
+        return value
     }
 }
 

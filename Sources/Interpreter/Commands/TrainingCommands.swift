@@ -228,7 +228,7 @@ extension Session {
             output.table("kinds", title: "Model kinds and their hyperparameters", columns: ["model", "name", "parameter", "values", "default", "tune_space"],
                          rows: ModelCatalog.all.flatMap { kind in
                 (kind.parameters.isEmpty ? [nil] : kind.parameters.map(Optional.some)).map { parameter in
-                    [.text(kind.name), .text(kind.title), .text(parameter?.name ?? ""), .text(parameter?.domainText ?? ""),
+                    [.text(kind.name), .text(kind.title), .text(parameter?.name ?? ""), .text(parameter?.constraint.description ?? ""),
                      .text(parameter?.defaultValue.description ?? ""), .text(parameter?.searchSpace.map(\.description).joined(separator: ",") ?? "")]
                 }
             })

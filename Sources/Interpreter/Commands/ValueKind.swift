@@ -4,7 +4,8 @@ import Engine
 /// usage lines, and tells completion what to offer.
 ///
 /// Declared once per parameter (STYLE §5), it writes every message about a bad value, for
-/// example: `'top' must be an int in [1, ∞); got 0`.
+/// example: `'top' must be an int in [1, ∞); got '0'`. Numbers, bools and fixed words are checked
+/// by Engine's `Constraint`, the same type the models' hyperparameters declare.
 public enum ValueKind: Sendable, Equatable {
     /// Free text; the placeholder names it in usage lines.
     case text(String)
@@ -18,16 +19,24 @@ public enum ValueKind: Sendable, Equatable {
     case columns
     /// Values, comma-separated.
     case values
-    /// An integer in `min...max` (no upper bound when `max` is nil).
-    case int(min: Int, max: Int?)
-    /// A number in the open or closed range given.
-    case number(min: Double, max: Double, maxInclusive: Bool)
-    /// `true`/`false` (also `on`/`off`, `yes`/`no`, `1`/`0`).
-    case bool
-    /// One of fixed words.
-    case choice([String])
     /// A command name.
     case command
+    /// A number, bool or word the constraint accepts.
+    case constrained(Constraint)
+
+    /// An int in `min...max` (no upper bound when `max` is nil).
+    public static func int(min: Int, max: Int?) -> ValueKind { .constrained(.int(min...(max ?? Int.max))) }
+
+    /// A number above `min` (excluded) up to `max` (included when `maxInclusive`).
+    public static func number(min: Double, max: Double, maxInclusive: Bool) -> ValueKind {
+        .constrained(.real(min...max, lowerInclusive: false, upperInclusive: maxInclusive))
+    }
+
+    /// `true`/`false` (also `on`/`off`, `yes`/`no`, `1`/`0`).
+    public static let bool = ValueKind.constrained(.bool)
+
+    /// One of fixed words.
+    public static func choice(_ words: [String]) -> ValueKind { .constrained(.choice(words)) }
 
     /// How the value reads in a usage line.
     public var placeholder: String {
@@ -38,11 +47,11 @@ public enum ValueKind: Sendable, Equatable {
         case .column: "<column>"
         case .columns: "<columns>"
         case .values: "<values>"
-        case .int: "<int>"
-        case .number: "<number>"
-        case .bool: "true|false"
-        case .choice(let words): words.joined(separator: "|")
         case .command: "<command>"
+        case .constrained(.bool): "true|false"
+        case .constrained(.choice(let words)): words.joined(separator: "|")
+        case .constrained(.int), .constrained(.intOrNone): "<int>"
+        case .constrained: "<number>"
         }
     }
 
@@ -51,40 +60,28 @@ public enum ValueKind: Sendable, Equatable {
 
     /// Checks `text` and converts it, or says what is wrong (the caller adds the range).
     public func parse(_ text: String, name: String) -> Result<ArgumentValue, Diagnostic> {
-        func bad(_ expected: String, _ suggestions: [String] = []) -> Result<ArgumentValue, Diagnostic> {
-            .failure(.usage("'\(name)' must be \(expected); got '\(text)'", at: nil, suggestions: suggestions))
-        }
         switch self {
         case .text, .path, .table, .column, .command:
             if text.isEmpty { return .failure(.usage("'\(name)' is empty", at: nil)) }
             return .success(.text(text))
         case .columns, .values:
             let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: [" "]) }
-            if items.contains(where: \.isEmpty) { return bad("a comma-separated list without empty items") }
+            if items.contains(where: \.isEmpty) {
+                return .failure(.usage("'\(name)' must be a comma-separated list without empty items; got '\(text)'", at: nil))
+            }
             return .success(.list(items))
-        case .int(let low, let high):
-            let range = "[\(low), \(high.map(String.init) ?? "∞")\(high == nil ? ")" : "]")"
-            guard let value = Int(text) else { return bad("an int in \(range)") }
-            if value < low || (high.map { value > $0 } ?? false) {
-                return .failure(.usage("'\(name)' must be an int in \(range); got \(value)", at: nil))
+        case .constrained(let constraint):
+            guard let value = constraint.value(of: text) else {
+                return .failure(.usage("'\(name)' must be \(constraint.description); got '\(text)'", at: nil,
+                                       suggestions: Suggestions.closest(to: text, among: constraint.completions)))
             }
-            return .success(.int(value))
-        case .number(let low, let high, let inclusive):
-            let range = "(\(Value.format(low)), \(Value.format(high))\(inclusive ? "]" : ")")"
-            guard let value = Double(text), value.isFinite else { return bad("a number in \(range)") }
-            if value <= low || value > high || (!inclusive && value == high) {
-                return .failure(.usage("'\(name)' must be a number in \(range); got \(text)", at: nil))
+            switch value {
+            case .int(let v): return .success(.int(v))
+            case .real(let v): return .success(.number(v))
+            case .bool(let v): return .success(.bool(v))
+            case .text(let v): return .success(.text(v))
+            case .none: return .success(.text("none"))
             }
-            return .success(.number(value))
-        case .bool:
-            switch text.lowercased() {
-            case "true", "on", "yes", "1": return .success(.bool(true))
-            case "false", "off", "no", "0": return .success(.bool(false))
-            default: return bad("true or false")
-            }
-        case .choice(let words):
-            if let match = words.first(where: { $0.lowercased() == text.lowercased() }) { return .success(.text(match)) }
-            return bad("one of \(words.joined(separator: ", "))", Suggestions.closest(to: text, among: words))
         }
     }
 }

@@ -103,13 +103,7 @@ public struct Completer {
     private func modelParameterValues(_ spec: CommandSpec, command: [Token], key: String, typed: String, range: SourceRange) -> [Completion] {
         guard spec.takesModelParameters, let model = command.dropFirst().first(where: { $0.key == nil }),
               let kind = try? ModelCatalog.kind(model.text), let parameter = kind.parameters.first(where: { $0.name == key }) else { return [] }
-        switch parameter.domain {
-        case .choice(let words): return matches(words, typed, .value, range)
-        case .bool: return matches(["true", "false"], typed, .value, range)
-        case .featureCount: return matches(["sqrt", "log2", "none"], typed, .value, range)
-        case .intOrNone: return matches(["none"], typed, .value, range)
-        case .int, .real: return []
-        }
+        return matches(parameter.constraint.completions, typed, .value, range)
     }
 
     private func values(for kind: ValueKind, typed: String, range: SourceRange, quoted: Bool = false) -> [Completion] {
@@ -121,11 +115,10 @@ public struct Completer {
             let tail = String(typed.dropFirst(head.count))
             let start = range.lowerBound + head.utf8.count
             return matches(columns, tail, .column, start..<range.upperBound)
-        case .choice(let words): return matches(words, typed, .value, range)
-        case .bool: return matches(["true", "false"], typed, .value, range)
+        case .constrained(let constraint): return matches(constraint.completions, typed, .value, range)
         case .command: return matches(CommandTable.all.map(\.name), typed, .command, range)
         case .path: return paths(typed, range: range, quoted: quoted)
-        case .text, .values, .int, .number: return []
+        case .text, .values: return []
         }
     }
 
