@@ -1,9 +1,10 @@
 // swift-tools-version:6.1
 // PlateShell: an interactive shell for the Steel Plates Faults workflow.
 //
-// Layers (imports point one way only): PlateShell (executable, terminal) → Interpreter (language,
-// session, replay) → Engine (data, store, statistics, ...). C libraries come in through thin
-// system-library targets that hold only a module map and a shim header.
+// Layers (imports point one way only): PlateShell (executable: the terminal, the scoring server's
+// foreground and the Jupyter kernel) → Interpreter (language, session, replay, renderers) → Engine
+// (data, store, statistics, ...). C libraries come in through thin system-library targets that
+// hold only a module map and a shim header.
 import PackageDescription
 
 let package = Package(
@@ -26,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
         .systemLibrary(name: "CCairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(
             name: "Engine",
             dependencies: [
@@ -44,13 +46,14 @@ let package = Package(
         .executableTarget(
             name: "PlateShell",
             dependencies: [
-                "Interpreter", "Engine", "CEditLine",
+                "Interpreter", "Engine", "CEditLine", "CZMQ", "CCrypto", "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CCairo"], exclude: ["Fixtures"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(name: "FrontEndTests", dependencies: ["PlateShell", "Interpreter", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
-// OpenSSL's libcrypto, used for SHA-256 digests of table versions.
+// OpenSSL's libcrypto: SHA-256 digests of table versions, HMAC-SHA256 signatures of kernel messages.
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <openssl/hmac.h>

@@ -40,9 +40,10 @@ final class LineEditor {
         history_end(history)
     }
 
-    /// Shows `prompt` and reads one line (without its line break).
-    func readLine(prompt: String) -> Input {
+    /// Shows `prompt` and reads one line (without its line break), starting with `initial` typed.
+    func readLine(prompt: String, initial: String = "") -> Input {
         plsh_set_prompt(prompt)
+        if !initial.isEmpty { el_push(editor, initial) }
         Signals.interruptedAtPrompt.store(false, ordering: .relaxed)
         var count: Int32 = 0
         guard let line = el_gets(editor, &count), count > 0 else {

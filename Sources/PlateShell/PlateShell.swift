@@ -27,8 +27,9 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// A session on the chosen workspace, printing to the terminal.
-    func makeSession(echoes: Bool = true) -> Session {
+    /// A session on the chosen workspace, printing to the terminal; with `recording`, its output
+    /// is a `NotebookRecorder` that also keeps the replay as a notebook.
+    func makeSession(echoes: Bool = true, recording: Bool = false) -> Session {
         var settings = Session.Settings()
         settings.format = OutputFormat(rawValue: format)!
         settings.color = !noColor && Terminal.outputIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
@@ -37,8 +38,8 @@ struct GlobalOptions: ParsableArguments {
         if let threads { settings.threads = threads }
         let output = TerminalOutput()
         output.echoes = echoes
-        let session = Session(workspace: Workspace.resolve(option: workspace), settings: settings, output: output,
-                              cancellation: Signals.cancellation)
+        let session = Session(workspace: Workspace.resolve(option: workspace), settings: settings,
+                              output: recording ? NotebookRecorder(forwarding: output) : output, cancellation: Signals.cancellation)
         output.settings = { [unowned session] in session.settings }
         Signals.install()
         return session
@@ -55,7 +56,7 @@ struct PlateShellCommand: ParsableCommand {
             on standard input run like a script.
             """,
         version: PlateShellVersion.current,
-        subcommands: [Run.self, ServeCommand.self, ReferenceCommand.self, DataCommand.self])
+        subcommands: [Run.self, ServeCommand.self, KernelCommand.self, ConvertCommand.self, ReferenceCommand.self, DataCommand.self])
 
     @OptionGroup var global: GlobalOptions
 
@@ -90,22 +91,33 @@ struct Run: ParsableCommand {
     @Flag(help: "Report errors and carry on with the next command.")
     var keepGoing = false
 
-    @Flag(help: "Teaching mode: wait for Enter before each command (s skips, q stops).")
+    @Flag(help: "Teaching mode: pause before each command (Enter runs it, s skips, b shows the narration again, q stops, any other line runs as a command).")
     var step = false
+
+    @Option(name: .customLong("export"), help: "Write the replay with its outputs: FILE.ipynb (a notebook) or FILE.html (one self-contained page); may be repeated.")
+    var exports: [String] = []
 
     @Argument(help: "The scripts to replay, in order.")
     var files: [String]
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one script to run") }
+        for export in exports where !export.hasSuffix(".ipynb") && !export.hasSuffix(".html") {
+            throw ValidationError("--export writes FILE.ipynb or FILE.html; got '\(export)'")
+        }
     }
 
     func run() throws {
-        let session = global.makeSession()
+        let session = global.makeSession(recording: !exports.isEmpty)
         defer { finish(session) }
+        let recorder = session.output as? NotebookRecorder
         var failed = false
+        let stepPrompt = StepPrompt(editor: step && Terminal.inputIsTerminal ? LineEditor(historyEntries: session.history.entries, historySize: REPL.historySize) : nil)
+        if step { LineEditor.completerProvider = { [session] in session.completer() } }
+        defer { if let recorder { ReplayExport.write(recorder.notebook, to: exports, scripts: files) } }
         for file in files {
-            let status = step ? StepMode(session: session).run(file) : session.runScript(at: file, keepGoing: keepGoing)
+            recorder?.begin(script: file, text: (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+            let status = step ? StepMode(session: session, prompt: stepPrompt).run(file) : session.runScript(at: file, keepGoing: keepGoing)
             switch status {
             case .ok: continue
             case .quit: return

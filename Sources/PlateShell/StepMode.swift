@@ -1,9 +1,12 @@
 import Interpreter
 
-/// Teaching mode (`run --step`): shows each narration block and command, then waits: Enter runs
-/// the command, `s` skips it, `q` stops. Answers are read from standard input.
+/// Teaching mode (`run --step`): a paused notebook. Each narration block and command is shown,
+/// then the walk waits: Enter runs the command, `s` skips it, `b` shows the narration again,
+/// `q` stops, and any other line runs as a command in the same session (`state`,
+/// `describe Pixels_Areas`, `help pca`) before the walk goes on where it was.
 struct StepMode {
     let session: Session
+    let prompt: StepPrompt
 
     func run(_ path: String) -> Session.Status {
         let entries: [ScriptEntry]
@@ -15,22 +18,27 @@ struct StepMode {
         } catch {
             return .failed(.internal)
         }
+        var narration: (text: String, line: Int)?
         for entry in entries {
             guard case .command(let text, let line) = entry else {
+                if case .narration(let text, let line) = entry { narration = (text, line) }
                 session.run(entry, path: path)
                 continue
             }
-            Terminal.write("[\(path):\(line)] \(text)\n  Enter runs it, s skips, q stops > ")
-            guard let answer = readLine()?.trimmingCharacters(in: [" ", "\t"]).lowercased() else {
-                Terminal.write("\n")
-                return .ok
-            }
-            switch answer {
-            case "q", "quit": return .ok
-            case "s", "skip": continue
-            default:
-                let status = session.execute(text, origin: .script(path: path, line: line))
-                if status != .ok { return status }
+            pause: while true {
+                Terminal.write("[\(path):\(line)] \(text)\n")
+                switch prompt.read() {
+                case .run:
+                    let status = session.execute(text, origin: .script(path: path, line: line))
+                    if status != .ok { return status }
+                    break pause
+                case .skip: break pause
+                case .quit, .end: return .ok
+                case .back:
+                    if let narration { session.output.deliver(.narration(narration.text, origin: .script(path: path, line: narration.line))) }
+                case .command(let typed):
+                    if session.execute(typed, origin: .console) == .quit { return .quit }
+                }
             }
         }
         return .ok

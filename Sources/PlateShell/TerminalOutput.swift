@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// Prints outcomes as they arrive: results on standard output, diagnostics on standard error,
-/// in the session's current format; long commands draw a progress bar on a terminal's stderr.
+/// in the session's current format; long commands draw a progress bar on a terminal's stderr;
+/// charts show inline where the terminal shows pictures and `images` is on.
 final class TerminalOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
     /// Reads the session's settings at each delivery (the `format` command changes them).
     var settings: () -> Session.Settings = { Session.Settings() }
@@ -18,6 +19,8 @@ final class TerminalOutput: SessionOutput, ProgressDisplay, @unchecked Sendable 
     /// Whether standard error is a terminal (progress bars are drawn only there).
     private let showsProgress = isatty(STDERR_FILENO) == 1
     private let progressLock = NSLock()
+    /// The terminal's picture protocol, asked once, when the first chart is to be shown.
+    private lazy var pictures: TerminalImages.Kind? = TerminalImages.detect()
 
     /// Draws `label [████░░░░] done/total` on one line, cleared when the work is done.
     func report(_ label: String, done: Int, total: Int) {
@@ -41,5 +44,15 @@ final class TerminalOutput: SessionOutput, ProgressDisplay, @unchecked Sendable 
         }
         Terminal.write(rendered.standardOutput)
         Terminal.write(rendered.standardError, error: true)
+        if case .output(let output, _) = outcome, current.images, current.format == .table, Terminal.outputIsTerminal {
+            showPictures(output)
+        }
+    }
+
+    private func showPictures(_ output: CommandOutput) {
+        for case .image(let image) in output.blocks {
+            guard let pictures, let sequence = TerminalImages.sequence(pictures, png: image.png, columns: min(Terminal.width - 2, 100)) else { return }
+            Terminal.write(sequence + "\n")
+        }
     }
 }

@@ -2,7 +2,7 @@
 # Source it from a script whose working directory is the project root.
 
 # The Debian packages the code links (system-library targets) and the scripts use.
-PLATESHELL_APT_PACKAGES=(libedit-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev liblapacke-dev libopenblas-dev libcairo2-dev fonts-dejavu-core python3-venv)
+PLATESHELL_APT_PACKAGES=(libedit-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev liblapacke-dev libopenblas-dev libcairo2-dev libzmq3-dev fonts-dejavu-core python3-venv)
 
 # Runs a command as root (directly when already root, through sudo otherwise).
 as_root() {
@@ -42,4 +42,22 @@ data_source() {
   if [ -n "${PLATESHELL_DATA:-}" ] && [ -f "$PLATESHELL_DATA" ]; then echo "$PLATESHELL_DATA"; return; fi
   if [ -f ../shared/data/faults.csv ]; then echo "../shared/data/faults.csv"; return; fi
   echo ""
+}
+
+# Replays each notebook script in its own run (one workspace, in order) and writes the replay with its
+# outputs as OUTDIR/NAME.ipynb and OUTDIR/NAME.html; the replays' text goes to OUTDIR/NAME.log.
+# Usage: export_notebooks BINARY WORKSPACE OUTDIR SCRIPT...
+export_notebooks() {
+  local binary=$1 workspace=$2 outdir=$3; shift 3
+  mkdir -p "$outdir"
+  for script in "$@"; do
+    local name
+    name=$(basename "$script" .plsh)
+    if ! "$binary" --workspace "$workspace" run "$script" --export "$outdir/$name.ipynb" --export "$outdir/$name.html" \
+        > "$outdir/$name.log" 2>&1; then
+      tail -20 "$outdir/$name.log" >&2
+      echo "error: replaying $script failed; see $outdir/$name.log" >&2
+      return 1
+    fi
+  done
 }

@@ -5,7 +5,7 @@ public enum Charts {
     /// Bars for each component's explained variance ratio, a line for the cumulative share, and a
     /// marker after the kept components (the notebook's PCA variance plot).
     public static func pcaVariance(ratios: [Double], kept: Int, title: String) -> Figure {
-        Figure(width: 900, height: 520) { p in
+        Figure(width: 900, height: 520, title: title) { p in
             let left = 70.0, right = 870.0, top = 60.0, bottom = 440.0
             p.text(title, 450, 32, size: 18, align: .center, bold: true)
             axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 5) { "\(Int($0 * 100))%" }
@@ -40,7 +40,7 @@ public enum Charts {
         let cell = 110.0
         let left = 160.0, top = 110.0
         let width = left + cell * Double(classes.count) + 60, height = top + cell * Double(classes.count) + 60
-        return Figure(width: width, height: height) { p in
+        return Figure(width: width, height: height, title: title) { p in
             p.text(title, width / 2, 32, size: 18, align: .center, bold: true)
             p.text("predicted", left + cell * Double(classes.count) / 2, 62, size: 13, align: .center)
             p.text("actual", 24, top + cell * Double(classes.count) / 2, size: 13, align: .center, rotation: -Double.pi / 2)
@@ -63,7 +63,7 @@ public enum Charts {
     public static func leaderboard(models: [String], values: [Double], metric: String, title: String) -> Figure {
         let row = 30.0, top = 70.0, left = 120.0, right = 820.0
         let height = top + row * Double(models.count) + 60
-        return Figure(width: 900, height: height) { p in
+        return Figure(width: 900, height: height, title: title) { p in
             p.text(title, 450, 32, size: 18, align: .center, bold: true)
             let low = min(values.min() ?? 0, 0)
             let high = max(values.max() ?? 1, 1e-12)
@@ -79,7 +79,7 @@ public enum Charts {
         }
     }
 
-    private static func axes(_ p: Painter, left: Double, right: Double, top: Double, bottom: Double, ticks: Int,
+    static func axes(_ p: Painter, left: Double, right: Double, top: Double, bottom: Double, ticks: Int,
                              label: (Double) -> String) {
         for t in 0...ticks {
             let fraction = Double(t) / Double(ticks)
@@ -90,7 +90,7 @@ public enum Charts {
         p.stroke([(left, top), (left, bottom), (right, bottom)], .black, width: 1.2)
     }
 
-    private static func legend(_ p: Painter, x: Double, y: Double, entries: [(String, Color)]) {
+    static func legend(_ p: Painter, x: Double, y: Double, entries: [(String, Color)]) {
         for (i, entry) in entries.enumerated() {
             p.fill(x, y + Double(i) * 20, 14, 14, entry.1)
             p.text(entry.0, x + 20, y + Double(i) * 20 + 12, size: 12)

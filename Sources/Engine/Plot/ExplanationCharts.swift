@@ -6,7 +6,7 @@ extension Charts {
     public static func waterfall(base: Double, labels: [String], values: [Double], output: Double, title: String, unit: String) -> Figure {
         let row = 28.0, top = 80.0, left = 320.0, right = 780.0
         let height = top + row * Double(labels.count + 1) + 70
-        return Figure(width: 900, height: height) { p in
+        return Figure(width: 900, height: height, title: title) { p in
             p.text(title, 450, 32, size: 17, align: .center, bold: true)
             var running = base
             var positions: [Double] = [base]
@@ -48,7 +48,7 @@ extension Charts {
     public static func beeswarm(features: [String], shap: [[Double]], values: [[Double]], title: String, unit: String) -> Figure {
         let row = 30.0, top = 70.0, left = 230.0, right = 850.0
         let height = top + row * Double(features.count) + 80
-        return Figure(width: 900, height: height) { p in
+        return Figure(width: 900, height: height, title: title) { p in
             p.text(title, 450, 32, size: 17, align: .center, bold: true)
             let all = shap.flatMap { $0 }
             let bound = max(all.map(abs).max() ?? 1, 1e-12)
@@ -83,7 +83,7 @@ extension Charts {
 
     /// SHAP dependence: the feature's value (x) against its SHAP value (y), one dot per plate.
     public static func dependence(feature: String, values: [Double], shap: [Double], title: String, unit: String) -> Figure {
-        Figure(width: 800, height: 520) { p in
+        Figure(width: 800, height: 520, title: title) { p in
             let left = 90.0, right = 770.0, top = 60.0, bottom = 440.0
             p.text(title, 400, 32, size: 17, align: .center, bold: true)
             let lowX = values.min() ?? 0, highX = max(values.max() ?? 1, lowX + 1e-12)

@@ -90,11 +90,14 @@ public struct Painter {
 public struct Figure: Sendable {
     public let width: Double
     public let height: Double
+    /// What the chart shows (the heading drawn on it), for text where the picture is not shown.
+    public let title: String
     let draw: @Sendable (Painter) -> Void
 
-    public init(width: Double, height: Double, draw: @escaping @Sendable (Painter) -> Void) {
+    public init(width: Double, height: Double, title: String = "", draw: @escaping @Sendable (Painter) -> Void) {
         self.width = width
         self.height = height
+        self.title = title
         self.draw = draw
     }
 

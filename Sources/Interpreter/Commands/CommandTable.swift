@@ -5,7 +5,7 @@ import Engine
 public enum CommandTable {
     public static let all: [CommandSpec] = dataCommands + explorationCommands + preparationCommands + preprocessingCommands
         + trainingCommands + evaluationCommands + plotCommands + explanationCommands + trackingCommands + registryCommands
-        + deploymentCommands + sessionCommands
+        + deploymentCommands + sessionCommands + displayCommands
 
     /// Every name and alias, for completion and suggestions.
     public static var names: [String] { all.flatMap { [$0.name] + $0.aliases } }

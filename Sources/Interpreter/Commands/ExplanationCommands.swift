@@ -178,6 +178,7 @@ extension Session {
         let figure = Charts.waterfall(base: explanation.base[target], labels: labels, values: values, output: output,
                                       title: "Plate \(row): \(model.name) toward \(className)", unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-plate-\(row)-\(className)")
+        result.blocks.append(.image(ImageBlock(name: "waterfall", title: figure.title, paths: paths)))
         result.say(String(format: "base %.4f + contributions %+.4f = %.4f (%@ space; the sum checks to %.1e). Plot: %@",
                           explanation.base[target], output - explanation.base[target], output, explanation.space.rawValue,
                           explanation.additivityError, paths[0]))
@@ -214,6 +215,7 @@ extension Session {
         let figure = Charts.beeswarm(features: order.map { pipeline.features[$0] }, shap: shapRows, values: valueRows,
                                      title: "SHAP summary: \(model.name), class \(pipeline.classes[focus])", unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-summary-\(pipeline.classes[focus])")
+        result.blocks.append(.image(ImageBlock(name: "beeswarm", title: figure.title, paths: paths)))
         attach(to: model, on: &result) { run in
             try run.csv("shap/summary.csv", try Table(columns: [Column(name: "feature", storage: .text(pipeline.features)),
                                                                 Column(name: "mean_abs_shap", storage: .real(overall))]
@@ -256,6 +258,7 @@ extension Session {
                                        title: "SHAP dependence: \(pipeline.features[feature]) → \(pipeline.classes[target])",
                                        unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-dependence-\(pipeline.features[feature])-\(pipeline.classes[target])")
+        result.blocks.append(.image(ImageBlock(name: "dependence", title: figure.title, paths: paths)))
         result.say("Method: \(explanation.method). Scatter: \(paths[0])")
         return result
     }

@@ -64,6 +64,10 @@ extension Session {
         output.blocks.append(.chart(.bars(name: "pareto", title: nil, labels: shown.map { $0.value.displayText },
                                           values: shown.map { Double($0.count) },
                                           notes: shown.map { "\(ValueFormatting.real(($0.cumulativePercent * 10).rounded() / 10))% cumulative" })))
+        output.blocks.append(try drawChart(Charts.pareto(labels: shown.map { $0.value.displayText }, counts: shown.map { Double($0.count) },
+                                                         cumulativePercent: shown.map(\.cumulativePercent),
+                                                         title: "\(column.name): count and cumulative share"),
+                                           name: "pareto", file: "counts-\(column.name)"))
         var summary = "\(counts.entries.count) distinct values in \(counts.total) present cells"
         if counts.missing > 0 { summary += "; \(counts.missing) missing cells not counted" }
         if shown.count < counts.entries.count { summary += "; \(counts.entries.count - shown.count) less frequent values not shown" }
@@ -82,6 +86,9 @@ extension Session {
         })
         output.blocks.append(.chart(.heatmap(name: "matrix", title: "Correlation matrix (\(matrix.names.count) columns)",
                                              labels: matrix.names, values: matrix.values)))
+        output.blocks.append(try drawChart(Charts.correlationHeatmap(labels: matrix.names, values: matrix.values,
+                                                                     title: "Correlation matrix (\(matrix.names.count) columns)"),
+                                           name: "correlation", file: "corr"))
         return output
     }
 
@@ -95,6 +102,9 @@ extension Session {
         var output = CommandOutput(command: "hist")
         output.blocks.append(.chart(.bars(name: "histogram", title: "\(column.name): \(histogram.counts.count) bins",
                                           labels: labels, values: histogram.counts.map(Double.init), notes: [])))
+        output.blocks.append(try drawChart(Charts.histogram(edges: histogram.edges, counts: histogram.counts,
+                                                            title: "\(column.name): \(histogram.counts.count) bins", feature: column.name),
+                                           name: "histogram", file: "hist-\(column.name)"))
         if histogram.missing > 0 { output.say("\(histogram.missing) missing cells not counted.") }
         return output
     }

@@ -45,6 +45,7 @@ extension Session {
         let paths = try invocation.at("file") { try figure.write(to: base) }
         var output = CommandOutput(command: "plot")
         output.blocks.append(.fields(name: "files", [Field("png", .text(paths[0])), Field("svg", .text(paths[1]))]))
+        output.blocks.append(.image(ImageBlock(name: chart, title: figure.title, paths: paths)))
         return output
     }
 }

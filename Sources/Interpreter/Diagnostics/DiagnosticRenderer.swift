@@ -23,6 +23,10 @@ public struct DiagnosticRenderer: Sendable {
             prefix = "\(path):\(line + (location?.line ?? 0))"
             if let location { prefix += ":\(location.column + 1)" }
             prefix += ": "
+        case .cell(let number, let line):
+            prefix = "\(Origin.cellName(number)):\(line + (location?.line ?? 0))"
+            if let location { prefix += ":\(location.column + 1)" }
+            prefix += ": "
         case .commandLine, .console:
             break
         }

@@ -53,6 +53,26 @@ public enum OutputBlock: Sendable, Equatable {
     case chart(Chart)
     /// Named values (settings, state, a record).
     case fields(name: String, [Field])
+    /// A chart drawn to files, which front ends that show pictures show inline.
+    case image(ImageBlock)
+}
+
+/// A chart written as PNG (and SVG) files under the workspace's `artifacts/plots/`: the notebook
+/// kernel, the exporters and a terminal with inline images show it; text output names its file.
+public struct ImageBlock: Sendable, Equatable {
+    /// A stable name for machine-readable output (`pca`, `pareto`, `waterfall` ...).
+    public var name: String
+    /// What the picture shows, for text where the picture cannot be shown.
+    public var title: String
+    public var png: String
+    public var svg: String?
+
+    public init(name: String, title: String, png: String, svg: String? = nil) {
+        self.name = name
+        self.title = title
+        self.png = png
+        self.svg = svg
+    }
 }
 
 /// A named value of a `fields` block.

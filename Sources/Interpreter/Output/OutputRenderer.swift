@@ -77,8 +77,9 @@ public struct OutputRenderer: Sendable {
     private func text(_ output: CommandOutput) -> String {
         let box = BoxTable(width: width, bold: { paint($0, "1") })
         let chart = TerminalChart(width: width, color: color)
-        return output.blocks.map { block -> String in
+        return output.blocks.compactMap { block -> String? in
             switch block {
+            case .image: return nil
             case .table(let table): return box.render(table)
             case .text(let text): return ValueFormatting.printable(text).replacingOccurrences(of: "↵", with: "\n")
             case .chart(let c): return chart.render(c)
@@ -100,7 +101,7 @@ public struct OutputRenderer: Sendable {
                     .joined(separator: "\n")
             case .text(let text):
                 return text.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n")
-            case .chart: return ""
+            case .chart, .image: return ""
             case .fields(_, let fields):
                 return (["key,value"] + fields.map { CSVWriter.field($0.key) + "," + CSVWriter.field($0.value.displayText) })
                     .joined(separator: "\n")
@@ -125,6 +126,7 @@ public struct OutputRenderer: Sendable {
                 return lines.joined(separator: "\n")
             case .text(let text): return text
             case .chart(let c): return "```text\n" + plain.render(c) + "\n```"
+            case .image(let image): return "![\(image.title.replacingOccurrences(of: "]", with: ")"))](\(image.png))"
             case .fields(_, let fields):
                 return fields.map { "- **\($0.key)**: \(ValueFormatting.display($0.value))" }.joined(separator: "\n")
             }
@@ -133,10 +135,15 @@ public struct OutputRenderer: Sendable {
 
     /// `{"command":…,"ok":true,"source":…,"blocks":[…]}` on one line.
     private func document(_ output: CommandOutput, entry: Entry?) -> String {
+        Self.document(output, entry: entry).serialized()
+    }
+
+    /// The `--format json` document of one command's output.
+    static func document(_ output: CommandOutput, entry: Entry?) -> JSON {
         var pairs: [(String, JSON)] = [("command", .string(output.command)), ("ok", .bool(true))]
         if let label = entry?.origin.label { pairs.append(("source", .string(label))) }
         pairs.append(("blocks", .array(output.blocks.map(Self.json))))
-        return JSON.object(pairs).serialized()
+        return .object(pairs)
     }
 
     private func errorDocument(_ diagnostic: Diagnostic, entry: Entry) -> String {
@@ -181,6 +188,11 @@ public struct OutputRenderer: Sendable {
             if let title { pairs.append(("title", .string(title))) }
             pairs.append(("labels", .array(labels.map(JSON.string))))
             pairs.append(("values", .array(values.map { .array($0.map { JSON(.real($0)) }) })))
+            return .object(pairs)
+        case .image(let image):
+            var pairs: [(String, JSON)] = [("type", .string("image")), ("name", .string(image.name)),
+                                           ("title", .string(image.title)), ("png", .string(image.png))]
+            if let svg = image.svg { pairs.append(("svg", .string(svg))) }
             return .object(pairs)
         case .fields(let name, let fields):
             return .object([("type", .string("fields")), ("name", .string(name)),

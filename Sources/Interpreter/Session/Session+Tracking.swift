@@ -136,6 +136,9 @@ extension Session {
         case .script(let path, let line):
             tags["mlflow.source.name"] = URL(fileURLWithPath: path).standardizedFileURL.path
             tags["plateshell.source.line"] = String(line)
+        case .cell(let number, let line):
+            tags["mlflow.source.name"] = "plateshell kernel"
+            tags["plateshell.source.line"] = "\(Origin.cellName(number)):\(line)"
         case .console: tags["mlflow.source.name"] = "plateshell (interactive)"
         case .commandLine: tags["mlflow.source.name"] = "plateshell -c"
         }

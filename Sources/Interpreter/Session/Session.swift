@@ -27,6 +27,9 @@ public final class Session {
         public var color = false
         public var width = 120
         public var timer = false
+        /// Whether front ends that can show pictures inline (a terminal with an image protocol)
+        /// show charts there; `images on|off`.
+        public var images = true
         public var seed = 42
         /// Threads for parallel work: folds, trees, histograms.
         public var threads = ProcessInfo.processInfo.activeProcessorCount

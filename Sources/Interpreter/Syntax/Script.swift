@@ -1,14 +1,22 @@
-/// Where an entry came from: typed at the prompt, given with `-c`, or read from a script file.
+/// Where an entry came from: typed at the prompt, given with `-c`, read from a script file, or
+/// run in a notebook cell (the kernel's execution count and the line within the cell).
 public enum Origin: Sendable, Equatable {
     case console
     case commandLine
     case script(path: String, line: Int)
+    case cell(number: Int, line: Int)
 
-    /// `file:line` for scripts, nil otherwise.
+    /// `file:line` for scripts, `In[N]:line` for cells, nil otherwise.
     public var label: String? {
-        if case .script(let path, let line) = self { return "\(path):\(line)" }
-        return nil
+        switch self {
+        case .script(let path, let line): return "\(path):\(line)"
+        case .cell(let number, let line): return "\(Self.cellName(number)):\(line)"
+        case .console, .commandLine: return nil
+        }
     }
+
+    /// How a notebook cell is named in diagnostics: `In[3]`.
+    public static func cellName(_ number: Int) -> String { "In[\(number)]" }
 }
 
 /// One unit of a `.plsh` script: a block of `##` narration, or a command entry (possibly spanning

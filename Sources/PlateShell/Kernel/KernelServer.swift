@@ -1,0 +1,178 @@
+import CZMQ
+import Engine
+import Foundation
+import Interpreter
+
+/// The Jupyter kernel: binds the five channels of the connection file, answers requests on the
+/// shell channel (on the calling thread, one at a time, driving one `Session`), on the control
+/// channel (its own thread, so shutdown and interrupt reach a busy kernel) and echoes heartbeats
+/// (a third thread). Every incoming message's signature is checked first: a message that fails
+/// is logged and dropped, never executed.
+final class KernelServer: @unchecked Sendable {
+    // @unchecked Sendable: the shell socket and the session belong to the thread that calls
+    // `run`; the control thread touches only its own socket, the iopub channel (locked), the
+    // cancellation flag (atomic) and the context (shutdown is thread-safe in libzmq).
+    private let context: UnsafeMutableRawPointer
+    private let shell, control, heartbeat, stdin: ZMQSocket
+    private let signer: MessageSigner
+    let iopub: IOPub
+    let output: KernelOutput
+    private var session: Session!
+    private var cancellation: Cancellation!
+    private var executionCount = 0
+    private let log: @Sendable (String) -> Void
+
+    /// How long a shutdown waits for a running command to stop before the process exits anyway.
+    static let shutdownGrace = 3.0
+
+    /// Binds every channel of `connection`.
+    ///
+    /// - Throws: `KernelError` when a socket cannot be created or bound (a port in use).
+    init(connection: ConnectionFile, log: @escaping @Sendable (String) -> Void) throws {
+        guard let context = zmq_ctx_new() else { throw KernelError.zmq("cannot create a ZeroMQ context") }
+        self.context = context
+        self.log = log
+        signer = MessageSigner(key: connection.key)
+        shell = try ZMQSocket(context: context, type: ZMQ_ROUTER, name: "shell")
+        control = try ZMQSocket(context: context, type: ZMQ_ROUTER, name: "control")
+        stdin = try ZMQSocket(context: context, type: ZMQ_ROUTER, name: "stdin")
+        heartbeat = try ZMQSocket(context: context, type: ZMQ_REP, name: "heartbeat")
+        let publisher = try ZMQSocket(context: context, type: ZMQ_PUB, name: "iopub")
+        try shell.bind(connection.endpoint(.shell))
+        try control.bind(connection.endpoint(.control))
+        try stdin.bind(connection.endpoint(.stdin))
+        try heartbeat.bind(connection.endpoint(.hb))
+        try publisher.bind(connection.endpoint(.iopub))
+        iopub = IOPub(socket: publisher, signer: signer, session: UUID().uuidString.lowercased())
+        output = KernelOutput(iopub: iopub)
+    }
+
+    /// Serves until a shutdown request; returns the process's exit status.
+    func run(session: Session) -> Int32 {
+        self.session = session
+        cancellation = session.cancellation
+        iopub.status("starting", parent: nil)
+        Thread.detachNewThread { [heartbeat] in
+            while let frames = heartbeat.receive() { heartbeat.send(frames) }
+            heartbeat.close()
+        }
+        Thread.detachNewThread { [self] in
+            while let frames = control.receive() { handle(frames, on: control) }
+            control.close()
+        }
+        while let frames = shell.receive() { handle(frames, on: shell) }
+        shell.close()
+        stdin.close()
+        iopub.close()
+        zmq_ctx_term(context)
+        return 0
+    }
+
+    // MARK: - Requests
+
+    private func handle(_ frames: [[UInt8]], on socket: ZMQSocket) {
+        let request: WireMessage
+        do {
+            request = try WireMessage.decode(frames, signer: signer)
+        } catch {
+            log("ignored a message on the \(socket.name) channel: \(error)")
+            return
+        }
+        iopub.status("busy", parent: request)
+        defer { iopub.status("idle", parent: request) }
+        switch request.type {
+        case "kernel_info_request": reply(request, KernelReplies.kernelInfo(), on: socket)
+        case "execute_request" where socket === shell: execute(request)
+        case "complete_request":
+            reply(request, KernelReplies.complete(code: request.content["code"]?.stringValue ?? "",
+                                                  cursor: request.content["cursor_pos"]?.intValue ?? 0, completer: session.completer()), on: socket)
+        case "inspect_request":
+            reply(request, KernelReplies.inspect(code: request.content["code"]?.stringValue ?? "",
+                                                 cursor: request.content["cursor_pos"]?.intValue ?? 0), on: socket)
+        case "is_complete_request":
+            reply(request, KernelReplies.isComplete(code: request.content["code"]?.stringValue ?? ""), on: socket)
+        case "history_request":
+            reply(request, KernelReplies.history(request.content, entries: session.history.entries), on: socket)
+        case "comm_info_request":
+            reply(request, .object([("status", .string("ok")), ("comms", .object([]))]), on: socket)
+        case "interrupt_request":
+            cancellation.request()
+            reply(request, .object([("status", .string("ok"))]), on: socket)
+        case "shutdown_request":
+            shutdown(request, on: socket)
+        default:
+            log("unknown message type '\(request.type)' on the \(socket.name) channel; ignored")
+            if request.type.hasSuffix("_request") {
+                reply(request, .object([("status", .string("error")), ("ename", .string("UnknownMessageType")),
+                                        ("evalue", .string("PlateShell does not handle '\(request.type)'")), ("traceback", .array([]))]), on: socket)
+            }
+        }
+    }
+
+    /// Runs a cell: `execute_input`, the outputs, `execute_reply`; after an error with
+    /// `stop_on_error`, the execute requests already queued are answered `aborted`.
+    private func execute(_ request: WireMessage) {
+        guard let code = request.content["code"]?.stringValue else {
+            reply(request, .object([("status", .string("error")), ("ename", .string("BadRequest")),
+                                    ("evalue", .string("execute_request without 'code'")), ("traceback", .array([])),
+                                    ("execution_count", .integer(Int64(executionCount)))]), on: shell)
+            return
+        }
+        let silent = request.content["silent"]?.boolValue ?? false
+        let storeHistory = request.content["store_history"]?.boolValue ?? !silent
+        if !silent && storeHistory { executionCount += 1 }
+        let count = executionCount
+        if !silent {
+            iopub.publish("execute_input", .object([("code", .string(code)), ("execution_count", .integer(Int64(count)))]), parent: request)
+        }
+        if storeHistory { session.history.add(code) }
+        output.beginCell(request, silent: silent)
+        let status = session.runCell(code, number: count)
+        output.finishCell(executionCount: count)
+        if let error = output.error {
+            reply(request, .object([("status", .string("error")), ("execution_count", .integer(Int64(count))),
+                                    ("ename", .string(error.name)), ("evalue", .string(error.value)),
+                                    ("traceback", .array(error.traceback.map(JSON.string)))]), on: shell)
+            if request.content["stop_on_error"]?.boolValue ?? true { abortQueued() }
+            return
+        }
+        let payload: [JSON] = status == .quit ? [.object([("source", .string("ask_exit")), ("keepkernel", .bool(false))])] : []
+        reply(request, .object([("status", .string("ok")), ("execution_count", .integer(Int64(count))),
+                                ("payload", .array(payload)), ("user_expressions", .object([]))]), on: shell)
+    }
+
+    /// Answers the execute requests already waiting `aborted` (others are handled as usual): a
+    /// client that queued cells behind the failed one gets them back unrun. The queue is read
+    /// out before any answer goes back, so requests sent after those answers run normally.
+    private func abortQueued() {
+        var queued: [[[UInt8]]] = []
+        while shell.poll(timeout: 0) == true, let frames = shell.receive() { queued.append(frames) }
+        for frames in queued {
+            guard let request = try? WireMessage.decode(frames, signer: signer), request.type == "execute_request" else {
+                handle(frames, on: shell)
+                continue
+            }
+            iopub.status("busy", parent: request)
+            reply(request, .object([("status", .string("aborted")), ("execution_count", .integer(Int64(executionCount)))]), on: shell)
+            iopub.status("idle", parent: request)
+        }
+    }
+
+    /// Replies, stops the running command, and shuts the context down: every channel's wait
+    /// ends and `run` returns. A command that does not stop within `shutdownGrace` seconds
+    /// is abandoned with the process.
+    private func shutdown(_ request: WireMessage, on socket: ZMQSocket) {
+        let restart = request.content["restart"]?.boolValue ?? false
+        reply(request, .object([("status", .string("ok")), ("restart", .bool(restart))]), on: socket)
+        iopub.publish("shutdown_reply", .object([("status", .string("ok")), ("restart", .bool(restart))]), parent: request)
+        cancellation.request()
+        zmq_ctx_shutdown(context)
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGrace) { exit(0) }
+    }
+
+    private func reply(_ request: WireMessage, _ content: JSON, on socket: ZMQSocket) {
+        let type = request.type.hasSuffix("_request") ? String(request.type.dropLast("_request".count)) + "_reply" : request.type + "_reply"
+        let message = WireMessage(type: type, content: content, parent: request, session: iopub.session, identities: request.identities)
+        socket.send(message.encode(signer: signer))
+    }
+}

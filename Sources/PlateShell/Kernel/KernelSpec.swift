@@ -1,0 +1,56 @@
+import Engine
+import Foundation
+import Interpreter
+
+/// The kernelspec Jupyter finds the kernel by: `kernel.json` (how to start it: this binary's
+/// `kernel -f {connection_file}`) and the logos, in `…/share/jupyter/kernels/NAME/`.
+enum KernelSpec {
+    /// Where `--user`, `--prefix DIR` or neither (system-wide) install, as `jupyter kernelspec install` does.
+    static func directory(user: Bool, prefix: String?, name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let prefix { return "\(prefix)/share/jupyter/kernels/\(name)" }
+        guard user else { return "/usr/local/share/jupyter/kernels/\(name)" }
+        if let data = environment["JUPYTER_DATA_DIR"], !data.isEmpty { return "\(data)/kernels/\(name)" }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return "\(xdg)/jupyter/kernels/\(name)" }
+        return "\(environment["HOME"] ?? NSHomeDirectory())/.local/share/jupyter/kernels/\(name)"
+    }
+
+    /// `kernel.json` for a kernel started as `executable kernel -f {connection_file}`.
+    static func kernelJSON(executable: String, displayName: String = PlateShellLanguage.displayName) -> String {
+        JSON.object([
+            ("argv", .array([.string(executable), .string("kernel"), .string("-f"), .string("{connection_file}")])),
+            ("display_name", .string(displayName)), ("language", .string("plateshell")),
+            ("interrupt_mode", .string("signal")), ("metadata", .object([("debugger", .bool(false))])),
+        ]).serialized() + "\n"
+    }
+
+    /// Writes the kernelspec into `directory` (created if needed): kernel.json, logo-32x32.png,
+    /// logo-64x64.png and logo-svg.svg.
+    ///
+    /// - Throws: `EngineError.io` when a file cannot be written.
+    static func install(in directory: String, executable: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(kernelJSON(executable: executable).utf8), to: directory + "/kernel.json")
+            for size in [32, 64] {
+                try AtomicFile.write(try logo(size: Double(size) / 2).pngData(), to: directory + "/logo-\(size)x\(size).png")
+            }
+            try logo(size: 64).write(to: directory + "/logo-svg")
+            try? FileManager.default.removeItem(atPath: directory + "/logo-svg.png")
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.io, "cannot write the kernelspec in \(directory): \(error.localizedDescription)",
+                              hint: "choose a directory you can write: --user, or --prefix DIR")
+        }
+    }
+
+    /// A plate (steel blue) with a scratch (orange) and the letter P, `size` points square
+    /// (PNGs are drawn at twice that).
+    static func logo(size: Double) -> Figure {
+        Figure(width: size, height: size, title: "PlateShell") { p in
+            p.fill(0, 0, size, size, Color(0.16, 0.33, 0.55))
+            p.fill(size * 0.12, size * 0.68, size * 0.76, size * 0.1, .orange)
+            p.text("P", size / 2, size * 0.6, size: size * 0.55, .white, align: .center, bold: true)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Engine
+import Testing
+
+@Suite("JSON parsing")
+struct JSONParsingTests {
+    @Test("values keep their kinds and objects their key order; it round-trips through serialized()")
+    func values() throws {
+        let text = #"{"b":1,"a":[true,false,null,-2.5e3,"x\n\u00e9\ud83d\ude00"],"c":{"d":9007199254740993}}"#
+        let value = try JSON.parse(text)
+        #expect(value.objectPairs?.map(\.0) == ["b", "a", "c"])
+        #expect(value["b"] == .integer(1))
+        #expect(value["a"] == .array([.bool(true), .bool(false), .null, .number(-2500), .string("x\né😀")]))
+        #expect(value["c"]?["d"]?.intValue == 9007199254740993)
+        #expect(try JSON.parse(value.serialized()) == value)
+        #expect(try JSON.parse("  [ ] ") == .array([]))
+        #expect(JSON.integer(3).intValue == 3 && JSON.number(3).intValue == 3 && JSON.number(3.5).intValue == nil)
+    }
+
+    @Test("malformed text is refused with the byte offset and what was expected")
+    func errors() {
+        func message(_ text: String) -> String? {
+            do { _ = try JSON.parse(text); return nil } catch let error as EngineError { return error.message } catch { return "\(error)" }
+        }
+        #expect(message("{\"a\" 1}") == "malformed JSON at byte 5: expected ':', found '1'")
+        #expect(message("[1,]") == "malformed JSON at byte 3: expected a value, found ']'")
+        #expect(message("\"abc") == "malformed JSON at byte 4: expected a closing '\"', found the end")
+        #expect(message("{} x") == "malformed JSON at byte 3: expected the end of the document, found 'x'")
+        #expect(message("tru") == "malformed JSON at byte 0: expected a value, found 't'")
+        #expect(message("1.") == "malformed JSON at byte 2: expected a digit after '.', found the end")
+        #expect(message(String(repeating: "[", count: 600)) == "malformed JSON: nested deeper than 512 levels")
+    }
+}
