@@ -92,7 +92,7 @@ def check_page(path, out, devtools):
         [...document.images].map(i => { const r = i.getBoundingClientRect();
           return [r.left, r.top + window.scrollY, r.width, r.height, i.complete && i.naturalWidth > 0]; }))""")["result"]["value"])
     width = devtools.call("Runtime.evaluate", returnByValue=True, expression="document.documentElement.scrollWidth")["result"]["value"]
-    check(len(rects) >= 1 and all(r[4] for r in rects), f"{path.name}: {len(rects)} chart images, all loaded")
+    check(all(r[4] for r in rects), f"{path.name}: {len(rects)} chart images, all loaded")
     check(width <= WIDTH, f"{path.name}: the page fits {WIDTH} px ({width} px wide)")
     shot = devtools.call("Page.captureScreenshot", format="png")
     (out / (path.stem + ".png")).write_bytes(base64.b64decode(shot["data"]))
@@ -108,6 +108,7 @@ def check_page(path, out, devtools):
         if index == 0:
             image.save(out / (path.stem + "-chart1.png"))
     check(not blank, f"{path.name}: every chart region of the screenshot shows a drawing" + (f" (blank: {blank})" if blank else ""))
+    return len(rects)
 
 
 def main():
@@ -117,8 +118,8 @@ def main():
     process, url = start_chromium(profile)
     try:
         devtools = DevTools(url)
-        for page in sys.argv[2:]:
-            check_page(Path(page), out, devtools)
+        charts = sum(check_page(Path(page), out, devtools) for page in sys.argv[2:])
+        check(charts > 0, f"the pages hold {charts} charts in all")
     finally:
         process.terminate()
         process.wait(timeout=30)

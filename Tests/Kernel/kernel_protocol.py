@@ -93,8 +93,8 @@ def exercise(km, kc, work):
     displays = [m["content"]["data"] for m in outputs if m["msg_type"] in ("display_data", "execute_result")]
     check(displays[0].get("text/markdown") == "Which defects?", "narration as text/markdown")
     tables = [d for d in displays if "<table" in d.get("text/html", "")]
-    check(any("Other_Faults" in d["text/html"] and d["application/json"]["command"] == "counts" for d in tables),
-          "counts as text/html with its application/json document")
+    check(any("Other_Faults" in d["text/html"] and d["application/vnd.plateshell.output+json"]["command"] == "counts"
+              for d in tables), "counts as text/html with its --format json document")
     pictures = [d for d in displays if "image/png" in d]
     check(len(pictures) == 1 and pictures[0]["image/png"].startswith("iVBORw0KGgo") and "<svg" in pictures[0].get("image/svg+xml", ""),
           "the Pareto chart as image/png and image/svg+xml")

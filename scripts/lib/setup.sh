@@ -44,8 +44,8 @@ data_source() {
   echo ""
 }
 
-# Replays each notebook script in its own run (one workspace, in order) and writes the replay with its
-# outputs as OUTDIR/NAME.ipynb and OUTDIR/NAME.html; the replays' text goes to OUTDIR/NAME.log.
+# Replays each notebook script in its own run (one workspace, in order), writing each replay with its
+# outputs as OUTDIR/NAME.ipynb and OUTDIR/NAME.html; stops at the first replay that fails.
 # Usage: export_notebooks BINARY WORKSPACE OUTDIR SCRIPT...
 export_notebooks() {
   local binary=$1 workspace=$2 outdir=$3; shift 3
@@ -53,11 +53,6 @@ export_notebooks() {
   for script in "$@"; do
     local name
     name=$(basename "$script" .plsh)
-    if ! "$binary" --workspace "$workspace" run "$script" --export "$outdir/$name.ipynb" --export "$outdir/$name.html" \
-        > "$outdir/$name.log" 2>&1; then
-      tail -20 "$outdir/$name.log" >&2
-      echo "error: replaying $script failed; see $outdir/$name.log" >&2
-      return 1
-    fi
+    "$binary" --workspace "$workspace" run "$script" --export "$outdir/$name.ipynb" --export "$outdir/$name.html" || return 1
   done
 }

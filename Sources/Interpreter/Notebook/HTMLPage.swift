@@ -65,8 +65,8 @@ public enum HTMLPage {
         code, pre { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: 13px; }
         code { background: #f0f1f4; padding: 1px 4px; border-radius: 3px; }
         section.cell { margin: 14px 0 22px; break-inside: avoid; page-break-inside: avoid; }
-        pre.plsh-code { background: #f4f6fa; border-left: 4px solid #2e6bb5; padding: 8px 12px; margin: 0 0 8px; white-space: pre-wrap; }
-        pre.plsh-code .count { color: #8a8f99; margin-right: 10px; user-select: none; }
+        pre.plsh-code { position: relative; background: #f4f6fa; border-left: 4px solid #2e6bb5; padding: 8px 12px 8px 56px; margin: 0 0 8px; white-space: pre-wrap; }
+        pre.plsh-code .count { position: absolute; left: 12px; color: #8a8f99; user-select: none; }
         pre.plsh-text, pre.plsh-chart, pre.stream { margin: 6px 0; white-space: pre-wrap; color: #33343a; }
         pre.error { margin: 6px 0; padding: 8px 12px; background: #fdf0f0; border-left: 4px solid #c33; color: #8a1f1f; white-space: pre-wrap; }
         table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }

@@ -1,8 +1,8 @@
 import Engine
 
 /// Turns the session's outcomes into notebook outputs: a command's result becomes one bundle of
-/// `text/html` (tables), `text/plain` (the terminal's text) and `application/json` (the
-/// `--format json` document), then one `image/png` (and `image/svg+xml`) bundle per chart;
+/// `text/html` (tables), `text/plain` (the terminal's text) and the `--format json` document
+/// (`MimeBundle.documentType`), then one `image/png` (and `image/svg+xml`) bundle per chart;
 /// narration becomes `text/markdown`; a diagnostic becomes an error whose value is the caret text.
 ///
 /// The kernel sends these as messages; the exporters write them into `.ipynb` and HTML files.
@@ -30,7 +30,7 @@ public struct MimeRenderer: Sendable {
             results.append(.display(MimeBundle([
                 ("text/html", .string(HTMLRenderer().render(output))),
                 ("text/plain", .string(plain)),
-                ("application/json", OutputRenderer.document(output, entry: entry)),
+                (MimeBundle.documentType, OutputRenderer.document(output, entry: entry)),
             ])))
         }
         for case .image(let image) in output.blocks {

@@ -32,11 +32,11 @@ public struct Notebook: Sendable, Equatable {
     public init(cells: [Cell] = []) { self.cells = cells }
 
     /// Which of a cell's outputs is its `execute_result`: the last command result (the bundle
-    /// with `application/json`), when only its own pictures follow it; nil otherwise.
+    /// with the JSON document), when only its own pictures follow it; nil otherwise.
     public static func resultIndex(_ outputs: [NotebookOutput]) -> Int? {
         for index in outputs.indices.reversed() {
             guard case .display(let bundle) = outputs[index] else { return nil }
-            if bundle["application/json"] != nil { return index }
+            if bundle.isResult { return index }
             if !bundle.isImage { return nil }
         }
         return nil

@@ -12,9 +12,14 @@ public enum NotebookOutput: Sendable, Equatable {
 
 /// The same content in several MIME types, richest first; a front end shows the richest it can.
 ///
-/// Values are strings (base64 for `image/png`), except `application/json`, which is a JSON value.
+/// Values are strings (base64 for `image/png`), except the `+json` types, which are JSON values.
 public struct MimeBundle: Sendable, Equatable {
     public private(set) var data: [(String, JSON)]
+
+    /// The `--format json` document of a command's result. A vendor type, not `application/json`:
+    /// JupyterLab ranks its JSON viewer above HTML, so a plain `application/json` would show every
+    /// table as a JSON tree; under this type the document rides along for programs to read.
+    public static let documentType = "application/vnd.plateshell.output+json"
 
     public init(_ data: [(String, JSON)] = []) { self.data = data }
 
@@ -31,6 +36,9 @@ public struct MimeBundle: Sendable, Equatable {
 
     /// The bundle as the `data` object of a message or an nbformat output.
     public var json: JSON { .object(data) }
+
+    /// Whether the bundle is a command's result (it carries the JSON document).
+    public var isResult: Bool { self[Self.documentType] != nil }
 
     /// Whether the bundle holds a picture.
     public var isImage: Bool { self["image/png"] != nil }

@@ -9,8 +9,9 @@ import Interpreter
 /// A command result is held back until the next outcome or the cell's end, so the cell's last
 /// result can go out as its `execute_result`, followed by that command's pictures.
 final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
-    // @unchecked Sendable: `report` runs on worker threads and touches only `progress`, under
-    // `progressLock`; everything else runs on the shell thread.
+    // @unchecked Sendable: `report` runs on worker threads; it changes only `progress`, under
+    // `progressLock`, and reads `parent` and `broadcasts`, which change only between cells, never
+    // while a command (and so its progress) runs. Everything else runs on the shell thread.
     private let iopub: IOPub
     private let renderer = MimeRenderer()
     /// The request being answered (outputs name it as their parent); nil between requests.
@@ -59,7 +60,7 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
                     iopub.publish("error", .object([("ename", .string(name)), ("evalue", .string(value)),
                                                     ("traceback", .array(traceback.map(JSON.string)))]), parent: parent)
                 }
-            case .display(let bundle) where bundle["application/json"] != nil:
+            case .display(let bundle) where bundle.isResult:
                 flush()
                 held = [bundle]
             case .display(let bundle) where bundle.isImage && !held.isEmpty:
