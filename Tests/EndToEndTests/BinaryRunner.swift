@@ -17,6 +17,14 @@ struct BinaryRunner {
         let standardError: String
     }
 
+    /// A fresh directory holding `data/faults.csv`, as the demo prepares it.
+    static func projectDirectory() throws -> TemporaryDirectory {
+        let directory = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path + "/data", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: realDataPath, toPath: directory.path + "/data/faults.csv")
+        return directory
+    }
+
     /// Runs the binary with `arguments` in `directory`, feeding `input` on standard input.
     static func run(_ arguments: [String], in directory: String, input: String = "", environment: [String: String] = [:]) throws -> Result {
         let process = try start(arguments, in: directory, environment: environment)

@@ -5,13 +5,6 @@ import TestSupport
 /// The binary's notebook side: convert, run --export, the kernel's command line, teaching mode.
 @Suite("End to end: notebooks, the kernel's command line, teaching mode")
 struct NotebookCommandTests {
-    private func projectDirectory() throws -> TemporaryDirectory {
-        let directory = TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: directory.path + "/data", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: realDataPath, toPath: directory.path + "/data/faults.csv")
-        return directory
-    }
-
     @Test("convert: .plsh → .ipynb → .plsh gives the script back; bad input is refused clearly")
     func convert() throws {
         let directory = TemporaryDirectory()
@@ -34,7 +27,7 @@ struct NotebookCommandTests {
 
     @Test("run --export writes the replay as a notebook with its outputs and as one HTML page")
     func export() throws {
-        let directory = try projectDirectory()
+        let directory = try BinaryRunner.projectDirectory()
         let script = directory.file("n.plsh", "## # Exported\n\nload data/faults.csv as fsp.faults\n\ncounts TypeOfSteel_A300\n")
         let result = try BinaryRunner.run(["--workspace", "ws", "run", script, "--export", "out/n.ipynb", "--export", "out/n.html"], in: directory.path)
         #expect(result.status == 0, "\(result.standardError)")
@@ -71,7 +64,7 @@ struct NotebookCommandTests {
 
     @Test("teaching mode: other lines run as commands in the session, b shows the narration again, the walk goes on")
     func stepTries() throws {
-        let directory = try projectDirectory()
+        let directory = try BinaryRunner.projectDirectory()
         let script = directory.file("steps.plsh", "## Step one\nload data/faults.csv as fsp.faults\nhead 1\ncolumns\n")
         let result = try BinaryRunner.run(["--workspace", "ws", "run", "--step", script], in: directory.path,
                                           input: "\nstate\nb\n:describe Pixels_Areas\nfrobnicate\n\nq\n")

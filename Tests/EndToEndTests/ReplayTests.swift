@@ -7,17 +7,9 @@ import TestSupport
 struct ReplayTests {
     static let notebook = packageRoot.appendingPathComponent("scripts/notebooks/01-data-load.plsh").path
 
-    /// A directory holding `data/faults.csv`, as the demo prepares it.
-    private func projectDirectory() throws -> TemporaryDirectory {
-        let directory = TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: directory.path + "/data", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: realDataPath, toPath: directory.path + "/data/faults.csv")
-        return directory
-    }
-
     @Test("01-data-load.plsh replays into a fresh workspace: narration, echoes, results, exit 0")
     func replayNotebook() throws {
-        let directory = try projectDirectory()
+        let directory = try BinaryRunner.projectDirectory()
         let result = try BinaryRunner.run(["--workspace", "ws", "run", Self.notebook], in: directory.path)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardError.isEmpty)
@@ -32,7 +24,7 @@ struct ReplayTests {
 
     @Test("--format json gives one parseable document per command, with its source line")
     func jsonOutput() throws {
-        let directory = try projectDirectory()
+        let directory = try BinaryRunner.projectDirectory()
         let result = try BinaryRunner.run(["--workspace", "ws", "--format", "json", "run", Self.notebook], in: directory.path)
         #expect(result.status == 0)
         let documents = try result.standardOutput.split(separator: "\n").map { line in
@@ -53,7 +45,7 @@ struct ReplayTests {
 
     @Test("a failing script stops at its first error: status 1, the caret diagnostic on stderr")
     func failingScript() throws {
-        let directory = try projectDirectory()
+        let directory = try BinaryRunner.projectDirectory()
         let script = directory.file("bad.plsh", "load data/faults.csv as fsp.faults\ncounts Lable top=3\nhead 2\n")
         let result = try BinaryRunner.run(["--workspace", "ws", "run", script], in: directory.path)
         #expect(result.status == 1)
@@ -81,7 +73,7 @@ struct ReplayTests {
 
     @Test("-c runs commands and exits; piped input runs like a script and stops at an error")
     func commandAndPipe() throws {
-        let directory = try projectDirectory()
+        let directory = try BinaryRunner.projectDirectory()
         let command = try BinaryRunner.run(["--workspace", "ws", "-c", "load data/faults.csv as fsp.faults; tables"], in: directory.path)
         #expect(command.status == 0 && command.standardOutput.contains("fsp.faults │       1 │ 1941"))
         let piped = try BinaryRunner.run(["--workspace", "ws"], in: directory.path,
@@ -94,7 +86,7 @@ struct ReplayTests {
 
     @Test("teaching mode runs on Enter, skips on s, stops on q")
     func stepMode() throws {
-        let directory = try projectDirectory()
+        let directory = try BinaryRunner.projectDirectory()
         let script = directory.file("steps.plsh", "## Step one\nload data/faults.csv as fsp.faults\ntables\nhead 1\ncolumns\n")
         let result = try BinaryRunner.run(["--workspace", "ws", "run", "--step", script], in: directory.path, input: "\ns\n\nq\n")
         #expect(result.status == 0)
