@@ -4,9 +4,9 @@ extension Charts {
     /// The Pareto chart of `counts`: a bar per value, most frequent first, and the cumulative
     /// percentage as a line on a second axis.
     public static func pareto(labels: [String], counts: [Double], cumulativePercent: [Double], title: String) -> Figure {
-        let left = 80.0, right = 820.0, top = 60.0, bottom = 400.0
+        let left = 80.0, right = 820.0, top = 84.0, bottom = 420.0
         let slanted = labels.count > 8 || (labels.map(\.count).max() ?? 0) > 10
-        return Figure(width: 900, height: slanted ? 560 : 500, title: title) { p in
+        return Figure(width: 900, height: slanted ? 580 : 480, title: title) { p in
             p.text(title, 450, 32, size: 18, align: .center, bold: true)
             let highest = max(counts.max() ?? 1, 1)
             axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 5) { String(format: "%.0f", $0 * highest) }
@@ -31,7 +31,10 @@ extension Charts {
             p.stroke(points, .orange, width: 2.5)
             for point in points { p.dot(point.0, point.1, radius: 3.5, .orange) }
             p.text("count", 22, (top + bottom) / 2, size: 13, align: .center, rotation: -Double.pi / 2)
-            legend(p, x: right - 200, y: top + (bottom - top) * 0.42, entries: [("count", .blue), ("cumulative %", .orange)])
+            p.fill(left, 52, 14, 14, .blue)
+            p.text("count", left + 20, 64, size: 12)
+            p.fill(left + 90, 52, 14, 14, .orange)
+            p.text("cumulative %", left + 110, 64, size: 12)
         }
     }
 

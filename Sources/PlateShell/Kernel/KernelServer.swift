@@ -101,7 +101,7 @@ final class KernelServer: @unchecked Sendable {
         case "shutdown_request":
             shutdown(request, on: socket)
         default:
-            log("unknown message type '\(request.type)' on the \(socket.name) channel; ignored")
+            log("message type '\(request.type)' is not handled on the \(socket.name) channel; ignored")
             if request.type.hasSuffix("_request") {
                 reply(request, .object([("status", .string("error")), ("ename", .string("UnknownMessageType")),
                                         ("evalue", .string("PlateShell does not handle '\(request.type)'")), ("traceback", .array([]))]), on: socket)
