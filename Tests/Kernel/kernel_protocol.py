@@ -55,7 +55,7 @@ def main():
         kc.wait_for_ready(timeout=30)
         check(time.perf_counter() - started < 10, "the kernel is ready")
         try:
-            exercise(km, kc, work)
+            km, kc = exercise(km, kc, work, log)
         finally:
             kc.stop_channels()
             if km.is_alive():
@@ -73,7 +73,7 @@ def main():
     print("kernel protocol: all checks passed")
 
 
-def exercise(km, kc, work):
+def exercise(km, kc, work, log):
     msg_id = kc.kernel_info()
     info = kc.get_shell_msg(timeout=10)["content"]
     check(info["status"] == "ok" and info["protocol_version"].startswith("5."), "kernel_info_reply: protocol 5.x")
@@ -168,6 +168,11 @@ def exercise(km, kc, work):
     reply = kc.get_shell_msg(timeout=10)
     check(reply["msg_type"] == "frobnicate_reply" and reply["content"]["status"] == "error", "an unknown request gets an error reply")
 
+    kc.control_channel.send(kc.session.msg("complete_request", {"code": "desc", "cursor_pos": 4}))
+    reply = kc.control_channel.get_msg(timeout=10)
+    check(reply["content"]["status"] == "error" and reply["content"]["ename"] == "WrongChannel",
+          "the control channel refuses what belongs on the shell channel (the session is the shell thread's)")
+
     kc.shell_channel.socket.send_multipart([b"no delimiter", b"{}"])
     forged = Session(key=b"not-the-key", username="intruder")
     forged.send(kc.shell_channel.socket, "execute_request",
@@ -207,6 +212,22 @@ def exercise(km, kc, work):
     process = km.provisioner.process
     km.shutdown_kernel(now=False)
     check(process.poll() == 0, f"shutdown: the kernel exits 0 ({process.poll()})")
+
+    kc.stop_channels()
+    km = KernelManager(kernel_name="plateshell")
+    km.start_kernel(cwd=str(work), stderr=log)
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=30)
+    process = km.provisioner.process
+    reply, _ = run_cell(kc, "quit")
+    try:
+        status = process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        status = None
+    check(reply["payload"] == [{"source": "ask_exit", "keepkernel": False}] and status == 0,
+          f"quit in a cell asks the front end to close and ends the kernel ({status})")
+    return km, kc
 
 
 def drain(kc):

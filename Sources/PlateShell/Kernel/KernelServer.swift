@@ -22,6 +22,9 @@ final class KernelServer: @unchecked Sendable {
     private var executionCount = 0
     private let log: @Sendable (String) -> Void
 
+    /// What the control thread answers: nothing that touches the session, which belongs to the shell thread.
+    static let controlRequests: Set<String> = ["kernel_info_request", "interrupt_request", "shutdown_request"]
+
     /// How long a shutdown waits for a running command to stop before the process exits anyway.
     static let shutdownGrace = 3.0
 
@@ -80,9 +83,15 @@ final class KernelServer: @unchecked Sendable {
         }
         iopub.status("busy", parent: request)
         defer { iopub.status("idle", parent: request) }
+        if socket === control && !Self.controlRequests.contains(request.type) {
+            log("'\(request.type)' on the control channel, which answers only \(Self.controlRequests.sorted().joined(separator: ", ")); ignored")
+            reply(request, .object([("status", .string("error")), ("ename", .string("WrongChannel")),
+                                    ("evalue", .string("send '\(request.type)' on the shell channel")), ("traceback", .array([]))]), on: socket)
+            return
+        }
         switch request.type {
         case "kernel_info_request": reply(request, KernelReplies.kernelInfo(), on: socket)
-        case "execute_request" where socket === shell: execute(request)
+        case "execute_request": execute(request)
         case "complete_request":
             reply(request, KernelReplies.complete(code: request.content["code"]?.stringValue ?? "",
                                                   cursor: request.content["cursor_pos"]?.intValue ?? 0, completer: session.completer()), on: socket)
@@ -139,6 +148,7 @@ final class KernelServer: @unchecked Sendable {
         let payload: [JSON] = status == .quit ? [.object([("source", .string("ask_exit")), ("keepkernel", .bool(false))])] : []
         reply(request, .object([("status", .string("ok")), ("execution_count", .integer(Int64(count))),
                                 ("payload", .array(payload)), ("user_expressions", .object([]))]), on: shell)
+        if status == .quit { stop() }
     }
 
     /// Answers the execute requests already waiting `aborted` (others are handled as usual): a
@@ -158,13 +168,18 @@ final class KernelServer: @unchecked Sendable {
         }
     }
 
-    /// Replies, stops the running command, and shuts the context down: every channel's wait
-    /// ends and `run` returns. A command that does not stop within `shutdownGrace` seconds
-    /// is abandoned with the process.
+    /// Replies, then stops.
     private func shutdown(_ request: WireMessage, on socket: ZMQSocket) {
         let restart = request.content["restart"]?.boolValue ?? false
         reply(request, .object([("status", .string("ok")), ("restart", .bool(restart))]), on: socket)
         iopub.publish("shutdown_reply", .object([("status", .string("ok")), ("restart", .bool(restart))]), parent: request)
+        stop()
+    }
+
+    /// Stops the running command and shuts the context down (after a shutdown request, or `quit`
+    /// in a cell): every channel's wait ends and `run` returns. A command that does not stop
+    /// within `shutdownGrace` seconds is abandoned with the process.
+    private func stop() {
         cancellation.request()
         zmq_ctx_shutdown(context)
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGrace) { exit(0) }
