@@ -86,6 +86,7 @@ extension Session {
             fields.append(Field("frame", .missing))
         }
         fields += [Field("format", .text(settings.format.rawValue)), Field("timer", .text(settings.timer ? "on" : "off")),
+                   Field("images", .text(settings.images ? "on" : "off")),
                    Field("seed", .integer(Int64(settings.seed))), Field("workspace", .text(workspace.root))]
         output.blocks.append(.fields(name: "state", fields))
         if let steps = frame?.steps, !steps.isEmpty {
