@@ -220,13 +220,14 @@ def exercise(km, kc, work, log):
     kc.start_channels()
     kc.wait_for_ready(timeout=30)
     process = km.provisioner.process
-    reply, _ = run_cell(kc, "quit")
+    reply, outputs = run_cell(kc, "quit", timeout=30)
     try:
         status = process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         status = None
     check(reply["payload"] == [{"source": "ask_exit", "keepkernel": False}] and status == 0,
           f"quit in a cell asks the front end to close and ends the kernel ({status})")
+    check(outputs[-1]["content"] == {"execution_state": "idle"}, "the kernel goes idle before it ends")
     return km, kc
 
 

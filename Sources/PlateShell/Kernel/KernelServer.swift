@@ -82,7 +82,11 @@ final class KernelServer: @unchecked Sendable {
             return
         }
         iopub.status("busy", parent: request)
-        defer { iopub.status("idle", parent: request) }
+        var stops = false
+        defer {
+            iopub.status("idle", parent: request)
+            if stops { stop() }
+        }
         if socket === control && !Self.controlRequests.contains(request.type) {
             log("'\(request.type)' on the control channel, which answers only \(Self.controlRequests.sorted().joined(separator: ", ")); ignored")
             reply(request, .object([("status", .string("error")), ("ename", .string("WrongChannel")),
@@ -91,7 +95,7 @@ final class KernelServer: @unchecked Sendable {
         }
         switch request.type {
         case "kernel_info_request": reply(request, KernelReplies.kernelInfo(), on: socket)
-        case "execute_request": execute(request)
+        case "execute_request": stops = execute(request) == .quit
         case "complete_request":
             reply(request, KernelReplies.complete(code: request.content["code"]?.stringValue ?? "",
                                                   cursor: request.content["cursor_pos"]?.intValue ?? 0, completer: session.completer()), on: socket)
@@ -109,6 +113,7 @@ final class KernelServer: @unchecked Sendable {
             reply(request, .object([("status", .string("ok"))]), on: socket)
         case "shutdown_request":
             shutdown(request, on: socket)
+            stops = true
         default:
             log("message type '\(request.type)' is not handled on the \(socket.name) channel; ignored")
             if request.type.hasSuffix("_request") {
@@ -120,12 +125,14 @@ final class KernelServer: @unchecked Sendable {
 
     /// Runs a cell: `execute_input`, the outputs, `execute_reply`; after an error with
     /// `stop_on_error`, the execute requests already queued are answered `aborted`.
-    private func execute(_ request: WireMessage) {
+    ///
+    /// - Returns: how the cell ended; `.quit` (it ran `quit`) stops the kernel once the request is done.
+    private func execute(_ request: WireMessage) -> Session.Status {
         guard let code = request.content["code"]?.stringValue else {
             reply(request, .object([("status", .string("error")), ("ename", .string("BadRequest")),
                                     ("evalue", .string("execute_request without 'code'")), ("traceback", .array([])),
                                     ("execution_count", .integer(Int64(executionCount)))]), on: shell)
-            return
+            return .failed(.usage)
         }
         let silent = request.content["silent"]?.boolValue ?? false
         let storeHistory = request.content["store_history"]?.boolValue ?? !silent
@@ -143,12 +150,12 @@ final class KernelServer: @unchecked Sendable {
                                     ("ename", .string(error.name)), ("evalue", .string(error.value)),
                                     ("traceback", .array(error.traceback.map(JSON.string)))]), on: shell)
             if request.content["stop_on_error"]?.boolValue ?? true { abortQueued() }
-            return
+            return status
         }
         let payload: [JSON] = status == .quit ? [.object([("source", .string("ask_exit")), ("keepkernel", .bool(false))])] : []
         reply(request, .object([("status", .string("ok")), ("execution_count", .integer(Int64(count))),
                                 ("payload", .array(payload)), ("user_expressions", .object([]))]), on: shell)
-        if status == .quit { stop() }
+        return status
     }
 
     /// Answers the execute requests already waiting `aborted` (others are handled as usual): a
@@ -168,12 +175,11 @@ final class KernelServer: @unchecked Sendable {
         }
     }
 
-    /// Replies, then stops.
+    /// Replies to a shutdown request (the kernel stops once the request is done).
     private func shutdown(_ request: WireMessage, on socket: ZMQSocket) {
         let restart = request.content["restart"]?.boolValue ?? false
         reply(request, .object([("status", .string("ok")), ("restart", .bool(restart))]), on: socket)
         iopub.publish("shutdown_reply", .object([("status", .string("ok")), ("restart", .bool(restart))]), parent: request)
-        stop()
     }
 
     /// Stops the running command and shuts the context down (after a shutdown request, or `quit`
