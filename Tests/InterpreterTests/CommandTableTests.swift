@@ -25,6 +25,48 @@ struct CommandTableTests {
         }
     }
 
+    /// Whether `type` reads what `kind` yields: the kind's type, or for fixed words an enum of exactly those words.
+    static func reads(_ type: any ArgumentType.Type, _ kind: ValueKind, variadic: Bool) -> Bool {
+        if case .constrained(.choice(let words)) = kind, let choice = type as? any ArgumentChoice.Type {
+            return choice.words == words
+        }
+        return readType(of: kind, variadic: variadic).map { $0 == type } ?? false
+    }
+
+    /// The Swift type a kind's parsed values have, nil when a kind yields several.
+    static func readType(of kind: ValueKind, variadic: Bool) -> (any ArgumentType.Type)? {
+        if variadic || kind.isList { return [String].self }
+        switch kind {
+        case .text, .path, .table, .column, .command, .constrained(.choice): return String.self
+        case .constrained(.int): return Int.self
+        case .constrained(.real): return Double.self
+        case .constrained(.bool): return Bool.self
+        case .constrained, .columns, .values: return nil
+        }
+    }
+
+    @Test("every argument's key reads the type its kind yields; a Given key is required or has a default")
+    func keysMatchDeclarations() {
+        for spec in CommandTable.all {
+            for positional in spec.positionals {
+                let expected = Self.readType(of: positional.kind, variadic: positional.isVariadic)
+                #expect(Self.reads(positional.valueType, positional.kind, variadic: positional.isVariadic),
+                        "\(spec.name) <\(positional.name)>: read as \(positional.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")")
+                #expect(positional.isGiven == !positional.isOptional, "\(spec.name) <\(positional.name)>: Given exactly when required")
+            }
+            for parameter in spec.parameters {
+                let expected = Self.readType(of: parameter.kind, variadic: false)
+                #expect(Self.reads(parameter.valueType, parameter.kind, variadic: false),
+                        "\(spec.name) \(parameter.key)=: read as \(parameter.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")")
+                if parameter.isGiven {
+                    #expect(parameter.isRequired || parameter.defaultValue != nil, "\(spec.name) \(parameter.key)= is Given but may be absent")
+                } else {
+                    #expect(!parameter.isRequired && parameter.defaultValue == nil, "\(spec.name) \(parameter.key)= is always there: declare it Given")
+                }
+            }
+        }
+    }
+
     @Test("help texts read as prose: no doubled spaces, no space before a full stop, no trailing space")
     func helpTexts() {
         for spec in CommandTable.all {

@@ -41,6 +41,16 @@ struct CompleterTests {
         #expect(texts("format m") == ["markdown"])
     }
 
+    @Test("completion reads the slots as binding does: an optional value or a later keyword, a keyword's value, nothing after the last slot")
+    func slotsAsBound() {
+        #expect(texts("load x.csv a") == ["as"])
+        #expect(texts("load x.csv as fsp.") == ["fsp.faults", "fsp.top3"])
+        #expect(texts("predict p") == ["plate"], "the optional model is skipped when the word may be the later keyword")
+        #expect(texts("keep Label in ") .isEmpty, "values are free text")
+        #expect(texts("counts Label L").isEmpty, "counts takes one column")
+        #expect(texts("describe Label L") == ["Label", "LogOfAreas"], "a variadic slot takes more")
+    }
+
     @Test("file paths after load, directories first completing with '/', names with spaces quoted")
     func paths() {
         #expect(texts("load Sour") == ["Sources/"])

@@ -33,7 +33,7 @@ struct DeploymentSessionTests {
         #expect(session?.rows.map { $0[1] } == (0..<1941).map { try! scored.column(named: "predicted").value(at: $0) },
                 "the registered pipeline predicts what the session's model predicts")
 
-        let catalog = try shell.session.tracker().catalog
+        let catalog = try shell.session.tracking.tracker().catalog
         let run = try catalog.run("latest")
         let params = try catalog.params(of: run.id)
         #expect(run.name == "predict with m/1" && params["model_uri"] == "models:/m/Production" && params["model_version"] == "1")
@@ -99,7 +99,7 @@ struct DeploymentSessionTests {
         #expect(waitFor("m/3"), """
             the server follows a promotion made by another process within its poll interval; \
             last answers \(seen.withLock { $0.suffix(5) }), \(failures.withLock { $0.count }) failures, \
-            last check: \(shell.session.deployment?.service.source.lastProblem ?? "fine")
+            last check: \(shell.session.deployment.server?.service.source.lastProblem ?? "fine")
             """)
         stop.store(true, ordering: .relaxed)
         group.wait()
@@ -140,7 +140,7 @@ struct DeploymentSessionTests {
 
     /// The first TOP3 row's cells, named (what a client sends).
     static func firstRow(_ shell: Harness) -> (columns: [String], cells: [JSON]) {
-        let table = try! shell.session.currentTable()
+        let table = try! shell.session.frames.currentTable()
         return (table.columnNames, table.columns.map { JSON($0.value(at: 0)) })
     }
 }

@@ -14,7 +14,7 @@ struct TrackingSessionTests {
         return shell
     }
 
-    func catalog(_ shell: Harness) throws -> Catalog { try shell.session.tracker().catalog }
+    func catalog(_ shell: Harness) throws -> Catalog { try shell.session.tracking.tracker().catalog }
 
     @Test("pca, fit, tune and compare record runs: params, metric histories, tags, dataset, artifacts, model")
     func autolog() throws {

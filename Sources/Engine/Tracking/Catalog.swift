@@ -38,6 +38,9 @@ public final class Catalog {
             }
         } catch let error as EngineError {
             throw error
+        } catch let error as DatabaseError {
+            // The extended code tells which I/O call failed (SQLite's IOERR_* family).
+            throw EngineError(.io, "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error) (SQLite extended code \(error.extendedResultCode.rawValue))")
         } catch {
             throw EngineError(.io, "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error)")
         }

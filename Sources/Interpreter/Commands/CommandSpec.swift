@@ -9,17 +9,27 @@ public struct PositionalSpec: Sendable {
     /// Takes every remaining word (for lists of columns).
     public let isVariadic: Bool
     public let help: String
+    /// The Swift type handlers read the value as (its key's).
+    public let valueType: any ArgumentType.Type
+    /// Whether the handler reads it as always present (a `Given` key).
+    public let isGiven: Bool
 
-    public static func required(_ name: String, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
-        PositionalSpec(name: name, kind: kind, isOptional: false, keyword: keyword, isVariadic: false, help: help)
+    /// A positional the command needs; its handler reads `invocation[key]` as a `Value`.
+    public static func required<Value>(_ key: Given<Value>, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
+        PositionalSpec(name: key.name, kind: kind, isOptional: false, keyword: keyword, isVariadic: false, help: help,
+                       valueType: Value.self, isGiven: true)
     }
 
-    public static func optional(_ name: String, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
-        PositionalSpec(name: name, kind: kind, isOptional: true, keyword: keyword, isVariadic: false, help: help)
+    /// A positional that may be left out; its handler reads `invocation[key]` as a `Value?`.
+    public static func optional<Value>(_ key: Key<Value>, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
+        PositionalSpec(name: key.name, kind: kind, isOptional: true, keyword: keyword, isVariadic: false, help: help,
+                       valueType: Value.self, isGiven: false)
     }
 
-    public static func variadic(_ name: String, _ kind: ValueKind, help: String) -> PositionalSpec {
-        PositionalSpec(name: name, kind: kind, isOptional: true, keyword: nil, isVariadic: true, help: help)
+    /// A positional taking every remaining word (a list of columns).
+    public static func variadic(_ key: Key<[String]>, _ kind: ValueKind, help: String) -> PositionalSpec {
+        PositionalSpec(name: key.name, kind: kind, isOptional: true, keyword: nil, isVariadic: true, help: help,
+                       valueType: [String].self, isGiven: false)
     }
 
     var usage: String {
@@ -36,13 +46,43 @@ public struct ParameterSpec: Sendable {
     public let defaultValue: String?
     public let isRequired: Bool
     public let help: String
+    /// The Swift type handlers read the value as (its key's).
+    public let valueType: any ArgumentType.Type
+    /// Whether the handler reads it as always present (a `Given` key).
+    public let isGiven: Bool
 
-    public init(_ key: String, _ kind: ValueKind, default defaultValue: String? = nil, required: Bool = false, help: String) {
-        self.key = key
+    /// A parameter that may be left out: `invocation[key]` is nil then.
+    public init<Value>(_ key: Key<Value>, _ kind: ValueKind, help: String) {
+        self.key = key.name
+        self.kind = kind
+        self.defaultValue = nil
+        self.isRequired = false
+        self.help = help
+        self.valueType = Value.self
+        self.isGiven = false
+    }
+
+    /// A parameter with a default (written as in the shell, shown in help): `invocation[key]` is
+    /// always a `Value`.
+    public init<Value>(_ key: Given<Value>, _ kind: ValueKind, default defaultValue: String, help: String) {
+        self.key = key.name
         self.kind = kind
         self.defaultValue = defaultValue
-        self.isRequired = required
+        self.isRequired = false
         self.help = help
+        self.valueType = Value.self
+        self.isGiven = true
+    }
+
+    /// A parameter the command cannot do without: `invocation[key]` is always a `Value`.
+    public init<Value>(required key: Given<Value>, _ kind: ValueKind, help: String) {
+        self.key = key.name
+        self.kind = kind
+        self.defaultValue = nil
+        self.isRequired = true
+        self.help = help
+        self.valueType = Value.self
+        self.isGiven = true
     }
 
     var usage: String { isRequired ? "\(key)=\(kind.placeholder)" : "[\(key)=\(kind.placeholder)]" }
@@ -87,12 +127,15 @@ public struct CommandSpec: Sendable {
     public let examples: [String]
     /// A usage line written by hand, for commands with several forms.
     private let customUsage: String?
-    let handler: @Sendable (Session, Invocation) throws -> CommandOutput
+    let handler: Handler
 
-    public init(_ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
+    /// Runs a command against the session (made by `CommandGroup.run`).
+    typealias Handler = @Sendable (Session, Invocation) throws -> CommandOutput
+
+    init(_ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
                 positionals: [PositionalSpec] = [], parameters: [ParameterSpec] = [], verbatim: Bool = false,
                 extraAssignments: ExtraAssignments? = nil, usage: String? = nil, examples: [String] = [],
-                handler: @escaping @Sendable (Session, Invocation) throws -> CommandOutput) {
+                handler: @escaping Handler) {
         self.name = name
         self.aliases = aliases
         self.category = category

@@ -1,11 +1,11 @@
 import Engine
 
-/// Every command of the language, one row each. Parsing, validation, `help`, completion and the
-/// README reference all read this table.
+/// Every command of the language, one row each, gathered from the command groups. Parsing,
+/// validation, `help`, completion and the README reference all read this table.
 public enum CommandTable {
-    public static let all: [CommandSpec] = dataCommands + explorationCommands + preparationCommands + preprocessingCommands
-        + trainingCommands + evaluationCommands + plotCommands + explanationCommands + trackingCommands + registryCommands
-        + deploymentCommands + sessionCommands + displayCommands
+    public static let all: [CommandSpec] = DataCommands.rows + ExplorationCommands.rows + PreparationCommands.rows
+        + ModellingCommands.rows + ExplanationCommands.rows + TrackingCommands.rows + RegistryCommands.rows
+        + DeploymentCommands.rows + SessionCommands.rows
 
     /// Every name and alias, for completion and suggestions.
     public static var names: [String] { all.flatMap { [$0.name] + $0.aliases } }

@@ -1,8 +1,46 @@
 import Engine
 import Foundation
 
-extension CommandTable {
-    static let dataCommands: [CommandSpec] = [
+/// The data commands: loading files into the table store, its versions, `sql`, looking at and
+/// saving the current frame, and exporting. They touch the frame and the store, the command
+/// history, and (for `export mlflow` and `sql` over the catalog) the tracking catalog.
+struct DataCommands: CommandGroup {
+    let frames: FrameState
+    let history: CommandHistory
+    let tracking: TrackingState
+
+    init(session: Session) {
+        frames = session.frames
+        history = session.history
+        tracking = session.tracking
+    }
+
+    enum Load {
+        static let path = Given<String>("path"), table = Key<String>("table"), mode = Given<WriteMode>("mode")
+        static let separator = Given<String>("sep"), header = Given<Bool>("header"), text = Key<[String]>("text"), missing = Key<[String]>("na")
+    }
+
+    enum History {
+        static let table = Key<String>("table"), last = Given<Int>("last")
+    }
+
+    enum Use {
+        static let table = Given<String>("table"), version = Key<Int>("version")
+    }
+
+    enum Head {
+        static let count = Key<Int>("count")
+    }
+
+    enum Save {
+        static let table = Given<String>("table"), mode = Given<WriteMode>("mode")
+    }
+
+    enum Export {
+        static let path = Given<String>("path"), directory = Key<String>("directory")
+    }
+
+    static let rows: [CommandSpec] = [
         CommandSpec(
             "load", category: .data, summary: "Load a CSV file into a stored table (a new version).",
             help: """
@@ -12,23 +50,23 @@ extension CommandTable {
                 The schema is created if needed (like Databricks' 'create schema FSP' + saveAsTable). The loaded \
                 table becomes the current frame. Without 'as', the table is named after the file, in schema main.
                 """,
-            positionals: [.required("path", .path, help: "the CSV file"),
-                          .optional("table", .table, keyword: "as", help: "SCHEMA.TABLE to store it as")],
+            positionals: [.required(Load.path, .path, help: "the CSV file"),
+                          .optional(Load.table, .table, keyword: "as", help: "SCHEMA.TABLE to store it as")],
             parameters: [
-                ParameterSpec("mode", .choice(WriteMode.allCases.map(\.rawValue)), default: "overwrite",
+                ParameterSpec(Load.mode, .choice(of: WriteMode.self), default: "overwrite",
                               help: "overwrite: the new version holds only this file; append: the previous rows, then these"),
-                ParameterSpec("sep", .text("char"), default: ",", help: "field separator: one character, or tab"),
-                ParameterSpec("header", .bool, default: "true", help: "whether the first line names the columns"),
-                ParameterSpec("text", .columns, help: "columns to keep as text even if they hold numbers"),
-                ParameterSpec("na", .values, help: "cell values to read as missing, besides the empty cell"),
+                ParameterSpec(Load.separator, .text("char"), default: ",", help: "field separator: one character, or tab"),
+                ParameterSpec(Load.header, .bool, default: "true", help: "whether the first line names the columns"),
+                ParameterSpec(Load.text, .columns, help: "columns to keep as text even if they hold numbers"),
+                ParameterSpec(Load.missing, .values, help: "cell values to read as missing, besides the empty cell"),
             ],
             examples: ["load data/faults.csv as fsp.faults", "load more.csv as fsp.faults mode=append",
                        "load plates.tsv as raw.plates sep=tab na=NA,n/a"],
-            handler: { try $0.load($1) }),
+            handler: run { try $0.load($1) }),
         CommandSpec(
             "tables", category: .data, summary: "List the stored tables (latest versions).",
             help: "Shows each stored table with its latest version, row and column counts, digest and time.",
-            handler: { session, _ in try session.listTables() }),
+            handler: run { group, _ in try group.listTables() }),
         CommandSpec(
             "history", category: .data, summary: "Versions of a table, or the command history.",
             help: """
@@ -36,17 +74,17 @@ extension CommandTable {
                 opens with 'use TABLE version=N'. Without: the last commands typed at the prompt (kept in the \
                 workspace across sessions).
                 """,
-            positionals: [.optional("table", .table, help: "the table whose versions to list")],
-            parameters: [ParameterSpec("last", .int(min: 1, max: nil), default: "20", help: "how many commands to list")],
+            positionals: [.optional(History.table, .table, help: "the table whose versions to list")],
+            parameters: [ParameterSpec(History.last, .int(min: 1, max: nil), default: "20", help: "how many commands to list")],
             examples: ["history fsp.faults", "history last=50"],
-            handler: { try $0.history($1) }),
+            handler: run { try $0.history($1) }),
         CommandSpec(
             "use", category: .data, summary: "Make a stored table (any version) the current frame.",
             help: "Opens the latest version of a stored table, or the one given, as the current frame (no steps applied).",
-            positionals: [.required("table", .table, help: "the stored table")],
-            parameters: [ParameterSpec("version", .int(min: 1, max: nil), help: "the version to open (default: latest)")],
+            positionals: [.required(Use.table, .table, help: "the stored table")],
+            parameters: [ParameterSpec(Use.version, .int(min: 1, max: nil), help: "the version to open (default: latest)")],
             examples: ["use fsp.faults", "use fsp.faults version=1"],
-            handler: { try $0.use($1) }),
+            handler: run { try $0.use($1) }),
         CommandSpec(
             "sql", category: .data, summary: "Run a read-only SQLite query over the stored tables.",
             help: """
@@ -59,29 +97,29 @@ extension CommandTable {
                 """,
             verbatim: true, usage: "sql <query> [into <name>]",
             examples: ["sql select count(*) from fsp.faults", "sql select * from fsp.faults where Bumps = 1 into bumps"],
-            handler: { try $0.sql($1) }),
+            handler: run { try $0.sql($1) }),
         CommandSpec(
             "head", category: .data, summary: "Show the first rows of the current frame.",
             help: "Shows the first N rows (default 10).",
-            positionals: [.optional("count", .int(min: 0, max: nil), help: "how many rows")],
-            handler: { try $0.head($1, fromEnd: false) }),
+            positionals: [.optional(Head.count, .int(min: 0, max: nil), help: "how many rows")],
+            handler: run { try $0.head($1, fromEnd: false) }),
         CommandSpec(
             "tail", category: .data, summary: "Show the last rows of the current frame.",
             help: "Shows the last N rows (default 10).",
-            positionals: [.optional("count", .int(min: 0, max: nil), help: "how many rows")],
-            handler: { try $0.head($1, fromEnd: true) }),
+            positionals: [.optional(Head.count, .int(min: 0, max: nil), help: "how many rows")],
+            handler: run { try $0.head($1, fromEnd: true) }),
         CommandSpec(
             "columns", category: .data, summary: "List the current frame's columns: name, type, missing count.",
             help: "Shows each column of the current frame with its type and how many cells are present and missing.",
-            handler: { session, _ in try session.columns() }),
+            handler: run { group, _ in try group.columns() }),
         CommandSpec(
             "save", category: .data, summary: "Store the current frame as a new table version.",
             help: "Writes the current frame (with every step applied) as a new version of SCHEMA.TABLE; the source records the frame's lineage.",
-            positionals: [.required("table", .table, keyword: "as", help: "SCHEMA.TABLE to store it as")],
-            parameters: [ParameterSpec("mode", .choice(WriteMode.allCases.map(\.rawValue)), default: "overwrite",
+            positionals: [.required(Save.table, .table, keyword: "as", help: "SCHEMA.TABLE to store it as")],
+            parameters: [ParameterSpec(Save.mode, .choice(of: WriteMode.self), default: "overwrite",
                                        help: "overwrite or append")],
             examples: ["save as fsp.top3"],
-            handler: { try $0.save($1) }),
+            handler: run { try $0.save($1) }),
         CommandSpec(
             "export", category: .data, summary: "Write the current frame to a CSV file, or the tracking catalog as an MLflow store.",
             help: """
@@ -91,30 +129,27 @@ extension CommandTable {
                 (MLFLOW_ALLOW_FILE_STORE=true) and 'mlflow migrate-filestore' converts to a database; DIR must be empty \
                 or not exist.
                 """,
-            positionals: [.required("path", .path, help: "the .csv file to write, or mlflow"),
-                          .optional("directory", .path, help: "with mlflow: the folder to write the file store to")],
+            positionals: [.required(Export.path, .path, help: "the .csv file to write, or mlflow"),
+                          .optional(Export.directory, .path, help: "with mlflow: the folder to write the file store to")],
             usage: "export <file.csv> | export mlflow <directory>",
             examples: ["export top3.csv", "export mlflow mlruns"],
-            handler: { try $0.export($1) }),
+            handler: run { try $0.export($1) }),
     ]
-}
 
-extension Session {
-    func load(_ invocation: Invocation) throws -> CommandOutput {
-        let path = invocation.string("path")!
-        let name = try invocation.at("table") {
-            try invocation.string("table").map(TableName.init(parsing:)) ?? TableName(schema: TableName.defaultSchema, table: Self.tableName(forFile: path))
+    func load(_ arguments: Invocation) throws -> CommandOutput {
+        let path = arguments[Load.path]
+        let name = try arguments.at(Load.table) {
+            try arguments[Load.table].map(TableName.init(parsing:)) ?? TableName(schema: TableName.defaultSchema, table: Self.tableName(forFile: path))
         }
         var options = CSVOptions()
-        let separator = invocation.string("sep")!
-        options.separator = try invocation.at("sep") { try Self.separatorByte(separator) }
-        options.hasHeader = invocation.bool("header")!
-        options.textColumns = Set(invocation.list("text") ?? [])
-        options.missingMarkers = Set(invocation.list("na") ?? [])
-        let mode = WriteMode(rawValue: invocation.string("mode")!)!
-        let store = try store()
-        let version = try invocation.at("path") { try store.load(csv: path, as: name, mode: mode, options: options) }
-        open(version)
+        options.separator = try arguments.at(Load.separator) { try Self.separatorByte(arguments[Load.separator]) }
+        options.hasHeader = arguments[Load.header]
+        options.textColumns = Set(arguments[Load.text] ?? [])
+        options.missingMarkers = Set(arguments[Load.missing] ?? [])
+        let mode = arguments[Load.mode]
+        let store = try frames.store()
+        let version = try arguments.at(Load.path) { try store.load(csv: path, as: name, mode: mode, options: options) }
+        frames.open(version)
         var output = CommandOutput(command: "load")
         output.say("\(mode == .append ? "Appended" : "Loaded") \(version.rowCount) rows × \(version.schema.count) columns from \(path) into \(version.name.displayName) (version \(version.version), \(version.digest.prefix(19))…)")
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
@@ -122,7 +157,7 @@ extension Session {
     }
 
     func listTables() throws -> CommandOutput {
-        let tables = try store().tables()
+        let tables = try frames.store().tables()
         var output = CommandOutput(command: "tables")
         output.table("tables", columns: ["table", "version", "rows", "columns", "digest", "updated"], rows: tables.map { version in
             [.text(version.name.description), .integer(Int64(version.version)), .integer(Int64(version.rowCount)),
@@ -132,19 +167,18 @@ extension Session {
         return output
     }
 
-    func history(_ invocation: Invocation) throws -> CommandOutput {
+    func history(_ arguments: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "history")
-        guard let text = invocation.string("table") else {
-            let last = invocation.int("last")!
-            let entries = history.entries.suffix(last)
+        guard let text = arguments[History.table] else {
+            let entries = history.entries.suffix(arguments[History.last])
             let first = history.entries.count - entries.count + 1
             output.table("commands", columns: ["number", "command"], rows: entries.enumerated().map { offset, entry in
                 [.integer(Int64(first + offset)), .text(entry)]
             })
             return output
         }
-        let name = try invocation.at("table") { try TableName(parsing: text) }
-        let versions = try invocation.at("table") { try store().versions(of: name) }
+        let name = try arguments.at(History.table) { try TableName(parsing: text) }
+        let versions = try arguments.at(History.table) { try frames.store().versions(of: name) }
         output.table("versions", title: "\(name.displayName): \(versions.count) version\(versions.count == 1 ? "" : "s")",
                      columns: ["version", "rows", "columns", "digest", "source", "operation", "time"], rows: versions.map { version in
             [.integer(Int64(version.version)), .integer(Int64(version.rowCount)), .integer(Int64(version.schema.count)),
@@ -153,20 +187,20 @@ extension Session {
         return output
     }
 
-    func use(_ invocation: Invocation) throws -> CommandOutput {
-        let name = try invocation.at("table") { try TableName(parsing: invocation.string("table")!) }
-        let store = try store()
-        _ = try invocation.at("table") { try store.versions(of: name) }
-        let version = try invocation.at("version") { try store.version(name, invocation.int("version")) }
-        open(version)
+    func use(_ arguments: Invocation) throws -> CommandOutput {
+        let name = try arguments.at(Use.table) { try TableName(parsing: arguments[Use.table]) }
+        let store = try frames.store()
+        _ = try arguments.at(Use.table) { try store.versions(of: name) }
+        let version = try arguments.at(Use.version) { try store.version(name, arguments[Use.version]) }
+        frames.open(version)
         var output = CommandOutput(command: "use")
         output.say("Using \(version.name.displayName) version \(version.version): \(version.rowCount) rows × \(version.schema.count) columns.")
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output
     }
 
-    func sql(_ invocation: Invocation) throws -> CommandOutput {
-        guard let query = invocation.verbatim else { throw EngineError(.invalidArgument, "sql needs a query") }
+    func sql(_ arguments: Invocation) throws -> CommandOutput {
+        guard let query = arguments.verbatim else { throw EngineError(.invalidArgument, "sql needs a query") }
         var text = query.text
         var intoName: String?
         if let match = text.range(of: #"\s+into\s+([A-Za-z_][A-Za-z0-9_.]*)\s*$"#, options: [.regularExpression, .caseInsensitive]) {
@@ -174,68 +208,81 @@ extension Session {
             text = String(text[..<match.lowerBound])
         }
         if text.trimmingCharacters(in: [" ", "\n", "\t", "\r"]).isEmpty {
-            throw Diagnostic.usage("sql needs a query", at: invocation.syntax.range, usage: invocation.spec.usage,
+            throw Diagnostic.usage("sql needs a query", at: arguments.syntax.range, usage: arguments.spec.usage,
                                    hint: "for example: sql select count(*) from fsp.faults")
         }
-        try store().attachCatalog(at: workspace.root + "/catalog.sqlite")
-        let table = try store().query(text)
+        let store = try frames.store()
+        try store.attachCatalog(at: frames.workspace.root + "/catalog.sqlite")
+        let table = try store.query(text)
         var output = CommandOutput(command: "sql")
         output.table("result", table)
         if let intoName {
-            frame = Frame(origin: .query(name: intoName, sql: text), steps: [], table: table, sourceRows: Array(0..<table.rowCount))
+            frames.frame = Frame(origin: .query(name: intoName, sql: text), steps: [], table: table, sourceRows: Array(0..<table.rowCount))
             output.say("The result (\(table.rowCount) rows × \(table.columns.count) columns) is now the current frame '\(intoName)'.")
         }
         return output
     }
 
-    func head(_ invocation: Invocation, fromEnd: Bool) throws -> CommandOutput {
-        let table = try currentTable()
-        let count = min(invocation.int("count") ?? 10, table.rowCount)
+    func head(_ arguments: Invocation, fromEnd: Bool) throws -> CommandOutput {
+        let table = try frames.currentTable()
+        let count = min(arguments[Head.count] ?? 10, table.rowCount)
         let rows = fromEnd ? Array((table.rowCount - count)..<table.rowCount) : Array(0..<count)
         var output = CommandOutput(command: fromEnd ? "tail" : "head")
-        output.table("rows", title: frame?.name, table, rows: rows)
+        output.table("rows", title: frames.frame?.name, table, rows: rows)
         return output
     }
 
     func columns() throws -> CommandOutput {
-        let table = try currentTable()
+        let table = try frames.currentTable()
         var output = CommandOutput(command: "columns")
-        output.table("columns", title: frame?.name, columns: ["column", "type", "present", "missing"], rows: table.columns.map { column in
+        output.table("columns", title: frames.frame?.name, columns: ["column", "type", "present", "missing"], rows: table.columns.map { column in
             let missing = column.missingCount
             return [.text(column.name), .text(column.type.rawValue), .integer(Int64(column.count - missing)), .integer(Int64(missing))]
         })
         return output
     }
 
-    func save(_ invocation: Invocation) throws -> CommandOutput {
-        let name = try invocation.at("table") { try TableName(parsing: invocation.string("table")!) }
-        let table = try currentTable()
-        let lineage = frame?.lineage ?? "frame"
-        let mode = WriteMode(rawValue: invocation.string("mode")!)!
-        let version = try invocation.at("table") {
-            try store().write(table, as: name, mode: mode, source: lineage, operation: "save")
+    func save(_ arguments: Invocation) throws -> CommandOutput {
+        let name = try arguments.at(Save.table) { try TableName(parsing: arguments[Save.table]) }
+        let table = try frames.currentTable()
+        let lineage = frames.frame?.lineage ?? "frame"
+        let mode = arguments[Save.mode]
+        let version = try arguments.at(Save.table) {
+            try frames.store().write(table, as: name, mode: mode, source: lineage, operation: "save")
         }
-        open(version)
+        frames.open(version)
         var output = CommandOutput(command: "save")
         output.say("Saved \(version.rowCount) rows × \(version.schema.count) columns as \(version.name.displayName) version \(version.version) (from \(lineage)).")
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output
     }
 
-    func export(_ invocation: Invocation) throws -> CommandOutput {
-        let path = invocation.string("path")!
-        if path == "mlflow" { return try exportMLflow(invocation) }
-        if invocation.has("directory") {
-            throw Diagnostic.usage("export takes one file, or mlflow and a folder", at: invocation.range(of: "directory"), usage: invocation.spec.usage)
+    func export(_ arguments: Invocation) throws -> CommandOutput {
+        let path = arguments[Export.path]
+        if path == "mlflow" { return try exportMLflow(arguments) }
+        if arguments.has(Export.directory) {
+            throw Diagnostic.usage("export takes one file, or mlflow and a folder", at: arguments.range(of: Export.directory), usage: arguments.spec.usage)
         }
         guard path.lowercased().hasSuffix(".csv") else {
-            throw Diagnostic.usage("export writes CSV: the file name must end in .csv", at: invocation.range(of: "path"),
-                                   usage: invocation.spec.usage)
+            throw Diagnostic.usage("export writes CSV: the file name must end in .csv", at: arguments.range(of: Export.path),
+                                   usage: arguments.spec.usage)
         }
-        let table = try currentTable()
-        try invocation.at("path") { try CSVWriter.write(table, to: path) }
+        let table = try frames.currentTable()
+        try arguments.at(Export.path) { try CSVWriter.write(table, to: path) }
         var output = CommandOutput(command: "export")
         output.say("Wrote \(table.rowCount) rows × \(table.columns.count) columns to \(path).")
+        return output
+    }
+
+    /// `export mlflow DIR`: the workspace's catalog as an MLflow file store.
+    private func exportMLflow(_ arguments: Invocation) throws -> CommandOutput {
+        guard let directory = arguments[Export.directory] else {
+            throw Diagnostic.usage("export mlflow needs the folder to write", at: arguments.syntax.range, usage: arguments.spec.usage,
+                                   hint: "for example: export mlflow mlruns")
+        }
+        let summary = try arguments.at(Export.directory) { try MLflowFileStore.export(try tracking.tracker().catalog, to: directory) }
+        var output = CommandOutput(command: "export")
+        output.say("Wrote \(summary.experiments) experiments, \(summary.runs) runs and \(summary.versions) model versions of \(summary.models) registered models to \(summary.root) in MLflow's file-store layout. Read it with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri \(summary.root)")
         return output
     }
 

@@ -1,8 +1,27 @@
 import Engine
 import Foundation
 
-extension CommandTable {
-    static let deploymentCommands: [CommandSpec] = [
+/// The deployment commands: scoring with a registered model (`predict with=`), serving it over
+/// MLflow's protocol, and calling a scoring endpoint. They touch the deployment state (the
+/// background server), the tracking state (the registry of record, the scoring run), and the
+/// frame and store through the modelling context.
+struct DeploymentCommands: CommandGroup {
+    let deployment: DeploymentState
+    let tracking: TrackingState
+    let modeling: ModelingContext
+
+    init(session: Session) {
+        deployment = session.deployment
+        tracking = session.tracking
+        modeling = ModelingContext(session: session)
+    }
+
+    enum Keys {
+        static let target = Given<String>("target"), port = Given<Int>("port"), host = Given<String>("host"), poll = Key<Double>("poll")
+        static let url = Key<String>("url"), row = Key<Int>("row"), on = Key<String>("on"), limit = Given<Int>("limit")
+    }
+
+    static let rows: [CommandSpec] = [
         CommandSpec(
             "serve", category: .deployment, summary: "Serve a registered model over MLflow's scoring protocol, in the background.",
             help: """
@@ -16,13 +35,13 @@ extension CommandTable {
                 says otherwise. 'serve status' shows what it serves and how many requests it answered; 'serve stop' stops \
                 it (finishing the requests in flight). 'plateshell serve MODEL_URI --port N' serves in the foreground.
                 """,
-            positionals: [.required("target", .text("model-uri|status|stop"), help: "the model URI to serve, or status, or stop")],
-            parameters: [ParameterSpec("port", .int(min: 0, max: 65535), default: "5001", help: "the TCP port (0: any free port)"),
-                         ParameterSpec("host", .text("address"), default: "127.0.0.1", help: "the address to bind (0.0.0.0: every interface)"),
-                         ParameterSpec("poll", .number(min: 0, max: 3600, maxInclusive: true),
+            positionals: [.required(Keys.target, .text("model-uri|status|stop"), help: "the model URI to serve, or status, or stop")],
+            parameters: [ParameterSpec(Keys.port, .int(min: 0, max: 65535), default: "5001", help: "the TCP port (0: any free port)"),
+                         ParameterSpec(Keys.host, .text("address"), default: "127.0.0.1", help: "the address to bind (0.0.0.0: every interface)"),
+                         ParameterSpec(Keys.poll, .number(min: 0, max: 3600, maxInclusive: true),
                                        help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)")],
             examples: ["serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002 poll=5", "serve status", "serve stop"],
-            handler: { try $0.serve($1) }),
+            handler: run { try $0.serve($1) }),
         CommandSpec(
             "invoke", category: .deployment, summary: "Send rows of the frame to a scoring endpoint and show its answer.",
             help: """
@@ -31,41 +50,43 @@ extension CommandTable {
                 sends row N of the current frame, 'invoke URL on=TABLE' the first limit= rows of a stored table (or of the \
                 frame without on=). Without URL it calls the server this shell started with serve.
                 """,
-            positionals: [.optional("url", .text("url"), help: "the scoring server (default: this shell's), e.g. http://127.0.0.1:5001"),
-                          .optional("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row to send")],
-            parameters: [ParameterSpec("on", .table, help: "a stored table to send rows of"),
-                         ParameterSpec("limit", .int(min: 1, max: 100_000), default: "5", help: "rows sent")],
+            positionals: [.optional(Keys.url, .text("url"), help: "the scoring server (default: this shell's), e.g. http://127.0.0.1:5001"),
+                          .optional(Keys.row, .int(min: 0, max: nil), keyword: "plate", help: "the frame row to send")],
+            parameters: [ParameterSpec(Keys.on, .table, help: "a stored table to send rows of"),
+                         ParameterSpec(Keys.limit, .int(min: 1, max: 100_000), default: "5", help: "rows sent")],
             examples: ["invoke plate 42", "invoke http://127.0.0.1:5001 plate 42", "invoke http://127.0.0.1:5001 on=fsp.faults limit=10"],
-            handler: { try $0.invoke($1) }),
+            handler: run { try $0.invoke($1) }),
     ]
-}
 
-extension Session {
     // MARK: - predict with=
 
     /// `predict with=URI`: scores raw rows with a registered model, stores them with the model's
     /// name and version when into= is given, and tracks the scoring as a run whose params and
     /// tags lead back to the model version, its training run and the input table version.
-    func predictWithRegistered(_ invocation: Invocation, uri: String) throws -> CommandOutput {
-        if invocation.has("model") {
-            throw Diagnostic.usage("give a session model or with=URI, not both", at: invocation.range(of: "with"), usage: invocation.spec.usage)
+    func predictWithRegistered(_ arguments: Invocation, uri: String) throws -> CommandOutput {
+        typealias Predict = ModellingCommands.Keys
+        if arguments.has(Predict.model) {
+            throw Diagnostic.usage("give a session model or with=URI, not both", at: arguments.range(of: Predict.with), usage: arguments.spec.usage)
         }
-        let modelSource = try invocation.at("with") { try ModelSource(uri: uri, workspace: workspace.root, server: try trackingServer()) }
+        let modelSource = try arguments.at(Predict.with) { try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer()) }
         let served = modelSource.model
-        var (table, source, stored) = try predictionInput(invocation)
-        if let row = invocation.int("row") {
-            guard !invocation.has("on") else {
-                throw Diagnostic.usage("plate N is a row of the frame; leave out on=", at: invocation.range(of: "on"), usage: invocation.spec.usage)
+        var (table, source, stored) = try modeling.predictionInput(on: arguments[Predict.on], range: arguments.range(of: Predict.on))
+        if let row = arguments[Predict.row] {
+            guard !arguments.has(Predict.on) else {
+                throw Diagnostic.usage("plate N is a row of the frame; leave out on=", at: arguments.range(of: Predict.on), usage: arguments.spec.usage)
             }
-            try checkPlate(row, of: table, range: invocation.range(of: "row"))
+            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Predict.row))
             table = table.selecting(rows: [row])
             source = "plate \(row) of \(source)"
         }
-        let outputs = served.outputColumns(try invocation.at(invocation.has("on") ? "on" : "with") { try table.matrix(of: served.inputs.map(\.name)) })
+        let outputs: [Column]
+        do { outputs = served.outputColumns(try table.matrix(of: served.inputs.map(\.name))) } catch let error as EngineError {
+            throw Diagnostic(error, range: arguments.has(Predict.on) ? arguments.range(of: Predict.on) : arguments.range(of: Predict.with))
+        }
         var output = CommandOutput(command: "predict")
         if let notice = modelSource.notice { output.say(notice + ".") }
         output.say("Scored \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") of \(source) with \(served.label) (\(uri)).")
-        let limit = min(invocation.int("limit")!, table.rowCount)
+        let limit = min(arguments[Predict.limit], table.rowCount)
         output.table("predictions", title: "\(served.label) on \(source)", columns: ["row"] + outputs.map(\.name),
                      rows: (0..<limit).map { r in [.integer(Int64(r))] + outputs.map { $0.value(at: r) } }, totalRows: table.rowCount)
         let counts = outputs[0].name == "predicted" ? ValueCounts(outputs[0]) : nil
@@ -75,28 +96,28 @@ extension Session {
             })
         }
         var written: TableVersion?
-        if let into = invocation.string("into") {
-            let name = try invocation.at("into") { try TableName(parsing: into) }
+        if let into = arguments[Predict.into] {
+            let name = try arguments.at(Predict.into) { try TableName(parsing: into) }
             var combined = table
             for column in outputs { combined = try combined.setting(column) }
             combined = try combined.setting(Column(name: "model", storage: .text(Array(repeating: served.name ?? served.directory, count: table.rowCount))))
             combined = try combined.setting(Column(name: "model_version", storage: .integer(Array(repeating: Int64(served.version ?? 0), count: table.rowCount))))
-            written = try invocation.at("into") {
-                try store().write(combined, as: name, source: "predict with \(uri) (\(served.label)) on \(source)", operation: "predict")
+            written = try arguments.at(Predict.into) {
+                try modeling.frames.store().write(combined, as: name, source: "predict with \(uri) (\(served.label)) on \(source)", operation: "predict")
             }
             output.say("Stored \(written!.rowCount) rows with predictions as \(written!.name.displayName) version \(written!.version).")
         }
-        recordRun("predict with \(served.label)", on: &output) { run in
+        tracking.recordRun("predict with \(served.label)", on: &output) { run in
             var params = ["model_uri": uri, "rows": String(table.rowCount), "input": source]
             if served.name == nil { params["model_directory"] = served.directory }
             if let name = served.name, let version = served.version {
                 params["model_name"] = name
                 params["model_version"] = String(version)
-                if let runId = try tracker().registry.version(name, version).runId { params["model_run_id"] = runId }
+                if let runId = try tracking.tracker().registry.version(name, version).runId { params["model_run_id"] = runId }
             }
             if let written { params["output_table"] = "\(written.name.displayName)@v\(written.version)" }
             try run.params(params)
-            if let stored { try run.dataset(datasetInput(of: stored, table: table, context: "scoring")) }
+            if let stored { try run.dataset(modeling.frames.datasetInput(of: stored, table: table, context: "scoring")) }
             if let counts {
                 try run.metrics(Dictionary(uniqueKeysWithValues: counts.entries.map { ("predicted_share_\($0.value.displayText)", $0.percent / 100) }))
                 try run.csv("predictions/predicted_counts.csv", try Table(columns: [
@@ -110,37 +131,36 @@ extension Session {
 
     // MARK: - serve
 
-    func serve(_ invocation: Invocation) throws -> CommandOutput {
+    func serve(_ arguments: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "serve")
-        switch invocation.string("target")!.lowercased() {
+        switch arguments[Keys.target].lowercased() {
         case "status":
-            guard let server = deployment, let port = server.port else {
+            guard let (server, port) = deployment.running else {
                 output.say("No server is running; 'serve models:/NAME/Production' starts one.")
                 return output
             }
             output.blocks.append(.fields(name: "server", serverFields(server, port: port)))
             if let problem = server.service.source.lastProblem { output.say("It keeps serving its model: the last check of \(server.service.source.uri) failed (\(problem)).") }
         case "stop":
-            guard let server = deployment, let port = server.port else {
+            guard let (server, port) = deployment.running else {
                 output.say("No server is running.")
                 return output
             }
-            server.stop()
-            deployment = nil
+            deployment.stop()
             let counts = server.service.counts
             output.say("Stopped the server on \(server.host):\(port) after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused).")
         default:
-            if let server = deployment, let port = server.port {
+            if let (server, port) = deployment.running {
                 throw Diagnostic(EngineError(.invalidArgument, "a server is already running on \(server.host):\(port), serving \(server.service.source.uri)",
-                                             hint: "'serve stop' first, or serve from another shell with port=N"), range: invocation.range(of: "target"))
+                                             hint: "'serve stop' first, or serve from another shell with port=N"), range: arguments.range(of: Keys.target))
             }
-            let uri = invocation.string("target")!
-            let source = try invocation.at("target") { try ModelSource(uri: uri, workspace: workspace.root, server: try trackingServer()) }
-            let host = invocation.string("host")!
-            let interval = invocation.number("poll").map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
-            let server = ScoringServer(service: ScoringService(source: source), host: host, port: invocation.int("port")!, followInterval: interval)
-            let port = try invocation.at("port") { try server.start() }
-            deployment = server
+            let uri = arguments[Keys.target]
+            let source = try arguments.at(Keys.target) { try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer()) }
+            let host = arguments[Keys.host]
+            let interval = arguments[Keys.poll].map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
+            let server = ScoringServer(service: ScoringService(source: source), host: host, port: arguments[Keys.port], followInterval: interval)
+            let port = try arguments.at(Keys.port) { try server.start() }
+            deployment.server = server
             if let notice = source.notice { output.say(notice + ".") }
             output.say("Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations; it follows \(uri) when it moves to another version.")
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
@@ -158,45 +178,33 @@ extension Session {
                 Field("requests", .integer(Int64(counts.requests))), Field("errors", .integer(Int64(counts.errors)))]
     }
 
-    /// After a stage or alias change: a running server checks its URI now, so the session's next
-    /// command already talks to the new version; says so when it switched.
-    func refreshServer(on output: inout CommandOutput) {
-        guard let server = deployment, let port = server.port else { return }
-        do {
-            if let model = try server.service.source.refresh() {
-                output.say("The server on port \(port) now serves \(model.label) (\(server.service.source.uri)).")
-            }
-        } catch {
-            output.say("The server on port \(port) keeps serving \(server.service.source.model.label): \(reported(error)).")
-        }
-    }
 
     // MARK: - invoke
 
-    func invoke(_ invocation: Invocation) throws -> CommandOutput {
-        guard let endpoint = invocation.string("url") ?? deployment?.port.map({ "http://\(deployment!.host):\($0)" }) else {
+    func invoke(_ arguments: Invocation) throws -> CommandOutput {
+        guard let endpoint = arguments[Keys.url] ?? deployment.running.map({ "http://\($0.server.host):\($0.port)" }) else {
             throw EngineError(.invalidArgument, "no server is running in this shell", hint: "give the server's URL (invoke http://HOST:PORT plate N), or start one with serve")
         }
-        let client = try invocation.at("url") { try ScoringClient(endpoint: endpoint) }
+        let client = try arguments.at(Keys.url) { try ScoringClient(endpoint: endpoint) }
         let table: Table, rows: [Int], source: String
-        if let row = invocation.int("row") {
-            table = try currentTable()
-            try checkPlate(row, of: table, range: invocation.range(of: "row"))
+        if let row = arguments[Keys.row] {
+            table = try modeling.frames.currentTable()
+            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Keys.row))
             rows = [row]
-            source = "plate \(row) of \(frame?.name ?? "the frame")"
+            source = "plate \(row) of \(modeling.frames.name)"
         } else {
-            (table, source, _) = try predictionInput(invocation)
-            rows = Array(0..<min(invocation.int("limit")!, table.rowCount))
+            (table, source, _) = try modeling.predictionInput(on: arguments[Keys.on], range: arguments.range(of: Keys.on))
+            rows = Array(0..<min(arguments[Keys.limit], table.rowCount))
         }
         let cells = rows.map { r in table.columns.map { JSON($0.value(at: r)) } }
-        let answer = try invocation.at("url") { try client.invoke(columns: table.columnNames, rows: cells) }
+        let answer = try arguments.at(Keys.url) { try client.invoke(columns: table.columnNames, rows: cells) }
         var output = CommandOutput(command: "invoke")
         output.say("\(client.url.absoluteString) answered for \(rows.count) row\(rows.count == 1 ? "" : "s") of \(source) in "
             + String(format: "%.1f ms", answer.seconds * 1000) + (answer.model.map { ", scored by \($0)" } ?? "") + ".")
         output.table("predictions", columns: ["row"] + answer.columns,
                      rows: zip(rows, answer.rows).map { [.integer(Int64($0))] + $1 })
-        if rows.count == 1, let actual = try? table.column(named: modeling.target) {
-            output.say("Actual \(modeling.target) of that plate: \(actual.value(at: rows[0]).displayText).")
+        if rows.count == 1, let actual = try? table.column(named: modeling.state.target) {
+            output.say("Actual \(modeling.state.target) of that plate: \(actual.value(at: rows[0]).displayText).")
         }
         return output
     }

@@ -1,8 +1,29 @@
 import Engine
 import Foundation
 
-extension CommandTable {
-    static let explanationCommands: [CommandSpec] = [
+/// The explanation commands: SHAP values for a plate, the frame, a feature; permutation
+/// importance; what-if; the features an operator can change, and advice on them. They read the
+/// frame and the fitted models, keep the last explanation, and record plots and summaries in the
+/// model's run, through their `ModelingContext`; the analysis itself is Engine's
+/// (`Explainer`, `ExplanationAnalysis`, `WhatIf`), and they only format it.
+struct ExplanationCommands: CommandGroup {
+    let modeling: ModelingContext
+
+    init(session: Session) { modeling = ModelingContext(session: session) }
+
+    /// What `shap` shows.
+    enum ShapView: String, ArgumentChoice { case plate, summary, dependence, export }
+    /// What `advise` shows.
+    enum AdviseView: String, ArgumentChoice { case plate, summary }
+
+    enum Keys {
+        static let shapView = Given<ShapView>("view"), adviseView = Given<AdviseView>("view"), subject = Key<String>("subject"), className = Key<String>("class")
+        static let model = Key<String>("model"), top = Given<Int>("top"), rows = Given<Int>("rows"), permutations = Given<Int>("permutations")
+        static let repeats = Given<Int>("repeats"), plate = Given<Int>("row"), columns = Key<[String]>("columns"), reset = Given<Bool>("reset")
+        static let row = Key<Int>("row"), lower = Key<String>("lower"), target = Key<String>("target")
+    }
+
+    static let rows: [CommandSpec] = [
         CommandSpec(
             "shap", category: .explanation, summary: "SHAP values: one plate's waterfall, the global summary, a feature's dependence.",
             help: """
@@ -16,40 +37,40 @@ extension CommandTable {
                 (children, features, thresholds, values, node_sample_weight per tree) with the frame's rows and PlateShell's \
                 SHAP values for them, so the shap library can check them.
                 """,
-            positionals: [.required("view", .choice(["plate", "summary", "dependence", "export"]), help: "plate, summary, dependence or export"),
-                          .optional("subject", .text("plate|feature|file"), help: "the plate number, the feature for dependence, or the file for export")],
-            parameters: [ParameterSpec("class", .text("class"), help: "the class explained (default: the predicted class; summary: all)"),
-                         ParameterSpec("model", .text("name"), help: "the fitted model (default: the last fitted)"),
-                         ParameterSpec("top", .int(min: 1, max: nil), default: "10", help: "features shown"),
-                         ParameterSpec("rows", .int(min: 1, max: nil), default: "200", help: "summary rows explained when sampling is needed"),
-                         ParameterSpec("permutations", .int(min: 2, max: 100_000), default: "64", help: "permutations per plate when sampling")],
+            positionals: [.required(Keys.shapView, .choice(of: ShapView.self), help: "plate, summary, dependence or export"),
+                          .optional(Keys.subject, .text("plate|feature|file"), help: "the plate number, the feature for dependence, or the file for export")],
+            parameters: [ParameterSpec(Keys.className, .text("class"), help: "the class explained (default: the predicted class; summary: all)"),
+                         ParameterSpec(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)"),
+                         ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "10", help: "features shown"),
+                         ParameterSpec(Keys.rows, .int(min: 1, max: nil), default: "200", help: "summary rows explained when sampling is needed"),
+                         ParameterSpec(Keys.permutations, .int(min: 2, max: 100_000), default: "64", help: "permutations per plate when sampling")],
             examples: ["shap plate 42", "shap plate 42 class=Bumps", "shap summary top=10", "shap dependence Steel_Plate_Thickness class=Z_Scratch"],
-            handler: { try $0.shap($1) }),
+            handler: run { try $0.shap($1) }),
         CommandSpec(
             "importance", category: .explanation, summary: "Permutation importance: how much accuracy falls when a feature is shuffled.",
             help: "Shuffles each feature in turn on the held-out rows (after 'split'; else on the frame, which is optimistic) and reports the mean drop in accuracy over repeats: a model-agnostic cross-check of SHAP's ranking.",
-            positionals: [.optional("model", .text("name"), help: "the fitted model (default: the last fitted)")],
-            parameters: [ParameterSpec("repeats", .int(min: 1, max: 1000), default: "5", help: "shuffles per feature")],
+            positionals: [.optional(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)")],
+            parameters: [ParameterSpec(Keys.repeats, .int(min: 1, max: 1000), default: "5", help: "shuffles per feature")],
             examples: ["importance", "importance gbm repeats=10"],
-            handler: { try $0.importance($1) }),
+            handler: run { try $0.importance($1) }),
         CommandSpec(
             "whatif", category: .explanation, summary: "Re-predict a plate with changed values.",
             help: "Predicts plate N of the current frame again with the given feature values and shows how each class's probability changes.",
-            positionals: [.required("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row")],
-            parameters: [ParameterSpec("model", .text("name"), help: "the fitted model (default: the last fitted)")],
+            positionals: [.required(Keys.plate, .int(min: 0, max: nil), keyword: "plate", help: "the frame row")],
+            parameters: [ParameterSpec(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)")],
             extraAssignments: .featureValues,
             examples: ["whatif plate 42 Steel_Plate_Thickness=40", "whatif plate 7 TypeOfSteel_A300=0 TypeOfSteel_A400=1"],
-            handler: { try $0.whatif($1) }),
+            handler: run { try $0.whatif($1) }),
         CommandSpec(
             "actionable", category: .explanation, summary: "Declare (or show) the features an operator can change.",
             help: """
                 'advise' only changes these. The default: the steel grade (TypeOfSteel_A300/A400), Steel_Plate_Thickness and \
                 Length_of_Conveyer — process settings; the other indicators measure the defect's image and are outcomes.
                 """,
-            positionals: [.variadic("columns", .columns, help: "the actionable features (default list when none given and reset)")],
-            parameters: [ParameterSpec("reset", .bool, default: "false", help: "go back to the default list")],
+            positionals: [.variadic(Keys.columns, .columns, help: "the actionable features (default list when none given and reset)")],
+            parameters: [ParameterSpec(Keys.reset, .bool, default: "false", help: "go back to the default list")],
             examples: ["actionable", "actionable Steel_Plate_Thickness,Length_of_Conveyer", "actionable reset=true"],
-            handler: { try $0.actionable($1) }),
+            handler: run { try $0.actionable($1) }),
         CommandSpec(
             "advise", category: .explanation, summary: "Which process settings to change to lower a defect's predicted probability.",
             help: """
@@ -59,18 +80,16 @@ extension CommandTable {
                 the whole frame, which settings the model associates with which defect, from SHAP values. These are \
                 associations learned by a model from past plates, not proven causes.
                 """,
-            positionals: [.required("view", .choice(["plate", "summary"]), help: "plate or summary"),
-                          .optional("row", .int(min: 0, max: nil), help: "the plate number")],
-            parameters: [ParameterSpec("lower", .text("class"), help: "the class whose probability to lower (default: the predicted one)"),
-                         ParameterSpec("target", .text("class"), help: "the class whose probability to raise"),
-                         ParameterSpec("model", .text("name"), help: "the fitted model (default: the last fitted)"),
-                         ParameterSpec("top", .int(min: 1, max: 50), default: "5", help: "options shown")],
+            positionals: [.required(Keys.adviseView, .choice(of: AdviseView.self), help: "plate or summary"),
+                          .optional(Keys.row, .int(min: 0, max: nil), help: "the plate number")],
+            parameters: [ParameterSpec(Keys.lower, .text("class"), help: "the class whose probability to lower (default: the predicted one)"),
+                         ParameterSpec(Keys.target, .text("class"), help: "the class whose probability to raise"),
+                         ParameterSpec(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)"),
+                         ParameterSpec(Keys.top, .int(min: 1, max: 50), default: "5", help: "options shown")],
             examples: ["advise plate 42", "advise plate 42 lower=Z_Scratch", "advise summary"],
-            handler: { try $0.advise($1) }),
+            handler: run { try $0.advise($1) }),
     ]
-}
 
-extension Session {
     /// The class index named (did-you-mean among the model's classes).
     func classIndex(_ name: String, in pipeline: FittedPipeline, range: SourceRange) throws -> Int {
         guard let index = pipeline.classes.firstIndex(of: name) else {
@@ -83,7 +102,7 @@ extension Session {
 
     /// The frame row `row` as raw features for `pipeline`.
     func plateFeatures(_ row: Int, _ pipeline: FittedPipeline, range: SourceRange) throws -> (table: Table, x: Matrix) {
-        let table = try currentTable()
+        let table = try modeling.frames.currentTable()
         guard row < table.rowCount else {
             throw Diagnostic(EngineError(.invalidArgument, "there is no plate \(row): the frame has plates 0 to \(table.rowCount - 1)"), range: range)
         }
@@ -93,23 +112,23 @@ extension Session {
     /// Explainer options: the frame's rows as background (up to 200, seeded), the session's threads.
     func explainerOptions(_ pipeline: FittedPipeline, frame: Matrix, permutations: Int) -> Explainer.Options {
         var rows = Array(0..<frame.rows)
-        var random = SeededRandom(seed: UInt64(settings.seed))
+        var random = SeededRandom(seed: UInt64(modeling.settings.seed))
         rows.shuffle(using: &random)
         var options = Explainer.Options(background: frame.selecting(rows: Array(rows.prefix(200))))
         options.permutations = permutations
-        options.threads = threads
-        options.seed = UInt64(settings.seed)
-        options.cancellation = cancellation
+        options.threads = modeling.threads
+        options.seed = UInt64(modeling.settings.seed)
+        options.cancellation = modeling.cancellation
         return options
     }
 
     /// The SHAP values of `rows`, from the last explanation when it was of the same pipeline,
     /// rows and options (`reused`), else computed (and kept unless plate-sized).
     func shapValues(_ pipeline: FittedPipeline, rows: Matrix, options: Explainer.Options) throws -> (explanation: Explanation, reused: Bool) {
-        if let cached = modeling.lastExplanation, cached.answers(pipeline, rows: rows, options: options) { return (cached.explanation, true) }
+        if let cached = modeling.state.lastExplanation, cached.answers(pipeline, rows: rows, options: options) { return (cached.explanation, true) }
         let explanation = try Explainer.explain(pipeline, rows: rows, options: options)
         if rows.rows > 1 {
-            modeling.lastExplanation = CachedExplanation(pipeline: pipeline, rows: rows, background: options.background,
+            modeling.state.lastExplanation = CachedExplanation(pipeline: pipeline, rows: rows, background: options.background,
                                                          permutations: options.permutations, seed: options.seed, explanation: explanation)
         }
         return (explanation, false)
@@ -123,28 +142,28 @@ extension Session {
         }
     }
 
-    func shap(_ invocation: Invocation) throws -> CommandOutput {
-        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+    func shap(_ arguments: Invocation) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
         let pipeline = model.pipeline
-        let frame = try pipeline.features(of: try currentTable())
-        let options = explainerOptions(pipeline, frame: frame, permutations: invocation.int("permutations")!)
-        switch invocation.string("view")! {
-        case "plate": return try shapPlate(invocation, model: model, options: options)
-        case "summary": return try shapSummary(invocation, model: model, frame: frame, options: options)
-        case "export": return try shapExport(invocation, model: model, frame: frame, options: options)
-        default: return try shapDependence(invocation, model: model, frame: frame, options: options)
+        let frame = try pipeline.features(of: try modeling.frames.currentTable())
+        let options = explainerOptions(pipeline, frame: frame, permutations: arguments[Keys.permutations])
+        switch arguments[Keys.shapView] {
+        case .plate: return try shapPlate(arguments, model: model, options: options)
+        case .summary: return try shapSummary(arguments, model: model, frame: frame, options: options)
+        case .export: return try shapExport(arguments, model: model, frame: frame, options: options)
+        case .dependence: return try shapDependence(arguments, model: model, frame: frame, options: options)
         }
     }
 
-    private func shapPlate(_ invocation: Invocation, model: SessionModel, options: Explainer.Options) throws -> CommandOutput {
+    private func shapPlate(_ arguments: Invocation, model: SessionModel, options: Explainer.Options) throws -> CommandOutput {
         let pipeline = model.pipeline
-        guard let text = invocation.string("subject"), let row = Int(text), row >= 0 else {
-            throw Diagnostic.usage("shap plate needs a plate number", at: invocation.range(of: "subject"), usage: invocation.spec.usage)
+        guard let text = arguments[Keys.subject], let row = Int(text), row >= 0 else {
+            throw Diagnostic.usage("shap plate needs a plate number", at: arguments.range(of: Keys.subject), usage: arguments.spec.usage)
         }
-        let (_, x) = try plateFeatures(row, pipeline, range: invocation.range(of: "subject"))
+        let (_, x) = try plateFeatures(row, pipeline, range: arguments.range(of: Keys.subject))
         let probabilities = pipeline.probabilities(x)
         let predicted = probabilities.argmaxRows()[0]
-        let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) } ?? predicted
+        let target = try arguments[Keys.className].map { try classIndex($0, in: pipeline, range: arguments.range(of: Keys.className)) } ?? predicted
         let explanation = try Explainer.explain(pipeline, rows: x, options: options)
         let output = explanation.outputs[0, target]
         guard explanation.isAdditive else {
@@ -153,7 +172,7 @@ extension Session {
                               hint: "this is a bug in the explainer for \(pipeline.kind) (\(explanation.method)); please report it")
         }
         let order = (0..<x.columns).sorted { abs(explanation.value(row: 0, feature: $0, output: target)) > abs(explanation.value(row: 0, feature: $1, output: target)) }
-        let top = invocation.int("top")!
+        let top = arguments[Keys.top]
         let shown = Array(order.prefix(top)), rest = Array(order.dropFirst(top))
         var labels = shown.map { "\(pipeline.features[$0]) = \(ValueFormatting.real(x[0, $0]))" }
         var values = shown.map { explanation.value(row: 0, feature: $0, output: target) }
@@ -164,7 +183,7 @@ extension Session {
         var result = CommandOutput(command: "shap")
         let className = pipeline.classes[target]
         result.blocks.append(.fields(name: "explanation", [
-            Field("plate", .integer(Int64(row))), Field("source_row", .integer(Int64(try currentSourceRows()[row]))),
+            Field("plate", .integer(Int64(row))), Field("source_row", .integer(Int64(try modeling.frames.currentSourceRows()[row]))),
             Field("model", .text(model.name)), Field("predicted", .text(pipeline.classes[predicted])),
             Field("probability", .real(probabilities[0, predicted])), Field("class", .text(className)),
             Field("space", .text(explanation.space.rawValue)), Field("base_value", .real(explanation.base[target])),
@@ -177,7 +196,7 @@ extension Session {
         result.blocks.append(.chart(.signedBars(name: "waterfall", title: nil, labels: labels, values: values)))
         let figure = Charts.waterfall(base: explanation.base[target], labels: labels, values: values, output: output,
                                       title: "Plate \(row): \(model.name) toward \(className)", unit: Self.spaceUnit(explanation.space))
-        let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-plate-\(row)-\(className)")
+        let paths = try figure.write(to: modeling.workspace.artifactsDirectory + "/plots/shap-plate-\(row)-\(className)")
         result.blocks.append(.image(ImageBlock(name: "waterfall", title: figure.title, paths: paths)))
         result.say(String(format: "base %.4f + contributions %+.4f = %.4f (%@ space; the sum checks to %.1e). Plot: %@",
                           explanation.base[target], output - explanation.base[target], output, explanation.space.rawValue,
@@ -185,23 +204,19 @@ extension Session {
         return result
     }
 
-    private func shapSummary(_ invocation: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
+    private func shapSummary(_ arguments: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
         let pipeline = model.pipeline
-        var rows = Array(0..<frame.rows)
-        let sampled = Explainer.method(for: pipeline) == .sampling && frame.rows > invocation.int("rows")!
-        if sampled {
-            var random = SeededRandom(seed: UInt64(settings.seed) &+ 1)
-            rows.shuffle(using: &random)
-            rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
-        }
+        let rows = ExplanationAnalysis.rows(of: frame.rows, limit: arguments[Keys.rows], method: Explainer.method(for: pipeline),
+                                            seed: UInt64(modeling.settings.seed))
+        let sampled = rows.count < frame.rows
         let x = frame.selecting(rows: rows)
-        let started = clock()
+        let started = modeling.clock()
         let (explanation, reused) = try shapValues(pipeline, rows: x, options: options)
-        let seconds = clock() - started
-        let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
+        let seconds = modeling.clock() - started
+        let target = try arguments[Keys.className].map { try classIndex($0, in: pipeline, range: arguments.range(of: Keys.className)) }
         let overall = explanation.meanAbsolute(output: target)
         let perClass = pipeline.classes.indices.map { explanation.meanAbsolute(output: $0) }
-        let order = overall.indices.sorted { overall[$0] > overall[$1] }.prefix(invocation.int("top")!)
+        let order = overall.indices.sorted { overall[$0] > overall[$1] }.prefix(arguments[Keys.top])
         var result = CommandOutput(command: "shap")
         let columns = ["feature", target == nil ? "mean_abs_shap_all" : "mean_abs_shap"] + (target == nil ? pipeline.classes : [])
         result.table("importance", title: "Mean |SHAP| over \(x.rows) plates (\(explanation.method))", columns: columns, rows: order.map { f in
@@ -214,9 +229,9 @@ extension Session {
         let valueRows = order.map { f in x.column(f) }
         let figure = Charts.beeswarm(features: order.map { pipeline.features[$0] }, shap: shapRows, values: valueRows,
                                      title: "SHAP summary: \(model.name), class \(pipeline.classes[focus])", unit: Self.spaceUnit(explanation.space))
-        let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-summary-\(pipeline.classes[focus])")
+        let paths = try figure.write(to: modeling.workspace.artifactsDirectory + "/plots/shap-summary-\(pipeline.classes[focus])")
         result.blocks.append(.image(ImageBlock(name: "beeswarm", title: figure.title, paths: paths)))
-        attach(to: model, on: &result) { run in
+        modeling.attach(to: model, on: &result) { run in
             try run.csv("shap/summary.csv", try Table(columns: [Column(name: "feature", storage: .text(pipeline.features)),
                                                                 Column(name: "mean_abs_shap", storage: .real(overall))]
                 + pipeline.classes.indices.map { k in Column(name: pipeline.classes[k], storage: .real(perClass[k])) }))
@@ -226,28 +241,26 @@ extension Session {
         return result
     }
 
-    private func shapDependence(_ invocation: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
+    private func shapDependence(_ arguments: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
         let pipeline = model.pipeline
-        guard let name = invocation.string("subject") else {
-            throw Diagnostic.usage("shap dependence needs a feature", at: invocation.range(of: "subject"), usage: invocation.spec.usage)
+        guard let name = arguments[Keys.subject] else {
+            throw Diagnostic.usage("shap dependence needs a feature", at: arguments.range(of: Keys.subject), usage: arguments.spec.usage)
         }
         guard let feature = pipeline.features.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            throw Diagnostic(EngineError.unknownColumn(name, known: pipeline.features), range: invocation.range(of: "subject"))
+            throw Diagnostic(EngineError.unknownColumn(name, known: pipeline.features), range: arguments.range(of: Keys.subject))
         }
-        var rows = Array(0..<frame.rows)
-        if Explainer.method(for: pipeline) == .sampling && frame.rows > invocation.int("rows")! {
-            var random = SeededRandom(seed: UInt64(settings.seed) &+ 1)
-            rows.shuffle(using: &random)
-            rows = Array(rows.prefix(invocation.int("rows")!)).sorted()
-        }
-        let x = frame.selecting(rows: rows)
+        let x = frame.selecting(rows: ExplanationAnalysis.rows(of: frame.rows, limit: arguments[Keys.rows],
+                                                               method: Explainer.method(for: pipeline), seed: UInt64(modeling.settings.seed)))
         let explanation = try shapValues(pipeline, rows: x, options: options).explanation
-        let target = try invocation.string("class").map { try classIndex($0, in: pipeline, range: invocation.range(of: "class")) }
+        let target = try arguments[Keys.className].map { try classIndex($0, in: pipeline, range: arguments.range(of: Keys.className)) }
             ?? pipeline.classes.indices.max { a, b in
                 explanation.meanAbsolute(output: a)[feature] < explanation.meanAbsolute(output: b)[feature]
             }!
         let values = x.column(feature), contributions = (0..<x.rows).map { explanation.value(row: $0, feature: feature, output: target) }
-        let groups = Self.valueGroups(values)
+        let groups = ExplanationAnalysis.groups(of: values).map { group in
+            (label: group.low == group.high ? ValueFormatting.real(group.low) : "\(ValueFormatting.real(group.low))–\(ValueFormatting.real(group.high))",
+             members: group.members)
+        }
         var result = CommandOutput(command: "shap")
         let means = groups.map { g in g.members.reduce(0.0) { $0 + contributions[$1] } / Double(max(g.members.count, 1)) }
         result.table("dependence", title: "\(pipeline.features[feature]) and its SHAP value for \(pipeline.classes[target])",
@@ -257,15 +270,15 @@ extension Session {
         let figure = Charts.dependence(feature: pipeline.features[feature], values: values, shap: contributions,
                                        title: "SHAP dependence: \(pipeline.features[feature]) → \(pipeline.classes[target])",
                                        unit: Self.spaceUnit(explanation.space))
-        let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/shap-dependence-\(pipeline.features[feature])-\(pipeline.classes[target])")
+        let paths = try figure.write(to: modeling.workspace.artifactsDirectory + "/plots/shap-dependence-\(pipeline.features[feature])-\(pipeline.classes[target])")
         result.blocks.append(.image(ImageBlock(name: "dependence", title: figure.title, paths: paths)))
         result.say("Method: \(explanation.method). Scatter: \(paths[0])")
         return result
     }
 
-    private func shapExport(_ invocation: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
-        guard let path = invocation.string("subject") else {
-            throw Diagnostic.usage("shap export needs a file", at: invocation.syntax.range, usage: invocation.spec.usage)
+    private func shapExport(_ arguments: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options) throws -> CommandOutput {
+        guard let path = arguments[Keys.subject] else {
+            throw Diagnostic.usage("shap export needs a file", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
         guard Explainer.method(for: model.pipeline) == .tree, model.pipeline.plan == PreprocessingPlan() else {
             throw EngineError(.invalidArgument, "shap export writes tree models fitted on unscaled features",
@@ -273,56 +286,34 @@ extension Session {
         }
         let explanation = try shapValues(model.pipeline, rows: frame, options: options).explanation
         let document = try ShapExport.document(model.pipeline, rows: frame, explanation: explanation)
-        try invocation.at("subject") { try AtomicFile.write(document, to: path) }
+        try arguments.at(Keys.subject) { try AtomicFile.write(document, to: path) }
         var output = CommandOutput(command: "shap")
         output.say("Wrote \(model.name) in shap's tree format with \(frame.rows) rows and their SHAP values to \(path).")
         return output
     }
 
-    /// Plates grouped by a feature's value: one group per distinct value when there are few,
-    /// else ten ranges with quantile edges (equal edges merged).
-    static func valueGroups(_ values: [Double]) -> [(label: String, members: [Int])] {
-        let distinct = Array(Set(values)).sorted()
-        if distinct.count <= 24 {
-            return distinct.map { v in (ValueFormatting.real(v), values.indices.filter { values[$0] == v }) }
-        }
-        let sorted = values.sorted()
-        var edges = (1..<10).map { sorted[sorted.count * $0 / 10] }
-        edges = Array(Set(edges)).sorted()
-        var groups: [(label: String, members: [Int])] = []
-        var lower = -Double.infinity
-        for upper in edges + [Double.infinity] {
-            let members = values.indices.filter { values[$0] > lower && values[$0] <= upper }
-            if !members.isEmpty {
-                let low = members.map { values[$0] }.min()!, high = members.map { values[$0] }.max()!
-                groups.append((low == high ? ValueFormatting.real(low) : "\(ValueFormatting.real(low))–\(ValueFormatting.real(high))", members))
-            }
-            lower = upper
-        }
-        return groups
-    }
 
-    func importance(_ invocation: Invocation) throws -> CommandOutput {
-        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
-        let data = try dataset()
-        let table = try currentTable()
+    func importance(_ arguments: Invocation) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+        let data = try modeling.dataset()
+        let table = try modeling.frames.currentTable()
         var rows = Array(0..<data.rowCount)
         var note = "the \(rows.count) frame rows (no holdout: optimistic, the model saw them)"
-        if model.trainedOn == "train", let holdout = try currentHoldout() {
+        if model.trainedOn == .train, let holdout = try modeling.currentHoldout() {
             rows = holdout.split.test
             note = "the \(rows.count) held-out rows"
         }
         let unknown = Dictionary(grouping: rows.map { data.classes[data.y[$0]] }.filter { !model.pipeline.classes.contains($0) }, by: { $0 })
         if !unknown.isEmpty {
             throw Diagnostic(EngineError(.invalidData, "the frame holds classes \(model.name) was not trained on, so its accuracy on them means nothing",
-                                         hint: "keep the rows of its classes first: keep \(modeling.target) in \(model.pipeline.classes.joined(separator: ","))",
+                                         hint: "keep the rows of its classes first: keep \(modeling.state.target) in \(model.pipeline.classes.joined(separator: ","))",
                                          notes: unknown.keys.sorted().map { "\($0): \(unknown[$0]!.count) rows" }),
-                             range: invocation.range(of: "model"))
+                             range: arguments.range(of: Keys.model))
         }
         let x = try model.pipeline.features(of: table.selecting(rows: rows))
         let y = rows.map { model.pipeline.classes.firstIndex(of: data.classes[data.y[$0]])! }
-        let results = try PermutationImportance.compute(model.pipeline, x: x, y: y, repeats: invocation.int("repeats")!,
-                                                        seed: UInt64(settings.seed), cancellation: cancellation)
+        let results = try PermutationImportance.compute(model.pipeline, x: x, y: y, repeats: arguments[Keys.repeats],
+                                                        seed: UInt64(modeling.settings.seed), cancellation: modeling.cancellation)
             .sorted { $0.meanDrop > $1.meanDrop }
         var output = CommandOutput(command: "importance")
         output.table("importance", title: "Permutation importance of \(model.name) on \(note)", columns: ["feature", "accuracy_drop", "std"],
@@ -332,15 +323,15 @@ extension Session {
         return output
     }
 
-    func whatif(_ invocation: Invocation) throws -> CommandOutput {
-        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+    func whatif(_ arguments: Invocation) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
         let pipeline = model.pipeline
-        let (_, x) = try plateFeatures(invocation.int("row")!, pipeline, range: invocation.range(of: "row"))
-        guard !invocation.modelParameters.isEmpty else {
-            throw Diagnostic.usage("whatif needs at least one FEATURE=VALUE", at: invocation.syntax.range, usage: invocation.spec.usage)
+        let (_, x) = try plateFeatures(arguments[Keys.plate], pipeline, range: arguments.range(of: Keys.row))
+        guard !arguments.modelParameters.isEmpty else {
+            throw Diagnostic.usage("whatif needs at least one FEATURE=VALUE", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
         var changes: [Int: Double] = [:]
-        for assignment in invocation.modelParameters {
+        for assignment in arguments.modelParameters {
             guard let feature = pipeline.features.firstIndex(where: { $0.lowercased() == assignment.key.lowercased() }) else {
                 throw Diagnostic(EngineError.unknownColumn(assignment.key, known: pipeline.features), range: assignment.range)
             }
@@ -354,7 +345,7 @@ extension Session {
         let changed = Matrix(rows: 1, columns: x.columns, values: WhatIf.changed(x.row(0), changes))
         let after = pipeline.probabilities(changed)
         var output = CommandOutput(command: "whatif")
-        output.table("changes", title: "Plate \(invocation.int("row")!) with changed values", columns: ["feature", "was", "now"],
+        output.table("changes", title: "Plate \(arguments[Keys.plate]) with changed values", columns: ["feature", "was", "now"],
                      rows: changes.keys.sorted().map { [.text(pipeline.features[$0]), .real(x[0, $0]), .real(changes[$0]!)] })
         output.table("probabilities", columns: ["class", "before", "after", "change"], rows: pipeline.classes.indices.map { k in
             [.text(pipeline.classes[k]), .real(before[0, k]), .real(after[0, k]), .real(after[0, k] - before[0, k])]
@@ -364,44 +355,44 @@ extension Session {
         return output
     }
 
-    func actionable(_ invocation: Invocation) throws -> CommandOutput {
-        if invocation.bool("reset") == true { modeling.actionable = nil }
-        if let columns = invocation.list("columns"), !columns.isEmpty {
-            let table = try currentTable()
-            modeling.actionable = try invocation.at("columns") { try columns.map { try table.column(named: $0).name } }
+    func actionable(_ arguments: Invocation) throws -> CommandOutput {
+        if arguments[Keys.reset] { modeling.state.actionable = nil }
+        if let columns = arguments[Keys.columns], !columns.isEmpty {
+            let table = try modeling.frames.currentTable()
+            modeling.state.actionable = try arguments.at(Keys.columns) { try columns.map { try table.column(named: $0).name } }
         }
         var output = CommandOutput(command: "actionable")
         let reasons = Dictionary(WhatIf.defaultActionable.map { ($0.feature, $0.reason) }, uniquingKeysWith: { first, _ in first })
-        let features = modeling.actionable ?? WhatIf.defaultActionable.map(\.feature)
-        output.table("actionable", title: modeling.actionable == nil ? "Actionable features (the default)" : "Actionable features (declared)",
+        let features = modeling.state.actionable ?? WhatIf.defaultActionable.map(\.feature)
+        output.table("actionable", title: modeling.state.actionable == nil ? "Actionable features (the default)" : "Actionable features (declared)",
                      columns: ["feature", "why"], rows: features.map { [.text($0), .text(reasons[$0] ?? "declared actionable")] })
         output.say("Every other indicator is \(WhatIf.measurementReason).")
         return output
     }
 
-    func advise(_ invocation: Invocation) throws -> CommandOutput {
-        let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+    func advise(_ arguments: Invocation) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
         let pipeline = model.pipeline
-        let names = modeling.actionable ?? WhatIf.defaultActionable.map(\.feature)
+        let names = modeling.state.actionable ?? WhatIf.defaultActionable.map(\.feature)
         let actionable = names.compactMap { pipeline.features.firstIndex(of: $0) }
         guard !actionable.isEmpty else {
             throw EngineError(.invalidArgument, "no actionable feature is among the model's features",
                               hint: "declare the features an operator can change: actionable COLUMN,COLUMN")
         }
-        let frame = try pipeline.features(of: try currentTable())
-        if invocation.string("view") == "summary" { return try adviseSummary(model: model, frame: frame, actionable: actionable) }
-        guard let row = invocation.int("row") else {
-            throw Diagnostic.usage("advise plate needs a plate number", at: invocation.syntax.range, usage: invocation.spec.usage)
+        let frame = try pipeline.features(of: try modeling.frames.currentTable())
+        if arguments[Keys.adviseView] == .summary { return try adviseSummary(model: model, frame: frame, actionable: actionable) }
+        guard let row = arguments[Keys.row] else {
+            throw Diagnostic.usage("advise plate needs a plate number", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
-        let (_, x) = try plateFeatures(row, pipeline, range: invocation.range(of: "row"))
+        let (_, x) = try plateFeatures(row, pipeline, range: arguments.range(of: Keys.row))
         let probabilities = pipeline.probabilities(x)
         let predicted = probabilities.argmaxRows()[0]
-        let raising = invocation.has("target")
-        let target = try invocation.string(raising ? "target" : "lower").map {
-            try classIndex($0, in: pipeline, range: invocation.range(of: raising ? "target" : "lower"))
-        } ?? predicted
+        let raising = arguments.has(Keys.target)
+        let (wanted, wantedRange) = raising ? (arguments[Keys.target], arguments.range(of: Keys.target))
+                                            : (arguments[Keys.lower], arguments.range(of: Keys.lower))
+        let target = try wanted.map { try classIndex($0, in: pipeline, range: wantedRange) } ?? predicted
         let options = WhatIf.search(pipeline, row: x.row(0), frame: frame, actionable: actionable, target: target, lower: !raising,
-                                    limit: invocation.int("top")!)
+                                    limit: arguments[Keys.top])
         var output = CommandOutput(command: "advise")
         let className = pipeline.classes[target]
         output.table("options", title: "Plate \(row): settings that \(raising ? "raise" : "lower") P(\(className)) = \(ValueFormatting.real(probabilities[0, target]))",
@@ -420,32 +411,16 @@ extension Session {
     private func adviseSummary(model: SessionModel, frame: Matrix, actionable: [Int]) throws -> CommandOutput {
         let pipeline = model.pipeline
         let options = explainerOptions(pipeline, frame: frame, permutations: 32)
-        var rows = Array(0..<frame.rows)
-        if Explainer.method(for: pipeline) == .sampling && rows.count > 200 {
-            var random = SeededRandom(seed: UInt64(settings.seed) &+ 1)
-            rows.shuffle(using: &random)
-            rows = Array(rows.prefix(200)).sorted()
-        }
-        let x = frame.selecting(rows: rows)
+        let x = frame.selecting(rows: ExplanationAnalysis.rows(of: frame.rows, limit: 200, method: Explainer.method(for: pipeline),
+                                                               seed: UInt64(modeling.settings.seed)))
         let explanation = try shapValues(pipeline, rows: x, options: options).explanation
-        var sentences: [String] = []
-        var table: [[Value]] = []
-        for feature in actionable {
-            let values = x.column(feature)
-            var median = Quantile.linear(sorted: values.sorted(), 0.5)
-            if median >= values.max()! || median < values.min()! { median = (values.min()! + values.max()!) / 2 }
-            let high = values.indices.filter { values[$0] > median }, low = values.indices.filter { values[$0] <= median }
-            guard !high.isEmpty, !low.isEmpty else { continue }
-            for k in pipeline.classes.indices {
-                let meanHigh = high.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: k) } / Double(high.count)
-                let meanLow = low.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: k) } / Double(low.count)
-                table.append([.text(pipeline.features[feature]), .text(pipeline.classes[k]), .real(median), .real(meanLow), .real(meanHigh)])
-                if abs(meanHigh - meanLow) >= 0.2 * (explanation.meanAbsolute(output: k).max() ?? 1) {
-                    sentences.append(String(format: "%@ above %@ pushes %@ %@ (mean SHAP %+.3f above vs %+.3f at or below).",
-                                            pipeline.features[feature], ValueFormatting.real(median), pipeline.classes[k],
-                                            meanHigh > meanLow ? "up" : "down", meanHigh, meanLow))
-                }
-            }
+        let associations = ExplanationAnalysis.associations(explanation, rows: x, features: actionable)
+        let table: [[Value]] = associations.map {
+            [.text(pipeline.features[$0.feature]), .text(pipeline.classes[$0.output]), .real($0.median), .real($0.meanLow), .real($0.meanHigh)]
+        }
+        let sentences = associations.filter(\.isNotable).map {
+            String(format: "%@ above %@ pushes %@ %@ (mean SHAP %+.3f above vs %+.3f at or below).", pipeline.features[$0.feature],
+                   ValueFormatting.real($0.median), pipeline.classes[$0.output], $0.meanHigh > $0.meanLow ? "up" : "down", $0.meanHigh, $0.meanLow)
         }
         var output = CommandOutput(command: "advise")
         output.table("associations", title: "Process settings and defects (\(explanation.method), \(x.rows) plates)",

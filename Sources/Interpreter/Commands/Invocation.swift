@@ -13,40 +13,16 @@ public struct Invocation: Sendable {
     /// The verbatim text of a command that takes it (`sql`), with its offset.
     public var verbatim: (text: String, offset: Int)? { syntax.query }
 
-    public func has(_ name: String) -> Bool { values[name] != nil }
-
-    public func string(_ name: String) -> String? {
-        if case .text(let v)? = values[name] { return v }
-        return nil
-    }
-
-    public func int(_ name: String) -> Int? {
-        if case .int(let v)? = values[name] { return v }
-        return nil
-    }
-
-    public func number(_ name: String) -> Double? {
-        if case .number(let v)? = values[name] { return v }
-        return nil
-    }
-
-    public func bool(_ name: String) -> Bool? {
-        if case .bool(let v)? = values[name] { return v }
-        return nil
-    }
-
-    public func list(_ name: String) -> [String]? {
-        if case .list(let v)? = values[name] { return v }
-        return nil
-    }
+    /// The bound value of argument `name` (given, or its default); read through a `Key` or `Given`.
+    func value(named name: String) -> ArgumentValue? { values[name] }
 
     /// The text range of an argument (of the whole command when it was not written).
-    public func range(of name: String) -> SourceRange {
+    func range(of name: String) -> SourceRange {
         ranges[name] ?? syntax.range
     }
 
     /// Runs `body`, turning an `EngineError` it throws into a diagnostic pointing at argument `name`.
-    public func at<T>(_ name: String, _ body: () throws -> T) throws -> T {
+    func at<T>(_ name: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as EngineError {
@@ -96,43 +72,32 @@ public struct Invocation: Sendable {
             if let error = parse(parameter.kind, value, name: key, range: token.valueRange!) { return .failure(error) }
         }
 
-        var index = 0
-        let specOwner = spec
-        for spec in spec.positionals {
-            if let keyword = spec.keyword {
-                guard index < positional.count, positional[index].text.lowercased() == keyword, positional[index].kind == .word else {
-                    if spec.isOptional { continue }
-                    let at = index < positional.count ? positional[index].range : syntax.range.upperBound..<syntax.range.upperBound
-                    return fail("expected '\(keyword) \(spec.kind.placeholder)' here", at)
-                }
-                index += 1
-                guard index < positional.count else {
-                    return fail("'\(keyword)' needs a \(spec.kind.placeholder) after it", positional[index - 1].range)
-                }
+        let fill = PositionalFill(spec.positionals, words: positional)
+        for filled in fill.filled {
+            let slot = spec.positionals[filled.slot], tokens = positional[filled.words]
+            let range = tokens.first!.range.lowerBound..<tokens.last!.range.upperBound
+            if slot.isVariadic {
+                values[slot.name] = .list(tokens.flatMap { $0.text.split(separator: ",").map(String.init) }.filter { !$0.isEmpty })
+                ranges[slot.name] = range
+            } else if let error = parse(slot.kind, tokens.first!.text, name: slot.name, range: range) {
+                return .failure(error)
             }
-            let laterKeywords = self.laterKeywords(after: spec, in: specOwner.positionals)
-            if spec.isOptional, spec.keyword == nil, index < positional.count,
-               laterKeywords.contains(positional[index].text.lowercased()) { continue }
-            guard index < positional.count else {
-                if spec.isOptional { continue }
-                return fail("\(self.specName(syntax)) needs a \(spec.kind.placeholder) (\(spec.help))",
-                            syntax.range.upperBound..<syntax.range.upperBound)
-            }
-            if spec.isVariadic {
-                let tokens = positional[index...]
-                let items = tokens.flatMap { $0.text.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
-                values[spec.name] = .list(items)
-                ranges[spec.name] = tokens.first!.range.lowerBound..<tokens.last!.range.upperBound
-                index = positional.count
-                continue
-            }
-            let token = positional[index]
-            if let error = parse(spec.kind, token.text, name: spec.name, range: token.range) { return .failure(error) }
-            index += 1
         }
-        if index < positional.count {
-            let extra = positional[index]
-            return fail("unexpected argument '\(extra.text)'", extra.range)
+        let end = syntax.range.upperBound..<syntax.range.upperBound
+        switch fill.problem {
+        case .expectedKeyword(let index, let at)?:
+            let slot = spec.positionals[index]
+            return fail("expected '\(slot.keyword!) \(slot.kind.placeholder)' here", at < positional.count ? positional[at].range : end)
+        case .keywordWithoutValue(let index, let keywordAt)?:
+            let slot = spec.positionals[index]
+            return fail("'\(slot.keyword!)' needs a \(slot.kind.placeholder) after it", positional[keywordAt].range)
+        case .missingValue(let index)?:
+            let slot = spec.positionals[index]
+            return fail("\(syntax.verb.text) needs a \(slot.kind.placeholder) (\(slot.help))", end)
+        case .unexpected(let at)?:
+            return fail("unexpected argument '\(positional[at].text)'", positional[at].range)
+        case nil:
+            break
         }
         for parameter in spec.parameters where values[parameter.key] == nil {
             if parameter.isRequired {
@@ -144,13 +109,5 @@ public struct Invocation: Sendable {
             }
         }
         return .success(Invocation(spec: spec, syntax: syntax, values: values, ranges: ranges, modelParameters: extras))
-    }
-
-    private static func specName(_ syntax: CommandSyntax) -> String { syntax.verb.text }
-
-    /// The keywords of the positionals after `spec` (an optional value never swallows them).
-    private static func laterKeywords(after spec: PositionalSpec, in all: [PositionalSpec]) -> Set<String> {
-        guard let position = all.firstIndex(where: { $0.name == spec.name }) else { return [] }
-        return Set(all[(position + 1)...].compactMap(\.keyword))
     }
 }

@@ -1,8 +1,8 @@
 import Engine
 import Foundation
 
-extension CommandTable {
-    static let preprocessingCommands: [CommandSpec] = [
+extension ModellingCommands {
+    static let preprocessingRows: [CommandSpec] = [
         CommandSpec(
             "scale", category: .modeling, summary: "Standardize the features before modelling (mean 0, unit variance).",
             help: """
@@ -11,9 +11,9 @@ extension CommandTable {
                 the table shown is the scaler fitted on the whole frame, for a look. Deviations are population ones, as \
                 scikit-learn's StandardScaler.
                 """,
-            parameters: [ParameterSpec("method", .choice(["standard", "none"]), default: "standard", help: "standard, or none to turn scaling off")],
+            parameters: [ParameterSpec(Keys.method, .choice(of: Scaling.self), default: "standard", help: "standard, or none to turn scaling off")],
             examples: ["scale", "scale method=none"],
-            handler: { try $0.scale($1) }),
+            handler: run { try $0.scale($1) }),
         CommandSpec(
             "pca", category: .modeling, summary: "Principal components: explained variance, loadings, and PCA before models.",
             help: """
@@ -23,44 +23,34 @@ extension CommandTable {
                 apply PCA after scaling, fitted on training rows only. 'pca loadings' shows which original columns weigh \
                 in each kept component and writes them to artifacts/pca/components.csv; 'pca off' stops using PCA.
                 """,
-            positionals: [.optional("action", .choice(["loadings", "off"]), help: "loadings, or off")],
-            parameters: [ParameterSpec("k", .int(min: 1, max: nil), help: "keep exactly this many components"),
-                         ParameterSpec("var", .number(min: 0, max: 1, maxInclusive: true), help: "keep the fewest components reaching this explained variance"),
-                         ParameterSpec("top", .int(min: 1, max: nil), default: "5", help: "with loadings: columns shown per component")],
+            positionals: [.optional(Keys.action, .choice(of: PCAAction.self), help: "loadings, or off")],
+            parameters: [ParameterSpec(Keys.components, .int(min: 1, max: nil), help: "keep exactly this many components"),
+                         ParameterSpec(Keys.variance, .number(min: 0, max: 1, maxInclusive: true), help: "keep the fewest components reaching this explained variance"),
+                         ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "5", help: "with loadings: columns shown per component")],
             examples: ["pca var=0.999", "pca k=10", "pca loadings top=3", "pca off"],
-            handler: { try $0.pca($1) }),
+            handler: run { try $0.pca($1) }),
         CommandSpec(
             "split", category: .modeling, summary: "Hold out a share of the rows for evaluation.",
             help: """
                 Splits the current frame's rows into a training part and a test part (stratified by class unless \
                 stratify=false), kept in the session: fit and compare then use the training part, evaluate the test part.
                 """,
-            parameters: [ParameterSpec("test", .number(min: 0, max: 1, maxInclusive: false), default: "0.3", help: "share of rows held out"),
-                         ParameterSpec("stratify", .bool, default: "true", help: "keep each class's share in both parts"),
-                         ParameterSpec("seed", .int(min: 0, max: nil), help: "seed of the split (default: the session's)")],
+            parameters: [ParameterSpec(Keys.test, .number(min: 0, max: 1, maxInclusive: false), default: "0.3", help: "share of rows held out"),
+                         ParameterSpec(Keys.stratify, .bool, default: "true", help: "keep each class's share in both parts"),
+                         ParameterSpec(Keys.seed, .int(min: 0, max: nil), help: "seed of the split (default: the session's)")],
             examples: ["split test=0.3", "split test=0.2 seed=7"],
-            handler: { try $0.split($1) }),
+            handler: run { try $0.split($1) }),
     ]
-}
 
-extension Session {
-    /// The current frame as features and labels.
-    func dataset() throws -> Dataset {
-        try Dataset.from(try currentTable(), target: modeling.target)
-    }
-
-    /// How many threads parallel work may use (`--threads`, default every core).
-    var threads: Int { settings.threads }
-
-    func scale(_ invocation: Invocation) throws -> CommandOutput {
-        let on = invocation.string("method") == "standard"
+    func scale(_ arguments: Invocation) throws -> CommandOutput {
+        let on = arguments[Keys.method] == .standard
         var output = CommandOutput(command: "scale")
-        modeling.plan.scale = on
+        modeling.state.plan.scale = on
         guard on else {
             output.say("Scaling is off; later fits use the features as they are.")
             return output
         }
-        let data = try dataset()
+        let data = try modeling.dataset()
         let fitted = StandardScaler.fit(data.x)
         output.table("scaler", title: "Standard scaling, fitted here on all \(data.rowCount) rows for a look",
                      columns: ["feature", "mean", "std"], rows: data.features.indices.map { f in
@@ -70,29 +60,32 @@ extension Session {
         return output
     }
 
-    func pca(_ invocation: Invocation) throws -> CommandOutput {
+    func pca(_ arguments: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "pca")
-        if invocation.string("action") == "off" {
-            modeling.plan.pca = nil
-            output.say("PCA is off; later fits use the \(modeling.plan.scale ? "scaled " : "")features directly.")
+        if arguments[Keys.action] == .off {
+            modeling.state.plan.pca = nil
+            output.say("PCA is off; later fits use the \(modeling.state.plan.scale ? "scaled " : "")features directly.")
             return output
         }
-        if invocation.has("k") && invocation.has("var") {
-            throw Diagnostic.usage("give k= or var=, not both", at: invocation.range(of: "var"), usage: invocation.spec.usage)
+        if arguments.has(Keys.components) && arguments.has(Keys.variance) {
+            throw Diagnostic.usage("give k= or var=, not both", at: arguments.range(of: Keys.variance), usage: arguments.spec.usage)
         }
-        let parameters: PCA.Parameters = invocation.int("k").map { .components($0) } ?? .variance(invocation.number("var") ?? 0.999)
-        let data = try dataset()
-        let scaler = modeling.plan.scale ? StandardScaler.fit(data.x) : nil
-        let fitted = try invocation.at(invocation.has("k") ? "k" : "var") { try PCA.fit(scaler?.transform(data.x) ?? data.x, parameters) }
-        modeling.plan.pca = parameters
-        modeling.lastPCA = LastPCA(fitted: fitted, features: data.features, scaler: scaler, parameters: parameters)
-        if invocation.string("action") == "loadings" { return try loadings(fitted, features: data.features, top: invocation.int("top")!) }
+        let parameters: PCA.Parameters = arguments[Keys.components].map { .components($0) } ?? .variance(arguments[Keys.variance] ?? 0.999)
+        let data = try modeling.dataset()
+        let scaler = modeling.state.plan.scale ? StandardScaler.fit(data.x) : nil
+        let fitted: PCA.Fitted
+        do { fitted = try PCA.fit(scaler?.transform(data.x) ?? data.x, parameters) } catch let error as EngineError {
+            throw Diagnostic(error, range: arguments.has(Keys.components) ? arguments.range(of: Keys.components) : arguments.range(of: Keys.variance))
+        }
+        modeling.state.plan.pca = parameters
+        modeling.state.lastPCA = LastPCA(fitted: fitted, features: data.features, scaler: scaler, parameters: parameters)
+        if arguments[Keys.action] == .loadings { return try loadings(fitted, features: data.features, top: arguments[Keys.top]) }
         var cumulative = 0.0
         let rows: [[Value]] = fitted.explainedVarianceRatio.enumerated().map { index, ratio in
             cumulative += ratio
             return [.integer(Int64(index + 1)), .real(ratio), .real(cumulative), .text(index < fitted.keptComponents ? "yes" : "")]
         }
-        output.table("variance", title: "Explained variance (\(modeling.plan.scale ? "scaled" : "unscaled") features, \(data.rowCount) rows)",
+        output.table("variance", title: "Explained variance (\(modeling.state.plan.scale ? "scaled" : "unscaled") features, \(data.rowCount) rows)",
                      columns: ["component", "variance_ratio", "cumulative", "kept"], rows: rows)
         var running = 0.0
         output.blocks.append(.chart(.bars(name: "variance", title: nil,
@@ -102,10 +95,10 @@ extension Session {
             running += ratio
             return "\(ValueFormatting.real((running * 1000).rounded() / 10))%"
         })))
-        var message = "PCA (\(parameters)) keeps \(fitted.keptComponents) of \(data.features.count) components; later fits apply it after \(modeling.plan.scale ? "scaling" : "no scaling"), fitted on training rows only."
-        if !modeling.plan.scale { message += " The features are unscaled, so the largest-valued columns dominate: run scale first." }
+        var message = "PCA (\(parameters)) keeps \(fitted.keptComponents) of \(data.features.count) components; later fits apply it after \(modeling.state.plan.scale ? "scaling" : "no scaling"), fitted on training rows only."
+        if !modeling.state.plan.scale { message += " The features are unscaled, so the largest-valued columns dominate: run scale first." }
         output.say(message)
-        tracking.lastPCARun = recordRun("pca", on: &output) { run in try logPCA(modeling.lastPCA!, data: data, into: run) }
+        modeling.tracking.lastPCARun = modeling.tracking.recordRun("pca", on: &output) { run in try modeling.logPCA(modeling.state.lastPCA!, data: data, into: run) }
         return output
     }
 
@@ -120,24 +113,24 @@ extension Session {
             }
         }
         output.table("loadings", title: "Largest loadings of each kept component", columns: ["component", "rank", "feature", "loading"], rows: rows)
-        let path = workspace.artifactsDirectory + "/pca/components.csv"
-        try CSVWriter.write(try Self.componentsTable(fitted, features: features), to: path)
+        let path = modeling.workspace.artifactsDirectory + "/pca/components.csv"
+        try CSVWriter.write(try ModelingContext.componentsTable(fitted, features: features), to: path)
         output.say("All loadings (features × components): \(path)")
         return output
     }
 
-    func split(_ invocation: Invocation) throws -> CommandOutput {
-        let data = try dataset()
-        let seed = invocation.int("seed") ?? settings.seed
-        let fraction = invocation.number("test")!
+    func split(_ arguments: Invocation) throws -> CommandOutput {
+        let data = try modeling.dataset()
+        let seed = arguments[Keys.seed] ?? modeling.settings.seed
+        let fraction = arguments[Keys.test]
         let split = Folds.holdout(data.y, classCount: data.classes.count, testFraction: fraction,
-                                  stratify: invocation.bool("stratify")!, seed: UInt64(seed))
+                                  stratify: arguments[Keys.stratify], seed: UInt64(seed))
         guard !split.train.isEmpty, !split.test.isEmpty else {
             throw Diagnostic.usage("test=\(ValueFormatting.real(fraction)) leaves one part empty with \(data.rowCount) rows",
-                                   at: invocation.range(of: "test"), usage: invocation.spec.usage)
+                                   at: arguments.range(of: Keys.test), usage: arguments.spec.usage)
         }
-        modeling.holdout = Holdout(split: split, sourceRows: try currentSourceRows(), testFraction: fraction,
-                                   stratified: invocation.bool("stratify")!, seed: seed)
+        modeling.state.holdout = Holdout(split: split, sourceRows: try modeling.frames.currentSourceRows(), testFraction: fraction,
+                                   stratified: arguments[Keys.stratify], seed: seed)
         var output = CommandOutput(command: "split")
         output.table("split", title: "Holdout split (seed \(seed))", columns: ["class", "train", "test"], rows: data.classes.indices.map { k in
             [.text(data.classes[k]), .integer(Int64(split.train.filter { data.y[$0] == k }.count)),
@@ -147,12 +140,4 @@ extension Session {
         return output
     }
 
-    /// The holdout split, if it still matches the current frame.
-    func currentHoldout() throws -> Holdout? {
-        guard let holdout = modeling.holdout else { return nil }
-        guard holdout.sourceRows == (try currentSourceRows()) else {
-            throw EngineError(.invalidArgument, "the frame changed since 'split'", hint: "run split again")
-        }
-        return holdout
-    }
 }

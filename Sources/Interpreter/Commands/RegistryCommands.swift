@@ -1,8 +1,28 @@
 import Engine
 import Foundation
 
-extension CommandTable {
-    static let registryCommands: [CommandSpec] = [
+/// The registry commands: register, describe, list versions, move stages and aliases, trace
+/// lineage. They touch the tracking state (the registry of record is its tracker's), the
+/// modelling state (to log a session model or the last PCA that autolog did not record), and the
+/// scoring server (refreshed after a promotion).
+struct RegistryCommands: CommandGroup {
+    let tracking: TrackingState
+    let modeling: ModelingContext
+    let deployment: DeploymentState
+
+    init(session: Session) {
+        tracking = session.tracking
+        modeling = ModelingContext(session: session)
+        deployment = session.deployment
+    }
+
+    enum Keys {
+        static let model = Key<String>("model"), name = Given<String>("name"), run = Key<String>("run"), description = Key<String>("description")
+        static let tags = Key<[String]>("tags"), version = Given<String>("version"), stage = Given<Stage>("stage"), archive = Given<Bool>("archive")
+        static let alias = Given<String>("alias"), selector = Key<String>("version")
+    }
+
+    static let rows: [CommandSpec] = [
         CommandSpec(
             "register", category: .registry, summary: "Register a model as the next version of a registered model.",
             help: """
@@ -11,27 +31,27 @@ extension CommandTable {
                 keeps its lineage: the run, the dataset and the source script and line. description= describes the \
                 version (and the model, if it has no description yet); tags=key:value,... tags it.
                 """,
-            positionals: [.optional("model", .text("model|pca"), help: "a fitted model of the session, or pca"),
-                          .required("name", .text("name"), keyword: "as", help: "the registered model")],
-            parameters: [ParameterSpec("run", .text("run id"), help: "register the model this run logged"),
-                         ParameterSpec("description", .text("text"), help: "what this version is"),
-                         ParameterSpec("tags", .values, help: "key:value pairs for the version")],
+            positionals: [.optional(Keys.model, .text("model|pca"), help: "a fitted model of the session, or pca"),
+                          .required(Keys.name, .text("name"), keyword: "as", help: "the registered model")],
+            parameters: [ParameterSpec(Keys.run, .text("run id"), help: "register the model this run logged"),
+                         ParameterSpec(Keys.description, .text("text"), help: "what this version is"),
+                         ParameterSpec(Keys.tags, .values, help: "key:value pairs for the version")],
             examples: ["register et_tuned as et-fsp-model description=\"Extra trees on PCA components\"", "register pca as pca-fsp-model",
                        "register run=3f2a1b9c as et-fsp-model"],
-            handler: { try $0.register($1) }),
+            handler: run { try $0.register($1) }),
         CommandSpec(
             "model", category: .registry, summary: "Show a registered model, or set its description.",
             help: "Shows a registered model: its description, tags, aliases and versions. description=TEXT sets the description.",
-            positionals: [.required("name", .text("name"), help: "the registered model")],
-            parameters: [ParameterSpec("description", .text("text"), help: "the new description")],
+            positionals: [.required(Keys.name, .text("name"), help: "the registered model")],
+            parameters: [ParameterSpec(Keys.description, .text("text"), help: "the new description")],
             examples: ["model et-fsp-model", "model et-fsp-model description=\"Predicts the defect from raw indicators\""],
-            handler: { try $0.showRegisteredModel($1) }),
+            handler: run { try $0.showRegisteredModel($1) }),
         CommandSpec(
             "versions", category: .registry, summary: "List a registered model's versions with stages and aliases.",
             help: "Lists every version of the model: its stage, aliases, run, source and description.",
-            positionals: [.required("name", .text("name"), help: "the registered model")],
+            positionals: [.required(Keys.name, .text("name"), help: "the registered model")],
             examples: ["versions et-fsp-model"],
-            handler: { try $0.listVersions($1) }),
+            handler: run { try $0.listVersions($1) }),
         CommandSpec(
             "stage", category: .registry, summary: "Move a version to None, Staging, Production or Archived.",
             help: """
@@ -39,27 +59,27 @@ extension CommandTable {
                 archive_existing_versions does. MLflow 2.9+ prefers aliases (alias NAME VERSION champion); PlateShell \
                 keeps both: models:/NAME/Production and models:/NAME@champion resolve as MLflow resolves them.
                 """,
-            positionals: [.required("name", .text("name"), help: "the registered model"),
-                          .required("version", .text("version|latest"), help: "the version number, or latest"),
-                          .required("stage", .choice(Stage.allCases.map(\.rawValue)), help: "None, Staging, Production or Archived")],
-            parameters: [ParameterSpec("archive", .bool, default: "false", help: "archive the other versions in that stage")],
+            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
+                          .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
+                          .required(Keys.stage, .choice(of: Stage.self), help: "None, Staging, Production or Archived")],
+            parameters: [ParameterSpec(Keys.archive, .bool, default: "false", help: "archive the other versions in that stage")],
             examples: ["stage et-fsp-model 1 Staging", "stage et-fsp-model latest Production archive=true"],
-            handler: { try $0.stageVersion($1) }),
+            handler: run { try $0.stageVersion($1) }),
         CommandSpec(
             "alias", category: .registry, summary: "Point an alias (champion, challenger…) at a version.",
             help: "Sets ALIAS to the version, moving it if it pointed at another. MLflow reserves 'latest' and v<number>.",
-            positionals: [.required("name", .text("name"), help: "the registered model"),
-                          .required("version", .text("version|latest"), help: "the version number, or latest"),
-                          .required("alias", .text("alias"), help: "the alias")],
+            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
+                          .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
+                          .required(Keys.alias, .text("alias"), help: "the alias")],
             examples: ["alias et-fsp-model 2 champion"],
-            handler: { try $0.aliasVersion($1) }),
+            handler: run { try $0.aliasVersion($1) }),
         CommandSpec(
             "unalias", category: .registry, summary: "Remove an alias of a registered model.",
             help: "Deletes the alias; the version it pointed at stays.",
-            positionals: [.required("name", .text("name"), help: "the registered model"),
-                          .required("alias", .text("alias"), help: "the alias")],
+            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
+                          .required(Keys.alias, .text("alias"), help: "the alias")],
             examples: ["unalias et-fsp-model champion"],
-            handler: { try $0.unaliasVersion($1) }),
+            handler: run { try $0.unaliasVersion($1) }),
         CommandSpec(
             "lineage", category: .registry, summary: "Trace a version to its run, params, metrics, dataset and source line.",
             help: """
@@ -67,49 +87,47 @@ extension CommandTable {
                 (table, version, digest, the frame's steps) and the script and line that ran it. VERSION may be a number, \
                 a stage, latest, or @ALIAS (default latest).
                 """,
-            positionals: [.required("name", .text("name"), help: "the registered model"),
-                          .optional("version", .text("version"), help: "a number, a stage, latest or @alias")],
+            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
+                          .optional(Keys.selector, .text("version"), help: "a number, a stage, latest or @alias")],
             examples: ["lineage et-fsp-model 1", "lineage et-fsp-model Production", "lineage et-fsp-model @champion"],
-            handler: { try $0.lineage($1) }),
+            handler: run { try $0.lineage($1) }),
     ]
-}
 
-extension Session {
-    func register(_ invocation: Invocation) throws -> CommandOutput {
-        let tracker = try tracker()
-        let name = invocation.string("name")!
+    func register(_ arguments: Invocation) throws -> CommandOutput {
+        let tracker = try tracking.tracker()
+        let name = arguments[Keys.name]
         var output = CommandOutput(command: "register")
         let runId: String
-        if let run = invocation.string("run") {
-            if invocation.has("model") {
-                throw Diagnostic.usage("give a model or run=, not both", at: invocation.range(of: "run"), usage: invocation.spec.usage)
+        if let run = arguments[Keys.run] {
+            if arguments.has(Keys.model) {
+                throw Diagnostic.usage("give a model or run=, not both", at: arguments.range(of: Keys.run), usage: arguments.spec.usage)
             }
-            runId = try invocation.at("run") { try tracker.catalog.run(run).id }
-        } else if invocation.string("model")?.lowercased() == "pca" {
-            guard let pca = modeling.lastPCA else {
+            runId = try arguments.at(Keys.run) { try tracker.catalog.run(run).id }
+        } else if arguments[Keys.model]?.lowercased() == "pca" {
+            guard let pca = modeling.state.lastPCA else {
                 throw Diagnostic(EngineError(.invalidArgument, "no PCA to register", hint: "run pca first, for example: pca var=0.999"),
-                                 range: invocation.range(of: "model"))
+                                 range: arguments.range(of: Keys.model))
             }
             runId = try tracking.lastPCARun ?? logForRegistration("pca", tracker: tracker, output: &output) { run in
-                let data = try dataset()
+                let data = try modeling.dataset()
                 guard data.features == pca.features else {
                     throw EngineError(.invalidArgument, "the frame's features changed since pca", hint: "run pca again, then register it")
                 }
-                try logPCA(pca, data: data, into: run)
+                try modeling.logPCA(pca, data: data, into: run)
             }
         } else {
-            let model = try sessionModel(invocation.string("model"), range: invocation.range(of: "model"))
+            let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
             runId = try model.runId ?? logForRegistration(model.name, tracker: tracker, output: &output) { run in
-                try run.params(modelParams(kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
-                let data = try dataset()
-                try run.dataset(try datasetInput(context: "training"))
-                try logPipeline(model.pipeline, data: data, rows: try trainingRows(data, on: model.trainedOn).rows, into: run)
+                try run.params(modeling.modelParams(kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
+                let data = try modeling.dataset()
+                try run.dataset(try modeling.frames.datasetInput(context: "training"))
+                try modeling.logPipeline(model.pipeline, data: data, rows: try modeling.trainingRows(data, on: model.trainedOn).rows, into: run)
             }
         }
-        let tags = try invocation.at("tags") { try Self.keyValuePairs(invocation.list("tags") ?? []) }
-        let description = invocation.string("description")
+        let tags = try arguments.at(Keys.tags) { try Self.keyValuePairs(arguments[Keys.tags] ?? []) }
+        let description = arguments[Keys.description]
         let existing = try? tracker.registry.registeredModel(name)
-        let version = try invocation.at("name") {
+        let version = try arguments.at(Keys.name) {
             try tracker.register(runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
                                  versionDescription: description ?? "", tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
         }
@@ -122,8 +140,8 @@ extension Session {
     /// Logs what no run recorded (autolog was off) into a new run, so it can be registered.
     private func logForRegistration(_ what: String, tracker: Tracker, output: inout CommandOutput,
                                     _ body: (RunRecorder) throws -> Void) throws -> String {
-        tracker.experimentName = experimentName
-        let runId = try tracker.startRun(name: "register \(what)", tags: sourceTags())
+        tracker.experimentName = tracking.experimentName
+        let runId = try tracker.startRun(name: "register \(what)", tags: tracking.sourceTags())
         do {
             try body(RunRecorder(tracker: tracker, runId: runId))
             try tracker.endRun(runId, status: .finished)
@@ -158,18 +176,18 @@ extension Session {
         return pairs
     }
 
-    func showRegisteredModel(_ invocation: Invocation) throws -> CommandOutput {
-        let tracker = try tracker()
-        let name = invocation.string("name")!
+    func showRegisteredModel(_ arguments: Invocation) throws -> CommandOutput {
+        let tracker = try tracking.tracker()
+        let name = arguments[Keys.name]
         var output = CommandOutput(command: "model")
-        if let description = invocation.string("description") {
-            try invocation.at("name") { try tracker.describe(name, description: description) }
+        if let description = arguments[Keys.description] {
+            try arguments.at(Keys.name) { try tracker.describe(name, description: description) }
             output.say("Described \(name).")
         }
-        let model = try invocation.at("name") { try tracker.registry.registeredModel(name) }
+        let model = try arguments.at(Keys.name) { try tracker.registry.registeredModel(name) }
         output.blocks.append(.fields(name: "model", [
             Field("name", .text(model.name)), Field("description", .text(model.description)),
-            Field("created", .text(Self.timeText(model.creationTime))), Field("updated", .text(Self.timeText(model.lastUpdateTime))),
+            Field("created", .text(ValueFormatting.time(model.creationTime))), Field("updated", .text(ValueFormatting.time(model.lastUpdateTime))),
             Field("aliases", .text(model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(separator: ", "))),
             Field("tags", .text(model.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))),
         ]))
@@ -178,7 +196,7 @@ extension Session {
     }
 
     func listRegisteredModels() throws -> CommandOutput {
-        let registry = try tracker().registry
+        let registry = try tracking.tracker().registry
         var output = CommandOutput(command: "models")
         output.table("registered", title: "Registered models", columns: ["name", "versions", "latest", "staging", "production", "aliases", "description"],
                      rows: try registry.registeredModels().map { model in
@@ -192,9 +210,9 @@ extension Session {
         return output
     }
 
-    func listVersions(_ invocation: Invocation) throws -> CommandOutput {
-        let registry = try tracker().registry
-        let versions = try invocation.at("name") { try registry.versions(invocation.string("name")!) }
+    func listVersions(_ arguments: Invocation) throws -> CommandOutput {
+        let registry = try tracking.tracker().registry
+        let versions = try arguments.at(Keys.name) { try registry.versions(arguments[Keys.name]) }
         var output = CommandOutput(command: "versions")
         output.blocks.append(versionsTable(versions))
         return output
@@ -204,7 +222,7 @@ extension Session {
         .table(TableBlock(name: "versions", title: "Versions", columns: ["version", "stage", "aliases", "run", "source", "created", "description"],
                           rows: versions.map { version in
             [.integer(Int64(version.version)), .text(version.stage.rawValue), .text(version.aliases.sorted().joined(separator: ", ")),
-             version.runId.map { .text(String($0.prefix(8))) } ?? .missing, .text(version.source), .text(Self.timeText(version.creationTime)),
+             version.runId.map { .text(String($0.prefix(8))) } ?? .missing, .text(version.source), .text(ValueFormatting.time(version.creationTime)),
              .text(version.description)]
         }, totalRows: nil))
     }
@@ -215,14 +233,14 @@ extension Session {
          Field("source", .text(version.source)), Field("storage", .text(version.storageLocation)), Field("description", .text(version.description))]
     }
 
-    func stageVersion(_ invocation: Invocation) throws -> CommandOutput {
-        let tracker = try tracker()
-        let name = invocation.string("name")!
-        let number = try versionNumber(invocation, registry: tracker.registry)
-        let stage = try invocation.at("stage") { try Stage.parse(invocation.string("stage")!) }
-        let before = try invocation.at("name") { try tracker.registry.versions(name) }
-        let version = try invocation.at("version") {
-            try tracker.transition(name, version: number, to: stage, archiveExisting: invocation.bool("archive")!)
+    func stageVersion(_ arguments: Invocation) throws -> CommandOutput {
+        let tracker = try tracking.tracker()
+        let name = arguments[Keys.name]
+        let number = try versionNumber(arguments, registry: tracker.registry)
+        let stage = arguments[Keys.stage]
+        let before = try arguments.at(Keys.name) { try tracker.registry.versions(name) }
+        let version = try arguments.at(Keys.selector) {
+            try tracker.transition(name, version: number, to: stage, archiveExisting: arguments[Keys.archive])
         }
         var output = CommandOutput(command: "stage")
         output.say("\(name) version \(version.version) is now in \(stage.rawValue).")
@@ -230,52 +248,56 @@ extension Session {
             after.stage == .archived && before.first { $0.version == after.version }?.stage != .archived
         }
         if !archived.isEmpty { output.say("Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", ")).") }
-        refreshServer(on: &output)
+        deployment.refresh(on: &output)
         return output
     }
 
-    func aliasVersion(_ invocation: Invocation) throws -> CommandOutput {
-        let tracker = try tracker()
-        let name = invocation.string("name")!, alias = invocation.string("alias")!
-        let number = try versionNumber(invocation, registry: tracker.registry)
-        try invocation.at("alias") { try tracker.setAlias(name, alias: alias, version: number) }
+    func aliasVersion(_ arguments: Invocation) throws -> CommandOutput {
+        let tracker = try tracking.tracker()
+        let name = arguments[Keys.name], alias = arguments[Keys.alias]
+        let number = try versionNumber(arguments, registry: tracker.registry)
+        try arguments.at(Keys.alias) { try tracker.setAlias(name, alias: alias, version: number) }
         var output = CommandOutput(command: "alias")
         output.say("models:/\(name)@\(alias) now resolves to version \(number).")
-        refreshServer(on: &output)
+        deployment.refresh(on: &output)
         return output
     }
 
     /// The `version` argument as a number: digits, or `latest` (the highest version).
-    private func versionNumber(_ invocation: Invocation, registry: ModelRegistry) throws -> Int {
-        let name = invocation.string("name")!, text = invocation.string("version")!
-        let versions = try invocation.at("name") { try registry.versions(name) }
+    private func versionNumber(_ arguments: Invocation, registry: ModelRegistry) throws -> Int {
+        let name = arguments[Keys.name], text = arguments[Keys.version]
+        let versions = try arguments.at(Keys.name) { try registry.versions(name) }
         if text.lowercased() == "latest", let last = versions.last { return last.version }
         guard let number = Int(text), versions.contains(where: { $0.version == number }) else {
             let known = versions.isEmpty ? "it has no versions yet: register one" : "it has versions 1 to \(versions.last!.version), or say latest"
-            throw Diagnostic(EngineError(.unknownValue, "\(name) has no version '\(text)'", hint: known), range: invocation.range(of: "version"))
+            throw Diagnostic(EngineError(.unknownValue, "\(name) has no version '\(text)'", hint: known), range: arguments.range(of: Keys.selector))
         }
         return number
     }
 
-    func unaliasVersion(_ invocation: Invocation) throws -> CommandOutput {
-        let tracker = try tracker()
-        let name = invocation.string("name")!, alias = invocation.string("alias")!
-        _ = try invocation.at("name") { try tracker.registry.registeredModel(name) }
-        try invocation.at("alias") { try tracker.deleteAlias(name, alias: alias) }
+    func unaliasVersion(_ arguments: Invocation) throws -> CommandOutput {
+        let tracker = try tracking.tracker()
+        let name = arguments[Keys.name], alias = arguments[Keys.alias]
+        _ = try arguments.at(Keys.name) { try tracker.registry.registeredModel(name) }
+        try arguments.at(Keys.alias) { try tracker.deleteAlias(name, alias: alias) }
         var output = CommandOutput(command: "unalias")
         output.say("Removed alias \(alias) of \(name).")
-        refreshServer(on: &output)
+        deployment.refresh(on: &output)
         return output
     }
 
-    func lineage(_ invocation: Invocation) throws -> CommandOutput {
-        let tracker = try tracker()
+    func lineage(_ arguments: Invocation) throws -> CommandOutput {
+        let tracker = try tracking.tracker()
         let registry = tracker.registry, runs = tracker.runReader()
-        let name = invocation.string("name")!
-        let selector = invocation.string("version") ?? "latest"
+        let name = arguments[Keys.name]
+        let selector = arguments[Keys.selector] ?? "latest"
         let uri = selector.hasPrefix("@") ? "models:/\(name)\(selector)" : "models:/\(name)/\(selector)"
-        _ = try invocation.at("name") { try registry.registeredModel(name) }
-        let version = try invocation.at(invocation.has("version") ? "version" : "name") { try registry.resolve(uri) }
+        _ = try arguments.at(Keys.name) { try registry.registeredModel(name) }
+        let version = try arguments.at(Keys.name) { () throws -> ModelVersion in
+            do { return try registry.resolve(uri) } catch let error as EngineError where arguments.has(Keys.selector) {
+                throw Diagnostic(error, range: arguments.range(of: Keys.selector))
+            }
+        }
         var output = CommandOutput(command: "lineage")
         output.blocks.append(.fields(name: "version", Self.versionFields(version)))
         guard let runId = version.runId else {
@@ -292,7 +314,7 @@ extension Session {
         let tags = try runs.tags(of: run.id)
         output.blocks.append(.fields(name: "run", [
             Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("status", .text(run.status.rawValue)),
-            Field("started", .text(Self.timeText(run.startTime))), Field("user", .text(run.user)),
+            Field("started", .text(ValueFormatting.time(run.startTime))), Field("user", .text(run.user)),
             Field("source", .text(tags["mlflow.source.name"] ?? "")), Field("line", tags["plateshell.source.line"].map(Value.text) ?? .missing),
             Field("command", .text(tags["plateshell.command"] ?? "")), Field("git_commit", tags["mlflow.source.git.commit"].map(Value.text) ?? .missing),
         ]))

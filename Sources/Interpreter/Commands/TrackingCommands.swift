@@ -1,8 +1,31 @@
 import Engine
 import Foundation
 
-extension CommandTable {
-    static let trackingCommands: [CommandSpec] = [
+/// The tracking commands: autolog, experiments, grouping commands into a run, the runs and
+/// their artifacts, and where runs go (`tracking`). They touch the tracking state only: the
+/// tracker, the experiment chosen, and the source of the running command.
+struct TrackingCommands: CommandGroup {
+    let tracking: TrackingState
+
+    init(session: Session) { tracking = session.tracking }
+
+    /// `run start|end|show`.
+    enum RunAction: String, ArgumentChoice { case start, end, show }
+    /// How `run end` ends the run.
+    enum RunEnding: String, ArgumentChoice {
+        case finished, failed, killed
+        var status: RunStatus { switch self { case .finished: .finished; case .failed: .failed; case .killed: .killed } }
+    }
+    /// `tracking status|flush`.
+    enum ServerAction: String, ArgumentChoice { case status, flush }
+
+    enum Keys {
+        static let enabled = Key<Bool>("enabled"), name = Key<String>("name"), action = Given<RunAction>("action"), id = Key<String>("id")
+        static let status = Given<RunEnding>("status"), experiment = Key<String>("experiment"), sort = Key<String>("sort"), top = Given<Int>("top")
+        static let runId = Given<String>("id"), serverAction = Key<ServerAction>("action"), uri = Key<String>("uri"), timeout = Given<Int>("timeout")
+    }
+
+    static let rows: [CommandSpec] = [
         CommandSpec(
             "autolog", category: .tracking, summary: "Turn run tracking on or off (on by default).",
             help: """
@@ -10,15 +33,15 @@ extension CommandTable {
                 tracking server, if one is set): params, metrics, tags, the dataset, artifacts and the model. evaluate and \
                 shap summary add their results to the run of the model they look at.
                 """,
-            positionals: [.optional("enabled", .bool, help: "on or off")],
+            positionals: [.optional(Keys.enabled, .bool, help: "on or off")],
             examples: ["autolog off", "autolog"],
-            handler: { try $0.autolog($1) }),
+            handler: run { try $0.autolog($1) }),
         CommandSpec(
             "experiment", category: .tracking, summary: "Choose the experiment runs go to, or list them.",
             help: "Selects (creating it if needed) the experiment later runs go to. Without a name: every experiment with its run count. The default is the running script's name, or plateshell at the console.",
-            positionals: [.optional("name", .text("name"), help: "the experiment")],
+            positionals: [.optional(Keys.name, .text("name"), help: "the experiment")],
             examples: ["experiment fsp-faults", "experiment"],
-            handler: { try $0.experiment($1) }),
+            handler: run { try $0.experiment($1) }),
         CommandSpec(
             "run", category: .tracking, summary: "Group commands into one run (start, end), or show a run.",
             help: """
@@ -26,27 +49,27 @@ extension CommandTable {
                 until 'run end'. 'run show ID' shows a run: its params, latest metrics, tags, dataset and artifacts \
                 (an id prefix is enough).
                 """,
-            positionals: [.required("action", .choice(["start", "end", "show"]), help: "start, end or show"),
-                          .optional("id", .text("run id"), help: "the run to show (a unique prefix, or latest)")],
-            parameters: [ParameterSpec("name", .text("name"), help: "the run's name (start)"),
-                         ParameterSpec("status", .choice(["finished", "failed", "killed"]), default: "finished", help: "how the run ended (end)")],
+            positionals: [.required(Keys.action, .choice(of: RunAction.self), help: "start, end or show"),
+                          .optional(Keys.id, .text("run id"), help: "the run to show (a unique prefix, or latest)")],
+            parameters: [ParameterSpec(Keys.name, .text("name"), help: "the run's name (start)"),
+                         ParameterSpec(Keys.status, .choice(of: RunEnding.self), default: "finished", help: "how the run ended (end)")],
             usage: "run start [name=<name>] | run end [status=finished|failed|killed] | run show <run id>",
             examples: ["run start name=notebook-3", "run end", "run show 3f2a1b9c"],
-            handler: { try $0.runCommand($1) }),
+            handler: run { try $0.runCommand($1) }),
         CommandSpec(
             "runs", category: .tracking, summary: "List the tracked runs, best first by a metric.",
             help: "Lists the runs (newest first, or best first by sort=METRIC; lowest first for log_loss), with their status, duration and that metric.",
-            parameters: [ParameterSpec("experiment", .text("name"), help: "only this experiment's runs"),
-                         ParameterSpec("sort", .text("metric"), help: "rank by this metric's latest value"),
-                         ParameterSpec("top", .int(min: 1, max: nil), default: "20", help: "runs shown")],
+            parameters: [ParameterSpec(Keys.experiment, .text("name"), help: "only this experiment's runs"),
+                         ParameterSpec(Keys.sort, .text("metric"), help: "rank by this metric's latest value"),
+                         ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "20", help: "runs shown")],
             examples: ["runs", "runs sort=accuracy top=5", "runs experiment=02-model-testing"],
-            handler: { try $0.listRuns($1) }),
+            handler: run { try $0.listRuns($1) }),
         CommandSpec(
             "artifacts", category: .tracking, summary: "List the files a run logged.",
             help: "Lists a run's artifact files with their sizes, and the folder that holds them.",
-            positionals: [.required("id", .text("run id"), help: "the run (a unique prefix, or latest)")],
+            positionals: [.required(Keys.runId, .text("run id"), help: "the run (a unique prefix, or latest)")],
             examples: ["artifacts 3f2a1b9c"],
-            handler: { try $0.listArtifacts($1) }),
+            handler: run { try $0.listArtifacts($1) }),
         CommandSpec(
             "tracking", category: .tracking,
             summary: "Show where runs go; make an MLflow tracking server the registry of record; see or flush its queue.",
@@ -60,61 +83,59 @@ extension CommandTable {
                 workspace catalog alone. Credentials come from MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and \
                 MLFLOW_TRACKING_PASSWORD, as for MLflow's own client.
                 """,
-            positionals: [.optional("action", .choice(["status", "flush"]), help: "status: the queue; flush: wait until it is sent")],
-            parameters: [ParameterSpec("uri", .text("url|off"), help: "the MLflow tracking server, or off"),
-                         ParameterSpec("timeout", .int(min: 1, max: 86_400), default: "60", help: "seconds flush waits at most")],
+            positionals: [.optional(Keys.serverAction, .choice(of: ServerAction.self), help: "status: the queue; flush: wait until it is sent")],
+            parameters: [ParameterSpec(Keys.uri, .text("url|off"), help: "the MLflow tracking server, or off"),
+                         ParameterSpec(Keys.timeout, .int(min: 1, max: 86_400), default: "60", help: "seconds flush waits at most")],
             usage: "tracking [status | flush [timeout=<int>]] [uri=<url|off>]",
             examples: ["tracking", "tracking uri=http://127.0.0.1:5000", "tracking status", "tracking flush timeout=120", "tracking uri=off"],
-            handler: { try $0.trackingCommand($1) }),
+            handler: run { try $0.trackingCommand($1) }),
     ]
-}
 
-extension Session {
-    func autolog(_ invocation: Invocation) throws -> CommandOutput {
-        if let enabled = invocation.bool("enabled") { tracking.autolog = enabled }
+    func autolog(_ arguments: Invocation) throws -> CommandOutput {
+        if let enabled = arguments[Keys.enabled] { tracking.autolog = enabled }
         var output = CommandOutput(command: "autolog")
-        output.say(tracking.autolog ? "Autolog is on: pca, fit, tune and compare record runs in experiment '\(experimentName)'."
+        output.say(tracking.autolog ? "Autolog is on: pca, fit, tune and compare record runs in experiment '\(tracking.experimentName)'."
                                     : "Autolog is off: commands record nothing (register still logs the model it registers).")
         return output
     }
 
-    func experiment(_ invocation: Invocation) throws -> CommandOutput {
+    func experiment(_ arguments: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "experiment")
-        let tracker = try tracker()
-        if let name = invocation.string("name") {
-            let experiment = try invocation.at("name") { try tracker.catalog.experiment(named: name) }
+        let tracker = try tracking.tracker()
+        if let name = arguments[Keys.name] {
+            let experiment = try arguments.at(Keys.name) { try tracker.catalog.experiment(named: name) }
             tracking.experiment = name
             output.say("Runs now go to experiment '\(name)' (id \(experiment.id)).")
             return output
         }
         let reader = tracker.runReader()
         let runs = try reader.runs(experimentId: nil)
-        output.table("experiments", title: "Experiments\(reader is Catalog ? "" : " on " + reader.location) (current: \(experimentName))", columns: ["id", "name", "runs", "created"],
+        output.table("experiments", title: "Experiments\(reader is Catalog ? "" : " on " + reader.location) (current: \(tracking.experimentName))", columns: ["id", "name", "runs", "created"],
                      rows: try reader.experiments().map { experiment in
             [.text(experiment.id), .text(experiment.name), .integer(Int64(runs.filter { $0.experimentId == experiment.id }.count)),
-             .text(Self.timeText(experiment.creationTime))]
+             .text(ValueFormatting.time(experiment.creationTime))]
         })
         return output
     }
 
-    func runCommand(_ invocation: Invocation) throws -> CommandOutput {
+    func runCommand(_ arguments: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "run")
-        let tracker = try tracker()
-        switch invocation.string("action")! {
-        case "start":
-            tracker.experimentName = experimentName
-            let id = try tracker.openGroupRun(name: invocation.string("name") ?? "session", tags: sourceTags())
-            output.say("Run \(id.prefix(8)) is open in experiment '\(experimentName)': later pca, fit and tune log into it until 'run end'.")
-        case "end":
-            let status = RunStatus(rawValue: invocation.string("status")!.uppercased()) ?? .finished
+        let tracker = try tracking.tracker()
+        switch arguments[Keys.action] {
+        case .start:
+            tracker.experimentName = tracking.experimentName
+            let id = try tracker.openGroupRun(name: arguments[Keys.name] ?? "session", tags: tracking.sourceTags())
+            output.say("Run \(id.prefix(8)) is open in experiment '\(tracking.experimentName)': later pca, fit and tune log into it until 'run end'.")
+        case .end:
+            let status = arguments[Keys.status].status
             let id = try tracker.closeGroupRun(status: status)
             output.say("Run \(id.prefix(8)) ended (\(status.rawValue)).")
-        default:
-            guard let id = invocation.string("id") else {
-                throw Diagnostic.usage("run show needs a run id", at: invocation.syntax.range, usage: invocation.spec.usage, hint: "'runs' lists them")
+        case .show:
+            guard let id = arguments[Keys.id] else {
+                throw Diagnostic.usage("run show needs a run id", at: arguments.syntax.range, usage: arguments.spec.usage, hint: "'runs' lists them")
             }
             let reader = tracker.runReader()
-            return try showRun(try invocation.at("id") { try reader.run(id) }, reader: reader)
+            return try showRun(try arguments.at(Keys.id) { try reader.run(id) }, reader: reader)
         }
         return output
     }
@@ -125,7 +146,7 @@ extension Session {
         let experiment = try reader.experiments().first { $0.id == run.experimentId }
         output.blocks.append(.fields(name: "run", [
             Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("experiment", .text(experiment?.name ?? run.experimentId)),
-            Field("status", .text(run.status.rawValue)), Field("started", .text(Self.timeText(run.startTime))),
+            Field("status", .text(run.status.rawValue)), Field("started", .text(ValueFormatting.time(run.startTime))),
             Field("seconds", run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing),
             Field("user", .text(run.user)), Field("parent", tags["mlflow.parentRunId"].map(Value.text) ?? .missing),
             Field("source", .text([tags["mlflow.source.name"], tags["plateshell.source.line"]].compactMap { $0 }.joined(separator: ":"))),
@@ -145,48 +166,48 @@ extension Session {
         return output
     }
 
-    func listRuns(_ invocation: Invocation) throws -> CommandOutput {
-        let reader = try tracker().runReader()
+    func listRuns(_ arguments: Invocation) throws -> CommandOutput {
+        let reader = try tracking.tracker().runReader()
         let experiments = try reader.experiments()
         var experimentId: String?
-        if let name = invocation.string("experiment") {
+        if let name = arguments[Keys.experiment] {
             guard let match = experiments.first(where: { $0.name == name }) else {
                 throw Diagnostic(EngineError(.unknownValue, "no experiment named '\(name)'", hint: "'experiment' lists them",
                                              suggestions: Suggestions.closest(to: name, among: experiments.map(\.name))),
-                                 range: invocation.range(of: "experiment"))
+                                 range: arguments.range(of: Keys.experiment))
             }
             experimentId = match.id
         }
         var runs = try reader.runs(experimentId: experimentId)
-        let metric = invocation.string("sort")
+        let metric = arguments[Keys.sort]
         var values: [String: Double] = [:]
         if let metric {
             for run in runs { if let value = try reader.latestMetrics(of: run.id)[metric] { values[run.id] = value } }
             if values.isEmpty {
                 throw Diagnostic(EngineError(.unknownValue, "no run logged a metric '\(metric)'", hint: "for example sort=accuracy (compare and tune) or sort=test_accuracy (fit after split)"),
-                                 range: invocation.range(of: "sort"))
+                                 range: arguments.range(of: Keys.sort))
             }
             let lowerIsBetter = metric.hasSuffix("log_loss")
             runs = runs.filter { values[$0.id] != nil }.sorted { a, b in lowerIsBetter ? values[a.id]! < values[b.id]! : values[a.id]! > values[b.id]! }
         }
         let names = Dictionary(uniqueKeysWithValues: experiments.map { ($0.id, $0.name) })
-        let shown = runs.prefix(invocation.int("top")!)
+        let shown = runs.prefix(arguments[Keys.top])
         var output = CommandOutput(command: "runs")
         output.table("runs", title: "Runs\(metric.map { ", best \($0) first" } ?? ", newest first")",
                      columns: ["run", "name", "experiment", "status", "started", "seconds", "parent"] + (metric.map { [$0] } ?? []),
                      rows: try shown.map { run in
             let parent = try reader.tags(of: run.id)["mlflow.parentRunId"]
             return [.text(String(run.id.prefix(8))), .text(run.name), .text(names[run.experimentId] ?? run.experimentId), .text(run.status.rawValue),
-                    .text(Self.timeText(run.startTime)), run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing,
+                    .text(ValueFormatting.time(run.startTime)), run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing,
                     parent.map { .text(String($0.prefix(8))) } ?? .missing] + (metric.map { _ in [values[run.id].map(Value.real) ?? .missing] } ?? [])
         }, totalRows: runs.count)
         if runs.isEmpty { output.say("No runs yet: pca, fit, tune and compare record them while autolog is on.") }
         return output
     }
 
-    func listArtifacts(_ invocation: Invocation) throws -> CommandOutput {
-        let reader = try tracker().runReader()
-        let run = try invocation.at("id") { try reader.run(invocation.string("id")!) }
+    func listArtifacts(_ arguments: Invocation) throws -> CommandOutput {
+        let reader = try tracking.tracker().runReader()
+        let run = try arguments.at(Keys.id) { try reader.run(arguments[Keys.runId]) }
         var output = CommandOutput(command: "artifacts")
         let files = try reader.artifacts(of: run.id)
         output.table("artifacts", title: "Artifacts of run \(run.id.prefix(8)) (\(run.name)) in \(try reader.artifactLocation(of: run.id))",
@@ -195,23 +216,5 @@ extension Session {
         return output
     }
 
-    func exportMLflow(_ invocation: Invocation) throws -> CommandOutput {
-        guard let directory = invocation.string("directory") else {
-            throw Diagnostic.usage("export mlflow needs the folder to write", at: invocation.syntax.range, usage: invocation.spec.usage,
-                                   hint: "for example: export mlflow mlruns")
-        }
-        let summary = try invocation.at("directory") { try MLflowFileStore.export(try tracker().catalog, to: directory) }
-        var output = CommandOutput(command: "export")
-        output.say("Wrote \(summary.experiments) experiments, \(summary.runs) runs and \(summary.versions) model versions of \(summary.models) registered models to \(summary.root) in MLflow's file-store layout. Read it with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri \(summary.root)")
-        return output
-    }
 
-    /// A timestamp in ms as `yyyy-MM-dd HH:mm:ss` UTC.
-    static func timeText(_ milliseconds: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
 }

@@ -2,21 +2,21 @@ import Engine
 import Foundation
 
 /// `tracking`: where runs go, switching the registry of record, and the outbox's queue.
-extension Session {
-    func trackingCommand(_ invocation: Invocation) throws -> CommandOutput {
+extension TrackingCommands {
+    func trackingCommand(_ arguments: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "tracking")
-        if let uri = invocation.string("uri") { try connectTracking(uri, invocation: invocation, output: &output) }
-        let tracker = try tracker()
-        switch invocation.string("action") {
-        case "status"?: trackingStatus(tracker, into: &output)
-        case "flush"?: try flushTracking(tracker, timeout: invocation.int("timeout")!, into: &output)
-        default:
+        if let uri = arguments[Keys.uri] { try connectTracking(uri, arguments: arguments, output: &output) }
+        let tracker = try tracking.tracker()
+        switch arguments[Keys.serverAction] {
+        case .status?: trackingStatus(tracker, into: &output)
+        case .flush?: try flushTracking(tracker, timeout: arguments[Keys.timeout], into: &output)
+        case nil:
             output.blocks.append(.fields(name: "tracking", [
                 Field("catalog", .text(tracker.catalog.path)), Field("artifacts", .text(tracker.catalog.artifactRoot)),
                 Field("server", (tracker as? ServerTracker).map { .text($0.client.server) } ?? .text("none (workspace catalog only)")),
                 Field("registry", .text(tracker.registry.location)),
                 Field("queued", (tracker as? ServerTracker).map { .integer(Int64(Self.queued($0))) } ?? .missing),
-                Field("experiment", .text(experimentName)), Field("autolog", .text(tracking.autolog ? "on" : "off")),
+                Field("experiment", .text(tracking.experimentName)), Field("autolog", .text(tracking.autolog ? "on" : "off")),
                 Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
             ]))
         }
@@ -24,17 +24,15 @@ extension Session {
     }
 
     /// Switches to the server at `uri` (or back to the catalog alone), checking that it answers.
-    private func connectTracking(_ uri: String, invocation: Invocation, output: inout CommandOutput) throws {
+    private func connectTracking(_ uri: String, arguments arguments: Invocation, output: inout CommandOutput) throws {
         let target = ["off", "none", "local"].contains(uri.lowercased()) ? nil : uri
-        if let open = tracking.tracker?.openRun {
+        if let open = tracking.opened?.openRun {
             throw Diagnostic(EngineError(.invalidArgument, "run \(open.prefix(8)) is open", hint: "end it first (run end), then switch tracking"),
-                             range: invocation.range(of: "uri"))
+                             range: arguments.range(of: Keys.uri))
         }
-        let catalog = try tracking.tracker?.catalog ?? Catalog(workspace: workspace.root)
-        let tracker = try invocation.at("uri") { try makeTracker(catalog: catalog, serverURI: target) }
-        _ = tracking.tracker?.close(waitingUpTo: 0)
-        tracking.tracker = tracker
-        tracking.serverURI = target
+        let catalog = try tracking.opened?.catalog ?? Catalog(workspace: tracking.workspace.root)
+        let tracker = try arguments.at(Keys.uri) { try tracking.makeTracker(catalog: catalog, serverURI: target) }
+        tracking.replace(with: tracker, serverURI: target)
         guard let server = tracker as? ServerTracker else {
             output.say("Runs stay in the workspace catalog, which is the registry again.")
             return
@@ -61,10 +59,10 @@ extension Session {
             Field("credentials", .text(server.client.credentials?.summary ?? "none")),
             Field("queued", .integer(Int64(counts.values.reduce(0, +)))),
             Field("queued_by_kind", .text(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))),
-            Field("oldest_queued", oldest.flatMap { $0 }.map { .text(Self.timeText($0)) } ?? .missing),
+            Field("oldest_queued", oldest.flatMap { $0 }.map { .text(ValueFormatting.time($0)) } ?? .missing),
             Field("last_error", state.lastError.map(Value.text) ?? .missing),
-            Field("last_error_at", state.lastErrorTime.map { .text(Self.timeText($0)) } ?? .missing),
-            Field("last_delivery", state.lastDelivery.map { .text(Self.timeText($0)) } ?? .missing),
+            Field("last_error_at", state.lastErrorTime.map { .text(ValueFormatting.time($0)) } ?? .missing),
+            Field("last_delivery", state.lastDelivery.map { .text(ValueFormatting.time($0)) } ?? .missing),
             Field("delivered", .integer(Int64(state.delivered))),
             Field("sender", .text(state.holdsLock ? "this shell" : "another PlateShell using this workspace")),
         ]))
@@ -76,7 +74,7 @@ extension Session {
         let failures = (try? outbox.failures()) ?? []
         if !failures.isEmpty {
             output.table("refused", title: "Refused by the server for good (kept in the workspace catalog)", columns: ["time", "run", "kind", "reason"],
-                         rows: failures.map { [.text(Self.timeText($0.time)), .text(String($0.runId.prefix(8))), .text($0.kind), .text($0.reason)] })
+                         rows: failures.map { [.text(ValueFormatting.time($0.time)), .text(String($0.runId.prefix(8))), .text($0.kind), .text($0.reason)] })
         }
     }
 
@@ -86,7 +84,7 @@ extension Session {
             return
         }
         let queued = Self.queued(server)
-        switch server.sender.waitUntilDelivered(timeout: TimeInterval(timeout), cancellation: cancellation) {
+        switch server.sender.waitUntilDelivered(timeout: TimeInterval(timeout), cancellation: tracking.cancellation) {
         case .delivered:
             output.say(queued == 0 ? "Nothing was queued for \(server.client.server)." : "Sent every queued item to \(server.client.server).")
         case .pending(let count, let lastError):

@@ -1,8 +1,8 @@
 import Engine
 import Foundation
 
-extension CommandTable {
-    static let trainingCommands: [CommandSpec] = [
+extension ModellingCommands {
+    static let trainingRows: [CommandSpec] = [
         CommandSpec(
             "compare", category: .modeling, summary: "Cross-validate every model and rank them (PyCaret's compare_models).",
             help: """
@@ -13,14 +13,14 @@ extension CommandTable {
                 overrides the session's PCA. Ctrl-C stops it, keeping the session as it was.
                 """,
             parameters: [
-                ParameterSpec("folds", .text("int|file"), default: "10", help: "number of folds, or a JSON file of folds"),
-                ParameterSpec("sort", .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "the metric to rank by"),
-                ParameterSpec("models", .values, help: "only these models (default: all)"),
-                ParameterSpec("exclude", .values, help: "leave these models out"),
-                ParameterSpec("pca", .choice(["on", "off"]), help: "use PCA (var=0.999 unless pca set it) or not, for this comparison"),
+                ParameterSpec(Keys.folds, .text("int|file"), default: "10", help: "number of folds, or a JSON file of folds"),
+                ParameterSpec(Keys.sort, .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "the metric to rank by"),
+                ParameterSpec(Keys.models, .values, help: "only these models (default: all)"),
+                ParameterSpec(Keys.exclude, .values, help: "leave these models out"),
+                ParameterSpec(Keys.pca, .choice(of: Toggle.self), help: "use PCA (var=0.999 unless pca set it) or not, for this comparison"),
             ],
             examples: ["compare", "compare pca=off", "compare models=lr,knn,et folds=5", "compare folds=../shared/anchors/folds.json"],
-            handler: { try $0.compare($1) }),
+            handler: run { try $0.compare($1) }),
         CommandSpec(
             "fit", category: .modeling, summary: "Fit a model and keep it in the session.",
             help: """
@@ -28,12 +28,12 @@ extension CommandTable {
                 (on=all, the default without a split), and keeps the fitted pipeline under a name (as=NAME, default the \
                 model's). Hyperparameters follow as name=value; 'help models' lists every model's parameters.
                 """,
-            positionals: [.required("model", .choice(ModelCatalog.names), help: "the model kind")],
-            parameters: [ParameterSpec("as", .text("name"), help: "the name to keep it under (default: the model kind)"),
-                         ParameterSpec("on", .choice(["train", "all"]), help: "fit on the training part (after split) or all rows")],
+            positionals: [.required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind")],
+            parameters: [ParameterSpec(Keys.name, .text("name"), help: "the name to keep it under (default: the model kind)"),
+                         ParameterSpec(Keys.trainOn, .choice(of: TrainingRows.self), help: "fit on the training part (after split) or all rows")],
             extraAssignments: .modelParameters,
             examples: ["fit gbm", "fit et n_estimators=200 max_depth=12 as=et_deep", "fit lr C=0.5 on=all"],
-            handler: { try $0.fit($1) }),
+            handler: run { try $0.fit($1) }),
         CommandSpec(
             "tune", category: .modeling, summary: "Random search over a model's hyperparameters, scored by cross-validation.",
             help: """
@@ -41,82 +41,69 @@ extension CommandTable {
                 lists each space), each under k-fold cross-validation, and keeps the best (by metric=) fitted like 'fit' \
                 under a name (as=NAME, default MODEL_tuned).
                 """,
-            positionals: [.required("model", .choice(ModelCatalog.names), help: "the model kind")],
-            parameters: [ParameterSpec("iters", .int(min: 1, max: 10_000), default: "20", help: "settings tried"),
-                         ParameterSpec("folds", .text("int|file"), default: "5", help: "number of folds, or a JSON file of folds"),
-                         ParameterSpec("metric", .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "what to maximize"),
-                         ParameterSpec("as", .text("name"), help: "the name to keep the best under (default: MODEL_tuned)")],
+            positionals: [.required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind")],
+            parameters: [ParameterSpec(Keys.iterations, .int(min: 1, max: 10_000), default: "20", help: "settings tried"),
+                         ParameterSpec(Keys.folds, .text("int|file"), default: "5", help: "number of folds, or a JSON file of folds"),
+                         ParameterSpec(Keys.metric, .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "what to maximize"),
+                         ParameterSpec(Keys.name, .text("name"), help: "the name to keep the best under (default: MODEL_tuned)")],
             extraAssignments: .modelParameters,
             examples: ["tune et iters=30", "tune gbm iters=10 metric=f1"],
-            handler: { try $0.tune($1) }),
+            handler: run { try $0.tune($1) }),
         CommandSpec(
             "models", category: .modeling, summary: "The fitted models of the session, or every model kind with its parameters.",
             help: "Without an argument: the models fitted in this session (name, kind, settings, rows, CV score). 'models kinds' lists every model kind and its hyperparameters with their ranges, defaults and search spaces; 'models registered' the registered models with their latest, Staging and Production versions.",
-            positionals: [.optional("what", .choice(["kinds", "registered"]), help: "kinds: the model kinds and their parameters; registered: the model registry")],
+            positionals: [.optional(Keys.what, .choice(of: ModelListing.self), help: "kinds: the model kinds and their parameters; registered: the model registry")],
             examples: ["models", "models kinds", "models registered"],
-            handler: { try $0.listModels($1) }),
+            handler: { session, arguments in
+                arguments[Keys.what] == .registered ? try RegistryCommands(session: session).listRegisteredModels()
+                                                     : try ModellingCommands(session: session).listModels(arguments)
+            }),
     ]
-}
-
-extension Session {
-    /// The rows a command trains on: the holdout's training part, or all rows.
-    func trainingRows(_ data: Dataset, on: String? = nil) throws -> (rows: [Int], description: String) {
-        let holdout = try currentHoldout()
-        switch on ?? (holdout == nil ? "all" : "train") {
-        case "train":
-            guard let holdout else {
-                throw EngineError(.invalidArgument, "on=train needs a holdout split", hint: "run split first, or fit on=all")
-            }
-            return (holdout.split.train, "the \(holdout.split.train.count) training rows")
-        default:
-            return (Array(0..<data.rowCount), "all \(data.rowCount) rows")
-        }
-    }
 
     /// The splits for cross-validation: `folds=K` (stratified, seeded) or `folds=FILE`.
     func crossValidationSplits(_ text: String, data: Dataset, rows: [Int], range: SourceRange) throws -> (splits: [Folds.Split], note: String, rows: [Int]) {
         if let k = Int(text) {
             let subset = data.selecting(rows: rows)
-            let splits = try Folds.stratified(subset.y, classCount: data.classes.count, folds: k, seed: UInt64(settings.seed),
+            let splits = try Folds.stratified(subset.y, classCount: data.classes.count, folds: k, seed: UInt64(modeling.settings.seed),
                                               classNames: data.classes)
             return (splits.map { Folds.Split(train: $0.train.map { rows[$0] }, test: $0.test.map { rows[$0] }) },
-                    "\(k)-fold stratified cross-validation (seed \(settings.seed)) on \(rows.count) rows", rows)
+                    "\(k)-fold stratified cross-validation (seed \(modeling.settings.seed)) on \(rows.count) rows", rows)
         }
-        let file = try Folds.load(path: text, sourceRows: try currentSourceRows())
+        let file = try Folds.load(path: text, sourceRows: try modeling.frames.currentSourceRows())
         return (file.splits, "the \(file.splits.count) folds of task \(file.task) in \(text), on all \(data.rowCount) rows", Array(0..<data.rowCount))
     }
 
-    func compare(_ invocation: Invocation) throws -> CommandOutput {
-        let data = try dataset()
-        var kinds = try invocation.at("models") { try (invocation.list("models") ?? ModelCatalog.names).map(ModelCatalog.kind) }
-        let excluded = try invocation.at("exclude") { try (invocation.list("exclude") ?? []).map { try ModelCatalog.kind($0).name } }
+    func compare(_ arguments: Invocation) throws -> CommandOutput {
+        let data = try modeling.dataset()
+        var kinds = try arguments.at(Keys.models) { try (arguments[Keys.models] ?? ModelCatalog.names).map(ModelCatalog.kind) }
+        let excluded = try arguments.at(Keys.exclude) { try (arguments[Keys.exclude] ?? []).map { try ModelCatalog.kind($0).name } }
         kinds.removeAll { excluded.contains($0.name) }
-        var plan = modeling.plan
-        switch invocation.string("pca") {
-        case "on": plan.pca = plan.pca ?? .variance(0.999)
-        case "off": plan.pca = nil
-        default: break
+        var plan = modeling.state.plan
+        switch arguments[Keys.pca] {
+        case .on?: plan.pca = plan.pca ?? .variance(0.999)
+        case .off?: plan.pca = nil
+        case nil: break
         }
-        let (rows, _) = try trainingRows(data)
-        let (splits, note, _) = try invocation.at("folds") {
-            try crossValidationSplits(invocation.string("folds")!, data: data, rows: rows, range: invocation.range(of: "folds"))
+        let (rows, _) = try modeling.trainingRows(data)
+        let (splits, note, _) = try arguments.at(Keys.folds) {
+            try crossValidationSplits(arguments[Keys.folds], data: data, rows: rows, range: arguments.range(of: Keys.folds))
         }
         let tasks = kinds.map { CrossValidationTask(kind: $0, settings: try! $0.settings([:]), plan: plan) }
-        let started = clock()
-        let results = try CrossValidation.evaluate(tasks, dataset: data, splits: splits, seed: UInt64(settings.seed), threads: threads,
-                                                   cancellation: cancellation, progress: progressCallback("compare"))
-        let metric = invocation.string("sort")!
+        let started = modeling.clock()
+        let results = try CrossValidation.evaluate(tasks, dataset: data, splits: splits, seed: UInt64(modeling.settings.seed), threads: modeling.threads,
+                                                   cancellation: modeling.cancellation, progress: modeling.progress("compare"))
+        let metric = arguments[Keys.sort]
         let ranked = rank(results, by: metric)
-        modeling.leaderboard = ranked
-        modeling.leaderboardMetric = metric
+        modeling.state.leaderboard = ranked
+        modeling.state.leaderboardMetric = metric
         var result = CommandOutput(command: "compare")
         result.table("leaderboard", title: "Leaderboard: \(note); preprocessing \(plan)", columns: Self.leaderboardColumns,
                      rows: ranked.map(Self.leaderboardRow))
         result.blocks.append(.chart(.bars(name: "leaderboard", title: nil, labels: ranked.map(\.kind),
                                           values: ranked.map { $0.mean.value(metric) ?? 0 }, notes: [])))
         result.say(String(format: "%d models × %d folds in %.2f s. AUC for ridge and svm comes from their scores (they give no probabilities).",
-                          kinds.count, splits.count, clock() - started))
-        trackCompare(ranked, folds: splits.count, metric: metric, plan: plan, leaderboard: try Self.leaderboardTable(ranked), on: &result)
+                          kinds.count, splits.count, modeling.clock() - started))
+        modeling.trackCompare(ranked, folds: splits.count, metric: metric, plan: plan, leaderboard: try Self.leaderboardTable(ranked), on: &result)
         return result
     }
 
@@ -153,58 +140,58 @@ extension Session {
     }
 
     /// Model settings from a command's `name=value` hyperparameters, errors pointing at the culprit.
-    func modelSettings(_ kind: ModelKind, _ invocation: Invocation) throws -> ModelSettings {
-        for parameter in invocation.modelParameters {
+    func modelSettings(_ kind: ModelKind, _ arguments: Invocation) throws -> ModelSettings {
+        for parameter in arguments.modelParameters {
             do { _ = try kind.settings([parameter.key: parameter.value]) } catch let error as EngineError {
                 throw Diagnostic(error, range: parameter.range)
             }
         }
-        return try kind.settings(Dictionary(uniqueKeysWithValues: invocation.modelParameters.map { ($0.key, $0.value) }))
+        return try kind.settings(Dictionary(uniqueKeysWithValues: arguments.modelParameters.map { ($0.key, $0.value) }))
     }
 
-    func fit(_ invocation: Invocation) throws -> CommandOutput {
-        let kind = try ModelCatalog.kind(invocation.string("model")!)
-        let modelSettings = try self.modelSettings(kind, invocation)
-        let data = try dataset()
-        let (rows, description) = try invocation.at("on") { try trainingRows(data, on: invocation.string("on")) }
-        let started = clock()
-        let pipeline = try FittedPipeline.fit(kind: kind, settings: modelSettings, plan: modeling.plan, dataset: data.selecting(rows: rows),
-                                              frameSteps: frame?.steps ?? [], target: modeling.target, seed: UInt64(settings.seed),
-                                              cancellation: cancellation, threads: threads)
-        let seconds = clock() - started
-        let name = invocation.string("as") ?? kind.name
-        var model = SessionModel(name: name, pipeline: pipeline, trainedOn: invocation.string("on") ?? (modeling.holdout == nil ? "all" : "train"),
-                                 frameLineage: frame?.lineage ?? "", crossValidation: nil)
+    func fit(_ arguments: Invocation) throws -> CommandOutput {
+        let kind = try ModelCatalog.kind(arguments[Keys.kind])
+        let modelSettings = try self.modelSettings(kind, arguments)
+        let data = try modeling.dataset()
+        let (rows, description) = try arguments.at(Keys.trainOn) { try modeling.trainingRows(data, on: arguments[Keys.trainOn]) }
+        let started = modeling.clock()
+        let pipeline = try FittedPipeline.fit(kind: kind, settings: modelSettings, plan: modeling.state.plan, dataset: data.selecting(rows: rows),
+                                              frameSteps: modeling.frames.frame?.steps ?? [], target: modeling.state.target, seed: UInt64(modeling.settings.seed),
+                                              cancellation: modeling.cancellation, threads: modeling.threads)
+        let seconds = modeling.clock() - started
+        let name = arguments[Keys.name] ?? kind.name
+        var model = SessionModel(name: name, pipeline: pipeline, trainedOn: arguments[Keys.trainOn] ?? (modeling.state.holdout == nil ? .all : .train),
+                                 frameLineage: modeling.frames.frame?.lineage ?? "", crossValidation: nil)
         var output = CommandOutput(command: "fit")
         output.say(String(format: "Fitted %@ (%@) on %@ in %.3f s, kept as '%@'. Preprocessing: %@.", kind.name, kind.title, description, seconds,
-                          name, modeling.plan.description))
+                          name, modeling.state.plan.description))
         output.blocks.append(.fields(name: "parameters", modelSettings.values.keys.sorted().map { Field($0, .text(modelSettings[$0].description)) }))
-        model.runId = trackFit(model, data: data, rows: rows, on: &output)
-        modeling.store(model)
+        model.runId = modeling.trackFit(model, data: data, rows: rows, on: &output)
+        modeling.state.store(model)
         return output
     }
 
-    func tune(_ invocation: Invocation) throws -> CommandOutput {
-        let kind = try ModelCatalog.kind(invocation.string("model")!)
-        let base = try modelSettings(kind, invocation)
-        let data = try dataset()
-        let (rows, description) = try trainingRows(data)
-        let (splits, note, _) = try invocation.at("folds") {
-            try crossValidationSplits(invocation.string("folds")!, data: data, rows: rows, range: invocation.range(of: "folds"))
+    func tune(_ arguments: Invocation) throws -> CommandOutput {
+        let kind = try ModelCatalog.kind(arguments[Keys.kind])
+        let base = try modelSettings(kind, arguments)
+        let data = try modeling.dataset()
+        let (rows, description) = try modeling.trainingRows(data)
+        let (splits, note, _) = try arguments.at(Keys.folds) {
+            try crossValidationSplits(arguments[Keys.folds], data: data, rows: rows, range: arguments.range(of: Keys.folds))
         }
-        let candidates = Tuning.candidates(kind, base: base, iterations: invocation.int("iters")!, seed: UInt64(settings.seed))
-        let results = try CrossValidation.evaluate(candidates.map { CrossValidationTask(kind: kind, settings: $0, plan: modeling.plan) },
-                                                   dataset: data, splits: splits, seed: UInt64(settings.seed), threads: threads,
-                                                   cancellation: cancellation, progress: progressCallback("tune \(kind.name)"))
-        let metric = invocation.string("metric")!
+        let candidates = Tuning.candidates(kind, base: base, iterations: arguments[Keys.iterations], seed: UInt64(modeling.settings.seed))
+        let results = try CrossValidation.evaluate(candidates.map { CrossValidationTask(kind: kind, settings: $0, plan: modeling.state.plan) },
+                                                   dataset: data, splits: splits, seed: UInt64(modeling.settings.seed), threads: modeling.threads,
+                                                   cancellation: modeling.cancellation, progress: modeling.progress("tune \(kind.name)"))
+        let metric = arguments[Keys.metric]
         let ranked = rank(results, by: metric)
         let best = ranked[0]
-        let pipeline = try FittedPipeline.fit(kind: kind, settings: best.settings, plan: modeling.plan, dataset: data.selecting(rows: rows),
-                                              frameSteps: frame?.steps ?? [], target: modeling.target, seed: UInt64(settings.seed),
-                                              cancellation: cancellation, threads: threads)
-        let name = invocation.string("as") ?? "\(kind.name)_tuned"
-        var model = SessionModel(name: name, pipeline: pipeline, trainedOn: modeling.holdout == nil ? "all" : "train",
-                                 frameLineage: frame?.lineage ?? "", crossValidation: best)
+        let pipeline = try FittedPipeline.fit(kind: kind, settings: best.settings, plan: modeling.state.plan, dataset: data.selecting(rows: rows),
+                                              frameSteps: modeling.frames.frame?.steps ?? [], target: modeling.state.target, seed: UInt64(modeling.settings.seed),
+                                              cancellation: modeling.cancellation, threads: modeling.threads)
+        let name = arguments[Keys.name] ?? "\(kind.name)_tuned"
+        var model = SessionModel(name: name, pipeline: pipeline, trainedOn: modeling.state.holdout == nil ? .all : .train,
+                                 frameLineage: modeling.frames.frame?.lineage ?? "", crossValidation: best)
         var result = CommandOutput(command: "tune")
         let tunable = kind.parameters.filter { !$0.searchSpace.isEmpty }.map(\.name)
         result.table("candidates", title: "Best settings of \(candidates.count) tried (\(note))",
@@ -216,15 +203,14 @@ extension Session {
         result.say(String(format: "Best %@ %.4f (given settings: %.4f); refitted on %@ and kept as '%@'.", metric, best.mean.value(metric) ?? .nan,
                           defaultScore, description, name))
         result.blocks.append(.fields(name: "best", best.settings.values.keys.sorted().map { Field($0, .text(best.settings[$0].description)) }))
-        model.runId = trackTune(model, ranked: ranked, folds: splits.count, metric: metric, data: data, rows: rows, on: &result)
-        modeling.store(model)
+        model.runId = modeling.trackTune(model, ranked: ranked, folds: splits.count, metric: metric, data: data, rows: rows, on: &result)
+        modeling.state.store(model)
         return result
     }
 
-    func listModels(_ invocation: Invocation) throws -> CommandOutput {
-        if invocation.string("what") == "registered" { return try listRegisteredModels() }
+    func listModels(_ arguments: Invocation) throws -> CommandOutput {
         var output = CommandOutput(command: "models")
-        if invocation.string("what") == "kinds" {
+        if arguments[Keys.what] == .kinds {
             output.table("kinds", title: "Model kinds and their hyperparameters", columns: ["model", "name", "parameter", "values", "default", "tune_space"],
                          rows: ModelCatalog.all.flatMap { kind in
                 (kind.parameters.isEmpty ? [nil] : kind.parameters.map(Optional.some)).map { parameter in
@@ -235,12 +221,12 @@ extension Session {
             return output
         }
         output.table("models", title: "Fitted models", columns: ["name", "model", "trained_on", "features", "classes", "preprocessing", "cv_accuracy", "settings"],
-                     rows: modeling.models.map { model in
-            [.text(model.name), .text(model.pipeline.kind), .text(model.trainedOn), .integer(Int64(model.pipeline.features.count)),
+                     rows: modeling.state.models.map { model in
+            [.text(model.name), .text(model.pipeline.kind), .text(model.trainedOn.rawValue), .integer(Int64(model.pipeline.features.count)),
              .text(model.pipeline.classes.joined(separator: ",")), .text(model.pipeline.plan.description),
              model.crossValidation.map { .real($0.mean.accuracy) } ?? .missing, .text(model.pipeline.settings.summary)]
         })
-        if modeling.models.isEmpty { output.say("No model fitted yet: fit MODEL, or tune MODEL. 'models kinds' lists them.") }
+        if modeling.state.models.isEmpty { output.say("No model fitted yet: fit MODEL, or tune MODEL. 'models kinds' lists them.") }
         return output
     }
 }

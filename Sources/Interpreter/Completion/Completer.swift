@@ -79,22 +79,13 @@ public struct Completer {
             keys += columns.filter { !used.contains($0) }.map { $0 + "=" }
         }
         var candidates = matches(keys, word, .parameter, range)
-        let positional = arguments.filter { $0.key == nil }
-        if let previous = positional.last?.text.lowercased(),
-           let slot = spec.positionals.first(where: { $0.keyword == previous }) {
-            return values(for: slot.kind, typed: word, range: range, quoted: error != nil)
+        let fill = PositionalFill(spec.positionals, words: arguments.filter { $0.key == nil })
+        if case .keywordWithoutValue(let slot, _)? = fill.problem {
+            return values(for: spec.positionals[slot].kind, typed: word, range: range, quoted: error != nil)
         }
-        var filled = 0
-        for slot in spec.positionals {
-            if slot.keyword != nil {
-                if positional.dropFirst(filled).first?.text.lowercased() == slot.keyword { filled += 2; continue }
-                candidates += matches([slot.keyword!], word, .keyword, range)
-                if !slot.isOptional { break }
-                continue
-            }
-            if filled < positional.count && !slot.isVariadic { filled += 1; continue }
-            candidates += values(for: slot.kind, typed: word, range: range, quoted: error != nil)
-            break
+        candidates += matches(fill.nextKeywords, word, .keyword, range)
+        if let slot = fill.nextValueSlot {
+            candidates += values(for: spec.positionals[slot].kind, typed: word, range: range, quoted: error != nil)
         }
         return candidates
     }
@@ -152,6 +143,6 @@ extension Session {
         let tables = (try? store().tables().flatMap { version in
             version.name.schema == TableName.defaultSchema ? [version.name.table, version.name.description] : [version.name.description]
         }) ?? []
-        return Completer(tables: tables, columns: currentColumnNames)
+        return Completer(tables: tables, columns: frames.currentColumnNames)
     }
 }

@@ -65,3 +65,14 @@ enum ValueFormatting {
         }))
     }
 }
+
+extension ValueFormatting {
+    /// A timestamp in ms since the epoch as `yyyy-MM-dd HH:mm:ss` UTC.
+    static func time(_ milliseconds: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}

@@ -3,7 +3,7 @@ import Engine
 /// What the session keeps for modelling: the preprocessing plan (`scale`, `pca`), the label, the
 /// holdout split, the fitted models by name, and the last leaderboard, PCA and evaluation (for
 /// `plot`).
-struct ModelingState {
+final class ModelingState {
     var plan = PreprocessingPlan()
     /// The label column; `label ... as=NAME` sets it.
     var target = "Label"
@@ -21,7 +21,7 @@ struct ModelingState {
 
     func model(named name: String) -> SessionModel? { models.first { $0.name == name } }
 
-    mutating func store(_ model: SessionModel) {
+    func store(_ model: SessionModel) {
         models.removeAll { $0.name == model.name }
         models.append(model)
     }
@@ -46,25 +46,24 @@ struct Holdout {
     let seed: Int
 }
 
+/// Which rows a model was fitted on.
+enum TrainingRows: String, ArgumentChoice {
+    /// The holdout's training part.
+    case train
+    /// Every row of the frame.
+    case all
+}
+
 /// A model fitted in the session.
 struct SessionModel {
     let name: String
     let pipeline: FittedPipeline
-    /// `train` (the holdout's training part) or `all`.
-    let trainedOn: String
+    let trainedOn: TrainingRows
     /// The frame it was fitted on, for `state` and lineage.
     let frameLineage: String
     let crossValidation: CrossValidationResult?
     /// The tracking run that recorded it (nil when autolog was off).
     var runId: String? = nil
-}
-
-extension Session {
-    /// A progress callback for long commands: the terminal draws a bar; other outputs get nothing.
-    func progressCallback(_ label: String) -> CrossValidation.Progress {
-        let reporter = output as? ProgressDisplay
-        return { done, total in reporter?.report(label, done: done, total: total) }
-    }
 }
 
 /// An output that can show progress (the terminal).

@@ -53,12 +53,14 @@ public final class Session {
     public let history: CommandHistory
     /// Monotonic seconds, for `timer on`.
     let clock: @Sendable () -> Double
-    var frame: Frame?
-    var modeling = ModelingState()
-    var tracking = TrackingState()
+    /// The current frame and the table store.
+    let frames: FrameState
+    /// The preprocessing plan, the label, the split and the fitted models.
+    let modeling = ModelingState()
+    /// Where runs go, and the command being recorded.
+    let tracking: TrackingState
     /// The scoring server `serve` started in the background, if any.
-    var deployment: ScoringServer?
-    private var openedStore: TableStore?
+    let deployment = DeploymentState()
     /// Scripts being run by `source`, innermost last (for cycle and depth checks).
     var scriptStack: [String] = []
     public private(set) var quitRequested = false
@@ -75,15 +77,12 @@ public final class Session {
         self.cancellation = cancellation
         self.clock = clock
         self.history = CommandHistory(path: workspace.historyFile)
+        frames = FrameState(workspace: workspace, cancellation: cancellation)
+        tracking = TrackingState(workspace: workspace, cancellation: cancellation)
     }
 
     /// The table store, opened on first use (so starting the shell costs nothing).
-    public func store() throws -> TableStore {
-        if let openedStore { return openedStore }
-        let store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
-        openedStore = store
-        return store
-    }
+    public func store() throws -> TableStore { try frames.store() }
 
     /// Runs every command of one entry (one or more lines, commands split by `;`), sending each
     /// result or diagnostic to the output. Stops at the entry's first error.
@@ -108,8 +107,8 @@ public final class Session {
             let started = clock()
             do {
                 var result = try run(command)
-                if tracking.tracker != nil || !tracking.warnings.isEmpty {
-                    for warning in drainTrackingWarnings() { result.say("Tracking: \(warning).") }
+                if tracking.mayWarn {
+                    for warning in tracking.drainWarnings() { result.say("Tracking: \(warning).") }
                 }
                 if settings.timer { result.say(String(format: "Run Time: real %.3f s", clock() - started)) }
                 output.deliver(.output(result, entry: entry))
@@ -210,6 +209,14 @@ public final class Session {
             throw Diagnostic(layer: .engine, message: "script '\(path)' is not UTF-8 text", kind: "io")
         }
         return ScriptReader.entries(of: text)
+    }
+
+    /// Ends the session's background work: stops a scoring server, and waits (at most `timeout`
+    /// seconds, less when the server fails, or until Ctrl-C) for queued tracking writes to reach
+    /// the tracking server. Returns what to tell the user, if anything.
+    public func finish(waitingUpTo timeout: TimeInterval = 120) -> [String] {
+        deployment.stop()
+        return tracking.finish(waitingUpTo: timeout)
     }
 
     /// Asks the session to stop after the current command.

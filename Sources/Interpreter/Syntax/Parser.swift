@@ -57,7 +57,7 @@ public enum Parser {
                 return .success(commands)
             case .success(let token?):
                 if token.kind == .separator { finish(); continue }
-                if current.isEmpty && token.kind == .word && token.text.lowercased() == "sql" {
+                if current.isEmpty, token.kind == .word, CommandTable.spec(named: token.text)?.takesVerbatimText == true {
                     let start = lexer.skipSpace()
                     let end = Lexer.endOfSQL(in: text, from: start)
                     let query = String(decoding: Array(text.utf8)[start..<end], as: UTF8.self)

@@ -1,6 +1,6 @@
 import Engine
 
-extension Session {
+extension Workspace {
     /// Writes `figure` as `artifacts/plots/FILE.png` and `.svg` and returns the block that shows it.
     ///
     /// - Parameters:
@@ -9,7 +9,7 @@ extension Session {
     /// - Throws: `EngineError.io` when the files cannot be written.
     func drawChart(_ figure: Figure, name: String, file: String) throws -> OutputBlock {
         let safe = String(file.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
-        let paths = try figure.write(to: workspace.artifactsDirectory + "/plots/" + safe)
+        let paths = try figure.write(to: artifactsDirectory + "/plots/" + safe)
         return .image(ImageBlock(name: name, title: figure.title, paths: paths))
     }
 }

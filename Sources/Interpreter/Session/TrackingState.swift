@@ -3,9 +3,13 @@ import Foundation
 
 /// What the session keeps for tracking: the tracker (opened on first use, so a session that
 /// never tracks never opens the catalog), the experiment and server chosen, and where the
-/// running command came from (for the run's source tags).
-struct TrackingState {
-    var tracker: Tracker?
+/// running command came from (for the run's source tags). The tracking and registry commands
+/// touch it; the modelling commands record their runs through it.
+final class TrackingState {
+    let workspace: Workspace
+    let cancellation: Cancellation
+    /// The tracker once opened.
+    private(set) var opened: Tracker?
     /// Whether `pca`, `fit`, `tune` and `compare` record runs (`autolog off` stops it).
     var autolog = true
     /// Chosen with `experiment NAME`; nil means the script's name, or `plateshell` at the console.
@@ -19,28 +23,39 @@ struct TrackingState {
     /// The run of the last `pca` (what `register pca as NAME` registers).
     var lastPCARun: String?
     /// The git commit of the working directory, looked up once (nil inside: not a checkout).
-    var gitCommit: String??
+    private var cachedGitCommit: String??
     /// Tracking messages for the next command's output (a server that could not be used).
     var warnings: [String] = []
-}
 
-extension Session {
+    init(workspace: Workspace, cancellation: Cancellation) {
+        self.workspace = workspace
+        self.cancellation = cancellation
+    }
+
     /// The tracker, opening the workspace's catalog on first use — with the tracking server as
     /// the registry of record when one is set. A server URI that cannot be used is reported, and
     /// runs stay in the workspace catalog.
     func tracker() throws -> Tracker {
-        if let tracker = tracking.tracker { return tracker }
+        if let opened { return opened }
         let catalog = try Catalog(workspace: workspace.root)
         let tracker: Tracker
         do {
-            tracker = try makeTracker(catalog: catalog, serverURI: tracking.serverURI)
+            tracker = try makeTracker(catalog: catalog, serverURI: serverURI)
         } catch {
-            tracking.warnings.append("cannot use the tracking server \(tracking.serverURI ?? ""): \(reported(error)); runs stay in the workspace catalog only (tracking uri=URL to retry)")
-            tracking.serverURI = nil
+            warnings.append("cannot use the tracking server \(serverURI ?? ""): \(reported(error)); runs stay in the workspace catalog only (tracking uri=URL to retry)")
+            serverURI = nil
             tracker = try makeTracker(catalog: catalog, serverURI: nil)
         }
-        tracking.tracker = tracker
+        opened = tracker
         return tracker
+    }
+
+    /// Replaces the tracker (`tracking uri=`): the old one stops its background work, its queue
+    /// stays in the catalog.
+    func replace(with tracker: Tracker, serverURI: String?) {
+        _ = opened?.close(waitingUpTo: 0)
+        opened = tracker
+        self.serverURI = serverURI
     }
 
     /// The embedded tracker, or — with a server URI — the tracker whose registry of record is that
@@ -64,19 +79,20 @@ extension Session {
 
     /// Background tracking problems to tell the user: a server that could not be used, queued
     /// items that wait, items the server refused.
-    func drainTrackingWarnings() -> [String] {
-        defer { tracking.warnings = [] }
-        return tracking.warnings + (tracking.tracker?.drainWarnings() ?? [])
+    func drainWarnings() -> [String] {
+        defer { warnings = [] }
+        return warnings + (opened?.drainWarnings() ?? [])
     }
 
-    /// Ends the session's background work: stops a scoring server, and waits (at most `timeout`
-    /// seconds, less when the server fails) for queued tracking writes to reach the tracking
-    /// server. Returns what to tell the user, if anything.
-    public func finish(waitingUpTo timeout: TimeInterval = 120) -> [String] {
+    /// Whether there may be something to say after a command (a tracker is open, or a warning waits).
+    var mayWarn: Bool { opened != nil || !warnings.isEmpty }
+
+    /// Ends the tracker's background work, waiting (at most `timeout` seconds, less when the server
+    /// fails, or until Ctrl-C) for queued writes to reach the tracking server. Returns what to tell
+    /// the user, if anything.
+    func finish(waitingUpTo timeout: TimeInterval) -> [String] {
         var messages: [String] = []
-        deployment?.stop()
-        deployment = nil
-        if let tracker = tracking.tracker as? ServerTracker {
+        if let tracker = opened as? ServerTracker {
             let queued = ((try? tracker.sender.outbox.counts()) ?? [:]).values.reduce(0, +)
             if queued > 0 {
                 messages.append("Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server) (Ctrl-C leaves them queued)…")
@@ -87,14 +103,14 @@ extension Session {
                 messages.append("\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(tracker.client.server)\(tracker.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace.")
             }
         }
-        tracking.tracker = nil
+        opened = nil
         return messages
     }
 
     /// The experiment new runs go to: `experiment NAME`, else the running script's name, else `plateshell`.
     var experimentName: String {
-        if let experiment = tracking.experiment { return experiment }
-        if case .script(let path, _) = tracking.origin { return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+        if let experiment = experiment { return experiment }
+        if case .script(let path, _) = origin { return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
         return "plateshell"
     }
 
@@ -105,7 +121,7 @@ extension Session {
     /// - Returns: the run's id, nil when nothing was recorded.
     @discardableResult
     func recordRun(_ name: String, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) -> String? {
-        guard tracking.autolog else { return nil }
+        guard autolog else { return nil }
         var runId: String?
         var startedHere = false
         do {
@@ -114,7 +130,7 @@ extension Session {
             if let open = tracker.openRun {
                 runId = open
             } else {
-                runId = try tracker.startRun(name: name, tags: sourceTags(), startTime: tracking.commandStarted)
+                runId = try tracker.startRun(name: name, tags: sourceTags(), startTime: commandStarted)
                 startedHere = true
             }
             try body(RunRecorder(tracker: tracker, runId: runId!))
@@ -122,7 +138,7 @@ extension Session {
             output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(experimentName)'.")
         } catch {
             let reason = reported(error)
-            if startedHere, let runId, let tracker = tracking.tracker { try? tracker.endRun(runId, status: .failed) }
+            if startedHere, let runId, let tracker = opened { try? tracker.endRun(runId, status: .failed) }
             output.say("Tracking: the run \(runId.map { "\($0.prefix(8)) " } ?? "")was not fully recorded (\(reason)); the command's result stands.")
         }
         return runId
@@ -131,8 +147,8 @@ extension Session {
     /// The tags every run gets: where the command came from, PlateShell's version, the git commit.
     func sourceTags() -> [String: String] {
         var tags = ["mlflow.source.type": "LOCAL", "plateshell.version": PlateShellVersion.current,
-                    "plateshell.command": tracking.commandText]
-        switch tracking.origin {
+                    "plateshell.command": commandText]
+        switch origin {
         case .script(let path, let line):
             tags["mlflow.source.name"] = URL(fileURLWithPath: path).standardizedFileURL.path
             tags["plateshell.source.line"] = String(line)
@@ -148,62 +164,9 @@ extension Session {
 
     /// The commit checked out in the working directory (or a parent), read from `.git` directly.
     func gitCommit() -> String? {
-        if let cached = tracking.gitCommit { return cached }
-        tracking.gitCommit = .some(GitCheckout.head(from: FileManager.default.currentDirectoryPath))
-        return tracking.gitCommit!
-    }
-
-    /// The current frame as an MLflow dataset input: named by its table and version, with a
-    /// digest of the stored version's digest and the frame's steps, its schema and its size.
-    func datasetInput(context: String) throws -> DatasetInput {
-        let table = try currentTable()
-        guard let frame else { throw EngineError(.invalidArgument, "no frame is open") }
-        var source: [(String, JSON)]
-        let name: String, baseDigest: String
-        switch frame.origin {
-        case .stored(let version):
-            name = "\(version.name.displayName)@v\(version.version)"
-            baseDigest = version.digest
-            source = Self.storedSource(version)
-        case .query(let queryName, let sql):
-            name = queryName
-            baseDigest = MD5.hex(sql)
-            source = [("uri", .string("plateshell:query/\(queryName)")), ("sql", .string(sql))]
-        }
-        source.append(("steps", .array(frame.steps.map { .string($0.summary) })))
-        return Self.datasetInput(name: name, digest: MD5.hex(baseDigest + "|" + frame.lineage), source: source, table: table, context: context)
-    }
-
-    /// A stored table version, as read whole, as an MLflow dataset input.
-    func datasetInput(of version: TableVersion, table: Table, context: String) -> DatasetInput {
-        Self.datasetInput(name: "\(version.name.displayName)@v\(version.version)", digest: version.digest,
-                          source: Self.storedSource(version), table: table, context: context)
-    }
-
-    private static func storedSource(_ version: TableVersion) -> [(String, JSON)] {
-        [("uri", .string("plateshell:\(version.name.displayName)?version=\(version.version)")),
-         ("table", .string(version.name.displayName)), ("version", .integer(Int64(version.version))),
-         ("table_digest", .string(version.digest))]
-    }
-
-    private static func datasetInput(name: String, digest: String, source: [(String, JSON)], table: Table, context: String) -> DatasetInput {
-        let columns = JSON.array(table.columns.map { column in
-            .object([("type", .string(column.type == .integer ? "long" : column.type == .real ? "double" : "string")),
-                     ("name", .string(column.name)), ("required", .bool(true))])
-        })
-        return DatasetInput(name: name, digest: String(digest.prefix(8)), sourceType: "plateshell",
-                            source: JSON.object(source).serialized(),
-                            schema: JSON.object([("mlflow_colspec", columns)]).serialized(),
-                            profile: JSON.object([("num_rows", .integer(Int64(table.rowCount))),
-                                                  ("num_elements", .integer(Int64(table.rowCount * table.columns.count))),
-                                                  ("num_columns", .integer(Int64(table.columns.count)))]).serialized(),
-                            context: context)
-    }
-
-    /// The stored types of `features` in the current frame (for signatures).
-    func featureTypes(_ features: [String]) throws -> [ColumnType] {
-        let table = try currentTable()
-        return try features.map { try table.column(named: $0).type }
+        if let cached = cachedGitCommit { return cached }
+        cachedGitCommit = .some(GitCheckout.head(from: FileManager.default.currentDirectoryPath))
+        return cachedGitCommit!
     }
 }
 

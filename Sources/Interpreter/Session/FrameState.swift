@@ -1,6 +1,30 @@
 import Engine
 
-extension Session {
+/// The current frame and the table store it reads from: what the data, exploration and
+/// preparation commands touch, and what the modelling commands read.
+///
+/// The store is opened on first use (so starting the shell costs nothing); the frame's rows are
+/// read from it only when a command needs them.
+final class FrameState {
+    let workspace: Workspace
+    let cancellation: Cancellation
+    /// The current table: its origin, the steps applied since, and its rows once read.
+    var frame: Frame?
+    private var openedStore: TableStore?
+
+    init(workspace: Workspace, cancellation: Cancellation) {
+        self.workspace = workspace
+        self.cancellation = cancellation
+    }
+
+    /// The table store, opened on first use.
+    func store() throws -> TableStore {
+        if let openedStore { return openedStore }
+        let store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
+        openedStore = store
+        return store
+    }
+
     /// The current frame's rows, read from the store on first use.
     ///
     /// - Throws: `EngineError.invalidArgument` when there is no current table.
@@ -57,4 +81,7 @@ extension Session {
         _ = try currentTable()
         return frame!.sourceRows
     }
+
+    /// The frame's name for titles, or "the frame".
+    var name: String { frame?.name ?? "the frame" }
 }

@@ -4,13 +4,13 @@ import Foundation
 /// What `pca`, `fit`, `tune` and `compare` record when autolog is on (the notebook's
 /// `mlflow.autolog()` and explicit `log_*` calls), and what `evaluate` and `shap summary` add to
 /// the run of the model they look at.
-extension Session {
+extension ModelingContext {
     /// The params of a model run: its hyperparameters, kind, preprocessing, label and seed.
     func modelParams(kind: String, settings modelSettings: ModelSettings, plan: PreprocessingPlan) -> [String: String] {
         var params = modelSettings.values.mapValues(\.description)
         params["model"] = kind
         params["preprocessing"] = plan.description
-        params["label"] = modeling.target
+        params["label"] = state.target
         params["seed"] = String(settings.seed)
         return params
     }
@@ -32,7 +32,7 @@ extension Session {
     /// Logs the fitted pipeline as the run's model, with its signature from the frame's types and
     /// two training rows as the input example.
     func logPipeline(_ pipeline: FittedPipeline, data: Dataset, rows: [Int], into run: RunRecorder) throws {
-        try run.model(.classifier(pipeline), featureTypes: try featureTypes(pipeline.features),
+        try run.model(.classifier(pipeline), featureTypes: try frames.featureTypes(pipeline.features),
                       example: data.x.selecting(rows: Array(rows.prefix(2))))
     }
 
@@ -46,16 +46,16 @@ extension Session {
         try run.history("explained_variance_ratio", fitted.explainedVarianceRatio)
         try run.metrics(["explained_variance_kept": fitted.explainedVarianceRatio.prefix(fitted.keptComponents).reduce(0, +),
                          "n_components": Double(fitted.keptComponents)])
-        try run.dataset(try datasetInput(context: "training"))
+        try run.dataset(try frames.datasetInput(context: "training"))
         try run.png("pca/variance.png", Charts.pcaVariance(ratios: fitted.explainedVarianceRatio, kept: fitted.keptComponents,
                                                              title: "PCA: explained variance of \(data.features.count) features"))
         try run.csv("pca/components.csv", try Self.componentsTable(fitted, features: data.features))
         let transform = FittedPreprocessing(scaler: pca.scaler, pca: fitted)
         let components = transform.transform(data.x)
         let columns = (0..<components.columns).map { c in Column(name: "pc\(c + 1)", storage: .real(components.column(c))) }
-            + [Column(name: modeling.target, storage: .text(data.y.map { data.classes[$0] }))]
+            + [Column(name: state.target, storage: .text(data.y.map { data.classes[$0] }))]
         try run.csv("pca/principal_components.csv", try Table(columns: columns))
-        try run.model(.transform(features: data.features, preprocessing: transform), featureTypes: try featureTypes(data.features),
+        try run.model(.transform(features: data.features, preprocessing: transform), featureTypes: try frames.featureTypes(data.features),
                       example: data.x.selecting(rows: Array(0..<min(2, data.rowCount))))
     }
 
@@ -69,14 +69,14 @@ extension Session {
     /// Records `fit`: params, the training and (after split) holdout metrics, the confusion matrix,
     /// the dataset and the model.
     func trackFit(_ model: SessionModel, data: Dataset, rows: [Int], on output: inout CommandOutput) -> String? {
-        recordRun("fit \(model.name)", on: &output) { run in
+        tracking.recordRun("fit \(model.name)", on: &output) { run in
             let pipeline = model.pipeline
             try run.params(modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
-                .merging(["trained_on": model.trainedOn, "training_rows": String(rows.count)]) { $1 })
+                .merging(["trained_on": model.trainedOn.rawValue, "training_rows": String(rows.count)]) { $1 })
             let training = data.selecting(rows: rows)
             let predicted = pipeline.probabilities(training.x).argmaxRows()
             try run.metrics(["training_accuracy": zip(predicted, training.y).filter { $0 == $1 }.count.asFraction(of: training.rowCount)])
-            try run.dataset(try datasetInput(context: "training"))
+            try run.dataset(try frames.datasetInput(context: "training"))
             if let evaluation = try holdoutEvaluation(model) { try logEvaluation(evaluation, into: run) }
             try logPipeline(pipeline, data: data, rows: rows, into: run)
         }
@@ -86,10 +86,10 @@ extension Session {
     /// CSV, the dataset and the refitted model.
     func trackTune(_ model: SessionModel, ranked: [CrossValidationResult], folds: Int, metric: String, data: Dataset, rows: [Int],
                    on output: inout CommandOutput) -> String? {
-        recordRun("tune \(model.pipeline.kind)", on: &output) { run in
+        tracking.recordRun("tune \(model.pipeline.kind)", on: &output) { run in
             let best = ranked[0], pipeline = model.pipeline
             try run.params(modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
-                .merging(["tune_iterations": String(ranked.count), "tune_metric": metric, "trained_on": model.trainedOn]) { $1 })
+                .merging(["tune_iterations": String(ranked.count), "tune_metric": metric, "trained_on": model.trainedOn.rawValue]) { $1 })
             try logCrossValidation(best, folds: folds, into: run)
             let names = Array(Set(ranked.flatMap { $0.settings.values.keys })).sorted()
             try run.csv("tuning/candidates.csv", try Table(columns: [
@@ -97,7 +97,7 @@ extension Session {
                 Column(name: metric, storage: .real(ranked.map { $0.mean.value(metric) ?? .nan })),
                 Column(name: metric + "_std", storage: .real(ranked.map { $0.spread(metric) ?? .nan })),
             ] + names.map { name in Column(name: name, storage: .text(ranked.map { $0.settings[name].description })) }))
-            try run.dataset(try datasetInput(context: "training"))
+            try run.dataset(try frames.datasetInput(context: "training"))
             if let evaluation = try holdoutEvaluation(model) { try logEvaluation(evaluation, into: run) }
             try logPipeline(pipeline, data: data, rows: rows, into: run)
         }
@@ -107,18 +107,18 @@ extension Session {
     /// model with its settings, mean metrics and per-fold histories.
     func trackCompare(_ ranked: [CrossValidationResult], folds: Int, metric: String, plan: PreprocessingPlan, leaderboard: Table,
                       on output: inout CommandOutput) {
-        recordRun("compare", on: &output) { run in
+        tracking.recordRun("compare", on: &output) { run in
             try run.params(["models": ranked.map(\.kind).sorted().joined(separator: ","), "cv_folds": String(folds), "sort": metric,
-                            "preprocessing": plan.description, "label": modeling.target, "seed": String(settings.seed)])
+                            "preprocessing": plan.description, "label": state.target, "seed": String(settings.seed)])
             if let best = ranked.first?.mean.value(metric) { try run.metrics(["best_" + metric: best]) }
             try run.tags(["plateshell.best_model": ranked.first?.kind ?? ""])
-            let input = try datasetInput(context: "training")
+            let input = try frames.datasetInput(context: "training")
             try run.dataset(input)
             try run.csv("leaderboard.csv", leaderboard)
             try run.png("leaderboard.png", Charts.leaderboard(models: ranked.map(\.kind), values: ranked.map { $0.mean.value(metric) ?? 0 },
                                                               metric: metric, title: "Cross-validated \(metric) by model"))
             for result in ranked {
-                let childId = try run.tracker.startRun(name: result.kind, tags: sourceTags(), parent: run.runId)
+                let childId = try run.tracker.startRun(name: result.kind, tags: tracking.sourceTags(), parent: run.runId)
                 let child = RunRecorder(tracker: run.tracker, runId: childId)
                 try child.params(modelParams(kind: result.kind, settings: result.settings, plan: result.plan))
                 try logCrossValidation(result, folds: folds, into: child)
@@ -132,7 +132,7 @@ extension Session {
     func attach(to model: SessionModel, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) {
         guard tracking.autolog, let runId = model.runId else { return }
         do {
-            try body(RunRecorder(tracker: try tracker(), runId: runId))
+            try body(RunRecorder(tracker: try tracking.tracker(), runId: runId))
         } catch {
             output.say("Tracking: not added to run \(runId.prefix(8)) (\(reported(error))).")
         }
