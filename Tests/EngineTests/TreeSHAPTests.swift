@@ -130,6 +130,27 @@ struct TreeSHAPTests {
         #expect(explanation.additivityError < 1e-6)
     }
 
+    @Test("permutation SHAP gives the same values and errors on 1, 2 and 8 threads for one seed")
+    func samplingIgnoresThreadCount() throws {
+        let data = EstimatorConformanceTests.data.first
+        let kind = try ModelCatalog.kind("knn")
+        let pipeline = try FittedPipeline.fit(kind: kind, settings: try kind.settings([:]), plan: PreprocessingPlan(scale: true),
+                                              dataset: data, frameSteps: [], target: "Label", seed: 42)
+        func explained(threads: Int) throws -> Explanation {
+            var options = Explainer.Options(background: data.x.selecting(rows: Array(0..<40)))
+            options.permutations = 16
+            options.threads = threads
+            return try Explainer.explain(pipeline, rows: data.x.selecting(rows: Array(0..<20)), options: options)
+        }
+        let one = try explained(threads: 1)
+        #expect(one.method.hasPrefix(Explainer.Method.sampling.description))
+        for threads in [2, 8] {
+            let other = try explained(threads: threads)
+            #expect(other.values == one.values, "\(threads) threads")
+            #expect(other.standardErrors == one.standardErrors, "\(threads) threads")
+        }
+    }
+
     @Test("permutation SHAP adds up exactly and lands within its stated error of the exact values")
     func sampling() throws {
         var random = SeededRandom(seed: 5)

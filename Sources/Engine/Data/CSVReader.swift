@@ -124,18 +124,22 @@ public enum CSVReader {
     /// `readTable`, splitting files with more than `splitAbove` bytes of data.
     static func readTable(path: String, options: CSVOptions, parts: Int, splitAbove: Int) throws -> Table {
         let scan = try scan(path: path, options: options, cancellation: nil, parts: parts, splitAbove: splitAbove)
-        nonisolated(unsafe) var builders = TableBuilder.partitioned(schema: scan.schema, rows: scan.chunks.map(\.rows))
-        nonisolated(unsafe) var failures = [Error?](repeating: nil, count: scan.chunks.count)
-        DispatchQueue.concurrentPerform(iterations: scan.chunks.count) { index in
-            let chunk = scan.chunks[index]
-            do {
-                var builder = builders[index]
-                let rows = try readPart(scan, range: chunk.range, firstLine: chunk.firstLine, options: options,
-                                        into: &builder, rowLimit: chunk.rows)
-                if rows != chunk.rows { throw changed(scan.path) }
-                builders[index] = builder
-            } catch {
-                failures[index] = error
+        var builders = TableBuilder.partitioned(schema: scan.schema, rows: scan.chunks.map(\.rows))
+        var failures = [Error?](repeating: nil, count: scan.chunks.count)
+        builders.withDisjointSlots { builders in
+            failures.withDisjointSlots { failures in
+                DispatchQueue.concurrentPerform(iterations: scan.chunks.count) { index in
+                    let chunk = scan.chunks[index]
+                    do {
+                        var builder = builders[index]
+                        let rows = try readPart(scan, range: chunk.range, firstLine: chunk.firstLine, options: options,
+                                                into: &builder, rowLimit: chunk.rows)
+                        if rows != chunk.rows { throw changed(scan.path) }
+                        builders[index] = builder
+                    } catch {
+                        failures[index] = error
+                    }
+                }
             }
         }
         if let failure = failures.compactMap({ $0 }).first {
@@ -170,10 +174,12 @@ public enum CSVReader {
                                   cancellation: Cancellation?) throws -> [PartScan]? {
         let count = boundaries.count - 1
         let lineStarts = count == 1 ? [firstLine] : try lineNumbers(path: path, boundaries: boundaries, firstLine: firstLine)
-        nonisolated(unsafe) var results = [PartScan](repeating: PartScan(columns: 0), count: count)
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            results[index] = scanPart(path: path, range: boundaries[index]..<boundaries[index + 1], firstLine: lineStarts[index],
-                                      names: names, options: options, cancellation: cancellation)
+        var results = [PartScan](repeating: PartScan(columns: 0), count: count)
+        results.withDisjointSlots { results in
+            DispatchQueue.concurrentPerform(iterations: count) { index in
+                results[index] = scanPart(path: path, range: boundaries[index]..<boundaries[index + 1], firstLine: lineStarts[index],
+                                          names: names, options: options, cancellation: cancellation)
+            }
         }
         for (index, part) in results.enumerated() {
             if let failure = part.failure { throw failure }
@@ -282,9 +288,11 @@ public enum CSVReader {
     /// The line number at each boundary but the last, counting line breaks in each part concurrently.
     private static func lineNumbers(path: String, boundaries: [Int], firstLine: Int) throws -> [Int] {
         let count = boundaries.count - 1
-        nonisolated(unsafe) var breaks = [Int](repeating: 0, count: count)
-        DispatchQueue.concurrentPerform(iterations: count - 1) { index in
-            breaks[index] = countLineBreaks(path: path, range: boundaries[index]..<boundaries[index + 1])
+        var breaks = [Int](repeating: 0, count: count)
+        breaks.withDisjointSlots { breaks in
+            DispatchQueue.concurrentPerform(iterations: count - 1) { index in
+                breaks[index] = countLineBreaks(path: path, range: boundaries[index]..<boundaries[index + 1])
+            }
         }
         var lines = [firstLine]
         for index in 0..<(count - 1) { lines.append(lines[index] + breaks[index]) }

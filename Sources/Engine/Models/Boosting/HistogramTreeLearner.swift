@@ -191,12 +191,14 @@ struct HistogramTreeLearner {
             accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians, offset: offset)
             return histogram
         }
-        nonisolated(unsafe) var partials = [Histogram](repeating: Histogram(bins: 0), count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let lower = start + count * part / parts, upper = start + count * (part + 1) / parts
-            var partial = Histogram(bins: totalBins)
-            accumulate(into: &partial, rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset)
-            partials[part] = partial
+        var partials = [Histogram](repeating: Histogram(bins: 0), count: parts)
+        partials.withDisjointSlots { partials in
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lower = start + count * part / parts, upper = start + count * (part + 1) / parts
+                var partial = Histogram(bins: totalBins)
+                accumulate(into: &partial, rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset)
+                partials[part] = partial
+            }
         }
         for part in partials { histogram.add(part) }
         return histogram

@@ -22,26 +22,28 @@ public struct Forest: FittedClassifier {
         let columns = FeatureColumns(data.x)
         let n = data.x.rows
         let baseWeights = classWeights(data.y, classCount: data.classCount, mode: settings.classWeight == "balanced" ? "balanced" : "none")
-        nonisolated(unsafe) var trees = [Tree](repeating: Tree(outputs: data.classCount), count: settings.trees)
+        var trees = [Tree](repeating: Tree(outputs: data.classCount), count: settings.trees)
         let chunks = max(1, min(data.threads, settings.trees))
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            for index in stride(from: chunk, to: settings.trees, by: chunks) {
-                if data.cancellation?.isRequested == true { return }
-                var random = data.random.derived(index)
-                var weights = baseWeights
-                if settings.bootstrap {
-                    var counts = [Double](repeating: 0, count: n)
-                    for _ in 0..<n { counts[Int(random.next() % UInt64(n))] += 1 }
-                    if settings.classWeight == "balanced_subsample" {
-                        let drawn = (0..<n).flatMap { Array(repeating: data.y[$0], count: Int(counts[$0])) }
-                        let perClass = Forest.perClassWeights(drawn, classCount: data.classCount)
-                        weights = (0..<n).map { counts[$0] * perClass[data.y[$0]] }
-                    } else {
-                        weights = (0..<n).map { counts[$0] * baseWeights[$0] }
+        trees.withDisjointSlots { trees in
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for index in stride(from: chunk, to: settings.trees, by: chunks) {
+                    if data.cancellation?.isRequested == true { return }
+                    var random = data.random.derived(index)
+                    var weights = baseWeights
+                    if settings.bootstrap {
+                        var counts = [Double](repeating: 0, count: n)
+                        for _ in 0..<n { counts[Int(random.next() % UInt64(n))] += 1 }
+                        if settings.classWeight == "balanced_subsample" {
+                            let drawn = (0..<n).flatMap { Array(repeating: data.y[$0], count: Int(counts[$0])) }
+                            let perClass = Forest.perClassWeights(drawn, classCount: data.classCount)
+                            weights = (0..<n).map { counts[$0] * perClass[data.y[$0]] }
+                        } else {
+                            weights = (0..<n).map { counts[$0] * baseWeights[$0] }
+                        }
                     }
+                    let grower = TreeGrower(columns: columns, y: data.y, weights: weights, classCount: data.classCount, settings: settings.tree)
+                    trees[index] = grower.grow(random: &random)
                 }
-                let grower = TreeGrower(columns: columns, y: data.y, weights: weights, classCount: data.classCount, settings: settings.tree)
-                trees[index] = grower.grow(random: &random)
             }
         }
         try data.cancellation?.check()

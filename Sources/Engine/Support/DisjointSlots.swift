@@ -1,0 +1,40 @@
+/// An array's elements handed to concurrent workers that each write their own elements — no two
+/// workers the same index — and read none that another writes; the array's owner reads it after
+/// they have all finished (`DispatchQueue.concurrentPerform` returns only then).
+///
+/// The workers capture this value, not the array: the array stays an ordinary variable, checked
+/// by Swift 6 like any other, and the one promise the compiler cannot verify — disjoint indices —
+/// is stated where the slots are made.
+///
+/// For example:
+/// ```swift
+/// var squares = [Int](repeating: 0, count: 100)
+/// squares.withDisjointSlots { slots in
+///     DispatchQueue.concurrentPerform(iterations: 4) { part in
+///         for i in stride(from: part, to: 100, by: 4) { slots[i] = i * i }
+///     }
+/// }
+/// ```
+struct DisjointSlots<Element>: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Element>
+
+    fileprivate init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+
+    var count: Int { buffer.count }
+
+    subscript(index: Int) -> Element {
+        get { buffer[index] }
+        nonmutating set { buffer[index] = newValue }
+    }
+
+    /// The first element's address, for kernels that write a worker's own run of elements
+    /// through offsets (nil when there are no elements).
+    var baseAddress: UnsafeMutablePointer<Element>? { buffer.baseAddress }
+}
+
+extension Array {
+    /// Calls `body` with this array's elements as `DisjointSlots` for concurrent workers.
+    mutating func withDisjointSlots<Result>(_ body: (DisjointSlots<Element>) throws -> Result) rethrows -> Result {
+        try withUnsafeMutableBufferPointer { try body(DisjointSlots($0)) }
+    }
+}
