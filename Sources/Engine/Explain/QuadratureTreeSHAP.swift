@@ -105,9 +105,15 @@ enum QuadratureTreeSHAP {
     /// Read-only while rows are explained, so sharing it between threads is safe.
     struct PreparedTree: @unchecked Sendable {
         let left: UnsafeMutablePointer<Int32>, right: UnsafeMutablePointer<Int32>, feature: UnsafeMutablePointer<Int32>
-        let threshold: UnsafeMutablePointer<Double>, value: UnsafeMutablePointer<Double>, cover: UnsafeMutablePointer<Double>
+        let threshold: UnsafeMutablePointer<Double>, value: UnsafeMutablePointer<Double>
+        /// Per node but the root: its cover over its parent's (the share of the parent's rows
+        /// that reach it), divided once here instead of at every visit.
+        let ratio: UnsafeMutablePointer<Double>
         let outputs: Int
         let points: Int
+        /// The quadrature nodes and weights for `points` (`tables[points]`), in `chunks` lanes of four.
+        let nodes: UnsafeMutablePointer<SIMD4<Double>>, weights: UnsafeMutablePointer<SIMD4<Double>>
+        let chunks: Int
 
         init(_ tree: Tree, points: Int) {
             func copy<T>(_ array: [T]) -> UnsafeMutablePointer<T> {
@@ -116,14 +122,22 @@ enum QuadratureTreeSHAP {
                 return pointer
             }
             (left, right, feature) = (copy(tree.left), copy(tree.right), copy(tree.feature))
-            (threshold, value, cover) = (copy(tree.threshold), copy(tree.value), copy(tree.cover))
+            (threshold, value) = (copy(tree.threshold), copy(tree.value))
+            var ratios = [Double](repeating: 1, count: tree.nodeCount)
+            for node in 0..<tree.nodeCount where tree.left[node] >= 0 {
+                for child in [Int(tree.left[node]), Int(tree.right[node])] { ratios[child] = tree.cover[child] / tree.cover[node] }
+            }
+            ratio = copy(ratios)
             outputs = tree.outputs
             self.points = points
+            (nodes, weights) = (copy(tables[points].nodes), copy(tables[points].weights))
+            chunks = tables[points].nodes.count
         }
 
         func deallocate() {
             left.deallocate(); right.deallocate(); feature.deallocate()
-            threshold.deallocate(); value.deallocate(); cover.deallocate()
+            threshold.deallocate(); value.deallocate(); ratio.deallocate()
+            nodes.deallocate(); weights.deallocate()
         }
     }
 
@@ -139,24 +153,19 @@ enum QuadratureTreeSHAP {
     /// `accumulate` for a prepared tree.
     static func accumulate(_ tree: PreparedTree, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int,
                            outputOffset: Int, scale: Double, workspace: inout Workspace) {
-        let (nodes, weights) = tables[tree.points]
-        let chunks = nodes.count
+        let chunks = tree.chunks
         precondition(chunks <= workspace.chunks, "workspace too small")
         for c in 0..<chunks { workspace.products[c] = SIMD4(repeating: 1) }
-        nodes.withUnsafeBufferPointer { nodes in
-            weights.withUnsafeBufferPointer { weights in
-                let walker = Walker(left: tree.left, right: tree.right, feature: tree.feature, threshold: tree.threshold,
-                                    value: tree.value, cover: tree.cover, treeOutputs: tree.outputs,
-                                    nodes: nodes.baseAddress!, weights: weights.baseAddress!, chunks: chunks,
-                                    row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale)
-                walker.visit(node: 0, level: 0, workspace: &workspace)
-            }
-        }
+        let walker = Walker(left: tree.left, right: tree.right, feature: tree.feature, threshold: tree.threshold,
+                            value: tree.value, ratio: tree.ratio, treeOutputs: tree.outputs,
+                            nodes: tree.nodes, weights: tree.weights, chunks: chunks,
+                            row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale)
+        walker.visit(node: 0, level: 0, workspace: &workspace)
     }
 
     private struct Walker {
         let left: UnsafePointer<Int32>, right: UnsafePointer<Int32>, feature: UnsafePointer<Int32>
-        let threshold: UnsafePointer<Double>, value: UnsafePointer<Double>, cover: UnsafePointer<Double>
+        let threshold: UnsafePointer<Double>, value: UnsafePointer<Double>, ratio: UnsafePointer<Double>
         let treeOutputs: Int
         let nodes: UnsafePointer<SIMD4<Double>>
         let weights: UnsafePointer<SIMD4<Double>>
@@ -197,7 +206,6 @@ enum QuadratureTreeSHAP {
             let rightChild = Int(right[node])
             let hot = row[split] <= threshold[node] ? leftChild : rightChild
             let cold = hot == leftChild ? rightChild : leftChild
-            let nodeCover = cover[node]
             let wasOnPath = w.onPath[split]
             let oldQ = w.q[split], oldP = w.p[split]
             let saved = w.saved + level * n, inverse = w.inverses + split * n
@@ -206,7 +214,7 @@ enum QuadratureTreeSHAP {
             for pass in 0..<2 {
                 let follows = pass == 0
                 let child = follows ? hot : cold
-                let ratio = cover[child] / nodeCover
+                let ratio = self.ratio[child]
                 if !follows && ratio == 0 { continue }
                 let q = (wasOnPath ? oldQ : 1) * ratio
                 let p = follows ? (wasOnPath ? oldP : 1) : 0
