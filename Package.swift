@@ -4,7 +4,8 @@
 // Layers (imports point one way only): PlateShell (executable: the terminal, the scoring server's
 // foreground and the Jupyter kernel) → Interpreter (language, session, replay, renderers) → Engine
 // (data, store, statistics, ...). C libraries come in through thin system-library targets that
-// hold only a module map and a shim header.
+// hold only a module map and a shim header, or, for those opened on first use, small C targets
+// that forward each function PlateShell calls.
 import PackageDescription
 
 let package = Package(
@@ -25,9 +26,13 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CLapack", providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]),
-        .systemLibrary(name: "CCairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        // LAPACK/OpenBLAS and cairo are opened on first use (CLazyLibrary), not at start-up: their
+        // twenty-odd shared libraries cost ~6 ms of every start. Headers: liblapacke-dev,
+        // libopenblas-dev, libcairo2-dev.
+        .target(name: "CLazyLibrary"),
+        .target(name: "CLapack", dependencies: ["CLazyLibrary"]),
+        .target(name: "CCairo", dependencies: ["CLazyLibrary"]),
         .target(
             name: "Engine",
             dependencies: [
