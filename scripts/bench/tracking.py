@@ -4,13 +4,16 @@
    command itself, which with autolog records a parent run, 13 child runs with per-fold metric
    histories, the leaderboard CSV and chart). Median of REPEATS, each in a fresh workspace.
 2. The notebook 2 replay (model testing): wall time of the process, with `autolog off` or on
-   before `source`. Notebook 3 is about tracking (it sorts runs by their logged metrics), so it
+   before `source`.
+Both also report the process's CPU time (user + system), which other work on a shared machine
+disturbs far less than wall time: on 2 busy cores the wall-time difference is mostly noise. Notebook 3 is about tracking (it sorts runs by their logged metrics), so it
    has no "off" to compare with: its replay time with autolog on is printed alone.
 
 Usage: tracking.py PLATESHELL_BINARY FAULTS_CSV [REPEATS]
 """
 import json
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,13 +24,20 @@ FAULTS = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Ot
 PREPARE = f"label onehot={','.join(FAULTS)}; keep top=3 by=Label exclude=Other_Faults"
 
 
+def cpu_seconds():
+    """User + system seconds of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def plateshell(binary, workspace, commands):
-    started = time.perf_counter()
+    """The JSON documents, wall seconds and CPU seconds of one plateshell -c run."""
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = subprocess.run([binary, "--workspace", workspace, "--format", "json", "-c", commands], capture_output=True, text=True)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     if result.returncode != 0:
         sys.exit(f"plateshell failed on {commands!r}: {result.stdout[-1500:]} {result.stderr[-1500:]}")
-    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()], wall
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()], wall, cpu
 
 
 def last_run_time(documents):
@@ -45,24 +55,29 @@ def main():
     binary, data = sys.argv[1:3]
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 5
     with tempfile.TemporaryDirectory() as scratch:
-        times = {"off": [], "on": []}
+        times, cpus = {"off": [], "on": []}, {"off": [], "on": []}
         for index in range(repeats):
             for mode in ("off", "on"):
                 workspace = fresh_workspace(binary, data, scratch, f"compare-{mode}-{index}")
-                documents, _ = plateshell(binary, workspace, f"use fsp.faults; {PREPARE}; scale; pca var=0.999; autolog {mode}; timer on; compare")
+                documents, _, cpu = plateshell(binary, workspace, f"use fsp.faults; {PREPARE}; scale; pca var=0.999; autolog {mode}; timer on; compare")
                 times[mode].append(last_run_time(documents))
+                cpus[mode].append(cpu)
         off, on = statistics.median(times["off"]), statistics.median(times["on"])
+        cpu_off, cpu_on = statistics.median(cpus["off"]), statistics.median(cpus["on"])
         print(f"  compare (13 models x 10 folds): autolog off {off:.3f} s, on {on:.3f} s -> tracking adds {100 * (on - off) / off:+.1f}% "
-              f"({1000 * (on - off):.0f} ms for 14 runs)")
+              f"({1000 * (on - off):.0f} ms for 14 runs); process CPU {cpu_off:.2f} s vs {cpu_on:.2f} s -> {100 * (cpu_on - cpu_off) / cpu_off:+.1f}%")
         notebook = "02-model-testing"
-        walls = {"off": [], "on": []}
+        walls, cpus = {"off": [], "on": []}, {"off": [], "on": []}
         for index in range(max(1, repeats // 2)):
             for mode in ("off", "on"):
                 workspace = fresh_workspace(binary, data, scratch, f"{notebook}-{mode}-{index}")
-                _, wall = plateshell(binary, workspace, f"autolog {mode}; source scripts/notebooks/{notebook}.plsh")
+                _, wall, cpu = plateshell(binary, workspace, f"autolog {mode}; source scripts/notebooks/{notebook}.plsh")
                 walls[mode].append(wall)
+                cpus[mode].append(cpu)
         off, on = statistics.median(walls["off"]), statistics.median(walls["on"])
-        print(f"  replay {notebook}: autolog off {off:.2f} s, on {on:.2f} s -> tracking adds {100 * (on - off) / off:+.1f}%")
+        cpu_off, cpu_on = statistics.median(cpus["off"]), statistics.median(cpus["on"])
+        print(f"  replay {notebook}: autolog off {off:.2f} s, on {on:.2f} s -> tracking adds {100 * (on - off) / off:+.1f}%; "
+              f"process CPU {cpu_off:.2f} s vs {cpu_on:.2f} s -> {100 * (cpu_on - cpu_off) / cpu_off:+.1f}%")
         notebook = "03-tracking-registry-deployment"
         walls = [plateshell(binary, fresh_workspace(binary, data, scratch, f"{notebook}-{index}"),
                             f"source scripts/notebooks/{notebook}.plsh")[1] for index in range(max(1, repeats // 2))]
