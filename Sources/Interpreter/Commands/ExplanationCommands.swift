@@ -235,7 +235,8 @@ struct ExplanationCommands: CommandGroup {
             try run.csv("shap/summary.csv", try Table(columns: [Column(name: "feature", storage: .text(pipeline.features)),
                                                                 Column(name: "mean_abs_shap", storage: .real(overall))]
                 + pipeline.classes.indices.map { k in Column(name: pipeline.classes[k], storage: .real(perClass[k])) }))
-            try run.png("shap/summary-\(pipeline.classes[focus]).png", figure)
+            // The PNG just written for the plots folder, not the beeswarm drawn and encoded again.
+            try run.artifact("shap/summary-\(pipeline.classes[focus]).png", try Data(contentsOf: URL(fileURLWithPath: paths[0])))
         }
         result.say("Method: \(explanation.method)\(sampled ? "; \(x.rows) of \(frame.rows) plates sampled" : "") (\(x.rows) plates \(reused ? "explained by an earlier command, values reused" : "explained in \(String(format: "%.3f", seconds)) s")); largest additivity error \(String(format: "%.1e", explanation.additivityError)). Beeswarm for \(pipeline.classes[focus]): \(paths[0])")
         return result
