@@ -51,7 +51,11 @@ public struct GradientBoostedTrees: FittedClassifier {
         for r in 0..<validation.count { for c in 0..<k { validationScores[r * k + c] = initial[c] } }
         var gradients = [Double](repeating: 0, count: n * k), hessians = gradients
         var trees: [Tree] = []
-        var spareHistograms: [HistogramTreeLearner.Histogram] = []
+        // The K trees of an iteration are independent (each fits its class's gradients): on more
+        // than one thread they grow at once, each thread with its own pool of spare histograms. A
+        // large training set instead splits each histogram across the threads (HistogramTreeLearner).
+        let parallelClasses = n < HistogramTreeLearner.parallelHistogramRows ? max(1, min(data.threads, k)) : 1
+        var spareHistograms = [[HistogramTreeLearner.Histogram]](repeating: [], count: parallelClasses)
         var bestLoss = Double.infinity, bestIterations = 0
         for iteration in 0..<settings.iterations {
             try data.cancellation?.check()
@@ -62,7 +66,8 @@ public struct GradientBoostedTrees: FittedClassifier {
                 bag = Array(bag.prefix(max(1, Int(Double(n) * settings.subsample))))
             }
             let bagged = settings.subsample < 1
-            for c in 0..<k {
+            // Each class's features are drawn in class order, as when the trees grew one by one.
+            let featureSets = (0..<k).map { _ in
                 var features = [Bool](repeating: true, count: x.columns)
                 if settings.featureFraction < 1 {
                     var order = Array(0..<x.columns)
@@ -71,9 +76,26 @@ public struct GradientBoostedTrees: FittedClassifier {
                     features = [Bool](repeating: false, count: x.columns)
                     for f in order.prefix(keep) { features[f] = true }
                 }
-                var rows = bag
-                let (tree, leaves) = learner.grow(gradients: gradients, hessians: hessians, gradientOffset: c * n, rows: &rows,
-                                                  features: features, shrinkage: settings.learningRate, spare: &spareHistograms)
+                return features
+            }
+            var grown = [GrownTree?](repeating: nil, count: k)
+            let (bagRows, classGradients, classHessians) = (bag, gradients, hessians)
+            grown.withDisjointSlots { grown in
+                spareHistograms.withDisjointSlots { spares in
+                    DispatchQueue.concurrentPerform(iterations: parallelClasses) { part in
+                        var spare = spares[part]
+                        for c in stride(from: part, to: k, by: parallelClasses) {
+                            var rows = bagRows
+                            let (tree, leaves) = learner.grow(gradients: classGradients, hessians: classHessians, gradientOffset: c * n, rows: &rows,
+                                                              features: featureSets[c], shrinkage: settings.learningRate, spare: &spare)
+                            grown[c] = GrownTree(tree: tree, leaves: leaves, rows: rows)
+                        }
+                        spares[part] = spare
+                    }
+                }
+            }
+            for c in 0..<k {
+                let (tree, leaves, rows) = (grown[c]!.tree, grown[c]!.leaves, grown[c]!.rows)
                 if bagged {
                     for r in 0..<n { scores[r * k + c] += tree.value[tree.leaf(x, row: r)] }
                 } else {
@@ -97,6 +119,13 @@ public struct GradientBoostedTrees: FittedClassifier {
         }
         if settings.earlyStoppingRounds > 0 { trees = Array(trees.prefix(max(bestIterations, 1) * k)) }
         return GradientBoostedTrees(initialScores: initial, trees: trees, classCount: k)
+    }
+
+    /// One class's tree of an iteration, its leaves' row ranges, and the rows in leaf order.
+    private struct GrownTree {
+        let tree: Tree
+        let leaves: [(node: Int, start: Int, count: Int)]
+        let rows: [Int32]
     }
 
     /// The raw (margin) scores, rows × classes, before softmax.

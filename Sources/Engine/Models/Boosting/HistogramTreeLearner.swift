@@ -56,6 +56,9 @@ struct HistogramTreeLearner {
         self.threads = threads
     }
 
+    /// From how many rows a histogram is built on several threads (fewer are not worth it).
+    static let parallelHistogramRows = 50_000
+
     /// Gradient and hessian sums per bin of every feature, interleaved so that one update touches
     /// one cache line. Row counts are not kept: as LightGBM does, a bin's count is estimated from its
     /// hessian sum and the leaf's rows per unit of hessian.
@@ -186,7 +189,7 @@ struct HistogramTreeLearner {
         } else {
             histogram = Histogram(bins: totalBins)
         }
-        let parts = count >= 50_000 ? max(1, threads) : 1
+        let parts = count >= Self.parallelHistogramRows ? max(1, threads) : 1
         if parts == 1 {
             accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians, offset: offset)
             return histogram
