@@ -119,7 +119,7 @@ public enum ModelCatalog {
                            search: [.text("sqrt"), .text("log2"), .real(0.5), .real(0.75), .real(1)]),
             ModelParameter("min_impurity_decrease", .real(0...1), default: .real(0), help: "smallest weighted impurity decrease a split must bring",
                            search: [0, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01].map(ParameterValue.real)),
-            ModelParameter("class_weight", .choice(["none", "balanced", "balanced_subsample"]), default: .text("none"),
+            ModelParameter("class_weight", .choice(Forest.ClassWeighting.allCases.map(\.rawValue)), default: .text("none"),
                            help: "row weights: none, or n/(K·class count) over all rows or each bootstrap sample",
                            search: [.text("none"), .text("balanced"), .text("balanced_subsample")]),
             randomState,
@@ -138,7 +138,7 @@ public enum ModelCatalog {
                                 maxDepth: settings.optionalInt("max_depth"), minSamplesSplit: settings.int("min_samples_split"),
                                 minSamplesLeaf: settings.int("min_samples_leaf"), minImpurityDecrease: settings.real("min_impurity_decrease"),
                                 maxFeatures: settings.featureCount("max_features", of: features))
-        return Forest.Settings(trees: trees, bootstrap: bootstrap, tree: tree, classWeight: settings.text("class_weight"))
+        return Forest.Settings(trees: trees, bootstrap: bootstrap, tree: tree, classWeight: Forest.ClassWeighting(rawValue: settings.text("class_weight"))!)
     }
 
     static let decisionTree = ModelKind(name: "dt", title: "Decision Tree", parameters: treeParameters(maxFeatures: .none, bootstrap: nil),

@@ -12,8 +12,17 @@ public struct Forest: FittedClassifier {
         public var trees = 100
         public var bootstrap = false
         public var tree: TreeSettings
-        /// `none`, `balanced` (weights n/(K·count) from all rows) or `balanced_subsample` (from each bootstrap sample).
-        public var classWeight = "none"
+        public var classWeight = ClassWeighting.none
+    }
+
+    /// How rows are weighted by their class, as scikit-learn's `class_weight`.
+    public enum ClassWeighting: String, Sendable, CaseIterable {
+        /// Every row weighs 1.
+        case none
+        /// Weights n/(K·count of the row's class), counted over all rows.
+        case balanced
+        /// The same weights counted over each tree's bootstrap sample.
+        case balancedSubsample = "balanced_subsample"
     }
 
     /// Grows the trees, in parallel on `data.threads` threads; tree i draws from the fit's
@@ -21,7 +30,7 @@ public struct Forest: FittedClassifier {
     public static func fit(_ data: TrainingData, _ settings: Settings) throws -> Forest {
         let columns = FeatureColumns(data.x)
         let n = data.x.rows
-        let baseWeights = classWeights(data.y, classCount: data.classCount, mode: settings.classWeight == "balanced" ? "balanced" : "none")
+        let baseWeights = classWeights(data.y, classCount: data.classCount, balanced: settings.classWeight == .balanced)
         var trees = [Tree](repeating: Tree(outputs: data.classCount), count: settings.trees)
         let chunks = max(1, min(data.threads, settings.trees))
         trees.withDisjointSlots { trees in
@@ -33,7 +42,7 @@ public struct Forest: FittedClassifier {
                     if settings.bootstrap {
                         var counts = [Double](repeating: 0, count: n)
                         for _ in 0..<n { counts[Int(random.next() % UInt64(n))] += 1 }
-                        if settings.classWeight == "balanced_subsample" {
+                        if settings.classWeight == .balancedSubsample {
                             let drawn = (0..<n).flatMap { Array(repeating: data.y[$0], count: Int(counts[$0])) }
                             let perClass = Forest.perClassWeights(drawn, classCount: data.classCount)
                             weights = (0..<n).map { counts[$0] * perClass[data.y[$0]] }
@@ -70,9 +79,9 @@ public struct Forest: FittedClassifier {
         return out
     }
 
-    /// Per-row weights: 1, or n/(K·count of the row's class) for `balanced`.
-    static func classWeights(_ y: [Int], classCount: Int, mode: String) -> [Double] {
-        guard mode == "balanced" else { return [Double](repeating: 1, count: y.count) }
+    /// Per-row weights: 1, or n/(K·count of the row's class) when `balanced`.
+    static func classWeights(_ y: [Int], classCount: Int, balanced: Bool) -> [Double] {
+        guard balanced else { return [Double](repeating: 1, count: y.count) }
         let perClass = perClassWeights(y, classCount: classCount)
         return y.map { perClass[$0] }
     }
