@@ -214,13 +214,25 @@ struct TreeGrower {
     }
 
     /// Stably moves the rows marked left to the front of `order[start..<end]`; returns their count.
+    /// Branch-free: every row is written to both sides and the wrong write is overwritten.
     private static func partition(_ order: inout [Int32], _ start: Int, _ end: Int, _ goesLeft: [Bool], scratch: inout [Int32]) -> Int {
-        var write = start, spilled = 0
-        for i in start..<end {
-            let r = order[i]
-            if goesLeft[Int(r)] { order[write] = r; write += 1 } else { scratch[spilled] = r; spilled += 1 }
+        var left = 0, right = 0
+        goesLeft.withUnsafeBufferPointer { goesLeft in
+            order.withUnsafeMutableBufferPointer { order in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    let base = order.baseAddress! + start
+                    for i in 0..<(end - start) {
+                        let r = base[i]
+                        let isLeft = goesLeft[Int(r)] ? 1 : 0
+                        base[left] = r
+                        scratch[right] = r
+                        left += isLeft
+                        right += 1 - isLeft
+                    }
+                    (base + left).update(from: scratch.baseAddress!, count: right)
+                }
+            }
         }
-        for offset in 0..<spilled { order[write + offset] = scratch[offset] }
-        return write - start
+        return left
     }
 }
