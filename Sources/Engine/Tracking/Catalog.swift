@@ -232,6 +232,7 @@ public final class Catalog {
         try recordLoggedModel(runId: runId, name: name, outbox: nil)
     }
 
+    @discardableResult
     func recordLoggedModel(runId: String, name: String, outbox: OutboxEntry?) throws -> String {
         try write { db in
             let run = try requireRun(db, runId)

@@ -44,6 +44,7 @@ public final class MLflowClient: @unchecked Sendable {
     ///   - body: a JSON body (sent as `application/json`).
     ///   - raw: raw bytes (an artifact upload).
     /// - Throws: `MLflowError` for a transport failure or a status outside 200–299.
+    @discardableResult
     func send(_ method: String, _ path: String, body: JSON? = nil, query: [(String, String)] = [], raw: Data? = nil) throws -> Data {
         var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
