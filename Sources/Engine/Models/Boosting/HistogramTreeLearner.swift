@@ -64,9 +64,24 @@ struct HistogramTreeLearner {
     /// hessian sum and the leaf's rows per unit of hessian.
     struct Histogram {
         var sums: [Double]
+        /// One bit per bin: a bin whose bit is clear holds exactly zero, so the split scan may pass
+        /// it by (adding zeros changes no sum, and its split repeats its neighbour's gain). All set
+        /// unless the rows were few next to the bins (see `tracksOccupancy`).
+        var occupied: [UInt64]
 
-        init(bins: Int) { sums = [Double](repeating: 0, count: bins * 2) }
+        init(bins: Int) {
+            sums = [Double](repeating: 0, count: bins * 2)
+            occupied = [UInt64](repeating: ~0, count: (bins + 63) / 64)
+        }
 
+        /// Zero sums, every bin marked occupied or (`clearOccupancy`) none.
+        mutating func reset(clearOccupancy: Bool) {
+            sums.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            occupied.withUnsafeMutableBufferPointer { $0.update(repeating: clearOccupancy ? 0 : ~0) }
+        }
+
+        /// Subtracts a histogram of some of the same rows: bins empty here stay exactly zero, so
+        /// the occupancy stays.
         mutating func subtract(_ other: Histogram) {
             sums.withUnsafeMutableBufferPointer { mine in
                 other.sums.withUnsafeBufferPointer { theirs in
@@ -75,6 +90,8 @@ struct HistogramTreeLearner {
             }
         }
 
+        /// Adds a histogram of other rows (a part built on another thread; parts mark no
+        /// occupancy, so both are all occupied).
         mutating func add(_ other: Histogram) {
             sums.withUnsafeMutableBufferPointer { mine in
                 other.sums.withUnsafeBufferPointer { theirs in
@@ -182,16 +199,18 @@ struct HistogramTreeLearner {
     /// The histogram of the rows `rows[start..<start + count]`, in a spare histogram when there is one.
     private func histogram(rows: [Int32], start: Int, count: Int, gradients: [Double], hessians: [Double], offset: Int,
                            spare: inout [Histogram]) -> Histogram {
-        var histogram: Histogram
-        if var reused = spare.popLast() {
-            reused.sums.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            histogram = reused
-        } else {
-            histogram = Histogram(bins: totalBins)
-        }
+        var histogram = spare.popLast() ?? Histogram(bins: totalBins)
+        let tracked = tracksOccupancy(rows: count)
+        histogram.reset(clearOccupancy: tracked)
         let parts = count >= Self.parallelHistogramRows ? max(1, threads) : 1
         if parts == 1 {
-            accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians, offset: offset)
+            if tracked {
+                accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians,
+                           offset: offset, marking: true)
+            } else {
+                accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians,
+                           offset: offset, marking: false)
+            }
             return histogram
         }
         var partials = [Histogram](repeating: Histogram(bins: 0), count: parts)
@@ -199,7 +218,8 @@ struct HistogramTreeLearner {
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let lower = start + count * part / parts, upper = start + count * (part + 1) / parts
                 var partial = Histogram(bins: totalBins)
-                accumulate(into: &partial, rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset)
+                accumulate(into: &partial, rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset,
+                           marking: false)
                 partials[part] = partial
             }
         }
@@ -207,9 +227,17 @@ struct HistogramTreeLearner {
         return histogram
     }
 
-    /// Adds the gradients and hessians of `rows[range]` to their bins of `histogram`.
+    /// Whether a histogram of `rows` rows marks its occupied bins: when the rows are fewer than a
+    /// feature's bins on average, most bins are empty and the split scan gains by passing them by;
+    /// with more rows, marking would cost more than it saves.
+    private func tracksOccupancy(rows: Int) -> Bool { rows * featureCount < 2 * totalBins }
+
+    /// Adds the gradients and hessians of `rows[range]` to their bins of `histogram`, and with
+    /// `marking` marks those bins occupied (a constant where it is called, so each call site gets
+    /// its own loop).
+    @inline(__always)
     private func accumulate(into histogram: inout Histogram, rows: [Int32], range: Range<Int>, gradients: [Double], hessians: [Double],
-                            offset: Int) {
+                            offset: Int, marking: Bool) {
         let d = featureCount
         bins.withUnsafeBufferPointer { bins in
             rows.withUnsafeBufferPointer { rows in
@@ -217,14 +245,17 @@ struct HistogramTreeLearner {
                     gradients.withUnsafeBufferPointer { gradients in
                         hessians.withUnsafeBufferPointer { hessians in
                             histogram.sums.withUnsafeMutableBufferPointer { sums in
-                                for i in range {
-                                    let r = Int(rows[i])
-                                    let g = gradients[offset + r], h = hessians[offset + r]
-                                    let row = bins.baseAddress! + r * d
-                                    for f in 0..<d {
-                                        let index = (offsets[f] + Int(row[f])) &* 2
-                                        sums[index] += g
-                                        sums[index &+ 1] += h
+                                histogram.occupied.withUnsafeMutableBufferPointer { occupied in
+                                    for i in range {
+                                        let r = Int(rows[i])
+                                        let g = gradients[offset + r], h = hessians[offset + r]
+                                        let row = bins.baseAddress! + r * d
+                                        for f in 0..<d {
+                                            let bin = offsets[f] + Int(row[f])
+                                            sums[bin &* 2] += g
+                                            sums[bin &* 2 &+ 1] += h
+                                            if marking { occupied[bin >> 6] |= 1 << UInt64(bin & 63) }
+                                        }
                                     }
                                 }
                             }
@@ -247,26 +278,35 @@ struct HistogramTreeLearner {
         // side keeps minData rows ⇔ Int(y) ≤ count − minData ⇔ y < count − minData + 1.
         let fewestLeft = Double(minData), mostLeft = Double(leaf.count - minData + 1)
         leaf.histogram.sums.withUnsafeBufferPointer { sums in
-            for f in 0..<featureCount where features[f] {
-                var gl = 0.0, hl = 0.0
-                let base = offsets[f], end = base + mapper.binCount(f) - 1
-                var bestGain = best?.gain ?? settings.minSplitGain
-                var index = base
-                // Every bin is added, empty or not: no branch to mispredict, and an empty bin
-                // repeats its neighbour's gain, which never wins the strict comparison below.
-                while index < end {
-                    gl += sums[index * 2]
-                    hl += sums[index * 2 + 1]
-                    let leftRows = hl * rowsPerHessian + 0.5
-                    index += 1
-                    if leftRows < fewestLeft || hl < minHessian { continue }
-                    if leftRows >= mostLeft { break }
-                    let gr = leaf.gradient - gl, hr = leaf.hessian - hl
-                    if hr < minHessian { continue }
-                    let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
-                    if gain > bestGain {
-                        bestGain = gain
-                        best = Candidate(feature: f, bin: index - 1 - base, gain: gain, leftGradient: gl, leftHessian: hl)
+            leaf.histogram.occupied.withUnsafeBufferPointer { occupied in
+                for f in 0..<featureCount where features[f] {
+                    var gl = 0.0, hl = 0.0
+                    let base = offsets[f], end = base + mapper.binCount(f) - 1
+                    guard base < end else { continue }
+                    var bestGain = best?.gain ?? settings.minSplitGain
+                    // Every occupied bin is added, zero or not: no branch to mispredict, and a zero
+                    // bin repeats its neighbour's gain, which never wins the strict comparison
+                    // below. Bins not occupied hold exactly zero and are passed by, word by word.
+                    scan: for word in (base >> 6)...((end - 1) >> 6) {
+                        var bits = occupied[word]
+                        if word == base >> 6 { bits &= ~0 << UInt64(base & 63) }
+                        if word == (end - 1) >> 6, end & 63 != 0 { bits &= (1 << UInt64(end & 63)) &- 1 }
+                        while bits != 0 {
+                            let index = word << 6 | bits.trailingZeroBitCount
+                            bits &= bits &- 1
+                            gl += sums[index * 2]
+                            hl += sums[index * 2 + 1]
+                            let leftRows = hl * rowsPerHessian + 0.5
+                            if leftRows < fewestLeft || hl < minHessian { continue }
+                            if leftRows >= mostLeft { break scan }
+                            let gr = leaf.gradient - gl, hr = leaf.hessian - hl
+                            if hr < minHessian { continue }
+                            let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
+                            if gain > bestGain {
+                                bestGain = gain
+                                best = Candidate(feature: f, bin: index - base, gain: gain, leftGradient: gl, leftHessian: hl)
+                            }
+                        }
                     }
                 }
             }
