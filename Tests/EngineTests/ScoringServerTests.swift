@@ -28,7 +28,7 @@ struct ScoringServerTests {
         // Slow clients: half-sent requests held open while the barrage runs.
         let slow = (0..<4).compactMap { _ in RawHTTP.connect(port: port) }
         for fd in slow { _ = "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
-        defer { slow.forEach { close($0) } }
+        defer { for socket in slow { close(socket) } }
         #expect(slow.count == 4)
 
         var random = SeededRandom(seed: 11)

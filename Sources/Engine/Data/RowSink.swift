@@ -180,8 +180,8 @@ public struct TableBuilder: RowSink {
     }
 
     private func deallocate() {
-        integers.forEach { $0?.deallocate() }
-        reals.forEach { $0?.deallocate() }
-        missing.forEach { $0.deallocate() }
+        for column in integers { column?.deallocate() }
+        for column in reals { column?.deallocate() }
+        for column in missing { column.deallocate() }
     }
 }

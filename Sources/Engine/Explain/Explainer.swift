@@ -97,7 +97,7 @@ public enum Explainer {
         let points = trees.map { QuadratureTreeSHAP.pointCount(depth: $0.0.maxDistinctFeaturesOnPath, features: d) }
         let deepest = depths.max() ?? 0
         let prepared = trees.enumerated().map { QuadratureTreeSHAP.PreparedTree($1.0, points: points[$0]) }
-        defer { prepared.forEach { $0.deallocate() } }
+        defer { for tree in prepared { tree.deallocate() } }
         var values = [Double](repeating: 0, count: x.rows * d * k)
         let parts = max(1, min(options.threads, x.rows))
         values.withDisjointSlots { slots in

@@ -72,9 +72,13 @@ public enum Folds {
             throw EngineError(.io, "cannot read folds file '\(path)'")
         }
         struct Task: Decodable {
-            let n_rows: Int
-            let original_row_index: [Int]?
-            let test_index_per_fold: [[Int]]
+            let rowCount: Int
+            let originalRowIndex: [Int]?
+            let testIndexPerFold: [[Int]]
+
+            enum CodingKeys: String, CodingKey {
+                case rowCount = "n_rows", originalRowIndex = "original_row_index", testIndexPerFold = "test_index_per_fold"
+            }
         }
         let tasks: [String: Task]
         do {
@@ -84,14 +88,14 @@ public enum Folds {
                               hint: "expected {\"TASK\": {\"n_rows\": N, \"original_row_index\": [...], \"test_index_per_fold\": [[...]]}}")
         }
         for (name, task) in tasks.sorted(by: { $0.key < $1.key })
-        where task.n_rows == sourceRows.count && (task.original_row_index.map { $0 == sourceRows } ?? true) {
-            let all = Set(0..<task.n_rows)
-            let splits = task.test_index_per_fold.map { test in
+        where task.rowCount == sourceRows.count && (task.originalRowIndex.map { $0 == sourceRows } ?? true) {
+            let all = Set(0..<task.rowCount)
+            let splits = task.testIndexPerFold.map { test in
                 Split(train: all.subtracting(test).sorted(), test: test.sorted())
             }
             return (name, splits)
         }
         throw EngineError(.invalidData, "no task in '\(path)' has the current frame's \(sourceRows.count) rows",
-                          hint: "tasks there: " + tasks.map { "\($0.key) (\($0.value.n_rows) rows)" }.sorted().joined(separator: ", "))
+                          hint: "tasks there: " + tasks.map { "\($0.key) (\($0.value.rowCount) rows)" }.sorted().joined(separator: ", "))
     }
 }

@@ -5,8 +5,6 @@ import Engine
 struct SessionCommands: CommandGroup {
     let session: Session
 
-    init(session: Session) { self.session = session }
-
     enum Keys {
         static let command = Key<String>("command"), format = Key<OutputFormat>("format"), enabled = Key<Bool>("enabled"), path = Given<String>("path")
     }
