@@ -11,7 +11,7 @@ import PackageDescription
 let package = Package(
     name: "PlateShell",
     products: [
-        .executable(name: "plateshell", targets: ["PlateShell"]),
+        .executable(name: "plateshell", targets: ["PlateShell"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

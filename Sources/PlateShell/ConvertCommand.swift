@@ -28,15 +28,22 @@ struct ConvertCommand: ParsableCommand {
 
     func validate() throws {
         let source = URL(fileURLWithPath: file).pathExtension
-        if source == to.rawValue { throw ValidationError("\(file) is already a .\(source) file; --to \(to == .ipynb ? "plsh" : "ipynb") converts it") }
+        if source == to.rawValue {
+            throw ValidationError(
+                "\(file) is already a .\(source) file; --to \(to == .ipynb ? "plsh" : "ipynb") converts it")
+        }
     }
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            Self.fail("cannot read \(file): " + (FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"))
+            Self.fail(
+                "cannot read \(file): "
+                    + (FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"))
         }
         let text = String(decoding: data, as: UTF8.self)
-        let destination = output ?? URL(fileURLWithPath: file).deletingPathExtension().appendingPathExtension(to.rawValue).relativePath
+        let destination =
+            output
+            ?? URL(fileURLWithPath: file).deletingPathExtension().appendingPathExtension(to.rawValue).relativePath
         do {
             let converted: String
             switch to {

@@ -43,7 +43,11 @@ struct DataCommand: ParsableCommand {
                 try UCIFaults.check(CSVReader.readTable(path: file))
                 print("\(file): \(UCIFaults.rowCount) rows, \(UCIFaults.columnCount) columns, class counts as expected")
             } catch let error as EngineError {
-                FileHandle.standardError.write(Data((["error: \(error.message)"] + error.notes.map { "  \($0)" }).joined(separator: "\n").utf8 + [10]))
+                FileHandle.standardError.write(
+                    Data(
+                        (["error: \(error.message)"] + error.notes.map { "  \($0)" }).joined(separator: "\n").utf8 + [
+                            10
+                        ]))
                 throw ExitCode(1)
             }
         }
@@ -61,12 +65,18 @@ struct DataCommand: ParsableCommand {
             do {
                 let table = try CSVReader.readTable(path: file)
                 let seconds = Date().timeIntervalSince(started)
-                print("\(file): \(table.rowCount) rows × \(table.columns.count) columns, parsed in \(String(format: "%.3f", seconds)) s")
+                print(
+                    "\(file): \(table.rowCount) rows × \(table.columns.count) columns, parsed in \(String(format: "%.3f", seconds)) s"
+                )
                 for column in table.columns {
                     print("  \(column.name)  \(column.type.rawValue)  \(column.missingCount) missing")
                 }
             } catch let error as EngineError {
-                FileHandle.standardError.write(Data((["error: \(error.message)"] + error.notes.map { "  \($0)" }).joined(separator: "\n").utf8 + [10]))
+                FileHandle.standardError.write(
+                    Data(
+                        (["error: \(error.message)"] + error.notes.map { "  \($0)" }).joined(separator: "\n").utf8 + [
+                            10
+                        ]))
                 throw ExitCode(1)
             }
         }

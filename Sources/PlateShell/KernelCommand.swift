@@ -15,7 +15,9 @@ struct KernelCommand: ParsableCommand {
             """,
         subcommands: [Install.self])
 
-    @Option(name: .customLong("workspace"), help: "The workspace directory (default: $PLATESHELL_WORKSPACE, else ./plateshell-workspace).")
+    @Option(
+        name: .customLong("workspace"),
+        help: "The workspace directory (default: $PLATESHELL_WORKSPACE, else ./plateshell-workspace).")
     var workspace: String?
 
     @Option(name: .customShort("f"), help: "The connection file Jupyter wrote (ports and signing key).")
@@ -23,7 +25,8 @@ struct KernelCommand: ParsableCommand {
 
     func run() throws {
         guard let connectionFile else {
-            throw ValidationError("give the connection file with -f FILE (Jupyter does), or run 'plateshell kernel install'")
+            throw ValidationError(
+                "give the connection file with -f FILE (Jupyter does), or run 'plateshell kernel install'")
         }
         let log: @Sendable (String) -> Void = { Terminal.write("[PlateShell kernel] \($0)\n", error: true) }
         let server: KernelServer
@@ -35,8 +38,9 @@ struct KernelCommand: ParsableCommand {
         }
         var settings = Session.Settings()
         settings.width = 100
-        let session = Session(workspace: Workspace.resolve(option: workspace), settings: settings, output: server.output,
-                              cancellation: Signals.cancellation)
+        let session = Session(
+            workspace: Workspace.resolve(option: workspace), settings: settings, output: server.output,
+            cancellation: Signals.cancellation)
         Signals.install()
         let status = server.run(session: session)
         finish(session)
@@ -46,7 +50,9 @@ struct KernelCommand: ParsableCommand {
     /// `plateshell kernel install [--user | --prefix DIR] [--name NAME]`.
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Install the kernelspec so Jupyter lists the PlateShell kernel (default: system-wide, /usr/local/share/jupyter).")
+            abstract:
+                "Install the kernelspec so Jupyter lists the PlateShell kernel (default: system-wide, /usr/local/share/jupyter)."
+        )
 
         @Flag(help: "Install for the current user (~/.local/share/jupyter, or $JUPYTER_DATA_DIR).")
         var user = false
@@ -59,14 +65,17 @@ struct KernelCommand: ParsableCommand {
 
         func validate() throws {
             if user && prefix != nil { throw ValidationError("give --user or --prefix, not both") }
-            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+            else {
                 throw ValidationError("--name may hold only letters, digits, '.', '_' and '-'; got '\(name)'")
             }
         }
 
         func run() throws {
-            let directory = KernelSpec.directory(user: user, prefix: prefix.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, name: name)
-            let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            let directory = KernelSpec.directory(
+                user: user, prefix: prefix.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, name: name)
+            let executable =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
                 ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
             do {
                 try KernelSpec.install(in: directory, executable: executable)
@@ -74,7 +83,9 @@ struct KernelCommand: ParsableCommand {
                 Terminal.write("error: \(error.message)\n" + (error.hint.map { "  hint: \($0)\n" } ?? ""), error: true)
                 throw ExitCode(1)
             }
-            print("Installed the PlateShell kernel '\(name)' in \(directory) (it starts \(executable)); 'jupyter kernelspec list' shows it.")
+            print(
+                "Installed the PlateShell kernel '\(name)' in \(directory) (it starts \(executable)); 'jupyter kernelspec list' shows it."
+            )
         }
     }
 }

@@ -1,8 +1,9 @@
 import CEditLine
 import Foundation
 import Interpreter
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The libedit glue: a prompt with emacs-style editing, history, and Tab completion through the
@@ -25,14 +26,18 @@ final class LineEditor {
     nonisolated(unsafe) static var completerProvider: (() -> Completer)?
 
     init?(historyEntries: [String], historySize: Int) {
-        guard let editor = plsh_editor_open("plateshell"), let history = plsh_history_open(Int32(historySize)) else { return nil }
+        guard let editor = plsh_editor_open("plateshell"), let history = plsh_history_open(Int32(historySize)) else {
+            return nil
+        }
         self.editor = editor
         self.history = history
         plsh_editor_use_history(editor, history)
         for entry in historyEntries { plsh_history_enter(history, entry) }
-        plsh_editor_bind(editor, "plsh-complete", "Complete the word at the cursor", { editor, _ in
-            LineEditor.complete(editor)
-        }, "^I")
+        plsh_editor_bind(
+            editor, "plsh-complete", "Complete the word at the cursor",
+            { editor, _ in
+                LineEditor.complete(editor)
+            }, "^I")
     }
 
     deinit {
@@ -66,10 +71,14 @@ final class LineEditor {
     /// The Tab callback: one candidate completes at once; several extend to their common prefix,
     /// or are listed.
     private static func complete(_ editor: OpaquePointer?) -> UInt8 {
-        guard let editor, let info = el_line(editor)?.pointee, let provider = completerProvider else { return UInt8(CC_ERROR) }
+        guard let editor, let info = el_line(editor)?.pointee, let provider = completerProvider else {
+            return UInt8(CC_ERROR)
+        }
         let length = info.lastchar - info.buffer
         let cursor = info.cursor - info.buffer
-        let line = String(decoding: UnsafeRawBufferPointer(start: info.buffer, count: length).bindMemory(to: UInt8.self), as: UTF8.self)
+        let line = String(
+            decoding: UnsafeRawBufferPointer(start: info.buffer, count: length).bindMemory(to: UInt8.self),
+            as: UTF8.self)
         let candidates = provider().complete(line: line, cursor: cursor)
         guard let first = candidates.first else { return UInt8(CC_REFRESH_BEEP) }
         let typed = String(decoding: Array(line.utf8)[first.range], as: UTF8.self)
@@ -100,7 +109,9 @@ final class LineEditor {
         let width = (words.map(\.count).max() ?? 0) + 2
         let perLine = max(1, Terminal.width / width)
         return stride(from: 0, to: words.count, by: perLine).map { start in
-            words[start..<min(start + perLine, words.count)].map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined()
+            words[start..<min(start + perLine, words.count)].map {
+                $0.padding(toLength: width, withPad: " ", startingAt: 0)
+            }.joined()
         }.joined(separator: "\n")
     }
 }

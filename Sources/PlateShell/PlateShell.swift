@@ -11,7 +11,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Output format: table, json, csv or markdown.")
     var format: String = "table"
 
-    @Flag(name: .customLong("no-color"), help: "Never colour the output (also when NO_COLOR is set or output is not a terminal).")
+    @Flag(
+        name: .customLong("no-color"),
+        help: "Never colour the output (also when NO_COLOR is set or output is not a terminal).")
     var noColor = false
 
     @Option(help: "The random seed for everything that samples.")
@@ -23,7 +25,9 @@ struct GlobalOptions: ParsableArguments {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads)") }
         guard OutputFormat(rawValue: format) != nil else {
-            throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(format)'")
+            throw ValidationError(
+                "--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")); got '\(format)'"
+            )
         }
     }
 
@@ -38,8 +42,9 @@ struct GlobalOptions: ParsableArguments {
         if let threads { settings.threads = threads }
         let output = TerminalOutput()
         output.echoes = echoes
-        let session = Session(workspace: Workspace.resolve(option: workspace), settings: settings,
-                              output: recording ? NotebookRecorder(forwarding: output) : output, cancellation: Signals.cancellation)
+        let session = Session(
+            workspace: Workspace.resolve(option: workspace), settings: settings,
+            output: recording ? NotebookRecorder(forwarding: output) : output, cancellation: Signals.cancellation)
         output.settings = { [unowned session] in session.settings }
         Signals.install()
         return session
@@ -56,7 +61,10 @@ struct PlateShellCommand: ParsableCommand {
             on standard input run like a script.
             """,
         version: PlateShellVersion.current,
-        subcommands: [Run.self, ServeCommand.self, KernelCommand.self, ConvertCommand.self, ReferenceCommand.self, DataCommand.self])
+        subcommands: [
+            Run.self, ServeCommand.self, KernelCommand.self, ConvertCommand.self, ReferenceCommand.self,
+            DataCommand.self,
+        ])
 
     @OptionGroup var global: GlobalOptions
 
@@ -91,10 +99,17 @@ struct Run: ParsableCommand {
     @Flag(help: "Report errors and carry on with the next command.")
     var keepGoing = false
 
-    @Flag(help: "Teaching mode: pause before each command (Enter runs it, s skips, b shows the narration again, q stops, any other line runs as a command).")
+    @Flag(
+        help:
+            "Teaching mode: pause before each command (Enter runs it, s skips, b shows the narration again, q stops, any other line runs as a command)."
+    )
     var step = false
 
-    @Option(name: .customLong("export"), help: "Write the replay with its outputs: FILE.ipynb (a notebook) or FILE.html (one self-contained page); may be repeated.")
+    @Option(
+        name: .customLong("export"),
+        help:
+            "Write the replay with its outputs: FILE.ipynb (a notebook) or FILE.html (one self-contained page); may be repeated."
+    )
     var exports: [String] = []
 
     @Argument(help: "The scripts to replay, in order.")
@@ -112,12 +127,17 @@ struct Run: ParsableCommand {
         defer { finish(session) }
         let recorder = session.output as? NotebookRecorder
         var failed = false
-        let stepPrompt = StepPrompt(editor: step && Terminal.inputIsTerminal ? LineEditor(historyEntries: session.history.entries, historySize: REPL.historySize) : nil)
+        let stepPrompt = StepPrompt(
+            editor: step && Terminal.inputIsTerminal
+                ? LineEditor(historyEntries: session.history.entries, historySize: REPL.historySize) : nil)
         if step { LineEditor.completerProvider = { [session] in session.completer() } }
         defer { if let recorder { ReplayExport.write(recorder.notebook, to: exports, scripts: files) } }
         for file in files {
             recorder?.begin(script: file, text: (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
-            let status = step ? StepMode(session: session, prompt: stepPrompt).run(file) : session.runScript(at: file, keepGoing: keepGoing)
+            let status =
+                step
+                ? StepMode(session: session, prompt: stepPrompt).run(file)
+                : session.runScript(at: file, keepGoing: keepGoing)
             switch status {
             case .ok: continue
             case .quit: return

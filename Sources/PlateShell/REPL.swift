@@ -16,12 +16,16 @@ struct REPL {
             return
         }
         LineEditor.completerProvider = { [session] in session.completer() }
-        Terminal.write("PlateShell \(PlateShellVersion.current) — 'help' lists the commands, Tab completes, Ctrl-D leaves.\n")
+        Terminal.write(
+            "PlateShell \(PlateShellVersion.current) — 'help' lists the commands, Tab completes, Ctrl-D leaves.\n")
         var pending = ""
         while true {
             switch editor.readLine(prompt: pending.isEmpty ? "plate> " : "  ...> ") {
             case .endOfInput:
-                if pending.isEmpty { Terminal.write("\n"); return }
+                if pending.isEmpty {
+                    Terminal.write("\n")
+                    return
+                }
                 pending = ""
                 Terminal.write("\n")
             case .interrupted:
@@ -51,7 +55,9 @@ struct PipedInput {
             for entry in entries {
                 switch session.run(entry, path: "<stdin>") {
                 case .ok: continue
-                case .quit: status = .quit; return false
+                case .quit:
+                    status = .quit
+                    return false
                 case .failed(let layer):
                     if status == .ok { status = .failed(layer) }
                     if !keepGoing { return false }

@@ -7,7 +7,8 @@ import Interpreter
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a registered model over MLflow's scoring protocol in the foreground (SIGTERM or Ctrl-C stops it).",
+        abstract:
+            "Serve a registered model over MLflow's scoring protocol in the foreground (SIGTERM or Ctrl-C stops it).",
         discussion: """
             POST /invocations (dataframe_split, dataframe_records, instances, inputs JSON, or CSV), GET /ping, \
             /health, /version, as 'mlflow models serve'. The server follows the URI's stage or alias to new \
@@ -17,46 +18,61 @@ struct ServeCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "models:/NAME/Production, models:/NAME@ALIAS, models:/NAME/N, runs:/RUN_ID/model, or a model directory.")
+    @Argument(
+        help: "models:/NAME/Production, models:/NAME@ALIAS, models:/NAME/N, runs:/RUN_ID/model, or a model directory.")
     var modelURI: String
 
     @Option(help: "The TCP port (0: any free port).") var port: Int = 5001
-    @Option(help: "The address to bind (0.0.0.0: every interface; there is no authentication).") var host: String = "127.0.0.1"
+    @Option(help: "The address to bind (0.0.0.0: every interface; there is no authentication).") var host: String =
+        "127.0.0.1"
 
     @Option(help: "Seconds between checks of the URI for a new version (default: 0.5, or 2 with a tracking server).")
     var poll: Double?
 
-    @Option(name: .customLong("tracking-uri"),
-            help: "The MLflow tracking server whose registry models:/ URIs resolve in (default: $MLFLOW_TRACKING_URI; none: the workspace catalog).")
+    @Option(
+        name: .customLong("tracking-uri"),
+        help:
+            "The MLflow tracking server whose registry models:/ URIs resolve in (default: $MLFLOW_TRACKING_URI; none: the workspace catalog)."
+    )
     var trackingURI: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535; got \(port)") }
-        if let poll, !(poll > 0 && poll <= 3600) { throw ValidationError("--poll must be more than 0 and at most 3600 seconds; got \(poll)") }
+        if let poll, !(poll > 0 && poll <= 3600) {
+            throw ValidationError("--poll must be more than 0 and at most 3600 seconds; got \(poll)")
+        }
     }
 
     func run() throws {
         let workspace = Workspace.resolve(option: global.workspace)
         let source: ModelSource
         do {
-            let server = (trackingURI ?? ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"]).flatMap { $0.isEmpty || $0 == "none" ? nil : $0 }
-            source = try ModelSource(uri: modelURI, workspace: workspace.root, server: try server.map { try MLflowClient(uri: $0) })
+            let server = (trackingURI ?? ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"]).flatMap {
+                $0.isEmpty || $0 == "none" ? nil : $0
+            }
+            source = try ModelSource(
+                uri: modelURI, workspace: workspace.root, server: try server.map { try MLflowClient(uri: $0) })
         } catch let error as EngineError {
             Self.fail("cannot serve \(modelURI): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
         if let notice = source.notice { Self.say(notice) }
         let service = ScoringService(source: source)
         let interval = poll.map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
-        let server = ScoringServer(service: service, host: host, port: port, followInterval: interval, onSwitch: { model in
-            Self.say("\(modelURI) moved: now serving \(model.label)")
-        })
-        let host = self.host, uri = modelURI
+        let server = ScoringServer(
+            service: service, host: host, port: port, followInterval: interval,
+            onSwitch: { model in
+                Self.say("\(modelURI) moved: now serving \(model.label)")
+            })
+        let host = self.host
+        let uri = modelURI
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var failure: Error?
         Task {
             do {
                 try await server.runUntilSignalled { port in
-                    Self.say("Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations, pid \(getpid()); SIGTERM or Ctrl-C stops.")
+                    Self.say(
+                        "Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations, pid \(getpid()); SIGTERM or Ctrl-C stops."
+                    )
                 }
             } catch {
                 failure = error
@@ -64,9 +80,14 @@ struct ServeCommand: ParsableCommand {
             done.signal()
         }
         done.wait()
-        if let failure { Self.fail("cannot listen on \(host):\(port): \(failure)\n  hint: another server may hold the port; pick another with --port") }
+        if let failure {
+            Self.fail(
+                "cannot listen on \(host):\(port): \(failure)\n  hint: another server may hold the port; pick another with --port"
+            )
+        }
         let counts = service.counts
-        Self.say("Stopped after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused).")
+        Self.say(
+            "Stopped after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused).")
     }
 
     private static func say(_ text: String) {

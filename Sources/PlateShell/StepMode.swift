@@ -35,7 +35,10 @@ struct StepMode {
                 case .skip: break pause
                 case .quit, .end: return .ok
                 case .back:
-                    if let narration { session.output.deliver(.narration(narration.text, origin: .script(path: path, line: narration.line))) }
+                    if let narration {
+                        session.output.deliver(
+                            .narration(narration.text, origin: .script(path: path, line: narration.line)))
+                    }
                 case .command(let typed):
                     if session.execute(typed, origin: .console) == .quit { return .quit }
                 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the learner answered at the teaching mode's pause.
@@ -52,7 +53,8 @@ final class StepPrompt {
     init(editor: LineEditor?) { self.editor = editor }
 
     /// The help line shown at each pause.
-    static let legend = "Enter runs it · s skips · b shows the narration again · q stops · type a command to try it (:state for one that starts with s, b or q)"
+    static let legend =
+        "Enter runs it · s skips · b shows the narration again · q stops · type a command to try it (:state for one that starts with s, b or q)"
 
     func read() -> StepAnswer {
         Terminal.write("  \(Self.legend)\n  step> ")
@@ -80,8 +82,8 @@ final class StepPrompt {
         guard tcgetattr(STDIN_FILENO, &saved) == 0 else { return nil }
         var raw = saved
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
-        raw.c_cc.6 = 1  // VMIN: one byte
-        raw.c_cc.5 = 0  // VTIME: no timer
+        raw.c_cc.6 = 1 // VMIN: one byte
+        raw.c_cc.5 = 0 // VTIME: no timer
         tcsetattr(STDIN_FILENO, TCSANOW, &raw)
         defer { tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
         var byte: UInt8 = 0

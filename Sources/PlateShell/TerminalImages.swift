@@ -1,7 +1,8 @@
 import Engine
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Inline pictures in a terminal: which protocol the terminal speaks is asked of the terminal
@@ -75,7 +76,8 @@ enum TerminalImages {
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             let encoded = data.base64EncodedString()
             if kind == .iTerm2 {
-                return "\u{1B}]1337;File=inline=1;size=\(data.count);width=\(columns);preserveAspectRatio=1:\(encoded)\u{07}"
+                return
+                    "\u{1B}]1337;File=inline=1;size=\(data.count);width=\(columns);preserveAspectRatio=1:\(encoded)\u{07}"
             }
             let chunks = stride(from: 0, to: encoded.utf8.count, by: 4096).map { start -> String in
                 let bytes = Array(encoded.utf8)

@@ -1,8 +1,9 @@
 import Engine
 import Foundation
 import Interpreter
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Prints outcomes as they arrive: results on standard output, diagnostics on standard error,
@@ -51,7 +52,9 @@ final class TerminalOutput: SessionOutput, ProgressDisplay, @unchecked Sendable 
 
     private func showPictures(_ output: CommandOutput) {
         for case .image(let image) in output.blocks {
-            guard let pictures, let sequence = TerminalImages.sequence(pictures, png: image.png, columns: min(Terminal.width - 2, 100)) else { return }
+            guard let pictures,
+                let sequence = TerminalImages.sequence(pictures, png: image.png, columns: min(Terminal.width - 2, 100))
+            else { return }
             Terminal.write(sequence + "\n")
         }
     }

@@ -6,7 +6,9 @@ struct BinaryRunner {
     /// The binary beside the test bundle (the same build), or `$PLATESHELL_BIN`.
     static let binary: String = {
         if let path = ProcessInfo.processInfo.environment["PLATESHELL_BIN"] { return path }
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("plateshell").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "plateshell"
+        ).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return packageRoot.appendingPathComponent(".build/debug/plateshell").path
     }()
@@ -26,9 +28,12 @@ struct BinaryRunner {
     }
 
     /// Runs the binary with `arguments` in `directory`, feeding `input` on standard input.
-    static func run(_ arguments: [String], in directory: String, input: String = "", environment: [String: String] = [:]) throws -> Result {
+    static func run(
+        _ arguments: [String], in directory: String, input: String = "", environment: [String: String] = [:]
+    ) throws -> Result {
         let process = try start(arguments, in: directory, environment: environment)
-        let output = Pipe(), error = Pipe()
+        let output = Pipe()
+        let error = Pipe()
         process.standardOutput = output
         process.standardError = error
         let inputPipe = Pipe()
@@ -39,13 +44,16 @@ struct BinaryRunner {
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         let errData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                      standardError: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
+            standardError: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs the binary with `arguments`, output discarded, and kills it with SIGKILL after
     /// `delay` seconds (crash-safety tests).
-    static func runKilled(_ arguments: [String], in directory: String, after delay: Double, environment: [String: String] = [:]) throws {
+    static func runKilled(
+        _ arguments: [String], in directory: String, after delay: Double, environment: [String: String] = [:]
+    ) throws {
         let process = try start(arguments, in: directory, environment: environment)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -56,7 +64,9 @@ struct BinaryRunner {
     }
 
     /// A configured, not yet started process (for tests that signal it).
-    static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> Process {
+    static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws
+        -> Process
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

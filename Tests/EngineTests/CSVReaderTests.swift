@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("CSV reader")
@@ -9,7 +10,11 @@ struct CSVReaderTests {
 
     @Test("reads quotes, embedded separators and newlines, CRLF, a BOM, and empty cells as missing")
     func rfc4180() throws {
-        let path = directory.file("a.csv", bytes: [0xEF, 0xBB, 0xBF] + Array("id,name,score\r\n1,\"Smith, J\",2.5\r\n2,\"two\nlines\",\r\n3,\"say \"\"hi\"\"\",-1e3\r\n".utf8))
+        let path = directory.file(
+            "a.csv",
+            bytes: [0xEF, 0xBB, 0xBF]
+                + Array(
+                    "id,name,score\r\n1,\"Smith, J\",2.5\r\n2,\"two\nlines\",\r\n3,\"say \"\"hi\"\"\",-1e3\r\n".utf8))
         let table = try CSVReader.readTable(path: path)
         #expect(table.columnNames == ["id", "name", "score"])
         #expect(table.rowCount == 3)
@@ -67,16 +72,22 @@ struct CSVReaderTests {
             let path = directory.file("parallel.csv", text)
             let sequential = try CSVReader.readTable(path: path, options: CSVOptions(), parts: 1, splitAbove: 1024)
             for parts in [2, 3, 4, 7] {
-                let parallel = try CSVReader.readTable(path: path, options: CSVOptions(), parts: parts, splitAbove: 1024)
+                let parallel = try CSVReader.readTable(
+                    path: path, options: CSVOptions(), parts: parts, splitAbove: 1024)
                 #expect(parallel == sequential, "\(parts) parts")
             }
             #expect(sequential.rowCount == 20_000)
         }
         let ragged = directory.file("ragged-late.csv", plain + "1,2\n")
-        let error = engineError { _ = try CSVReader.scan(path: ragged, options: CSVOptions(), cancellation: nil, parts: 4, splitAbove: 1024) }
+        let error = engineError {
+            _ = try CSVReader.scan(path: ragged, options: CSVOptions(), cancellation: nil, parts: 4, splitAbove: 1024)
+        }
         #expect(error?.message == "\(ragged):20002: this row has 2 fields; the header has 3")
         let quotedRagged = directory.file("quoted-late.csv", quoted + "1,2\n")
-        let quotedError = engineError { _ = try CSVReader.scan(path: quotedRagged, options: CSVOptions(), cancellation: nil, parts: 4, splitAbove: 1024) }
+        let quotedError = engineError {
+            _ = try CSVReader.scan(
+                path: quotedRagged, options: CSVOptions(), cancellation: nil, parts: 4, splitAbove: 1024)
+        }
         #expect(quotedError?.message == "\(quotedRagged):40002: this row has 2 fields; the header has 3")
     }
 
@@ -99,7 +110,9 @@ struct CSVReaderTests {
         let empty = directory.file("empty.csv", "")
         #expect(engineError { _ = try CSVReader.scan(path: empty) }?.message == "'\(empty)' is empty")
         let header = directory.file("header.csv", "a,b\n")
-        #expect(engineError { _ = try CSVReader.scan(path: header) }?.message == "'\(header)' has a header but no data rows")
+        #expect(
+            engineError { _ = try CSVReader.scan(path: header) }?.message == "'\(header)' has a header but no data rows"
+        )
     }
 
     @Test("ragged rows name the line and both field counts")
@@ -113,10 +126,12 @@ struct CSVReaderTests {
     @Test("duplicate (ignoring case) and empty header names are refused")
     func badHeaders() {
         let duplicate = directory.file("dup.csv", "a,B,b\n1,2,3\n")
-        #expect(engineError { _ = try CSVReader.scan(path: duplicate) }?.message
+        #expect(
+            engineError { _ = try CSVReader.scan(path: duplicate) }?.message
                 == "\(duplicate):1: column 3 repeats the name 'b' of column 2")
         let empty = directory.file("emptyname.csv", "a,,c\n1,2,3\n")
-        #expect(engineError { _ = try CSVReader.scan(path: empty) }?.message == "\(empty):1: column 2 has an empty name")
+        #expect(
+            engineError { _ = try CSVReader.scan(path: empty) }?.message == "\(empty):1: column 2 has an empty name")
     }
 
     @Test("text in a numeric column lists the first offending cells with their lines")
@@ -137,7 +152,8 @@ struct CSVReaderTests {
 
     @Test("bytes that are not UTF-8 name the line and column")
     func notUTF8() {
-        let path = directory.file("latin1.csv", bytes: Array("name,n\nok,1\n".utf8) + [0x43, 0x61, 0x66, 0xE9] + Array(",2\n".utf8))
+        let path = directory.file(
+            "latin1.csv", bytes: Array("name,n\nok,1\n".utf8) + [0x43, 0x61, 0x66, 0xE9] + Array(",2\n".utf8))
         let error = engineError { _ = try CSVReader.scan(path: path) }
         #expect(error?.message == "\(path):3: column 1 ('name') has bytes that are not UTF-8")
         #expect(error?.hint?.contains("iconv") == true)
@@ -145,7 +161,8 @@ struct CSVReaderTests {
 
     @Test("a binary file is recognised, not parsed")
     func binaryFile() {
-        let path = directory.file("blob.csv", bytes: [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00, 0x00, 0x2C, 0x0A])
+        let path = directory.file(
+            "blob.csv", bytes: [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00, 0x00, 0x2C, 0x0A])
         let error = engineError { _ = try CSVReader.scan(path: path) }
         #expect(error?.message.contains("looks like a binary file") == true)
     }
@@ -153,14 +170,20 @@ struct CSVReaderTests {
     @Test("an unclosed quote and text after a closing quote are errors with lines")
     func quoteErrors() {
         let unclosed = directory.file("open.csv", "a,b\n1,\"never closed\n2,3\n")
-        #expect(engineError { _ = try CSVReader.scan(path: unclosed) }?.message == "\(unclosed):2: a quoted field opened here is never closed")
+        #expect(
+            engineError { _ = try CSVReader.scan(path: unclosed) }?.message
+                == "\(unclosed):2: a quoted field opened here is never closed")
         let trailing = directory.file("after.csv", "a,b\n1,\"x\"y\n")
-        #expect(engineError { _ = try CSVReader.scan(path: trailing) }?.message == "\(trailing):2: field 2 has text after its closing quote")
+        #expect(
+            engineError { _ = try CSVReader.scan(path: trailing) }?.message
+                == "\(trailing):2: field 2 has text after its closing quote")
     }
 
     @Test("a directory is not a file")
     func directoryPath() {
-        #expect(engineError { _ = try CSVReader.scan(path: directory.path) }?.message == "'\(directory.path)' is a directory, not a CSV file")
+        #expect(
+            engineError { _ = try CSVReader.scan(path: directory.path) }?.message
+                == "'\(directory.path)' is a directory, not a CSV file")
     }
 
     @Test("other separators, and files without a header")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 /// Every model kind passes the same checks (STYLE §9, after scikit-learn's `check_estimator`):
@@ -15,19 +16,25 @@ struct EstimatorConformanceTests {
         table = try! LabelCollapse.apply(table, columns: UCIFaults.faultColumns, into: "Label")
         table = try! RowFilter.apply(table, column: "Label", values: ["Bumps", "K_Scatch", "Z_Scratch"], keep: true)
         let data = try! Dataset.from(table, target: "Label")
-        return (data.selecting(rows: Array(stride(from: 0, to: data.rowCount, by: 2))),
-                data.selecting(rows: Array(stride(from: 1, to: data.rowCount, by: 2))), table)
+        return (
+            data.selecting(rows: Array(stride(from: 0, to: data.rowCount, by: 2))),
+            data.selecting(rows: Array(stride(from: 1, to: data.rowCount, by: 2))), table
+        )
     }()
 
     static let plan = PreprocessingPlan(scale: true)
 
-    func fit(_ kind: ModelKind, _ data: Dataset, seed: UInt64 = 42, settings: ModelSettings? = nil) throws -> FittedPipeline {
-        try FittedPipeline.fit(kind: kind, settings: settings ?? kind.settings([:]), plan: Self.plan, dataset: data, frameSteps: [],
-                               target: "Label", seed: seed, threads: 2)
+    func fit(_ kind: ModelKind, _ data: Dataset, seed: UInt64 = 42, settings: ModelSettings? = nil) throws
+        -> FittedPipeline
+    {
+        try FittedPipeline.fit(
+            kind: kind, settings: settings ?? kind.settings([:]), plan: Self.plan, dataset: data, frameSteps: [],
+            target: "Label", seed: seed, threads: 2)
     }
 
-    @Test("every model: deterministic, settings untouched, probabilities valid, artifact exact, refit changes state",
-          arguments: ModelCatalog.names)
+    @Test(
+        "every model: deterministic, settings untouched, probabilities valid, artifact exact, refit changes state",
+        arguments: ModelCatalog.names)
     func conformance(_ name: String) throws {
         let kind = try ModelCatalog.kind(name)
         let settings = try kind.settings([:])
@@ -44,7 +51,8 @@ struct EstimatorConformanceTests {
         }
         let restored = try FittedPipeline.decode(try first.encoded())
         #expect(restored == first)
-        #expect(restored.probabilities(test).values == probabilities.values, "the artifact predicts bit for bit the same")
+        #expect(
+            restored.probabilities(test).values == probabilities.values, "the artifact predicts bit for bit the same")
         if name != "dummy" {
             let refit = try fit(kind, Self.data.second, settings: settings)
             #expect(refit.model != first.model, "refitting replaces the fitted state")
@@ -75,6 +83,8 @@ struct EstimatorConformanceTests {
 
     @Test("a corrupt or foreign artifact is refused")
     func badArtifacts() {
-        #expect(engineError { _ = try FittedPipeline.decode(Data("{}".utf8)) }?.message.hasPrefix("not a PlateShell model artifact") == true)
+        #expect(
+            engineError { _ = try FittedPipeline.decode(Data("{}".utf8)) }?.message.hasPrefix(
+                "not a PlateShell model artifact") == true)
     }
 }

@@ -10,7 +10,7 @@ struct JSONParsingTests {
         #expect(value.objectPairs?.map(\.0) == ["b", "a", "c"])
         #expect(value["b"] == .integer(1))
         #expect(value["a"] == .array([.bool(true), .bool(false), .null, .number(-2500), .string("x\né😀")]))
-        #expect(value["c"]?["d"]?.intValue == 9007199254740993)
+        #expect(value["c"]?["d"]?.intValue == 9_007_199_254_740_993)
         #expect(try JSON.parse(value.serialized()) == value)
         #expect(try JSON.parse("  [ ] ") == .array([]))
         #expect(JSON.integer(3).intValue == 3 && JSON.number(3).intValue == 3 && JSON.number(3.5).intValue == nil)
@@ -19,7 +19,10 @@ struct JSONParsingTests {
     @Test("malformed text is refused with the byte offset and what was expected")
     func errors() {
         func message(_ text: String) -> String? {
-            do { _ = try JSON.parse(text); return nil } catch let error as EngineError { return error.message } catch { return "\(error)" }
+            do {
+                _ = try JSON.parse(text)
+                return nil
+            } catch let error as EngineError { return error.message } catch { return "\(error)" }
         }
         #expect(message("{\"a\" 1}") == "malformed JSON at byte 5: expected ':', found '1'")
         #expect(message("[1,]") == "malformed JSON at byte 3: expected a value, found ']'")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("Linear algebra and optimization")
@@ -24,7 +25,9 @@ struct MathTests {
         let square = Matrix(rows: 2, columns: 2, values: [3, 1, 1, 2])
         let x = try LinearAlgebra.solve(square, Matrix(rows: 2, columns: 1, values: [9, 8]))
         #expect(abs(x[0, 0] - 2) < 1e-12 && abs(x[1, 0] - 3) < 1e-12)
-        #expect(throws: EngineError.self) { try LinearAlgebra.solve(Matrix(rows: 2, columns: 2, values: [1, 2, 2, 4]), x) }
+        #expect(throws: EngineError.self) {
+            try LinearAlgebra.solve(Matrix(rows: 2, columns: 2, values: [1, 2, 2, 4]), x)
+        }
         #expect(LinearAlgebra.multiply(a, a, transposeA: true).values == [35, 44, 44, 56])
     }
 
@@ -39,9 +42,11 @@ struct MathTests {
 
     @Test("the seeded generator repeats, and derived streams differ")
     func random() {
-        var a = SeededRandom(seed: 42), b = SeededRandom(seed: 42)
+        var a = SeededRandom(seed: 42)
+        var b = SeededRandom(seed: 42)
         #expect((0..<5).map { _ in a.next() } == (0..<5).map { _ in b.next() })
-        var first = SeededRandom(seed: 42).derived(0), second = SeededRandom(seed: 42).derived(1)
+        var first = SeededRandom(seed: 42).derived(0)
+        var second = SeededRandom(seed: 42).derived(1)
         #expect(first.next() != second.next())
     }
 }

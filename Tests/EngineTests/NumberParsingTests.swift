@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("Number parsing")
@@ -33,8 +34,10 @@ struct NumberParsingTests {
     @Test("converts decimals exactly as the standard library does (correctly rounded)")
     func exactConversion() {
         var generator = SystemRandomNumberGenerator()
-        let samples = ["0.1", "0.0498", "2.4265", "-0.2913", "123456789012345678", "1e22", "1e23", "4.9e-324",
-                       "1.7976931348623157e308", "0.30000000000000004", "3.14159265358979323846", "1e-400"]
+        let samples = [
+            "0.1", "0.0498", "2.4265", "-0.2913", "123456789012345678", "1e22", "1e23", "4.9e-324",
+            "1.7976931348623157e308", "0.30000000000000004", "3.14159265358979323846", "1e-400",
+        ]
         for text in samples { #expect(double(text) == Double(text)!, "\(text)") }
         for _ in 0..<20_000 {
             let mantissa = UInt64.random(in: 0...999_999_999_999, using: &generator)

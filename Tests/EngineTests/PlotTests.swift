@@ -1,7 +1,8 @@
 import CCairo
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 /// Charts render to PNG and SVG: the files exist, have the figure's size (PNG at twice the
@@ -12,7 +13,8 @@ struct PlotTests {
     func inspect(_ path: String) -> (width: Int, height: Int, inked: Int) {
         let surface = cairo_image_surface_create_from_png(path)
         defer { cairo_surface_destroy(surface) }
-        let width = Int(cairo_image_surface_get_width(surface)), height = Int(cairo_image_surface_get_height(surface))
+        let width = Int(cairo_image_surface_get_width(surface))
+        let height = Int(cairo_image_surface_get_height(surface))
         let stride = Int(cairo_image_surface_get_stride(surface))
         guard let data = cairo_image_surface_get_data(surface) else { return (width, height, 0) }
         var inked = 0
@@ -26,12 +28,15 @@ struct PlotTests {
     @Test("a confusion matrix and a PCA variance chart render: PNG at 2x, SVG beside it, ink on the page")
     func charts() throws {
         let directory = TemporaryDirectory()
-        let confusion = Charts.confusion([[50, 2, 1], [3, 40, 0], [0, 1, 30]], classes: ["Bumps", "K_Scatch", "Z_Scratch"], title: "Confusion")
+        let confusion = Charts.confusion(
+            [[50, 2, 1], [3, 40, 0], [0, 1, 30]], classes: ["Bumps", "K_Scatch", "Z_Scratch"], title: "Confusion")
         let paths = try confusion.write(to: directory.path + "/confusion")
         #expect(paths == [directory.path + "/confusion.png", directory.path + "/confusion.svg"])
         let png = inspect(paths[0])
         #expect(png.width == Int(confusion.width * 2) && png.height == Int(confusion.height * 2))
-        #expect(Double(png.inked) > 0.02 * Double(png.width * png.height), "the chart is not blank: \(png.inked) inked pixels")
+        #expect(
+            Double(png.inked) > 0.02 * Double(png.width * png.height),
+            "the chart is not blank: \(png.inked) inked pixels")
         let svg = try String(contentsOfFile: paths[1], encoding: .utf8)
         #expect(svg.contains("<svg") && svg.contains("width=\"\(Int(confusion.width))"))
         #expect(!FileManager.default.fileExists(atPath: paths[0] + ".partial"), "written then renamed")

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("Statistics")
@@ -21,7 +22,8 @@ struct StatsTests {
 
     @Test("counts: most frequent first, ties in order of appearance, percentages of present cells")
     func counts() {
-        let column = Column(name: "c", type: .text, values: ["b", "a", "b", "c", "a", "b"].map(Value.text) + [.missing])
+        let column = Column(
+            name: "c", type: .text, values: ["b", "a", "b", "c", "a", "b"].map(Value.text) + [.missing])
         let counts = ValueCounts(column)
         #expect(counts.entries.map(\.value) == [.text("b"), .text("a"), .text("c")])
         #expect(counts.entries.map(\.count) == [3, 2, 1])
@@ -43,7 +45,9 @@ struct StatsTests {
         #expect(abs(matrix.values[0][1] - 0.994376712684369) < 1e-12)
         #expect(abs(matrix.values[0][2] - (-1.0)) < 1e-12)
         #expect(matrix.values[0][3].isNaN)
-        #expect(matrix.strongestPairs().first.map { [$0.first, $0.second] } == ["x", "z"], "z is exactly linear in x where present")
+        #expect(
+            matrix.strongestPairs().first.map { [$0.first, $0.second] } == ["x", "z"],
+            "z is exactly linear in x where present")
     }
 
     @Test("hist: equal-width bins, the maximum in the last bin")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("Table store")
@@ -51,7 +52,8 @@ struct TableStoreTests {
         #expect(throws: EngineError.self) { try store.load(csv: directory.path + "/missing.csv", as: name) }
         let failing = EngineError(.invalidData, "stop half-way")
         #expect(throws: failing) {
-            try store.write(name, schema: [ColumnSchema(name: "a", type: .integer)], source: "t", operation: "t") { writer in
+            try store.write(name, schema: [ColumnSchema(name: "a", type: .integer)], source: "t", operation: "t") {
+                writer in
                 for i in 0..<10_000 {
                     writer.setInteger(Int64(i), column: 0)
                     try writer.endRow()
@@ -62,7 +64,8 @@ struct TableStoreTests {
         let cancellation = Cancellation()
         let cancellable = try TableStore(directory: directory.path + "/tables", cancellation: cancellation)
         #expect(throws: EngineError.cancelled) {
-            try cancellable.write(name, schema: [ColumnSchema(name: "a", type: .integer)], source: "t", operation: "t") { writer in
+            try cancellable.write(name, schema: [ColumnSchema(name: "a", type: .integer)], source: "t", operation: "t")
+            { writer in
                 for i in 0..<100_000 {
                     if i == 5000 { cancellation.request() }
                     writer.setInteger(Int64(i), column: 0)
@@ -78,13 +81,18 @@ struct TableStoreTests {
 
     @Test("table and schema names are identifiers: hostile names cannot inject SQL or leave the workspace")
     func hostileTableNames() {
-        for text in ["../escape", "fsp.faults; drop table x", "a.b.c", "", "fsp.", "1abc", "x\"y", "temp.x", "fsp/../../x", String(repeating: "a", count: 64)] {
+        for text in [
+            "../escape", "fsp.faults; drop table x", "a.b.c", "", "fsp.", "1abc", "x\"y", "temp.x", "fsp/../../x",
+            String(repeating: "a", count: 64),
+        ] {
             #expect(throws: EngineError.self, "\(text)") { _ = try TableName(parsing: text) }
         }
         #expect(try! TableName(parsing: "FSP.Faults").description == "fsp.faults")
         #expect(try! TableName(parsing: "faults").description == "main.faults")
         for text in ["main.sqlite_master", "fsp.sqlite_sequence", "SQLITE_stat1", "sqlite_x.faults"] {
-            #expect(engineError { _ = try TableName(parsing: text) }?.message.contains("names starting with sqlite_ are SQLite's own") == true, "\(text)")
+            #expect(
+                engineError { _ = try TableName(parsing: text) }?.message.contains(
+                    "names starting with sqlite_ are SQLite's own") == true, "\(text)")
         }
     }
 
@@ -94,7 +102,8 @@ struct TableStoreTests {
         let header = (1...2500).map { "c\($0)" }.joined(separator: ",")
         let path = directory.file("wide.csv", header + "\n" + (1...2500).map(String.init).joined(separator: ",") + "\n")
         let error = try #require(engineError { _ = try store.load(csv: path, as: name) })
-        #expect(error.message == "'\(path)' has 2500 columns; the table store holds at most 2000 (SQLite's column limit)")
+        #expect(
+            error.message == "'\(path)' has 2500 columns; the table store holds at most 2000 (SQLite's column limit)")
         #expect(error.hint?.contains("keep the columns you need") == true)
         #expect(engineError { _ = try store.versions(of: name) }?.kind == .unknownTable, "nothing was stored")
     }
@@ -115,16 +124,29 @@ struct TableStoreTests {
         try store.load(csv: directory.file("q.csv", "a,b\n1,x\n2,y\n"), as: name)
         let write = engineError { _ = try store.query("delete from fsp._v1_plates") }
         #expect(write?.message == "sql runs read-only queries; it refuses DELETE")
-        #expect(engineError { _ = try store.query("drop view fsp.plates") }?.message == "sql runs read-only queries; it refuses DROP VIEW")
+        #expect(
+            engineError { _ = try store.query("drop view fsp.plates") }?.message
+                == "sql runs read-only queries; it refuses DROP VIEW")
         let outside = directory.path + "/outside.sqlite"
         let attach = engineError { _ = try store.query("attach database '\(outside)' as x") }
-        #expect(attach?.message == "sql runs read-only queries; it refuses ATTACH" && attach?.hint?.contains("schemas are its own") == true)
+        #expect(
+            attach?.message == "sql runs read-only queries; it refuses ATTACH"
+                && attach?.hint?.contains("schemas are its own") == true)
         #expect(!FileManager.default.fileExists(atPath: outside), "ATTACH created no file outside the workspace")
-        #expect(engineError { _ = try store.query("detach database fsp") }?.message == "sql runs read-only queries; it refuses DETACH")
-        #expect(engineError { _ = try store.query("begin") }?.message.hasPrefix("sql runs read-only queries; it refuses a transaction") == true)
-        #expect(engineError { _ = try store.query("create temp table t(a)") }?.message == "sql runs read-only queries; it refuses CREATE TABLE")
-        #expect(try store.query("select count(*) from fsp.plates").row(0) == [.integer(2)], "the store works after every refusal")
-        #expect(engineError { _ = try store.query("select 1; select 2") }?.message == "sql runs one statement at a time")
+        #expect(
+            engineError { _ = try store.query("detach database fsp") }?.message
+                == "sql runs read-only queries; it refuses DETACH")
+        #expect(
+            engineError { _ = try store.query("begin") }?.message.hasPrefix(
+                "sql runs read-only queries; it refuses a transaction") == true)
+        #expect(
+            engineError { _ = try store.query("create temp table t(a)") }?.message
+                == "sql runs read-only queries; it refuses CREATE TABLE")
+        #expect(
+            try store.query("select count(*) from fsp.plates").row(0) == [.integer(2)],
+            "the store works after every refusal")
+        #expect(
+            engineError { _ = try store.query("select 1; select 2") }?.message == "sql runs one statement at a time")
         let typo = engineError { _ = try store.query("select * from fsp.plate") }
         #expect(typo?.message == "no such table: fsp.plate")
         #expect(typo?.suggestions == ["fsp.plates"])

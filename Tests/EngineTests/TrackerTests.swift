@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 /// What every tracker does, on the embedded one: runs nest under an open run, a logged model is a
@@ -16,18 +17,25 @@ struct TrackerTests {
         tracker.experimentName = "exp"
         let group = try tracker.openGroupRun(name: "session", tags: ["k": "v"])
         let child = try tracker.startRun(name: "fit rf")
-        #expect(try tracker.catalog.tags(of: child)["mlflow.parentRunId"] == group, "a run started while one is open nests under it")
-        try tracker.logModel(child, model: .classifier(F.pipeline), featureTypes: F.types, example: F.data.x.selecting(rows: [0, 1]))
+        #expect(
+            try tracker.catalog.tags(of: child)["mlflow.parentRunId"] == group,
+            "a run started while one is open nests under it")
+        try tracker.logModel(
+            child, model: .classifier(F.pipeline), featureTypes: F.types, example: F.data.x.selecting(rows: [0, 1]))
         try tracker.endRun(child, status: .finished)
         let files = Set(tracker.catalog.artifacts(of: child).map(\.path))
         #expect(files.isSuperset(of: ["model/MLmodel", "model/pipeline.json", "model/model.onnx"]))
         let logged = try #require(try tracker.catalog.loggedModel(ofRun: child))
         #expect(logged.id.hasPrefix("m-") && logged.id.count == 34 && logged.name == "model")
-        try tracker.logModel(child, model: .classifier(F.pipeline), featureTypes: F.types, example: F.data.x.selecting(rows: [0, 1]))
+        try tracker.logModel(
+            child, model: .classifier(F.pipeline), featureTypes: F.types, example: F.data.x.selecting(rows: [0, 1]))
         #expect(try tracker.catalog.loggedModel(ofRun: child)?.id == logged.id, "logging again keeps the LoggedModel")
-        let version = try tracker.register(runId: child, name: "m", description: "d", versionDescription: "v1", tags: ["t": "1"])
+        let version = try tracker.register(
+            runId: child, name: "m", description: "d", versionDescription: "v1", tags: ["t": "1"])
         #expect(version.version == 1 && version.source == "runs:/\(child)/model" && version.tags["t"] == "1")
-        #expect(try tracker.registry.resolve("models:/m/1") == version && tracker.runReader().location == "the workspace catalog")
+        #expect(
+            try tracker.registry.resolve("models:/m/1") == version
+                && tracker.runReader().location == "the workspace catalog")
         #expect(try tracker.closeGroupRun() == group && tracker.openRun == nil)
         #expect(try tracker.catalog.run(group).status == .finished)
         #expect(tracker.drainWarnings().isEmpty && tracker.close(waitingUpTo: 0) == 0, "nothing runs in the background")
@@ -38,11 +46,18 @@ struct TrackerTests {
         let workspace = TemporaryDirectory()
         let tracker: Tracker = EmbeddedTracker(catalog: try Catalog(workspace: workspace.path))
         let run = try tracker.openGroupRun(name: "a", tags: [:])
-        #expect(engineError { _ = try tracker.openGroupRun(name: "b", tags: [:]) }?.message == "run \(run.prefix(8)) is already open")
+        #expect(
+            engineError { _ = try tracker.openGroupRun(name: "b", tags: [:]) }?.message
+                == "run \(run.prefix(8)) is already open")
         _ = try tracker.closeGroupRun()
         #expect(engineError { _ = try tracker.closeGroupRun() }?.message == "no run is open")
-        let error = try #require(engineError { _ = try tracker.register(runId: run, name: "m", description: nil, versionDescription: "", tags: [:]) })
-        #expect(error.message == "run \(run.prefix(8)) logged no model" && error.hint?.contains("register a run of fit or tune") == true)
+        let error = try #require(
+            engineError {
+                _ = try tracker.register(runId: run, name: "m", description: nil, versionDescription: "", tags: [:])
+            })
+        #expect(
+            error.message == "run \(run.prefix(8)) logged no model"
+                && error.hint?.contains("register a run of fit or tune") == true)
         #expect(try tracker.catalog.registeredModels().isEmpty, "nothing was registered")
     }
 }

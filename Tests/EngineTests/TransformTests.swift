@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("Transforms")
@@ -23,8 +24,10 @@ struct TransformTests {
         let error = engineError { _ = try LabelCollapse.apply(table, columns: ["A", "C"], into: "Label") }
         #expect(error?.message == "2 of 4 rows do not have exactly one 1 among A, C")
         #expect(error?.notes == ["row 1: no column is 1", "row 3: no column is 1"])
-        let overlapping = try! table.setting(Column(name: "C", type: .integer, values: [1, 0, 1, 0].map { Value.integer($0) }))
-        #expect(engineError { _ = try LabelCollapse.apply(overlapping, columns: ["A", "B", "C"], into: "L") }?.notes
+        let overlapping = try! table.setting(
+            Column(name: "C", type: .integer, values: [1, 0, 1, 0].map { Value.integer($0) }))
+        #expect(
+            engineError { _ = try LabelCollapse.apply(overlapping, columns: ["A", "B", "C"], into: "L") }?.notes
                 == ["row 0: several columns are 1: A, C"])
     }
 
@@ -36,7 +39,9 @@ struct TransformTests {
         let typo = engineError { _ = try RowFilter.apply(labelled, column: "Label", values: ["b2"], keep: true) }
         #expect(typo?.kind == .unknownValue && typo?.suggestions == ["B"])
         #expect(try RowFilter.topValues(labelled, column: "Label", k: 2, excluding: ["B"]) == ["A", "C"])
-        #expect(engineError { _ = try RowFilter.topValues(labelled, column: "Label", k: 3, excluding: ["B"]) }?.kind == .invalidArgument)
+        #expect(
+            engineError { _ = try RowFilter.topValues(labelled, column: "Label", k: 3, excluding: ["B"]) }?.kind
+                == .invalidArgument)
     }
 
     @Test("dropna and fillna keep what they learned")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("TreeSHAP and the other explainers")
@@ -17,7 +18,9 @@ struct TreeSHAPTests {
             let share = 0.1 + 0.8 * random.nextUnit()
             let left = tree.addNode(value: values(), cover: cover * share)
             let right = tree.addNode(value: values(), cover: cover * (1 - share))
-            tree.split(node, feature: Int(random.next() % UInt64(features)), threshold: random.nextUnit(), left: left, right: right)
+            tree.split(
+                node, feature: Int(random.next() % UInt64(features)), threshold: random.nextUnit(), left: left,
+                right: right)
             stack += [(left, level + 1), (right, level + 1)]
         }
         return tree
@@ -25,14 +28,21 @@ struct TreeSHAPTests {
 
     /// E[f(x) | x_S], the path-dependent expectation: features in S follow x, the others average
     /// their subtrees by cover.
-    static func conditionalExpectation(_ tree: Tree, _ x: [Double], present: Set<Int>, node: Int = 0, output: Int) -> Double {
+    static func conditionalExpectation(_ tree: Tree, _ x: [Double], present: Set<Int>, node: Int = 0, output: Int)
+        -> Double
+    {
         if tree.isLeaf(node) { return tree.value[node * tree.outputs + output] }
-        let left = Int(tree.left[node]), right = Int(tree.right[node]), feature = Int(tree.feature[node])
+        let left = Int(tree.left[node])
+        let right = Int(tree.right[node])
+        let feature = Int(tree.feature[node])
         if present.contains(feature) {
-            return conditionalExpectation(tree, x, present: present, node: x[feature] <= tree.threshold[node] ? left : right, output: output)
+            return conditionalExpectation(
+                tree, x, present: present, node: x[feature] <= tree.threshold[node] ? left : right, output: output)
         }
-        return (tree.cover[left] * conditionalExpectation(tree, x, present: present, node: left, output: output)
-                + tree.cover[right] * conditionalExpectation(tree, x, present: present, node: right, output: output)) / tree.cover[node]
+        return
+            (tree.cover[left] * conditionalExpectation(tree, x, present: present, node: left, output: output)
+            + tree.cover[right] * conditionalExpectation(tree, x, present: present, node: right, output: output))
+            / tree.cover[node]
     }
 
     /// Shapley values by enumerating every subset of features.
@@ -44,8 +54,10 @@ struct TreeSHAPTests {
             for mask in 0..<(1 << others.count) {
                 let subset = Set(others.indices.filter { mask & (1 << $0) != 0 }.map { others[$0] })
                 let weight = factorial(subset.count) * factorial(n - subset.count - 1) / factorial(n)
-                phi += weight * (conditionalExpectation(tree, x, present: subset.union([i]), output: output)
-                                 - conditionalExpectation(tree, x, present: subset, output: output))
+                phi +=
+                    weight
+                    * (conditionalExpectation(tree, x, present: subset.union([i]), output: output)
+                        - conditionalExpectation(tree, x, present: subset, output: output))
             }
             return phi
         }
@@ -61,14 +73,21 @@ struct TreeSHAPTests {
             var phi = [Double](repeating: 0, count: features * 2)
             var workspace = TreeSHAP.workspace(depth: tree.depth)
             x.withUnsafeBufferPointer { row in
-                phi.withUnsafeMutableBufferPointer { TreeSHAP.accumulate(tree, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 2, workspace: &workspace) }
+                phi.withUnsafeMutableBufferPointer {
+                    TreeSHAP.accumulate(
+                        tree, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 2, workspace: &workspace)
+                }
             }
             for output in 0..<2 {
                 let exact = Self.bruteForce(tree, x, features: features, output: output)
-                for f in 0..<features { #expect(abs(phi[f * 2 + output] - exact[f]) < 1e-9, "trial \(trial) feature \(f)") }
+                for f in 0..<features {
+                    #expect(abs(phi[f * 2 + output] - exact[f]) < 1e-9, "trial \(trial) feature \(f)")
+                }
                 let expected = TreeSHAP.expectedValue(tree)[output]
                 let total = expected + (0..<features).reduce(0) { $0 + phi[$1 * 2 + output] }
-                #expect(abs(total - Self.conditionalExpectation(tree, x, present: Set(0..<features), output: output)) < 1e-9)
+                #expect(
+                    abs(total - Self.conditionalExpectation(tree, x, present: Set(0..<features), output: output)) < 1e-9
+                )
             }
         }
     }
@@ -76,7 +95,9 @@ struct TreeSHAPTests {
     @Test("the quadrature form equals the paper's algorithm on random trees, and quadrature is exact")
     func quadratureMatchesReference() {
         let (nodes, weights) = QuadratureTreeSHAP.gaussLegendre(5)
-        #expect(abs(QuadratureTreeSHAP.tables[5].weights.map { $0.sum() }.reduce(0, +) - 1) < 1e-14, "the padded weights still sum to 1")
+        #expect(
+            abs(QuadratureTreeSHAP.tables[5].weights.map { $0.sum() }.reduce(0, +) - 1) < 1e-14,
+            "the padded weights still sum to 1")
         for degree in 0...9 {
             let integral = zip(nodes, weights).reduce(0.0) { $0 + $1.1 * pow($1.0, Double(degree)) }
             #expect(abs(integral - 1 / Double(degree + 1)) < 1e-14, "∫ y^\(degree)")
@@ -86,34 +107,41 @@ struct TreeSHAPTests {
             let features = 2 + trial % 9
             let tree = Self.randomTree(&random, features: features, depth: 1 + trial % 12, outputs: 3)
             let x = (0..<features).map { _ in random.nextUnit() }
-            var reference = [Double](repeating: 0, count: features * 3), fast = reference
+            var reference = [Double](repeating: 0, count: features * 3)
+            var fast = reference
             var workspace = TreeSHAP.workspace(depth: tree.depth)
             let points = QuadratureTreeSHAP.pointCount(depth: tree.depth, features: features)
             var quadrature = QuadratureTreeSHAP.Workspace(features: features, depth: tree.depth, points: points)
             defer { quadrature.deallocate() }
             x.withUnsafeBufferPointer { row in
                 reference.withUnsafeMutableBufferPointer {
-                    TreeSHAP.accumulate(tree, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 3, workspace: &workspace)
+                    TreeSHAP.accumulate(
+                        tree, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 3, workspace: &workspace)
                 }
                 fast.withUnsafeMutableBufferPointer {
-                    QuadratureTreeSHAP.accumulate(tree, points: points, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 3,
-                                                  outputOffset: 0, scale: 1, workspace: &quadrature)
+                    QuadratureTreeSHAP.accumulate(
+                        tree, points: points, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 3,
+                        outputOffset: 0, scale: 1, workspace: &quadrature)
                 }
             }
             for i in reference.indices { #expect(abs(reference[i] - fast[i]) < 1e-10, "trial \(trial) value \(i)") }
         }
     }
 
-    @Test("additivity holds on every row for every fitted tree ensemble on the real data", arguments: ["dt", "rf", "et", "gbm", "ada"])
+    @Test(
+        "additivity holds on every row for every fitted tree ensemble on the real data",
+        arguments: ["dt", "rf", "et", "gbm", "ada"])
     func additivity(_ name: String) throws {
         let data = EstimatorConformanceTests.data.first
         let kind = try ModelCatalog.kind(name)
-        let pipeline = try FittedPipeline.fit(kind: kind, settings: try kind.settings(name == "gbm" ? ["n_estimators": "30"] : [:]),
-                                              plan: PreprocessingPlan(scale: true), dataset: data, frameSteps: [], target: "Label",
-                                              seed: 42, threads: 2)
+        let pipeline = try FittedPipeline.fit(
+            kind: kind, settings: try kind.settings(name == "gbm" ? ["n_estimators": "30"] : [:]),
+            plan: PreprocessingPlan(scale: true), dataset: data, frameSteps: [], target: "Label",
+            seed: 42, threads: 2)
         var options = Explainer.Options(background: data.x)
         options.threads = 2
-        let explanation = try Explainer.explain(pipeline, rows: EstimatorConformanceTests.data.second.x, options: options)
+        let explanation = try Explainer.explain(
+            pipeline, rows: EstimatorConformanceTests.data.second.x, options: options)
         #expect(explanation.method == "exact path-dependent TreeSHAP")
         #expect(explanation.additivityError < 1e-9, "\(explanation.additivityError)")
     }
@@ -121,12 +149,15 @@ struct TreeSHAPTests {
     @Test("linear SHAP is exact through scaling and PCA")
     func linear() throws {
         let data = EstimatorConformanceTests.data.first
-        let pipeline = try FittedPipeline.fit(kind: try ModelCatalog.kind("lr"), settings: try ModelCatalog.kind("lr").settings([:]),
-                                              plan: PreprocessingPlan(scale: true, pca: .components(10)), dataset: data, frameSteps: [],
-                                              target: "Label", seed: 42)
-        let explanation = try Explainer.explain(pipeline, rows: data.x.selecting(rows: Array(0..<50)), options: Explainer.Options(background: data.x))
+        let pipeline = try FittedPipeline.fit(
+            kind: try ModelCatalog.kind("lr"), settings: try ModelCatalog.kind("lr").settings([:]),
+            plan: PreprocessingPlan(scale: true, pca: .components(10)), dataset: data, frameSteps: [],
+            target: "Label", seed: 42)
+        let explanation = try Explainer.explain(
+            pipeline, rows: data.x.selecting(rows: Array(0..<50)), options: Explainer.Options(background: data.x))
         #expect(explanation.method.hasPrefix("exact linear SHAP"))
-        #expect(explanation.isAdditive, "\(explanation.additivityError) against terms of \(explanation.additivityScale)")
+        #expect(
+            explanation.isAdditive, "\(explanation.additivityError) against terms of \(explanation.additivityScale)")
         #expect(explanation.additivityError < 1e-6)
     }
 
@@ -134,8 +165,9 @@ struct TreeSHAPTests {
     func samplingIgnoresThreadCount() throws {
         let data = EstimatorConformanceTests.data.first
         let kind = try ModelCatalog.kind("knn")
-        let pipeline = try FittedPipeline.fit(kind: kind, settings: try kind.settings([:]), plan: PreprocessingPlan(scale: true),
-                                              dataset: data, frameSteps: [], target: "Label", seed: 42)
+        let pipeline = try FittedPipeline.fit(
+            kind: kind, settings: try kind.settings([:]), plan: PreprocessingPlan(scale: true),
+            dataset: data, frameSteps: [], target: "Label", seed: 42)
         func explained(threads: Int) throws -> Explanation {
             var options = Explainer.Options(background: data.x.selecting(rows: Array(0..<40)))
             options.permutations = 16
@@ -156,10 +188,11 @@ struct TreeSHAPTests {
         var random = SeededRandom(seed: 5)
         let tree = Self.randomTree(&random, features: 4, depth: 4, outputs: 2)
         let background = Matrix(rows: 1, columns: 4, values: (0..<4).map { _ in random.nextUnit() })
-        let pipeline = FittedPipeline(formatVersion: FittedPipeline.formatVersion, kind: "dt", settings: ModelSettings([:]),
-                                      plan: PreprocessingPlan(), target: "Label", features: ["a", "b", "c", "d"], classes: ["P", "Q"],
-                                      frameSteps: [], preprocessing: FittedPreprocessing(scaler: nil, pca: nil),
-                                      model: .forest(Forest(trees: [tree], classCount: 2)))
+        let pipeline = FittedPipeline(
+            formatVersion: FittedPipeline.formatVersion, kind: "dt", settings: ModelSettings([:]),
+            plan: PreprocessingPlan(), target: "Label", features: ["a", "b", "c", "d"], classes: ["P", "Q"],
+            frameSteps: [], preprocessing: FittedPreprocessing(scaler: nil, pca: nil),
+            model: .forest(Forest(trees: [tree], classCount: 2)))
         let x = Matrix(rows: 1, columns: 4, values: (0..<4).map { _ in random.nextUnit() })
         var options = Explainer.Options(background: background)
         options.permutations = 400
@@ -167,7 +200,8 @@ struct TreeSHAPTests {
         #expect(sampled.additivityError < 1e-12)
         // With one background row b, the interventional value function is v(S) = f(x_S, b_rest): enumerable.
         func f(_ present: Set<Int>) -> Double {
-            let row = Matrix(rows: 1, columns: 4, values: (0..<4).map { present.contains($0) ? x[0, $0] : background[0, $0] })
+            let row = Matrix(
+                rows: 1, columns: 4, values: (0..<4).map { present.contains($0) ? x[0, $0] : background[0, $0] })
             return pipeline.probabilities(row)[0, 0]
         }
         func factorial(_ k: Int) -> Double { k <= 1 ? 1 : Double(k) * factorial(k - 1) }
@@ -176,7 +210,9 @@ struct TreeSHAPTests {
             let others = (0..<4).filter { $0 != i }
             for mask in 0..<8 {
                 let subset = Set(others.indices.filter { mask & (1 << $0) != 0 }.map { others[$0] })
-                exact += factorial(subset.count) * factorial(3 - subset.count) / factorial(4) * (f(subset.union([i])) - f(subset))
+                exact +=
+                    factorial(subset.count) * factorial(3 - subset.count) / factorial(4)
+                    * (f(subset.union([i])) - f(subset))
             }
             let error = sampled.standardErrors![i * 2]
             #expect(abs(sampled.value(row: 0, feature: i, output: 0) - exact) <= 4 * error + 1e-12, "feature \(i)")

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Engine
 
 @Suite("Trees, binning and boosting components")
@@ -7,7 +8,8 @@ struct TreeTests {
     /// Two classes separated by feature 1 at 0.5; feature 0 is noise.
     static let separable: TrainingData = {
         var random = SeededRandom(seed: 3)
-        var values = [Double](), labels = [Int]()
+        var values = [Double]()
+        var labels = [Int]()
         for i in 0..<200 {
             let x1 = Double(i) / 200
             values += [random.nextUnit(), x1]
@@ -20,8 +22,10 @@ struct TreeTests {
     func cart() throws {
         let columns = FeatureColumns(Self.separable.x)
         var random = SeededRandom(seed: 1)
-        let tree = TreeGrower(columns: columns, y: Self.separable.y, weights: [Double](repeating: 1, count: 200), classCount: 2,
-                              settings: TreeSettings(maxFeatures: 2)).grow(random: &random)
+        let tree = TreeGrower(
+            columns: columns, y: Self.separable.y, weights: [Double](repeating: 1, count: 200), classCount: 2,
+            settings: TreeSettings(maxFeatures: 2)
+        ).grow(random: &random)
         #expect(tree.nodeCount == 3)
         #expect(tree.feature[0] == 1 && tree.threshold[0] == (0.5 + 0.505) / 2)
         #expect(tree.value[2..<4] == [1, 0] && tree.value[4..<6] == [0, 1])
@@ -33,14 +37,20 @@ struct TreeTests {
         let data = EstimatorConformanceTests.data.first
         let columns = FeatureColumns(data.x)
         var random = SeededRandom(seed: 1)
-        let shallow = TreeGrower(columns: columns, y: data.y, weights: [Double](repeating: 1, count: data.rowCount), classCount: 3,
-                                 settings: TreeSettings(maxDepth: 3, maxFeatures: 27)).grow(random: &random)
+        let shallow = TreeGrower(
+            columns: columns, y: data.y, weights: [Double](repeating: 1, count: data.rowCount), classCount: 3,
+            settings: TreeSettings(maxDepth: 3, maxFeatures: 27)
+        ).grow(random: &random)
         #expect(shallow.depth <= 3)
-        let leafy = TreeGrower(columns: columns, y: data.y, weights: [Double](repeating: 1, count: data.rowCount), classCount: 3,
-                               settings: TreeSettings(minSamplesLeaf: 20, maxFeatures: 27)).grow(random: &random)
+        let leafy = TreeGrower(
+            columns: columns, y: data.y, weights: [Double](repeating: 1, count: data.rowCount), classCount: 3,
+            settings: TreeSettings(minSamplesLeaf: 20, maxFeatures: 27)
+        ).grow(random: &random)
         #expect((0..<leafy.nodeCount).filter { leafy.isLeaf($0) }.allSatisfy { leafy.cover[$0] >= 20 })
         let half = (0..<data.rowCount).map { $0 % 2 == 0 ? 1.0 : 0 }
-        let bagged = TreeGrower(columns: columns, y: data.y, weights: half, classCount: 3, settings: TreeSettings(maxFeatures: 27)).grow(random: &random)
+        let bagged = TreeGrower(
+            columns: columns, y: data.y, weights: half, classCount: 3, settings: TreeSettings(maxFeatures: 27)
+        ).grow(random: &random)
         #expect(bagged.cover[0] == Double((data.rowCount + 1) / 2))
     }
 
@@ -54,7 +64,9 @@ struct TreeTests {
         let many = Matrix(rows: 1000, columns: 1, values: (0..<1000).map(Double.init))
         let quantiles = BinMapper(many, maxBins: 10, random: &random)
         #expect(quantiles.binCount(0) == 10)
-        let counts = (0..<1000).reduce(into: [Int](repeating: 0, count: 10)) { $0[quantiles.bin(Double($1), feature: 0)] += 1 }
+        let counts = (0..<1000).reduce(into: [Int](repeating: 0, count: 10)) {
+            $0[quantiles.bin(Double($1), feature: 0)] += 1
+        }
         #expect(counts.allSatisfy { (90...110).contains($0) })
     }
 

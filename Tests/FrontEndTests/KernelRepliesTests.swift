@@ -1,13 +1,15 @@
 import Engine
 import Interpreter
-@testable import PlateShell
 import Testing
+
+@testable import PlateShell
 
 /// The replies computed from a request alone: completion (with code-point cursors), inspection,
 /// completeness, history.
 @Suite("Kernel: complete, inspect, is_complete, history")
 struct KernelRepliesTests {
-    let completer = Completer(tables: ["fsp.faults", "fsp.top3"], columns: ["Pixels_Areas", "Steel_Plate_Thickness"], directory: "/")
+    let completer = Completer(
+        tables: ["fsp.faults", "fsp.top3"], columns: ["Pixels_Areas", "Steel_Plate_Thickness"], directory: "/")
 
     @Test("cursor positions are Unicode code points, on the cursor's line of a multi-line cell")
     func completionCursor() {
@@ -58,7 +60,8 @@ struct KernelRepliesTests {
         #expect(KernelReplies.isComplete(code: "tune et iters=1 \\")["status"]?.stringValue == "incomplete")
         #expect(KernelReplies.isComplete(code: "model m description=\"open")["status"]?.stringValue == "incomplete")
         #expect(KernelReplies.isComplete(code: "sql")["status"]?.stringValue == "incomplete")
-        #expect(KernelReplies.isComplete(code: "sql select * from fsp.faults where")["status"]?.stringValue == "incomplete")
+        #expect(
+            KernelReplies.isComplete(code: "sql select * from fsp.faults where")["status"]?.stringValue == "incomplete")
         #expect(KernelReplies.isComplete(code: "sql select 1;")["status"]?.stringValue == "complete")
         #expect(KernelReplies.isComplete(code: "sql\n  select 1\n  from t;")["status"]?.stringValue == "complete")
     }
@@ -66,17 +69,36 @@ struct KernelRepliesTests {
     @Test("history: tail, range and search with unique")
     func history() {
         let entries = ["load a.csv", "describe", "load b.csv", "describe", "counts Label"]
-        func inputs(_ reply: JSON) -> [String] { reply["history"]?.arrayValue?.compactMap { $0.arrayValue?[2].stringValue } ?? [] }
-        #expect(inputs(KernelReplies.history(.object([("hist_access_type", .string("tail")), ("n", .integer(2))]), entries: entries))
+        func inputs(_ reply: JSON) -> [String] {
+            reply["history"]?.arrayValue?.compactMap { $0.arrayValue?[2].stringValue } ?? []
+        }
+        #expect(
+            inputs(
+                KernelReplies.history(
+                    .object([("hist_access_type", .string("tail")), ("n", .integer(2))]), entries: entries))
                 == ["describe", "counts Label"])
-        #expect(inputs(KernelReplies.history(.object([("hist_access_type", .string("range")), ("start", .integer(2)), ("stop", .integer(4))]), entries: entries))
+        #expect(
+            inputs(
+                KernelReplies.history(
+                    .object([("hist_access_type", .string("range")), ("start", .integer(2)), ("stop", .integer(4))]),
+                    entries: entries))
                 == ["describe", "load b.csv"])
-        #expect(inputs(KernelReplies.history(.object([("hist_access_type", .string("search")), ("pattern", .string("load*"))]), entries: entries))
+        #expect(
+            inputs(
+                KernelReplies.history(
+                    .object([("hist_access_type", .string("search")), ("pattern", .string("load*"))]), entries: entries)
+            )
                 == ["load a.csv", "load b.csv"])
-        #expect(inputs(KernelReplies.history(.object([("hist_access_type", .string("search")), ("pattern", .string("*")),
-                                                      ("unique", .bool(true))]), entries: entries))
+        #expect(
+            inputs(
+                KernelReplies.history(
+                    .object([
+                        ("hist_access_type", .string("search")), ("pattern", .string("*")),
+                        ("unique", .bool(true)),
+                    ]), entries: entries))
                 == ["load a.csv", "load b.csv", "describe", "counts Label"])
-        let first = KernelReplies.history(.object([("hist_access_type", .string("tail")), ("n", .integer(1))]), entries: entries)
+        let first = KernelReplies.history(
+            .object([("hist_access_type", .string("tail")), ("n", .integer(1))]), entries: entries)
         #expect(first["history"]?.arrayValue?.first == .array([.integer(0), .integer(5), .string("counts Label")]))
     }
 

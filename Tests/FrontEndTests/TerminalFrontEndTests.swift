@@ -1,5 +1,6 @@
-@testable import PlateShell
 import Testing
+
+@testable import PlateShell
 
 /// The terminal's pieces that are pure: teaching-mode answers and picture-protocol detection.
 @Suite("Terminal: step answers and picture protocols")
@@ -34,7 +35,8 @@ struct TerminalFrontEndTests {
         let da1Plain = Array("\u{1B}[?62;22c".utf8)
         #expect(TerminalImages.parse(reply: Array("\u{1B}_Gi=31;OK\u{1B}\\".utf8) + da1Plain) == .kitty)
         #expect(TerminalImages.parse(reply: Array("\u{1B}P>|iTerm2 3.5.0\u{1B}\\".utf8) + da1Plain) == .iTerm2)
-        #expect(TerminalImages.parse(reply: Array("\u{1B}P>|XTerm(388)\u{1B}\\\u{1B}[?63;1;2;4;6;9;15;22c".utf8)) == .sixel)
+        #expect(
+            TerminalImages.parse(reply: Array("\u{1B}P>|XTerm(388)\u{1B}\\\u{1B}[?63;1;2;4;6;9;15;22c".utf8)) == .sixel)
         #expect(TerminalImages.parse(reply: Array("\u{1B}P>|XTerm(388)\u{1B}\\".utf8) + da1Plain) == nil)
         #expect(TerminalImages.parse(reply: []) == nil)
         #expect(TerminalImages.isComplete(da1Plain))

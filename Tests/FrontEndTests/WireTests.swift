@@ -1,8 +1,9 @@
 import Engine
 import Foundation
-@testable import PlateShell
-import Testing
 import TestSupport
+import Testing
+
+@testable import PlateShell
 
 /// The kernel's wire format: HMAC-SHA256 signatures, message framing, the connection file.
 @Suite("Kernel: wire format and connection file")
@@ -13,7 +14,8 @@ struct WireTests {
     func knownVector() {
         let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         #expect(signer.signature([Array("what do ya want for nothing?".utf8)]) == expected)
-        #expect(signer.signature([Array("what do ya ".utf8), Array("want for ".utf8), Array("nothing?".utf8)]) == expected)
+        #expect(
+            signer.signature([Array("what do ya ".utf8), Array("want for ".utf8), Array("nothing?".utf8)]) == expected)
         #expect(signer.verify(Array(expected.utf8), [Array("what do ya want for nothing?".utf8)]))
         #expect(!signer.verify(Array(expected.utf8), [Array("what do ya want for nothing!".utf8)]))
         #expect(!signer.verify(Array(expected.dropLast().utf8), [Array("what do ya want for nothing?".utf8)]))
@@ -28,8 +30,9 @@ struct WireTests {
 
     @Test("a message survives encode and decode with its identities, and its signature covers the four parts")
     func roundTrip() throws {
-        var message = WireMessage(type: "execute_request", content: .object([("code", .string("describe")), ("silent", .bool(false))]),
-                                  parent: nil, session: "s1", identities: [Array("client-1".utf8)])
+        var message = WireMessage(
+            type: "execute_request", content: .object([("code", .string("describe")), ("silent", .bool(false))]),
+            parent: nil, session: "s1", identities: [Array("client-1".utf8)])
         message.buffers = [[1, 2, 3]]
         let frames = message.encode(signer: signer)
         #expect(frames[0] == Array("client-1".utf8))
@@ -48,7 +51,8 @@ struct WireTests {
 
     @Test("malformed or forged frames are refused with a specific reason")
     func refusals() {
-        let good = WireMessage(type: "kernel_info_request", content: .object([]), parent: nil, session: "s").encode(signer: signer)
+        let good = WireMessage(type: "kernel_info_request", content: .object([]), parent: nil, session: "s").encode(
+            signer: signer)
         var forged = good
         forged[forged.count - 1] = Array("{\"code\":\"load evil.csv\"}".utf8)
         #expect(throws: WireError.badSignature) { try WireMessage.decode(forged, signer: signer) }
@@ -56,14 +60,18 @@ struct WireTests {
             .encode(signer: MessageSigner(key: Array("other".utf8)))
         #expect(throws: WireError.badSignature) { try WireMessage.decode(wrongKey, signer: signer) }
         #expect(throws: WireError.noDelimiter) { try WireMessage.decode([Array("{}".utf8)], signer: signer) }
-        #expect(throws: WireError.missingFrames(3)) { try WireMessage.decode([WireMessage.delimiter, [], [], []], signer: signer) }
+        #expect(throws: WireError.missingFrames(3)) {
+            try WireMessage.decode([WireMessage.delimiter, [], [], []], signer: signer)
+        }
         let parts = [Array("[1]".utf8), Array("{}".utf8), Array("{}".utf8), Array("{}".utf8)]
         #expect(throws: WireError.notAnObject("header")) {
-            try WireMessage.decode([WireMessage.delimiter, Array(signer.signature(parts).utf8)] + parts, signer: signer)
+            try WireMessage.decode(
+                [WireMessage.delimiter, Array(signer.signature(parts).utf8)] + parts, signer: signer)
         }
         let untyped = [Array("{}".utf8), Array("{}".utf8), Array("{}".utf8), Array("{}".utf8)]
         #expect(throws: WireError.noMessageType) {
-            try WireMessage.decode([WireMessage.delimiter, Array(signer.signature(untyped).utf8)] + untyped, signer: signer)
+            try WireMessage.decode(
+                [WireMessage.delimiter, Array(signer.signature(untyped).utf8)] + untyped, signer: signer)
         }
     }
 
@@ -78,27 +86,46 @@ struct WireTests {
         #expect(connection.endpoint(.hb) == "tcp://127.0.0.1:5005")
         #expect(connection.key == Array("abc".utf8))
         func problem(_ text: String) -> String? {
-            do { _ = try ConnectionFile(text: text, path: "k.json"); return nil } catch let error as KernelError { return error.message } catch { return "\(error)" }
+            do {
+                _ = try ConnectionFile(text: text, path: "k.json")
+                return nil
+            } catch let error as KernelError { return error.message } catch { return "\(error)" }
         }
-        #expect(problem(text.replacingOccurrences(of: "\"hb_port\": 5005,", with: "")) == "connection file k.json: 'hb_port' is missing or not a port number (1 to 65535)")
-        #expect(problem(text.replacingOccurrences(of: "hmac-sha256", with: "hmac-md5"))
-                == "connection file k.json: signature_scheme 'hmac-md5' is not supported; PlateShell signs with hmac-sha256")
-        #expect(problem(text.replacingOccurrences(of: "\"tcp\"", with: "\"udp\"")) == "connection file k.json: transport 'udp' is not supported; expected tcp or ipc")
-        #expect(problem("{\"ip\": ") ?? "" == "connection file k.json: not JSON (malformed JSON at byte 7: expected a value, found the end)")
+        #expect(
+            problem(text.replacingOccurrences(of: "\"hb_port\": 5005,", with: ""))
+                == "connection file k.json: 'hb_port' is missing or not a port number (1 to 65535)")
+        #expect(
+            problem(text.replacingOccurrences(of: "hmac-sha256", with: "hmac-md5"))
+                == "connection file k.json: signature_scheme 'hmac-md5' is not supported; PlateShell signs with hmac-sha256"
+        )
+        #expect(
+            problem(text.replacingOccurrences(of: "\"tcp\"", with: "\"udp\""))
+                == "connection file k.json: transport 'udp' is not supported; expected tcp or ipc")
+        #expect(
+            problem("{\"ip\": ") ?? ""
+                == "connection file k.json: not JSON (malformed JSON at byte 7: expected a value, found the end)")
         #expect(problem("[1, 2]") == "connection file k.json: not a JSON object")
-        #expect(throws: KernelError.connectionFile("/no/such/file.json", "no such file")) { try ConnectionFile(path: "/no/such/file.json") }
+        #expect(throws: KernelError.connectionFile("/no/such/file.json", "no such file")) {
+            try ConnectionFile(path: "/no/such/file.json")
+        }
     }
 
     @Test("kernel.json starts this binary with the connection file, interrupts by signal")
     func kernelSpec() throws {
         let json = try JSON.parse(KernelSpec.kernelJSON(executable: "/opt/plateshell"))
-        #expect(json["argv"] == .array([.string("/opt/plateshell"), .string("kernel"), .string("-f"), .string("{connection_file}")]))
+        #expect(
+            json["argv"]
+                == .array([.string("/opt/plateshell"), .string("kernel"), .string("-f"), .string("{connection_file}")]))
         #expect(json["display_name"]?.stringValue == "PlateShell")
         #expect(json["language"]?.stringValue == "plateshell")
         #expect(json["interrupt_mode"]?.stringValue == "signal")
         #expect(KernelSpec.directory(user: false, prefix: "/venv", name: "ps") == "/venv/share/jupyter/kernels/ps")
-        #expect(KernelSpec.directory(user: true, prefix: nil, name: "ps", environment: ["HOME": "/home/a"]) == "/home/a/.local/share/jupyter/kernels/ps")
-        #expect(KernelSpec.directory(user: true, prefix: nil, name: "ps", environment: ["JUPYTER_DATA_DIR": "/d"]) == "/d/kernels/ps")
+        #expect(
+            KernelSpec.directory(user: true, prefix: nil, name: "ps", environment: ["HOME": "/home/a"])
+                == "/home/a/.local/share/jupyter/kernels/ps")
+        #expect(
+            KernelSpec.directory(user: true, prefix: nil, name: "ps", environment: ["JUPYTER_DATA_DIR": "/d"])
+                == "/d/kernels/ps")
         let directory = TemporaryDirectory()
         try KernelSpec.install(in: directory.path + "/k", executable: "/opt/plateshell")
         for file in ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"] {

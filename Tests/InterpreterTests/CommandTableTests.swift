@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Interpreter
 
 @Suite("Command table")
@@ -14,13 +15,17 @@ struct CommandTableTests {
             for parameter in spec.parameters {
                 #expect(!parameter.help.isEmpty, "\(spec.name) \(parameter.key)")
                 if let fallback = parameter.defaultValue {
-                    #expect((try? parameter.kind.parse(fallback, name: parameter.key).get()) != nil, "\(spec.name) \(parameter.key) default")
+                    #expect(
+                        (try? parameter.kind.parse(fallback, name: parameter.key).get()) != nil,
+                        "\(spec.name) \(parameter.key) default")
                 }
             }
         }
-        for required in ["load", "tables", "history", "use", "sql", "head", "tail", "columns", "save", "export", "describe",
-                         "counts", "corr", "hist", "label", "keep", "drop", "dropna", "fillna", "help", "state", "format",
-                         "timer", "source", "reset", "quit", "exit"] {
+        for required in [
+            "load", "tables", "history", "use", "sql", "head", "tail", "columns", "save", "export", "describe",
+            "counts", "corr", "hist", "label", "keep", "drop", "dropna", "fillna", "help", "state", "format",
+            "timer", "source", "reset", "quit", "exit",
+        ] {
             #expect(CommandTable.spec(named: required) != nil, "\(required)")
         }
     }
@@ -50,18 +55,28 @@ struct CommandTableTests {
         for spec in CommandTable.all {
             for positional in spec.positionals {
                 let expected = Self.readType(of: positional.kind, variadic: positional.isVariadic)
-                #expect(Self.reads(positional.valueType, positional.kind, variadic: positional.isVariadic),
-                        "\(spec.name) <\(positional.name)>: read as \(positional.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")")
-                #expect(positional.isGiven == !positional.isOptional, "\(spec.name) <\(positional.name)>: Given exactly when required")
+                #expect(
+                    Self.reads(positional.valueType, positional.kind, variadic: positional.isVariadic),
+                    "\(spec.name) <\(positional.name)>: read as \(positional.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")"
+                )
+                #expect(
+                    positional.isGiven == !positional.isOptional,
+                    "\(spec.name) <\(positional.name)>: Given exactly when required")
             }
             for parameter in spec.parameters {
                 let expected = Self.readType(of: parameter.kind, variadic: false)
-                #expect(Self.reads(parameter.valueType, parameter.kind, variadic: false),
-                        "\(spec.name) \(parameter.key)=: read as \(parameter.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")")
+                #expect(
+                    Self.reads(parameter.valueType, parameter.kind, variadic: false),
+                    "\(spec.name) \(parameter.key)=: read as \(parameter.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")"
+                )
                 if parameter.isGiven {
-                    #expect(parameter.isRequired || parameter.defaultValue != nil, "\(spec.name) \(parameter.key)= is Given but may be absent")
+                    #expect(
+                        parameter.isRequired || parameter.defaultValue != nil,
+                        "\(spec.name) \(parameter.key)= is Given but may be absent")
                 } else {
-                    #expect(!parameter.isRequired && parameter.defaultValue == nil, "\(spec.name) \(parameter.key)= is always there: declare it Given")
+                    #expect(
+                        !parameter.isRequired && parameter.defaultValue == nil,
+                        "\(spec.name) \(parameter.key)= is always there: declare it Given")
                 }
             }
         }
@@ -73,16 +88,22 @@ struct CommandTableTests {
             let texts = [spec.summary, spec.help] + spec.parameters.map(\.help) + spec.positionals.map(\.help)
             for text in texts {
                 #expect(!text.contains("  "), "\(spec.name): doubled spaces in \(text.debugDescription)")
-                #expect(text.range(of: #" \.(\s|$)"#, options: .regularExpression) == nil, "\(spec.name): a space before a full stop in \(text.debugDescription)")
-                #expect(text == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(spec.name): leading or trailing space in \(text.debugDescription)")
+                #expect(
+                    text.range(of: #" \.(\s|$)"#, options: .regularExpression) == nil,
+                    "\(spec.name): a space before a full stop in \(text.debugDescription)")
+                #expect(
+                    text == text.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "\(spec.name): leading or trailing space in \(text.debugDescription)")
             }
         }
     }
 
     @Test("usage lines come from the declarations")
     func usage() {
-        #expect(CommandTable.spec(named: "load")?.usage
-                == "load <path> [as <table>] [mode=overwrite|append] [sep=<char>] [header=true|false] [text=<columns>] [na=<values>]")
+        #expect(
+            CommandTable.spec(named: "load")?.usage
+                == "load <path> [as <table>] [mode=overwrite|append] [sep=<char>] [header=true|false] [text=<columns>] [na=<values>]"
+        )
         #expect(CommandTable.spec(named: "hist")?.usage == "hist <column> [bins=<int>]")
         #expect(CommandTable.spec(named: "describe")?.usage == "describe [<columns>...]")
     }
@@ -92,7 +113,9 @@ struct CommandTableTests {
         #expect(CommandTable.spec(named: "desc")?.name == "describe")
         #expect(CommandTable.spec(named: "EXIT")?.name == "quit")
         #expect(CommandTable.spec(named: "h") == nil)
-        #expect(throws: Diagnostic.self) { try CommandTable.lookup(Token(kind: .word, text: "hi", range: 0..<2, keyLength: nil)) }
+        #expect(throws: Diagnostic.self) {
+            try CommandTable.lookup(Token(kind: .word, text: "hi", range: 0..<2, keyLength: nil))
+        }
     }
 
     @Test("the README's command reference is the one the command table writes")
@@ -100,7 +123,8 @@ struct CommandTableTests {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let start = try #require(readme.range(of: "<!-- reference:start -->\n"))
         let end = try #require(readme.range(of: "<!-- reference:end -->"))
-        #expect(String(readme[start.upperBound..<end.lowerBound]) == Reference.markdown(),
-                "README.md is out of date: run scripts/update-readme")
+        #expect(
+            String(readme[start.upperBound..<end.lowerBound]) == Reference.markdown(),
+            "README.md is out of date: run scripts/update-readme")
     }
 }

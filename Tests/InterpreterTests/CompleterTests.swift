@@ -1,11 +1,13 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import Interpreter
 
 @Suite("Completion")
 struct CompleterTests {
-    private let completer = Completer(tables: ["fsp.faults", "fsp.top3"], columns: ["Pixels_Areas", "Label", "LogOfAreas"],
-                                      directory: packageRoot.path)
+    private let completer = Completer(
+        tables: ["fsp.faults", "fsp.top3"], columns: ["Pixels_Areas", "Label", "LogOfAreas"],
+        directory: packageRoot.path)
 
     private func texts(_ line: String) -> [String] {
         completer.complete(line: line, cursor: line.utf8.count).map(\.text)
@@ -41,12 +43,14 @@ struct CompleterTests {
         #expect(texts("format m") == ["markdown"])
     }
 
-    @Test("completion reads the slots as binding does: an optional value or a later keyword, a keyword's value, nothing after the last slot")
+    @Test(
+        "completion reads the slots as binding does: an optional value or a later keyword, a keyword's value, nothing after the last slot"
+    )
     func slotsAsBound() {
         #expect(texts("load x.csv a") == ["as"])
         #expect(texts("load x.csv as fsp.") == ["fsp.faults", "fsp.top3"])
         #expect(texts("predict p") == ["plate"], "the optional model is skipped when the word may be the later keyword")
-        #expect(texts("keep Label in ") .isEmpty, "values are free text")
+        #expect(texts("keep Label in ").isEmpty, "values are free text")
         #expect(texts("counts Label L").isEmpty, "counts takes one column")
         #expect(texts("describe Label L") == ["Label", "LogOfAreas"], "a variadic slot takes more")
     }

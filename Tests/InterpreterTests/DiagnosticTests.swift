@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Interpreter
 
 @Suite("Diagnostics and their rendering")
@@ -14,23 +15,26 @@ struct DiagnosticTests {
     @Test("an unknown command gets a caret and 'did you mean'")
     func unknownCommand() throws {
         let diagnostic = try #require(failure("descibe Pixels_Areas"))
-        #expect(renderer.render(diagnostic, source: "descibe Pixels_Areas", origin: .script(path: "nb.plsh", line: 12)) == """
-            nb.plsh:12:1: error: unknown command 'descibe'; did you mean 'describe'?
-              descibe Pixels_Areas
-              ^^^^^^^
-              hint: 'help' lists the commands
-            """)
+        #expect(
+            renderer.render(diagnostic, source: "descibe Pixels_Areas", origin: .script(path: "nb.plsh", line: 12))
+                == """
+                nb.plsh:12:1: error: unknown command 'descibe'; did you mean 'describe'?
+                  descibe Pixels_Areas
+                  ^^^^^^^
+                  hint: 'help' lists the commands
+                """)
     }
 
     @Test("a value out of range points at the value and shows the usage")
     func outOfRange() throws {
         let diagnostic = try #require(failure("hist Pixels_Areas bins=0"))
-        #expect(renderer.render(diagnostic, source: "hist Pixels_Areas bins=0", origin: .console) == """
-            error: 'bins' must be an int in [1, 200]; got '0'
-              hist Pixels_Areas bins=0
-                                     ^
-              usage: hist <column> [bins=<int>]
-            """)
+        #expect(
+            renderer.render(diagnostic, source: "hist Pixels_Areas bins=0", origin: .console) == """
+                error: 'bins' must be an int in [1, 200]; got '0'
+                  hist Pixels_Areas bins=0
+                                         ^
+                  usage: hist <column> [bins=<int>]
+                """)
     }
 
     @Test("an unknown parameter suggests a close one; a missing argument points past the end")
@@ -44,17 +48,20 @@ struct DiagnosticTests {
         let extra = try #require(failure("tables now"))
         #expect(extra.message == "unexpected argument 'now'" && extra.range == 7..<10)
         let choice = try #require(failure("format jsn"))
-        #expect(choice.fullMessage == "'format' must be one of table, json, csv, markdown; got 'jsn'; did you mean 'json'?")
+        #expect(
+            choice.fullMessage == "'format' must be one of table, json, csv, markdown; got 'jsn'; did you mean 'json'?")
     }
 
     @Test("a multi-line entry reports the line and column of the culprit, and hostile bytes are neutralized")
     func multiLine() {
         let diagnostic = Diagnostic.usage("bad \u{1B}[31mvalue", at: 15..<18)
-        #expect(renderer.render(diagnostic, source: "load a.csv \\\n  as x\u{7}y", origin: .script(path: "s.plsh", line: 3)) == """
-            s.plsh:4:3: error: bad ?[31mvalue
-                as x?y
-                ^^^
-            """)
+        #expect(
+            renderer.render(diagnostic, source: "load a.csv \\\n  as x\u{7}y", origin: .script(path: "s.plsh", line: 3))
+                == """
+                s.plsh:4:3: error: bad ?[31mvalue
+                    as x?y
+                    ^^^
+                """)
     }
 
     @Test("colour wraps the severity and carets only when asked")

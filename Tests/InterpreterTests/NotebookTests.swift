@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Interpreter
 
 /// Notebooks: .plsh ↔ cells, nbformat output, MIME bundles, the HTML page, recording a replay.
@@ -29,7 +30,9 @@ struct NotebookTests {
         let notebook = Notebook(script: Self.script)
         #expect(notebook.cells.count == 5)
         #expect(notebook.cells[0] == .markdown("# Title\nSome *narration* with `code`."))
-        guard case .code(let first) = notebook.cells[1], case .code(let query) = notebook.cells[2], case .code(let last) = notebook.cells[4] else {
+        guard case .code(let first) = notebook.cells[1], case .code(let query) = notebook.cells[2],
+            case .code(let last) = notebook.cells[4]
+        else {
             Issue.record("unexpected cells \(notebook.cells)")
             return
         }
@@ -41,29 +44,33 @@ struct NotebookTests {
         #expect(last.source == "head 2" && last.lines == 13...13)
     }
 
-    @Test("the round trips: .plsh → notebook → .plsh keeps the script (blank lines normalized); .ipynb → .plsh → .ipynb is the same")
+    @Test(
+        "the round trips: .plsh → notebook → .plsh keeps the script (blank lines normalized); .ipynb → .plsh → .ipynb is the same"
+    )
     func roundTrips() throws {
         let notebook = Notebook(script: Self.script)
         let script = notebook.script()
-        #expect(script == """
-            ## # Title
-            ## Some *narration* with `code`.
+        #expect(
+            script == """
+                ## # Title
+                ## Some *narration* with `code`.
 
-            load data.csv as fsp.faults
-            # a comment stays in its cell
-            tables
+                load data.csv as fsp.faults
+                # a comment stays in its cell
+                tables
 
-            sql
-              select 1
+                sql
+                  select 1
 
-              from fsp.faults;
+                  from fsp.faults;
 
-            ## Closing words.
+                ## Closing words.
 
-            head 2
+                head 2
 
-            """)
-        #expect(ScriptReader.entries(of: script).filter { if case .command = $0 { true } else { false } }.count
+                """)
+        #expect(
+            ScriptReader.entries(of: script).filter { if case .command = $0 { true } else { false } }.count
                 == ScriptReader.entries(of: Self.script).filter { if case .command = $0 { true } else { false } }.count)
         let ipynb = notebook.ipynb()
         let back = try Notebook(ipynb: ipynb)
@@ -86,11 +93,17 @@ struct NotebookTests {
 
     @Test("a notebook that is not one is refused with the reason")
     func badNotebooks() {
-        #expect(throws: EngineError(.invalidData, "not a notebook: the document has no 'cells' list", hint: "an .ipynb file (nbformat 4) was expected")) {
+        #expect(
+            throws: EngineError(
+                .invalidData, "not a notebook: the document has no 'cells' list",
+                hint: "an .ipynb file (nbformat 4) was expected")
+        ) {
             try Notebook(ipynb: "{\"nbformat\": 4}")
         }
         #expect(throws: EngineError.self) { try Notebook(ipynb: "{cells") }
-        #expect(throws: EngineError(.invalidData, "cell 1 has no 'cell_type'")) { try Notebook(ipynb: "{\"cells\": [{\"source\": \"x\"}]}") }
+        #expect(throws: EngineError(.invalidData, "cell 1 has no 'cell_type'")) {
+            try Notebook(ipynb: "{\"cells\": [{\"source\": \"x\"}]}")
+        }
         let raw = try? Notebook(ipynb: "{\"cells\": [{\"cell_type\": \"raw\", \"source\": [\"a\\n\", \"b\"]}]}")
         #expect(raw?.script() == "# a\n# b\n")
     }
@@ -100,9 +113,13 @@ struct NotebookTests {
         let shell = Harness()
         shell.run("load \(realDataPath) as fsp.faults; label onehot=\(SessionTests.faults)")
         let counts = try #require(shell.run("counts Label").first)
-        let outputs = MimeRenderer().outputs(for: counts, entry: Entry("counts Label", origin: .cell(number: 3, line: 1)))
+        let outputs = MimeRenderer().outputs(
+            for: counts, entry: Entry("counts Label", origin: .cell(number: 3, line: 1)))
         #expect(outputs.count == 2)
-        guard case .display(let result) = outputs[0], case .display(let picture) = outputs[1] else { Issue.record("\(outputs)"); return }
+        guard case .display(let result) = outputs[0], case .display(let picture) = outputs[1] else {
+            Issue.record("\(outputs)")
+            return
+        }
         let html = try #require(result["text/html"]?.stringValue)
         #expect(html.contains("<table class=\"plsh-table\"><caption>Label in fsp.faults v1 + 1 step</caption>"))
         #expect(html.contains("<td>Other_Faults</td><td class=\"num\">673</td>"))
@@ -121,12 +138,20 @@ struct NotebookTests {
     @Test("narration is markdown; a failure is an error whose value is the caret diagnostic")
     func narrationAndErrors() {
         let renderer = MimeRenderer()
-        #expect(renderer.outputs(for: .narration("## Heading", origin: .cell(number: 1, line: 1)))
-                == [.display(MimeBundle([("text/markdown", .string("## Heading")), ("text/plain", .string("## Heading"))]))])
+        #expect(
+            renderer.outputs(for: .narration("## Heading", origin: .cell(number: 1, line: 1)))
+                == [
+                    .display(
+                        MimeBundle([("text/markdown", .string("## Heading")), ("text/plain", .string("## Heading"))]))
+                ])
         let shell = Harness()
         let diagnostic = try! #require(shell.failure("counts"))
-        let error = renderer.outputs(for: .failure(diagnostic, entry: Entry("counts", origin: .cell(number: 4, line: 2))))
-        guard case .error(let name, let value, let traceback)? = error.first else { Issue.record("\(error)"); return }
+        let error = renderer.outputs(
+            for: .failure(diagnostic, entry: Entry("counts", origin: .cell(number: 4, line: 2))))
+        guard case .error(let name, let value, let traceback)? = error.first else {
+            Issue.record("\(error)")
+            return
+        }
         #expect(name == "UsageError")
         #expect(value.hasPrefix("In[4]:2:7: error: counts needs a <column>"))
         #expect(value.contains("\n  counts\n        ^"))
@@ -138,12 +163,17 @@ struct NotebookTests {
     func cells() {
         let shell = Harness()
         shell.output.removeAll()
-        let status = shell.session.runCell("## Load it\nload \(realDataPath) as fsp.faults\n# comment\ncounts Lable\nhead 1", number: 7)
+        let status = shell.session.runCell(
+            "## Load it\nload \(realDataPath) as fsp.faults\n# comment\ncounts Lable\nhead 1", number: 7)
         #expect(status == .failed(.engine))
         #expect(shell.output.outcomes.count == 3)
-        guard case .narration(let text, .cell(7, 1)) = shell.output.outcomes[0] else { Issue.record("\(shell.output.outcomes[0])"); return }
+        guard case .narration(let text, .cell(7, 1)) = shell.output.outcomes[0] else {
+            Issue.record("\(shell.output.outcomes[0])")
+            return
+        }
         #expect(text == "Load it")
-        let rendered = DiagnosticRenderer().render(shell.output.failures[0], source: "counts Lable", origin: .cell(number: 7, line: 4))
+        let rendered = DiagnosticRenderer().render(
+            shell.output.failures[0], source: "counts Lable", origin: .cell(number: 7, line: 4))
         #expect(rendered.hasPrefix("In[7]:4:8: error: unknown column 'Lable'"))
     }
 
@@ -152,19 +182,32 @@ struct NotebookTests {
         let shell = Harness()
         let recorder = NotebookRecorder(forwarding: nil)
         let session = Session(workspace: shell.session.workspace, output: recorder)
-        let script = shell.directory.file("n.plsh", "## # Notebook\n## A **bold** claim.\n\nload \(realDataPath) as fsp.faults\nlabel onehot=\(SessionTests.faults)\n\ncounts Label\nhist Steel_Plate_Thickness\n\ncounts Lable\n")
+        let script = shell.directory.file(
+            "n.plsh",
+            "## # Notebook\n## A **bold** claim.\n\nload \(realDataPath) as fsp.faults\nlabel onehot=\(SessionTests.faults)\n\ncounts Label\nhist Steel_Plate_Thickness\n\ncounts Lable\n"
+        )
         recorder.begin(script: script, text: try String(contentsOfFile: script, encoding: .utf8))
         #expect(session.runScript(at: script, keepGoing: true) == .failed(.engine))
         let cells = recorder.notebook.cells
         #expect(cells.count == 4)
-        guard case .code(let first) = cells[1], case .code(let second) = cells[2], case .code(let third) = cells[3] else { Issue.record("\(cells)"); return }
+        guard case .code(let first) = cells[1], case .code(let second) = cells[2], case .code(let third) = cells[3]
+        else {
+            Issue.record("\(cells)")
+            return
+        }
         #expect(first.executionCount == 1 && second.executionCount == 2 && third.executionCount == 3)
         #expect(second.outputs.filter { if case .display(let b) = $0 { b.isImage } else { false } }.count == 2)
-        guard case .error(let name, _, _)? = third.outputs.last else { Issue.record("\(third.outputs)"); return }
+        guard case .error(let name, _, _)? = third.outputs.last else {
+            Issue.record("\(third.outputs)")
+            return
+        }
         #expect(name == "EngineError")
         let document = try JSON.parse(recorder.notebook.ipynb())
         let outputs = try #require(document["cells"]?.arrayValue?[2]["outputs"]?.arrayValue)
-        #expect(outputs.map { $0["output_type"]?.stringValue } == ["display_data", "display_data", "execute_result", "display_data"])
+        #expect(
+            outputs.map { $0["output_type"]?.stringValue } == [
+                "display_data", "display_data", "execute_result", "display_data",
+            ])
         #expect(outputs[2]["execution_count"]?.intValue == 2)
         let html = HTMLPage.render(recorder.notebook, title: "Notebook")
         #expect(html.contains("<h1>Notebook</h1>"))
@@ -172,14 +215,19 @@ struct NotebookTests {
         #expect(html.contains("<table class=\"plsh-table\">"))
         #expect(html.components(separatedBy: "<img src=\"data:image/png;base64,").count == 3)
         #expect(html.contains("<pre class=\"error\">"))
-        #expect(!html.contains("http://") && !html.contains("https://") && !html.contains("<script") && !html.contains("<link"))
+        #expect(
+            !html.contains("http://") && !html.contains("https://") && !html.contains("<script")
+                && !html.contains("<link"))
     }
 
     @Test("markdown: headings, lists, inline code (literal), emphasis, links; HTML escaped")
     func markdown() {
         #expect(MarkdownHTML.render("# One\n## Two <x>") == "<h1>One</h1>\n<h2>Two &lt;x&gt;</h2>")
-        #expect(MarkdownHTML.render("- a\n- *b*\n\n1. c") == "<ul><li>a</li><li><em>b</em></li></ul>\n<ol><li>c</li></ol>")
-        #expect(MarkdownHTML.render("use `a*b*c` and **x** [s](#t)") == "<p>use <code>a*b*c</code> and <strong>x</strong> <a href=\"#t\">s</a></p>")
+        #expect(
+            MarkdownHTML.render("- a\n- *b*\n\n1. c") == "<ul><li>a</li><li><em>b</em></li></ul>\n<ol><li>c</li></ol>")
+        #expect(
+            MarkdownHTML.render("use `a*b*c` and **x** [s](#t)")
+                == "<p>use <code>a*b*c</code> and <strong>x</strong> <a href=\"#t\">s</a></p>")
         #expect(MarkdownHTML.render("line one\nline two") == "<p>line one line two</p>")
         #expect(MarkdownHTML.render("3 * 4 * 5") == "<p>3 * 4 * 5</p>")
     }

@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Interpreter
 
 extension Harness {
@@ -31,9 +32,14 @@ struct SessionTests {
         let top3 = try #require(shell.run("counts Label").first?.tables(named: "counts").first)
         #expect(top3.rows.map { $0[1] } == [.integer(402), .integer(391), .integer(190)])
         let saved = shell.run("save as fsp.top3").first?.blocks
-        guard case .fields(_, let fields)? = saved?.last else { Issue.record("save shows no version"); return }
-        #expect(fields.first { $0.key == "source" }?.value
-                == .text("fsp.faults v1 → label Label from one-hot \(Self.faults) → keep Label in Bumps,K_Scatch,Z_Scratch"))
+        guard case .fields(_, let fields)? = saved?.last else {
+            Issue.record("save shows no version")
+            return
+        }
+        #expect(
+            fields.first { $0.key == "source" }?.value
+                == .text(
+                    "fsp.faults v1 → label Label from one-hot \(Self.faults) → keep Label in Bumps,K_Scatch,Z_Scratch"))
         shell.run("load \(realDataPath) as fsp.faults mode=append")
         #expect(shell.run("use fsp.faults").first?.messages.contains("3882 rows") == true)
         #expect(shell.run("use fsp.faults version=1").first?.messages.contains("1941 rows") == true)
@@ -45,12 +51,17 @@ struct SessionTests {
     func sql() throws {
         let shell = Harness()
         shell.run("load \(realDataPath) as fsp.faults")
-        let result = try #require(shell.run("sql select sum(Bumps) as bumps, count(*) as n from fsp.faults").first?.tables(named: "result").first)
+        let result = try #require(
+            shell.run("sql select sum(Bumps) as bumps, count(*) as n from fsp.faults").first?.tables(named: "result")
+                .first)
         #expect(result.rows == [[.integer(402), .integer(1941)]])
         shell.run("sql select * from fsp.faults where K_Scatch = 1 into kscatch")
-        #expect(shell.run("state").first.map { output in
-            output.blocks.contains { if case .fields(_, let f) = $0 { f.contains(Field("rows", .integer(391))) } else { false } }
-        } == true)
+        #expect(
+            shell.run("state").first.map { output in
+                output.blocks.contains {
+                    if case .fields(_, let f) = $0 { f.contains(Field("rows", .integer(391))) } else { false }
+                }
+            } == true)
         let typo = try #require(shell.failure("sql select count(*) from fsp.falts"))
         #expect(typo.fullMessage == "no such table: fsp.falts; did you mean 'fsp.faults'?")
         let syntax = try #require(shell.failure("sql selec 1"))
@@ -66,7 +77,9 @@ struct SessionTests {
         #expect(column.fullMessage == "unknown column 'Pixel_Areas'; did you mean 'Pixels_Areas'?")
         #expect(column.range == 7..<18)
         let value = try #require(shell.failure("label onehot=\(Self.faults); keep Label in Bumps,K_Scratch"))
-        #expect(value.fullMessage == "column 'Label' has no value 'K_Scratch'; did you mean 'K_Scatch' or 'Z_Scratch'?", "equally close names are both offered")
+        #expect(
+            value.fullMessage == "column 'Label' has no value 'K_Scratch'; did you mean 'K_Scatch' or 'Z_Scratch'?",
+            "equally close names are both offered")
         let missingFile = try #require(shell.failure("load /no/such.csv as fsp.x"))
         #expect(missingFile.range == 5..<17)
         let badName = try #require(shell.failure("load \(realDataPath) as ../x"))
@@ -101,15 +114,20 @@ struct SessionTests {
         let directory = TemporaryDirectory()
         let output = CollectingOutput()
         nonisolated(unsafe) var ticks = 0.0
-        let session = Session(workspace: Workspace(root: directory.path), output: output, clock: {
-            ticks += 0.25
-            return ticks
-        })
+        let session = Session(
+            workspace: Workspace(root: directory.path), output: output,
+            clock: {
+                ticks += 0.25
+                return ticks
+            })
         session.execute("timer on; format json", origin: .commandLine)
         #expect(output.outputs.last?.messages == "Run Time: real 0.250 s")
         #expect(session.settings.format == .json)
         let rendered = OutputRenderer(format: session.settings.format).render(output.outputs.last!)
-        #expect(rendered == #"{"command":"format","ok":true,"blocks":[{"type":"fields","name":"settings","fields":{"format":"json"}},{"type":"text","text":"Run Time: real 0.250 s"}]}"#)
+        #expect(
+            rendered
+                == #"{"command":"format","ok":true,"blocks":[{"type":"fields","name":"settings","fields":{"format":"json"}},{"type":"text","text":"Run Time: real 0.250 s"}]}"#
+        )
     }
 
     @Test("the command history keeps multi-line entries whole across sessions, capped")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Interpreter
 
 @Suite("Lexer, parser and script reader")
@@ -7,9 +8,11 @@ struct SyntaxTests {
 
     @Test("words, quoted strings and key=value keep their text and ranges")
     func tokens() throws {
-        let (tokens, error) = Lexer.tokenize(#"load "my file.csv" as fsp.faults sep=; description="two \"words\"" # a comment"#)
+        let (tokens, error) = Lexer.tokenize(
+            #"load "my file.csv" as fsp.faults sep=; description="two \"words\"" # a comment"#)
         #expect(error == nil)
-        #expect(tokens.map(\.text) == ["load", "my file.csv", "as", "fsp.faults", "sep=", ";", "description=two \"words\""])
+        #expect(
+            tokens.map(\.text) == ["load", "my file.csv", "as", "fsp.faults", "sep=", ";", "description=two \"words\""])
         #expect(tokens[1].kind == .quoted && tokens[1].range == 5..<18)
         #expect(tokens[4].key == "sep" && tokens[4].value == "")
         #expect(tokens[6].key == "description" && tokens[6].value == "two \"words\"")
@@ -64,12 +67,13 @@ struct SyntaxTests {
             ## after
             describe
             """
-        #expect(ScriptReader.entries(of: script) == [
-            .narration(text: "# Title\nmore", line: 1),
-            .command(text: "load x.csv \\\n  as fsp.x", line: 5),
-            .command(text: "sql\n  select 1\n  from t;", line: 7),
-            .narration(text: "after", line: 10),
-            .command(text: "describe", line: 11),
-        ])
+        #expect(
+            ScriptReader.entries(of: script) == [
+                .narration(text: "# Title\nmore", line: 1),
+                .command(text: "load x.csv \\\n  as fsp.x", line: 5),
+                .command(text: "sql\n  select 1\n  from t;", line: 7),
+                .narration(text: "after", line: 10),
+                .command(text: "describe", line: 11),
+            ])
     }
 }

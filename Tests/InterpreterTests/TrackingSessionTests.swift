@@ -1,7 +1,8 @@
 import Engine
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import Interpreter
 
 @Suite("Session: tracking and the registry")
@@ -10,7 +11,9 @@ struct TrackingSessionTests {
 
     func top3() -> Harness {
         let shell = Harness()
-        shell.run("load \(realDataPath) as fsp.faults; label onehot=\(Self.faults); keep top=3 by=Label exclude=Other_Faults; scale")
+        shell.run(
+            "load \(realDataPath) as fsp.faults; label onehot=\(Self.faults); keep top=3 by=Label exclude=Other_Faults; scale"
+        )
         return shell
     }
 
@@ -24,13 +27,21 @@ struct TrackingSessionTests {
         let pca = try catalog.run("latest")
         #expect(pca.name == "pca" && pca.status == .finished)
         #expect(try catalog.params(of: pca.id)["n_components"] == "20")
-        #expect(try catalog.metrics(of: pca.id).filter { $0.key == "explained_variance_ratio" }.map(\.step) == Array(0..<27))
-        #expect(Set(catalog.artifacts(of: pca.id).map(\.path)).isSuperset(of: ["pca/variance.png", "pca/components.csv",
-                                                                             "pca/principal_components.csv", "model/MLmodel"]))
+        #expect(
+            try catalog.metrics(of: pca.id).filter { $0.key == "explained_variance_ratio" }.map(\.step) == Array(0..<27)
+        )
+        #expect(
+            Set(catalog.artifacts(of: pca.id).map(\.path)).isSuperset(of: [
+                "pca/variance.png", "pca/components.csv",
+                "pca/principal_components.csv", "model/MLmodel",
+            ]))
         let input = try #require(try catalog.inputs(of: pca.id).first)
-        #expect(input.name == "fsp.faults@v1" && input.profile.contains("\"num_rows\":983") && input.context == "training")
+        #expect(
+            input.name == "fsp.faults@v1" && input.profile.contains("\"num_rows\":983") && input.context == "training")
         let tags = try catalog.tags(of: pca.id)
-        #expect(tags["mlflow.source.name"] == "plateshell -c" && tags["plateshell.command"] == "pca var=0.999" && tags["plateshell.version"] != nil)
+        #expect(
+            tags["mlflow.source.name"] == "plateshell -c" && tags["plateshell.command"] == "pca var=0.999"
+                && tags["plateshell.version"] != nil)
 
         shell.run("split test=0.3; fit nb")
         let fit = try catalog.run("latest")
@@ -49,7 +60,9 @@ struct TrackingSessionTests {
         for child in children {
             let history = try catalog.metrics(of: child.id).filter { $0.key == "fold_accuracy" }
             let mean = try #require(try catalog.latestMetrics(of: child.id)["accuracy"])
-            #expect(history.count == 3 && abs(history.map(\.value).reduce(0, +) / 3 - mean) < 1e-12, "the mean is the mean of the folds")
+            #expect(
+                history.count == 3 && abs(history.map(\.value).reduce(0, +) / 3 - mean) < 1e-12,
+                "the mean is the mean of the folds")
         }
         #expect(catalog.artifacts(of: parent.id).map(\.path).contains("leaderboard.csv"))
         #expect(try catalog.experiments().map(\.name).contains("fsp"))
@@ -79,10 +92,14 @@ struct TrackingSessionTests {
     func registry() throws {
         let shell = top3()
         shell.run("pca var=0.999; register pca as pca-fsp-model description=\"scaler and PCA\"")
-        shell.run("fit nb as=first; register first as m description=\"v1\"; fit nb as=second; register second as m description=\"v2\"")
+        shell.run(
+            "fit nb as=first; register first as m description=\"v1\"; fit nb as=second; register second as m description=\"v2\""
+        )
         let catalog = try catalog(shell)
         #expect(try catalog.versions("m").map(\.version) == [1, 2])
-        #expect(try catalog.registeredModel("m").description == "v1", "the model's description comes from its first version")
+        #expect(
+            try catalog.registeredModel("m").description == "v1", "the model's description comes from its first version"
+        )
         #expect(try catalog.version("m", 2).description == "v2")
         shell.run("stage m 1 Production; stage m latest production archive=true; alias m latest champion")
         #expect(try catalog.versions("m").map(\.stage) == [.archived, .production])
@@ -91,11 +108,15 @@ struct TrackingSessionTests {
         #expect(lineage.tables(named: "params").first?.rows.contains { $0 == [.text("model"), .text("nb")] } == true)
         let dataset = try #require(lineage.tables(named: "datasets").first?.rows.first)
         #expect(dataset[2] == .text("fsp.faults") && dataset[3] == .integer(1) && dataset[6] == .integer(983))
-        guard case .fields(_, let run)? = lineage.blocks.dropFirst().first else { Issue.record("no run fields"); return }
+        guard case .fields(_, let run)? = lineage.blocks.dropFirst().first else {
+            Issue.record("no run fields")
+            return
+        }
         #expect(run.first { $0.key == "command" }?.value == .text("fit nb as=second"))
         let registered = try #require(shell.run("models registered").first?.tables(named: "registered").first)
         #expect(registered.rows.map { $0[0] } == [.text("m"), .text("pca-fsp-model")])
-        let sql = try #require(shell.run("sql select count(*) as n from catalog.model_versions").first?.tables(named: "result").first)
+        let sql = try #require(
+            shell.run("sql select count(*) as n from catalog.model_versions").first?.tables(named: "result").first)
         #expect(sql.rows == [[.integer(3)]])
     }
 
@@ -109,7 +130,9 @@ struct TrackingSessionTests {
         #expect(shell.failure("register nbb as m")?.fullMessage == "no fitted model named 'nbb'; did you mean 'nb'?")
         #expect(shell.failure("versions mm")?.fullMessage == "no registered model named 'mm'; did you mean 'm'?")
         #expect(shell.failure("stage m 3 Staging")?.message == "m has no version '3'")
-        #expect(shell.failure("stage m 1 Prod")?.fullMessage.contains("'stage' must be one of None, Staging, Production, Archived") == true)
+        #expect(
+            shell.failure("stage m 1 Prod")?.fullMessage.contains(
+                "'stage' must be one of None, Staging, Production, Archived") == true)
         #expect(shell.failure("alias m 1 latest")?.message.contains("reserved by MLflow") == true)
         #expect(shell.failure("alias m 1 v2")?.message.contains("reserved by MLflow") == true)
         #expect(shell.failure("unalias m champion")?.message == "m has no alias 'champion'")
@@ -117,48 +140,78 @@ struct TrackingSessionTests {
         #expect(shell.failure("lineage m Staging")?.message == "no versions of model 'm' are in stage 'Staging'")
         #expect(shell.failure("save as catalog.x")?.message.contains("reserved for the tracking catalog") == true)
         #expect(shell.failure("sql delete from catalog.runs")?.message.contains("read-only") == true)
-        #expect(shell.failure("tracking uri=ftp://x")?.message == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
+        #expect(
+            shell.failure("tracking uri=ftp://x")?.message
+                == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
         let catalog = try catalog(shell)
-        #expect(try catalog.versions("m").count == 1 && (try catalog.runs().count == 1), "every mistake left the catalog as it was")
+        #expect(
+            try catalog.versions("m").count == 1 && (try catalog.runs().count == 1),
+            "every mistake left the catalog as it was")
     }
 
-    @Test("a server that cannot be reached: commands carry on, the catalog keeps everything queued; registry commands say why")
+    @Test(
+        "a server that cannot be reached: commands carry on, the catalog keeps everything queued; registry commands say why"
+    )
     func serverDown() throws {
         let shell = top3()
-        let port = try FakeMLflowServer().port   // free, and closed again
+        let port = try FakeMLflowServer().port // free, and closed again
         let connect = try #require(shell.run("tracking uri=http://127.0.0.1:\(port)").first)
         #expect(connect.messages.hasPrefix("Warning: cannot reach the MLflow server at http://127.0.0.1:\(port)"))
         let fit = try #require(shell.run("fit nb").first)
         #expect(fit.messages.contains("Tracked as run"))
         #expect(try catalog(shell).runs().count == 1)
         let status = try #require(shell.run("tracking status").first)
-        guard case .fields(_, let fields)? = status.blocks.first else { Issue.record("no status fields"); return }
+        guard case .fields(_, let fields)? = status.blocks.first else {
+            Issue.record("no status fields")
+            return
+        }
         #expect(fields.first { $0.key == "queued" }.map { $0.value.displayText } != "0")
-        #expect(shell.failure("models registered")?.message.hasPrefix("cannot reach the MLflow server at http://127.0.0.1:\(port)") == true)
-        #expect(shell.failure("register nb as m")?.message.hasPrefix("cannot register m on the MLflow server at http://127.0.0.1:\(port)") == true)
-        #expect(shell.failure("tracking flush timeout=1")?.message.contains("still queued for http://127.0.0.1:\(port)") == true)
+        #expect(
+            shell.failure("models registered")?.message.hasPrefix(
+                "cannot reach the MLflow server at http://127.0.0.1:\(port)") == true)
+        #expect(
+            shell.failure("register nb as m")?.message.hasPrefix(
+                "cannot register m on the MLflow server at http://127.0.0.1:\(port)") == true)
+        #expect(
+            shell.failure("tracking flush timeout=1")?.message.contains("still queued for http://127.0.0.1:\(port)")
+                == true)
         #expect(try catalog(shell).runs().count == 1, "nothing recorded locally was lost")
-        #expect(shell.failure("tracking uri=ftp://x")?.message == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
+        #expect(
+            shell.failure("tracking uri=ftp://x")?.message
+                == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
     }
 
-    @Test("with a server, the registry is the team's: a second workspace lists, resolves, traces and scores what the first registered")
+    @Test(
+        "with a server, the registry is the team's: a second workspace lists, resolves, traces and scores what the first registered"
+    )
     func sharedRegistry() throws {
         let server = try FakeMLflowServer()
-        let alice = top3(), bob = top3()
-        alice.run("tracking uri=\(server.url); experiment team; fit nb; register nb as nb-model description=\"shared\"; stage nb-model 1 Production")
+        let alice = top3()
+        let bob = top3()
+        alice.run(
+            "tracking uri=\(server.url); experiment team; fit nb; register nb as nb-model description=\"shared\"; stage nb-model 1 Production"
+        )
         alice.run("alias nb-model 1 champion")
         bob.run("tracking uri=\(server.url)")
         let models = try #require(bob.run("models registered").first)
         #expect(models.tables(named: "registered").first?.rows.first?.first?.displayText == "nb-model")
         let versions = try #require(bob.run("versions nb-model").first?.tables(named: "versions").first)
-        #expect(versions.rows.count == 1 && versions.value(0, "stage")?.displayText == "Production" && versions.value(0, "aliases")?.displayText == "champion")
+        #expect(
+            versions.rows.count == 1 && versions.value(0, "stage")?.displayText == "Production"
+                && versions.value(0, "aliases")?.displayText == "champion")
         let lineage = try #require(bob.run("lineage nb-model Production").first)
-        #expect(lineage.tables(named: "params").first?.rows.contains { $0.first?.displayText == "model" } == true, "the training run's params come from the server")
+        #expect(
+            lineage.tables(named: "params").first?.rows.contains { $0.first?.displayText == "model" } == true,
+            "the training run's params come from the server")
         let scored = try #require(bob.run("predict with=models:/nb-model@champion plate 3").first)
         #expect(scored.messages.contains("with nb-model/1 (models:/nb-model@champion)"))
         bob.run("fit nb; register nb as nb-model")
-        #expect(try #require(alice.run("versions nb-model").first?.tables(named: "versions").first).rows.count == 2, "alice sees bob's version 2")
-        #expect(bob.failure("lineage nb-model @nobody")?.message == "nb-model has no alias 'nobody' on the MLflow server at \(server.url)")
+        #expect(
+            try #require(alice.run("versions nb-model").first?.tables(named: "versions").first).rows.count == 2,
+            "alice sees bob's version 2")
+        #expect(
+            bob.failure("lineage nb-model @nobody")?.message
+                == "nb-model has no alias 'nobody' on the MLflow server at \(server.url)")
     }
 
     @Test("the experiment defaults to the script's name")

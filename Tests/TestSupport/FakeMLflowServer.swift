@@ -1,9 +1,10 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
-import Synchronization
 import Engine
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An in-memory stand-in for an MLflow tracking server on loopback: the REST calls PlateShell
 /// makes (experiments, runs, log-batch, inputs, proxied artifacts, the registry), answered in
@@ -52,8 +53,10 @@ public final class FakeMLflowServer: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) == 0 && listen(listener, 64) == 0
-                && getsockname(listener, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 64) == 0
+                    && getsockname(listener, $0, &length) == 0
+            }
         }
         guard bound else {
             close(listener)
@@ -91,7 +94,8 @@ public final class FakeMLflowServer: Sendable {
                 }
             }
         }
-        let head = String(decoding: received[0..<(headEnd! - 4)], as: UTF8.self).split(separator: "\r\n").map(String.init)
+        let head = String(decoding: received[0..<(headEnd! - 4)], as: UTF8.self).split(separator: "\r\n").map(
+            String.init)
         let requestLine = head.first?.split(separator: " ").map(String.init) ?? []
         guard requestLine.count >= 2 else { return }
         let target = requestLine[1]
@@ -99,13 +103,16 @@ public final class FakeMLflowServer: Sendable {
         var query: [String: String] = [:]
         if let queryText = target.split(separator: "?", maxSplits: 1).dropFirst().first {
             for pair in queryText.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+                }
                 query[parts[0]] = parts.count > 1 ? parts[1] : ""
             }
         }
         let authorization = head.dropFirst().first { $0.lowercased().hasPrefix("authorization:") }
             .map { String($0.dropFirst("authorization:".count)).trimmingCharacters(in: .whitespaces) }
-        let call = Request(method: requestLine[0], path: path.removingPercentEncoding ?? path, authorization: authorization)
+        let call = Request(
+            method: requestLine[0], path: path.removingPercentEncoding ?? path, authorization: authorization)
         let body = Data(received[headEnd!...])
         shared.state.withLock { $0.requests.append(call) }
         var (status, data) = shared.state.withLock { $0.answer(call, query: query, body: body) }
@@ -117,7 +124,10 @@ public final class FakeMLflowServer: Sendable {
         case .corrupt?: if !data.isEmpty { data[data.startIndex] ^= 0xFF }
         case nil: break
         }
-        let answer = Array("HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(data.count)\r\nConnection: close\r\n\r\n".utf8) + Array(data)
+        let answer =
+            Array(
+                "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(data.count)\r\nConnection: close\r\n\r\n"
+                    .utf8) + Array(data)
         _ = RawHTTP.send(connection, answer)
     }
 
@@ -137,7 +147,9 @@ public final class FakeMLflowServer: Sendable {
     public var requests: [Request] { shared.state.withLock { $0.requests } }
 
     /// The runs created, by name: their params, tags, metric points, status and dataset names.
-    public var runs: [String: RunState] { shared.state.withLock { state in Dictionary(state.runs.values.map { ($0.name, $0) }, uniquingKeysWith: { $1 }) } }
+    public var runs: [String: RunState] {
+        shared.state.withLock { state in Dictionary(state.runs.values.map { ($0.name, $0) }, uniquingKeysWith: { $1 }) }
+    }
 
     /// Every run created, whatever its name.
     public var allRuns: [RunState] { shared.state.withLock { Array($0.runs.values) } }
@@ -161,7 +173,9 @@ public final class FakeMLflowServer: Sendable {
     public var loggedModels: [String: [String: String]] { shared.state.withLock { $0.loggedModels } }
 
     /// Moves an alias as another client would.
-    public func setAlias(_ name: String, alias: String, version: Int) { shared.state.withLock { $0.models[name]?.aliases[alias] = version } }
+    public func setAlias(_ name: String, alias: String, version: Int) {
+        shared.state.withLock { $0.models[name]?.aliases[alias] = version }
+    }
 
     public struct RunState: Sendable {
         public let id: String
@@ -200,9 +214,11 @@ public final class FakeMLflowServer: Sendable {
         mutating func createVersion(name: String, source: String, runId: String, tags: [String: String]) -> Int {
             if models[name] == nil { models[name] = ModelState() }
             let number = (models[name]!.versions.count) + 1
-            models[name]!.versions.append(["name": name, "version": String(number), "current_stage": "None", "source": source, "run_id": runId,
-                                           "tags": tags.map { ["key": $0.key, "value": $0.value] }, "description": "",
-                                           "creation_timestamp": 1, "last_updated_timestamp": 1])
+            models[name]!.versions.append([
+                "name": name, "version": String(number), "current_stage": "None", "source": source, "run_id": runId,
+                "tags": tags.map { ["key": $0.key, "value": $0.value] }, "description": "",
+                "creation_timestamp": 1, "last_updated_timestamp": 1,
+            ])
             return number
         }
 
@@ -220,22 +236,36 @@ public final class FakeMLflowServer: Sendable {
         }
 
         func runJSON(_ run: RunState) -> [String: Any] {
-            ["info": ["run_id": run.id, "experiment_id": run.experimentId, "run_name": run.name, "status": run.status, "start_time": 1,
-                      "artifact_uri": "mlflow-artifacts:/\(run.experimentId)/\(run.id)/artifacts", "user_id": ""],
-             "data": ["params": run.params.map { ["key": $0.key, "value": $0.value] }, "tags": run.tags.map { ["key": $0.key, "value": $0.value] },
-                      "metrics": run.metrics.map { ["key": $0.key, "value": $0.value, "step": $0.step] }]]
+            [
+                "info": [
+                    "run_id": run.id, "experiment_id": run.experimentId, "run_name": run.name, "status": run.status,
+                    "start_time": 1,
+                    "artifact_uri": "mlflow-artifacts:/\(run.experimentId)/\(run.id)/artifacts", "user_id": "",
+                ],
+                "data": [
+                    "params": run.params.map { ["key": $0.key, "value": $0.value] },
+                    "tags": run.tags.map { ["key": $0.key, "value": $0.value] },
+                    "metrics": run.metrics.map { ["key": $0.key, "value": $0.value, "step": $0.step] },
+                ],
+            ]
         }
 
         mutating func answer(_ call: Request, query: [String: String], body: Data) -> (Int, Data) {
             let input = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
             let path = call.path.hasPrefix("/") ? String(call.path.dropFirst()) : call.path
             func pairs(_ key: String) -> [String: String] {
-                Dictionary((input[key] as? [[String: Any]] ?? []).map { ($0["key"] as? String ?? "", $0["value"] as? String ?? "") }, uniquingKeysWith: { $1 })
+                Dictionary(
+                    (input[key] as? [[String: Any]] ?? []).map {
+                        ($0["key"] as? String ?? "", $0["value"] as? String ?? "")
+                    }, uniquingKeysWith: { $1 })
             }
             let artifactPrefix = "api/2.0/mlflow-artifacts/artifacts"
             if path.hasPrefix(artifactPrefix + "/") {
                 let file = String(path.dropFirst(artifactPrefix.count + 1))
-                if call.method == "PUT" { artifacts[file] = body; return (200, Data()) }
+                if call.method == "PUT" {
+                    artifacts[file] = body
+                    return (200, Data())
+                }
                 guard let data = artifacts[file] else { return missing("no artifact \(file)") }
                 return (200, data)
             }
@@ -245,12 +275,16 @@ public final class FakeMLflowServer: Sendable {
                 var entries: [String: Any] = [:]
                 for (file, data) in artifacts where file.hasPrefix(root + "/") {
                     let rest = file.dropFirst(root.count + 1).split(separator: "/")
-                    entries[String(rest[0])] = rest.count == 1 ? ["path": String(rest[0]), "is_dir": false, "file_size": data.count]
+                    entries[String(rest[0])] =
+                        rest.count == 1
+                        ? ["path": String(rest[0]), "is_dir": false, "file_size": data.count]
                         : ["path": String(rest[0]), "is_dir": true]
                 }
                 return (200, json(entries.isEmpty ? [:] : ["files": Array(entries.values)]))
             case ("GET", "api/2.0/mlflow/experiments/get-by-name"):
-                guard let id = experiments[query["experiment_name"] ?? ""] else { return missing("Could not find experiment") }
+                guard let id = experiments[query["experiment_name"] ?? ""] else {
+                    return missing("Could not find experiment")
+                }
                 return (200, json(["experiment": ["experiment_id": id, "name": query["experiment_name"]!]]))
             case ("POST", "api/2.0/mlflow/experiments/create"):
                 let id = String(experiments.count)
@@ -259,7 +293,9 @@ public final class FakeMLflowServer: Sendable {
             case ("POST", "api/2.0/mlflow/experiments/search"):
                 return (200, json(["experiments": experiments.map { ["experiment_id": $0.value, "name": $0.key] }]))
             case ("POST", "api/2.0/mlflow/runs/create"):
-                let id = createRun(experimentId: input["experiment_id"] as? String ?? "0", name: input["run_name"] as? String ?? "", tags: pairs("tags"))
+                let id = createRun(
+                    experimentId: input["experiment_id"] as? String ?? "0", name: input["run_name"] as? String ?? "",
+                    tags: pairs("tags"))
                 return (200, json(["run": runJSON(runs[id]!)]))
             case ("POST", "api/2.0/mlflow/runs/search"):
                 let filter = input["filter"] as? String ?? ""
@@ -276,19 +312,30 @@ public final class FakeMLflowServer: Sendable {
                 guard let id = input["run_id"] as? String, runs[id] != nil else { return missing("Run not found") }
                 for (key, value) in pairs("params") {
                     if let old = runs[id]!.params[key], old != value {
-                        return (400, json(["error_code": "INVALID_PARAMETER_VALUE", "message": "Changing param values is not allowed"]))
+                        return (
+                            400,
+                            json([
+                                "error_code": "INVALID_PARAMETER_VALUE",
+                                "message": "Changing param values is not allowed",
+                            ])
+                        )
                     }
                     runs[id]!.params[key] = value
                 }
                 runs[id]!.tags.merge(pairs("tags")) { $1 }
                 for metric in input["metrics"] as? [[String: Any]] ?? [] {
-                    runs[id]!.metrics.append((metric["key"] as? String ?? "", (metric["value"] as? NSNumber)?.doubleValue ?? .nan,
-                                              (metric["step"] as? NSNumber)?.int64Value ?? 0))
+                    runs[id]!.metrics.append(
+                        (
+                            metric["key"] as? String ?? "", (metric["value"] as? NSNumber)?.doubleValue ?? .nan,
+                            (metric["step"] as? NSNumber)?.int64Value ?? 0
+                        ))
                 }
                 return (200, json([:]))
             case ("POST", "api/2.0/mlflow/runs/log-inputs"):
                 guard let id = input["run_id"] as? String, runs[id] != nil else { return missing("Run not found") }
-                runs[id]!.datasets += (input["datasets"] as? [[String: Any]] ?? []).compactMap { ($0["dataset"] as? [String: Any])?["name"] as? String }
+                runs[id]!.datasets += (input["datasets"] as? [[String: Any]] ?? []).compactMap {
+                    ($0["dataset"] as? [String: Any])?["name"] as? String
+                }
                 return (200, json([:]))
             case ("POST", "api/2.0/mlflow/runs/update"):
                 guard let id = input["run_id"] as? String, runs[id] != nil else { return missing("Run not found") }
@@ -296,7 +343,9 @@ public final class FakeMLflowServer: Sendable {
                 return (200, json(["run_info": [:]]))
             case ("POST", "api/2.0/mlflow/registered-models/create"):
                 let name = input["name"] as? String ?? ""
-                if models[name] != nil { return (400, json(["error_code": "RESOURCE_ALREADY_EXISTS", "message": "exists"])) }
+                if models[name] != nil {
+                    return (400, json(["error_code": "RESOURCE_ALREADY_EXISTS", "message": "exists"]))
+                }
                 models[name] = ModelState(description: input["description"] as? String ?? "")
                 return (200, json(["registered_model": ["name": name]]))
             case ("PATCH", "api/2.0/mlflow/registered-models/update"):
@@ -305,24 +354,38 @@ public final class FakeMLflowServer: Sendable {
             case ("GET", "api/2.0/mlflow/registered-models/get"), ("GET", "api/2.0/mlflow/registered-models/search"):
                 let names = path.hasSuffix("get") ? [query["name"] ?? ""] : Array(models.keys)
                 let found: [[String: Any]] = names.compactMap { name in
-                    models[name].map { ["name": name, "description": $0.description,
-                                        "aliases": $0.aliases.map { ["alias": $0.key, "version": String($0.value)] }] }
+                    models[name].map {
+                        [
+                            "name": name, "description": $0.description,
+                            "aliases": $0.aliases.map { ["alias": $0.key, "version": String($0.value)] },
+                        ]
+                    }
                 }
-                if path.hasSuffix("get") { return found.isEmpty ? missing("Registered Model with name=\(names[0]) not found") : (200, json(["registered_model": found[0]])) }
+                if path.hasSuffix("get") {
+                    return found.isEmpty
+                        ? missing("Registered Model with name=\(names[0]) not found")
+                        : (200, json(["registered_model": found[0]]))
+                }
                 return (200, json(["registered_models": found]))
             case ("POST", "api/2.0/mlflow/model-versions/create"):
                 let name = input["name"] as? String ?? ""
                 guard models[name] != nil else { return missing("Registered Model with name=\(name) not found") }
-                let number = createVersion(name: name, source: input["source"] as? String ?? "", runId: input["run_id"] as? String ?? "", tags: pairs("tags"))
+                let number = createVersion(
+                    name: name, source: input["source"] as? String ?? "", runId: input["run_id"] as? String ?? "",
+                    tags: pairs("tags"))
                 return (200, json(["model_version": version(name, number)!]))
             case ("GET", "api/2.0/mlflow/model-versions/get"):
-                guard let found = version(query["name"] ?? "", Int(query["version"] ?? "") ?? 0) else { return missing("Model Version not found") }
+                guard let found = version(query["name"] ?? "", Int(query["version"] ?? "") ?? 0) else {
+                    return missing("Model Version not found")
+                }
                 return (200, json(["model_version": found]))
             case ("GET", "api/2.0/mlflow/model-versions/search"):
                 let name = (query["filter"] ?? "").split(separator: "'").dropFirst().first.map(String.init) ?? ""
                 return (200, json(["model_versions": models[name]?.versions ?? []]))
             case ("GET", "api/2.0/mlflow/model-versions/get-download-uri"):
-                guard let found = version(query["name"] ?? "", Int(query["version"] ?? "") ?? 0), let source = found["source"] as? String else {
+                guard let found = version(query["name"] ?? "", Int(query["version"] ?? "") ?? 0),
+                    let source = found["source"] as? String
+                else {
                     return missing("Model Version not found")
                 }
                 if source.hasPrefix("models:/"), let model = loggedModels[String(source.dropFirst("models:/".count))] {
@@ -332,15 +395,38 @@ public final class FakeMLflowServer: Sendable {
             case ("POST", "api/2.0/mlflow/logged-models"):
                 let id = "m-" + String(format: "%032x", loggedModels.count + 1)
                 let experiment = input["experiment_id"] as? String ?? "0"
-                loggedModels[id] = ["experiment_id": experiment, "name": input["name"] as? String ?? "", "status": "LOGGED_MODEL_PENDING",
-                                    "source_run_id": input["source_run_id"] as? String ?? "", "artifact_uri": "mlflow-artifacts:/\(experiment)/models/\(id)/artifacts"]
-                return (200, json(["model": ["info": ["model_id": id, "artifact_uri": loggedModels[id]!["artifact_uri"]!]]]))
+                loggedModels[id] = [
+                    "experiment_id": experiment, "name": input["name"] as? String ?? "",
+                    "status": "LOGGED_MODEL_PENDING",
+                    "source_run_id": input["source_run_id"] as? String ?? "",
+                    "artifact_uri": "mlflow-artifacts:/\(experiment)/models/\(id)/artifacts",
+                ]
+                return (
+                    200,
+                    json(["model": ["info": ["model_id": id, "artifact_uri": loggedModels[id]!["artifact_uri"]!]]])
+                )
             case ("POST", "api/2.0/mlflow/logged-models/search"):
-                let found = loggedModels.filter { (input["filter"] as? String ?? "").contains($0.value["source_run_id"] ?? "-") }
-                return (200, json(["models": found.map { ["info": ["model_id": $0.key, "name": $0.value["name"]!, "artifact_uri": $0.value["artifact_uri"]!]] }]))
+                let found = loggedModels.filter {
+                    (input["filter"] as? String ?? "").contains($0.value["source_run_id"] ?? "-")
+                }
+                return (
+                    200,
+                    json([
+                        "models": found.map {
+                            [
+                                "info": [
+                                    "model_id": $0.key, "name": $0.value["name"]!,
+                                    "artifact_uri": $0.value["artifact_uri"]!,
+                                ]
+                            ]
+                        }
+                    ])
+                )
             case ("POST", "api/2.0/mlflow/runs/outputs"):
                 for model in input["models"] as? [[String: Any]] ?? [] {
-                    if let id = model["model_id"] as? String { loggedModels[id]?["output_of"] = input["run_id"] as? String }
+                    if let id = model["model_id"] as? String {
+                        loggedModels[id]?["output_of"] = input["run_id"] as? String
+                    }
                 }
                 return (200, json([:]))
             case ("PATCH", _) where path.hasPrefix("api/2.0/mlflow/logged-models/"):
@@ -349,22 +435,32 @@ public final class FakeMLflowServer: Sendable {
                 loggedModels[id]!["status"] = input["status"] as? String ?? ""
                 return (200, json([:]))
             case ("POST", "api/2.0/mlflow/model-versions/transition-stage"):
-                let name = input["name"] as? String ?? "", number = Int(input["version"] as? String ?? "") ?? 0
+                let name = input["name"] as? String ?? ""
+                let number = Int(input["version"] as? String ?? "") ?? 0
                 guard version(name, number) != nil else { return missing("Model Version not found") }
                 let stage = input["stage"] as? String ?? "None"
                 if input["archive_existing_versions"] as? Bool == true {
-                    for index in models[name]!.versions.indices where models[name]!.versions[index]["current_stage"] as? String == stage {
+                    for index in models[name]!.versions.indices
+                    where models[name]!.versions[index]["current_stage"] as? String == stage {
                         models[name]!.versions[index]["current_stage"] = "Archived"
                     }
                 }
                 models[name]!.versions[number - 1]["current_stage"] = stage
                 return (200, json(["model_version": version(name, number)!]))
             case ("POST", "api/2.0/mlflow/registered-models/get-latest-versions"):
-                let name = input["name"] as? String ?? "", stage = (input["stages"] as? [String])?.first ?? "None"
+                let name = input["name"] as? String ?? ""
+                let stage = (input["stages"] as? [String])?.first ?? "None"
                 guard let model = models[name] else { return missing("Registered Model with name=\(name) not found") }
-                return (200, json(["model_versions": Array(model.versions.filter { $0["current_stage"] as? String == stage }.suffix(1))]))
+                return (
+                    200,
+                    json([
+                        "model_versions": Array(
+                            model.versions.filter { $0["current_stage"] as? String == stage }.suffix(1))
+                    ])
+                )
             case ("POST", "api/2.0/mlflow/registered-models/alias"):
-                models[input["name"] as? String ?? ""]?.aliases[input["alias"] as? String ?? ""] = Int(input["version"] as? String ?? "")
+                models[input["name"] as? String ?? ""]?.aliases[input["alias"] as? String ?? ""] = Int(
+                    input["version"] as? String ?? "")
                 return (200, json([:]))
             case ("DELETE", "api/2.0/mlflow/registered-models/alias"):
                 models[input["name"] as? String ?? ""]?.aliases[input["alias"] as? String ?? ""] = nil

@@ -1,8 +1,9 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Engine
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A fresh directory under the system's temporary directory, removed when the test ends.
 public final class TemporaryDirectory: Sendable {
@@ -33,11 +34,14 @@ public final class TemporaryDirectory: Sendable {
 }
 
 /// The package's root directory.
-public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// The real data set: `$PLATESHELL_DATA`, else `../shared/data/faults.csv` beside the checkout.
 public let realDataPath: String = {
-    if let path = ProcessInfo.processInfo.environment["PLATESHELL_DATA"], FileManager.default.fileExists(atPath: path) { return path }
+    if let path = ProcessInfo.processInfo.environment["PLATESHELL_DATA"], FileManager.default.fileExists(atPath: path) {
+        return path
+    }
     return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/faults.csv").path
 }()
 
@@ -61,9 +65,14 @@ public enum RawHTTP {
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard connected == 0 else { close(fd); return nil }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
         return fd
     }
 
@@ -97,7 +106,9 @@ public enum RawHTTP {
     }
 
     /// A complete request: method, path, headers (Content-Length and Connection: close added), body.
-    public static func request(_ method: String, _ path: String, contentType: String? = "application/json", body: [UInt8] = []) -> [UInt8] {
+    public static func request(
+        _ method: String, _ path: String, contentType: String? = "application/json", body: [UInt8] = []
+    ) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
         head += "Content-Length: \(body.count)\r\n\r\n"

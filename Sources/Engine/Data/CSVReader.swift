@@ -56,29 +56,37 @@ public enum CSVReader {
     /// one in ten) is taken as a data error, not as text: the error lists the first few such cells.
     ///
     /// - Throws: `EngineError` (`.io` or `.csv`) naming file, line and column.
-    public static func scan(path: String, options: CSVOptions = CSVOptions(), cancellation: Cancellation? = nil,
-                            parts: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> CSVScan {
+    public static func scan(
+        path: String, options: CSVOptions = CSVOptions(), cancellation: Cancellation? = nil,
+        parts: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> CSVScan {
         try scan(path: path, options: options, cancellation: cancellation, parts: parts, splitAbove: parallelThreshold)
     }
 
     /// `scan`, splitting files with more than `splitAbove` bytes of data (tests split small files).
-    static func scan(path: String, options: CSVOptions, cancellation: Cancellation?, parts: Int,
-                     splitAbove: Int) throws -> CSVScan {
+    static func scan(
+        path: String, options: CSVOptions, cancellation: Cancellation?, parts: Int,
+        splitAbove: Int
+    ) throws -> CSVScan {
         let tokenizer = try CSVTokenizer(path: path, separator: options.separator)
         guard let header = try tokenizer.firstRecord({ try headerNames($0, path: path, options: options) }) else {
-            throw EngineError(.csv, "'\(path)' is empty", hint: "load takes a CSV file whose first line names the columns")
+            throw EngineError(
+                .csv, "'\(path)' is empty", hint: "load takes a CSV file whose first line names the columns")
         }
         let names = header.value
         let dataStart = options.hasHeader ? header.offset : 0
         let dataLine = options.hasHeader ? header.line : 1
         let size = fileSize(path)
-        let boundaries = size - dataStart >= splitAbove && parts > 1
+        let boundaries =
+            size - dataStart >= splitAbove && parts > 1
             ? splitPoints(path: path, from: dataStart, to: size, parts: min(parts, 8)) : [dataStart, size]
-        var parts = try scanParts(path: path, boundaries: boundaries, firstLine: dataLine, names: names,
-                                  options: options, cancellation: cancellation)
+        var parts = try scanParts(
+            path: path, boundaries: boundaries, firstLine: dataLine, names: names,
+            options: options, cancellation: cancellation)
         if parts == nil {
-            parts = try scanParts(path: path, boundaries: [dataStart, size], firstLine: dataLine, names: names,
-                                  options: options, cancellation: cancellation)
+            parts = try scanParts(
+                path: path, boundaries: [dataStart, size], firstLine: dataLine, names: names,
+                options: options, cancellation: cancellation)
         }
         let scanned = parts!
         let rows = scanned.reduce(0) { $0 + $1.rows }
@@ -93,31 +101,40 @@ public enum CSVReader {
                 total.texts[index] += part.texts[index]
                 total.samples[index] += part.samples[index]
             }
-            return ColumnSchema(name: names[index], type: try inferType(
-                integers: total.integers[index], reals: total.reals[index], texts: total.texts[index],
-                samples: Array(total.samples[index].prefix(sampleLimit)), name: names[index], column: index + 1,
-                path: path, options: options))
+            return ColumnSchema(
+                name: names[index],
+                type: try inferType(
+                    integers: total.integers[index], reals: total.reals[index], texts: total.texts[index],
+                    samples: Array(total.samples[index].prefix(sampleLimit)), name: names[index], column: index + 1,
+                    path: path, options: options))
         }
-        return CSVScan(path: path, schema: schema, rowCount: rows, chunks: scanned.map {
-            CSVScan.Chunk(range: $0.range, firstLine: $0.firstLine, rows: $0.rows)
-        })
+        return CSVScan(
+            path: path, schema: schema, rowCount: rows,
+            chunks: scanned.map {
+                CSVScan.Chunk(range: $0.range, firstLine: $0.firstLine, rows: $0.rows)
+            })
     }
 
     /// Converts every row of a scanned file into `sink`, in file order.
     ///
     /// - Throws: `EngineError.csv` when the file changed since the scan; `EngineError.cancelled`;
     ///   whatever the sink throws.
-    public static func read<Sink: RowSink>(_ scan: CSVScan, options: CSVOptions = CSVOptions(), into sink: inout Sink,
-                                           cancellation: Cancellation? = nil) throws {
+    public static func read<Sink: RowSink>(
+        _ scan: CSVScan, options: CSVOptions = CSVOptions(), into sink: inout Sink,
+        cancellation: Cancellation? = nil
+    ) throws {
         let whole = scan.chunks.first!.range.lowerBound..<scan.chunks.last!.range.upperBound
-        let rows = try readPart(scan, range: whole, firstLine: scan.chunks[0].firstLine, options: options,
-                                into: &sink, cancellation: cancellation)
+        let rows = try readPart(
+            scan, range: whole, firstLine: scan.chunks[0].firstLine, options: options,
+            into: &sink, cancellation: cancellation)
         if rows != scan.rowCount { throw changed(scan.path) }
     }
 
     /// Reads a whole file into memory (scan, then read), using every core for large files.
-    public static func readTable(path: String, options: CSVOptions = CSVOptions(),
-                                 parts: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Table {
+    public static func readTable(
+        path: String, options: CSVOptions = CSVOptions(),
+        parts: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws -> Table {
         try readTable(path: path, options: options, parts: parts, splitAbove: parallelThreshold)
     }
 
@@ -132,8 +149,9 @@ public enum CSVReader {
                     let chunk = scan.chunks[index]
                     do {
                         var builder = builders[index]
-                        let rows = try readPart(scan, range: chunk.range, firstLine: chunk.firstLine, options: options,
-                                                into: &builder, rowLimit: chunk.rows)
+                        let rows = try readPart(
+                            scan, range: chunk.range, firstLine: chunk.firstLine, options: options,
+                            into: &builder, rowLimit: chunk.rows)
                         if rows != chunk.rows { throw changed(scan.path) }
                         builders[index] = builder
                     } catch {
@@ -170,15 +188,19 @@ public enum CSVReader {
 
     /// Scans the parts between consecutive `boundaries` concurrently. Nil when a part did not end
     /// exactly where the next began (the split fell inside a quoted field): scan again in one part.
-    private static func scanParts(path: String, boundaries: [Int], firstLine: Int, names: [String], options: CSVOptions,
-                                  cancellation: Cancellation?) throws -> [PartScan]? {
+    private static func scanParts(
+        path: String, boundaries: [Int], firstLine: Int, names: [String], options: CSVOptions,
+        cancellation: Cancellation?
+    ) throws -> [PartScan]? {
         let count = boundaries.count - 1
-        let lineStarts = count == 1 ? [firstLine] : try lineNumbers(path: path, boundaries: boundaries, firstLine: firstLine)
+        let lineStarts =
+            count == 1 ? [firstLine] : try lineNumbers(path: path, boundaries: boundaries, firstLine: firstLine)
         var results = [PartScan](repeating: PartScan(columns: 0), count: count)
         results.withDisjointSlots { results in
             DispatchQueue.concurrentPerform(iterations: count) { index in
-                results[index] = scanPart(path: path, range: boundaries[index]..<boundaries[index + 1], firstLine: lineStarts[index],
-                                          names: names, options: options, cancellation: cancellation)
+                results[index] = scanPart(
+                    path: path, range: boundaries[index]..<boundaries[index + 1], firstLine: lineStarts[index],
+                    names: names, options: options, cancellation: cancellation)
             }
         }
         for (index, part) in results.enumerated() {
@@ -188,20 +210,25 @@ public enum CSVReader {
         return results
     }
 
-    private static func scanPart(path: String, range: Range<Int>, firstLine: Int, names: [String], options: CSVOptions,
-                                 cancellation: Cancellation?) -> PartScan {
+    private static func scanPart(
+        path: String, range: Range<Int>, firstLine: Int, names: [String], options: CSVOptions,
+        cancellation: Cancellation?
+    ) -> PartScan {
         var part = PartScan(columns: names.count)
         part.firstLine = firstLine
         let counts = TypeCounts(columns: names.count)
         defer { counts.deallocate() }
         let markers = markerBytes(options.missingMarkers)
         do {
-            let tokenizer = try CSVTokenizer(path: path, separator: options.separator, start: range.lowerBound,
-                                             end: range.upperBound, firstLine: firstLine)
+            let tokenizer = try CSVTokenizer(
+                path: path, separator: options.separator, start: range.lowerBound,
+                end: range.upperBound, firstLine: firstLine)
             try tokenizer.forEachRecord { record in
                 guard record.count == names.count else {
-                    throw EngineError(.csv, "\(path):\(record.line): this row has \(record.count) fields; the header has \(names.count)",
-                                      hint: "a field holding the separator must be quoted; every row needs one field per column")
+                    throw EngineError(
+                        .csv,
+                        "\(path):\(record.line): this row has \(record.count) fields; the header has \(names.count)",
+                        hint: "a field holding the separator must be quoted; every row needs one field per column")
                 }
                 part.rows += 1
                 if part.rows % 4096 == 0 { try cancellation?.check() }
@@ -213,8 +240,11 @@ public enum CSVReader {
                     case .real: counts.reals[index] += 1
                     case .notNumber:
                         guard let text = String(validating: bytes, as: UTF8.self) else {
-                            throw EngineError(.csv, "\(path):\(record.line): column \(index + 1) ('\(names[index])') has bytes that are not UTF-8",
-                                              hint: "convert the file to UTF-8, for example: iconv -f latin1 -t utf-8 in.csv > out.csv")
+                            throw EngineError(
+                                .csv,
+                                "\(path):\(record.line): column \(index + 1) ('\(names[index])') has bytes that are not UTF-8",
+                                hint:
+                                    "convert the file to UTF-8, for example: iconv -f latin1 -t utf-8 in.csv > out.csv")
                         }
                         part.texts[index] += 1
                         if part.samples[index].count < sampleLimit { part.samples[index].append((record.line, text)) }
@@ -234,11 +264,14 @@ public enum CSVReader {
 
     /// Converts the records in `range` into `sink` (at most `rowLimit` of them); returns how many
     /// rows it wrote.
-    private static func readPart<Sink: RowSink>(_ scan: CSVScan, range: Range<Int>, firstLine: Int, options: CSVOptions,
-                                                into sink: inout Sink, rowLimit: Int = .max,
-                                                cancellation: Cancellation? = nil) throws -> Int {
-        let tokenizer = try CSVTokenizer(path: scan.path, separator: options.separator, start: range.lowerBound,
-                                         end: range.upperBound, firstLine: firstLine)
+    private static func readPart<Sink: RowSink>(
+        _ scan: CSVScan, range: Range<Int>, firstLine: Int, options: CSVOptions,
+        into sink: inout Sink, rowLimit: Int = .max,
+        cancellation: Cancellation? = nil
+    ) throws -> Int {
+        let tokenizer = try CSVTokenizer(
+            path: scan.path, separator: options.separator, start: range.lowerBound,
+            end: range.upperBound, firstLine: firstLine)
         let types = scan.schema.map(\.type)
         let markers = markerBytes(options.missingMarkers)
         var rows = 0
@@ -248,7 +281,10 @@ public enum CSVReader {
             if rows % 4096 == 0 { try cancellation?.check() }
             for index in 0..<types.count {
                 let bytes = record.field(index)
-                if isMissing(bytes, markers: markers) { sink.setMissing(column: index); continue }
+                if isMissing(bytes, markers: markers) {
+                    sink.setMissing(column: index)
+                    continue
+                }
                 switch types[index] {
                 case .integer:
                     guard let value = NumberParsing.parseInteger(bytes) else { throw changed(scan.path) }
@@ -277,7 +313,8 @@ public enum CSVReader {
         for part in 1..<parts {
             let target = start + (end - start) * part / parts
             guard target > points.last!, (try? handle.seek(toOffset: UInt64(target))) != nil,
-                  let window = try? handle.read(upToCount: 1 << 16), let newline = window.firstIndex(of: 10) else { continue }
+                let window = try? handle.read(upToCount: 1 << 16), let newline = window.firstIndex(of: 10)
+            else { continue }
             let point = target + (newline - window.startIndex) + 1
             if point < end && point > points.last! { points.append(point) }
         }
@@ -303,7 +340,8 @@ public enum CSVReader {
         guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
         defer { try? handle.close() }
         try? handle.seek(toOffset: UInt64(range.lowerBound))
-        var remaining = range.count, total = 0
+        var remaining = range.count
+        var total = 0
         while remaining > 0, let data = try? handle.read(upToCount: min(remaining, 1 << 20)), !data.isEmpty {
             data.withUnsafeBytes { bytes in
                 var found = 0
@@ -342,28 +380,34 @@ public enum CSVReader {
         }
     }
 
-    private static func headerNames(_ record: CSVRecord, path: String,
-                                    options: CSVOptions) throws -> [String] {
+    private static func headerNames(
+        _ record: CSVRecord, path: String,
+        options: CSVOptions
+    ) throws -> [String] {
         guard options.hasHeader else { return (1...record.count).map { "column_\($0)" } }
         var names: [String] = []
         var seen: [String: Int] = [:]
         for index in 0..<record.count {
             guard let raw = record.string(index) else {
-                throw EngineError(.csv, "\(path):1: the name of column \(index + 1) is not UTF-8",
-                                  hint: "convert the file to UTF-8, for example with iconv")
+                throw EngineError(
+                    .csv, "\(path):1: the name of column \(index + 1) is not UTF-8",
+                    hint: "convert the file to UTF-8, for example with iconv")
             }
             let name = raw.trimmingSpaces
             if name.isEmpty {
-                throw EngineError(.csv, "\(path):1: column \(index + 1) has an empty name",
-                                  hint: "give every column a name in the header line, or load with header=false")
+                throw EngineError(
+                    .csv, "\(path):1: column \(index + 1) has an empty name",
+                    hint: "give every column a name in the header line, or load with header=false")
             }
             if name.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) {
-                throw EngineError(.csv, "\(path):1: the name of column \(index + 1) holds a control character",
-                                  hint: "column names must be printable text")
+                throw EngineError(
+                    .csv, "\(path):1: the name of column \(index + 1) holds a control character",
+                    hint: "column names must be printable text")
             }
             if let first = seen[name.lowercased()] {
-                throw EngineError(.csv, "\(path):1: column \(index + 1) repeats the name '\(name)' of column \(first + 1)",
-                                  hint: "column names must be unique (ignoring case)")
+                throw EngineError(
+                    .csv, "\(path):1: column \(index + 1) repeats the name '\(name)' of column \(first + 1)",
+                    hint: "column names must be unique (ignoring case)")
             }
             seen[name.lowercased()] = index
             names.append(name)
@@ -371,16 +415,20 @@ public enum CSVReader {
         return names
     }
 
-    private static func inferType(integers: Int, reals: Int, texts: Int, samples: [(line: Int, text: String)],
-                                  name: String, column: Int, path: String, options: CSVOptions) throws -> ColumnType {
+    private static func inferType(
+        integers: Int, reals: Int, texts: Int, samples: [(line: Int, text: String)],
+        name: String, column: Int, path: String, options: CSVOptions
+    ) throws -> ColumnType {
         if options.textColumns.contains(name) { return .text }
         if texts == 0 { return reals == 0 && integers > 0 ? .integer : .real }
         let numbers = integers + reals
         if numbers > 0 && texts * 10 <= numbers + texts {
-            throw EngineError(.csv,
-                              "\(path): column \(column) ('\(name)') holds numbers in \(numbers) rows but text in \(texts)",
-                              hint: "fix those cells or leave them empty (empty cells load as missing); na=VALUE reads a marker as missing; text=\(name) loads the column as text",
-                              notes: samples.map { "line \($0.line): '\($0.text)'" })
+            throw EngineError(
+                .csv,
+                "\(path): column \(column) ('\(name)') holds numbers in \(numbers) rows but text in \(texts)",
+                hint:
+                    "fix those cells or leave them empty (empty cells load as missing); na=VALUE reads a marker as missing; text=\(name) loads the column as text",
+                notes: samples.map { "line \($0.line): '\($0.text)'" })
         }
         return .text
     }

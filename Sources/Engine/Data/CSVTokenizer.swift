@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One record of a CSV file: views of its fields' bytes, valid only during the callback that
@@ -57,8 +57,10 @@ final class CSVTokenizer {
     /// default); `firstLine` is the line number at `start`.
     ///
     /// - Throws: `EngineError.io` when the file is missing, unreadable or a directory.
-    init(path: String, separator: UInt8, start: Int = 0, end: Int = .max, firstLine: Int = 1,
-         chunkSize: Int = 1 << 20) throws {
+    init(
+        path: String, separator: UInt8, start: Int = 0, end: Int = .max, firstLine: Int = 1,
+        chunkSize: Int = 1 << 20
+    ) throws {
         self.path = path
         self.separator = separator
         self.bufferOffset = start
@@ -68,8 +70,9 @@ final class CSVTokenizer {
         self.lineAfterLastRecord = firstLine
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw EngineError(.io, "cannot open '\(path)': \(String(cString: strerror(errno)))",
-                              hint: "check the path; it is relative to the directory the shell started in")
+            throw EngineError(
+                .io, "cannot open '\(path)': \(String(cString: strerror(errno)))",
+                hint: "check the path; it is relative to the directory the shell started in")
         }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             throw EngineError(.io, "'\(path)' is a directory, not a CSV file")
@@ -100,8 +103,9 @@ final class CSVTokenizer {
         try fill(keepingFrom: 0)
         if bufferOffset == 0, filled >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3 }
         if let nul = (0..<min(filled, 8192)).first(where: { buffer[$0] == 0 }) {
-            throw EngineError(.csv, "'\(path)' looks like a binary file (a NUL byte at offset \(nul)), not CSV text",
-                              hint: "load takes a comma-separated text file with a header line")
+            throw EngineError(
+                .csv, "'\(path)' looks like a binary file (a NUL byte at offset \(nul)), not CSV text",
+                hint: "load takes a comma-separated text file with a header line")
         }
         while true {
             if bufferOffset + position >= endOffset { return }
@@ -111,15 +115,17 @@ final class CSVTokenizer {
                 position = 0
                 continue
             }
-            let outcome = try Self.parseRecord(buffer, from: position, filled: filled, atEOF: atEOF,
-                                               separator: separator, fields: &fields, line: line, path: path)
+            let outcome = try Self.parseRecord(
+                buffer, from: position, filled: filled, atEOF: atEOF,
+                separator: separator, fields: &fields, line: line, path: path)
             guard let (next, newlines) = outcome else {
                 if position == 0 && filled == capacity { grow() }
                 try fill(keepingFrom: position)
                 position = 0
                 continue
             }
-            let isBlank = fields.count == 1 && fields.ends[0] == fields.starts[0] && next - position <= 2
+            let isBlank =
+                fields.count == 1 && fields.ends[0] == fields.starts[0] && next - position <= 2
                 && buffer[position] != Self.quote
             let recordLine = line
             line += 1 + newlines
@@ -128,7 +134,9 @@ final class CSVTokenizer {
             lineAfterLastRecord = line
             if !isBlank {
                 fields.unescapeDoubledQuotes(in: buffer)
-                try body(CSVRecord(base: buffer, starts: fields.starts, ends: fields.ends, count: fields.count, line: recordLine))
+                try body(
+                    CSVRecord(
+                        base: buffer, starts: fields.starts, ends: fields.ends, count: fields.count, line: recordLine))
             }
         }
     }
@@ -146,13 +154,14 @@ final class CSVTokenizer {
         return (result, offsetAfterLastRecord, lineAfterLastRecord)
     }
 
-
     /// Parses one record starting at `start`: the offset after it and the line breaks inside its
     /// quoted fields, or nil when the record is cut by the end of the buffer and the file has more.
     @inline(__always)
-    private static func parseRecord(_ buffer: UnsafeMutablePointer<UInt8>, from start: Int, filled: Int, atEOF: Bool,
-                                    separator sep: UInt8, fields: inout FieldBounds, line: Int,
-                                    path: String) throws -> (next: Int, newlines: Int)? {
+    private static func parseRecord(
+        _ buffer: UnsafeMutablePointer<UInt8>, from start: Int, filled: Int, atEOF: Bool,
+        separator sep: UInt8, fields: inout FieldBounds, line: Int,
+        path: String
+    ) throws -> (next: Int, newlines: Int)? {
         fields.reset()
         var position = start
         var newlines = 0
@@ -165,8 +174,9 @@ final class CSVTokenizer {
                 while true {
                     if position >= filled {
                         if atEOF {
-                            throw EngineError(.csv, "\(path):\(openedOnLine): a quoted field opened here is never closed",
-                                              hint: "close the field with \" (write \"\" for a quote inside a field)")
+                            throw EngineError(
+                                .csv, "\(path):\(openedOnLine): a quoted field opened here is never closed",
+                                hint: "close the field with \" (write \"\" for a quote inside a field)")
                         }
                         return nil
                     }
@@ -189,8 +199,11 @@ final class CSVTokenizer {
                 if position < filled {
                     let next = buffer[position]
                     if next != sep && next != newline && next != carriageReturn {
-                        throw EngineError(.csv, "\(path):\(line + newlines): field \(fields.count) has text after its closing quote",
-                                          hint: "a quoted field must end at a separator or the line end; write \"\" for a quote inside it")
+                        throw EngineError(
+                            .csv, "\(path):\(line + newlines): field \(fields.count) has text after its closing quote",
+                            hint:
+                                "a quoted field must end at a separator or the line end; write \"\" for a quote inside it"
+                        )
                     }
                 }
             } else {
@@ -229,15 +242,21 @@ final class CSVTokenizer {
     /// The offset of the first separator, line break or NUL at or after `position`, found eight
     /// bytes at a time (a SWAR zero-byte test); stops early, at most 7 bytes before `filled`.
     @inline(__always)
-    private static func skipPlainBytes(_ buffer: UnsafeMutablePointer<UInt8>, from start: Int, filled: Int,
-                                       separator: UInt8) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        let separators = ones &* UInt64(separator), newlines = ones &* 10, returns = ones &* 13
+    private static func skipPlainBytes(
+        _ buffer: UnsafeMutablePointer<UInt8>, from start: Int, filled: Int,
+        separator: UInt8
+    ) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let separators = ones &* UInt64(separator)
+        let newlines = ones &* 10
+        let returns = ones &* 13
         @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
         var position = start
         while position + 8 <= filled {
             let word = UInt64(littleEndian: UnsafeRawPointer(buffer + position).loadUnaligned(as: UInt64.self))
-            let hits = zeroBytes(word ^ separators) | zeroBytes(word ^ newlines) | zeroBytes(word ^ returns) | zeroBytes(word)
+            let hits =
+                zeroBytes(word ^ separators) | zeroBytes(word ^ newlines) | zeroBytes(word ^ returns) | zeroBytes(word)
             if hits != 0 { return position + hits.trailingZeroBitCount / 8 }
             position += 8
         }
@@ -245,8 +264,9 @@ final class CSVTokenizer {
     }
 
     private static func binaryByte(path: String, line: Int) -> EngineError {
-        EngineError(.csv, "\(path):\(line): a NUL byte: this looks like a binary file, not CSV text",
-                    hint: "load takes a comma-separated text file with a header line")
+        EngineError(
+            .csv, "\(path):\(line): a NUL byte: this looks like a binary file, not CSV text",
+            hint: "load takes a comma-separated text file with a header line")
     }
 
     /// Moves the unparsed bytes from `keep` to the front and reads more after them.
@@ -306,7 +326,8 @@ private struct FieldBounds {
         guard anyEscaped else { return }
         anyEscaped = false
         for index in 0..<count where escaped[index] {
-            var read = starts[index], write = starts[index]
+            var read = starts[index]
+            var write = starts[index]
             while read < ends[index] {
                 buffer[write] = buffer[read]
                 read += buffer[read] == CSVTokenizer.quote ? 2 : 1

@@ -22,7 +22,8 @@ public enum CSVWriter {
 
     /// One field, quoted when needed.
     public static func field(_ text: String, separator: Character = ",") -> String {
-        let needsQuotes = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
+        let needsQuotes =
+            text.contains(separator) || text.contains("\"") || text.contains("\n") || text.contains("\r")
             || text.first == " " || text.last == " "
         guard needsQuotes else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""

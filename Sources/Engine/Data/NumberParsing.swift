@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Recognises and converts the numbers in CSV cells, straight from bytes.
@@ -39,13 +39,20 @@ enum NumberParsing {
         var (i, end) = trimmed(bytes)
         guard i < end else { return .notNumber }
         if bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
-        var integerDigits = 0, fractionDigits = 0
-        while i < end, isDigit(bytes[i]) { i += 1; integerDigits += 1 }
+        var integerDigits = 0
+        var fractionDigits = 0
+        while i < end, isDigit(bytes[i]) {
+            i += 1
+            integerDigits += 1
+        }
         var isReal = false
         if i < end, bytes[i] == UInt8(ascii: ".") {
             isReal = true
             i += 1
-            while i < end, isDigit(bytes[i]) { i += 1; fractionDigits += 1 }
+            while i < end, isDigit(bytes[i]) {
+                i += 1
+                fractionDigits += 1
+            }
         }
         guard integerDigits + fractionDigits > 0 else { return .notNumber }
         if i < end, bytes[i] | 0x20 == UInt8(ascii: "e") {
@@ -53,7 +60,10 @@ enum NumberParsing {
             i += 1
             if i < end, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
             var exponentDigits = 0
-            while i < end, isDigit(bytes[i]) { i += 1; exponentDigits += 1 }
+            while i < end, isDigit(bytes[i]) {
+                i += 1
+                exponentDigits += 1
+            }
             guard exponentDigits > 0 else { return .notNumber }
         }
         guard i == end else { return .notNumber }
@@ -82,7 +92,12 @@ enum NumberParsing {
         var (i, end) = trimmed(bytes)
         guard i < end else { return nil }
         var negative = false
-        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if bytes[i] == UInt8(ascii: "+") { i += 1 }
+        if bytes[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        } else if bytes[i] == UInt8(ascii: "+") {
+            i += 1
+        }
         guard i < end else { return nil }
         var magnitude: UInt64 = 0
         while i < end {
@@ -170,38 +185,66 @@ enum NumberParsing {
         var (i, end) = trimmed(bytes)
         let first = i
         var negative = false
-        if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 } else if bytes[i] == UInt8(ascii: "+") { i += 1 }
+        if bytes[i] == UInt8(ascii: "-") {
+            negative = true
+            i += 1
+        } else if bytes[i] == UInt8(ascii: "+") {
+            i += 1
+        }
         var mantissa: UInt64 = 0
         var significantDigits = 0
         var exponent = 0
         var exact = true
         while i < end, isDigit(bytes[i]) {
-            if mantissa == 0 && bytes[i] == 48 { i += 1; continue }
-            if significantDigits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[i] &- 48); significantDigits += 1 } else { exact = false }
+            if mantissa == 0 && bytes[i] == 48 {
+                i += 1
+                continue
+            }
+            if significantDigits < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[i] &- 48)
+                significantDigits += 1
+            } else {
+                exact = false
+            }
             i += 1
         }
         if i < end, bytes[i] == UInt8(ascii: ".") {
             i += 1
             while i < end, isDigit(bytes[i]) {
-                if mantissa == 0 && bytes[i] == 48 { exponent -= 1; i += 1; continue }
+                if mantissa == 0 && bytes[i] == 48 {
+                    exponent -= 1
+                    i += 1
+                    continue
+                }
                 if significantDigits < 19 {
                     mantissa = mantissa &* 10 &+ UInt64(bytes[i] &- 48)
                     significantDigits += 1
                     exponent -= 1
-                } else { exact = false }
+                } else {
+                    exact = false
+                }
                 i += 1
             }
         }
         if i < end, bytes[i] | 0x20 == UInt8(ascii: "e") {
             i += 1
             var negativeExponent = false
-            if bytes[i] == UInt8(ascii: "-") { negativeExponent = true; i += 1 } else if bytes[i] == UInt8(ascii: "+") { i += 1 }
+            if bytes[i] == UInt8(ascii: "-") {
+                negativeExponent = true
+                i += 1
+            } else if bytes[i] == UInt8(ascii: "+") {
+                i += 1
+            }
             var value = 0
-            while i < end, isDigit(bytes[i]) { value = min(value * 10 + Int(bytes[i] &- 48), 100_000); i += 1 }
+            while i < end, isDigit(bytes[i]) {
+                value = min(value * 10 + Int(bytes[i] &- 48), 100_000)
+                i += 1
+            }
             exponent += negativeExponent ? -value : value
         }
         if exact && mantissa <= (1 << 53) && exponent >= -22 && exponent <= 22 {
-            let magnitude = exponent < 0 ? Double(mantissa) / powerOfTen(-exponent) : Double(mantissa) * powerOfTen(exponent)
+            let magnitude =
+                exponent < 0 ? Double(mantissa) / powerOfTen(-exponent) : Double(mantissa) * powerOfTen(exponent)
             return negative ? -magnitude : magnitude
         }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - first + 1) { text in
@@ -214,7 +257,8 @@ enum NumberParsing {
     @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
 
     @inline(__always) private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int) {
-        var start = 0, end = bytes.count
+        var start = 0
+        var end = bytes.count
         while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
         while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
         return (start, end)

@@ -66,7 +66,9 @@ public struct TableBuilder: RowSink {
 
     public init(schema: [ColumnSchema], expectedRows: Int = 1024) {
         let capacity = max(expectedRows, 16)
-        self.init(schema: schema, buffers: Self.allocate(schema, rows: capacity), rowOffset: 0, capacity: capacity, canGrow: true)
+        self.init(
+            schema: schema, buffers: Self.allocate(schema, rows: capacity), rowOffset: 0, capacity: capacity,
+            canGrow: true)
     }
 
     private init(schema: [ColumnSchema], buffers: Buffers, rowOffset: Int, capacity: Int, canGrow: Bool) {
@@ -79,12 +81,16 @@ public struct TableBuilder: RowSink {
         self.canGrow = canGrow
     }
 
-    private typealias Buffers = ([UnsafeMutablePointer<Int64>?], [UnsafeMutablePointer<Double>?], [UnsafeMutablePointer<Bool>])
+    private typealias Buffers = (
+        [UnsafeMutablePointer<Int64>?], [UnsafeMutablePointer<Double>?], [UnsafeMutablePointer<Bool>]
+    )
 
     private static func allocate(_ schema: [ColumnSchema], rows: Int) -> Buffers {
-        (schema.map { $0.type == .integer ? .allocate(capacity: rows) : nil },
-         schema.map { $0.type == .real ? .allocate(capacity: rows) : nil },
-         schema.map { _ in .allocate(capacity: rows) })
+        (
+            schema.map { $0.type == .integer ? .allocate(capacity: rows) : nil },
+            schema.map { $0.type == .real ? .allocate(capacity: rows) : nil },
+            schema.map { _ in .allocate(capacity: rows) }
+        )
     }
 
     /// Builders for consecutive parts of `rows.count` parts with the given row counts, sharing
@@ -105,14 +111,18 @@ public struct TableBuilder: RowSink {
         guard let first = parts.first else { return .empty }
         defer { deallocate(parts) }
         let total = parts.reduce(0) { $0 + $1.rows }
-        return try Table(columns: first.schema.enumerated().map { index, column in
-            let storage: Column.Storage = switch column.type {
-            case .integer: .integer(Array(UnsafeBufferPointer(start: first.integers[index], count: total)))
-            case .real: .real(Array(UnsafeBufferPointer(start: first.reals[index], count: total)))
-            case .text: .text(parts.flatMap { $0.texts[index] })
-            }
-            return Column(name: column.name, storage: storage, missing: Array(UnsafeBufferPointer(start: first.missing[index], count: total)))
-        })
+        return try Table(
+            columns: first.schema.enumerated().map { index, column in
+                let storage: Column.Storage =
+                    switch column.type {
+                    case .integer: .integer(Array(UnsafeBufferPointer(start: first.integers[index], count: total)))
+                    case .real: .real(Array(UnsafeBufferPointer(start: first.reals[index], count: total)))
+                    case .text: .text(parts.flatMap { $0.texts[index] })
+                    }
+                return Column(
+                    name: column.name, storage: storage,
+                    missing: Array(UnsafeBufferPointer(start: first.missing[index], count: total)))
+            })
     }
 
     /// Frees the buffers shared by `parts` (after a failure, when they will not be assembled).

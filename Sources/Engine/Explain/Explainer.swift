@@ -60,14 +60,18 @@ public enum Explainer {
 
     /// The trees to explain, each with the output column it feeds, its scale, and the base value
     /// and output function of the ensemble.
-    private static func ensemble(_ pipeline: FittedPipeline) -> (trees: [(Tree, offset: Int, scale: Double)], base: [Double],
-                                                                 space: Explanation.Space, output: (Matrix) -> Matrix) {
+    private static func ensemble(_ pipeline: FittedPipeline) -> (
+        trees: [(Tree, offset: Int, scale: Double)], base: [Double],
+        space: Explanation.Space, output: (Matrix) -> Matrix
+    ) {
         let k = pipeline.classes.count
         switch pipeline.model {
         case .forest(let forest):
             let scale = 1 / Double(forest.trees.count)
             var base = [Double](repeating: 0, count: k)
-            for tree in forest.trees { for (c, v) in TreeSHAP.expectedValue(tree).enumerated() { base[c] += scale * v } }
+            for tree in forest.trees {
+                for (c, v) in TreeSHAP.expectedValue(tree).enumerated() { base[c] += scale * v }
+            }
             return (forest.trees.map { ($0, 0, scale) }, base, .probability, { forest.probabilities($0) })
         case .boosting(let boosting):
             var base = boosting.initialScores
@@ -89,10 +93,13 @@ public enum Explainer {
     /// Rows explained together, tree by tree.
     static let rowBlock = 32
 
-    private static func treeExplanation(_ pipeline: FittedPipeline, _ x: Matrix, _ options: Options) throws -> Explanation {
+    private static func treeExplanation(_ pipeline: FittedPipeline, _ x: Matrix, _ options: Options) throws
+        -> Explanation
+    {
         let transformed = pipeline.preprocessing.transform(x)
         let (trees, base, space, output) = ensemble(pipeline)
-        let d = x.columns, k = pipeline.classes.count
+        let d = x.columns
+        let k = pipeline.classes.count
         let depths = trees.map { $0.0.depth }
         let points = trees.map { QuadratureTreeSHAP.pointCount(depth: $0.0.maxDistinctFeaturesOnPath, features: d) }
         let deepest = depths.max() ?? 0
@@ -114,8 +121,9 @@ public enum Explainer {
                         let blockRows = mine[block..<min(block + Self.rowBlock, mine.count)]
                         for (index, (_, offset, scale)) in trees.enumerated() {
                             for r in blockRows {
-                                QuadratureTreeSHAP.accumulate(prepared[index], row: rows.baseAddress! + r * d, phi: phi + r * d * k,
-                                                              outputs: k, outputOffset: offset, scale: scale, workspace: &workspace)
+                                QuadratureTreeSHAP.accumulate(
+                                    prepared[index], row: rows.baseAddress! + r * d, phi: phi + r * d * k,
+                                    outputs: k, outputOffset: offset, scale: scale, workspace: &workspace)
                             }
                         }
                     }
@@ -123,18 +131,21 @@ public enum Explainer {
             }
         }
         try options.cancellation?.check()
-        return Explanation(features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
-                           space: space, method: Method.tree.description, outputs: output(transformed), standardErrors: nil)
+        return Explanation(
+            features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
+            space: space, method: Method.tree.description, outputs: output(transformed), standardErrors: nil)
     }
 
     // MARK: - Linear
 
     private static func linearExplanation(_ pipeline: FittedPipeline, _ x: Matrix, _ options: Options) -> Explanation {
-        let d = x.columns, k = pipeline.classes.count
+        let d = x.columns
+        let k = pipeline.classes.count
         let scores: (Matrix) -> Matrix = { raw in
             let z = pipeline.preprocessing.transform(raw)
             switch pipeline.model {
-            case .logistic(let model): return LinearScores(weights: model.weights, intercepts: model.intercepts).scores(z)
+            case .logistic(let model):
+                return LinearScores(weights: model.weights, intercepts: model.intercepts).scores(z)
             case .linear(let model): return model.scores(z)
             default: preconditionFailure("not a linear model")
             }
@@ -152,9 +163,12 @@ public enum Explainer {
                 for r in 0..<x.rows { values[(r * d + j) * k + c] = beta * (x[r, j] - mean[j]) }
             }
         }
-        return Explanation(features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
-                           space: .decision, method: Method.linear.description + " (features independent, means of \(options.background.rows) background rows)",
-                           outputs: scores(x), standardErrors: nil)
+        return Explanation(
+            features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
+            space: .decision,
+            method: Method.linear.description
+                + " (features independent, means of \(options.background.rows) background rows)",
+            outputs: scores(x), standardErrors: nil)
     }
 }
 

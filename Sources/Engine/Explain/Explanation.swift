@@ -67,7 +67,9 @@ public struct Explanation: Sendable {
         (0..<features.count).map { f in
             var total = 0.0
             for r in 0..<rows {
-                if let output { total += abs(value(row: r, feature: f, output: output)) } else {
+                if let output {
+                    total += abs(value(row: r, feature: f, output: output))
+                } else {
                     for k in 0..<classes.count { total += abs(value(row: r, feature: f, output: k)) }
                 }
             }

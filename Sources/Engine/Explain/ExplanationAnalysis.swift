@@ -35,7 +35,10 @@ public enum ExplanationAnalysis {
         for upper in edges + [Double.infinity] {
             let members = values.indices.filter { values[$0] > lower && values[$0] <= upper }
             if !members.isEmpty {
-                groups.append(ValueGroup(low: members.map { values[$0] }.min()!, high: members.map { values[$0] }.max()!, members: members))
+                groups.append(
+                    ValueGroup(
+                        low: members.map { values[$0] }.min()!, high: members.map { values[$0] }.max()!,
+                        members: members))
             }
             lower = upper
         }
@@ -71,13 +74,20 @@ public enum ExplanationAnalysis {
             guard let minimum = values.min(), let maximum = values.max() else { continue }
             var median = Quantile.linear(sorted: values.sorted(), 0.5)
             if median >= maximum || median < minimum { median = (minimum + maximum) / 2 }
-            let high = values.indices.filter { values[$0] > median }, low = values.indices.filter { values[$0] <= median }
+            let high = values.indices.filter { values[$0] > median }
+            let low = values.indices.filter { values[$0] <= median }
             guard !high.isEmpty, !low.isEmpty else { continue }
             for output in 0..<outputs {
-                let meanHigh = high.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: output) } / Double(high.count)
-                let meanLow = low.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: output) } / Double(low.count)
-                found.append(Association(feature: feature, output: output, median: median, meanLow: meanLow, meanHigh: meanHigh,
-                                         isNotable: abs(meanHigh - meanLow) >= notable * largest[output]))
+                let meanHigh =
+                    high.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: output) }
+                    / Double(high.count)
+                let meanLow =
+                    low.reduce(0.0) { $0 + explanation.value(row: $1, feature: feature, output: output) }
+                    / Double(low.count)
+                found.append(
+                    Association(
+                        feature: feature, output: output, median: median, meanLow: meanLow, meanHigh: meanHigh,
+                        isNotable: abs(meanHigh - meanLow) >= notable * largest[output]))
             }
         }
         return found

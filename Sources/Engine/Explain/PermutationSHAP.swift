@@ -10,8 +10,11 @@ import Foundation
 /// come from the seed's generator derived for r, so one seed gives the same values on any number
 /// of threads.
 public enum PermutationSHAP {
-    public static func explain(_ pipeline: FittedPipeline, rows x: Matrix, options: Explainer.Options) throws -> Explanation {
-        let d = x.columns, k = pipeline.classes.count
+    public static func explain(_ pipeline: FittedPipeline, rows x: Matrix, options: Explainer.Options) throws
+        -> Explanation
+    {
+        let d = x.columns
+        let k = pipeline.classes.count
         let pairs = max(1, options.permutations / 2)
         let permutations = pairs * 2
         let background = options.background
@@ -32,7 +35,8 @@ public enum PermutationSHAP {
                         // depend on how rows are shared out among threads.
                         var random = SeededRandom(seed: options.seed).derived(r)
                         var order = Array(0..<d)
-                        var sums = [Double](repeating: 0, count: d * k), sumSquares = sums
+                        var sums = [Double](repeating: 0, count: d * k)
+                        var sumSquares = sums
                         for pair in 0..<pairs {
                             order.shuffle(using: &random)
                             let b = chosen[pair]
@@ -66,9 +70,11 @@ public enum PermutationSHAP {
             }
         }
         try options.cancellation?.check()
-        return Explanation(features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
-                           space: .probability,
-                           method: "\(Explainer.Method.sampling.description): \(permutations) permutations per row against \(pairs) background rows",
-                           outputs: pipeline.probabilities(x), standardErrors: errors)
+        return Explanation(
+            features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
+            space: .probability,
+            method:
+                "\(Explainer.Method.sampling.description): \(permutations) permutations per row against \(pairs) background rows",
+            outputs: pipeline.probabilities(x), standardErrors: errors)
     }
 }

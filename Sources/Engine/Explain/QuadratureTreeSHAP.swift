@@ -18,18 +18,23 @@ import Foundation
 enum QuadratureTreeSHAP {
     /// Gauss–Legendre nodes and weights on [0, 1] for `count` points.
     static func gaussLegendre(_ count: Int) -> (nodes: [Double], weights: [Double]) {
-        var nodes = [Double](repeating: 0, count: count), weights = nodes
+        var nodes = [Double](repeating: 0, count: count)
+        var weights = nodes
         for i in 0..<count {
             var x = cos(Double.pi * (Double(i) + 0.75) / (Double(count) + 0.5))
             var derivative = 0.0
             for _ in 0..<100 {
-                var previous = 1.0, current = x
+                var previous = 1.0
+                var current = x
                 for order in 2...max(count, 2) {
                     let next = ((2 * Double(order) - 1) * x * current - Double(order - 1) * previous) / Double(order)
                     previous = current
                     current = next
                 }
-                if count == 1 { current = x; previous = 1 }
+                if count == 1 {
+                    current = x
+                    previous = 1
+                }
                 derivative = Double(count) * (x * current - previous) / (x * x - 1)
                 let step = current / derivative
                 x -= step
@@ -47,8 +52,10 @@ enum QuadratureTreeSHAP {
         guard count > 0 else { return ([], []) }
         let (nodes, weights) = gaussLegendre(count)
         let chunks = (count + 3) / 4
-        return ((0..<chunks).map { c in SIMD4((0..<4).map { c * 4 + $0 < count ? nodes[c * 4 + $0] : 0.5 }) },
-                (0..<chunks).map { c in SIMD4((0..<4).map { c * 4 + $0 < count ? weights[c * 4 + $0] : 0 }) })
+        return (
+            (0..<chunks).map { c in SIMD4((0..<4).map { c * 4 + $0 < count ? nodes[c * 4 + $0] : 0.5 }) },
+            (0..<chunks).map { c in SIMD4((0..<4).map { c * 4 + $0 < count ? weights[c * 4 + $0] : 0 }) }
+        )
     }
 
     /// The quadrature size that is exact for a tree whose paths split on at most `depth` distinct
@@ -125,7 +132,9 @@ enum QuadratureTreeSHAP {
             (threshold, value) = (copy(tree.threshold), copy(tree.value))
             var ratios = [Double](repeating: 1, count: tree.nodeCount)
             for node in 0..<tree.nodeCount where tree.left[node] >= 0 {
-                for child in [Int(tree.left[node]), Int(tree.right[node])] { ratios[child] = tree.cover[child] / tree.cover[node] }
+                for child in [Int(tree.left[node]), Int(tree.right[node])] {
+                    ratios[child] = tree.cover[child] / tree.cover[node]
+                }
             }
             ratio = copy(ratios)
             outputs = tree.outputs
@@ -135,31 +144,43 @@ enum QuadratureTreeSHAP {
         }
 
         func deallocate() {
-            left.deallocate(); right.deallocate(); feature.deallocate()
-            threshold.deallocate(); value.deallocate(); ratio.deallocate()
-            nodes.deallocate(); weights.deallocate()
+            left.deallocate()
+            right.deallocate()
+            feature.deallocate()
+            threshold.deallocate()
+            value.deallocate()
+            ratio.deallocate()
+            nodes.deallocate()
+            weights.deallocate()
         }
     }
 
     /// Adds each feature's Shapley value of `tree`'s outputs for one row to `phi` (features ×
     /// outputs), as `TreeSHAP.accumulate` does.
-    static func accumulate(_ tree: Tree, points: Int, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int,
-                           outputOffset: Int, scale: Double, workspace: inout Workspace) {
+    static func accumulate(
+        _ tree: Tree, points: Int, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int,
+        outputOffset: Int, scale: Double, workspace: inout Workspace
+    ) {
         let prepared = PreparedTree(tree, points: points)
         defer { prepared.deallocate() }
-        accumulate(prepared, row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale, workspace: &workspace)
+        accumulate(
+            prepared, row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale,
+            workspace: &workspace)
     }
 
     /// `accumulate` for a prepared tree.
-    static func accumulate(_ tree: PreparedTree, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int,
-                           outputOffset: Int, scale: Double, workspace: inout Workspace) {
+    static func accumulate(
+        _ tree: PreparedTree, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int,
+        outputOffset: Int, scale: Double, workspace: inout Workspace
+    ) {
         let chunks = tree.chunks
         precondition(chunks <= workspace.chunks, "workspace too small")
         for c in 0..<chunks { workspace.products[c] = SIMD4(repeating: 1) }
-        let walker = Walker(left: tree.left, right: tree.right, feature: tree.feature, threshold: tree.threshold,
-                            value: tree.value, ratio: tree.ratio, treeOutputs: tree.outputs,
-                            nodes: tree.nodes, weights: tree.weights, chunks: chunks,
-                            row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale)
+        let walker = Walker(
+            left: tree.left, right: tree.right, feature: tree.feature, threshold: tree.threshold,
+            value: tree.value, ratio: tree.ratio, treeOutputs: tree.outputs,
+            nodes: tree.nodes, weights: tree.weights, chunks: chunks,
+            row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale)
         walker.visit(node: 0, level: 0, workspace: &workspace)
     }
 
@@ -207,8 +228,10 @@ enum QuadratureTreeSHAP {
             let hot = row[split] <= threshold[node] ? leftChild : rightChild
             let cold = hot == leftChild ? rightChild : leftChild
             let wasOnPath = w.onPath[split]
-            let oldQ = w.q[split], oldP = w.p[split]
-            let saved = w.saved + level * n, inverse = w.inverses + split * n
+            let oldQ = w.q[split]
+            let oldP = w.p[split]
+            let saved = w.saved + level * n
+            let inverse = w.inverses + split * n
             for c in 0..<n { saved[c] = inverse[c] }
             let next = w.products + (level + 1) * n
             for pass in 0..<2 {
@@ -218,7 +241,8 @@ enum QuadratureTreeSHAP {
                 if !follows && ratio == 0 { continue }
                 let q = (wasOnPath ? oldQ : 1) * ratio
                 let p = follows ? (wasOnPath ? oldP : 1) : 0
-                let qs = SIMD4<Double>(repeating: q), slope = SIMD4<Double>(repeating: p - q)
+                let qs = SIMD4<Double>(repeating: q)
+                let slope = SIMD4<Double>(repeating: p - q)
                 for c in 0..<n {
                     let factor = qs + nodes[c] * slope
                     next[c] = wasOnPath ? products[c] * factor * saved[c] : products[c] * factor

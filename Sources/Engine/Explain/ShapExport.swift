@@ -21,19 +21,24 @@ public enum ShapExport {
                     return tree.value[node * tree.outputs + c] * scale
                 }
             }
-            trees.append(["children_left": tree.left.map(Int.init), "children_right": tree.right.map(Int.init),
-                          "children_default": tree.left.map(Int.init), "features": tree.feature.map { max(Int($0), 0) },
-                          "thresholds": tree.threshold, "values": values, "node_sample_weight": tree.cover])
+            trees.append([
+                "children_left": tree.left.map(Int.init), "children_right": tree.right.map(Int.init),
+                "children_default": tree.left.map(Int.init), "features": tree.feature.map { max(Int($0), 0) },
+                "thresholds": tree.threshold, "values": values, "node_sample_weight": tree.cover,
+            ])
         }
         switch pipeline.model {
-        case .forest(let forest): for tree in forest.trees { add(tree, column: nil, scale: 1 / Double(forest.trees.count)) }
+        case .forest(let forest):
+            for tree in forest.trees { add(tree, column: nil, scale: 1 / Double(forest.trees.count)) }
         case .boosting(let boosting):
             offset = boosting.initialScores
             for (index, tree) in boosting.trees.enumerated() { add(tree, column: index % k, scale: 1) }
         case .adaBoost(let ada): for tree in ada.voteTrees() { add(tree, column: nil, scale: 1) }
         default: throw EngineError(.invalidArgument, "only tree models can be written in shap's tree format")
         }
-        let shap = (0..<rows.rows).map { r in (0..<rows.columns).map { f in (0..<k).map { explanation.value(row: r, feature: f, output: $0) } } }
+        let shap = (0..<rows.rows).map { r in
+            (0..<rows.columns).map { f in (0..<k).map { explanation.value(row: r, feature: f, output: $0) } }
+        }
         let document: [String: Any] = [
             "model": ["trees": trees, "base_offset": offset, "tree_output": "raw_value"],
             "rows": (0..<rows.rows).map { rows.row($0) }, "features": pipeline.features, "classes": pipeline.classes,

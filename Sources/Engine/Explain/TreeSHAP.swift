@@ -26,8 +26,10 @@ public enum TreeSHAP {
     ///   - outputOffset: where the tree's first output goes in `phi`'s per-feature block (for a
     ///     boosting tree of class c, c); `outputs` is the block's width.
     ///   - workspace: scratch space, at least `workspaceSize(depth:)` of the deepest tree.
-    static func accumulate(_ tree: Tree, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int,
-                           outputOffset: Int = 0, scale: Double = 1, workspace: inout [PathElement]) {
+    static func accumulate(
+        _ tree: Tree, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int,
+        outputOffset: Int = 0, scale: Double = 1, workspace: inout [PathElement]
+    ) {
         workspace.withUnsafeMutableBufferPointer { buffer in
             tree.left.withUnsafeBufferPointer { left in
                 tree.right.withUnsafeBufferPointer { right in
@@ -36,12 +38,18 @@ public enum TreeSHAP {
                             tree.value.withUnsafeBufferPointer { value in
                                 tree.cover.withUnsafeBufferPointer { cover in
                                     reciprocals.withUnsafeBufferPointer { reciprocals in
-                                        let context = Context(left: left.baseAddress!, right: right.baseAddress!, feature: feature.baseAddress!,
-                                                              threshold: threshold.baseAddress!, value: value.baseAddress!, cover: cover.baseAddress!,
-                                                              treeOutputs: tree.outputs, row: row, phi: phi, outputs: outputs,
-                                                              outputOffset: outputOffset, scale: scale, reciprocals: reciprocals.baseAddress!)
-                                        recurse(context, node: 0, path: buffer.baseAddress!, depth: 0, zeroFraction: 1, oneFraction: 1,
-                                                feature: -1)
+                                        let context = Context(
+                                            left: left.baseAddress!, right: right.baseAddress!,
+                                            feature: feature.baseAddress!,
+                                            threshold: threshold.baseAddress!, value: value.baseAddress!,
+                                            cover: cover.baseAddress!,
+                                            treeOutputs: tree.outputs, row: row, phi: phi, outputs: outputs,
+                                            outputOffset: outputOffset, scale: scale,
+                                            reciprocals: reciprocals.baseAddress!)
+                                        recurse(
+                                            context, node: 0, path: buffer.baseAddress!, depth: 0, zeroFraction: 1,
+                                            oneFraction: 1,
+                                            feature: -1)
                                     }
                                 }
                             }
@@ -60,7 +68,9 @@ public enum TreeSHAP {
 
     /// A workspace for trees up to `depth`.
     static func workspace(depth: Int) -> [PathElement] {
-        Array(repeating: PathElement(feature: 0, zeroFraction: 0, oneFraction: 0, weight: 0), count: workspaceSize(depth: depth))
+        Array(
+            repeating: PathElement(feature: 0, zeroFraction: 0, oneFraction: 0, weight: 0),
+            count: workspaceSize(depth: depth))
     }
 
     /// The tree's expected output under its training distribution (the cover-weighted mean of
@@ -86,8 +96,10 @@ public enum TreeSHAP {
         let reciprocals: UnsafePointer<Double>
     }
 
-    private static func recurse(_ c: Context, node: Int, path parent: UnsafeMutablePointer<PathElement>, depth: Int,
-                                zeroFraction: Double, oneFraction: Double, feature parentFeature: Int) {
+    private static func recurse(
+        _ c: Context, node: Int, path parent: UnsafeMutablePointer<PathElement>, depth: Int,
+        zeroFraction: Double, oneFraction: Double, feature parentFeature: Int
+    ) {
         let path = parent + depth + 1
         path.update(from: parent, count: depth + 1)
         extend(path, depth, zeroFraction, oneFraction, parentFeature, c.reciprocals)
@@ -105,9 +117,11 @@ public enum TreeSHAP {
         }
         let split = Int(c.feature[node])
         let goesLeft = c.row[split] <= c.threshold[node]
-        let hot = Int(goesLeft ? c.left[node] : c.right[node]), cold = Int(goesLeft ? c.right[node] : c.left[node])
+        let hot = Int(goesLeft ? c.left[node] : c.right[node])
+        let cold = Int(goesLeft ? c.right[node] : c.left[node])
         let cover = c.cover[node]
-        var incomingZero = 1.0, incomingOne = 1.0
+        var incomingZero = 1.0
+        var incomingOne = 1.0
         var index = 1
         while index <= depth && path[index].feature != split { index += 1 }
         if index <= depth {
@@ -116,10 +130,12 @@ public enum TreeSHAP {
             unwind(path, depth, index)
             depth -= 1
         }
-        recurse(c, node: hot, path: path, depth: depth + 1, zeroFraction: c.cover[hot] / cover * incomingZero,
-                oneFraction: incomingOne, feature: split)
-        recurse(c, node: cold, path: path, depth: depth + 1, zeroFraction: c.cover[cold] / cover * incomingZero,
-                oneFraction: 0, feature: split)
+        recurse(
+            c, node: hot, path: path, depth: depth + 1, zeroFraction: c.cover[hot] / cover * incomingZero,
+            oneFraction: incomingOne, feature: split)
+        recurse(
+            c, node: cold, path: path, depth: depth + 1, zeroFraction: c.cover[cold] / cover * incomingZero,
+            oneFraction: 0, feature: split)
     }
 
     /// 1/n for n in 0...255 (0 for n = 0): the loops below multiply instead of dividing.
@@ -127,8 +143,10 @@ public enum TreeSHAP {
 
     /// EXTEND: adds an element for `feature` and updates the permutation weights.
     @inline(__always)
-    private static func extend(_ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int,
-                               _ reciprocals: UnsafePointer<Double>) {
+    private static func extend(
+        _ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int,
+        _ reciprocals: UnsafePointer<Double>
+    ) {
         path[depth] = PathElement(feature: feature, zeroFraction: zero, oneFraction: one, weight: depth == 0 ? 1 : 0)
         let inverseLength = reciprocals[depth + 1]
         var i = depth - 1
@@ -142,7 +160,8 @@ public enum TreeSHAP {
     /// UNWIND: removes element `index`, undoing its EXTEND.
     @inline(__always)
     private static func unwind(_ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int) {
-        let one = path[index].oneFraction, zero = path[index].zeroFraction
+        let one = path[index].oneFraction
+        let zero = path[index].zeroFraction
         var next = path[depth].weight
         let length = Double(depth + 1)
         var i = depth - 1
@@ -166,9 +185,12 @@ public enum TreeSHAP {
     /// UNWOUNDSUM: the total permutation weight of the path with element `index` unwound,
     /// without changing the path.
     @inline(__always)
-    private static func unwoundSum(_ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int,
-                                   _ reciprocals: UnsafePointer<Double>) -> Double {
-        let one = path[index].oneFraction, zero = path[index].zeroFraction
+    private static func unwoundSum(
+        _ path: UnsafeMutablePointer<PathElement>, _ depth: Int, _ index: Int,
+        _ reciprocals: UnsafePointer<Double>
+    ) -> Double {
+        let one = path[index].oneFraction
+        let zero = path[index].zeroFraction
         var next = path[depth].weight
         var total = 0.0
         var i = depth - 1

@@ -14,7 +14,8 @@ public enum WhatIf {
     ]
 
     /// Why the other indicators are not actionable.
-    public static let measurementReason = "measured on the defect's image (position, size, shape, luminosity): an outcome, not a setting"
+    public static let measurementReason =
+        "measured on the defect's image (position, size, shape, luminosity): an outcome, not a setting"
 
     /// The row with `changes` applied (feature index → value).
     public static func changed(_ row: [Double], _ changes: [Int: Double]) -> [Double] {
@@ -36,15 +37,19 @@ public enum WhatIf {
     /// that move the probability of class `target` most (down when `lower`, up otherwise); the
     /// steel-type pair (A300/A400) switches together. Best first, the best change of each set of
     /// features only (so the options differ in what they change); `limit` options.
-    public static func search(_ pipeline: FittedPipeline, row: [Double], frame: Matrix, actionable: [Int], target: Int,
-                              lower: Bool, limit: Int = 5) -> [Option] {
+    public static func search(
+        _ pipeline: FittedPipeline, row: [Double], frame: Matrix, actionable: [Int], target: Int,
+        lower: Bool, limit: Int = 5
+    ) -> [Option] {
         let features = pipeline.features
         let deviations = (0..<frame.columns).map { c -> Double in
             let column = frame.column(c)
             let m = Moments.mean(column)
-            return max((column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(column.count, 1))).squareRoot(), 1e-12)
+            return max(
+                (column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(column.count, 1))).squareRoot(), 1e-12)
         }
-        let a300 = features.firstIndex(of: "TypeOfSteel_A300"), a400 = features.firstIndex(of: "TypeOfSteel_A400")
+        let a300 = features.firstIndex(of: "TypeOfSteel_A300")
+        let a400 = features.firstIndex(of: "TypeOfSteel_A400")
         var moves: [[Int: Double]] = []
         for feature in actionable where feature != a400 || a300 == nil || !actionable.contains(a300!) {
             if feature == a300, let a400, actionable.contains(a400) {
@@ -58,15 +63,20 @@ public enum WhatIf {
         func evaluate(_ sets: [[Int: Double]]) -> [Option] {
             guard !sets.isEmpty else { return [] }
             var rows = Matrix(rows: sets.count, columns: row.count)
-            for (i, changes) in sets.enumerated() { for (c, v) in changed(row, changes).enumerated() { rows[i, c] = v } }
+            for (i, changes) in sets.enumerated() {
+                for (c, v) in changed(row, changes).enumerated() { rows[i, c] = v }
+            }
             let probabilities = pipeline.probabilities(rows)
             return sets.enumerated().map { i, changes in
-                Option(changes: changes, probability: probabilities[i, target],
-                       size: changes.reduce(0) { $0 + abs($1.value - row[$1.key]) / deviations[$1.key] })
+                Option(
+                    changes: changes, probability: probabilities[i, target],
+                    size: changes.reduce(0) { $0 + abs($1.value - row[$1.key]) / deviations[$1.key] })
             }
         }
         func better(_ a: Option, _ b: Option) -> Bool {
-            if abs(a.probability - b.probability) > 1e-9 { return lower ? a.probability < b.probability : a.probability > b.probability }
+            if abs(a.probability - b.probability) > 1e-9 {
+                return lower ? a.probability < b.probability : a.probability > b.probability
+            }
             return a.size < b.size
         }
         let singles = evaluate(moves).sorted(by: better)
@@ -92,8 +102,10 @@ public enum PermutationImportance {
         public let standardDeviation: Double
     }
 
-    public static func compute(_ pipeline: FittedPipeline, x: Matrix, y: [Int], repeats: Int, seed: UInt64,
-                               cancellation: Cancellation? = nil) throws -> [Result] {
+    public static func compute(
+        _ pipeline: FittedPipeline, x: Matrix, y: [Int], repeats: Int, seed: UInt64,
+        cancellation: Cancellation? = nil
+    ) throws -> [Result] {
         func accuracy(_ matrix: Matrix) -> Double {
             let predicted = pipeline.probabilities(matrix).argmaxRows()
             return Double(zip(predicted, y).filter { $0 == $1 }.count) / Double(y.count)

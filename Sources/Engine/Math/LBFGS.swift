@@ -4,12 +4,16 @@
 public enum LBFGS {
     /// Minimizes `objective` (value and gradient) from `start` until the largest gradient component
     /// is below `tolerance` or `maxIterations` pass; returns the last point.
-    public static func minimize(from start: [Double], memory: Int = 10, tolerance: Double, maxIterations: Int,
-                                cancellation: Cancellation? = nil,
-                                objective: ([Double]) -> (value: Double, gradient: [Double])) throws -> [Double] {
+    public static func minimize(
+        from start: [Double], memory: Int = 10, tolerance: Double, maxIterations: Int,
+        cancellation: Cancellation? = nil,
+        objective: ([Double]) -> (value: Double, gradient: [Double])
+    ) throws -> [Double] {
         var x = start
         var (value, gradient) = objective(x)
-        var steps: [[Double]] = [], changes: [[Double]] = [], rhos: [Double] = []
+        var steps: [[Double]] = []
+        var changes: [[Double]] = []
+        var rhos: [Double] = []
         for iteration in 0..<maxIterations {
             if iteration % 16 == 0 { try cancellation?.check() }
             if gradient.reduce(0, { max($0, abs($1)) }) < tolerance { break }
@@ -34,7 +38,9 @@ public enum LBFGS {
             if slope >= 0 {
                 direction = gradient.map { -$0 }
                 slope = dot(gradient, direction)
-                steps.removeAll(); changes.removeAll(); rhos.removeAll()
+                steps.removeAll()
+                changes.removeAll()
+                rhos.removeAll()
             }
             var rate = 1.0
             var accepted: (x: [Double], value: Double, gradient: [Double])?
@@ -55,7 +61,11 @@ public enum LBFGS {
                 steps.append(step)
                 changes.append(change)
                 rhos.append(1 / curvature)
-                if steps.count > memory { steps.removeFirst(); changes.removeFirst(); rhos.removeFirst() }
+                if steps.count > memory {
+                    steps.removeFirst()
+                    changes.removeFirst()
+                    rhos.removeFirst()
+                }
             }
             let improvement = value - next.value
             (x, value, gradient) = (next.x, next.value, next.gradient)

@@ -20,21 +20,30 @@ public enum LinearAlgebra {
         var a = matrix.values
         var w = [Double](repeating: 0, count: matrix.rows)
         let info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")), n, &a, n, &w)
-        guard info == 0 else { throw EngineError(.invalidData, "the eigen-decomposition did not converge (LAPACK dsyevd info \(info))") }
+        guard info == 0 else {
+            throw EngineError(.invalidData, "the eigen-decomposition did not converge (LAPACK dsyevd info \(info))")
+        }
         return (w, Matrix(rows: matrix.rows, columns: matrix.rows, values: a))
     }
 
     /// The thin singular value decomposition `A = U·diag(s)·Vᵀ` (s descending).
     public static func svd(_ matrix: Matrix) throws -> (u: Matrix, s: [Double], vt: Matrix) {
         _ = configure
-        let m = Int32(matrix.rows), n = Int32(matrix.columns), k = min(matrix.rows, matrix.columns)
+        let m = Int32(matrix.rows)
+        let n = Int32(matrix.columns)
+        let k = min(matrix.rows, matrix.columns)
         var a = matrix.values
         var s = [Double](repeating: 0, count: k)
         var u = [Double](repeating: 0, count: matrix.rows * k)
         var vt = [Double](repeating: 0, count: k * matrix.columns)
         let info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), m, n, &a, n, &s, &u, Int32(k), &vt, n)
-        guard info == 0 else { throw EngineError(.invalidData, "the singular value decomposition did not converge (LAPACK dgesdd info \(info))") }
-        return (Matrix(rows: matrix.rows, columns: k, values: u), s, Matrix(rows: k, columns: matrix.columns, values: vt))
+        guard info == 0 else {
+            throw EngineError(
+                .invalidData, "the singular value decomposition did not converge (LAPACK dgesdd info \(info))")
+        }
+        return (
+            Matrix(rows: matrix.rows, columns: k, values: u), s, Matrix(rows: k, columns: matrix.columns, values: vt)
+        )
     }
 
     /// The solution X of `A·X = B` for a square A.
@@ -46,13 +55,17 @@ public enum LinearAlgebra {
         var lu = a.values
         var x = b.values
         var pivots = [Int32](repeating: 0, count: a.rows)
-        let info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(a.rows), Int32(b.columns), &lu, Int32(a.rows), &pivots, &x, Int32(b.columns))
-        guard info == 0 else { throw EngineError(.invalidData, "the linear system is singular (LAPACK dgesv info \(info))") }
+        let info = LAPACKE_dgesv(
+            LAPACK_ROW_MAJOR, Int32(a.rows), Int32(b.columns), &lu, Int32(a.rows), &pivots, &x, Int32(b.columns))
+        guard info == 0 else {
+            throw EngineError(.invalidData, "the linear system is singular (LAPACK dgesv info \(info))")
+        }
         return Matrix(rows: b.rows, columns: b.columns, values: x)
     }
 
     /// `A·B` (or with either transposed).
-    public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+    public static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix
+    {
         _ = configure
         let m = transposeA ? a.columns : a.rows
         let k = transposeA ? a.rows : a.columns
@@ -60,8 +73,10 @@ public enum LinearAlgebra {
         precondition(k == (transposeB ? b.columns : b.rows), "inner dimensions differ")
         var c = [Double](repeating: 0, count: m * n)
         if m > 0 && n > 0 && k > 0 {
-            cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1, a.values, Int32(a.columns), b.values, Int32(b.columns), 0, &c, Int32(n))
+            cblas_dgemm(
+                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a.values, Int32(a.columns), b.values, Int32(b.columns), 0, &c, Int32(n)
+            )
         }
         return Matrix(rows: m, columns: n, values: c)
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a model learns from: features, class indices, and the means to be deterministic and
 /// interruptible.
 public struct TrainingData: Sendable {
@@ -10,7 +12,8 @@ public struct TrainingData: Sendable {
     /// How many threads the fit may use (trees of a forest).
     public let threads: Int
 
-    public init(x: Matrix, y: [Int], classCount: Int, seed: UInt64, cancellation: Cancellation? = nil, threads: Int = 1) {
+    public init(x: Matrix, y: [Int], classCount: Int, seed: UInt64, cancellation: Cancellation? = nil, threads: Int = 1)
+    {
         self.x = x
         self.y = y
         self.classCount = classCount
@@ -57,5 +60,3 @@ extension Matrix {
         return out
     }
 }
-
-import Foundation

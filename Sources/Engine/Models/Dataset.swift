@@ -23,36 +23,47 @@ public struct Dataset: Sendable, Equatable {
     ///   feature, missing values, or fewer than two classes.
     public static func from(_ table: Table, target: String) throws -> Dataset {
         guard let targetIndex = try? table.index(of: target) else {
-            throw EngineError(.unknownColumn, "the frame has no label column '\(target)'",
-                              hint: "collapse the one-hot fault columns first (label onehot=...), or name the label column the frame has (label COLUMN)",
-                              suggestions: Suggestions.closest(to: target, among: table.columnNames))
+            throw EngineError(
+                .unknownColumn, "the frame has no label column '\(target)'",
+                hint:
+                    "collapse the one-hot fault columns first (label onehot=...), or name the label column the frame has (label COLUMN)",
+                suggestions: Suggestions.closest(to: target, among: table.columnNames))
         }
         let labelColumn = table.columns[targetIndex]
         let featureColumns = table.columns.enumerated().filter { $0.offset != targetIndex }.map(\.element)
         if let text = featureColumns.first(where: { !$0.type.isNumeric }) {
-            throw EngineError(.typeMismatch, "feature '\(text.name)' is text; models take numeric features",
-                              hint: "leave it out, for example: sql select <numeric columns>, \(labelColumn.name) from ... into NAME")
+            throw EngineError(
+                .typeMismatch, "feature '\(text.name)' is text; models take numeric features",
+                hint: "leave it out, for example: sql select <numeric columns>, \(labelColumn.name) from ... into NAME")
         }
-        if featureColumns.isEmpty { throw EngineError(.invalidData, "the frame has no feature columns besides '\(labelColumn.name)'") }
+        if featureColumns.isEmpty {
+            throw EngineError(.invalidData, "the frame has no feature columns besides '\(labelColumn.name)'")
+        }
         let gaps = featureColumns.filter { $0.missingCount > 0 } + (labelColumn.missingCount > 0 ? [labelColumn] : [])
         if !gaps.isEmpty {
-            throw EngineError(.invalidData, "missing values in \(gaps.count) column\(gaps.count == 1 ? "" : "s"): models need every cell",
-                              hint: "drop those rows with dropna, or fill them with fillna (median, mean or a value)",
-                              notes: gaps.prefix(5).map { "\($0.name): \($0.missingCount) missing" })
+            throw EngineError(
+                .invalidData,
+                "missing values in \(gaps.count) column\(gaps.count == 1 ? "" : "s"): models need every cell",
+                hint: "drop those rows with dropna, or fill them with fillna (median, mean or a value)",
+                notes: gaps.prefix(5).map { "\($0.name): \($0.missingCount) missing" })
         }
         let labels = (0..<table.rowCount).map { labelColumn.value(at: $0).displayText }
         let classes = Array(Set(labels)).sorted()
         guard classes.count >= 2 else {
-            throw EngineError(.invalidData, "the label '\(labelColumn.name)' has only one class (\(classes.first ?? "none")); a classifier needs two or more",
-                              hint: "check the filters applied (state lists them)")
+            throw EngineError(
+                .invalidData,
+                "the label '\(labelColumn.name)' has only one class (\(classes.first ?? "none")); a classifier needs two or more",
+                hint: "check the filters applied (state lists them)")
         }
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         var values = [Double](repeating: 0, count: table.rowCount * featureColumns.count)
         for (c, column) in featureColumns.enumerated() {
             for r in 0..<table.rowCount { values[r * featureColumns.count + c] = column.double(at: r)! }
         }
-        return Dataset(features: featureColumns.map(\.name), x: Matrix(rows: table.rowCount, columns: featureColumns.count, values: values),
-                       y: labels.map { index[$0]! }, classes: classes)
+        return Dataset(
+            features: featureColumns.map(\.name),
+            x: Matrix(rows: table.rowCount, columns: featureColumns.count, values: values),
+            y: labels.map { index[$0]! }, classes: classes)
     }
 
     /// The rows given, in order.

@@ -45,22 +45,41 @@ extension FittedModel: Codable {
         case "adaboost": self = .adaBoost(try container.decode(AdaBoost.self, forKey: .state))
         case "boosting": self = .boosting(try container.decode(GradientBoostedTrees.self, forKey: .state))
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown model type '\(other)'")
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container, debugDescription: "unknown model type '\(other)'")
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case .dummy(let m): try container.encode("dummy", forKey: .type); try container.encode(m, forKey: .state)
-        case .naiveBayes(let m): try container.encode("naive_bayes", forKey: .type); try container.encode(m, forKey: .state)
-        case .neighbors(let m): try container.encode("neighbors", forKey: .type); try container.encode(m, forKey: .state)
-        case .logistic(let m): try container.encode("logistic", forKey: .type); try container.encode(m, forKey: .state)
-        case .linear(let m): try container.encode("linear", forKey: .type); try container.encode(m, forKey: .state)
-        case .quadratic(let m): try container.encode("quadratic", forKey: .type); try container.encode(m, forKey: .state)
-        case .forest(let m): try container.encode("forest", forKey: .type); try container.encode(m, forKey: .state)
-        case .adaBoost(let m): try container.encode("adaboost", forKey: .type); try container.encode(m, forKey: .state)
-        case .boosting(let m): try container.encode("boosting", forKey: .type); try container.encode(m, forKey: .state)
+        case .dummy(let m):
+            try container.encode("dummy", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .naiveBayes(let m):
+            try container.encode("naive_bayes", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .neighbors(let m):
+            try container.encode("neighbors", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .logistic(let m):
+            try container.encode("logistic", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .linear(let m):
+            try container.encode("linear", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .quadratic(let m):
+            try container.encode("quadratic", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .forest(let m):
+            try container.encode("forest", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .adaBoost(let m):
+            try container.encode("adaboost", forKey: .type)
+            try container.encode(m, forKey: .state)
+        case .boosting(let m):
+            try container.encode("boosting", forKey: .type)
+            try container.encode(m, forKey: .state)
         }
     }
 }

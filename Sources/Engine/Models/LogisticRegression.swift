@@ -11,12 +11,17 @@ public struct LogisticRegression: FittedClassifier {
     public let intercepts: [Double]
 
     public static func fit(_ data: TrainingData, c: Double, maxIterations: Int) throws -> LogisticRegression {
-        let n = data.x.rows, d = data.x.columns, k = data.classCount
+        let n = data.x.rows
+        let d = data.x.columns
+        let k = data.classCount
         var augmented = Matrix(rows: n, columns: d + 1, repeating: 1)
         for r in 0..<n { for f in 0..<d { augmented[r, f] = data.x[r, f] } }
-        let theta = try LBFGS.minimize(from: [Double](repeating: 0, count: (d + 1) * k), tolerance: 1e-6 * c * Double(n),
-                                       maxIterations: maxIterations, cancellation: data.cancellation) { theta in
-            var residuals = LinearAlgebra.multiply(augmented, Matrix(rows: d + 1, columns: k, values: theta)).softmaxRows()
+        let theta = try LBFGS.minimize(
+            from: [Double](repeating: 0, count: (d + 1) * k), tolerance: 1e-6 * c * Double(n),
+            maxIterations: maxIterations, cancellation: data.cancellation
+        ) { theta in
+            var residuals = LinearAlgebra.multiply(augmented, Matrix(rows: d + 1, columns: k, values: theta))
+                .softmaxRows()
             var loss = 0.0
             for r in 0..<n {
                 loss -= c * Foundation.log(max(residuals.values[r * k + data.y[r]], 1e-300))
@@ -63,7 +68,9 @@ public struct LinearScores: FittedClassifier {
 /// an L2 penalty `alpha`, intercept fitted on centred data; the class with the largest score wins.
 public enum RidgeClassifier {
     public static func fit(_ data: TrainingData, alpha: Double) throws -> LinearScores {
-        let n = data.x.rows, d = data.x.columns, k = data.classCount
+        let n = data.x.rows
+        let d = data.x.columns
+        let k = data.classCount
         let mean = (0..<d).map { c in Moments.mean(data.x.column(c)) }
         var centred = data.x
         for r in 0..<n { for c in 0..<d { centred[r, c] -= mean[c] } }
@@ -84,7 +91,9 @@ public enum RidgeClassifier {
 /// handled), then the class means projected; scores are the log-posteriors up to a constant.
 public enum LinearDiscriminant {
     public static func fit(_ data: TrainingData, tolerance: Double) throws -> LinearScores {
-        let n = data.x.rows, d = data.x.columns, k = data.classCount
+        let n = data.x.rows
+        let d = data.x.columns
+        let k = data.classCount
         let counts = data.classCounts
         let priors = counts.map { Double($0) / Double(n) }
         var means = Matrix(rows: k, columns: d)
@@ -122,7 +131,8 @@ public enum LinearDiscriminant {
         for label in 0..<k { for c in 0..<d { shifted[label, c] = means[label, c] - overall[c] } }
         let coefficients = LinearAlgebra.multiply(shifted, scalings)
         var intercepts = (0..<k).map { label in
-            -0.5 * (0..<secondRank).reduce(0) { $0 + coefficients[label, $1] * coefficients[label, $1] } + Foundation.log(priors[label])
+            -0.5 * (0..<secondRank).reduce(0) { $0 + coefficients[label, $1] * coefficients[label, $1] }
+                + Foundation.log(priors[label])
         }
         let weights = LinearAlgebra.multiply(coefficients, scalings, transposeB: true).transposed
         for label in 0..<k { intercepts[label] -= (0..<d).reduce(0) { $0 + overall[$1] * weights[$1, label] } }
@@ -136,14 +146,18 @@ public enum LinearDiscriminant {
 /// L-BFGS reaches the optimum liblinear's dual coordinate descent approaches.
 public enum LinearSVM {
     public static func fit(_ data: TrainingData, c: Double, maxIterations: Int) throws -> LinearScores {
-        let n = data.x.rows, d = data.x.columns, k = data.classCount
+        let n = data.x.rows
+        let d = data.x.columns
+        let k = data.classCount
         let columns = k == 2 ? 1 : k
         var weights = Matrix(rows: d, columns: k)
         var intercepts = [Double](repeating: 0, count: k)
         for label in 0..<columns {
             let target = (0..<n).map { data.y[$0] == (k == 2 ? 1 : label) ? 1.0 : -1.0 }
-            let w = try LBFGS.minimize(from: [Double](repeating: 0, count: d + 1), tolerance: 1e-8 * c * Double(n),
-                                       maxIterations: maxIterations, cancellation: data.cancellation) { w in
+            let w = try LBFGS.minimize(
+                from: [Double](repeating: 0, count: d + 1), tolerance: 1e-8 * c * Double(n),
+                maxIterations: maxIterations, cancellation: data.cancellation
+            ) { w in
                 var loss = 0.0
                 var gradient = w
                 for i in 0..<n {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A hyperparameter value as written in the shell (`max_depth=10`, `bootstrap=true`, `max_depth=none`).
 public enum ParameterValue: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
     case int(Int)
@@ -29,8 +31,10 @@ public struct ModelParameter: Sendable {
     /// The values `tune` samples from (empty: not tuned).
     public let searchSpace: [ParameterValue]
 
-    public init(_ name: String, _ constraint: Constraint, default defaultValue: ParameterValue, help: String,
-                search: [ParameterValue] = []) {
+    public init(
+        _ name: String, _ constraint: Constraint, default defaultValue: ParameterValue, help: String,
+        search: [ParameterValue] = []
+    ) {
         self.name = name
         self.constraint = constraint
         self.defaultValue = defaultValue
@@ -44,8 +48,10 @@ public struct ModelParameter: Sendable {
     ///   choices as suggestions.
     public func parse(_ text: String, model: String) throws -> ParameterValue {
         guard let value = constraint.value(of: text) else {
-            throw EngineError(.invalidArgument, "the '\(name)' parameter of \(model) must be \(constraint.description); got '\(text)'",
-                              hint: help, suggestions: Suggestions.closest(to: text, among: constraint.completions))
+            throw EngineError(
+                .invalidArgument,
+                "the '\(name)' parameter of \(model) must be \(constraint.description); got '\(text)'",
+                hint: help, suggestions: Suggestions.closest(to: text, among: constraint.completions))
         }
         return value
     }
@@ -110,5 +116,3 @@ extension ModelSettings {
         }
     }
 }
-
-import Foundation

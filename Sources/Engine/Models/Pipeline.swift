@@ -18,7 +18,6 @@ public struct PreprocessingPlan: Sendable, Equatable, Hashable, Codable, CustomS
     }
 }
 
-
 /// The fitted preprocessing stages, applied in order: standard scaling, then PCA.
 public struct FittedPreprocessing: Sendable, Equatable, Codable {
     public let scaler: StandardScaler.Fitted?
@@ -63,16 +62,20 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
     public let model: FittedModel
 
     /// Fits preprocessing then the model on `dataset`.
-    public static func fit(kind: ModelKind, settings: ModelSettings, plan: PreprocessingPlan, dataset: Dataset,
-                           frameSteps: [FrameStep], target: String, seed: UInt64, cancellation: Cancellation? = nil,
-                           threads: Int = 1) throws -> FittedPipeline {
+    public static func fit(
+        kind: ModelKind, settings: ModelSettings, plan: PreprocessingPlan, dataset: Dataset,
+        frameSteps: [FrameStep], target: String, seed: UInt64, cancellation: Cancellation? = nil,
+        threads: Int = 1
+    ) throws -> FittedPipeline {
         let preprocessing = try FittedPreprocessing.fit(plan, dataset.x)
-        let data = TrainingData(x: preprocessing.transform(dataset.x), y: dataset.y, classCount: dataset.classes.count,
-                                seed: seed, cancellation: cancellation, threads: threads)
+        let data = TrainingData(
+            x: preprocessing.transform(dataset.x), y: dataset.y, classCount: dataset.classes.count,
+            seed: seed, cancellation: cancellation, threads: threads)
         let model = try kind.fit(settings, data)
-        return FittedPipeline(formatVersion: formatVersion, kind: kind.name, settings: settings, plan: plan, target: target,
-                              features: dataset.features, classes: dataset.classes, frameSteps: frameSteps,
-                              preprocessing: preprocessing, model: model)
+        return FittedPipeline(
+            formatVersion: formatVersion, kind: kind.name, settings: settings, plan: plan, target: target,
+            features: dataset.features, classes: dataset.classes, frameSteps: frameSteps,
+            preprocessing: preprocessing, model: model)
     }
 
     /// Class probabilities for a feature matrix in `features` order.
@@ -85,7 +88,9 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
     public func predictionColumns(_ x: Matrix) -> [Column] {
         let probabilities = probabilities(x)
         return [Column(name: "predicted", storage: .text(probabilities.argmaxRows().map { classes[$0] }))]
-            + classes.indices.map { k in Column(name: "proba_\(classes[k])", storage: .real((0..<x.rows).map { probabilities[$0, k] })) }
+            + classes.indices.map { k in
+                Column(name: "proba_\(classes[k])", storage: .real((0..<x.rows).map { probabilities[$0, k] }))
+            }
     }
 
     /// The feature matrix of `table`'s rows, columns picked by name.
@@ -109,7 +114,10 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
         do {
             let pipeline = try JSONDecoder().decode(FittedPipeline.self, from: data)
             guard pipeline.formatVersion == formatVersion else {
-                throw EngineError(.invalidData, "model artifact format \(pipeline.formatVersion) is not supported (this PlateShell reads \(formatVersion))")
+                throw EngineError(
+                    .invalidData,
+                    "model artifact format \(pipeline.formatVersion) is not supported (this PlateShell reads \(formatVersion))"
+                )
             }
             return pipeline
         } catch let error as EngineError {
@@ -128,16 +136,22 @@ extension Table {
     public func matrix(of features: [String]) throws -> Matrix {
         let missing = features.filter { (try? index(of: $0)) == nil }
         if !missing.isEmpty {
-            throw EngineError(.unknownColumn, "the rows lack \(missing.count) feature\(missing.count == 1 ? "" : "s") the model needs: \(missing.joined(separator: ", "))",
-                              hint: "the model reads \(features.count) columns: \(features.joined(separator: ", "))")
+            throw EngineError(
+                .unknownColumn,
+                "the rows lack \(missing.count) feature\(missing.count == 1 ? "" : "s") the model needs: \(missing.joined(separator: ", "))",
+                hint: "the model reads \(features.count) columns: \(features.joined(separator: ", "))")
         }
         let columns = try features.map { try column(named: $0) }
         var values = [Double](repeating: 0, count: rowCount * features.count)
         for (c, column) in columns.enumerated() {
-            guard column.type.isNumeric else { throw EngineError(.typeMismatch, "feature '\(column.name)' is text; the model needs numbers") }
+            guard column.type.isNumeric else {
+                throw EngineError(.typeMismatch, "feature '\(column.name)' is text; the model needs numbers")
+            }
             for r in 0..<rowCount {
                 guard let v = column.double(at: r) else {
-                    throw EngineError(.invalidData, "feature '\(column.name)' is missing on row \(r)", hint: "fill or drop missing cells first (fillna, dropna)")
+                    throw EngineError(
+                        .invalidData, "feature '\(column.name)' is missing on row \(r)",
+                        hint: "fill or drop missing cells first (fillna, dropna)")
                 }
                 values[r * features.count + c] = v
             }

@@ -11,14 +11,17 @@ public struct QuadraticDiscriminant: FittedClassifier {
     public let logPriors: [Double]
 
     public static func fit(_ data: TrainingData, regularization: Double) throws -> QuadraticDiscriminant {
-        let d = data.x.columns, k = data.classCount
+        let d = data.x.columns
+        let k = data.classCount
         let counts = data.classCounts
         var means = Matrix(rows: k, columns: d)
-        var rotations: [Matrix] = [], variances: [[Double]] = []
+        var rotations: [Matrix] = []
+        var variances: [[Double]] = []
         for label in 0..<k {
             let rows = data.y.indices.filter { data.y[$0] == label }
             guard rows.count >= 2 else {
-                throw EngineError(.invalidData, "QDA needs at least two rows of every class; class \(label) has \(rows.count)")
+                throw EngineError(
+                    .invalidData, "QDA needs at least two rows of every class; class \(label) has \(rows.count)")
             }
             var centred = data.x.selecting(rows: rows)
             for c in 0..<d {
@@ -30,8 +33,9 @@ public struct QuadraticDiscriminant: FittedClassifier {
             rotations.append(svd.vt)
             variances.append(svd.s.map { (1 - regularization) * $0 * $0 / Double(rows.count - 1) + regularization })
         }
-        return QuadraticDiscriminant(means: means, rotations: rotations, variances: variances,
-                                     logPriors: counts.map { Foundation.log(Double($0) / Double(data.y.count)) })
+        return QuadraticDiscriminant(
+            means: means, rotations: rotations, variances: variances,
+            logPriors: counts.map { Foundation.log(Double($0) / Double(data.y.count)) })
     }
 
     public func probabilities(_ x: Matrix) -> Matrix {

@@ -22,14 +22,17 @@ public struct GaussianNaiveBayes: FittedClassifier {
     public let logPriors: [Double]
 
     public static func fit(_ data: TrainingData, smoothing: Double) -> GaussianNaiveBayes {
-        let d = data.x.columns, k = data.classCount
-        let largestVariance = (0..<d).map { c -> Double in
-            let column = data.x.column(c)
-            let m = Moments.mean(column)
-            return column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(column.count)
-        }.max() ?? 0
+        let d = data.x.columns
+        let k = data.classCount
+        let largestVariance =
+            (0..<d).map { c -> Double in
+                let column = data.x.column(c)
+                let m = Moments.mean(column)
+                return column.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(column.count)
+            }.max() ?? 0
         let epsilon = smoothing * largestVariance
-        var means = Matrix(rows: k, columns: d), variances = Matrix(rows: k, columns: d)
+        var means = Matrix(rows: k, columns: d)
+        var variances = Matrix(rows: k, columns: d)
         let counts = data.classCounts
         for (row, label) in data.y.enumerated() {
             for c in 0..<d { means[label, c] += data.x[row, c] }
@@ -41,9 +44,12 @@ public struct GaussianNaiveBayes: FittedClassifier {
                 variances[label, c] += delta * delta
             }
         }
-        for label in 0..<k { for c in 0..<d { variances[label, c] = variances[label, c] / Double(max(counts[label], 1)) + epsilon } }
-        return GaussianNaiveBayes(means: means, variances: variances,
-                                  logPriors: counts.map { Foundation.log(Double($0) / Double(data.y.count)) })
+        for label in 0..<k {
+            for c in 0..<d { variances[label, c] = variances[label, c] / Double(max(counts[label], 1)) + epsilon }
+        }
+        return GaussianNaiveBayes(
+            means: means, variances: variances,
+            logPriors: counts.map { Foundation.log(Double($0) / Double(data.y.count)) })
     }
 
     public func probabilities(_ x: Matrix) -> Matrix {
@@ -109,7 +115,10 @@ extension Array {
                 heap.sort(by: less)
             } else if less(element, heap[k - 1]) {
                 var i = k - 1
-                while i > 0 && less(element, heap[i - 1]) { heap[i] = heap[i - 1]; i -= 1 }
+                while i > 0 && less(element, heap[i - 1]) {
+                    heap[i] = heap[i - 1]
+                    i -= 1
+                }
                 heap[i] = element
             }
         }

@@ -21,7 +21,8 @@ public enum ONNXExport {
     /// Why `model` has no ONNX form, or nil when it has one.
     public static func unsupportedReason(_ model: LoggedModel) -> String? {
         guard case .classifier(let pipeline) = model, case .neighbors = pipeline.model else { return nil }
-        return "knn has no faithful ONNX form: the model is its training rows, and scoring a batch needs either a rows × "
+        return
+            "knn has no faithful ONNX form: the model is its training rows, and scoring a batch needs either a rows × "
             + "training rows × features difference tensor (813 MB for the 1941 plates) or the expanded |a|² − 2a·b + |b|² "
             + "distances, whose cancellation on the unscaled indicators (up to 1e7) reorders the neighbours"
     }
@@ -45,13 +46,19 @@ public enum ONNXExport {
             if let trees = TreeEnsembleGraph(pipeline.model, classes: pipeline.classes) {
                 probabilities = trees.add(to: &builder, features: features, label: "predicted")
             } else {
-                probabilities = ScoreGraph.probabilities(pipeline.model, features: features, width: width, builder: &builder)
-                let best = builder.apply("ArgMax", [probabilities], attributes: [ONNXAttribute("axis", .int(1)), ONNXAttribute("keepdims", .int(0))])
+                probabilities = ScoreGraph.probabilities(
+                    pipeline.model, features: features, width: width, builder: &builder)
+                let best = builder.apply(
+                    "ArgMax", [probabilities],
+                    attributes: [ONNXAttribute("axis", .int(1)), ONNXAttribute("keepdims", .int(0))])
                 let labels = builder.constant("classes", dims: [pipeline.classes.count], .strings(pipeline.classes))
                 builder.apply("Gather", [labels, best], output: "predicted")
             }
-            for (k, name) in pipeline.classes.enumerated() { builder.column(k, of: probabilities, output: "proba_" + name) }
-            outputs = [ONNXValueInfo(name: "predicted", elementType: .string, shape: [nil])]
+            for (k, name) in pipeline.classes.enumerated() {
+                builder.column(k, of: probabilities, output: "proba_" + name)
+            }
+            outputs =
+                [ONNXValueInfo(name: "predicted", elementType: .string, shape: [nil])]
                 + pipeline.classes.map { ONNXValueInfo(name: "proba_" + $0, elementType: .double, shape: [nil]) }
         case .transform(let features, let preprocessing):
             let components = builder.preprocess(x, preprocessing)
@@ -60,7 +67,9 @@ public enum ONNXExport {
             outputs = (0..<count).map { ONNXValueInfo(name: "pc\($0 + 1)", elementType: .double, shape: [nil]) }
         }
         let name = "plateshell_" + (model.pipelineKind ?? "transform")
-        return ONNXModel(graph: builder.graph(name: name, inputs: inputs, outputs: outputs), producerVersion: PlateShellVersion.current)
+        return ONNXModel(
+            graph: builder.graph(name: name, inputs: inputs, outputs: outputs),
+            producerVersion: PlateShellVersion.current)
     }
 }
 

@@ -29,16 +29,22 @@ struct ONNXGraphBuilder {
     }
 
     /// Adds a node with several outputs; returns their names (`outputs`, or fresh ones).
-    mutating func apply(_ opType: String, _ inputs: [String], domain: String = "", attributes: [ONNXAttribute] = [],
-                        outputs: [String]) -> [String] {
-        nodes.append(ONNXNode(opType: opType, domain: domain, name: fresh(opType), inputs: inputs, outputs: outputs,
-                              attributes: attributes))
+    mutating func apply(
+        _ opType: String, _ inputs: [String], domain: String = "", attributes: [ONNXAttribute] = [],
+        outputs: [String]
+    ) -> [String] {
+        nodes.append(
+            ONNXNode(
+                opType: opType, domain: domain, name: fresh(opType), inputs: inputs, outputs: outputs,
+                attributes: attributes))
         return outputs
     }
 
     /// Adds a node with one output; returns its name (`output`, or a fresh one).
     @discardableResult
-    mutating func apply(_ opType: String, _ inputs: [String], attributes: [ONNXAttribute] = [], output: String? = nil) -> String {
+    mutating func apply(_ opType: String, _ inputs: [String], attributes: [ONNXAttribute] = [], output: String? = nil)
+        -> String
+    {
         apply(opType, inputs, attributes: attributes, outputs: [output ?? fresh(opType.lowercased())])[0]
     }
 
@@ -54,8 +60,10 @@ extension ONNXGraphBuilder {
     mutating func featureMatrix(_ inputs: [ONNXValueInfo]) -> String {
         let axes = constant("axes", dims: [1], .int64s([1]))
         let columns = inputs.map { input in
-            let column = input.elementType == .int64
-                ? apply("Cast", [input.name], attributes: [ONNXAttribute("to", .int(ONNXElementType.double.rawValue))]) : input.name
+            let column =
+                input.elementType == .int64
+                ? apply("Cast", [input.name], attributes: [ONNXAttribute("to", .int(ONNXElementType.double.rawValue))])
+                : input.name
             return apply("Unsqueeze", [column, axes])
         }
         return apply("Concat", columns, attributes: [ONNXAttribute("axis", .int(1))])
@@ -78,7 +86,9 @@ extension ONNXGraphBuilder {
 
     /// Column k of a matrix [N, K] as its own vector [N], named `output`.
     mutating func column(_ k: Int, of matrix: String, output: String) {
-        apply("Gather", [matrix, constant("index", dims: [], .int64s([Int64(k)]))], attributes: [ONNXAttribute("axis", .int(1))],
-              output: output)
+        apply(
+            "Gather", [matrix, constant("index", dims: [], .int64s([Int64(k)]))],
+            attributes: [ONNXAttribute("axis", .int(1))],
+            output: output)
     }
 }

@@ -25,7 +25,8 @@ public struct ONNXModel: Sendable, Equatable {
 
     /// The operator sets imported: the standard one, and ai.onnx.ml when a node uses it.
     public var opsetImports: [(domain: String, version: Int64)] {
-        [("", Self.opset)] + (graph.nodes.contains { $0.domain == Self.mlDomain } ? [(Self.mlDomain, Self.mlOpset)] : [])
+        [("", Self.opset)]
+            + (graph.nodes.contains { $0.domain == Self.mlDomain } ? [(Self.mlDomain, Self.mlOpset)] : [])
     }
 
     /// The `.onnx` file's bytes.
@@ -133,7 +134,10 @@ public struct ONNXAttribute: Sendable, Equatable {
 
 /// The element types PlateShell's tensors use (TensorProto.DataType).
 public enum ONNXElementType: Int64, Sendable, Equatable, CustomStringConvertible {
-    case float = 1, int64 = 7, string = 8, double = 11
+    case float = 1
+    case int64 = 7
+    case string = 8
+    case double = 11
 
     public var description: String {
         switch self {

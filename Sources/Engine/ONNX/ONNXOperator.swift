@@ -6,7 +6,8 @@ struct ONNXOperator: Sendable {
         case int, string, tensor, ints, strings
     }
 
-    typealias Typing = @Sendable (_ node: ONNXNode, _ inputs: [ONNXElementType], _ problems: inout [String]) -> [ONNXElementType]
+    typealias Typing =
+        @Sendable (_ node: ONNXNode, _ inputs: [ONNXElementType], _ problems: inout [String]) -> [ONNXElementType]
 
     let domain: String
     let inputs: ClosedRange<Int>
@@ -21,7 +22,9 @@ struct ONNXOperator: Sendable {
     func check(_ node: ONNXNode, inputTypes: [ONNXElementType?]) -> (problems: [String], outputs: [ONNXElementType]) {
         var problems: [String] = []
         if !inputs.contains(node.inputs.count) { problems.append("takes \(inputs) inputs, has \(node.inputs.count)") }
-        if node.outputs.count != outputs { problems.append("has \(outputs) output\(outputs == 1 ? "" : "s"), names \(node.outputs.count)") }
+        if node.outputs.count != outputs {
+            problems.append("has \(outputs) output\(outputs == 1 ? "" : "s"), names \(node.outputs.count)")
+        }
         var seen = Set<String>()
         for attribute in node.attributes {
             if !seen.insert(attribute.name).inserted { problems.append("attribute '\(attribute.name)' is given twice") }
@@ -29,9 +32,13 @@ struct ONNXOperator: Sendable {
                 problems.append("has no attribute '\(attribute.name)'")
                 continue
             }
-            if kind != attribute.value.kind { problems.append("attribute '\(attribute.name)' must be \(kind), is \(attribute.value.kind)") }
+            if kind != attribute.value.kind {
+                problems.append("attribute '\(attribute.name)' must be \(kind), is \(attribute.value.kind)")
+            }
         }
-        for name in required.sorted() where !seen.contains(name) { problems.append("lacks the required attribute '\(name)'") }
+        for name in required.sorted() where !seen.contains(name) {
+            problems.append("lacks the required attribute '\(name)'")
+        }
         let known = inputTypes.compactMap { $0 }
         guard problems.isEmpty, known.count == inputTypes.count else { return (problems, []) }
         let outputs = typing(node, known, &problems)
@@ -43,7 +50,9 @@ struct ONNXOperator: Sendable {
     /// All inputs of one numeric type (`allowed`); the output has it too.
     static func uniform(_ allowed: Set<ONNXElementType> = numeric) -> Typing {
         { _, inputs, problems in
-            if Set(inputs).count > 1 { problems.append("mixes element types \(inputs.map(\.description).joined(separator: ", "))") }
+            if Set(inputs).count > 1 {
+                problems.append("mixes element types \(inputs.map(\.description).joined(separator: ", "))")
+            }
             if !allowed.contains(inputs[0]) { problems.append("does not take \(inputs[0]) tensors") }
             return [inputs[0]]
         }
@@ -58,9 +67,12 @@ struct ONNXOperator: Sendable {
         }
     }
 
-    private static func standard(_ inputs: ClosedRange<Int>, outputs: Int = 1, attributes: [String: AttributeKind] = [:],
-                                 required: Set<String> = [], typing: @escaping Typing) -> ONNXOperator {
-        ONNXOperator(domain: "", inputs: inputs, outputs: outputs, attributes: attributes, required: required, typing: typing)
+    private static func standard(
+        _ inputs: ClosedRange<Int>, outputs: Int = 1, attributes: [String: AttributeKind] = [:],
+        required: Set<String> = [], typing: @escaping Typing
+    ) -> ONNXOperator {
+        ONNXOperator(
+            domain: "", inputs: inputs, outputs: outputs, attributes: attributes, required: required, typing: typing)
     }
 
     /// The operators by name.
@@ -71,17 +83,22 @@ struct ONNXOperator: Sendable {
         "Div": standard(2...2, typing: uniform()),
         "MatMul": standard(2...2, typing: uniform([.float, .double])),
         "Softmax": standard(1...1, attributes: ["axis": .int], typing: uniform([.float, .double])),
-        "Concat": standard(1...Int.max, attributes: ["axis": .int], required: ["axis"], typing: uniform([.float, .double, .int64, .string])),
+        "Concat": standard(
+            1...Int.max, attributes: ["axis": .int], required: ["axis"],
+            typing: uniform([.float, .double, .int64, .string])),
         "Unsqueeze": standard(2...2, typing: indexed([.float, .double, .int64, .string])),
         "ReduceSum": standard(1...2, attributes: ["keepdims": .int, "noop_with_empty_axes": .int], typing: indexed()),
         "Gather": standard(2...2, attributes: ["axis": .int], typing: indexed([.float, .double, .int64, .string])),
-        "ArgMax": standard(1...1, attributes: ["axis": .int, "keepdims": .int, "select_last_index": .int]) { _, inputs, problems in
+        "ArgMax": standard(1...1, attributes: ["axis": .int, "keepdims": .int, "select_last_index": .int]) {
+            _, inputs, problems in
             if !numeric.contains(inputs[0]) { problems.append("does not take \(inputs[0]) tensors") }
             return [.int64]
         },
         "Cast": standard(1...1, attributes: ["to": .int], required: ["to"]) { node, inputs, problems in
-            guard case .int(let code) = node.attribute("to")?.value, let type = ONNXElementType(rawValue: code), numeric.contains(type),
-                  numeric.contains(inputs[0]) else {
+            guard case .int(let code) = node.attribute("to")?.value, let type = ONNXElementType(rawValue: code),
+                numeric.contains(type),
+                numeric.contains(inputs[0])
+            else {
                 problems.append("casts between numeric types only")
                 return [.double]
             }

@@ -16,9 +16,11 @@ enum ONNXValidator {
         var problems: [String] = []
         check(model.graph, into: &problems)
         guard problems.isEmpty else {
-            throw EngineError(.invalidData, "the ONNX graph '\(model.graph.name)' is invalid: \(problems.prefix(5).joined(separator: "; "))"
-                                + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""),
-                              hint: "this is a bug in PlateShell's ONNX export; the model is logged without model.onnx")
+            throw EngineError(
+                .invalidData,
+                "the ONNX graph '\(model.graph.name)' is invalid: \(problems.prefix(5).joined(separator: "; "))"
+                    + (problems.count > 5 ? " (and \(problems.count - 5) more)" : ""),
+                hint: "this is a bug in PlateShell's ONNX export; the model is logged without model.onnx")
         }
     }
 
@@ -48,7 +50,9 @@ enum ONNXValidator {
             let what = "node '\(node.name)' (\(node.opType))"
             if !nodeNames.insert(node.name).inserted { problems.append("two nodes are named '\(node.name)'") }
             let inputTypes = node.inputs.map { name -> ONNXElementType? in
-                if types[name] == nil { problems.append("\(what) reads '\(name)', which no earlier node, input or initializer defines") }
+                if types[name] == nil {
+                    problems.append("\(what) reads '\(name)', which no earlier node, input or initializer defines")
+                }
                 return types[name]
             }
             guard let schema = ONNXOperator.schemas[node.opType], schema.domain == node.domain else {
@@ -66,7 +70,9 @@ enum ONNXValidator {
                 problems.append("graph output '\(output.name)' is not produced by any node")
                 continue
             }
-            if type != output.elementType { problems.append("graph output '\(output.name)' is declared \(output.elementType) but is \(type)") }
+            if type != output.elementType {
+                problems.append("graph output '\(output.name)' is declared \(output.elementType) but is \(type)")
+            }
         }
     }
 }

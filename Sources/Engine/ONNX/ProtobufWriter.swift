@@ -17,7 +17,8 @@ struct ProtobufWriter {
     private(set) var bytes: [UInt8] = []
 
     private enum WireType: UInt64 {
-        case varint = 0, lengthDelimited = 2
+        case varint = 0
+        case lengthDelimited = 2
     }
 
     private mutating func key(_ field: Int, _ type: WireType) {

@@ -52,9 +52,17 @@ struct TreeEnsembleGraph {
     /// Adds the operator reading `features` [N, F]; its label output is named `label`. Returns
     /// the class probabilities [N, K] as double.
     func add(to builder: inout ONNXGraphBuilder, features: String, label: String) -> String {
-        var treeIds: [Int64] = [], nodeIds: [Int64] = [], featureIds: [Int64] = [], modes: [String] = []
-        var thresholds: [Double] = [], yes: [Int64] = [], no: [Int64] = []
-        var weightTrees: [Int64] = [], weightNodes: [Int64] = [], weightClasses: [Int64] = [], weights: [Double] = []
+        var treeIds: [Int64] = []
+        var nodeIds: [Int64] = []
+        var featureIds: [Int64] = []
+        var modes: [String] = []
+        var thresholds: [Double] = []
+        var yes: [Int64] = []
+        var no: [Int64] = []
+        var weightTrees: [Int64] = []
+        var weightNodes: [Int64] = []
+        var weightClasses: [Int64] = []
+        var weights: [Double] = []
         for (t, tree) in trees.enumerated() {
             for node in 0..<tree.nodeCount {
                 treeIds.append(Int64(t))
@@ -92,12 +100,15 @@ struct TreeEnsembleGraph {
             ONNXAttribute("nodes_truenodeids", .ints(yes)), ONNXAttribute("nodes_falsenodeids", .ints(no)),
             ONNXAttribute("class_treeids", .ints(weightTrees)), ONNXAttribute("class_nodeids", .ints(weightNodes)),
             ONNXAttribute("class_ids", .ints(weightClasses)), ONNXAttribute("class_weights_as_tensor", tensor(weights)),
-            ONNXAttribute("classlabels_strings", .strings(classes)), ONNXAttribute("post_transform", .string(postTransform)),
+            ONNXAttribute("classlabels_strings", .strings(classes)),
+            ONNXAttribute("post_transform", .string(postTransform)),
         ]
         if let baseValues { attributes.append(ONNXAttribute("base_values_as_tensor", tensor(baseValues))) }
-        let scores = builder.apply("TreeEnsembleClassifier", [features], domain: ONNXModel.mlDomain, attributes: attributes,
-                                   outputs: [label, "class_scores"])[1]
-        let probabilities = builder.apply("Cast", [scores], attributes: [ONNXAttribute("to", .int(ONNXElementType.double.rawValue))])
+        let scores = builder.apply(
+            "TreeEnsembleClassifier", [features], domain: ONNXModel.mlDomain, attributes: attributes,
+            outputs: [label, "class_scores"])[1]
+        let probabilities = builder.apply(
+            "Cast", [scores], attributes: [ONNXAttribute("to", .int(ONNXElementType.double.rawValue))])
         guard let scale else { return probabilities }
         return builder.apply("Mul", [probabilities, builder.constant("tree_share", dims: [], .doubles([scale]))])
     }

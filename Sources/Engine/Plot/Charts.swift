@@ -6,13 +6,18 @@ public enum Charts {
     /// marker after the kept components (the notebook's PCA variance plot).
     public static func pcaVariance(ratios: [Double], kept: Int, title: String) -> Figure {
         Figure(width: 900, height: 520, title: title) { p in
-            let left = 70.0, right = 870.0, top = 60.0, bottom = 440.0
+            let left = 70.0
+            let right = 870.0
+            let top = 60.0
+            let bottom = 440.0
             p.text(title, 450, 32, size: 18, align: .center, bold: true)
             axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 5) { "\(Int($0 * 100))%" }
             let slot = (right - left) / Double(max(ratios.count, 1))
             for (i, ratio) in ratios.enumerated() {
                 let height = ratio * (bottom - top)
-                p.fill(left + Double(i) * slot + slot * 0.15, bottom - height, slot * 0.7, height, i < kept ? .blue : .lightGrey)
+                p.fill(
+                    left + Double(i) * slot + slot * 0.15, bottom - height, slot * 0.7, height,
+                    i < kept ? .blue : .lightGrey)
                 if ratios.count <= 30 || i % 2 == 0 {
                     p.text("\(i + 1)", left + (Double(i) + 0.5) * slot, bottom + 16, size: 10, .black, align: .center)
                 }
@@ -31,29 +36,39 @@ public enum Charts {
             }
             p.text("principal component", (left + right) / 2, bottom + 40, size: 13, align: .center)
             p.text("explained variance", 22, (top + bottom) / 2, size: 13, align: .center, rotation: -Double.pi / 2)
-            legend(p, x: right - 260, y: top + 150, entries: [("variance ratio (kept)", .blue), ("cumulative", .orange)])
+            legend(
+                p, x: right - 260, y: top + 150, entries: [("variance ratio (kept)", .blue), ("cumulative", .orange)])
         }
     }
 
     /// A grid of counts (actual rows, predicted columns), shaded by each row's share.
     public static func confusion(_ counts: [[Int]], classes: [String], title: String) -> Figure {
         let cell = 110.0
-        let left = 160.0, top = 110.0
-        let width = left + cell * Double(classes.count) + 60, height = top + cell * Double(classes.count) + 60
+        let left = 160.0
+        let top = 110.0
+        let width = left + cell * Double(classes.count) + 60
+        let height = top + cell * Double(classes.count) + 60
         return Figure(width: width, height: height, title: title) { p in
             p.text(title, width / 2, 32, size: 18, align: .center, bold: true)
             p.text("predicted", left + cell * Double(classes.count) / 2, 62, size: 13, align: .center)
-            p.text("actual", 24, top + cell * Double(classes.count) / 2, size: 13, align: .center, rotation: -Double.pi / 2)
-            for (j, name) in classes.enumerated() { p.text(name, left + (Double(j) + 0.5) * cell, top - 12, size: 12, align: .center) }
+            p.text(
+                "actual", 24, top + cell * Double(classes.count) / 2, size: 13, align: .center, rotation: -Double.pi / 2
+            )
+            for (j, name) in classes.enumerated() {
+                p.text(name, left + (Double(j) + 0.5) * cell, top - 12, size: 12, align: .center)
+            }
             for (i, row) in counts.enumerated() {
                 let total = Double(max(row.reduce(0, +), 1))
                 p.text(classes[i], left - 10, top + (Double(i) + 0.5) * cell + 4, size: 12, align: .right)
                 for (j, count) in row.enumerated() {
                     let share = Double(count) / total
-                    let shade = count == 0 ? Color.lightGrey.tint(0.5) : (i == j ? Color.blue : Color.red).tint(0.15 + 0.85 * share)
+                    let shade =
+                        count == 0
+                        ? Color.lightGrey.tint(0.5) : (i == j ? Color.blue : Color.red).tint(0.15 + 0.85 * share)
                     p.fill(left + Double(j) * cell, top + Double(i) * cell, cell - 2, cell - 2, shade)
-                    p.text("\(count)", left + (Double(j) + 0.5) * cell, top + (Double(i) + 0.5) * cell + 6, size: 18,
-                           share > 0.55 ? .white : .black, align: .center, bold: true)
+                    p.text(
+                        "\(count)", left + (Double(j) + 0.5) * cell, top + (Double(i) + 0.5) * cell + 6, size: 18,
+                        share > 0.55 ? .white : .black, align: .center, bold: true)
                 }
             }
         }
@@ -61,7 +76,10 @@ public enum Charts {
 
     /// Horizontal bars of one metric per model, best first, with values.
     public static func leaderboard(models: [String], values: [Double], metric: String, title: String) -> Figure {
-        let row = 30.0, top = 70.0, left = 120.0, right = 820.0
+        let row = 30.0
+        let top = 70.0
+        let left = 120.0
+        let right = 820.0
         let height = top + row * Double(models.count) + 60
         return Figure(width: 900, height: height, title: title) { p in
             p.text(title, 450, 32, size: 18, align: .center, bold: true)
@@ -79,8 +97,10 @@ public enum Charts {
         }
     }
 
-    static func axes(_ p: Painter, left: Double, right: Double, top: Double, bottom: Double, ticks: Int,
-                             label: (Double) -> String) {
+    static func axes(
+        _ p: Painter, left: Double, right: Double, top: Double, bottom: Double, ticks: Int,
+        label: (Double) -> String
+    ) {
         for t in 0...ticks {
             let fraction = Double(t) / Double(ticks)
             let y = bottom - fraction * (bottom - top)

@@ -3,27 +3,39 @@ import Foundation
 extension Charts {
     /// SHAP's waterfall for one plate: from the base value, each feature's push (red up, blue
     /// down) to the model's output, biggest first, "feature = value" on the left.
-    public static func waterfall(base: Double, labels: [String], values: [Double], output: Double, title: String, unit: String) -> Figure {
-        let row = 28.0, top = 80.0, left = 320.0, right = 780.0
+    public static func waterfall(
+        base: Double, labels: [String], values: [Double], output: Double, title: String, unit: String
+    ) -> Figure {
+        let row = 28.0
+        let top = 80.0
+        let left = 320.0
+        let right = 780.0
         let height = top + row * Double(labels.count + 1) + 70
         return Figure(width: 900, height: height, title: title) { p in
             p.text(title, 450, 32, size: 17, align: .center, bold: true)
             var running = base
             var positions: [Double] = [base]
-            for v in values { running += v; positions.append(running) }
-            let low = min(positions.min()!, base), high = max(positions.max()!, base)
+            for v in values {
+                running += v
+                positions.append(running)
+            }
+            let low = min(positions.min()!, base)
+            let high = max(positions.max()!, base)
             let span = max(high - low, 1e-12)
             func x(_ v: Double) -> Double { left + (v - low) / span * (right - left) }
             running = base
             for (i, (label, value)) in zip(labels, values).enumerated() {
                 let y = top + Double(i) * row
-                let start = x(running), end = x(running + value)
+                let start = x(running)
+                let end = x(running + value)
                 p.fill(min(start, end), y + 4, max(abs(end - start), 1.5), row - 8, value >= 0 ? .red : .blue)
                 p.text(label, left - 10, y + row / 2 + 5, size: 12, align: .right)
                 if value >= 0 {
                     p.text(String(format: "%+.4f", value), max(start, end) + 6, y + row / 2 + 5, size: 11, .grey)
                 } else {
-                    p.text(String(format: "%+.4f", value), min(start, end) - 6, y + row / 2 + 5, size: 11, .grey, align: .right)
+                    p.text(
+                        String(format: "%+.4f", value), min(start, end) - 6, y + row / 2 + 5, size: 11, .grey,
+                        align: .right)
                 }
                 running += value
             }
@@ -45,8 +57,13 @@ extension Charts {
     /// SHAP's summary ("beeswarm") plot: one row per feature (most important first), a dot per
     /// plate at its SHAP value, coloured by the plate's feature value from low (blue) to high (red),
     /// the colour scale clipped to the 5th–95th percentiles as shap does.
-    public static func beeswarm(features: [String], shap: [[Double]], values: [[Double]], title: String, unit: String) -> Figure {
-        let row = 30.0, top = 70.0, left = 230.0, right = 850.0
+    public static func beeswarm(features: [String], shap: [[Double]], values: [[Double]], title: String, unit: String)
+        -> Figure
+    {
+        let row = 30.0
+        let top = 70.0
+        let left = 230.0
+        let right = 850.0
         let height = top + row * Double(features.count) + 80
         return Figure(width: 900, height: height, title: title) { p in
             p.text(title, 450, 32, size: 17, align: .center, bold: true)
@@ -59,7 +76,8 @@ extension Charts {
                 p.text(feature, left - 10, y + 4, size: 12, align: .right)
                 let column = values[i]
                 let ranked = column.sorted()
-                let low = Quantile.linear(sorted: ranked, 0.05), high = Quantile.linear(sorted: ranked, 0.95)
+                let low = Quantile.linear(sorted: ranked, 0.05)
+                let high = Quantile.linear(sorted: ranked, 0.95)
                 var occupancy: [Int: Int] = [:]
                 for (j, s) in shap[i].enumerated() {
                     let t = high > low ? min(1, max(0, (column[j] - low) / (high - low))) : 0.5
@@ -82,11 +100,17 @@ extension Charts {
     }
 
     /// SHAP dependence: the feature's value (x) against its SHAP value (y), one dot per plate.
-    public static func dependence(feature: String, values: [Double], shap: [Double], title: String, unit: String) -> Figure {
+    public static func dependence(feature: String, values: [Double], shap: [Double], title: String, unit: String)
+        -> Figure
+    {
         Figure(width: 800, height: 520, title: title) { p in
-            let left = 90.0, right = 770.0, top = 60.0, bottom = 440.0
+            let left = 90.0
+            let right = 770.0
+            let top = 60.0
+            let bottom = 440.0
             p.text(title, 400, 32, size: 17, align: .center, bold: true)
-            let lowX = values.min() ?? 0, highX = max(values.max() ?? 1, lowX + 1e-12)
+            let lowX = values.min() ?? 0
+            let highX = max(values.max() ?? 1, lowX + 1e-12)
             let bound = max(shap.map(abs).max() ?? 1, 1e-12)
             func x(_ v: Double) -> Double { left + (v - lowX) / (highX - lowX) * (right - left) }
             func y(_ v: Double) -> Double { bottom - (v + bound) / (2 * bound) * (bottom - top) }

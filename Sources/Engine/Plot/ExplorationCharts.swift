@@ -3,13 +3,19 @@ import Foundation
 extension Charts {
     /// The Pareto chart of `counts`: a bar per value, most frequent first, and the cumulative
     /// percentage as a line on a second axis.
-    public static func pareto(labels: [String], counts: [Double], cumulativePercent: [Double], title: String) -> Figure {
-        let left = 80.0, right = 820.0, top = 84.0, bottom = 420.0
+    public static func pareto(labels: [String], counts: [Double], cumulativePercent: [Double], title: String) -> Figure
+    {
+        let left = 80.0
+        let right = 820.0
+        let top = 84.0
+        let bottom = 420.0
         let slanted = labels.count > 8 || (labels.map(\.count).max() ?? 0) > 10
         return Figure(width: 900, height: slanted ? 580 : 480, title: title) { p in
             p.text(title, 450, 32, size: 18, align: .center, bold: true)
             let highest = max(counts.max() ?? 1, 1)
-            axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 5) { String(format: "%.0f", $0 * highest) }
+            axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 5) {
+                String(format: "%.0f", $0 * highest)
+            }
             for t in 0...4 {
                 let y = bottom - Double(t) / 4 * (bottom - top)
                 p.text("\(t * 25)%", right + 8, y + 4, size: 11, .orange)
@@ -26,7 +32,9 @@ extension Charts {
                 } else {
                     p.text(labels[i], centre, bottom + 18, size: 12, align: .center)
                 }
-                if i < cumulativePercent.count { points.append((centre, bottom - cumulativePercent[i] / 100 * (bottom - top))) }
+                if i < cumulativePercent.count {
+                    points.append((centre, bottom - cumulativePercent[i] / 100 * (bottom - top)))
+                }
             }
             p.stroke(points, .orange, width: 2.5)
             for point in points { p.dot(point.0, point.1, radius: 3.5, .orange) }
@@ -40,11 +48,16 @@ extension Charts {
 
     /// A histogram: contiguous bars over equal-width bins, the bin edges on the axis.
     public static func histogram(edges: [Double], counts: [Int], title: String, feature: String) -> Figure {
-        let left = 80.0, right = 860.0, top = 60.0, bottom = 420.0
+        let left = 80.0
+        let right = 860.0
+        let top = 60.0
+        let bottom = 420.0
         return Figure(width: 900, height: 500, title: title) { p in
             p.text(title, 450, 32, size: 18, align: .center, bold: true)
             let highest = Double(max(counts.max() ?? 1, 1))
-            axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 5) { String(format: "%.0f", $0 * highest) }
+            axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 5) {
+                String(format: "%.0f", $0 * highest)
+            }
             let slot = (right - left) / Double(max(counts.count, 1))
             for (i, count) in counts.enumerated() {
                 let height = Double(count) / highest * (bottom - top)
@@ -52,7 +65,9 @@ extension Charts {
             }
             let step = max(1, counts.count / 8)
             for i in stride(from: 0, through: counts.count, by: step) where i < edges.count {
-                p.text(String(format: "%.4g", edges[i]), left + Double(i) * slot, bottom + 18, size: 11, .grey, align: .center)
+                p.text(
+                    String(format: "%.4g", edges[i]), left + Double(i) * slot, bottom + 18, size: 11, .grey,
+                    align: .center)
             }
             p.text(feature, (left + right) / 2, bottom + 44, size: 13, align: .center)
             p.text("plates", 22, (top + bottom) / 2, size: 13, align: .center, rotation: -Double.pi / 2)
@@ -64,8 +79,10 @@ extension Charts {
     public static func correlationHeatmap(labels: [String], values: [[Double]], title: String) -> Figure {
         let n = Double(max(labels.count, 1))
         let cell = max(14, min(40, 620 / n))
-        let left = 230.0, top = 80.0
-        let width = left + cell * n + 120, height = top + cell * n + 40
+        let left = 230.0
+        let top = 80.0
+        let width = left + cell * n + 120
+        let height = top + cell * n + 40
         return Figure(width: max(width, 600), height: height, title: title) { p in
             p.text(title, max(width, 600) / 2, 32, size: 18, align: .center, bold: true)
             let size = min(11, cell * 0.6)
@@ -77,7 +94,9 @@ extension Charts {
                     p.fill(left + Double(j) * cell, y, cell - 1, cell - 1, r.isNaN ? .lightGrey : diverging(r))
                 }
             }
-            let scaleX = left + cell * n + 30, scaleTop = top, scaleHeight = min(cell * n, 300)
+            let scaleX = left + cell * n + 30
+            let scaleTop = top
+            let scaleHeight = min(cell * n, 300)
             for step in 0..<50 {
                 let r = 1 - Double(step) / 49 * 2
                 p.fill(scaleX, scaleTop + Double(step) / 50 * scaleHeight, 18, scaleHeight / 50 + 0.5, diverging(r))

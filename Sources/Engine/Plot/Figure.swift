@@ -52,18 +52,22 @@ public struct Painter {
     }
 
     /// Text with its baseline at y, aligned on x; `rotation` in radians (counter-clockwise negative).
-    public func text(_ string: String, _ x: Double, _ y: Double, size: Double = 12, _ color: Color = .black,
-                     align: Alignment = .left, bold: Bool = false, rotation: Double = 0) {
+    public func text(
+        _ string: String, _ x: Double, _ y: Double, size: Double = 12, _ color: Color = .black,
+        align: Alignment = .left, bold: Bool = false, rotation: Double = 0
+    ) {
         set(color)
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_select_font_face(
+            context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(context, size)
         var extents = cairo_text_extents_t()
         cairo_text_extents(context, string, &extents)
-        let offset = switch align {
-        case .left: 0.0
-        case .center: -extents.x_advance / 2
-        case .right: -extents.x_advance
-        }
+        let offset =
+            switch align {
+            case .left: 0.0
+            case .center: -extents.x_advance / 2
+            case .right: -extents.x_advance
+            }
         cairo_save(context)
         cairo_translate(context, x, y)
         cairo_rotate(context, rotation)
@@ -106,14 +110,18 @@ public struct Figure: Sendable {
     /// - Throws: `EngineError.io` when cairo cannot write a file.
     @discardableResult
     public func write(to base: String) throws -> [String] {
-        try FileManager.default.createDirectory(atPath: (base as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let png = base + ".png", svg = base + ".svg"
+        try FileManager.default.createDirectory(
+            atPath: (base as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let png = base + ".png"
+        let svg = base + ".svg"
         let scale = 2.0
         let raster = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width * scale), Int32(height * scale))
         render(on: raster, scale: scale)
         let status = cairo_surface_write_to_png(raster, png + ".partial")
         cairo_surface_destroy(raster)
-        guard status == CAIRO_STATUS_SUCCESS else { throw EngineError(.io, "cannot write \(png): \(String(cString: cairo_status_to_string(status)))") }
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw EngineError(.io, "cannot write \(png): \(String(cString: cairo_status_to_string(status)))")
+        }
         let vector = cairo_svg_surface_create(svg + ".partial", width, height)
         render(on: vector, scale: 1)
         cairo_surface_finish(vector)
@@ -137,11 +145,15 @@ public struct Figure: Sendable {
         render(on: raster, scale: scale)
         final class Sink { var data = Data() }
         let sink = Sink()
-        let status = cairo_surface_write_to_png_stream(raster, { context, bytes, length in
-            Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue().data.append(bytes!, count: Int(length))
-            return CAIRO_STATUS_SUCCESS
-        }, Unmanaged.passUnretained(sink).toOpaque())
-        guard status == CAIRO_STATUS_SUCCESS else { throw EngineError(.io, "cannot encode a PNG: \(String(cString: cairo_status_to_string(status)))") }
+        let status = cairo_surface_write_to_png_stream(
+            raster,
+            { context, bytes, length in
+                Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue().data.append(bytes!, count: Int(length))
+                return CAIRO_STATUS_SUCCESS
+            }, Unmanaged.passUnretained(sink).toOpaque())
+        guard status == CAIRO_STATUS_SUCCESS else {
+            throw EngineError(.io, "cannot encode a PNG: \(String(cString: cairo_status_to_string(status)))")
+        }
         return sink.data
     }
 

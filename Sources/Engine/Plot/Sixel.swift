@@ -11,10 +11,14 @@ public enum Sixel {
     public static func encode(png path: String, width: Int) throws -> String {
         let source = cairo_image_surface_create_from_png(path)
         defer { cairo_surface_destroy(source) }
-        guard cairo_surface_status(source) == CAIRO_STATUS_SUCCESS else { throw EngineError(.io, "cannot read the PNG \(path)") }
-        let sourceWidth = Int(cairo_image_surface_get_width(source)), sourceHeight = Int(cairo_image_surface_get_height(source))
+        guard cairo_surface_status(source) == CAIRO_STATUS_SUCCESS else {
+            throw EngineError(.io, "cannot read the PNG \(path)")
+        }
+        let sourceWidth = Int(cairo_image_surface_get_width(source))
+        let sourceHeight = Int(cairo_image_surface_get_height(source))
         let scale = min(1, Double(width) / Double(max(sourceWidth, 1)))
-        let w = max(1, Int(Double(sourceWidth) * scale)), h = max(1, Int(Double(sourceHeight) * scale))
+        let w = max(1, Int(Double(sourceWidth) * scale))
+        let h = max(1, Int(Double(sourceHeight) * scale))
         let target = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(w), Int32(h))
         defer { cairo_surface_destroy(target) }
         let context = cairo_create(target)
@@ -32,7 +36,9 @@ public enum Sixel {
         for y in 0..<h {
             for x in 0..<w {
                 let pixel = (data + y * stride + x * 4).withMemoryRebound(to: UInt32.self, capacity: 1) { $0.pointee }
-                let red = Int((pixel >> 16) & 0xFF), green = Int((pixel >> 8) & 0xFF), blue = Int(pixel & 0xFF)
+                let red = Int((pixel >> 16) & 0xFF)
+                let green = Int((pixel >> 8) & 0xFF)
+                let blue = Int(pixel & 0xFF)
                 indices[y * w + x] = UInt8(level(red) * 36 + level(green) * 6 + level(blue))
             }
         }
@@ -52,7 +58,8 @@ public enum Sixel {
             for y in rows { for x in 0..<width { colours.insert(indices[y * width + x]) } }
             for (n, colour) in colours.sorted().enumerated() {
                 out += (n > 0 ? "$" : "") + "#\(colour)"
-                var previous: Character?, run = 0
+                var previous: Character?
+                var run = 0
                 func emit() {
                     guard let previous else { return }
                     out += run > 3 ? "!\(run)\(previous)" : String(repeating: previous, count: run)
@@ -61,7 +68,13 @@ public enum Sixel {
                     var bits = 0
                     for (bit, y) in rows.enumerated() where indices[y * width + x] == colour { bits |= 1 << bit }
                     let character = Character(Unicode.Scalar(UInt8(63 + bits)))
-                    if character == previous { run += 1 } else { emit(); previous = character; run = 1 }
+                    if character == previous {
+                        run += 1
+                    } else {
+                        emit()
+                        previous = character
+                        run = 1
+                    }
                 }
                 emit()
             }

@@ -10,7 +10,9 @@ import Synchronization
 /// threads, which Dispatch adds even when others are blocked. (Graceful shutdown still passes
 /// through the libraries' own tasks on the pool: wait for `stop()` off the pool.)
 final class DispatchTaskExecutor: TaskExecutor, @unchecked Sendable {
-    private let queues = (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map { DispatchQueue(label: "plateshell.serve.\($0)") }
+    private let queues = (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map {
+        DispatchQueue(label: "plateshell.serve.\($0)")
+    }
     private let next = Atomic<Int>(0)
 
     func enqueue(_ job: consuming ExecutorJob) {

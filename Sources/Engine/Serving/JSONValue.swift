@@ -26,8 +26,12 @@ enum JSONValue: Decodable, Equatable {
             // Not a number: one of the kinds below.
         } catch {
             let path = decoder.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "a number beyond the range of a double (about ±1.8e308) at \(path.hasPrefix(".") ? String(path.dropFirst()) : path)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription:
+                        "a number beyond the range of a double (about ±1.8e308) at \(path.hasPrefix(".") ? String(path.dropFirst()) : path)"
+                ))
         }
         if var array = try? decoder.unkeyedContainer() {
             var items: [JSONValue] = []

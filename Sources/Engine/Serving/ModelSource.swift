@@ -38,11 +38,13 @@ public final class ModelSource: Sendable {
             notice = nil
         } catch let error as EngineError where error.kind == .io && server != nil {
             guard let cached = resolver.cache?.lastResolution(of: uri) else {
-                throw EngineError(.io, error.message + "; no version of \(uri) is in this workspace's model cache",
-                                  hint: "start the server, or serve from a workspace that served this URI before")
+                throw EngineError(
+                    .io, error.message + "; no version of \(uri) is in this workspace's model cache",
+                    hint: "start the server, or serve from a workspace that served this URI before")
             }
             current = Mutex(try ServedModel(directory: cached.directory, name: cached.name, version: cached.version))
-            notice = "\(error.message): serving \(cached.name)/\(cached.version) from the model cache (what \(uri) resolved to at \(Self.timeText(cached.time)) UTC); it follows \(uri) again once the server answers"
+            notice =
+                "\(error.message): serving \(cached.name)/\(cached.version) from the model cache (what \(uri) resolved to at \(Self.timeText(cached.time)) UTC); it follows \(uri) again once the server answers"
             problem.withLock { $0 = error.message }
         }
         self.resolver = Mutex(resolver)
@@ -109,7 +111,9 @@ final class ModelResolver {
         if uri.hasPrefix("models:/") {
             let version = try registry.resolve(uri)
             if let loaded, loaded.name == version.name, loaded.version == version.version { return nil }
-            let directory = try cache?.directory(for: version) ?? (URL(string: version.storageLocation)?.path ?? version.storageLocation)
+            let directory =
+                try cache?.directory(for: version)
+                ?? (URL(string: version.storageLocation)?.path ?? version.storageLocation)
             let model = try ServedModel(directory: directory, name: version.name, version: version.version)
             try? cache?.remember(uri, version: version, directory: directory)
             return model

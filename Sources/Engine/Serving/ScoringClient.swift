@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A client of a scoring endpoint (PlateShell's or `mlflow models serve`): sends rows as
@@ -13,9 +14,13 @@ public struct ScoringClient: Sendable {
     /// - Parameter endpoint: the server (`http://127.0.0.1:5001`) or its `/invocations` URL.
     /// - Throws: `EngineError.invalidArgument` when it is not an http URL.
     public init(endpoint: String, timeout: TimeInterval = 10) throws {
-        guard var components = URLComponents(string: endpoint), components.scheme == "http" || components.scheme == "https",
-              components.host?.isEmpty == false else {
-            throw EngineError(.invalidArgument, "'\(endpoint)' is not an http URL of a scoring server", hint: "for example: invoke http://127.0.0.1:5001 plate 42")
+        guard var components = URLComponents(string: endpoint),
+            components.scheme == "http" || components.scheme == "https",
+            components.host?.isEmpty == false
+        else {
+            throw EngineError(
+                .invalidArgument, "'\(endpoint)' is not an http URL of a scoring server",
+                hint: "for example: invoke http://127.0.0.1:5001 plate 42")
         }
         if components.path.isEmpty || components.path == "/" { components.path = "/invocations" }
         url = components.url!
@@ -52,14 +57,17 @@ public struct ScoringClient: Sendable {
         do {
             (data, response) = try Self.session.synchronousData(for: request)
         } catch {
-            throw EngineError(.io, "cannot reach the scoring server at \(url.absoluteString): \(error.localizedDescription)",
-                              hint: "is it running? ('serve status' in the shell that started it)")
+            throw EngineError(
+                .io, "cannot reach the scoring server at \(url.absoluteString): \(error.localizedDescription)",
+                hint: "is it running? ('serve status' in the shell that started it)")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let document = try? JSONDecoder().decode(JSONValue.self, from: data)
         guard response.statusCode == 200 else {
             var message = String(decoding: data.prefix(300), as: UTF8.self)
-            if case .object(let fields)? = document, case .string(let text)? = fields["message"] ?? fields["detail"] { message = text }
+            if case .object(let fields)? = document, case .string(let text)? = fields["message"] ?? fields["detail"] {
+                message = text
+            }
             throw EngineError(.invalidArgument, "the scoring server answered HTTP \(response.statusCode): \(message)")
         }
         guard case .object(let fields)? = document, case .array(let predictions)? = fields["predictions"] else {
@@ -81,7 +89,8 @@ public struct ScoringClient: Sendable {
             }
         }
         guard case .object(let first)? = predictions.first else {
-            return Answer(columns: ["prediction"], rows: predictions.map { [value($0)] }, model: model, seconds: seconds)
+            return Answer(
+                columns: ["prediction"], rows: predictions.map { [value($0)] }, model: model, seconds: seconds)
         }
         let columns = first.keys.sorted { ($0 == "predicted" ? 0 : 1, $0) < ($1 == "predicted" ? 0 : 1, $1) }
         let rows = predictions.map { record -> [Value] in

@@ -6,7 +6,10 @@ public struct ScoringError: Error, Equatable, Sendable {
     public let errorClass: String
     public let message: String
 
-    init(status: Int = 400, errorCode: String = "BAD_REQUEST", errorClass: String = "INVALID_PARAMETER_VALUE", _ message: String) {
+    init(
+        status: Int = 400, errorCode: String = "BAD_REQUEST", errorClass: String = "INVALID_PARAMETER_VALUE",
+        _ message: String
+    ) {
         self.status = status
         self.errorCode = errorCode
         self.errorClass = errorClass
@@ -25,8 +28,10 @@ public struct ScoringError: Error, Equatable, Sendable {
 
     /// The error as MLflow's JSON body.
     var json: JSON {
-        .object([("error_code", .string(errorCode)), ("message", .string(message)),
-                 ("sqlstate", .string(errorClass == "SCHEMA_ENFORCEMENT_FAILED" ? "KAM01" : "KAM00")),
-                 ("error_class", .string(errorClass))])
+        .object([
+            ("error_code", .string(errorCode)), ("message", .string(message)),
+            ("sqlstate", .string(errorClass == "SCHEMA_ENFORCEMENT_FAILED" ? "KAM01" : "KAM00")),
+            ("error_class", .string(errorClass)),
+        ])
     }
 }

@@ -29,7 +29,9 @@ struct ScoringInput {
     static func parse(body: Data, contentType: String?) throws(ScoringError) -> ScoringInput {
         let mediaType = try Self.mediaType(contentType)
         guard !body.isEmpty else {
-            throw ScoringError("the request body is empty; send rows, for example {\"dataframe_split\": {\"columns\": [...], \"data\": [[...]]}}")
+            throw ScoringError(
+                "the request body is empty; send rows, for example {\"dataframe_split\": {\"columns\": [...], \"data\": [[...]]}}"
+            )
         }
         switch mediaType {
         case "application/json": return try parseJSON(body)
@@ -39,7 +41,8 @@ struct ScoringInput {
 
     /// The media type of a Content-Type header, checked: JSON or CSV, UTF-8, no other parameters.
     static func mediaType(_ contentType: String?) throws(ScoringError) -> String {
-        let supported = "send Content-Type: application/json (dataframe_split, dataframe_records, instances or inputs) or text/csv"
+        let supported =
+            "send Content-Type: application/json (dataframe_split, dataframe_records, instances or inputs) or text/csv"
         guard let contentType, !contentType.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw .unsupportedMediaType("the request has no Content-Type header; \(supported)")
         }
@@ -51,11 +54,15 @@ struct ScoringInput {
         for parameter in parts.dropFirst() where !parameter.isEmpty {
             let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair[0].lowercased() == "charset" else {
-                throw .unsupportedMediaType("unrecognized content type parameter '\(pair[0])' (MLflow 1.x's format= is gone: the format is a key of the JSON body)")
+                throw .unsupportedMediaType(
+                    "unrecognized content type parameter '\(pair[0])' (MLflow 1.x's format= is gone: the format is a key of the JSON body)"
+                )
             }
-            let charset = pair.count > 1 ? pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() : ""
+            let charset =
+                pair.count > 1 ? pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() : ""
             guard charset == "utf-8" || charset == "utf8" else {
-                throw .unsupportedMediaType("charset '\(pair.count > 1 ? pair[1] : "")' is not supported; the scoring server reads UTF-8 only")
+                throw .unsupportedMediaType(
+                    "charset '\(pair.count > 1 ? pair[1] : "")' is not supported; the scoring server reads UTF-8 only")
             }
         }
         return type
@@ -68,18 +75,22 @@ struct ScoringInput {
         do {
             document = try JSONDecoder().decode(JSONValue.self, from: body)
         } catch {
-            throw ScoringError("Invalid input. Ensure that input is a valid JSON formatted string. Error: \(describe(error))")
+            throw ScoringError(
+                "Invalid input. Ensure that input is a valid JSON formatted string. Error: \(describe(error))")
         }
         let example = "for example {\"dataframe_split\": {\"columns\": [\"X_Minimum\", ...], \"data\": [[42, ...]]}}"
         guard case .object(let fields) = document else {
-            throw ScoringError("the body must be a JSON object with exactly one of the input fields \(formats.joined(separator: ", ")); received \(document.kindName); \(example)")
+            throw ScoringError(
+                "the body must be a JSON object with exactly one of the input fields \(formats.joined(separator: ", ")); received \(document.kindName); \(example)"
+            )
         }
         let present = formats.filter { fields[$0] != nil }
         guard present.count == 1, let format = present.first, let payload = fields[format] else {
             let unknown = fields.keys.filter { !formats.contains($0) && $0 != "params" }.sorted()
-            throw ScoringError("the body must hold exactly one of the input fields \(formats.joined(separator: ", ")); received "
-                + (present.isEmpty ? "none" : present.joined(separator: " and "))
-                + (unknown.isEmpty ? "" : " (unknown fields: \(unknown.joined(separator: ", ")))") + "; \(example)")
+            throw ScoringError(
+                "the body must hold exactly one of the input fields \(formats.joined(separator: ", ")); received "
+                    + (present.isEmpty ? "none" : present.joined(separator: " and "))
+                    + (unknown.isEmpty ? "" : " (unknown fields: \(unknown.joined(separator: ", ")))") + "; \(example)")
         }
         switch format {
         case "dataframe_split": return try split(payload)
@@ -93,22 +104,29 @@ struct ScoringInput {
     /// `{"columns": [...], "data": [[...], ...], "index": [...]}` (pandas' split orient).
     private static func split(_ payload: JSONValue) throws(ScoringError) -> ScoringInput {
         guard case .object(let fields) = payload else {
-            throw ScoringError("dataframe_split must be an object with \"columns\" and \"data\"; received \(payload.kindName)")
+            throw ScoringError(
+                "dataframe_split must be an object with \"columns\" and \"data\"; received \(payload.kindName)")
         }
         guard case .array(let names)? = fields["columns"] else {
-            throw ScoringError("dataframe_split needs \"columns\": the list of column names (the model reads its inputs by name)")
+            throw ScoringError(
+                "dataframe_split needs \"columns\": the list of column names (the model reads its inputs by name)")
         }
         let columns = try names.enumerated().map { index, name throws(ScoringError) -> String in
-            guard case .string(let text) = name else { throw ScoringError("dataframe_split column \(index) is \(name.kindName); column names are strings") }
+            guard case .string(let text) = name else {
+                throw ScoringError("dataframe_split column \(index) is \(name.kindName); column names are strings")
+            }
             return text
         }
         guard case .array(let data)? = fields["data"] else {
             throw ScoringError("dataframe_split needs \"data\": a list of rows, each a list of \(columns.count) values")
         }
         let rows = try data.enumerated().map { index, row throws(ScoringError) -> [JSONValue] in
-            guard case .array(let cells) = row else { throw ScoringError("dataframe_split row \(index) is \(row.kindName); each row is a list of values") }
+            guard case .array(let cells) = row else {
+                throw ScoringError("dataframe_split row \(index) is \(row.kindName); each row is a list of values")
+            }
             guard cells.count == columns.count else {
-                throw ScoringError("dataframe_split row \(index) has \(cells.count) values for \(columns.count) columns")
+                throw ScoringError(
+                    "dataframe_split row \(index) has \(cells.count) values for \(columns.count) columns")
             }
             return cells
         }
@@ -118,14 +136,19 @@ struct ScoringInput {
     /// A list of row objects (`dataframe_records`, `instances`, `inputs`).
     private static func records(_ payload: JSONValue, format: String) throws(ScoringError) -> ScoringInput {
         guard case .array(let items) = payload else {
-            throw ScoringError("\(format) must be a list of row objects such as {\"X_Minimum\": 42, ...}; received \(payload.kindName)")
+            throw ScoringError(
+                "\(format) must be a list of row objects such as {\"X_Minimum\": 42, ...}; received \(payload.kindName)"
+            )
         }
-        var columns: [String] = [], position: [String: Int] = [:]
+        var columns: [String] = []
+        var position: [String: Int] = [:]
         var objects: [[String: JSONValue]] = []
         objects.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard case .object(let fields) = item else {
-                throw .schema("\(format) row \(index) is \(item.kindName); the model reads named columns, so send row objects such as {\"X_Minimum\": 42, ...}")
+                throw .schema(
+                    "\(format) row \(index) is \(item.kindName); the model reads named columns, so send row objects such as {\"X_Minimum\": 42, ...}"
+                )
             }
             for key in fields.keys.sorted() where position[key] == nil {
                 position[key] = columns.count
@@ -138,7 +161,9 @@ struct ScoringInput {
     }
 
     /// `{"column": [values...], ...}` (the `inputs` columnar form); a scalar is a one-row column.
-    private static func columnar(_ columnsByName: [String: JSONValue], format: String) throws(ScoringError) -> ScoringInput {
+    private static func columnar(_ columnsByName: [String: JSONValue], format: String) throws(ScoringError)
+        -> ScoringInput
+    {
         let columns = columnsByName.keys.sorted()
         let values = columns.map { name -> [JSONValue] in
             if case .array(let items) = columnsByName[name]! { return items }
@@ -146,7 +171,9 @@ struct ScoringInput {
         }
         let count = values.first?.count ?? 0
         if let uneven = values.firstIndex(where: { $0.count != count }) {
-            throw ScoringError("\(format) columns differ in length: '\(columns[0])' has \(count) values, '\(columns[uneven])' has \(values[uneven].count)")
+            throw ScoringError(
+                "\(format) columns differ in length: '\(columns[0])' has \(count) values, '\(columns[uneven])' has \(values[uneven].count)"
+            )
         }
         return ScoringInput(columns: columns, rows: (0..<count).map { r in values.map { $0[r] } })
     }
@@ -167,7 +194,9 @@ struct ScoringInput {
     private static func describe(_ error: Error) -> String {
         guard let decoding = error as? DecodingError else { return "\(error)" }
         switch decoding {
-        case .dataCorrupted(let context): return context.codingPath.isEmpty ? (context.underlyingError.map { "\($0)" } ?? context.debugDescription) : context.debugDescription
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? (context.underlyingError.map { "\($0)" } ?? context.debugDescription) : context.debugDescription
         default: return "\(decoding)"
         }
     }
@@ -176,7 +205,9 @@ struct ScoringInput {
 
     /// A CSV body with a header row (RFC 4180 quoting); cells are numbers or text.
     private static func parseCSV(_ body: Data) throws(ScoringError) -> ScoringInput {
-        guard let text = String(data: body, encoding: .utf8) else { throw ScoringError("the CSV body is not valid UTF-8") }
+        guard let text = String(data: body, encoding: .utf8) else {
+            throw ScoringError("the CSV body is not valid UTF-8")
+        }
         var records = try CSVText.records(text)
         guard !records.isEmpty else { throw ScoringError("the CSV body has no header row") }
         let header = records.removeFirst()
@@ -199,35 +230,65 @@ struct ScoringInput {
 enum CSVText {
     /// The records of `text`: comma-separated fields, quoted fields with doubled quotes, CRLF or LF.
     static func records(_ text: String) throws(ScoringError) -> [[String]] {
-        var records: [[String]] = [], record: [String] = [], field = ""
-        var quoted = false, fieldStarted = false
+        var records: [[String]] = []
+        var record: [String] = []
+        var field = ""
+        var quoted = false
+        var fieldStarted = false
         var iterator = text.unicodeScalars.makeIterator()
         var pending: Unicode.Scalar? = nil
         func next() -> Unicode.Scalar? {
-            if let scalar = pending { pending = nil; return scalar }
+            if let scalar = pending {
+                pending = nil
+                return scalar
+            }
             return iterator.next()
         }
         while let scalar = next() {
             if quoted {
                 if scalar == "\"" {
                     if let following = next() {
-                        if following == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = following }
-                    } else { quoted = false }
-                } else { field.unicodeScalars.append(scalar) }
+                        if following == "\"" {
+                            field.unicodeScalars.append("\"")
+                        } else {
+                            quoted = false
+                            pending = following
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.unicodeScalars.append(scalar)
+                }
                 continue
             }
             switch scalar {
-            case "\"" where field.isEmpty: quoted = true; fieldStarted = true
-            case ",": record.append(field); field = ""; fieldStarted = true
+            case "\"" where field.isEmpty:
+                quoted = true
+                fieldStarted = true
+            case ",":
+                record.append(field)
+                field = ""
+                fieldStarted = true
             case "\r": break
             case "\n":
-                if fieldStarted || !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
-                record = []; field = ""; fieldStarted = false
-            default: field.unicodeScalars.append(scalar); fieldStarted = true
+                if fieldStarted || !field.isEmpty || !record.isEmpty {
+                    record.append(field)
+                    records.append(record)
+                }
+                record = []
+                field = ""
+                fieldStarted = false
+            default:
+                field.unicodeScalars.append(scalar)
+                fieldStarted = true
             }
         }
         if quoted { throw ScoringError("the CSV body ends inside a quoted field") }
-        if fieldStarted || !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        if fieldStarted || !field.isEmpty || !record.isEmpty {
+            record.append(field)
+            records.append(record)
+        }
         return records
     }
 }
@@ -245,9 +306,12 @@ extension ScoringInput {
         if !missing.isEmpty {
             let names = Set(signature.map(\.name))
             let extra = columns.filter { !names.contains($0) }
-            throw .schema("Model is missing inputs [\(missing.map { "'\($0)'" }.joined(separator: ", "))]."
-                + (extra.isEmpty ? "" : " Note that there were extra inputs: [\(extra.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(extra.count > 10 ? ", ..." : "")].")
-                + " The model reads \(signature.count) columns: \(signature.map(\.name).joined(separator: ", ")).")
+            throw .schema(
+                "Model is missing inputs [\(missing.map { "'\($0)'" }.joined(separator: ", "))]."
+                    + (extra.isEmpty
+                        ? ""
+                        : " Note that there were extra inputs: [\(extra.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(extra.count > 10 ? ", ..." : "")].")
+                    + " The model reads \(signature.count) columns: \(signature.map(\.name).joined(separator: ", ")).")
         }
         let positions = signature.map { index[$0.name]! }
         var values = [Double](repeating: 0, count: rows.count * signature.count)
@@ -255,16 +319,20 @@ extension ScoringInput {
             for (c, column) in signature.enumerated() {
                 let cell = row[positions[c]]
                 guard case .number(let value) = cell, value.isFinite else {
-                    let found = switch cell {
-                    case .number(let value): "\(value)"
-                    case .string(let text): "the string \"\(text.prefix(40))\""
-                    default: cell.kindName
-                    }
-                    throw ScoringError("Failed to convert column \(column.name) to type '\(column.type == .long ? "int64" : "float64")': row \(r) has \(found); the model needs a finite number in every row")
+                    let found =
+                        switch cell {
+                        case .number(let value): "\(value)"
+                        case .string(let text): "the string \"\(text.prefix(40))\""
+                        default: cell.kindName
+                        }
+                    throw ScoringError(
+                        "Failed to convert column \(column.name) to type '\(column.type == .long ? "int64" : "float64")': row \(r) has \(found); the model needs a finite number in every row"
+                    )
                 }
-                if column.type == .long && (value != value.rounded() || !(-0x1p63 ..< 0x1p63).contains(value)) {
-                    throw ScoringError("Failed to convert column \(column.name) to type 'int64': row \(r) has \(value), "
-                        + (value == value.rounded() ? "beyond the 64-bit integer range" : "not a whole number"))
+                if column.type == .long && (value != value.rounded() || !(-0x1p63..<0x1p63).contains(value)) {
+                    throw ScoringError(
+                        "Failed to convert column \(column.name) to type 'int64': row \(r) has \(value), "
+                            + (value == value.rounded() ? "beyond the 64-bit integer range" : "not a whole number"))
                 }
                 values[r * signature.count + c] = value
             }

@@ -27,8 +27,11 @@ public final class ScoringServer: Sendable {
     private let executor = DispatchTaskExecutor()
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, Never>, port: Int)?>(nil)
 
-    public init(service: ScoringService, host: String = "127.0.0.1", port: Int = 5001, followInterval: Duration = .milliseconds(500),
-                onSwitch: @escaping @Sendable (ServedModel) -> Void = { _ in }) {
+    public init(
+        service: ScoringService, host: String = "127.0.0.1", port: Int = 5001,
+        followInterval: Duration = .milliseconds(500),
+        onSwitch: @escaping @Sendable (ServedModel) -> Void = { _ in }
+    ) {
         self.service = service
         self.onSwitch = onSwitch
         self.host = host
@@ -58,14 +61,20 @@ public final class ScoringServer: Sendable {
             return port
         case .failure(let error):
             task.cancel()
-            throw EngineError(.io, "cannot listen on \(host):\(requestedPort): \(Self.describe(error))",
-                              hint: requestedPort == 0 ? nil : "another server may hold the port: pick another with port=N")
+            throw EngineError(
+                .io, "cannot listen on \(host):\(requestedPort): \(Self.describe(error))",
+                hint: requestedPort == 0 ? nil : "another server may hold the port: pick another with port=N")
         }
     }
 
     /// Stops a background server gracefully and waits until it has.
     public func stop() {
-        guard let (group, task, _) = running.withLock({ state in defer { state = nil }; return state }) else { return }
+        guard
+            let (group, task, _) = running.withLock({ state in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         let done = DispatchSemaphore(value: 0)
         Task(executorPreference: executor) {
             await group.triggerGracefulShutdown()
@@ -98,22 +107,27 @@ public final class ScoringServer: Sendable {
             } catch is NIOTooManyBytesError {
                 body = nil
             }
-            let answer = service.respond(method: request.method.rawValue, path: request.uri.path,
-                                         contentType: request.headers[.contentType], body: body)
+            let answer = service.respond(
+                method: request.method.rawValue, path: request.uri.path,
+                contentType: request.headers[.contentType], body: body)
             var headers: HTTPFields = [.contentType: answer.contentType]
             if let model = answer.model { headers[modelHeader] = model }
-            return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+            return Response(
+                status: HTTPResponse.Status(code: answer.status), headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
         }
         let port = requestedPort
         let application = Application(
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .seconds(30))),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "PlateShell/\(PlateShellVersion.current)"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: "PlateShell/\(PlateShellVersion.current)"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
         let follower = RegistryFollower(source: service.source, interval: followInterval, onSwitch: onSwitch)
-        return ServiceGroup(configuration: ServiceGroupConfiguration(services: [application, follower], gracefulShutdownSignals: signals, logger: logger))
+        return ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [application, follower], gracefulShutdownSignals: signals, logger: logger))
     }
 
     private static func describe(_ error: Error) -> String {
@@ -134,7 +148,8 @@ private struct RegistryFollower: Service {
 
     func run() async throws {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "plateshell.serve.follower"))
-        let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
+        let nanoseconds =
+            Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
         timer.setEventHandler { [source, onSwitch] in
             if let model = try? source.refresh() { onSwitch(model) }

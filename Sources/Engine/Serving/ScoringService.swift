@@ -39,7 +39,8 @@ public struct ScoringService: Sendable {
 
     /// The answer to one request. `body` is nil when it was larger than `maxBodyBytes`.
     public func respond(method: String, path: String, contentType: String?, body: Data?) -> ScoringResponse {
-        let response = answer(method: method.uppercased(), path: String(path.prefix { $0 != "?" }), contentType: contentType, body: body)
+        let response = answer(
+            method: method.uppercased(), path: String(path.prefix { $0 != "?" }), contentType: contentType, body: body)
         counters.requests.add(1, ordering: .relaxed)
         if response.status >= 400 { counters.errors.add(1, ordering: .relaxed) }
         return response
@@ -56,13 +57,19 @@ public struct ScoringService: Sendable {
             let model = source.model
             do throws(ScoringError) {
                 guard let body else {
-                    throw ScoringError(status: 413, "the request body is larger than \(Self.maxBodyBytes >> 20) MiB; send the rows in smaller batches")
+                    throw ScoringError(
+                        status: 413,
+                        "the request body is larger than \(Self.maxBodyBytes >> 20) MiB; send the rows in smaller batches"
+                    )
                 }
                 let x = try ScoringInput.parse(body: body, contentType: contentType).matrix(for: model.inputs)
                 let answer = JSON.object([("predictions", model.predictions(x))])
-                return ScoringResponse(status: 200, contentType: "application/json", body: answer.serialized(), model: model.label)
+                return ScoringResponse(
+                    status: 200, contentType: "application/json", body: answer.serialized(), model: model.label)
             } catch {
-                return ScoringResponse(status: error.status, contentType: "application/json", body: error.json.serialized(), model: model.label)
+                return ScoringResponse(
+                    status: error.status, contentType: "application/json", body: error.json.serialized(),
+                    model: model.label)
             }
         case ("/ping", _), ("/health", _), ("/version", _), ("/invocations", _):
             return Self.detail(405, "Method Not Allowed")
@@ -72,7 +79,9 @@ public struct ScoringService: Sendable {
     }
 
     private static func detail(_ status: Int, _ text: String) -> ScoringResponse {
-        ScoringResponse(status: status, contentType: "application/json", body: JSON.object([("detail", .string(text))]).serialized(), model: nil)
+        ScoringResponse(
+            status: status, contentType: "application/json",
+            body: JSON.object([("detail", .string(text))]).serialized(), model: nil)
     }
 
     private final class Counters: Sendable {

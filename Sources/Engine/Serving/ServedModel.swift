@@ -24,8 +24,10 @@ public struct ServedModel: Sendable {
         self.model = try ModelArtifact.load(directory: directory)
         self.inputs = try ModelArtifact.inputSignature(directory: directory)
         guard inputs.map(\.name) == model.features else {
-            throw EngineError(.invalidData, "the signature in '\(directory)/MLmodel' does not list the model's \(model.features.count) features",
-                              hint: "register the model again from its run")
+            throw EngineError(
+                .invalidData,
+                "the signature in '\(directory)/MLmodel' does not list the model's \(model.features.count) features",
+                hint: "register the model again from its run")
         }
         self.directory = directory
         self.name = name
@@ -40,14 +42,18 @@ public struct ServedModel: Sendable {
         case .classifier(let pipeline):
             let probabilities = pipeline.probabilities(x)
             let keys = pipeline.classes.map { "proba_" + $0 }
-            return .array(probabilities.argmaxRows().enumerated().map { r, best in
-                .object([("predicted", .string(pipeline.classes[best]))] + keys.indices.map { (keys[$0], .number(probabilities[r, $0])) })
-            })
+            return .array(
+                probabilities.argmaxRows().enumerated().map { r, best in
+                    .object(
+                        [("predicted", .string(pipeline.classes[best]))]
+                            + keys.indices.map { (keys[$0], .number(probabilities[r, $0])) })
+                })
         case .transform(_, let preprocessing):
             let components = preprocessing.transform(x)
-            return .array((0..<x.rows).map { r in
-                .object((0..<components.columns).map { ("pc\($0 + 1)", .number(components[r, $0])) })
-            })
+            return .array(
+                (0..<x.rows).map { r in
+                    .object((0..<components.columns).map { ("pc\($0 + 1)", .number(components[r, $0])) })
+                })
         }
     }
 

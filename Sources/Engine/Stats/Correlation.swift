@@ -43,22 +43,30 @@ public struct CorrelationMatrix: Sendable, Equatable {
                 pairs.append(Pair(first: names[i], second: names[j], r: values[i][j]))
             }
         }
-        return pairs.sorted { abs($0.r) != abs($1.r) ? abs($0.r) > abs($1.r) : ($0.first, $0.second) < ($1.first, $1.second) }
+        return pairs.sorted {
+            abs($0.r) != abs($1.r) ? abs($0.r) > abs($1.r) : ($0.first, $0.second) < ($1.first, $1.second)
+        }
     }
 
     /// Pearson's r over the rows where both values are present.
     static func pearson(_ x: [Double], _ y: [Double]) -> Double {
-        var n = 0.0, sx = 0.0, sy = 0.0
+        var n = 0.0
+        var sx = 0.0
+        var sy = 0.0
         for k in x.indices where !x[k].isNaN && !y[k].isNaN {
             n += 1
             sx += x[k]
             sy += y[k]
         }
         guard n > 1 else { return .nan }
-        let mx = sx / n, my = sy / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        let mx = sx / n
+        let my = sy / n
+        var sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
         for k in x.indices where !x[k].isNaN && !y[k].isNaN {
-            let dx = x[k] - mx, dy = y[k] - my
+            let dx = x[k] - mx
+            let dy = y[k] - my
             sxy += dx * dy
             sxx += dx * dx
             syy += dy * dy

@@ -23,21 +23,26 @@ public struct ValueCounts: Sendable, Equatable {
         var missing = 0
         for row in 0..<column.count {
             let value = column.value(at: row)
-            if value == .missing { missing += 1; continue }
+            if value == .missing {
+                missing += 1
+                continue
+            }
             if counts[value] == nil { order.append(value) }
             counts[value, default: 0] += 1
         }
         let total = column.count - missing
         let ranked = order.enumerated().sorted { a, b in
-            let ca = counts[a.element]!, cb = counts[b.element]!
+            let ca = counts[a.element]!
+            let cb = counts[b.element]!
             return ca != cb ? ca > cb : a.offset < b.offset
         }
         var running = 0
         entries = ranked.map { _, value in
             let count = counts[value]!
             running += count
-            return Entry(value: value, count: count, percent: 100 * Double(count) / Double(total),
-                         cumulativePercent: 100 * Double(running) / Double(total))
+            return Entry(
+                value: value, count: count, percent: 100 * Double(count) / Double(total),
+                cumulativePercent: 100 * Double(running) / Double(total))
         }
         self.total = total
         self.missing = missing

@@ -24,8 +24,9 @@ public enum Describe {
             selected = try names.map { name in
                 let column = try table.column(named: name)
                 guard column.type.isNumeric else {
-                    throw EngineError(.typeMismatch, "column '\(column.name)' is text; describe summarizes numeric columns",
-                                      hint: "counts \(column.name) shows its values")
+                    throw EngineError(
+                        .typeMismatch, "column '\(column.name)' is text; describe summarizes numeric columns",
+                        hint: "counts \(column.name) shows its values")
                 }
                 return column
             }
@@ -40,11 +41,12 @@ public enum Describe {
         let values = column.presentDoubles().sorted()
         let n = values.count
         let mean = Moments.mean(values)
-        return ColumnSummary(name: column.name, count: n, missing: column.count - n, mean: mean,
-                             std: Moments.sampleStandardDeviation(values, mean: mean),
-                             min: values.first ?? .nan,
-                             q25: Quantile.linear(sorted: values, 0.25), median: Quantile.linear(sorted: values, 0.5),
-                             q75: Quantile.linear(sorted: values, 0.75), max: values.last ?? .nan)
+        return ColumnSummary(
+            name: column.name, count: n, missing: column.count - n, mean: mean,
+            std: Moments.sampleStandardDeviation(values, mean: mean),
+            min: values.first ?? .nan,
+            q25: Quantile.linear(sorted: values, 0.25), median: Quantile.linear(sorted: values, 0.5),
+            q75: Quantile.linear(sorted: values, 0.75), max: values.last ?? .nan)
     }
 }
 
@@ -77,7 +79,8 @@ public enum Moments {
     /// Standard deviation with n − 1 in the denominator (NaN below two values).
     public static func sampleStandardDeviation(_ values: [Double], mean: Double) -> Double {
         guard values.count > 1 else { return .nan }
-        var squares = 0.0, sum = 0.0
+        var squares = 0.0
+        var sum = 0.0
         for v in values {
             let d = v - mean
             squares += d * d

@@ -9,8 +9,9 @@ public struct Histogram: Sendable, Equatable {
 
     public init(_ column: Column, bins: Int) throws {
         guard column.type.isNumeric else {
-            throw EngineError(.typeMismatch, "column '\(column.name)' is text; hist needs a numeric column",
-                              hint: "counts \(column.name) shows how often each value occurs")
+            throw EngineError(
+                .typeMismatch, "column '\(column.name)' is text; hist needs a numeric column",
+                hint: "counts \(column.name) shows how often each value occurs")
         }
         let values = column.presentDoubles()
         missing = column.count - values.count

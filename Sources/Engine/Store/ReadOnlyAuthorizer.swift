@@ -26,28 +26,38 @@ enum ReadOnlyAuthorizer {
     private static let denied: [Int32: String] = [
         SQLITE_ATTACH: "ATTACH", SQLITE_DETACH: "DETACH", SQLITE_TRANSACTION: "a transaction (BEGIN, COMMIT, ROLLBACK)",
         SQLITE_SAVEPOINT: "a savepoint", SQLITE_INSERT: "INSERT", SQLITE_UPDATE: "UPDATE", SQLITE_DELETE: "DELETE",
-        SQLITE_CREATE_TABLE: "CREATE TABLE", SQLITE_CREATE_TEMP_TABLE: "CREATE TABLE", SQLITE_CREATE_VIEW: "CREATE VIEW",
-        SQLITE_CREATE_TEMP_VIEW: "CREATE VIEW", SQLITE_CREATE_INDEX: "CREATE INDEX", SQLITE_CREATE_TEMP_INDEX: "CREATE INDEX",
-        SQLITE_CREATE_TRIGGER: "CREATE TRIGGER", SQLITE_CREATE_TEMP_TRIGGER: "CREATE TRIGGER", SQLITE_CREATE_VTABLE: "CREATE VIRTUAL TABLE",
-        SQLITE_DROP_TABLE: "DROP TABLE", SQLITE_DROP_TEMP_TABLE: "DROP TABLE", SQLITE_DROP_VIEW: "DROP VIEW", SQLITE_DROP_TEMP_VIEW: "DROP VIEW",
+        SQLITE_CREATE_TABLE: "CREATE TABLE", SQLITE_CREATE_TEMP_TABLE: "CREATE TABLE",
+        SQLITE_CREATE_VIEW: "CREATE VIEW",
+        SQLITE_CREATE_TEMP_VIEW: "CREATE VIEW", SQLITE_CREATE_INDEX: "CREATE INDEX",
+        SQLITE_CREATE_TEMP_INDEX: "CREATE INDEX",
+        SQLITE_CREATE_TRIGGER: "CREATE TRIGGER", SQLITE_CREATE_TEMP_TRIGGER: "CREATE TRIGGER",
+        SQLITE_CREATE_VTABLE: "CREATE VIRTUAL TABLE",
+        SQLITE_DROP_TABLE: "DROP TABLE", SQLITE_DROP_TEMP_TABLE: "DROP TABLE", SQLITE_DROP_VIEW: "DROP VIEW",
+        SQLITE_DROP_TEMP_VIEW: "DROP VIEW",
         SQLITE_DROP_INDEX: "DROP INDEX", SQLITE_DROP_TEMP_INDEX: "DROP INDEX", SQLITE_DROP_TRIGGER: "DROP TRIGGER",
-        SQLITE_DROP_TEMP_TRIGGER: "DROP TRIGGER", SQLITE_DROP_VTABLE: "DROP VIRTUAL TABLE", SQLITE_ALTER_TABLE: "ALTER TABLE",
+        SQLITE_DROP_TEMP_TRIGGER: "DROP TRIGGER", SQLITE_DROP_VTABLE: "DROP VIRTUAL TABLE",
+        SQLITE_ALTER_TABLE: "ALTER TABLE",
         SQLITE_REINDEX: "REINDEX", SQLITE_ANALYZE: "ANALYZE",
     ]
 
-    private static let authorize: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
-                                                  UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Int32 = { context, action, table, _, _, _ in
-        guard let name = denied[action] else { return SQLITE_OK }
-        // A DDL statement writes SQLite's schema table before its own action is checked: let
-        // that write pass here, so the DDL's own (denied) action names the statement.
-        if [SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE].contains(action), let table,
-           ["sqlite_master", "sqlite_temp_master", "sqlite_schema", "sqlite_temp_schema"].contains(String(cString: table)) {
-            return SQLITE_OK
+    private static let authorize:
+        @convention(c) (
+            UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
+            UnsafePointer<CChar>?, UnsafePointer<CChar>?
+        ) -> Int32 = { context, action, table, _, _, _ in
+            guard let name = denied[action] else { return SQLITE_OK }
+            // A DDL statement writes SQLite's schema table before its own action is checked: let
+            // that write pass here, so the DDL's own (denied) action names the statement.
+            if [SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE].contains(action), let table,
+                ["sqlite_master", "sqlite_temp_master", "sqlite_schema", "sqlite_temp_schema"].contains(
+                    String(cString: table))
+            {
+                return SQLITE_OK
+            }
+            // The first denial names the statement (DROP VIEW, then the DELETE from sqlite_master it implies).
+            if let context, Unmanaged<Denial>.fromOpaque(context).takeUnretainedValue().action == nil {
+                Unmanaged<Denial>.fromOpaque(context).takeUnretainedValue().action = name
+            }
+            return SQLITE_DENY
         }
-        // The first denial names the statement (DROP VIEW, then the DELETE from sqlite_master it implies).
-        if let context, Unmanaged<Denial>.fromOpaque(context).takeUnretainedValue().action == nil {
-            Unmanaged<Denial>.fromOpaque(context).takeUnretainedValue().action = name
-        }
-        return SQLITE_DENY
-    }
 }

@@ -21,8 +21,9 @@ public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible
         case 1: try self.init(schema: Self.defaultSchema, table: parts[0])
         case 2: try self.init(schema: parts[0], table: parts[1])
         default:
-            throw EngineError(.invalidName, "'\(text)' is not a table name",
-                              hint: "write SCHEMA.TABLE (for example fsp.faults) or just TABLE")
+            throw EngineError(
+                .invalidName, "'\(text)' is not a table name",
+                hint: "write SCHEMA.TABLE (for example fsp.faults) or just TABLE")
         }
     }
 
@@ -30,15 +31,17 @@ public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible
         try Self.validate(schema, role: "schema")
         try Self.validate(table, role: "table")
         for (part, role) in [(schema, "schema"), (table, "table")] where part.lowercased().hasPrefix("sqlite_") {
-            throw EngineError(.invalidName, "'\(part)' cannot be a \(role) name: names starting with sqlite_ are SQLite's own",
-                              hint: "choose another name, for example fsp.faults")
+            throw EngineError(
+                .invalidName, "'\(part)' cannot be a \(role) name: names starting with sqlite_ are SQLite's own",
+                hint: "choose another name, for example fsp.faults")
         }
         if schema.lowercased() == "temp" {
             throw EngineError(.invalidName, "'temp' is reserved by SQLite and cannot be a schema name")
         }
         if schema.lowercased() == Self.catalogSchema {
-            throw EngineError(.invalidName, "'catalog' is reserved for the tracking catalog (sql select ... from catalog.runs)",
-                              hint: "store the table in another schema, for example fsp")
+            throw EngineError(
+                .invalidName, "'catalog' is reserved for the tracking catalog (sql select ... from catalog.runs)",
+                hint: "store the table in another schema, for example fsp")
         }
         self.schema = schema.lowercased()
         self.table = table.lowercased()
@@ -54,13 +57,16 @@ public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible
     private static func validate(_ part: String, role: String) throws {
         let scalars = Array(part.unicodeScalars)
         guard let first = scalars.first else {
-            throw EngineError(.invalidName, "the \(role) name is empty", hint: "write SCHEMA.TABLE, for example fsp.faults")
+            throw EngineError(
+                .invalidName, "the \(role) name is empty", hint: "write SCHEMA.TABLE, for example fsp.faults")
         }
         let isLetter = { (s: Unicode.Scalar) in (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") }
         let isDigit = { (s: Unicode.Scalar) in s >= "0" && s <= "9" }
-        guard isLetter(first), scalars.allSatisfy({ isLetter($0) || isDigit($0) || $0 == "_" }), scalars.count <= 63 else {
-            throw EngineError(.invalidName, "'\(part)' is not a valid \(role) name",
-                              hint: "a \(role) name starts with a letter and has only letters, digits and _ (at most 63)")
+        guard isLetter(first), scalars.allSatisfy({ isLetter($0) || isDigit($0) || $0 == "_" }), scalars.count <= 63
+        else {
+            throw EngineError(
+                .invalidName, "'\(part)' is not a valid \(role) name",
+                hint: "a \(role) name starts with a letter and has only letters, digits and _ (at most 63)")
         }
     }
 }

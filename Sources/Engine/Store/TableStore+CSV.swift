@@ -7,13 +7,19 @@ extension TableStore {
     ///
     /// - Throws: `EngineError` naming file, line and column; earlier versions are untouched.
     @discardableResult
-    public func load(csv path: String, as name: TableName, mode: WriteMode = .overwrite,
-                     options: CSVOptions = CSVOptions()) throws -> TableVersion {
+    public func load(
+        csv path: String, as name: TableName, mode: WriteMode = .overwrite,
+        options: CSVOptions = CSVOptions()
+    ) throws -> TableVersion {
         let scan = try CSVReader.scan(path: path, options: options, cancellation: cancellation)
         let limit = try columnLimit()
         if scan.schema.count > limit {
-            throw EngineError(.csv, "'\(path)' has \(scan.schema.count) columns; the table store holds at most \(limit) (SQLite's column limit)",
-                              hint: "keep the columns you need before loading (for example cut -d, -f1-\(limit) FILE), or split the file")
+            throw EngineError(
+                .csv,
+                "'\(path)' has \(scan.schema.count) columns; the table store holds at most \(limit) (SQLite's column limit)",
+                hint:
+                    "keep the columns you need before loading (for example cut -d, -f1-\(limit) FILE), or split the file"
+            )
         }
         let source = URL(fileURLWithPath: path).standardizedFileURL.path
         return try write(name, schema: scan.schema, mode: mode, source: source, operation: "load") { writer in

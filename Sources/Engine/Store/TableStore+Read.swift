@@ -22,8 +22,9 @@ extension TableStore {
             return try runQuery(sql)
         } catch let error as EngineError where error.message.hasPrefix("no such table: ") {
             let missing = String(error.message.dropFirst("no such table: ".count))
-            throw EngineError(.sql, error.message, hint: "'tables' lists the stored tables",
-                              suggestions: Suggestions.closest(to: missing, among: try knownNames()), position: error.position)
+            throw EngineError(
+                .sql, error.message, hint: "'tables' lists the stored tables",
+                suggestions: Suggestions.closest(to: missing, among: try knownNames()), position: error.position)
         }
     }
 
@@ -42,33 +43,42 @@ extension TableStore {
             }
             defer { sqlite3_finalize(statement) }
             if let denied {
-                throw EngineError(.invalidArgument, "sql runs read-only queries; it refuses \(denied)",
-                                  hint: denied.hasPrefix("ATTACH") || denied.hasPrefix("DETACH")
-                                      ? "the store's schemas are its own; load a file into a table with load FILE as SCHEMA.TABLE"
-                                      : "tables change through load, save and append, which keep every earlier version",
-                                  position: 0)
+                throw EngineError(
+                    .invalidArgument, "sql runs read-only queries; it refuses \(denied)",
+                    hint: denied.hasPrefix("ATTACH") || denied.hasPrefix("DETACH")
+                        ? "the store's schemas are its own; load a file into a table with load FILE as SCHEMA.TABLE"
+                        : "tables change through load, save and append, which keep every earlier version",
+                    position: 0)
             }
             guard code == SQLITE_OK else { throw Self.sqlError(connection) }
             guard let statement else {
-                throw EngineError(.invalidArgument, "the query is empty", hint: "for example: sql select count(*) from fsp.faults")
+                throw EngineError(
+                    .invalidArgument, "the query is empty", hint: "for example: sql select count(*) from fsp.faults")
             }
             if !Self.isBlankSQL(String(decoding: sql.utf8.dropFirst(tailOffset), as: UTF8.self)) {
-                throw EngineError(.invalidArgument, "sql runs one statement at a time", hint: "split the statements", position: tailOffset)
+                throw EngineError(
+                    .invalidArgument, "sql runs one statement at a time", hint: "split the statements",
+                    position: tailOffset)
             }
             if sqlite3_stmt_readonly(statement) == 0 {
-                throw EngineError(.invalidArgument, "sql runs read-only queries; this statement would change the store",
-                                  hint: "tables change through load, save and append, which keep every earlier version",
-                                  position: 0)
+                throw EngineError(
+                    .invalidArgument, "sql runs read-only queries; this statement would change the store",
+                    hint: "tables change through load, save and append, which keep every earlier version",
+                    position: 0)
             }
             return try Self.collect(statement, connection: connection, cancellation: cancellation)
         }
     }
 
     /// Streams the rows of a stored version into `sink`.
-    static func readRows<Sink: RowSink>(_ db: Database, _ version: TableVersion, into sink: inout Sink,
-                                        cancellation: Cancellation) throws {
+    static func readRows<Sink: RowSink>(
+        _ db: Database, _ version: TableVersion, into sink: inout Sink,
+        cancellation: Cancellation
+    ) throws {
         let statement = try db.makeStatement(
-            sql: "SELECT * FROM \(SQLIdentifier.quote(version.name.schema)).\(SQLIdentifier.quote(version.physicalName))")
+            sql:
+                "SELECT * FROM \(SQLIdentifier.quote(version.name.schema)).\(SQLIdentifier.quote(version.physicalName))"
+        )
         let raw = statement.sqliteStatement
         defer { sqlite3_reset(raw) }
         let columns = Int32(version.schema.count)
@@ -78,7 +88,10 @@ extension TableStore {
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else {
                 if code == SQLITE_INTERRUPT { throw EngineError.cancelled }
-                throw EngineError(.sql, "cannot read \(version.name.displayName) version \(version.version): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))")
+                throw EngineError(
+                    .sql,
+                    "cannot read \(version.name.displayName) version \(version.version): \(String(cString: sqlite3_errmsg(db.sqliteConnection)))"
+                )
             }
             for column in 0..<columns {
                 let index = Int(column)
@@ -98,8 +111,10 @@ extension TableStore {
         }
     }
 
-    private static func collect(_ statement: OpaquePointer, connection: OpaquePointer?,
-                                cancellation: Cancellation) throws -> Table {
+    private static func collect(
+        _ statement: OpaquePointer, connection: OpaquePointer?,
+        cancellation: Cancellation
+    ) throws -> Table {
         let count = Int(sqlite3_column_count(statement))
         var names: [String] = []
         var used = Set<String>()
@@ -107,7 +122,10 @@ extension TableStore {
             let base = String(cString: sqlite3_column_name(statement, Int32(index)))
             var name = base.isEmpty ? "column_\(index + 1)" : base
             var suffix = 2
-            while used.contains(name.lowercased()) { name = "\(base)_\(suffix)"; suffix += 1 }
+            while used.contains(name.lowercased()) {
+                name = "\(base)_\(suffix)"
+                suffix += 1
+            }
             used.insert(name.lowercased())
             names.append(name)
         }
@@ -130,33 +148,41 @@ extension TableStore {
             }
             if (cells.first?.count ?? 0) % 4096 == 0 { try cancellation.check() }
         }
-        return try Table(columns: (0..<count).map { index in
-            let values = cells[index]
-            let type: ColumnType
-            if values.allSatisfy({ if case .integer = $0 { true } else { $0 == .missing } }) {
-                type = .integer
-            } else if values.allSatisfy({ $0.double != nil || $0 == .missing }) {
-                type = .real
-            } else {
-                type = .text
-            }
-            return Column(name: names[index], type: type, values: values)
-        })
+        return try Table(
+            columns: (0..<count).map { index in
+                let values = cells[index]
+                let type: ColumnType
+                if values.allSatisfy({ if case .integer = $0 { true } else { $0 == .missing } }) {
+                    type = .integer
+                } else if values.allSatisfy({ $0.double != nil || $0 == .missing }) {
+                    type = .real
+                } else {
+                    type = .text
+                }
+                return Column(name: names[index], type: type, values: values)
+            })
     }
 
     private static func sqlError(_ connection: OpaquePointer?) -> EngineError {
         let offset = Int(sqlite3_error_offset(connection))
-        return EngineError(.sql, String(cString: sqlite3_errmsg(connection)),
-                           hint: "'tables' lists the stored tables and 'columns' the current frame's columns",
-                           position: offset >= 0 ? offset : nil)
+        return EngineError(
+            .sql, String(cString: sqlite3_errmsg(connection)),
+            hint: "'tables' lists the stored tables and 'columns' the current frame's columns",
+            position: offset >= 0 ? offset : nil)
     }
 
     /// Whether SQL text holds nothing to run: spaces, semicolons and comments.
     static func isBlankSQL(_ text: String) -> Bool {
         var rest = Substring(text)
         while let first = rest.first {
-            if first.isWhitespace || first == ";" { rest.removeFirst(); continue }
-            if rest.hasPrefix("--") { rest = rest.drop(while: { $0 != "\n" }); continue }
+            if first.isWhitespace || first == ";" {
+                rest.removeFirst()
+                continue
+            }
+            if rest.hasPrefix("--") {
+                rest = rest.drop(while: { $0 != "\n" })
+                continue
+            }
             if rest.hasPrefix("/*") {
                 guard let end = rest.range(of: "*/") else { return true }
                 rest = rest[end.upperBound...]

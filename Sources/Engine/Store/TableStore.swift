@@ -43,12 +43,15 @@ public final class TableStore {
             configuration.journalMode = .wal
             configuration.prepareDatabase { db in
                 let context = Unmanaged.passUnretained(cancellation).toOpaque()
-                sqlite3_progress_handler(db.sqliteConnection, 20_000, { context in
-                    Unmanaged<Cancellation>.fromOpaque(context!).takeUnretainedValue().isRequested ? 1 : 0
-                }, context)
+                sqlite3_progress_handler(
+                    db.sqliteConnection, 20_000,
+                    { context in
+                        Unmanaged<Cancellation>.fromOpaque(context!).takeUnretainedValue().isRequested ? 1 : 0
+                    }, context)
             }
-            queue = try DatabaseQueue(path: (directory as NSString).appendingPathComponent("main.sqlite"),
-                                      configuration: configuration)
+            queue = try DatabaseQueue(
+                path: (directory as NSString).appendingPathComponent("main.sqlite"),
+                configuration: configuration)
             attachedSchemas = [TableName.defaultSchema]
             try queue.inDatabase { db in try Self.createVersionsTable(in: TableName.defaultSchema, db) }
             let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
@@ -61,8 +64,9 @@ public final class TableStore {
         } catch let error as EngineError {
             throw error
         } catch {
-            throw EngineError(.io, "cannot open the table store in '\(directory)': \(error)",
-                              hint: "check that the workspace directory is writable, or choose another with --workspace")
+            throw EngineError(
+                .io, "cannot open the table store in '\(directory)': \(error)",
+                hint: "check that the workspace directory is writable, or choose another with --workspace")
         }
     }
 
@@ -75,10 +79,12 @@ public final class TableStore {
     public func tables() throws -> [TableVersion] {
         try run { db in
             try schemas.flatMap { schema in
-                try Self.fetchVersions(db, schema: schema, where: """
-                    version = (SELECT max(version) FROM \(SQLIdentifier.quote(schema)).\(Self.versionsTable) AS w
-                               WHERE w.table_name = v.table_name)
-                    """)
+                try Self.fetchVersions(
+                    db, schema: schema,
+                    where: """
+                        version = (SELECT max(version) FROM \(SQLIdentifier.quote(schema)).\(Self.versionsTable) AS w
+                                   WHERE w.table_name = v.table_name)
+                        """)
             }.sorted { $0.name < $1.name }
         }
     }
@@ -100,8 +106,9 @@ public final class TableStore {
         let all = try versions(of: name)
         guard let number else { return all[all.count - 1] }
         guard let match = all.first(where: { $0.version == number }) else {
-            throw EngineError(.unknownVersion, "\(name.displayName) has no version \(number)",
-                              hint: "it has versions 1 to \(all.count); 'history \(name.displayName)' lists them")
+            throw EngineError(
+                .unknownVersion, "\(name.displayName) has no version \(number)",
+                hint: "it has versions 1 to \(all.count); 'history \(name.displayName)' lists them")
         }
         return match
     }
@@ -129,8 +136,9 @@ public final class TableStore {
         if attachedSchemas.contains(schema) { return }
         let limit = try run { db in Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_ATTACHED, -1)) }
         if attachedSchemas.count > limit {
-            throw EngineError(.invalidName, "cannot create schema '\(schema)': this SQLite allows \(limit) schemas besides main",
-                              hint: "store the table in an existing schema: \(schemas.joined(separator: ", "))")
+            throw EngineError(
+                .invalidName, "cannot create schema '\(schema)': this SQLite allows \(limit) schemas besides main",
+                hint: "store the table in an existing schema: \(schemas.joined(separator: ", "))")
         }
         try attach(schema)
     }
@@ -146,28 +154,34 @@ public final class TableStore {
     }
 
     private static func createVersionsTable(in schema: String, _ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS \(SQLIdentifier.quote(schema)).\(versionsTable) (
-                table_name TEXT NOT NULL, version INTEGER NOT NULL, row_count INTEGER NOT NULL,
-                digest TEXT NOT NULL, columns TEXT NOT NULL, source TEXT NOT NULL,
-                operation TEXT NOT NULL, created_at TEXT NOT NULL,
-                PRIMARY KEY (table_name, version))
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS \(SQLIdentifier.quote(schema)).\(versionsTable) (
+                    table_name TEXT NOT NULL, version INTEGER NOT NULL, row_count INTEGER NOT NULL,
+                    digest TEXT NOT NULL, columns TEXT NOT NULL, source TEXT NOT NULL,
+                    operation TEXT NOT NULL, created_at TEXT NOT NULL,
+                    PRIMARY KEY (table_name, version))
+                """)
     }
 
-    static func fetchVersions(_ db: Database, schema: String, where condition: String,
-                              _ arguments: StatementArguments = []) throws -> [TableVersion] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT table_name, version, row_count, digest, columns, source, operation, created_at
-            FROM \(SQLIdentifier.quote(schema)).\(versionsTable) AS v WHERE \(condition) ORDER BY table_name, version
-            """, arguments: arguments)
+    static func fetchVersions(
+        _ db: Database, schema: String, where condition: String,
+        _ arguments: StatementArguments = []
+    ) throws -> [TableVersion] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT table_name, version, row_count, digest, columns, source, operation, created_at
+                FROM \(SQLIdentifier.quote(schema)).\(versionsTable) AS v WHERE \(condition) ORDER BY table_name, version
+                """, arguments: arguments)
         return try rows.map { row in
             let columnsJSON: String = row["columns"]
             let columns = try JSONDecoder().decode([ColumnSchema].self, from: Data(columnsJSON.utf8))
-            return TableVersion(name: try TableName(schema: schema, table: row["table_name"]),
-                                version: row["version"], rowCount: row["row_count"], digest: row["digest"],
-                                schema: columns, source: row["source"], operation: row["operation"],
-                                createdAt: row["created_at"])
+            return TableVersion(
+                name: try TableName(schema: schema, table: row["table_name"]),
+                version: row["version"], rowCount: row["row_count"], digest: row["digest"],
+                schema: columns, source: row["source"], operation: row["operation"],
+                createdAt: row["created_at"])
         }
     }
 
@@ -179,8 +193,10 @@ public final class TableStore {
             throw error
         } catch let error as DatabaseError {
             if error.resultCode == .SQLITE_INTERRUPT { throw EngineError.cancelled }
-            throw EngineError(.sql, "the table store failed: \(error.message ?? "\(error.resultCode)")",
-                              hint: error.resultCode == .SQLITE_BUSY ? "another PlateShell is writing to this workspace; try again" : nil)
+            throw EngineError(
+                .sql, "the table store failed: \(error.message ?? "\(error.resultCode)")",
+                hint: error.resultCode == .SQLITE_BUSY
+                    ? "another PlateShell is writing to this workspace; try again" : nil)
         }
     }
 }

@@ -55,7 +55,9 @@ public struct TableWriter: RowSink {
 
     public mutating func setText(_ bytes: UnsafeBufferPointer<UInt8>, column: Int) {
         guard types[column] == .text else {
-            return reject("text '\(String(decoding: bytes, as: UTF8.self))' in \(types[column].rawValue) column '\(names[column])'")
+            return reject(
+                "text '\(String(decoding: bytes, as: UTF8.self))' in \(types[column].rawValue) column '\(names[column])'"
+            )
         }
         if let base = bytes.baseAddress, bytes.count > 0 {
             base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {

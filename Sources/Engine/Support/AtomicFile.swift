@@ -9,11 +9,13 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
-            throw EngineError(.io, "cannot write '\(path)': \(error.localizedDescription)",
-                              hint: "check that the directory exists and is writable")
+            throw EngineError(
+                .io, "cannot write '\(path)': \(error.localizedDescription)",
+                hint: "check that the directory exists and is writable")
         }
     }
 }

@@ -30,7 +30,9 @@ public enum Constraint: Sendable, Equatable, Hashable {
         case .int(let range): "an int in " + Self.interval(range.lowerBound, range.upperBound)
         case .intOrNone(let range): "an int in " + Self.interval(range.lowerBound, range.upperBound) + " or none"
         case .real(let range, let lowerInclusive, let upperInclusive):
-            "a number in " + Self.interval(range.lowerBound, range.upperBound, lowerInclusive: lowerInclusive, upperInclusive: upperInclusive)
+            "a number in "
+                + Self.interval(
+                    range.lowerBound, range.upperBound, lowerInclusive: lowerInclusive, upperInclusive: upperInclusive)
         case .choice(let words): "one of " + words.joined(separator: ", ")
         case .bool: "true or false"
         case .featureCount: "sqrt, log2, none, an int count, or a fraction in (0, 1]"
@@ -61,7 +63,8 @@ public enum Constraint: Sendable, Equatable, Hashable {
             return .int(v)
         case .real(let range, let lowerInclusive, let upperInclusive):
             guard let v = Double(text), v.isFinite, range.contains(v),
-                  lowerInclusive || v != range.lowerBound, upperInclusive || v != range.upperBound else { return nil }
+                lowerInclusive || v != range.lowerBound, upperInclusive || v != range.upperBound
+            else { return nil }
             return .real(v)
         case .choice(let words):
             return words.first { $0.lowercased() == lowered }.map(ParameterValue.text)
@@ -86,14 +89,17 @@ public enum Constraint: Sendable, Equatable, Hashable {
     }
 
     /// `[1, ∞)`, `(0, 1]`: a bound of `Int.max` or infinity reads ∞.
-    static func interval<T: Comparable & CustomStringConvertible>(_ lower: T, _ upper: T, lowerInclusive: Bool = true,
-                                                                 upperInclusive: Bool = true) -> String {
+    static func interval<T: Comparable & CustomStringConvertible>(
+        _ lower: T, _ upper: T, lowerInclusive: Bool = true,
+        upperInclusive: Bool = true
+    ) -> String {
         func text(_ bound: T) -> String {
             if let v = bound as? Double { return v.isInfinite ? "∞" : Value.format(v) }
             if let v = bound as? Int, v == Int.max { return "∞" }
             return bound.description
         }
         let unbounded = text(upper) == "∞"
-        return (lowerInclusive ? "[" : "(") + text(lower) + ", " + text(upper) + (upperInclusive && !unbounded ? "]" : ")")
+        return (lowerInclusive ? "[" : "(") + text(lower) + ", " + text(upper)
+            + (upperInclusive && !unbounded ? "]" : ")")
     }
 }

@@ -26,8 +26,10 @@ public struct EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Where in the text the engine was given (an SQL query, say) the error lies: a UTF-8 offset.
     public var position: Int?
 
-    public init(_ kind: Kind, _ message: String, hint: String? = nil,
-                suggestions: [String] = [], notes: [String] = [], position: Int? = nil) {
+    public init(
+        _ kind: Kind, _ message: String, hint: String? = nil,
+        suggestions: [String] = [], notes: [String] = [], position: Int? = nil
+    ) {
         self.kind = kind
         self.message = message
         self.hint = hint
@@ -46,19 +48,22 @@ public struct EngineError: Error, Equatable, Sendable, CustomStringConvertible {
 extension EngineError {
     /// A column that the current table does not have, with the closest known names as suggestions.
     public static func unknownColumn(_ name: String, known: [String]) -> EngineError {
-        EngineError(.unknownColumn, "unknown column '\(name)'",
-                    hint: "'columns' lists the columns of the current table",
-                    suggestions: Suggestions.closest(to: name, among: known))
+        EngineError(
+            .unknownColumn, "unknown column '\(name)'",
+            hint: "'columns' lists the columns of the current table",
+            suggestions: Suggestions.closest(to: name, among: known))
     }
 
     /// A table that the store does not have.
     public static func unknownTable(_ name: String, known: [String]) -> EngineError {
-        EngineError(.unknownTable, "unknown table '\(name)'",
-                    hint: "'tables' lists the stored tables; 'load FILE as SCHEMA.TABLE' creates one",
-                    suggestions: Suggestions.closest(to: name, among: known))
+        EngineError(
+            .unknownTable, "unknown table '\(name)'",
+            hint: "'tables' lists the stored tables; 'load FILE as SCHEMA.TABLE' creates one",
+            suggestions: Suggestions.closest(to: name, among: known))
     }
 
     /// The user interrupted a running command (Ctrl-C).
-    public static let cancelled = EngineError(.cancelled, "cancelled",
-                                              hint: "nothing was changed by the cancelled command")
+    public static let cancelled = EngineError(
+        .cancelled, "cancelled",
+        hint: "nothing was changed by the cancelled command")
 }

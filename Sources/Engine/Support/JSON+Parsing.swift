@@ -54,7 +54,9 @@ private struct JSONParser {
     }
 
     mutating func value(depth: Int) throws -> JSON {
-        guard depth < Self.maximumDepth else { throw EngineError(.invalidData, "malformed JSON: nested deeper than \(Self.maximumDepth) levels") }
+        guard depth < Self.maximumDepth else {
+            throw EngineError(.invalidData, "malformed JSON: nested deeper than \(Self.maximumDepth) levels")
+        }
         skipSpace()
         guard position < bytes.count else { throw failure("a value") }
         switch bytes[position] {
@@ -70,7 +72,8 @@ private struct JSONParser {
 
     private mutating func literal(_ word: String, _ value: JSON) throws -> JSON {
         let expected = Array(word.utf8)
-        guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected else {
+        guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected
+        else {
             throw failure("a value")
         }
         position += expected.count
@@ -81,7 +84,10 @@ private struct JSONParser {
         position += 1
         var pairs: [(String, JSON)] = []
         skipSpace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(pairs) }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return .object(pairs)
+        }
         while true {
             skipSpace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("a string key") }
@@ -92,7 +98,10 @@ private struct JSONParser {
             pairs.append((key, try value(depth: depth + 1)))
             skipSpace()
             guard position < bytes.count else { throw failure("',' or '}'") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
             guard bytes[position] == UInt8(ascii: "}") else { throw failure("',' or '}'") }
             position += 1
             return .object(pairs)
@@ -103,12 +112,18 @@ private struct JSONParser {
         position += 1
         var items: [JSON] = []
         skipSpace()
-        if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(items) }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            return .array(items)
+        }
         while true {
             items.append(try value(depth: depth + 1))
             skipSpace()
             guard position < bytes.count else { throw failure("',' or ']'") }
-            if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
             guard bytes[position] == UInt8(ascii: "]") else { throw failure("',' or ']'") }
             position += 1
             return .array(items)
@@ -119,7 +134,9 @@ private struct JSONParser {
         position += 1
         var scalars = String.UnicodeScalarView()
         var run = position
-        func flush(_ end: Int) { scalars.append(contentsOf: String(decoding: bytes[run..<end], as: UTF8.self).unicodeScalars) }
+        func flush(_ end: Int) {
+            scalars.append(contentsOf: String(decoding: bytes[run..<end], as: UTF8.self).unicodeScalars)
+        }
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
@@ -128,7 +145,10 @@ private struct JSONParser {
                 return String(scalars)
             }
             if byte < 0x20 { throw failure("an escaped control character") }
-            if byte != UInt8(ascii: "\\") { position += 1; continue }
+            if byte != UInt8(ascii: "\\") {
+                position += 1
+                continue
+            }
             flush(position)
             position += 1
             guard position < bytes.count else { throw failure("an escape") }
@@ -146,7 +166,8 @@ private struct JSONParser {
             case UInt8(ascii: "u"):
                 var code = try hex4()
                 if (0xD800...0xDBFF).contains(code), position + 1 < bytes.count,
-                   bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") {
+                    bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
+                {
                     position += 2
                     let low = try hex4()
                     guard (0xDC00...0xDFFF).contains(low) else { throw failure("a low surrogate") }
@@ -164,7 +185,8 @@ private struct JSONParser {
 
     private mutating func hex4() throws -> UInt32 {
         guard bytes.count - position >= 4,
-              let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16) else {
+            let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+        else {
             throw failure("four hex digits")
         }
         position += 4
@@ -176,21 +198,29 @@ private struct JSONParser {
         if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
         var integral = true
         let digitsStart = position
-        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+        while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+            position += 1
+        }
         guard position > digitsStart else { throw failure("a value") }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             integral = false
             position += 1
             let fraction = position
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+                position += 1
+            }
             guard position > fraction else { throw failure("a digit after '.'") }
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
             integral = false
             position += 1
-            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                position += 1
+            }
             let exponent = position
-            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+                position += 1
+            }
             guard position > exponent else { throw failure("an exponent") }
         }
         let text = String(decoding: bytes[start..<position], as: UTF8.self)

@@ -1,4 +1,3 @@
-
 /// A JSON value with object keys kept in the order written, so documents are stable byte for byte.
 public indirect enum JSON: Sendable, Equatable {
     case null
@@ -67,7 +66,9 @@ public indirect enum JSON: Sendable, Equatable {
             case "\t": out += "\\t"
             default:
                 // Control characters, and the line breaks YAML would fold (NEL, LS, PS), escaped.
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x85 || scalar.value == 0x2028
+                    || scalar.value == 0x2029
+                {
                     out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
                 } else {
                     out.unicodeScalars.append(scalar)
@@ -77,4 +78,3 @@ public indirect enum JSON: Sendable, Equatable {
         out += "\""
     }
 }
-

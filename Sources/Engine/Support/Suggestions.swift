@@ -9,7 +9,10 @@ public enum Suggestions {
         var scored: [(name: String, distance: Int)] = []
         for candidate in known {
             let lowered = candidate.lowercased()
-            if lowered == target { scored.append((candidate, 0)); continue }
+            if lowered == target {
+                scored.append((candidate, 0))
+                continue
+            }
             let distance = editDistance(target, lowered)
             let cutoff = max(1, max(target.count, lowered.count) / 3)
             if distance <= cutoff || lowered.hasPrefix(target) && target.count >= 3 {
@@ -22,7 +25,8 @@ public enum Suggestions {
 
     /// Levenshtein distance (insertions, deletions, substitutions, adjacent transpositions).
     public static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        let a = Array(a.unicodeScalars)
+        let b = Array(b.unicodeScalars)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previousPrevious = [Int](repeating: 0, count: b.count + 1)

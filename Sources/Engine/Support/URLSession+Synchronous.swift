@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 extension URLSession {
@@ -45,8 +46,10 @@ extension URLSession {
 private final class ChallengeRefusal: NSObject, URLSessionTaskDelegate, Sendable {
     private let refused = Mutex<[Int: HTTPURLResponse]>([:])
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
         if let response = challenge.failureResponse as? HTTPURLResponse {
             refused.withLock { $0[task.taskIdentifier] = response }
         }

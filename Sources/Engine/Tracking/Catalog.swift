@@ -40,7 +40,10 @@ public final class Catalog {
             throw error
         } catch let error as DatabaseError {
             // The extended code tells which I/O call failed (SQLite's IOERR_* family).
-            throw EngineError(.io, "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error) (SQLite extended code \(error.extendedResultCode.rawValue))")
+            throw EngineError(
+                .io,
+                "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error) (SQLite extended code \(error.extendedResultCode.rawValue))"
+            )
         } catch {
             throw EngineError(.io, "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error)")
         }
@@ -59,45 +62,52 @@ public final class Catalog {
     }
 
     static func migrate(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS experiments (experiment_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
-                artifact_location TEXT NOT NULL, creation_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, experiment_id INTEGER NOT NULL, name TEXT NOT NULL,
-                status TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER, user_id TEXT NOT NULL, artifact_uri TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS params (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key));
-            CREATE TABLE IF NOT EXISTS metrics (run_id TEXT NOT NULL, key TEXT NOT NULL, value REAL NOT NULL, timestamp INTEGER NOT NULL,
-                step INTEGER NOT NULL, PRIMARY KEY (run_id, key, timestamp, step, value));
-            CREATE TABLE IF NOT EXISTS tags (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key));
-            CREATE TABLE IF NOT EXISTS datasets (dataset_id TEXT NOT NULL, experiment_id INTEGER NOT NULL, name TEXT NOT NULL,
-                digest TEXT NOT NULL, source_type TEXT NOT NULL, source TEXT NOT NULL, schema TEXT NOT NULL, profile TEXT NOT NULL,
-                PRIMARY KEY (experiment_id, dataset_id));
-            CREATE TABLE IF NOT EXISTS inputs (run_id TEXT NOT NULL, dataset_id TEXT NOT NULL, context TEXT NOT NULL,
-                PRIMARY KEY (run_id, dataset_id));
-            CREATE TABLE IF NOT EXISTS registered_models (name TEXT PRIMARY KEY, description TEXT NOT NULL,
-                creation_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS registered_model_tags (name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, key));
-            CREATE TABLE IF NOT EXISTS model_versions (name TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT, source TEXT NOT NULL,
-                storage_location TEXT NOT NULL, description TEXT NOT NULL, stage TEXT NOT NULL, creation_time INTEGER NOT NULL,
-                last_update_time INTEGER NOT NULL, PRIMARY KEY (name, version));
-            CREATE TABLE IF NOT EXISTS model_version_tags (name TEXT NOT NULL, version INTEGER NOT NULL, key TEXT NOT NULL,
-                value TEXT NOT NULL, PRIMARY KEY (name, version, key));
-            CREATE TABLE IF NOT EXISTS model_aliases (name TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL,
-                PRIMARY KEY (name, alias));
-            CREATE TABLE IF NOT EXISTS logged_models (model_id TEXT PRIMARY KEY, experiment_id INTEGER NOT NULL, run_id TEXT NOT NULL,
-                name TEXT NOT NULL, creation_time INTEGER NOT NULL, UNIQUE (run_id, name));
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS experiments (experiment_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+                    artifact_location TEXT NOT NULL, creation_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, experiment_id INTEGER NOT NULL, name TEXT NOT NULL,
+                    status TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER, user_id TEXT NOT NULL, artifact_uri TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS params (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key));
+                CREATE TABLE IF NOT EXISTS metrics (run_id TEXT NOT NULL, key TEXT NOT NULL, value REAL NOT NULL, timestamp INTEGER NOT NULL,
+                    step INTEGER NOT NULL, PRIMARY KEY (run_id, key, timestamp, step, value));
+                CREATE TABLE IF NOT EXISTS tags (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (run_id, key));
+                CREATE TABLE IF NOT EXISTS datasets (dataset_id TEXT NOT NULL, experiment_id INTEGER NOT NULL, name TEXT NOT NULL,
+                    digest TEXT NOT NULL, source_type TEXT NOT NULL, source TEXT NOT NULL, schema TEXT NOT NULL, profile TEXT NOT NULL,
+                    PRIMARY KEY (experiment_id, dataset_id));
+                CREATE TABLE IF NOT EXISTS inputs (run_id TEXT NOT NULL, dataset_id TEXT NOT NULL, context TEXT NOT NULL,
+                    PRIMARY KEY (run_id, dataset_id));
+                CREATE TABLE IF NOT EXISTS registered_models (name TEXT PRIMARY KEY, description TEXT NOT NULL,
+                    creation_time INTEGER NOT NULL, last_update_time INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS registered_model_tags (name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (name, key));
+                CREATE TABLE IF NOT EXISTS model_versions (name TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT, source TEXT NOT NULL,
+                    storage_location TEXT NOT NULL, description TEXT NOT NULL, stage TEXT NOT NULL, creation_time INTEGER NOT NULL,
+                    last_update_time INTEGER NOT NULL, PRIMARY KEY (name, version));
+                CREATE TABLE IF NOT EXISTS model_version_tags (name TEXT NOT NULL, version INTEGER NOT NULL, key TEXT NOT NULL,
+                    value TEXT NOT NULL, PRIMARY KEY (name, version, key));
+                CREATE TABLE IF NOT EXISTS model_aliases (name TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL,
+                    PRIMARY KEY (name, alias));
+                CREATE TABLE IF NOT EXISTS logged_models (model_id TEXT PRIMARY KEY, experiment_id INTEGER NOT NULL, run_id TEXT NOT NULL,
+                    name TEXT NOT NULL, creation_time INTEGER NOT NULL, UNIQUE (run_id, name));
+                """)
     }
 
     /// Runs `body` in a write transaction, turning SQLite errors into `EngineError`s.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.write(body) } catch let error as EngineError { throw error } catch let error as DatabaseError {
-            throw EngineError(.sql, "the tracking catalog failed: \(error.message ?? "\(error.resultCode)")",
-                              hint: error.resultCode == .SQLITE_BUSY ? "another PlateShell is writing to this workspace; try again" : nil)
+        do { return try queue.write(body) } catch let error as EngineError { throw error } catch let error
+            as DatabaseError
+        {
+            throw EngineError(
+                .sql, "the tracking catalog failed: \(error.message ?? "\(error.resultCode)")",
+                hint: error.resultCode == .SQLITE_BUSY
+                    ? "another PlateShell is writing to this workspace; try again" : nil)
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try queue.read(body) } catch let error as EngineError { throw error } catch let error as DatabaseError {
+        do { return try queue.read(body) } catch let error as EngineError { throw error } catch let error
+            as DatabaseError
+        {
             throw EngineError(.sql, "the tracking catalog failed: \(error.message ?? "\(error.resultCode)")")
         }
     }
@@ -114,43 +124,56 @@ public final class Catalog {
             let id = name == "Default" ? 0 : next
             let time = now()
             let location = URL(fileURLWithPath: artifactRoot).absoluteString
-            try db.execute(sql: "INSERT INTO experiments VALUES (?, ?, ?, ?, ?)", arguments: [id, name, location, time, time])
-            return Experiment(id: String(id), name: name, artifactLocation: location, creationTime: time, lastUpdateTime: time)
+            try db.execute(
+                sql: "INSERT INTO experiments VALUES (?, ?, ?, ?, ?)", arguments: [id, name, location, time, time])
+            return Experiment(
+                id: String(id), name: name, artifactLocation: location, creationTime: time, lastUpdateTime: time)
         }
     }
 
     public func experiments() throws -> [Experiment] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM experiments ORDER BY experiment_id").map(Self.experiment) }
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM experiments ORDER BY experiment_id").map(Self.experiment)
+        }
     }
 
     static func experiment(_ row: Row) -> Experiment {
-        Experiment(id: String(row["experiment_id"] as Int64), name: row["name"], artifactLocation: row["artifact_location"],
-                   creationTime: row["creation_time"], lastUpdateTime: row["last_update_time"])
+        Experiment(
+            id: String(row["experiment_id"] as Int64), name: row["name"], artifactLocation: row["artifact_location"],
+            creationTime: row["creation_time"], lastUpdateTime: row["last_update_time"])
     }
 
     // MARK: - Runs
 
     /// The user runs are recorded for (`$USER`, else the login name), as MLflow's `mlflow.user`.
-    public static var user: String { ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName() }
+    public static var user: String {
+        ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+    }
 
     /// Starts a run (status RUNNING) with its tags; `startTime` defaults to now. `outbox` makes the
     /// outbox item that sends it to a server, in the same transaction.
-    public func createRun(experimentId: String, name: String, tags: [String: String], startTime: Int64? = nil) throws -> RunRecord {
+    public func createRun(experimentId: String, name: String, tags: [String: String], startTime: Int64? = nil) throws
+        -> RunRecord
+    {
         try createRun(experimentId: experimentId, name: name, tags: tags, startTime: startTime, outbox: nil)
     }
 
-    func createRun(experimentId: String, name: String, tags: [String: String], startTime: Int64?,
-                   outbox: ((RunRecord, [String: String]) -> OutboxEntry)?) throws -> RunRecord {
+    func createRun(
+        experimentId: String, name: String, tags: [String: String], startTime: Int64?,
+        outbox: ((RunRecord, [String: String]) -> OutboxEntry)?
+    ) throws -> RunRecord {
         let id = MD5.randomId()
         let time = startTime ?? now()
         let user = Self.user
         let artifactURI = URL(fileURLWithPath: artifactRoot + "/" + id).absoluteString
-        let record = RunRecord(id: id, experimentId: experimentId, name: name, status: .running, startTime: time, endTime: nil, user: user,
-                               artifactURI: artifactURI)
+        let record = RunRecord(
+            id: id, experimentId: experimentId, name: name, status: .running, startTime: time, endTime: nil, user: user,
+            artifactURI: artifactURI)
         let allTags = tags.merging(["mlflow.runName": name, "mlflow.user": user], uniquingKeysWith: { $1 })
         try write { db in
-            try db.execute(sql: "INSERT INTO runs VALUES (?, ?, ?, 'RUNNING', ?, NULL, ?, ?)",
-                           arguments: [id, Int64(experimentId) ?? 0, name, time, user, artifactURI])
+            try db.execute(
+                sql: "INSERT INTO runs VALUES (?, ?, ?, 'RUNNING', ?, NULL, ?, ?)",
+                arguments: [id, Int64(experimentId) ?? 0, name, time, user, artifactURI])
             for (key, value) in allTags {
                 try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [id, key, value])
             }
@@ -162,24 +185,36 @@ public final class Catalog {
     /// Records params, metric points and tags of a run in one transaction.
     ///
     /// - Throws: `EngineError.invalidArgument` when a param already has another value (params are immutable, as in MLflow).
-    public func logBatch(runId: String, params: [String: String] = [:], metrics: [MetricPoint] = [], tags: [String: String] = [:]) throws {
+    public func logBatch(
+        runId: String, params: [String: String] = [:], metrics: [MetricPoint] = [], tags: [String: String] = [:]
+    ) throws {
         try logBatch(runId: runId, params: params, metrics: metrics, tags: tags, outbox: nil)
     }
 
-    func logBatch(runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String], outbox: OutboxEntry?) throws {
+    func logBatch(
+        runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String], outbox: OutboxEntry?
+    ) throws {
         try write { db in
             try requireRun(db, runId)
             for (key, value) in params.sorted(by: { $0.key < $1.key }) {
-                if let old = try String.fetchOne(db, sql: "SELECT value FROM params WHERE run_id = ? AND key = ?", arguments: [runId, key]), old != value {
-                    throw EngineError(.invalidArgument, "param '\(key)' of run \(runId) is already '\(old)'; params cannot change (got '\(value)')")
+                if let old = try String.fetchOne(
+                    db, sql: "SELECT value FROM params WHERE run_id = ? AND key = ?", arguments: [runId, key]),
+                    old != value
+                {
+                    throw EngineError(
+                        .invalidArgument,
+                        "param '\(key)' of run \(runId) is already '\(old)'; params cannot change (got '\(value)')")
                 }
                 try db.execute(sql: "INSERT OR IGNORE INTO params VALUES (?, ?, ?)", arguments: [runId, key, value])
             }
             for point in metrics {
-                try db.execute(sql: "INSERT OR IGNORE INTO metrics VALUES (?, ?, ?, ?, ?)",
-                               arguments: [runId, point.key, point.value, point.timestamp, point.step])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO metrics VALUES (?, ?, ?, ?, ?)",
+                    arguments: [runId, point.key, point.value, point.timestamp, point.step])
             }
-            for (key, value) in tags { try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [runId, key, value]) }
+            for (key, value) in tags {
+                try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [runId, key, value])
+            }
             try outbox?.insert(db, at: now())
         }
     }
@@ -193,10 +228,15 @@ public final class Catalog {
         try write { db in
             let run = try requireRun(db, runId)
             for dataset in datasets {
-                try db.execute(sql: "INSERT OR IGNORE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [dataset.id, Int64(run.experimentId) ?? 0, dataset.name, dataset.digest, dataset.sourceType,
-                                           dataset.source, dataset.schema, dataset.profile])
-                try db.execute(sql: "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?)", arguments: [runId, dataset.id, dataset.context])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        dataset.id, Int64(run.experimentId) ?? 0, dataset.name, dataset.digest, dataset.sourceType,
+                        dataset.source, dataset.schema, dataset.profile,
+                    ])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO inputs VALUES (?, ?, ?)",
+                    arguments: [runId, dataset.id, dataset.context])
             }
             try outbox?.insert(db, at: now())
         }
@@ -219,7 +259,9 @@ public final class Catalog {
         try write { db in
             try requireRun(db, runId)
             let time = now()
-            try db.execute(sql: "UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?", arguments: [status.rawValue, time, runId])
+            try db.execute(
+                sql: "UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?",
+                arguments: [status.rawValue, time, runId])
             try outbox?(time).insert(db, at: time)
         }
     }
@@ -236,11 +278,15 @@ public final class Catalog {
     func recordLoggedModel(runId: String, name: String, outbox: OutboxEntry?) throws -> String {
         try write { db in
             let run = try requireRun(db, runId)
-            if let known = try String.fetchOne(db, sql: "SELECT model_id FROM logged_models WHERE run_id = ? AND name = ?", arguments: [runId, name]) {
+            if let known = try String.fetchOne(
+                db, sql: "SELECT model_id FROM logged_models WHERE run_id = ? AND name = ?", arguments: [runId, name])
+            {
                 return known
             }
             let id = "m-" + MD5.randomId()
-            try db.execute(sql: "INSERT INTO logged_models VALUES (?, ?, ?, ?, ?)", arguments: [id, Int64(run.experimentId) ?? 0, runId, name, now()])
+            try db.execute(
+                sql: "INSERT INTO logged_models VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, Int64(run.experimentId) ?? 0, runId, name, now()])
             try outbox?.insert(db, at: now())
             return id
         }
@@ -249,8 +295,12 @@ public final class Catalog {
     /// The LoggedModel a run logged (its id and name), if any.
     public func loggedModel(ofRun runId: String) throws -> (id: String, name: String, creationTime: Int64)? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT model_id, name, creation_time FROM logged_models WHERE run_id = ? ORDER BY creation_time LIMIT 1",
-                             arguments: [runId]).map { ($0["model_id"], $0["name"], $0["creation_time"]) }
+            try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT model_id, name, creation_time FROM logged_models WHERE run_id = ? ORDER BY creation_time LIMIT 1",
+                arguments: [runId]
+            ).map { ($0["model_id"], $0["name"], $0["creation_time"]) }
         }
     }
 
@@ -267,17 +317,24 @@ public final class Catalog {
     /// - Throws: `EngineError.unknownValue` for no or several matching runs.
     public func run(_ id: String) throws -> RunRecord {
         if id.lowercased() == "latest" {
-            guard let newest = try runs().first else { throw EngineError(.unknownValue, "no runs yet", hint: "pca, fit, tune and compare record runs") }
+            guard let newest = try runs().first else {
+                throw EngineError(.unknownValue, "no runs yet", hint: "pca, fit, tune and compare record runs")
+            }
             return newest
         }
         guard !id.isEmpty, id.allSatisfy(\.isHexDigit) else {
-            throw EngineError(.unknownValue, "'\(id)' is not a run id (32 hex digits, or a prefix of them)", hint: "'runs' lists the runs")
+            throw EngineError(
+                .unknownValue, "'\(id)' is not a run id (32 hex digits, or a prefix of them)",
+                hint: "'runs' lists the runs")
         }
         return try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE run_id LIKE ? LIMIT 2", arguments: [id + "%"])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM runs WHERE run_id LIKE ? LIMIT 2", arguments: [id + "%"])
             guard rows.count == 1 else {
-                throw EngineError(.unknownValue, rows.isEmpty ? "no run with id '\(id)'" : "run id '\(id)' is ambiguous; give more characters",
-                                  hint: "'runs' lists the runs")
+                throw EngineError(
+                    .unknownValue,
+                    rows.isEmpty ? "no run with id '\(id)'" : "run id '\(id)' is ambiguous; give more characters",
+                    hint: "'runs' lists the runs")
             }
             return Self.run(rows[0])
         }
@@ -292,38 +349,54 @@ public final class Catalog {
     }
 
     static func run(_ row: Row) -> RunRecord {
-        RunRecord(id: row["run_id"], experimentId: String(row["experiment_id"] as Int64), name: row["name"],
-                  status: RunStatus(rawValue: row["status"]) ?? .failed, startTime: row["start_time"], endTime: row["end_time"],
-                  user: row["user_id"], artifactURI: row["artifact_uri"])
+        RunRecord(
+            id: row["run_id"], experimentId: String(row["experiment_id"] as Int64), name: row["name"],
+            status: RunStatus(rawValue: row["status"]) ?? .failed, startTime: row["start_time"],
+            endTime: row["end_time"],
+            user: row["user_id"], artifactURI: row["artifact_uri"])
     }
 
     /// Runs, newest first, optionally of one experiment.
     public func runs(experimentId: String? = nil) throws -> [RunRecord] {
         try read { db in
-            let rows = if let experimentId {
-                try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE experiment_id = ? ORDER BY start_time DESC, rowid DESC",
-                                 arguments: [Int64(experimentId) ?? -1])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY start_time DESC, rowid DESC")
-            }
+            let rows =
+                if let experimentId {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM runs WHERE experiment_id = ? ORDER BY start_time DESC, rowid DESC",
+                        arguments: [Int64(experimentId) ?? -1])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY start_time DESC, rowid DESC")
+                }
             return rows.map(Self.run)
         }
     }
 
     public func params(of runId: String) throws -> [String: String] {
-        try read { db in Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM params WHERE run_id = ?",
-                                                                            arguments: [runId]).map { ($0["key"] as String, $0["value"] as String) }) }
+        try read { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT key, value FROM params WHERE run_id = ?",
+                    arguments: [runId]
+                ).map { ($0["key"] as String, $0["value"] as String) })
+        }
     }
 
     public func tags(of runId: String) throws -> [String: String] {
-        try read { db in Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM tags WHERE run_id = ?",
-                                                                            arguments: [runId]).map { ($0["key"] as String, $0["value"] as String) }) }
+        try read { db in
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT key, value FROM tags WHERE run_id = ?",
+                    arguments: [runId]
+                ).map { ($0["key"] as String, $0["value"] as String) })
+        }
     }
 
     /// Every metric point of a run, by key then step.
     public func metrics(of runId: String) throws -> [MetricPoint] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY key, step, timestamp", arguments: [runId]).map {
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM metrics WHERE run_id = ? ORDER BY key, step, timestamp", arguments: [runId]
+            ).map {
                 MetricPoint(key: $0["key"], value: $0["value"], timestamp: $0["timestamp"], step: $0["step"])
             }
         }
@@ -333,7 +406,11 @@ public final class Catalog {
     public func latestMetrics(of runId: String) throws -> [String: Double] {
         var latest: [String: MetricPoint] = [:]
         for point in try metrics(of: runId) {
-            if let current = latest[point.key], (current.step, current.timestamp, current.value) > (point.step, point.timestamp, point.value) { continue }
+            if let current = latest[point.key],
+                (current.step, current.timestamp, current.value) > (point.step, point.timestamp, point.value)
+            {
+                continue
+            }
             latest[point.key] = point
         }
         return latest.mapValues(\.value)
@@ -341,12 +418,16 @@ public final class Catalog {
 
     public func inputs(of runId: String) throws -> [DatasetInput] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT d.*, i.context FROM inputs i JOIN runs r ON r.run_id = i.run_id
-                JOIN datasets d ON d.dataset_id = i.dataset_id AND d.experiment_id = r.experiment_id WHERE i.run_id = ?
-                """, arguments: [runId]).map {
-                DatasetInput(name: $0["name"], digest: $0["digest"], sourceType: $0["source_type"], source: $0["source"],
-                             schema: $0["schema"], profile: $0["profile"], context: $0["context"])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.*, i.context FROM inputs i JOIN runs r ON r.run_id = i.run_id
+                    JOIN datasets d ON d.dataset_id = i.dataset_id AND d.experiment_id = r.experiment_id WHERE i.run_id = ?
+                    """, arguments: [runId]
+            ).map {
+                DatasetInput(
+                    name: $0["name"], digest: $0["digest"], sourceType: $0["source_type"], source: $0["source"],
+                    schema: $0["schema"], profile: $0["profile"], context: $0["context"])
             }
         }
     }

@@ -16,7 +16,9 @@ public final class EmbeddedTracker: Tracker {
 
     public func startRun(name: String, tags: [String: String], parent: String?, startTime: Int64?) throws -> String {
         let experiment = try catalog.experiment(named: experimentName)
-        return try catalog.createRun(experimentId: experiment.id, name: name, tags: self.tags(tags, parent: parent), startTime: startTime).id
+        return try catalog.createRun(
+            experimentId: experiment.id, name: name, tags: self.tags(tags, parent: parent), startTime: startTime
+        ).id
     }
 
     public func log(_ runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String]) throws {
@@ -39,20 +41,24 @@ public final class EmbeddedTracker: Tracker {
         try catalog.recordLoggedModel(runId: runId, name: name)
     }
 
-    public func register(runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]) throws -> ModelVersion {
+    public func register(
+        runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]
+    ) throws -> ModelVersion {
         let run = try catalog.run(runId)
         let location = try loggedModelDirectory(of: run.id)
         try catalog.registerModel(name, description: description)
-        return try catalog.createVersion(name: name, runId: run.id, source: "runs:/\(run.id)/\(ModelArtifact.directory)",
-                                         storageLocation: URL(fileURLWithPath: location, isDirectory: false).absoluteString,
-                                         description: versionDescription, tags: tags)
+        return try catalog.createVersion(
+            name: name, runId: run.id, source: "runs:/\(run.id)/\(ModelArtifact.directory)",
+            storageLocation: URL(fileURLWithPath: location, isDirectory: false).absoluteString,
+            description: versionDescription, tags: tags)
     }
 
     public func describe(_ name: String, description: String) throws {
         try catalog.describe(name, description: description)
     }
 
-    public func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion {
+    public func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion
+    {
         try catalog.transition(name, version: version, to: stage, archiveExisting: archiveExisting)
     }
 

@@ -31,22 +31,29 @@ public enum MLflowFileStore {
         let root = URL(fileURLWithPath: directory).standardizedFileURL.path
         let files = FileManager.default
         if let existing = try? files.contentsOfDirectory(atPath: root), !existing.isEmpty {
-            throw EngineError(.invalidArgument, "'\(directory)' is not empty; export writes a whole file store",
-                              hint: "choose a new folder, or remove this one first")
+            throw EngineError(
+                .invalidArgument, "'\(directory)' is not empty; export writes a whole file store",
+                hint: "choose a new folder, or remove this one first")
         }
         do {
             try files.createDirectory(atPath: root + "/.trash", withIntermediateDirectories: true)
         } catch {
-            throw EngineError(.io, "cannot create '\(directory)': \(error.localizedDescription)", hint: "check the path and its permissions")
+            throw EngineError(
+                .io, "cannot create '\(directory)': \(error.localizedDescription)",
+                hint: "check the path and its permissions")
         }
         let experiments = try catalog.experiments()
         let now = millisecondsNow()
         if !experiments.contains(where: { $0.id == "0" || $0.name == "Default" }) {
-            try writeExperiment(Experiment(id: "0", name: "Default", artifactLocation: "", creationTime: now, lastUpdateTime: now), root: root)
+            try writeExperiment(
+                Experiment(id: "0", name: "Default", artifactLocation: "", creationTime: now, lastUpdateTime: now),
+                root: root)
         }
         let models = try catalog.registeredModels()
-        let versionsOfModel = try Dictionary(uniqueKeysWithValues: models.map { ($0.name, try catalog.versions($0.name)) })
-        let versionsOfRun = Dictionary(grouping: versionsOfModel.values.joined().filter { $0.runId != nil }, by: { $0.runId! })
+        let versionsOfModel = try Dictionary(
+            uniqueKeysWithValues: models.map { ($0.name, try catalog.versions($0.name)) })
+        let versionsOfRun = Dictionary(
+            grouping: versionsOfModel.values.joined().filter { $0.runId != nil }, by: { $0.runId! })
         var runCount = 0
         for experiment in experiments {
             try writeExperiment(experiment, root: root)
@@ -62,13 +69,15 @@ public enum MLflowFileStore {
             try writeModel(model, versions: versions, root: root, catalog: catalog, experimentOfRun: experimentOfRun)
             versionCount += versions.count
         }
-        return Summary(root: root, experiments: experiments.count, runs: runCount, models: models.count, versions: versionCount)
+        return Summary(
+            root: root, experiments: experiments.count, runs: runCount, models: models.count, versions: versionCount)
     }
 
     private static func uri(_ path: String) -> String { URL(fileURLWithPath: path, isDirectory: false).absoluteString }
 
     private static func write(_ text: String, to path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try AtomicFile.write(Data(text.utf8), to: path)
     }
 
@@ -80,23 +89,30 @@ public enum MLflowFileStore {
 
     private static func writeExperiment(_ experiment: Experiment, root: String) throws {
         let folder = root + "/" + experiment.id
-        try write(YAMLValue.mapping([
-            ("artifact_location", .string(uri(folder))), ("creation_time", .integer(experiment.creationTime)),
-            ("experiment_id", .string(experiment.id)), ("last_update_time", .integer(experiment.lastUpdateTime)),
-            ("lifecycle_stage", .string("active")), ("name", .string(experiment.name)), ("workspace", .string("default")),
-        ]).text(), to: folder + "/meta.yaml")
+        try write(
+            YAMLValue.mapping([
+                ("artifact_location", .string(uri(folder))), ("creation_time", .integer(experiment.creationTime)),
+                ("experiment_id", .string(experiment.id)), ("last_update_time", .integer(experiment.lastUpdateTime)),
+                ("lifecycle_stage", .string("active")), ("name", .string(experiment.name)),
+                ("workspace", .string("default")),
+            ]).text(), to: folder + "/meta.yaml")
     }
 
     private static func writeRun(_ run: RunRecord, catalog: Catalog, root: String, versions: [ModelVersion]) throws {
         let experimentFolder = root + "/" + run.experimentId
         let folder = experimentFolder + "/" + run.id
-        try write(YAMLValue.mapping([
-            ("artifact_uri", .string(uri(folder + "/artifacts"))), ("end_time", run.endTime.map(YAMLValue.integer) ?? .null),
-            ("entry_point_name", .string("")), ("experiment_id", .string(run.experimentId)), ("lifecycle_stage", .string("active")),
-            ("run_id", .string(run.id)), ("run_name", .string(run.name)), ("source_name", .string("")), ("source_type", .integer(4)),
-            ("source_version", .string("")), ("start_time", .integer(run.startTime)), ("status", .integer(Int64(run.status.fileStoreCode))),
-            ("tags", .list([])), ("user_id", .string(run.user)),
-        ]).text(), to: folder + "/meta.yaml")
+        try write(
+            YAMLValue.mapping([
+                ("artifact_uri", .string(uri(folder + "/artifacts"))),
+                ("end_time", run.endTime.map(YAMLValue.integer) ?? .null),
+                ("entry_point_name", .string("")), ("experiment_id", .string(run.experimentId)),
+                ("lifecycle_stage", .string("active")),
+                ("run_id", .string(run.id)), ("run_name", .string(run.name)), ("source_name", .string("")),
+                ("source_type", .integer(4)),
+                ("source_version", .string("")), ("start_time", .integer(run.startTime)),
+                ("status", .integer(Int64(run.status.fileStoreCode))),
+                ("tags", .list([])), ("user_id", .string(run.user)),
+            ]).text(), to: folder + "/meta.yaml")
         try writeKeyFiles(try catalog.params(of: run.id), in: folder + "/params")
         try writeKeyFiles(try catalog.tags(of: run.id), in: folder + "/tags")
         try FileManager.default.createDirectory(atPath: folder + "/metrics", withIntermediateDirectories: true)
@@ -107,17 +123,24 @@ public enum MLflowFileStore {
         }
         try copyArtifacts(from: catalog.runDirectory(run.id), to: folder + "/artifacts")
         for input in try catalog.inputs(of: run.id) {
-            try write(YAMLValue.mapping([
-                ("digest", .string(input.digest)), ("name", .string(input.name)), ("profile", .string(input.profile)),
-                ("schema", .string(input.schema)), ("source", .string(input.source)), ("source_type", .string(input.sourceType)),
-            ]).text(), to: experimentFolder + "/datasets/" + input.id + "/meta.yaml")
-            try write(YAMLValue.mapping([
-                ("destination_id", .string(input.id)), ("destination_type", .string("RUN")), ("source_id", .string(input.id)),
-                ("source_type", .string("DATASET")), ("tags", .mapping([("mlflow.data.context", .string(input.context))])),
-            ]).text(), to: folder + "/inputs/" + MD5.hex(input.id + run.id) + "/meta.yaml")
+            try write(
+                YAMLValue.mapping([
+                    ("digest", .string(input.digest)), ("name", .string(input.name)),
+                    ("profile", .string(input.profile)),
+                    ("schema", .string(input.schema)), ("source", .string(input.source)),
+                    ("source_type", .string(input.sourceType)),
+                ]).text(), to: experimentFolder + "/datasets/" + input.id + "/meta.yaml")
+            try write(
+                YAMLValue.mapping([
+                    ("destination_id", .string(input.id)), ("destination_type", .string("RUN")),
+                    ("source_id", .string(input.id)),
+                    ("source_type", .string("DATASET")),
+                    ("tags", .mapping([("mlflow.data.context", .string(input.context))])),
+                ]).text(), to: folder + "/inputs/" + MD5.hex(input.id + run.id) + "/meta.yaml")
         }
         if let model = try catalog.loggedModel(ofRun: run.id) {
-            try writeLoggedModel(model, run: run, catalog: catalog, experimentFolder: experimentFolder, versions: versions)
+            try writeLoggedModel(
+                model, run: run, catalog: catalog, experimentFolder: experimentFolder, versions: versions)
         }
     }
 
@@ -125,33 +148,47 @@ public enum MLflowFileStore {
     /// the run's params, the user and source tags and the registered versions made from it, the
     /// run's metrics (4 fields: `ts value step run_id`), the model directory as its artifacts; and
     /// the run's `outputs/<model_id>/meta.yaml` linking the run to it.
-    private static func writeLoggedModel(_ model: (id: String, name: String, creationTime: Int64), run: RunRecord, catalog: Catalog,
-                                         experimentFolder: String, versions: [ModelVersion]) throws {
+    private static func writeLoggedModel(
+        _ model: (id: String, name: String, creationTime: Int64), run: RunRecord, catalog: Catalog,
+        experimentFolder: String, versions: [ModelVersion]
+    ) throws {
         let folder = experimentFolder + "/models/" + model.id
-        try write(YAMLValue.mapping([
-            ("artifact_location", .string(uri(folder + "/artifacts"))), ("creation_timestamp", .integer(model.creationTime)),
-            ("experiment_id", .string(run.experimentId)), ("last_updated_timestamp", .integer(run.endTime ?? model.creationTime)),
-            ("model_id", .string(model.id)), ("model_type", .null), ("name", .string(model.name)), ("source_run_id", .string(run.id)),
-            ("status", .integer(2)), ("status_message", .null),
-        ]).text(), to: folder + "/meta.yaml")
+        try write(
+            YAMLValue.mapping([
+                ("artifact_location", .string(uri(folder + "/artifacts"))),
+                ("creation_timestamp", .integer(model.creationTime)),
+                ("experiment_id", .string(run.experimentId)),
+                ("last_updated_timestamp", .integer(run.endTime ?? model.creationTime)),
+                ("model_id", .string(model.id)), ("model_type", .null), ("name", .string(model.name)),
+                ("source_run_id", .string(run.id)),
+                ("status", .integer(2)), ("status_message", .null),
+            ]).text(), to: folder + "/meta.yaml")
         try writeKeyFiles(try catalog.params(of: run.id), in: folder + "/params")
-        var tags = try catalog.tags(of: run.id).filter { ["mlflow.user", "mlflow.source.name", "mlflow.source.type"].contains($0.key) }
+        var tags = try catalog.tags(of: run.id).filter {
+            ["mlflow.user", "mlflow.source.name", "mlflow.source.type"].contains($0.key)
+        }
         if !versions.isEmpty {
-            tags["mlflow.modelVersions"] = JSON.array(versions.map { .object([("name", .string($0.name)), ("version", .integer(Int64($0.version)))]) })
-                .serialized()
+            tags["mlflow.modelVersions"] = JSON.array(
+                versions.map { .object([("name", .string($0.name)), ("version", .integer(Int64($0.version)))]) }
+            )
+            .serialized()
         }
         try writeKeyFiles(tags, in: folder + "/tags")
         try FileManager.default.createDirectory(atPath: folder + "/metrics", withIntermediateDirectories: true)
         let points = try catalog.metrics(of: run.id)
         for key in Set(points.map(\.key)) {
-            let lines = points.filter { $0.key == key }.map { "\($0.timestamp) \(pythonFloat($0.value)) \($0.step) \(run.id)\n" }
+            let lines = points.filter { $0.key == key }.map {
+                "\($0.timestamp) \(pythonFloat($0.value)) \($0.step) \(run.id)\n"
+            }
             try write(lines.joined(), to: folder + "/metrics/" + key)
         }
         try copyArtifacts(from: catalog.runDirectory(run.id) + "/" + model.name, to: folder + "/artifacts")
-        try write(YAMLValue.mapping([
-            ("destination_id", .string(model.id)), ("destination_type", .string("MODEL_OUTPUT")), ("source_id", .string(model.id)),
-            ("source_type", .string("RUN_OUTPUT")), ("step", .integer(0)), ("tags", .mapping([])),
-        ]).text(), to: experimentFolder + "/" + run.id + "/outputs/" + model.id + "/meta.yaml")
+        try write(
+            YAMLValue.mapping([
+                ("destination_id", .string(model.id)), ("destination_type", .string("MODEL_OUTPUT")),
+                ("source_id", .string(model.id)),
+                ("source_type", .string("RUN_OUTPUT")), ("step", .integer(0)), ("tags", .mapping([])),
+            ]).text(), to: experimentFolder + "/" + run.id + "/outputs/" + model.id + "/meta.yaml")
     }
 
     /// A metric value as Python's `float()` reads it.
@@ -170,14 +207,21 @@ public enum MLflowFileStore {
         }
     }
 
-    private static func writeModel(_ model: RegisteredModel, versions: [ModelVersion], root: String, catalog: Catalog,
-                                   experimentOfRun: [String: String]) throws {
+    private static func writeModel(
+        _ model: RegisteredModel, versions: [ModelVersion], root: String, catalog: Catalog,
+        experimentOfRun: [String: String]
+    ) throws {
         let folder = root + "/models/" + model.name
-        try write(YAMLValue.mapping([
-            ("aliases", .mapping(model.aliases.sorted { $0.key < $1.key }.map { ($0.key, .string(String($0.value))) })),
-            ("creation_timestamp", .integer(model.creationTime)), ("description", .string(model.description)),
-            ("last_updated_timestamp", .integer(model.lastUpdateTime)), ("name", .string(model.name)), ("workspace", .string("default")),
-        ]).text(), to: folder + "/meta.yaml")
+        try write(
+            YAMLValue.mapping([
+                (
+                    "aliases",
+                    .mapping(model.aliases.sorted { $0.key < $1.key }.map { ($0.key, .string(String($0.value))) })
+                ),
+                ("creation_timestamp", .integer(model.creationTime)), ("description", .string(model.description)),
+                ("last_updated_timestamp", .integer(model.lastUpdateTime)), ("name", .string(model.name)),
+                ("workspace", .string("default")),
+            ]).text(), to: folder + "/meta.yaml")
         try writeKeyFiles(model.tags, in: folder + "/tags")
         for (alias, version) in model.aliases { try write(String(version), to: folder + "/aliases/" + alias) }
         for version in versions {
@@ -186,15 +230,20 @@ public enum MLflowFileStore {
                 storage = uri(root + "/" + experiment + "/" + runId + "/artifacts/" + ModelArtifact.directory)
             }
             let loggedModel = try version.runId.flatMap { try catalog.loggedModel(ofRun: $0)?.id }
-            try write(YAMLValue.mapping([
-                ("creation_timestamp", .integer(version.creationTime)), ("current_stage", .string(version.stage.rawValue)),
-                ("description", .string(version.description)), ("last_updated_timestamp", .integer(version.lastUpdateTime)),
-                ("model_id", loggedModel.map(YAMLValue.string) ?? .null),
-                ("name", .string(version.name)), ("run_id", version.runId.map(YAMLValue.string) ?? .null), ("run_link", .null),
-                ("source", .string(version.source)), ("status", .string("READY")), ("status_message", .null),
-                ("storage_location", .string(storage)), ("user_id", .null), ("version", .integer(Int64(version.version))),
-                ("workspace", .string("default")),
-            ]).text(), to: folder + "/version-\(version.version)/meta.yaml")
+            try write(
+                YAMLValue.mapping([
+                    ("creation_timestamp", .integer(version.creationTime)),
+                    ("current_stage", .string(version.stage.rawValue)),
+                    ("description", .string(version.description)),
+                    ("last_updated_timestamp", .integer(version.lastUpdateTime)),
+                    ("model_id", loggedModel.map(YAMLValue.string) ?? .null),
+                    ("name", .string(version.name)), ("run_id", version.runId.map(YAMLValue.string) ?? .null),
+                    ("run_link", .null),
+                    ("source", .string(version.source)), ("status", .string("READY")), ("status_message", .null),
+                    ("storage_location", .string(storage)), ("user_id", .null),
+                    ("version", .integer(Int64(version.version))),
+                    ("workspace", .string("default")),
+                ]).text(), to: folder + "/version-\(version.version)/meta.yaml")
             try writeKeyFiles(version.tags, in: folder + "/version-\(version.version)/tags")
         }
     }

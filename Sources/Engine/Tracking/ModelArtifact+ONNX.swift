@@ -10,8 +10,9 @@ extension ModelArtifact {
     public static func onnxProblem(directory path: String) -> String? {
         let file = path + "/" + ONNXExport.fileName
         guard let data = FileManager.default.contents(atPath: path + "/MLmodel"),
-              let mlmodel = (try? Yams.load(yaml: String(decoding: data, as: UTF8.self))) as? [String: Any],
-              let flavors = mlmodel["flavors"] as? [String: Any] else {
+            let mlmodel = (try? Yams.load(yaml: String(decoding: data, as: UTF8.self))) as? [String: Any],
+            let flavors = mlmodel["flavors"] as? [String: Any]
+        else {
             return "'\(path)/MLmodel' is missing or not an MLmodel file"
         }
         guard let recorded = (flavors["onnx"] as? [String: Any])?["sha256"] as? String else {
@@ -19,7 +20,9 @@ extension ModelArtifact {
             return "the model has no ONNX flavor" + (reason.map { " (\($0))" } ?? "")
         }
         guard let onnx = FileManager.default.contents(atPath: file) else { return "'\(file)' is missing" }
-        guard ModelDigest.sha256(onnx) == recorded else { return "'\(file)' is damaged: its SHA-256 differs from the one MLmodel records" }
+        guard ModelDigest.sha256(onnx) == recorded else {
+            return "'\(file)' is damaged: its SHA-256 differs from the one MLmodel records"
+        }
         return nil
     }
 
@@ -28,8 +31,9 @@ extension ModelArtifact {
     /// - Throws: `EngineError.invalidData` naming `model.onnx` when it is missing or damaged.
     static func checkONNX(directory path: String, flavors: [String]) throws {
         guard flavors.contains("onnx"), let problem = onnxProblem(directory: path) else { return }
-        throw EngineError(.invalidData, "the model directory '\(path)' is damaged: \(problem)",
-                          hint: "MLflow tools read model.onnx; register the model again from its run")
+        throw EngineError(
+            .invalidData, "the model directory '\(path)' is damaged: \(problem)",
+            hint: "MLflow tools read model.onnx; register the model again from its run")
     }
 }
 
@@ -48,14 +52,24 @@ struct ONNXFlavors {
     init(_ model: LoggedModel, featureTypes: [ColumnType]) {
         do {
             let onnx = try ONNXExport.model(model, featureTypes: featureTypes).serialized()
-            files = [(ONNXExport.fileName, onnx), ("requirements.txt", Data((Self.pyfuncRequirements.joined(separator: "\n") + "\n").utf8))]
+            files = [
+                (ONNXExport.fileName, onnx),
+                ("requirements.txt", Data((Self.pyfuncRequirements.joined(separator: "\n") + "\n").utf8)),
+            ]
             flavors = [
-                ("onnx", .mapping([
-                    ("data", .string(ONNXExport.fileName)), ("sha256", .string(ModelDigest.sha256(onnx))), ("ir_version", .integer(ONNXModel.irVersion)),
-                    ("opset", .integer(ONNXModel.opset)), ("ml_opset", .integer(ONNXModel.mlOpset)),
-                    ("providers", .list([.string("CPUExecutionProvider")])),
-                ])),
-                ("python_function", .mapping([("data", .string(ONNXExport.fileName)), ("loader_module", .string("mlflow.onnx"))])),
+                (
+                    "onnx",
+                    .mapping([
+                        ("data", .string(ONNXExport.fileName)), ("sha256", .string(ModelDigest.sha256(onnx))),
+                        ("ir_version", .integer(ONNXModel.irVersion)),
+                        ("opset", .integer(ONNXModel.opset)), ("ml_opset", .integer(ONNXModel.mlOpset)),
+                        ("providers", .list([.string("CPUExecutionProvider")])),
+                    ])
+                ),
+                (
+                    "python_function",
+                    .mapping([("data", .string(ONNXExport.fileName)), ("loader_module", .string("mlflow.onnx"))])
+                ),
             ]
         } catch {
             unavailable = (error as? EngineError)?.message ?? "\(error)"

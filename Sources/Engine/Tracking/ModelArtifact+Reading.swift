@@ -18,16 +18,20 @@ public struct MLmodelFile: Sendable {
     public init(directory: String) throws {
         path = directory + "/MLmodel"
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw EngineError(.io, "no MLmodel file at '\(path)'", hint: "a model directory is complete when it has its MLmodel file")
+            throw EngineError(
+                .io, "no MLmodel file at '\(path)'", hint: "a model directory is complete when it has its MLmodel file")
         }
         let document: Any?
         do {
             document = try Yams.load(yaml: String(decoding: data, as: UTF8.self))
         } catch {
-            throw EngineError(.invalidData, "'\(path)' is not valid YAML: \(error)", hint: "the model directory is damaged; register the model again from its run")
+            throw EngineError(
+                .invalidData, "'\(path)' is not valid YAML: \(error)",
+                hint: "the model directory is damaged; register the model again from its run")
         }
         guard let mapping = document as? [String: Any] else {
-            throw EngineError(.invalidData, "'\(path)' is not an MLmodel file (a YAML mapping with flavors and a signature)")
+            throw EngineError(
+                .invalidData, "'\(path)' is not an MLmodel file (a YAML mapping with flavors and a signature)")
         }
         flavors = ((mapping["flavors"] as? [String: Any]) ?? [:]).keys.sorted()
         signatureInputs = (mapping["signature"] as? [String: Any])?["inputs"] as? String
@@ -45,22 +49,31 @@ extension ModelArtifact {
     public static func load(directory path: String) throws -> LoggedModel {
         let mlmodel = try MLmodelFile(directory: path)
         guard mlmodel.flavors.contains(flavor) else {
-            throw EngineError(.invalidData, "the model in '\(path)' is not a PlateShell model: its MLmodel has the flavor\(mlmodel.flavors.count == 1 ? "" : "s") \(mlmodel.flavors.isEmpty ? "(none)" : mlmodel.flavors.joined(separator: ", ")), not \(flavor)",
-                              hint: "PlateShell serves models it logged (fit, tune, register); serve this one with 'mlflow models serve'")
+            throw EngineError(
+                .invalidData,
+                "the model in '\(path)' is not a PlateShell model: its MLmodel has the flavor\(mlmodel.flavors.count == 1 ? "" : "s") \(mlmodel.flavors.isEmpty ? "(none)" : mlmodel.flavors.joined(separator: ", ")), not \(flavor)",
+                hint:
+                    "PlateShell serves models it logged (fit, tune, register); serve this one with 'mlflow models serve'"
+            )
         }
         try checkONNX(directory: path, flavors: mlmodel.flavors)
         let file = path + "/pipeline.json"
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw EngineError(.io, "no model artifact at '\(file)'", hint: "the model directory must hold pipeline.json")
+            throw EngineError(
+                .io, "no model artifact at '\(file)'", hint: "the model directory must hold pipeline.json")
         }
-        if let transform = try? JSONDecoder().decode(TransformArtifact.self, from: data), transform.preprocessing.pca != nil || transform.preprocessing.scaler != nil,
-           (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model"] == nil {
+        if let transform = try? JSONDecoder().decode(TransformArtifact.self, from: data),
+            transform.preprocessing.pca != nil || transform.preprocessing.scaler != nil,
+            (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["model"] == nil
+        {
             return .transform(features: transform.features, preprocessing: transform.preprocessing)
         }
         do {
             return .classifier(try FittedPipeline.decode(data))
         } catch let error as EngineError {
-            throw EngineError(.invalidData, "the model artifact '\(file)' is damaged: \(error.message)", hint: "register the model again from its run")
+            throw EngineError(
+                .invalidData, "the model artifact '\(file)' is damaged: \(error.message)",
+                hint: "register the model again from its run")
         }
     }
 
@@ -70,13 +83,23 @@ extension ModelArtifact {
     ///   readable input signature.
     public static func inputSignature(directory path: String) throws -> [SignatureColumn] {
         let mlmodel = try MLmodelFile(directory: path)
-        struct Column: Decodable { let name: String; let type: String }
-        guard let json = mlmodel.signatureInputs, let columns = try? JSONDecoder().decode([Column].self, from: Data(json.utf8)) else {
-            throw EngineError(.invalidData, "'\(mlmodel.path)' has no readable input signature", hint: "register the model again from its run")
+        struct Column: Decodable {
+            let name: String
+            let type: String
+        }
+        guard let json = mlmodel.signatureInputs,
+            let columns = try? JSONDecoder().decode([Column].self, from: Data(json.utf8))
+        else {
+            throw EngineError(
+                .invalidData, "'\(mlmodel.path)' has no readable input signature",
+                hint: "register the model again from its run")
         }
         return try columns.map { column in
             guard let type = SignatureColumn.ColumnType(rawValue: column.type) else {
-                throw EngineError(.invalidData, "'\(mlmodel.path)' gives column '\(column.name)' the type '\(column.type)'; PlateShell models read long or double")
+                throw EngineError(
+                    .invalidData,
+                    "'\(mlmodel.path)' gives column '\(column.name)' the type '\(column.type)'; PlateShell models read long or double"
+                )
             }
             return SignatureColumn(name: column.name, type: type)
         }

@@ -44,37 +44,49 @@ public enum ModelArtifact {
     public static let directory = "model"
 
     /// The files of the model directory, relative to it, `MLmodel` last.
-    public static func files(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix, runId: String) throws -> [(String, Data)] {
+    public static func files(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix, runId: String) throws
+        -> [(String, Data)]
+    {
         let artifact: Data
         switch model {
         case .classifier(let pipeline): artifact = try pipeline.encoded()
         case .transform(let features, let preprocessing):
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            artifact = try encoder.encode(TransformArtifact(formatVersion: FittedPipeline.formatVersion, features: features,
-                                                            preprocessing: preprocessing))
+            artifact = try encoder.encode(
+                TransformArtifact(
+                    formatVersion: FittedPipeline.formatVersion, features: features,
+                    preprocessing: preprocessing))
         }
         let (inputs, outputs) = signature(model, featureTypes: featureTypes)
-        let rows = (0..<example.rows).map { r in JSON.array((0..<example.columns).map { c in
-            featureTypes[c] == .integer && example[r, c] == example[r, c].rounded() ? JSON.integer(Int64(example[r, c])) : JSON.number(example[r, c])
-        }) }
+        let rows = (0..<example.rows).map { r in
+            JSON.array(
+                (0..<example.columns).map { c in
+                    featureTypes[c] == .integer && example[r, c] == example[r, c].rounded()
+                        ? JSON.integer(Int64(example[r, c])) : JSON.number(example[r, c])
+                })
+        }
         let split = JSON.object([("columns", .array(model.features.map(JSON.string))), ("data", .array(rows))])
         let onnx = ONNXFlavors(model, featureTypes: featureTypes)
-        let plateshell: [(String, YAMLValue)] = [
-            ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
-            ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
-            ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
-        ] + (onnx.unavailable.map { [("onnx_unavailable", .string($0))] } ?? [])
+        let plateshell: [(String, YAMLValue)] =
+            [
+                ("artifact", .string("pipeline.json")), ("kind", .string(model.kind)),
+                ("format_version", .integer(Int64(FittedPipeline.formatVersion))),
+                ("plateshell_version", .string(PlateShellVersion.current)), ("env", .string("plateshell_env.yaml")),
+            ] + (onnx.unavailable.map { [("onnx_unavailable", .string($0))] } ?? [])
         let flavors = (onnx.flavors + [("plateshell", .mapping(plateshell))]).sorted { $0.0 < $1.0 }
         let mlmodel = YAMLValue.mapping([
             ("artifact_path", .string(directory)),
             ("flavors", .mapping(flavors)),
             ("model_uuid", .string(MD5.randomId())),
             ("run_id", .string(runId)),
-            ("saved_input_example_info", .mapping([
-                ("artifact_path", .string("input_example.json")), ("pandas_orient", .string("split")),
-                ("serving_input_path", .string("serving_input_example.json")), ("type", .string("dataframe")),
-            ])),
+            (
+                "saved_input_example_info",
+                .mapping([
+                    ("artifact_path", .string("input_example.json")), ("pandas_orient", .string("split")),
+                    ("serving_input_path", .string("serving_input_example.json")), ("type", .string("dataframe")),
+                ])
+            ),
             ("signature", .mapping([("inputs", .string(inputs)), ("outputs", .string(outputs)), ("params", .null)])),
             ("utc_time_created", .string(Self.utcNow())),
         ])
@@ -91,16 +103,20 @@ public enum ModelArtifact {
     /// The signature as MLflow JSON strings: one column spec per raw feature (`long` for integer
     /// columns, `double` otherwise); outputs the predicted class and each class's probability, or
     /// the principal components.
-    public static func signature(_ model: LoggedModel, featureTypes: [ColumnType]) -> (inputs: String, outputs: String) {
+    public static func signature(_ model: LoggedModel, featureTypes: [ColumnType]) -> (inputs: String, outputs: String)
+    {
         func column(_ name: String, _ type: String) -> JSON {
             .object([("type", .string(type)), ("name", .string(name)), ("required", .bool(true))])
         }
-        let inputs = JSON.array(zip(model.features, featureTypes).map { column($0, $1 == .integer ? "long" : "double") })
-        let outputs: JSON = switch model {
-        case .classifier(let pipeline): .array([column("predicted", "string")] + pipeline.classes.map { column("proba_\($0)", "double") })
-        case .transform(_, let preprocessing):
-            .array((0..<(preprocessing.pca?.keptComponents ?? 0)).map { column("pc\($0 + 1)", "double") })
-        }
+        let inputs = JSON.array(
+            zip(model.features, featureTypes).map { column($0, $1 == .integer ? "long" : "double") })
+        let outputs: JSON =
+            switch model {
+            case .classifier(let pipeline):
+                .array([column("predicted", "string")] + pipeline.classes.map { column("proba_\($0)", "double") })
+            case .transform(_, let preprocessing):
+                .array((0..<(preprocessing.pca?.keptComponents ?? 0)).map { column("pc\($0 + 1)", "double") })
+            }
         return (inputs.serialized(), outputs.serialized())
     }
 
@@ -110,21 +126,24 @@ public enum ModelArtifact {
             ("plateshell", .string(PlateShellVersion.current)),
             ("swift", .string(swiftVersion)),
             ("platform", .string(ProcessInfo.processInfo.operatingSystemVersionString)),
-            ("libraries", .mapping([
-                ("sqlite", .string(String(cString: sqlite3_libversion()))),
-                ("openssl", .string(String(cString: OpenSSL_version(0)))),
-                ("cairo", .string(String(cString: cairo_version_string()))),
-            ])),
+            (
+                "libraries",
+                .mapping([
+                    ("sqlite", .string(String(cString: sqlite3_libversion()))),
+                    ("openssl", .string(String(cString: OpenSSL_version(0)))),
+                    ("cairo", .string(String(cString: cairo_version_string()))),
+                ])
+            ),
         ])
     }
 
     static var swiftVersion: String {
         #if compiler(>=6.3)
-        "6.3 or later"
+            "6.3 or later"
         #elseif compiler(>=6.2)
-        "6.2"
+            "6.2"
         #else
-        "6.1 or earlier"
+            "6.1 or earlier"
         #endif
     }
 

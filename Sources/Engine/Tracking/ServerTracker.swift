@@ -55,18 +55,25 @@ public final class ServerTracker: Tracker {
     /// How long a read of runs waits for this workspace's queued writes.
     public static let readYourWritesTimeout: TimeInterval = 15
 
-    public var destination: String { "the workspace catalog, then the MLflow server at \(client.server) (the registry of record)" }
+    public var destination: String {
+        "the workspace catalog, then the MLflow server at \(client.server) (the registry of record)"
+    }
 
     // MARK: - Runs
 
     public func startRun(name: String, tags: [String: String], parent: String?, startTime: Int64?) throws -> String {
         let experiment = try catalog.experiment(named: experimentName)
-        let server = client.server, experimentName = self.experimentName
-        let run = try catalog.createRun(experimentId: experiment.id, name: name, tags: self.tags(tags, parent: parent), startTime: startTime,
-                                        outbox: { record, allTags in
-            OutboxEntry(server: server, runId: record.id, item: .createRun(experiment: experimentName, name: name, startTime: record.startTime,
-                                                                            user: record.user, tags: allTags))
-        })
+        let server = client.server
+        let experimentName = self.experimentName
+        let run = try catalog.createRun(
+            experimentId: experiment.id, name: name, tags: self.tags(tags, parent: parent), startTime: startTime,
+            outbox: { record, allTags in
+                OutboxEntry(
+                    server: server, runId: record.id,
+                    item: .createRun(
+                        experiment: experimentName, name: name, startTime: record.startTime,
+                        user: record.user, tags: allTags))
+            })
         carried.insert(run.id)
         sender.wake()
         return run.id
@@ -74,8 +81,9 @@ public final class ServerTracker: Tracker {
 
     public func log(_ runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String]) throws {
         try ensureCarried(runId)
-        try catalog.logBatch(runId: runId, params: params, metrics: metrics, tags: tags,
-                             outbox: entry(runId, .logBatch(params: params, metrics: metrics, tags: tags)))
+        try catalog.logBatch(
+            runId: runId, params: params, metrics: metrics, tags: tags,
+            outbox: entry(runId, .logBatch(params: params, metrics: metrics, tags: tags)))
         sender.wake()
     }
 
@@ -96,7 +104,9 @@ public final class ServerTracker: Tracker {
 
     public func endRun(_ runId: String, status: RunStatus) throws {
         try ensureCarried(runId)
-        try catalog.endRun(runId: runId, status: status, outbox: { [self] time in entry(runId, .endRun(status: status, endTime: time)) })
+        try catalog.endRun(
+            runId: runId, status: status,
+            outbox: { [self] time in entry(runId, .endRun(status: status, endTime: time)) })
         sender.wake()
     }
 
@@ -104,8 +114,11 @@ public final class ServerTracker: Tracker {
     /// user and source tags, and the run's metrics so far (linked to it).
     public func recordLoggedModel(_ runId: String, name: String) throws {
         try ensureCarried(runId)
-        let tags = try catalog.tags(of: runId).filter { ["mlflow.user", "mlflow.source.name", "mlflow.source.type", "mlflow.source.git.commit"].contains($0.key) }
-        let item = OutboxItem.loggedModel(name: name, params: try catalog.params(of: runId), tags: tags, metrics: try catalog.metrics(of: runId))
+        let tags = try catalog.tags(of: runId).filter {
+            ["mlflow.user", "mlflow.source.name", "mlflow.source.type", "mlflow.source.git.commit"].contains($0.key)
+        }
+        let item = OutboxItem.loggedModel(
+            name: name, params: try catalog.params(of: runId), tags: tags, metrics: try catalog.metrics(of: runId))
         try catalog.recordLoggedModel(runId: runId, name: name, outbox: entry(runId, item))
         sender.wake()
     }
@@ -124,32 +137,52 @@ public final class ServerTracker: Tracker {
         }
         let run = try catalog.run(runId)
         let experiment = try catalog.experiments().first { $0.id == run.experimentId }?.name ?? experimentName
-        var entries = [entry(run.id, .createRun(experiment: experiment, name: run.name, startTime: run.startTime, user: run.user,
-                                                tags: try catalog.tags(of: run.id))),
-                       entry(run.id, .logBatch(params: try catalog.params(of: run.id), metrics: try catalog.metrics(of: run.id), tags: [:]))]
+        var entries = [
+            entry(
+                run.id,
+                .createRun(
+                    experiment: experiment, name: run.name, startTime: run.startTime, user: run.user,
+                    tags: try catalog.tags(of: run.id))),
+            entry(
+                run.id,
+                .logBatch(params: try catalog.params(of: run.id), metrics: try catalog.metrics(of: run.id), tags: [:])),
+        ]
         let inputs = try catalog.inputs(of: run.id)
         if !inputs.isEmpty { entries.append(entry(run.id, .logInputs(inputs))) }
         entries += catalog.artifacts(of: run.id).map { entry(run.id, .artifact(path: $0.path)) }
-        if run.status != .running { entries.append(entry(run.id, .endRun(status: run.status, endTime: run.endTime ?? run.startTime))) }
+        if run.status != .running {
+            entries.append(entry(run.id, .endRun(status: run.status, endTime: run.endTime ?? run.startTime)))
+        }
         try catalog.enqueue(entries)
         carried.insert(run.id)
     }
 
     // MARK: - Registry
 
-    public func register(runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]) throws -> ModelVersion {
+    public func register(
+        runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]
+    ) throws -> ModelVersion {
         try Catalog.validate(modelName: name)
         let run = try catalog.run(runId)
         let directory = try loggedModelDirectory(of: run.id)
         try ensureCarried(run.id)
         sender.wake(retry: true)
-        if case .pending(let count, let lastError) = sender.waitUntilDelivered(runId: run.id, timeout: Self.registerTimeout, failures: 3, cancellation: cancellation) {
-            throw EngineError(.io, "cannot register \(name) on \(registry.location): \(count) queued item\(count == 1 ? "" : "s") of run \(run.id.prefix(8)) (its model among them) could not be delivered" + (lastError.map { " (\($0))" } ?? ""),
-                              hint: "the run stays recorded in the workspace and queued; 'tracking status' shows the queue; register again when the server is reachable")
+        if case .pending(let count, let lastError) = sender.waitUntilDelivered(
+            runId: run.id, timeout: Self.registerTimeout, failures: 3, cancellation: cancellation)
+        {
+            throw EngineError(
+                .io,
+                "cannot register \(name) on \(registry.location): \(count) queued item\(count == 1 ? "" : "s") of run \(run.id.prefix(8)) (its model among them) could not be delivered"
+                    + (lastError.map { " (\($0))" } ?? ""),
+                hint:
+                    "the run stays recorded in the workspace and queued; 'tracking status' shows the queue; register again when the server is reachable"
+            )
         }
         guard let remote = try sender.outbox.remoteRun(run.id) else {
-            throw EngineError(.invalidData, "run \(run.id.prefix(8)) was refused by \(registry.location), so it cannot be registered there",
-                              hint: "'tracking status' shows why")
+            throw EngineError(
+                .invalidData,
+                "run \(run.id.prefix(8)) was refused by \(registry.location), so it cannot be registered there",
+                hint: "'tracking status' shows why")
         }
         var versionTags = tags
         versionTags[ModelDigest.tag] = try ModelDigest.of(directory: directory)
@@ -157,8 +190,10 @@ public final class ServerTracker: Tracker {
         let loggedModel = try sender.outbox.remoteModel(run.id)
         return try MLflowClient.translatingErrors {
             try client.registerModel(name, description: description)
-            return try client.createVersion(name: name, source: loggedModel.map { "models:/\($0)" } ?? "runs:/\(remote.id)/\(ModelArtifact.directory)",
-                                            runId: remote.id, modelId: loggedModel, description: versionDescription, tags: versionTags)
+            return try client.createVersion(
+                name: name,
+                source: loggedModel.map { "models:/\($0)" } ?? "runs:/\(remote.id)/\(ModelArtifact.directory)",
+                runId: remote.id, modelId: loggedModel, description: versionDescription, tags: versionTags)
         }
     }
 
@@ -167,12 +202,15 @@ public final class ServerTracker: Tracker {
         try MLflowClient.translatingErrors { try client.describeModel(name, description: description) }
     }
 
-    public func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion {
+    public func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion
+    {
         _ = try registry.version(name, version)
         if archiveExisting && stage != .staging && stage != .production {
             throw EngineError(.invalidArgument, "archive=true only applies when moving to Staging or Production")
         }
-        return try MLflowClient.translatingErrors { try client.transition(name: name, version: version, stage: stage, archiveExisting: archiveExisting) }
+        return try MLflowClient.translatingErrors {
+            try client.transition(name: name, version: version, stage: stage, archiveExisting: archiveExisting)
+        }
     }
 
     public func setAlias(_ name: String, alias: String, version: Int) throws {
@@ -184,8 +222,9 @@ public final class ServerTracker: Tracker {
     public func deleteAlias(_ name: String, alias: String) throws {
         let model = try registry.registeredModel(name)
         guard model.aliases[alias] != nil else {
-            throw EngineError(.unknownValue, "\(name) has no alias '\(alias)' on \(registry.location)",
-                              suggestions: Suggestions.closest(to: alias, among: Array(model.aliases.keys)))
+            throw EngineError(
+                .unknownValue, "\(name) has no alias '\(alias)' on \(registry.location)",
+                suggestions: Suggestions.closest(to: alias, among: Array(model.aliases.keys)))
         }
         try MLflowClient.translatingErrors { try client.deleteAlias(name: name, alias: alias) }
     }
@@ -199,7 +238,9 @@ public final class ServerTracker: Tracker {
         if let error = state.lastError, reportedError == nil {
             let queued = ((try? sender.outbox.counts()) ?? [:]).values.reduce(0, +)
             if queued > 0 {
-                warnings.append("\(queued) item\(queued == 1 ? " is" : "s are") queued for the MLflow server (\(error)); they are sent when it can take them ('tracking status' shows the queue)")
+                warnings.append(
+                    "\(queued) item\(queued == 1 ? " is" : "s are") queued for the MLflow server (\(error)); they are sent when it can take them ('tracking status' shows the queue)"
+                )
                 reportedError = error
             }
         } else if state.lastError == nil {
@@ -207,7 +248,9 @@ public final class ServerTracker: Tracker {
         }
         if let failures = try? sender.outbox.failures(), failures.count > reportedFailures {
             for failure in failures[reportedFailures...] {
-                warnings.append("the MLflow server refused the \(failure.kind) of run \(failure.runId.prefix(8)) for good: \(failure.reason); it stays in the workspace catalog")
+                warnings.append(
+                    "the MLflow server refused the \(failure.kind) of run \(failure.runId.prefix(8)) for good: \(failure.reason); it stays in the workspace catalog"
+                )
             }
             reportedFailures = failures.count
         }
@@ -219,7 +262,11 @@ public final class ServerTracker: Tracker {
     public func close(waitingUpTo timeout: TimeInterval) -> Int {
         let wait = sender.currentState.holdsLock ? timeout : 0
         var remaining = 0
-        if case .pending(let count, _) = sender.waitUntilDelivered(timeout: wait, failures: 1, cancellation: cancellation) { remaining = count }
+        if case .pending(let count, _) = sender.waitUntilDelivered(
+            timeout: wait, failures: 1, cancellation: cancellation)
+        {
+            remaining = count
+        }
         sender.stop()
         return remaining
     }

@@ -40,7 +40,8 @@ public protocol Tracker: AnyObject {
     /// Registers the model logged by run `runId` as the next version of `name` (creating `name`).
     ///
     /// - Throws: `EngineError.invalidArgument` when the run logged no model.
-    func register(runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]) throws -> ModelVersion
+    func register(runId: String, name: String, description: String?, versionDescription: String, tags: [String: String])
+        throws -> ModelVersion
     /// Sets a registered model's description.
     func describe(_ name: String, description: String) throws
     /// Moves a version to a stage (with `archiveExisting`, the others in it go to Archived).
@@ -57,17 +58,24 @@ public protocol Tracker: AnyObject {
 
 extension Tracker {
     /// Starts a run nested under the open run, if any.
-    public func startRun(name: String, tags: [String: String] = [:], parent: String? = nil, startTime: Int64? = nil) throws -> String {
+    public func startRun(name: String, tags: [String: String] = [:], parent: String? = nil, startTime: Int64? = nil)
+        throws -> String
+    {
         try startRun(name: name, tags: tags, parent: parent, startTime: startTime)
     }
 
-    public func log(_ runId: String, params: [String: String] = [:], metrics: [MetricPoint] = [], tags: [String: String] = [:]) throws {
+    public func log(
+        _ runId: String, params: [String: String] = [:], metrics: [MetricPoint] = [], tags: [String: String] = [:]
+    ) throws {
         try log(runId, params: params, metrics: metrics, tags: tags)
     }
 
     /// Opens a run that later commands log into, until `closeGroupRun`.
     public func openGroupRun(name: String, tags: [String: String]) throws -> String {
-        if let openRun { throw EngineError(.invalidArgument, "run \(openRun.prefix(8)) is already open", hint: "close it first: run end") }
+        if let openRun {
+            throw EngineError(
+                .invalidArgument, "run \(openRun.prefix(8)) is already open", hint: "close it first: run end")
+        }
         let id = try startRun(name: name, tags: tags, parent: nil, startTime: nil)
         openRun = id
         return id
@@ -75,7 +83,9 @@ extension Tracker {
 
     /// Ends the run `run start` opened.
     public func closeGroupRun(status: RunStatus = .finished) throws -> String {
-        guard let id = openRun else { throw EngineError(.invalidArgument, "no run is open", hint: "open one with: run start name=NAME") }
+        guard let id = openRun else {
+            throw EngineError(.invalidArgument, "no run is open", hint: "open one with: run start name=NAME")
+        }
         try endRun(id, status: status)
         openRun = nil
         return id
@@ -103,7 +113,9 @@ extension Tracker {
     func loggedModelDirectory(of runId: String) throws -> String {
         let location = catalog.runDirectory(runId) + "/" + ModelArtifact.directory
         guard FileManager.default.fileExists(atPath: location + "/MLmodel") else {
-            throw EngineError(.invalidArgument, "run \(runId.prefix(8)) logged no model", hint: "register a run of fit or tune, or a fitted model of the session")
+            throw EngineError(
+                .invalidArgument, "run \(runId.prefix(8)) logged no model",
+                hint: "register a run of fit or tune, or a fitted model of the session")
         }
         return location
     }

@@ -1,8 +1,12 @@
+import CCrypto
 import Foundation
 
 /// A run's state, as MLflow names it.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
-    case running = "RUNNING", finished = "FINISHED", failed = "FAILED", killed = "KILLED"
+    case running = "RUNNING"
+    case finished = "FINISHED"
+    case failed = "FAILED"
+    case killed = "KILLED"
 
     /// The integer MLflow's file store writes (1 RUNNING, 3 FINISHED, 4 FAILED, 5 KILLED).
     public var fileStoreCode: Int {
@@ -17,15 +21,20 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
 
 /// A registry stage (deprecated in MLflow 2.9 in favour of aliases, still supported everywhere).
 public enum Stage: String, Sendable, Codable, CaseIterable {
-    case none = "None", staging = "Staging", production = "Production", archived = "Archived"
+    case none = "None"
+    case staging = "Staging"
+    case production = "Production"
+    case archived = "Archived"
 
     /// The stage named, any case (as MLflow canonicalises it).
     ///
     /// - Throws: `EngineError.invalidArgument` with MLflow's wording and the valid stages.
     public static func parse(_ text: String) throws -> Stage {
         guard let stage = allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
-            throw EngineError(.invalidArgument, "invalid model version stage '\(text)'; it must be one of None, Staging, Production, Archived",
-                              suggestions: Suggestions.closest(to: text, among: allCases.map(\.rawValue)))
+            throw EngineError(
+                .invalidArgument,
+                "invalid model version stage '\(text)'; it must be one of None, Staging, Production, Archived",
+                suggestions: Suggestions.closest(to: text, among: allCases.map(\.rawValue)))
         }
         return stage
     }
@@ -61,7 +70,10 @@ public struct DatasetInput: Sendable, Equatable, Codable {
     /// `training`, `eval` ...
     public let context: String
 
-    public init(name: String, digest: String, sourceType: String, source: String, schema: String, profile: String, context: String) {
+    public init(
+        name: String, digest: String, sourceType: String, source: String, schema: String, profile: String,
+        context: String
+    ) {
         self.name = name
         self.digest = digest
         self.sourceType = sourceType
@@ -144,5 +156,3 @@ public enum MD5 {
         UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     }
 }
-
-import CCrypto

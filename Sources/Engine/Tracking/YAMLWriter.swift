@@ -26,14 +26,20 @@ public enum YAMLValue: Sendable, Equatable {
         let pad = String(repeating: " ", count: indent)
         switch self {
         case .mapping(let pairs):
-            if pairs.isEmpty { out += inline ? " {}\n" : "{}\n"; return }
+            if pairs.isEmpty {
+                out += inline ? " {}\n" : "{}\n"
+                return
+            }
             if inline { out += "\n" }
             for (key, value) in pairs {
                 out += pad + Self.key(key) + ":"
                 value.write(to: &out, indent: indent + 2, inline: true)
             }
         case .list(let items):
-            if items.isEmpty { out += inline ? " []\n" : "[]\n"; return }
+            if items.isEmpty {
+                out += inline ? " []\n" : "[]\n"
+                return
+            }
             if inline { out += "\n" }
             for item in items {
                 out += pad + "-"
@@ -62,7 +68,8 @@ public enum YAMLValue: Sendable, Equatable {
     }
 
     private static func key(_ key: String) -> String {
-        key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) && !key.isEmpty
+        key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") })
+            && !key.isEmpty
             ? key : quoted(key)
     }
 

@@ -38,7 +38,8 @@ public enum FrameStep: Sendable, Equatable, Codable {
     /// returns the result and the source positions of its rows.
     public func apply(to table: Table, rows: [Int]) throws -> (table: Table, rows: [Int]) {
         switch self {
-        case .collapseLabel(let columns, let into): return (try LabelCollapse.apply(table, columns: columns, into: into), rows)
+        case .collapseLabel(let columns, let into):
+            return (try LabelCollapse.apply(table, columns: columns, into: into), rows)
         case .keepValues(let column, let values):
             let kept = try RowFilter.rows(table, column: column, values: values, keep: true)
             return (table.selecting(rows: kept), kept.map { rows[$0] })
@@ -56,10 +57,15 @@ public enum FrameStep: Sendable, Equatable, Codable {
 extension Value: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .missing }
-        else if let integer = try? container.decode(Int64.self) { self = .integer(integer) }
-        else if let real = try? container.decode(Double.self) { self = .real(real) }
-        else { self = .text(try container.decode(String.self)) }
+        if container.decodeNil() {
+            self = .missing
+        } else if let integer = try? container.decode(Int64.self) {
+            self = .integer(integer)
+        } else if let real = try? container.decode(Double.self) {
+            self = .real(real)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -10,13 +10,15 @@ public enum LabelCollapse {
     ///   value other than 0 and 1; `.unknownColumn`; `.invalidArgument` when `into` is taken.
     public static func apply(_ table: Table, columns names: [String], into: String) throws -> Table {
         guard names.count >= 2 else {
-            throw EngineError(.invalidArgument, "label needs at least two one-hot columns; got \(names.count)",
-                              hint: "for example: label onehot=Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults")
+            throw EngineError(
+                .invalidArgument, "label needs at least two one-hot columns; got \(names.count)",
+                hint: "for example: label onehot=Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults")
         }
         let columns = try names.map { try table.column(named: $0) }
         if !names.contains(where: { $0.lowercased() == into.lowercased() }), (try? table.index(of: into)) != nil {
-            throw EngineError(.invalidArgument, "the table already has a column '\(into)'",
-                              hint: "choose another name with as=NAME")
+            throw EngineError(
+                .invalidArgument, "the table already has a column '\(into)'",
+                hint: "choose another name with as=NAME")
         }
         var labels = [String](repeating: "", count: table.rowCount)
         var problems: [String] = []
@@ -43,9 +45,11 @@ public enum LabelCollapse {
             }
         }
         if problemCount > 0 {
-            throw EngineError(.invalidData, "\(problemCount) of \(table.rowCount) rows do not have exactly one 1 among \(names.joined(separator: ", "))",
-                              hint: "a one-hot label needs exactly one 1 per row; filter those rows first or fix the data",
-                              notes: problems)
+            throw EngineError(
+                .invalidData,
+                "\(problemCount) of \(table.rowCount) rows do not have exactly one 1 among \(names.joined(separator: ", "))",
+                hint: "a one-hot label needs exactly one 1 per row; filter those rows first or fix the data",
+                notes: problems)
         }
         let remaining = try table.removing(columns: columns.map(\.name))
         return try remaining.setting(Column(name: into, storage: .text(labels)))

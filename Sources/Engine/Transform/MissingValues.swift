@@ -29,17 +29,26 @@ public enum MissingValues {
                 guard column.type.isNumeric else { continue }
                 let present = column.presentDoubles()
                 guard !present.isEmpty else {
-                    throw EngineError(.invalidData, "column '\(column.name)' has no values to take a \(rule == .median ? "median" : "mean") from")
+                    throw EngineError(
+                        .invalidData,
+                        "column '\(column.name)' has no values to take a \(rule == .median ? "median" : "mean") from")
                 }
                 let fill = rule == .median ? Quantile.linear(sorted: present.sorted(), 0.5) : Moments.mean(present)
-                values[column.name] = column.type == .integer && fill == fill.rounded() ? .integer(Int64(fill)) : .real(fill)
+                values[column.name] =
+                    column.type == .integer && fill == fill.rounded() ? .integer(Int64(fill)) : .real(fill)
             case .constant(let text):
-                if column.type == .text { values[column.name] = .text(text); continue }
-                guard let number = Double(text) else {
-                    throw EngineError(.typeMismatch, "fillna \(text): column '\(column.name)' is numeric and '\(text)' is not a number",
-                                      hint: "give a number, or median or mean")
+                if column.type == .text {
+                    values[column.name] = .text(text)
+                    continue
                 }
-                values[column.name] = column.type == .integer && number == number.rounded() ? .integer(Int64(number)) : .real(number)
+                guard let number = Double(text) else {
+                    throw EngineError(
+                        .typeMismatch,
+                        "fillna \(text): column '\(column.name)' is numeric and '\(text)' is not a number",
+                        hint: "give a number, or median or mean")
+                }
+                values[column.name] =
+                    column.type == .integer && number == number.rounded() ? .integer(Int64(number)) : .real(number)
             }
         }
         return values
@@ -50,7 +59,8 @@ public enum MissingValues {
         var result = table
         for (name, fill) in values {
             let column = try table.column(named: name)
-            let type: ColumnType = column.type == .integer && fill.double.map({ $0 != $0.rounded() }) == true ? .real : column.type
+            let type: ColumnType =
+                column.type == .integer && fill.double.map({ $0 != $0.rounded() }) == true ? .real : column.type
             let cells = (0..<column.count).map { column.value(at: $0) == .missing ? fill : column.value(at: $0) }
             result = try result.setting(Column(name: column.name, type: type, values: cells))
         }

@@ -44,10 +44,13 @@ public enum PCA {
     /// - Throws: `EngineError.invalidArgument` when k exceeds the features, `.invalidData` when
     ///   there are fewer than two rows.
     public static func fit(_ x: Matrix, _ parameters: Parameters) throws -> Fitted {
-        guard x.rows >= 2 else { throw EngineError(.invalidData, "PCA needs at least two rows; the frame has \(x.rows)") }
+        guard x.rows >= 2 else {
+            throw EngineError(.invalidData, "PCA needs at least two rows; the frame has \(x.rows)")
+        }
         if case .components(let k) = parameters, k > min(x.rows, x.columns) {
-            throw EngineError(.invalidArgument, "k=\(k) asks for more components than the \(x.columns) features allow",
-                              hint: "choose k between 1 and \(min(x.rows, x.columns)), or var=0.999")
+            throw EngineError(
+                .invalidArgument, "k=\(k) asks for more components than the \(x.columns) features allow",
+                hint: "choose k between 1 and \(min(x.rows, x.columns)), or var=0.999")
         }
         let d = x.columns
         let mean = (0..<d).map { Moments.mean(x.column($0)) }
@@ -82,7 +85,8 @@ public enum PCA {
             if vector[largest] < 0 { vector = vector.map { -$0 } }
             components += vector
         }
-        return Fitted(mean: mean, components: Matrix(rows: kept, columns: d, values: components),
-                      explainedVariance: variance, explainedVarianceRatio: ratio)
+        return Fitted(
+            mean: mean, components: Matrix(rows: kept, columns: d, values: components),
+            explainedVariance: variance, explainedVarianceRatio: ratio)
     }
 }

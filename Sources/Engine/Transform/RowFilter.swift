@@ -13,9 +13,10 @@ public enum RowFilter {
         let column = try table.column(named: name)
         let present = Set((0..<column.count).map { column.value(at: $0).displayText })
         for value in values where !present.contains(value) {
-            throw EngineError(.unknownValue, "column '\(column.name)' has no value '\(value)'",
-                              hint: "'counts \(column.name)' lists its values",
-                              suggestions: Suggestions.closest(to: value, among: present.sorted()))
+            throw EngineError(
+                .unknownValue, "column '\(column.name)' has no value '\(value)'",
+                hint: "'counts \(column.name)' lists its values",
+                suggestions: Suggestions.closest(to: value, among: present.sorted()))
         }
         let wanted = Set(values)
         return (0..<table.rowCount).filter { wanted.contains(column.value(at: $0).displayText) == keep }
@@ -23,18 +24,23 @@ public enum RowFilter {
 
     /// The `k` most frequent values of `column`, leaving out `excluded` values: the step that
     /// keeps the notebook's three most common identifiable defects.
-    public static func topValues(_ table: Table, column name: String, k: Int, excluding excluded: [String]) throws -> [String] {
+    public static func topValues(_ table: Table, column name: String, k: Int, excluding excluded: [String]) throws
+        -> [String]
+    {
         let column = try table.column(named: name)
         let counts = ValueCounts(column)
         let known = counts.entries.map { $0.value.displayText }
         for value in excluded where !known.contains(value) {
-            throw EngineError(.unknownValue, "column '\(column.name)' has no value '\(value)' to exclude",
-                              suggestions: Suggestions.closest(to: value, among: known))
+            throw EngineError(
+                .unknownValue, "column '\(column.name)' has no value '\(value)' to exclude",
+                suggestions: Suggestions.closest(to: value, among: known))
         }
         let candidates = known.filter { !excluded.contains($0) }
         guard candidates.count >= k else {
-            throw EngineError(.invalidArgument, "column '\(column.name)' has only \(candidates.count) values to keep; top=\(k) asks for more",
-                              hint: "choose top=\(max(1, candidates.count)) or fewer")
+            throw EngineError(
+                .invalidArgument,
+                "column '\(column.name)' has only \(candidates.count) values to keep; top=\(k) asks for more",
+                hint: "choose top=\(max(1, candidates.count)) or fewer")
         }
         return Array(candidates.prefix(k))
     }

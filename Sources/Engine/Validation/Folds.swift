@@ -19,15 +19,18 @@ public enum Folds {
     /// comparisons).
     ///
     /// - Throws: `EngineError.invalidArgument` when a class has fewer rows than folds.
-    public static func stratified(_ y: [Int], classCount: Int, folds k: Int, seed: UInt64, classNames: [String]? = nil) throws -> [Split] {
+    public static func stratified(_ y: [Int], classCount: Int, folds k: Int, seed: UInt64, classNames: [String]? = nil)
+        throws -> [Split]
+    {
         guard k >= 2 else { throw EngineError(.invalidArgument, "cross-validation needs at least 2 folds; got \(k)") }
         var byClass = Array(repeating: [Int](), count: classCount)
         for (row, label) in y.enumerated() { byClass[label].append(row) }
         if let smallest = byClass.filter({ !$0.isEmpty }).min(by: { $0.count < $1.count }), smallest.count < k {
             let index = byClass.firstIndex(of: smallest)!
             let name = classNames.map { "'\($0[index])'" } ?? "class \(index)"
-            throw EngineError(.invalidArgument, "folds=\(k) is more than the \(smallest.count) rows of the smallest class (\(name))",
-                              hint: "use folds=\(max(2, smallest.count)) or fewer")
+            throw EngineError(
+                .invalidArgument, "folds=\(k) is more than the \(smallest.count) rows of the smallest class (\(name))",
+                hint: "use folds=\(max(2, smallest.count)) or fewer")
         }
         var random = SeededRandom(seed: seed)
         var assignment = [Int](repeating: 0, count: y.count)
@@ -44,7 +47,8 @@ public enum Folds {
     }
 
     /// A stratified holdout split: `testFraction` of each class's rows (rounded) go to the test part.
-    public static func holdout(_ y: [Int], classCount: Int, testFraction: Double, stratify: Bool, seed: UInt64) -> Split {
+    public static func holdout(_ y: [Int], classCount: Int, testFraction: Double, stratify: Bool, seed: UInt64) -> Split
+    {
         var random = SeededRandom(seed: seed)
         var test = [Int]()
         if stratify {
@@ -77,15 +81,20 @@ public enum Folds {
             let testIndexPerFold: [[Int]]
 
             enum CodingKeys: String, CodingKey {
-                case rowCount = "n_rows", originalRowIndex = "original_row_index", testIndexPerFold = "test_index_per_fold"
+                case rowCount = "n_rows"
+                case originalRowIndex = "original_row_index"
+                case testIndexPerFold = "test_index_per_fold"
             }
         }
         let tasks: [String: Task]
         do {
             tasks = try JSONDecoder().decode([String: Task].self, from: data)
         } catch {
-            throw EngineError(.invalidData, "'\(path)' is not a folds file: \(error)",
-                              hint: "expected {\"TASK\": {\"n_rows\": N, \"original_row_index\": [...], \"test_index_per_fold\": [[...]]}}")
+            throw EngineError(
+                .invalidData, "'\(path)' is not a folds file: \(error)",
+                hint:
+                    "expected {\"TASK\": {\"n_rows\": N, \"original_row_index\": [...], \"test_index_per_fold\": [[...]]}}"
+            )
         }
         for (name, task) in tasks.sorted(by: { $0.key < $1.key })
         where task.rowCount == sourceRows.count && (task.originalRowIndex.map { $0 == sourceRows } ?? true) {
@@ -95,7 +104,9 @@ public enum Folds {
             }
             return (name, splits)
         }
-        throw EngineError(.invalidData, "no task in '\(path)' has the current frame's \(sourceRows.count) rows",
-                          hint: "tasks there: " + tasks.map { "\($0.key) (\($0.value.rowCount) rows)" }.sorted().joined(separator: ", "))
+        throw EngineError(
+            .invalidData, "no task in '\(path)' has the current frame's \(sourceRows.count) rows",
+            hint: "tasks there: "
+                + tasks.map { "\($0.key) (\($0.value.rowCount) rows)" }.sorted().joined(separator: ", "))
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Classification metrics, computed as scikit-learn computes them.
 ///
 /// - accuracy;
@@ -39,7 +41,10 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
         let confusion = ConfusionMatrix(actual: actual, predicted: predicted, classCount: classCount)
         let n = Double(actual.count)
         accuracy = Double(confusion.correct) / n
-        var recalls = [Double](), precisions = [Double](), f1s = [Double](), supports = [Double]()
+        var recalls = [Double]()
+        var precisions = [Double]()
+        var f1s = [Double]()
+        var supports = [Double]()
         for k in 0..<classCount {
             let tp = Double(confusion.counts[k][k])
             let support = Double(confusion.actualTotals[k])
@@ -53,7 +58,9 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
         }
         let labelled = (0..<classCount).map { supports[$0] > 0 || confusion.predictedTotals[$0] > 0 }
         let present = Double(labelled.filter { $0 }.count)
-        func macro(_ values: [Double]) -> Double { values.indices.reduce(0) { $0 + (labelled[$1] ? values[$1] : 0) } / present }
+        func macro(_ values: [Double]) -> Double {
+            values.indices.reduce(0) { $0 + (labelled[$1] ? values[$1] : 0) } / present
+        }
         func weighted(_ values: [Double]) -> Double { zip(values, supports).reduce(0) { $0 + $1.0 * $1.1 } / n }
         recallMacro = macro(recalls)
         precisionMacro = macro(precisions)
@@ -61,10 +68,15 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
         recallWeighted = weighted(recalls)
         precisionWeighted = weighted(precisions)
         f1Weighted = weighted(f1s)
-        let expected = (0..<classCount).reduce(0.0) { $0 + Double(confusion.actualTotals[$1]) * Double(confusion.predictedTotals[$1]) } / (n * n)
+        let expected =
+            (0..<classCount).reduce(0.0) {
+                $0 + Double(confusion.actualTotals[$1]) * Double(confusion.predictedTotals[$1])
+            } / (n * n)
         kappa = expected == 1 ? 0 : (accuracy - expected) / (1 - expected)
         let c = Double(confusion.correct)
-        let sumPT = (0..<classCount).reduce(0.0) { $0 + Double(confusion.predictedTotals[$1]) * Double(confusion.actualTotals[$1]) }
+        let sumPT = (0..<classCount).reduce(0.0) {
+            $0 + Double(confusion.predictedTotals[$1]) * Double(confusion.actualTotals[$1])
+        }
         let sumP2 = confusion.predictedTotals.reduce(0.0) { $0 + Double($1) * Double($1) }
         let sumT2 = confusion.actualTotals.reduce(0.0) { $0 + Double($1) * Double($1) }
         let denominator = ((n * n - sumP2) * (n * n - sumT2)).squareRoot()
@@ -85,7 +97,9 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
 
     /// The mean of each metric over folds.
     public static func mean(_ folds: [ClassificationMetrics]) -> ClassificationMetrics {
-        func average(_ read: (ClassificationMetrics) -> Double) -> Double { folds.map(read).reduce(0, +) / Double(folds.count) }
+        func average(_ read: (ClassificationMetrics) -> Double) -> Double {
+            folds.map(read).reduce(0, +) / Double(folds.count)
+        }
         func averageOptional(_ read: (ClassificationMetrics) -> Double?) -> Double? {
             let values = folds.compactMap(read)
             return values.count == folds.count ? values.reduce(0, +) / Double(values.count) : nil
@@ -107,7 +121,8 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
 
     /// Macro one-vs-rest ROC AUC (Mann–Whitney), skipping classes absent from `actual`.
     static func oneVersusRestAUC(actual: [Int], probabilities: Matrix, classCount: Int) -> Double? {
-        var total = 0.0, counted = 0
+        var total = 0.0
+        var counted = 0
         for k in 0..<classCount {
             let scores = (0..<actual.count).map { probabilities[$0, k] }
             let positives = actual.filter { $0 == k }.count
@@ -129,8 +144,6 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
         return counted == 0 ? nil : total / Double(counted)
     }
 }
-
-import Foundation
 
 /// Counts of actual (rows) against predicted (columns) classes.
 public struct ConfusionMatrix: Sendable, Equatable, Codable {

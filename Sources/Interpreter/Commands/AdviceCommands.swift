@@ -14,23 +14,35 @@ extension ExplanationCommands {
             rows = holdout.split.test
             note = "the \(rows.count) held-out rows"
         }
-        let unknown = Dictionary(grouping: rows.map { data.classes[data.y[$0]] }.filter { !model.pipeline.classes.contains($0) }, by: { $0 })
+        let unknown = Dictionary(
+            grouping: rows.map { data.classes[data.y[$0]] }.filter { !model.pipeline.classes.contains($0) }, by: { $0 })
         if !unknown.isEmpty {
-            throw Diagnostic(EngineError(.invalidData, "the frame holds classes \(model.name) was not trained on, so its accuracy on them means nothing",
-                                         hint: "keep the rows of its classes first: keep \(modeling.state.target) in \(model.pipeline.classes.joined(separator: ","))",
-                                         notes: unknown.keys.sorted().map { "\($0): \(unknown[$0]!.count) rows" }),
-                             range: arguments.range(of: Keys.model))
+            throw Diagnostic(
+                EngineError(
+                    .invalidData,
+                    "the frame holds classes \(model.name) was not trained on, so its accuracy on them means nothing",
+                    hint:
+                        "keep the rows of its classes first: keep \(modeling.state.target) in \(model.pipeline.classes.joined(separator: ","))",
+                    notes: unknown.keys.sorted().map { "\($0): \(unknown[$0]!.count) rows" }),
+                range: arguments.range(of: Keys.model))
         }
         let x = try model.pipeline.features(of: table.selecting(rows: rows))
         let y = rows.map { model.pipeline.classes.firstIndex(of: data.classes[data.y[$0]])! }
-        let results = try PermutationImportance.compute(model.pipeline, x: x, y: y, repeats: arguments[Keys.repeats],
-                                                        seed: UInt64(modeling.settings.seed), cancellation: modeling.cancellation)
-            .sorted { $0.meanDrop > $1.meanDrop }
+        let results = try PermutationImportance.compute(
+            model.pipeline, x: x, y: y, repeats: arguments[Keys.repeats],
+            seed: UInt64(modeling.settings.seed), cancellation: modeling.cancellation
+        )
+        .sorted { $0.meanDrop > $1.meanDrop }
         var output = CommandOutput(command: "importance")
-        output.table("importance", title: "Permutation importance of \(model.name) on \(note)", columns: ["feature", "accuracy_drop", "std"],
-                     rows: results.map { [.text($0.feature), .real($0.meanDrop), .real($0.standardDeviation)] })
-        output.blocks.append(.chart(.signedBars(name: "importance", title: nil, labels: results.prefix(10).map(\.feature),
-                                                values: results.prefix(10).map(\.meanDrop))))
+        output.table(
+            "importance", title: "Permutation importance of \(model.name) on \(note)",
+            columns: ["feature", "accuracy_drop", "std"],
+            rows: results.map { [.text($0.feature), .real($0.meanDrop), .real($0.standardDeviation)] })
+        output.blocks.append(
+            .chart(
+                .signedBars(
+                    name: "importance", title: nil, labels: results.prefix(10).map(\.feature),
+                    values: results.prefix(10).map(\.meanDrop))))
         return output
     }
 
@@ -39,16 +51,21 @@ extension ExplanationCommands {
         let pipeline = model.pipeline
         let (_, x) = try plateFeatures(arguments[Keys.plate], pipeline, range: arguments.range(of: Keys.row))
         guard !arguments.modelParameters.isEmpty else {
-            throw Diagnostic.usage("whatif needs at least one FEATURE=VALUE", at: arguments.syntax.range, usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "whatif needs at least one FEATURE=VALUE", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
         var changes: [Int: Double] = [:]
         for assignment in arguments.modelParameters {
-            guard let feature = pipeline.features.firstIndex(where: { $0.lowercased() == assignment.key.lowercased() }) else {
-                throw Diagnostic(EngineError.unknownColumn(assignment.key, known: pipeline.features), range: assignment.range)
+            guard let feature = pipeline.features.firstIndex(where: { $0.lowercased() == assignment.key.lowercased() })
+            else {
+                throw Diagnostic(
+                    EngineError.unknownColumn(assignment.key, known: pipeline.features), range: assignment.range)
             }
             guard let value = Double(assignment.value), value.isFinite else {
-                throw Diagnostic(EngineError(.typeMismatch, "'\(pipeline.features[feature])' takes a number; got '\(assignment.value)'"),
-                                 range: assignment.range)
+                throw Diagnostic(
+                    EngineError(
+                        .typeMismatch, "'\(pipeline.features[feature])' takes a number; got '\(assignment.value)'"),
+                    range: assignment.range)
             }
             changes[feature] = value
         }
@@ -56,13 +73,23 @@ extension ExplanationCommands {
         let changed = Matrix(rows: 1, columns: x.columns, values: WhatIf.changed(x.row(0), changes))
         let after = pipeline.probabilities(changed)
         var output = CommandOutput(command: "whatif")
-        output.table("changes", title: "Plate \(arguments[Keys.plate]) with changed values", columns: ["feature", "was", "now"],
-                     rows: changes.keys.sorted().map { [.text(pipeline.features[$0]), .real(x[0, $0]), .real(changes[$0]!)] })
-        output.table("probabilities", columns: ["class", "before", "after", "change"], rows: pipeline.classes.indices.map { k in
-            [.text(pipeline.classes[k]), .real(before[0, k]), .real(after[0, k]), .real(after[0, k] - before[0, k])]
-        })
-        let was = before.argmaxRows()[0], now = after.argmaxRows()[0]
-        output.say(was == now ? "The prediction stays \(pipeline.classes[was])." : "The prediction changes from \(pipeline.classes[was]) to \(pipeline.classes[now]).")
+        output.table(
+            "changes", title: "Plate \(arguments[Keys.plate]) with changed values", columns: ["feature", "was", "now"],
+            rows: changes.keys.sorted().map { [.text(pipeline.features[$0]), .real(x[0, $0]), .real(changes[$0]!)] })
+        output.table(
+            "probabilities", columns: ["class", "before", "after", "change"],
+            rows: pipeline.classes.indices.map { k in
+                [
+                    .text(pipeline.classes[k]), .real(before[0, k]), .real(after[0, k]),
+                    .real(after[0, k] - before[0, k]),
+                ]
+            })
+        let was = before.argmaxRows()[0]
+        let now = after.argmaxRows()[0]
+        output.say(
+            was == now
+                ? "The prediction stays \(pipeline.classes[was])."
+                : "The prediction changes from \(pipeline.classes[was]) to \(pipeline.classes[now]).")
         return output
     }
 
@@ -70,13 +97,20 @@ extension ExplanationCommands {
         if arguments[Keys.reset] { modeling.state.actionable = nil }
         if let columns = arguments[Keys.columns], !columns.isEmpty {
             let table = try modeling.frames.currentTable()
-            modeling.state.actionable = try arguments.at(Keys.columns) { try columns.map { try table.column(named: $0).name } }
+            modeling.state.actionable = try arguments.at(Keys.columns) {
+                try columns.map { try table.column(named: $0).name }
+            }
         }
         var output = CommandOutput(command: "actionable")
-        let reasons = Dictionary(WhatIf.defaultActionable.map { ($0.feature, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        let reasons = Dictionary(
+            WhatIf.defaultActionable.map { ($0.feature, $0.reason) }, uniquingKeysWith: { first, _ in first })
         let features = modeling.state.actionable ?? WhatIf.defaultActionable.map(\.feature)
-        output.table("actionable", title: modeling.state.actionable == nil ? "Actionable features (the default)" : "Actionable features (declared)",
-                     columns: ["feature", "why"], rows: features.map { [.text($0), .text(reasons[$0] ?? "declared actionable")] })
+        output.table(
+            "actionable",
+            title: modeling.state.actionable == nil
+                ? "Actionable features (the default)" : "Actionable features (declared)",
+            columns: ["feature", "why"],
+            rows: features.map { [.text($0), .text(reasons[$0] ?? "declared actionable")] })
         output.say("Every other indicator is \(WhatIf.measurementReason).")
         return output
     }
@@ -87,57 +121,86 @@ extension ExplanationCommands {
         let names = modeling.state.actionable ?? WhatIf.defaultActionable.map(\.feature)
         let actionable = names.compactMap { pipeline.features.firstIndex(of: $0) }
         guard !actionable.isEmpty else {
-            throw EngineError(.invalidArgument, "no actionable feature is among the model's features",
-                              hint: "declare the features an operator can change: actionable COLUMN,COLUMN")
+            throw EngineError(
+                .invalidArgument, "no actionable feature is among the model's features",
+                hint: "declare the features an operator can change: actionable COLUMN,COLUMN")
         }
         let frame = try pipeline.features(of: try modeling.frames.currentTable())
-        if arguments[Keys.adviseView] == .summary { return try adviseSummary(model: model, frame: frame, actionable: actionable) }
+        if arguments[Keys.adviseView] == .summary {
+            return try adviseSummary(model: model, frame: frame, actionable: actionable)
+        }
         guard let row = arguments[Keys.row] else {
-            throw Diagnostic.usage("advise plate needs a plate number", at: arguments.syntax.range, usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "advise plate needs a plate number", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
         let (_, x) = try plateFeatures(row, pipeline, range: arguments.range(of: Keys.row))
         let probabilities = pipeline.probabilities(x)
         let predicted = probabilities.argmaxRows()[0]
         let raising = arguments.has(Keys.target)
-        let (wanted, wantedRange) = raising ? (arguments[Keys.target], arguments.range(of: Keys.target))
-                                            : (arguments[Keys.lower], arguments.range(of: Keys.lower))
+        let (wanted, wantedRange) =
+            raising
+            ? (arguments[Keys.target], arguments.range(of: Keys.target))
+            : (arguments[Keys.lower], arguments.range(of: Keys.lower))
         let target = try wanted.map { try classIndex($0, in: pipeline, range: wantedRange) } ?? predicted
-        let options = WhatIf.search(pipeline, row: x.row(0), frame: frame, actionable: actionable, target: target, lower: !raising,
-                                    limit: arguments[Keys.top])
+        let options = WhatIf.search(
+            pipeline, row: x.row(0), frame: frame, actionable: actionable, target: target, lower: !raising,
+            limit: arguments[Keys.top])
         var output = CommandOutput(command: "advise")
         let className = pipeline.classes[target]
-        output.table("options", title: "Plate \(row): settings that \(raising ? "raise" : "lower") P(\(className)) = \(ValueFormatting.real(probabilities[0, target]))",
-                     columns: ["rank", "changes", "probability", "change", "predicted"], rows: options.enumerated().map { rank, option in
-            let changed = Matrix(rows: 1, columns: x.columns, values: WhatIf.changed(x.row(0), option.changes))
-            let check = pipeline.probabilities(changed)
-            let description = option.changes.keys.sorted().map { "\(pipeline.features[$0]) \(ValueFormatting.real(x[0, $0])) → \(ValueFormatting.real(option.changes[$0]!))" }
+        output.table(
+            "options",
+            title:
+                "Plate \(row): settings that \(raising ? "raise" : "lower") P(\(className)) = \(ValueFormatting.real(probabilities[0, target]))",
+            columns: ["rank", "changes", "probability", "change", "predicted"],
+            rows: options.enumerated().map { rank, option in
+                let changed = Matrix(rows: 1, columns: x.columns, values: WhatIf.changed(x.row(0), option.changes))
+                let check = pipeline.probabilities(changed)
+                let description = option.changes.keys.sorted().map {
+                    "\(pipeline.features[$0]) \(ValueFormatting.real(x[0, $0])) → \(ValueFormatting.real(option.changes[$0]!))"
+                }
                 .joined(separator: ", ")
-            return [.integer(Int64(rank + 1)), .text(description), .real(check[0, target]), .real(check[0, target] - probabilities[0, target]),
-                    .text(pipeline.classes[check.argmaxRows()[0]])]
-        })
-        output.say("Searched \(actionable.map { pipeline.features[$0] }.joined(separator: ", ")) within the values seen in the frame; each option re-predicted (whatif). These are associations the model learned from past plates, not proven causes: try them, and measure.")
+                return [
+                    .integer(Int64(rank + 1)), .text(description), .real(check[0, target]),
+                    .real(check[0, target] - probabilities[0, target]),
+                    .text(pipeline.classes[check.argmaxRows()[0]]),
+                ]
+            })
+        output.say(
+            "Searched \(actionable.map { pipeline.features[$0] }.joined(separator: ", ")) within the values seen in the frame; each option re-predicted (whatif). These are associations the model learned from past plates, not proven causes: try them, and measure."
+        )
         return output
     }
 
     private func adviseSummary(model: SessionModel, frame: Matrix, actionable: [Int]) throws -> CommandOutput {
         let pipeline = model.pipeline
         let options = explainerOptions(pipeline, frame: frame, permutations: 32)
-        let x = frame.selecting(rows: ExplanationAnalysis.rows(of: frame.rows, limit: 200, method: Explainer.method(for: pipeline),
-                                                               seed: UInt64(modeling.settings.seed)))
+        let x = frame.selecting(
+            rows: ExplanationAnalysis.rows(
+                of: frame.rows, limit: 200, method: Explainer.method(for: pipeline),
+                seed: UInt64(modeling.settings.seed)))
         let explanation = try shapValues(pipeline, rows: x, options: options).explanation
         let associations = ExplanationAnalysis.associations(explanation, rows: x, features: actionable)
         let table: [[Value]] = associations.map {
-            [.text(pipeline.features[$0.feature]), .text(pipeline.classes[$0.output]), .real($0.median), .real($0.meanLow), .real($0.meanHigh)]
+            [
+                .text(pipeline.features[$0.feature]), .text(pipeline.classes[$0.output]), .real($0.median),
+                .real($0.meanLow), .real($0.meanHigh),
+            ]
         }
         let sentences = associations.filter(\.isNotable).map {
-            String(format: "%@ above %@ pushes %@ %@ (mean SHAP %+.3f above vs %+.3f at or below).", pipeline.features[$0.feature],
-                   ValueFormatting.real($0.median), pipeline.classes[$0.output], $0.meanHigh > $0.meanLow ? "up" : "down", $0.meanHigh, $0.meanLow)
+            String(
+                format: "%@ above %@ pushes %@ %@ (mean SHAP %+.3f above vs %+.3f at or below).",
+                pipeline.features[$0.feature],
+                ValueFormatting.real($0.median), pipeline.classes[$0.output], $0.meanHigh > $0.meanLow ? "up" : "down",
+                $0.meanHigh, $0.meanLow)
         }
         var output = CommandOutput(command: "advise")
-        output.table("associations", title: "Process settings and defects (\(explanation.method), \(x.rows) plates)",
-                     columns: ["feature", "class", "median", "mean_shap_low", "mean_shap_high"], rows: table)
-        output.say((sentences.isEmpty ? ["No process setting shifts any defect much in this model."] : sentences).joined(separator: "\n")
-                   + "\nThese are associations a model learned from past plates, not proven causes.")
+        output.table(
+            "associations", title: "Process settings and defects (\(explanation.method), \(x.rows) plates)",
+            columns: ["feature", "class", "median", "mean_shap_low", "mean_shap_high"], rows: table)
+        output.say(
+            (sentences.isEmpty ? ["No process setting shifts any defect much in this model."] : sentences).joined(
+                separator: "\n")
+                + "\nThese are associations a model learned from past plates, not proven causes.")
         return output
     }
 }

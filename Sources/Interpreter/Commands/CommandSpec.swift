@@ -15,21 +15,28 @@ public struct PositionalSpec: Sendable {
     public let isGiven: Bool
 
     /// A positional the command needs; its handler reads `invocation[key]` as a `Value`.
-    public static func required<Value>(_ key: Given<Value>, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
-        PositionalSpec(name: key.name, kind: kind, isOptional: false, keyword: keyword, isVariadic: false, help: help,
-                       valueType: Value.self, isGiven: true)
+    public static func required<Value>(_ key: Given<Value>, _ kind: ValueKind, keyword: String? = nil, help: String)
+        -> PositionalSpec
+    {
+        PositionalSpec(
+            name: key.name, kind: kind, isOptional: false, keyword: keyword, isVariadic: false, help: help,
+            valueType: Value.self, isGiven: true)
     }
 
     /// A positional that may be left out; its handler reads `invocation[key]` as a `Value?`.
-    public static func optional<Value>(_ key: Key<Value>, _ kind: ValueKind, keyword: String? = nil, help: String) -> PositionalSpec {
-        PositionalSpec(name: key.name, kind: kind, isOptional: true, keyword: keyword, isVariadic: false, help: help,
-                       valueType: Value.self, isGiven: false)
+    public static func optional<Value>(_ key: Key<Value>, _ kind: ValueKind, keyword: String? = nil, help: String)
+        -> PositionalSpec
+    {
+        PositionalSpec(
+            name: key.name, kind: kind, isOptional: true, keyword: keyword, isVariadic: false, help: help,
+            valueType: Value.self, isGiven: false)
     }
 
     /// A positional taking every remaining word (a list of columns).
     public static func variadic(_ key: Key<[String]>, _ kind: ValueKind, help: String) -> PositionalSpec {
-        PositionalSpec(name: key.name, kind: kind, isOptional: true, keyword: nil, isVariadic: true, help: help,
-                       valueType: [String].self, isGiven: false)
+        PositionalSpec(
+            name: key.name, kind: kind, isOptional: true, keyword: nil, isVariadic: true, help: help,
+            valueType: [String].self, isGiven: false)
     }
 
     var usage: String {
@@ -132,10 +139,12 @@ public struct CommandSpec: Sendable {
     /// Runs a command against the session (made by `CommandGroup.run`).
     typealias Handler = @Sendable (Session, Invocation) throws -> CommandOutput
 
-    init(_ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
-                positionals: [PositionalSpec] = [], parameters: [ParameterSpec] = [], verbatim: Bool = false,
-                extraAssignments: ExtraAssignments? = nil, usage: String? = nil, examples: [String] = [],
-                handler: @escaping Handler) {
+    init(
+        _ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
+        positionals: [PositionalSpec] = [], parameters: [ParameterSpec] = [], verbatim: Bool = false,
+        extraAssignments: ExtraAssignments? = nil, usage: String? = nil, examples: [String] = [],
+        handler: @escaping Handler
+    ) {
         self.name = name
         self.aliases = aliases
         self.category = category
@@ -153,11 +162,12 @@ public struct CommandSpec: Sendable {
     /// The usage line, generated from the declarations unless the command has several forms.
     public var usage: String {
         if let customUsage { return customUsage }
-        let extras = switch extraAssignments {
-        case .modelParameters?: ["[<parameter>=<value>...]"]
-        case .featureValues?: ["<feature>=<value>..."]
-        case nil: [String]()
-        }
+        let extras =
+            switch extraAssignments {
+            case .modelParameters?: ["[<parameter>=<value>...]"]
+            case .featureValues?: ["<feature>=<value>..."]
+            case nil: [String]()
+            }
         return ([name] + positionals.map(\.usage) + parameters.map(\.usage) + extras).joined(separator: " ")
     }
 

@@ -3,7 +3,8 @@ import Engine
 /// Every command of the language, one row each, gathered from the command groups. Parsing,
 /// validation, `help`, completion and the README reference all read this table.
 public enum CommandTable {
-    public static let all: [CommandSpec] = DataCommands.rows + ExplorationCommands.rows + PreparationCommands.rows
+    public static let all: [CommandSpec] =
+        DataCommands.rows + ExplorationCommands.rows + PreparationCommands.rows
         + ModellingCommands.rows + ExplanationCommands.rows + TrackingCommands.rows + RegistryCommands.rows
         + DeploymentCommands.rows + SessionCommands.rows
 
@@ -24,11 +25,13 @@ public enum CommandTable {
         let lowered = verb.text.lowercased()
         let ambiguous = all.filter { $0.name.hasPrefix(lowered) }.map(\.name)
         if ambiguous.count > 1 && lowered.count >= 2 {
-            throw Diagnostic.usage("'\(verb.text)' could be \(ambiguous.joined(separator: ", "))", at: verb.range,
-                                   hint: "type more of the name")
+            throw Diagnostic.usage(
+                "'\(verb.text)' could be \(ambiguous.joined(separator: ", "))", at: verb.range,
+                hint: "type more of the name")
         }
-        throw Diagnostic.usage("unknown command '\(verb.text)'", at: verb.range,
-                               suggestions: Suggestions.closest(to: verb.text, among: names),
-                               hint: "'help' lists the commands")
+        throw Diagnostic.usage(
+            "unknown command '\(verb.text)'", at: verb.range,
+            suggestions: Suggestions.closest(to: verb.text, among: names),
+            hint: "'help' lists the commands")
     }
 }

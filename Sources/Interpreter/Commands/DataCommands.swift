@@ -17,7 +17,8 @@ struct DataCommands: CommandGroup {
 
     enum Load {
         static let path = Given<String>("path"), table = Key<String>("table"), mode = Given<WriteMode>("mode")
-        static let separator = Given<String>("sep"), header = Given<Bool>("header"), text = Key<[String]>("text"), missing = Key<[String]>("na")
+        static let separator = Given<String>("sep"), header = Given<Bool>("header"), text = Key<[String]>("text"),
+            missing = Key<[String]>("na")
     }
 
     enum History {
@@ -50,18 +51,24 @@ struct DataCommands: CommandGroup {
                 The schema is created if needed (like Databricks' 'create schema FSP' + saveAsTable). The loaded \
                 table becomes the current frame. Without 'as', the table is named after the file, in schema main.
                 """,
-            positionals: [.required(Load.path, .path, help: "the CSV file"),
-                          .optional(Load.table, .table, keyword: "as", help: "SCHEMA.TABLE to store it as")],
+            positionals: [
+                .required(Load.path, .path, help: "the CSV file"),
+                .optional(Load.table, .table, keyword: "as", help: "SCHEMA.TABLE to store it as"),
+            ],
             parameters: [
-                ParameterSpec(Load.mode, .choice(of: WriteMode.self), default: "overwrite",
-                              help: "overwrite: the new version holds only this file; append: the previous rows, then these"),
-                ParameterSpec(Load.separator, .text("char"), default: ",", help: "field separator: one character, or tab"),
+                ParameterSpec(
+                    Load.mode, .choice(of: WriteMode.self), default: "overwrite",
+                    help: "overwrite: the new version holds only this file; append: the previous rows, then these"),
+                ParameterSpec(
+                    Load.separator, .text("char"), default: ",", help: "field separator: one character, or tab"),
                 ParameterSpec(Load.header, .bool, default: "true", help: "whether the first line names the columns"),
                 ParameterSpec(Load.text, .columns, help: "columns to keep as text even if they hold numbers"),
                 ParameterSpec(Load.missing, .values, help: "cell values to read as missing, besides the empty cell"),
             ],
-            examples: ["load data/faults.csv as fsp.faults", "load more.csv as fsp.faults mode=append",
-                       "load plates.tsv as raw.plates sep=tab na=NA,n/a"],
+            examples: [
+                "load data/faults.csv as fsp.faults", "load more.csv as fsp.faults mode=append",
+                "load plates.tsv as raw.plates sep=tab na=NA,n/a",
+            ],
             handler: run { try $0.load($1) }),
         CommandSpec(
             "tables", category: .data, summary: "List the stored tables (latest versions).",
@@ -75,14 +82,19 @@ struct DataCommands: CommandGroup {
                 workspace across sessions).
                 """,
             positionals: [.optional(History.table, .table, help: "the table whose versions to list")],
-            parameters: [ParameterSpec(History.last, .int(min: 1, max: nil), default: "20", help: "how many commands to list")],
+            parameters: [
+                ParameterSpec(History.last, .int(min: 1, max: nil), default: "20", help: "how many commands to list")
+            ],
             examples: ["history fsp.faults", "history last=50"],
             handler: run { try $0.history($1) }),
         CommandSpec(
             "use", category: .data, summary: "Make a stored table (any version) the current frame.",
-            help: "Opens the latest version of a stored table, or the one given, as the current frame (no steps applied).",
+            help:
+                "Opens the latest version of a stored table, or the one given, as the current frame (no steps applied).",
             positionals: [.required(Use.table, .table, help: "the stored table")],
-            parameters: [ParameterSpec(Use.version, .int(min: 1, max: nil), help: "the version to open (default: latest)")],
+            parameters: [
+                ParameterSpec(Use.version, .int(min: 1, max: nil), help: "the version to open (default: latest)")
+            ],
             examples: ["use fsp.faults", "use fsp.faults version=1"],
             handler: run { try $0.use($1) }),
         CommandSpec(
@@ -96,7 +108,9 @@ struct DataCommands: CommandGroup {
                 inputs, registered_models, model_versions, model_aliases.
                 """,
             verbatim: true, usage: "sql <query> [into <name>]",
-            examples: ["sql select count(*) from fsp.faults", "sql select * from fsp.faults where Bumps = 1 into bumps"],
+            examples: [
+                "sql select count(*) from fsp.faults", "sql select * from fsp.faults where Bumps = 1 into bumps",
+            ],
             handler: run { try $0.sql($1) }),
         CommandSpec(
             "head", category: .data, summary: "Show the first rows of the current frame.",
@@ -114,14 +128,19 @@ struct DataCommands: CommandGroup {
             handler: run { group, _ in try group.columns() }),
         CommandSpec(
             "save", category: .data, summary: "Store the current frame as a new table version.",
-            help: "Writes the current frame (with every step applied) as a new version of SCHEMA.TABLE; the source records the frame's lineage.",
+            help:
+                "Writes the current frame (with every step applied) as a new version of SCHEMA.TABLE; the source records the frame's lineage.",
             positionals: [.required(Save.table, .table, keyword: "as", help: "SCHEMA.TABLE to store it as")],
-            parameters: [ParameterSpec(Save.mode, .choice(of: WriteMode.self), default: "overwrite",
-                                       help: "overwrite or append")],
+            parameters: [
+                ParameterSpec(
+                    Save.mode, .choice(of: WriteMode.self), default: "overwrite",
+                    help: "overwrite or append")
+            ],
             examples: ["save as fsp.top3"],
             handler: run { try $0.save($1) }),
         CommandSpec(
-            "export", category: .data, summary: "Write the current frame to a CSV file, or the tracking catalog as an MLflow store.",
+            "export", category: .data,
+            summary: "Write the current frame to a CSV file, or the tracking catalog as an MLflow store.",
             help: """
                 'export FILE.csv' writes the current frame as RFC 4180 CSV (written to a temporary file, then renamed: never \
                 half a file). 'export mlflow DIR' writes every experiment, run (params, metrics, tags, datasets, artifacts) \
@@ -129,8 +148,10 @@ struct DataCommands: CommandGroup {
                 (MLFLOW_ALLOW_FILE_STORE=true) and 'mlflow migrate-filestore' converts to a database; DIR must be empty \
                 or not exist.
                 """,
-            positionals: [.required(Export.path, .path, help: "the .csv file to write, or mlflow"),
-                          .optional(Export.directory, .path, help: "with mlflow: the folder to write the file store to")],
+            positionals: [
+                .required(Export.path, .path, help: "the .csv file to write, or mlflow"),
+                .optional(Export.directory, .path, help: "with mlflow: the folder to write the file store to"),
+            ],
             usage: "export <file.csv> | export mlflow <directory>",
             examples: ["export top3.csv", "export mlflow mlruns"],
             handler: run { try $0.export($1) }),
@@ -139,7 +160,8 @@ struct DataCommands: CommandGroup {
     func load(_ arguments: Invocation) throws -> CommandOutput {
         let path = arguments[Load.path]
         let name = try arguments.at(Load.table) {
-            try arguments[Load.table].map(TableName.init(parsing:)) ?? TableName(schema: TableName.defaultSchema, table: Self.tableName(forFile: path))
+            try arguments[Load.table].map(TableName.init(parsing:))
+                ?? TableName(schema: TableName.defaultSchema, table: Self.tableName(forFile: path))
         }
         var options = CSVOptions()
         options.separator = try arguments.at(Load.separator) { try Self.separatorByte(arguments[Load.separator]) }
@@ -151,7 +173,9 @@ struct DataCommands: CommandGroup {
         let version = try arguments.at(Load.path) { try store.load(csv: path, as: name, mode: mode, options: options) }
         frames.open(version)
         var output = CommandOutput(command: "load")
-        output.say("\(mode == .append ? "Appended" : "Loaded") \(version.rowCount) rows × \(version.schema.count) columns from \(path) into \(version.name.displayName) (version \(version.version), \(version.digest.prefix(19))…)")
+        output.say(
+            "\(mode == .append ? "Appended" : "Loaded") \(version.rowCount) rows × \(version.schema.count) columns from \(path) into \(version.name.displayName) (version \(version.version), \(version.digest.prefix(19))…)"
+        )
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output
     }
@@ -159,10 +183,16 @@ struct DataCommands: CommandGroup {
     func listTables() throws -> CommandOutput {
         let tables = try frames.store().tables()
         var output = CommandOutput(command: "tables")
-        output.table("tables", columns: ["table", "version", "rows", "columns", "digest", "updated"], rows: tables.map { version in
-            [.text(version.name.description), .integer(Int64(version.version)), .integer(Int64(version.rowCount)),
-             .integer(Int64(version.schema.count)), .text(String(version.digest.prefix(19))), .text(version.createdAt)]
-        })
+        output.table(
+            "tables", columns: ["table", "version", "rows", "columns", "digest", "updated"],
+            rows: tables.map { version in
+                [
+                    .text(version.name.description), .integer(Int64(version.version)),
+                    .integer(Int64(version.rowCount)),
+                    .integer(Int64(version.schema.count)), .text(String(version.digest.prefix(19))),
+                    .text(version.createdAt),
+                ]
+            })
         if tables.isEmpty { output.say("No tables yet: load FILE as SCHEMA.TABLE stores one.") }
         return output
     }
@@ -172,18 +202,26 @@ struct DataCommands: CommandGroup {
         guard let text = arguments[History.table] else {
             let entries = history.entries.suffix(arguments[History.last])
             let first = history.entries.count - entries.count + 1
-            output.table("commands", columns: ["number", "command"], rows: entries.enumerated().map { offset, entry in
-                [.integer(Int64(first + offset)), .text(entry)]
-            })
+            output.table(
+                "commands", columns: ["number", "command"],
+                rows: entries.enumerated().map { offset, entry in
+                    [.integer(Int64(first + offset)), .text(entry)]
+                })
             return output
         }
         let name = try arguments.at(History.table) { try TableName(parsing: text) }
         let versions = try arguments.at(History.table) { try frames.store().versions(of: name) }
-        output.table("versions", title: "\(name.displayName): \(versions.count) version\(versions.count == 1 ? "" : "s")",
-                     columns: ["version", "rows", "columns", "digest", "source", "operation", "time"], rows: versions.map { version in
-            [.integer(Int64(version.version)), .integer(Int64(version.rowCount)), .integer(Int64(version.schema.count)),
-             .text(String(version.digest.prefix(19))), .text(version.source), .text(version.operation), .text(version.createdAt)]
-        })
+        output.table(
+            "versions", title: "\(name.displayName): \(versions.count) version\(versions.count == 1 ? "" : "s")",
+            columns: ["version", "rows", "columns", "digest", "source", "operation", "time"],
+            rows: versions.map { version in
+                [
+                    .integer(Int64(version.version)), .integer(Int64(version.rowCount)),
+                    .integer(Int64(version.schema.count)),
+                    .text(String(version.digest.prefix(19))), .text(version.source), .text(version.operation),
+                    .text(version.createdAt),
+                ]
+            })
         return output
     }
 
@@ -194,7 +232,9 @@ struct DataCommands: CommandGroup {
         let version = try arguments.at(Use.version) { try store.version(name, arguments[Use.version]) }
         frames.open(version)
         var output = CommandOutput(command: "use")
-        output.say("Using \(version.name.displayName) version \(version.version): \(version.rowCount) rows × \(version.schema.count) columns.")
+        output.say(
+            "Using \(version.name.displayName) version \(version.version): \(version.rowCount) rows × \(version.schema.count) columns."
+        )
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output
     }
@@ -203,13 +243,16 @@ struct DataCommands: CommandGroup {
         guard let query = arguments.verbatim else { throw EngineError(.invalidArgument, "sql needs a query") }
         var text = query.text
         var intoName: String?
-        if let match = text.range(of: #"\s+into\s+([A-Za-z_][A-Za-z0-9_.]*)\s*$"#, options: [.regularExpression, .caseInsensitive]) {
+        if let match = text.range(
+            of: #"\s+into\s+([A-Za-z_][A-Za-z0-9_.]*)\s*$"#, options: [.regularExpression, .caseInsensitive])
+        {
             intoName = String(text[match].split(whereSeparator: \.isWhitespace).last!)
             text = String(text[..<match.lowerBound])
         }
         if text.trimmingCharacters(in: [" ", "\n", "\t", "\r"]).isEmpty {
-            throw Diagnostic.usage("sql needs a query", at: arguments.syntax.range, usage: arguments.spec.usage,
-                                   hint: "for example: sql select count(*) from fsp.faults")
+            throw Diagnostic.usage(
+                "sql needs a query", at: arguments.syntax.range, usage: arguments.spec.usage,
+                hint: "for example: sql select count(*) from fsp.faults")
         }
         let store = try frames.store()
         try store.attachCatalog(at: frames.workspace.root + "/catalog.sqlite")
@@ -217,8 +260,12 @@ struct DataCommands: CommandGroup {
         var output = CommandOutput(command: "sql")
         output.table("result", table)
         if let intoName {
-            frames.frame = Frame(origin: .query(name: intoName, sql: text), steps: [], table: table, sourceRows: Array(0..<table.rowCount))
-            output.say("The result (\(table.rowCount) rows × \(table.columns.count) columns) is now the current frame '\(intoName)'.")
+            frames.frame = Frame(
+                origin: .query(name: intoName, sql: text), steps: [], table: table,
+                sourceRows: Array(0..<table.rowCount))
+            output.say(
+                "The result (\(table.rowCount) rows × \(table.columns.count) columns) is now the current frame '\(intoName)'."
+            )
         }
         return output
     }
@@ -235,10 +282,15 @@ struct DataCommands: CommandGroup {
     func columns() throws -> CommandOutput {
         let table = try frames.currentTable()
         var output = CommandOutput(command: "columns")
-        output.table("columns", title: frames.frame?.name, columns: ["column", "type", "present", "missing"], rows: table.columns.map { column in
-            let missing = column.missingCount
-            return [.text(column.name), .text(column.type.rawValue), .integer(Int64(column.count - missing)), .integer(Int64(missing))]
-        })
+        output.table(
+            "columns", title: frames.frame?.name, columns: ["column", "type", "present", "missing"],
+            rows: table.columns.map { column in
+                let missing = column.missingCount
+                return [
+                    .text(column.name), .text(column.type.rawValue), .integer(Int64(column.count - missing)),
+                    .integer(Int64(missing)),
+                ]
+            })
         return output
     }
 
@@ -252,7 +304,9 @@ struct DataCommands: CommandGroup {
         }
         frames.open(version)
         var output = CommandOutput(command: "save")
-        output.say("Saved \(version.rowCount) rows × \(version.schema.count) columns as \(version.name.displayName) version \(version.version) (from \(lineage)).")
+        output.say(
+            "Saved \(version.rowCount) rows × \(version.schema.count) columns as \(version.name.displayName) version \(version.version) (from \(lineage))."
+        )
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output
     }
@@ -261,11 +315,14 @@ struct DataCommands: CommandGroup {
         let path = arguments[Export.path]
         if path == "mlflow" { return try exportMLflow(arguments) }
         if arguments.has(Export.directory) {
-            throw Diagnostic.usage("export takes one file, or mlflow and a folder", at: arguments.range(of: Export.directory), usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "export takes one file, or mlflow and a folder", at: arguments.range(of: Export.directory),
+                usage: arguments.spec.usage)
         }
         guard path.lowercased().hasSuffix(".csv") else {
-            throw Diagnostic.usage("export writes CSV: the file name must end in .csv", at: arguments.range(of: Export.path),
-                                   usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "export writes CSV: the file name must end in .csv", at: arguments.range(of: Export.path),
+                usage: arguments.spec.usage)
         }
         let table = try frames.currentTable()
         try arguments.at(Export.path) { try CSVWriter.write(table, to: path) }
@@ -277,22 +334,29 @@ struct DataCommands: CommandGroup {
     /// `export mlflow DIR`: the workspace's catalog as an MLflow file store.
     private func exportMLflow(_ arguments: Invocation) throws -> CommandOutput {
         guard let directory = arguments[Export.directory] else {
-            throw Diagnostic.usage("export mlflow needs the folder to write", at: arguments.syntax.range, usage: arguments.spec.usage,
-                                   hint: "for example: export mlflow mlruns")
+            throw Diagnostic.usage(
+                "export mlflow needs the folder to write", at: arguments.syntax.range, usage: arguments.spec.usage,
+                hint: "for example: export mlflow mlruns")
         }
-        let summary = try arguments.at(Export.directory) { try MLflowFileStore.export(try tracking.tracker().catalog, to: directory) }
+        let summary = try arguments.at(Export.directory) {
+            try MLflowFileStore.export(try tracking.tracker().catalog, to: directory)
+        }
         var output = CommandOutput(command: "export")
-        output.say("Wrote \(summary.experiments) experiments, \(summary.runs) runs and \(summary.versions) model versions of \(summary.models) registered models to \(summary.root) in MLflow's file-store layout. Read it with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri \(summary.root)")
+        output.say(
+            "Wrote \(summary.experiments) experiments, \(summary.runs) runs and \(summary.versions) model versions of \(summary.models) registered models to \(summary.root) in MLflow's file-store layout. Read it with: MLFLOW_ALLOW_FILE_STORE=true mlflow ui --backend-store-uri \(summary.root)"
+        )
         return output
     }
 
     // MARK: - Helpers
 
     static func fields(of version: TableVersion) -> [Field] {
-        [Field("table", .text(version.name.description)), Field("version", .integer(Int64(version.version))),
-         Field("rows", .integer(Int64(version.rowCount))), Field("columns", .integer(Int64(version.schema.count))),
-         Field("digest", .text(version.digest)), Field("source", .text(version.source)),
-         Field("operation", .text(version.operation)), Field("created", .text(version.createdAt))]
+        [
+            Field("table", .text(version.name.description)), Field("version", .integer(Int64(version.version))),
+            Field("rows", .integer(Int64(version.rowCount))), Field("columns", .integer(Int64(version.schema.count))),
+            Field("digest", .text(version.digest)), Field("source", .text(version.source)),
+            Field("operation", .text(version.operation)), Field("created", .text(version.createdAt)),
+        ]
     }
 
     /// A table name made from a file name: `faults.csv` → `faults`, `my-data 2.csv` → `my_data_2`.
@@ -307,8 +371,11 @@ struct DataCommands: CommandGroup {
     static func separatorByte(_ text: String) throws -> UInt8 {
         if text == "tab" || text == "\\t" || text == "\t" { return 9 }
         guard text.utf8.count == 1, let byte = text.utf8.first, byte >= 32, byte < 127,
-              byte != UInt8(ascii: "\""), byte != UInt8(ascii: "'") else {
-            throw EngineError(.invalidArgument, "the separator must be one printable ASCII character other than a quote, or tab; got '\(text)'")
+            byte != UInt8(ascii: "\""), byte != UInt8(ascii: "'")
+        else {
+            throw EngineError(
+                .invalidArgument,
+                "the separator must be one printable ASCII character other than a quote, or tab; got '\(text)'")
         }
         return byte
     }

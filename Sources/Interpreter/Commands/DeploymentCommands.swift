@@ -17,13 +17,15 @@ struct DeploymentCommands: CommandGroup {
     }
 
     enum Keys {
-        static let target = Given<String>("target"), port = Given<Int>("port"), host = Given<String>("host"), poll = Key<Double>("poll")
+        static let target = Given<String>("target"), port = Given<Int>("port"), host = Given<String>("host"),
+            poll = Key<Double>("poll")
         static let url = Key<String>("url"), row = Key<Int>("row"), on = Key<String>("on"), limit = Given<Int>("limit")
     }
 
     static let rows: [CommandSpec] = [
         CommandSpec(
-            "serve", category: .deployment, summary: "Serve a registered model over MLflow's scoring protocol, in the background.",
+            "serve", category: .deployment,
+            summary: "Serve a registered model over MLflow's scoring protocol, in the background.",
             help: """
                 Starts a scoring server for MODEL_URI (models:/NAME/Production, models:/NAME@champion, runs:/ID/model) \
                 in the background of the shell: POST /invocations takes dataframe_split, dataframe_records, instances or \
@@ -35,26 +37,48 @@ struct DeploymentCommands: CommandGroup {
                 says otherwise. 'serve status' shows what it serves and how many requests it answered; 'serve stop' stops \
                 it (finishing the requests in flight). 'plateshell serve MODEL_URI --port N' serves in the foreground.
                 """,
-            positionals: [.required(Keys.target, .text("model-uri|status|stop"), help: "the model URI to serve, or status, or stop")],
-            parameters: [ParameterSpec(Keys.port, .int(min: 0, max: 65535), default: "5001", help: "the TCP port (0: any free port)"),
-                         ParameterSpec(Keys.host, .text("address"), default: "127.0.0.1", help: "the address to bind (0.0.0.0: every interface)"),
-                         ParameterSpec(Keys.poll, .number(min: 0, max: 3600, maxInclusive: true),
-                                       help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)")],
-            examples: ["serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002 poll=5", "serve status", "serve stop"],
+            positionals: [
+                .required(
+                    Keys.target, .text("model-uri|status|stop"), help: "the model URI to serve, or status, or stop")
+            ],
+            parameters: [
+                ParameterSpec(
+                    Keys.port, .int(min: 0, max: 65535), default: "5001", help: "the TCP port (0: any free port)"),
+                ParameterSpec(
+                    Keys.host, .text("address"), default: "127.0.0.1",
+                    help: "the address to bind (0.0.0.0: every interface)"),
+                ParameterSpec(
+                    Keys.poll, .number(min: 0, max: 3600, maxInclusive: true),
+                    help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)"),
+            ],
+            examples: [
+                "serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002 poll=5",
+                "serve status", "serve stop",
+            ],
             handler: run { try $0.serve($1) }),
         CommandSpec(
-            "invoke", category: .deployment, summary: "Send rows of the frame to a scoring endpoint and show its answer.",
+            "invoke", category: .deployment,
+            summary: "Send rows of the frame to a scoring endpoint and show its answer.",
             help: """
                 Posts rows as dataframe_split JSON to URL/invocations (PlateShell's server or 'mlflow models serve') and \
                 shows the predictions with the model version that answered and the round-trip time: 'invoke URL plate N' \
                 sends row N of the current frame, 'invoke URL on=TABLE' the first limit= rows of a stored table (or of the \
                 frame without on=). Without URL it calls the server this shell started with serve.
                 """,
-            positionals: [.optional(Keys.url, .text("url"), help: "the scoring server (default: this shell's), e.g. http://127.0.0.1:5001"),
-                          .optional(Keys.row, .int(min: 0, max: nil), keyword: "plate", help: "the frame row to send")],
-            parameters: [ParameterSpec(Keys.on, .table, help: "a stored table to send rows of"),
-                         ParameterSpec(Keys.limit, .int(min: 1, max: 100_000), default: "5", help: "rows sent")],
-            examples: ["invoke plate 42", "invoke http://127.0.0.1:5001 plate 42", "invoke http://127.0.0.1:5001 on=fsp.faults limit=10"],
+            positionals: [
+                .optional(
+                    Keys.url, .text("url"),
+                    help: "the scoring server (default: this shell's), e.g. http://127.0.0.1:5001"),
+                .optional(Keys.row, .int(min: 0, max: nil), keyword: "plate", help: "the frame row to send"),
+            ],
+            parameters: [
+                ParameterSpec(Keys.on, .table, help: "a stored table to send rows of"),
+                ParameterSpec(Keys.limit, .int(min: 1, max: 100_000), default: "5", help: "rows sent"),
+            ],
+            examples: [
+                "invoke plate 42", "invoke http://127.0.0.1:5001 plate 42",
+                "invoke http://127.0.0.1:5001 on=fsp.faults limit=10",
+            ],
             handler: run { try $0.invoke($1) }),
     ]
 
@@ -66,46 +90,72 @@ struct DeploymentCommands: CommandGroup {
     func predictWithRegistered(_ arguments: Invocation, uri: String) throws -> CommandOutput {
         typealias Predict = ModellingCommands.Keys
         if arguments.has(Predict.model) {
-            throw Diagnostic.usage("give a session model or with=URI, not both", at: arguments.range(of: Predict.with), usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "give a session model or with=URI, not both", at: arguments.range(of: Predict.with),
+                usage: arguments.spec.usage)
         }
-        let modelSource = try arguments.at(Predict.with) { try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer()) }
+        let modelSource = try arguments.at(Predict.with) {
+            try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer())
+        }
         let served = modelSource.model
-        var (table, source, stored) = try modeling.predictionInput(on: arguments[Predict.on], range: arguments.range(of: Predict.on))
+        var (table, source, stored) = try modeling.predictionInput(
+            on: arguments[Predict.on], range: arguments.range(of: Predict.on))
         if let row = arguments[Predict.row] {
             guard !arguments.has(Predict.on) else {
-                throw Diagnostic.usage("plate N is a row of the frame; leave out on=", at: arguments.range(of: Predict.on), usage: arguments.spec.usage)
+                throw Diagnostic.usage(
+                    "plate N is a row of the frame; leave out on=", at: arguments.range(of: Predict.on),
+                    usage: arguments.spec.usage)
             }
             try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Predict.row))
             table = table.selecting(rows: [row])
             source = "plate \(row) of \(source)"
         }
         let outputs: [Column]
-        do { outputs = served.outputColumns(try table.matrix(of: served.inputs.map(\.name))) } catch let error as EngineError {
-            throw Diagnostic(error, range: arguments.has(Predict.on) ? arguments.range(of: Predict.on) : arguments.range(of: Predict.with))
+        do { outputs = served.outputColumns(try table.matrix(of: served.inputs.map(\.name))) } catch let error
+            as EngineError
+        {
+            throw Diagnostic(
+                error,
+                range: arguments.has(Predict.on) ? arguments.range(of: Predict.on) : arguments.range(of: Predict.with))
         }
         var output = CommandOutput(command: "predict")
         if let notice = modelSource.notice { output.say(notice + ".") }
-        output.say("Scored \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") of \(source) with \(served.label) (\(uri)).")
+        output.say(
+            "Scored \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") of \(source) with \(served.label) (\(uri)).")
         let limit = min(arguments[Predict.limit], table.rowCount)
-        output.table("predictions", title: "\(served.label) on \(source)", columns: ["row"] + outputs.map(\.name),
-                     rows: (0..<limit).map { r in [.integer(Int64(r))] + outputs.map { $0.value(at: r) } }, totalRows: table.rowCount)
+        output.table(
+            "predictions", title: "\(served.label) on \(source)", columns: ["row"] + outputs.map(\.name),
+            rows: (0..<limit).map { r in [.integer(Int64(r))] + outputs.map { $0.value(at: r) } },
+            totalRows: table.rowCount)
         let counts = outputs[0].name == "predicted" ? ValueCounts(outputs[0]) : nil
         if let counts {
-            output.table("predicted_counts", columns: ["class", "count", "percent"], rows: counts.entries.map {
-                [$0.value, .integer(Int64($0.count)), .real($0.percent)]
-            })
+            output.table(
+                "predicted_counts", columns: ["class", "count", "percent"],
+                rows: counts.entries.map {
+                    [$0.value, .integer(Int64($0.count)), .real($0.percent)]
+                })
         }
         var written: TableVersion?
         if let into = arguments[Predict.into] {
             let name = try arguments.at(Predict.into) { try TableName(parsing: into) }
             var combined = table
             for column in outputs { combined = try combined.setting(column) }
-            combined = try combined.setting(Column(name: "model", storage: .text(Array(repeating: served.name ?? served.directory, count: table.rowCount))))
-            combined = try combined.setting(Column(name: "model_version", storage: .integer(Array(repeating: Int64(served.version ?? 0), count: table.rowCount))))
+            combined = try combined.setting(
+                Column(
+                    name: "model",
+                    storage: .text(Array(repeating: served.name ?? served.directory, count: table.rowCount))))
+            combined = try combined.setting(
+                Column(
+                    name: "model_version",
+                    storage: .integer(Array(repeating: Int64(served.version ?? 0), count: table.rowCount))))
             written = try arguments.at(Predict.into) {
-                try modeling.frames.store().write(combined, as: name, source: "predict with \(uri) (\(served.label)) on \(source)", operation: "predict")
+                try modeling.frames.store().write(
+                    combined, as: name, source: "predict with \(uri) (\(served.label)) on \(source)",
+                    operation: "predict")
             }
-            output.say("Stored \(written!.rowCount) rows with predictions as \(written!.name.displayName) version \(written!.version).")
+            output.say(
+                "Stored \(written!.rowCount) rows with predictions as \(written!.name.displayName) version \(written!.version)."
+            )
         }
         tracking.recordRun("predict with \(served.label)", on: &output) { run in
             var params = ["model_uri": uri, "rows": String(table.rowCount), "input": source]
@@ -113,17 +163,27 @@ struct DeploymentCommands: CommandGroup {
             if let name = served.name, let version = served.version {
                 params["model_name"] = name
                 params["model_version"] = String(version)
-                if let runId = try tracking.tracker().registry.version(name, version).runId { params["model_run_id"] = runId }
+                if let runId = try tracking.tracker().registry.version(name, version).runId {
+                    params["model_run_id"] = runId
+                }
             }
             if let written { params["output_table"] = "\(written.name.displayName)@v\(written.version)" }
             try run.params(params)
-            if let stored { try run.dataset(modeling.frames.datasetInput(of: stored, table: table, context: "scoring")) }
+            if let stored {
+                try run.dataset(modeling.frames.datasetInput(of: stored, table: table, context: "scoring"))
+            }
             if let counts {
-                try run.metrics(Dictionary(uniqueKeysWithValues: counts.entries.map { ("predicted_share_\($0.value.displayText)", $0.percent / 100) }))
-                try run.csv("predictions/predicted_counts.csv", try Table(columns: [
-                    Column(name: "class", storage: .text(counts.entries.map(\.value.displayText))),
-                    Column(name: "count", storage: .integer(counts.entries.map { Int64($0.count) })),
-                ]))
+                try run.metrics(
+                    Dictionary(
+                        uniqueKeysWithValues: counts.entries.map {
+                            ("predicted_share_\($0.value.displayText)", $0.percent / 100)
+                        }))
+                try run.csv(
+                    "predictions/predicted_counts.csv",
+                    try Table(columns: [
+                        Column(name: "class", storage: .text(counts.entries.map(\.value.displayText))),
+                        Column(name: "count", storage: .integer(counts.entries.map { Int64($0.count) })),
+                    ]))
             }
         }
         return output
@@ -140,7 +200,10 @@ struct DeploymentCommands: CommandGroup {
                 return output
             }
             output.blocks.append(.fields(name: "server", serverFields(server, port: port)))
-            if let problem = server.service.source.lastProblem { output.say("It keeps serving its model: the last check of \(server.service.source.uri) failed (\(problem)).") }
+            if let problem = server.service.source.lastProblem {
+                output.say(
+                    "It keeps serving its model: the last check of \(server.service.source.uri) failed (\(problem)).")
+            }
         case "stop":
             guard let (server, port) = deployment.running else {
                 output.say("No server is running.")
@@ -148,21 +211,33 @@ struct DeploymentCommands: CommandGroup {
             }
             deployment.stop()
             let counts = server.service.counts
-            output.say("Stopped the server on \(server.host):\(port) after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused).")
+            output.say(
+                "Stopped the server on \(server.host):\(port) after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused)."
+            )
         default:
             if let (server, port) = deployment.running {
-                throw Diagnostic(EngineError(.invalidArgument, "a server is already running on \(server.host):\(port), serving \(server.service.source.uri)",
-                                             hint: "'serve stop' first, or serve from another shell with port=N"), range: arguments.range(of: Keys.target))
+                throw Diagnostic(
+                    EngineError(
+                        .invalidArgument,
+                        "a server is already running on \(server.host):\(port), serving \(server.service.source.uri)",
+                        hint: "'serve stop' first, or serve from another shell with port=N"),
+                    range: arguments.range(of: Keys.target))
             }
             let uri = arguments[Keys.target]
-            let source = try arguments.at(Keys.target) { try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer()) }
+            let source = try arguments.at(Keys.target) {
+                try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer())
+            }
             let host = arguments[Keys.host]
             let interval = arguments[Keys.poll].map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
-            let server = ScoringServer(service: ScoringService(source: source), host: host, port: arguments[Keys.port], followInterval: interval)
+            let server = ScoringServer(
+                service: ScoringService(source: source), host: host, port: arguments[Keys.port],
+                followInterval: interval)
             let port = try arguments.at(Keys.port) { try server.start() }
             deployment.server = server
             if let notice = source.notice { output.say(notice + ".") }
-            output.say("Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations; it follows \(uri) when it moves to another version.")
+            output.say(
+                "Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations; it follows \(uri) when it moves to another version."
+            )
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 output.say("Warning: host=\(host) accepts requests from other machines; there is no authentication.")
             }
@@ -173,36 +248,46 @@ struct DeploymentCommands: CommandGroup {
 
     private func serverFields(_ server: ScoringServer, port: Int) -> [Field] {
         let counts = server.service.counts
-        return [Field("url", .text("http://\(server.host):\(port)")), Field("uri", .text(server.service.source.uri)),
-                Field("serving", .text(server.service.source.model.label)),
-                Field("requests", .integer(Int64(counts.requests))), Field("errors", .integer(Int64(counts.errors)))]
+        return [
+            Field("url", .text("http://\(server.host):\(port)")), Field("uri", .text(server.service.source.uri)),
+            Field("serving", .text(server.service.source.model.label)),
+            Field("requests", .integer(Int64(counts.requests))), Field("errors", .integer(Int64(counts.errors))),
+        ]
     }
-
 
     // MARK: - invoke
 
     func invoke(_ arguments: Invocation) throws -> CommandOutput {
-        guard let endpoint = arguments[Keys.url] ?? deployment.running.map({ "http://\($0.server.host):\($0.port)" }) else {
-            throw EngineError(.invalidArgument, "no server is running in this shell", hint: "give the server's URL (invoke http://HOST:PORT plate N), or start one with serve")
+        guard let endpoint = arguments[Keys.url] ?? deployment.running.map({ "http://\($0.server.host):\($0.port)" })
+        else {
+            throw EngineError(
+                .invalidArgument, "no server is running in this shell",
+                hint: "give the server's URL (invoke http://HOST:PORT plate N), or start one with serve")
         }
         let client = try arguments.at(Keys.url) { try ScoringClient(endpoint: endpoint) }
-        let table: Table, rows: [Int], source: String
+        let table: Table
+        let rows: [Int]
+        let source: String
         if let row = arguments[Keys.row] {
             table = try modeling.frames.currentTable()
             try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Keys.row))
             rows = [row]
             source = "plate \(row) of \(modeling.frames.name)"
         } else {
-            (table, source, _) = try modeling.predictionInput(on: arguments[Keys.on], range: arguments.range(of: Keys.on))
+            (table, source, _) = try modeling.predictionInput(
+                on: arguments[Keys.on], range: arguments.range(of: Keys.on))
             rows = Array(0..<min(arguments[Keys.limit], table.rowCount))
         }
         let cells = rows.map { r in table.columns.map { JSON($0.value(at: r)) } }
         let answer = try arguments.at(Keys.url) { try client.invoke(columns: table.columnNames, rows: cells) }
         var output = CommandOutput(command: "invoke")
-        output.say("\(client.url.absoluteString) answered for \(rows.count) row\(rows.count == 1 ? "" : "s") of \(source) in "
-            + String(format: "%.1f ms", answer.seconds * 1000) + (answer.model.map { ", scored by \($0)" } ?? "") + ".")
-        output.table("predictions", columns: ["row"] + answer.columns,
-                     rows: zip(rows, answer.rows).map { [.integer(Int64($0))] + $1 })
+        output.say(
+            "\(client.url.absoluteString) answered for \(rows.count) row\(rows.count == 1 ? "" : "s") of \(source) in "
+                + String(format: "%.1f ms", answer.seconds * 1000) + (answer.model.map { ", scored by \($0)" } ?? "")
+                + ".")
+        output.table(
+            "predictions", columns: ["row"] + answer.columns,
+            rows: zip(rows, answer.rows).map { [.integer(Int64($0))] + $1 })
         if rows.count == 1, let actual = try? table.column(named: modeling.state.target) {
             output.say("Actual \(modeling.state.target) of that plate: \(actual.value(at: rows[0]).displayText).")
         }

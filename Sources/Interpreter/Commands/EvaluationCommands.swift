@@ -4,13 +4,16 @@ import Foundation
 extension ModellingCommands {
     static let evaluationRows: [CommandSpec] = [
         CommandSpec(
-            "evaluate", category: .modeling, summary: "Holdout metrics, per-class scores and the confusion matrix of a model.",
-            help: "Scores a model fitted on the training part (after 'split') on the held-out test rows: the metrics, precision, recall and F1 per class, and the confusion matrix ('plot confusion' draws it).",
+            "evaluate", category: .modeling,
+            summary: "Holdout metrics, per-class scores and the confusion matrix of a model.",
+            help:
+                "Scores a model fitted on the training part (after 'split') on the held-out test rows: the metrics, precision, recall and F1 per class, and the confusion matrix ('plot confusion' draws it).",
             positionals: [.optional(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)")],
             examples: ["evaluate", "evaluate et_tuned"],
             handler: run { try $0.evaluate($1) }),
         CommandSpec(
-            "predict", category: .modeling, summary: "Class and probabilities from a fitted model: one plate, a table, a file.",
+            "predict", category: .modeling,
+            summary: "Class and probabilities from a fitted model: one plate, a table, a file.",
             help: """
                 Predicts with a fitted model (default: the last fitted) from raw feature columns: 'predict plate N' for \
                 row N of the current frame (0-based; the output names the row of the original table too), 'predict \
@@ -20,16 +23,26 @@ extension ModellingCommands {
                 instead, from raw rows; the stored predictions name the model and version, and the scoring is \
                 tracked as a run with its lineage.
                 """,
-            positionals: [.optional(Keys.model, .text("name"), help: "the fitted model"),
-                          .optional(Keys.row, .int(min: 0, max: nil), keyword: "plate", help: "the frame row to predict")],
-            parameters: [ParameterSpec(Keys.on, .text("table|file"), help: "a stored table or a CSV file to predict"),
-                         ParameterSpec(Keys.into, .table, help: "store the predictions as this table"),
-                         ParameterSpec(Keys.with, .text("model-uri"), help: "predict with a registered model (models:/NAME/Production) instead"),
-                         ParameterSpec(Keys.limit, .int(min: 0, max: nil), default: "10", help: "rows shown")],
-            examples: ["predict plate 42", "predict et on=fsp.faults into=fsp.predictions", "predict gbm on=new_plates.csv",
-                       "predict with=models:/et-fsp-model/Production on=fsp.faults into=fsp.predictions"],
+            positionals: [
+                .optional(Keys.model, .text("name"), help: "the fitted model"),
+                .optional(Keys.row, .int(min: 0, max: nil), keyword: "plate", help: "the frame row to predict"),
+            ],
+            parameters: [
+                ParameterSpec(Keys.on, .text("table|file"), help: "a stored table or a CSV file to predict"),
+                ParameterSpec(Keys.into, .table, help: "store the predictions as this table"),
+                ParameterSpec(
+                    Keys.with, .text("model-uri"),
+                    help: "predict with a registered model (models:/NAME/Production) instead"),
+                ParameterSpec(Keys.limit, .int(min: 0, max: nil), default: "10", help: "rows shown"),
+            ],
+            examples: [
+                "predict plate 42", "predict et on=fsp.faults into=fsp.predictions", "predict gbm on=new_plates.csv",
+                "predict with=models:/et-fsp-model/Production on=fsp.faults into=fsp.predictions",
+            ],
             handler: { session, arguments in
-                if let uri = arguments[Keys.with] { return try DeploymentCommands(session: session).predictWithRegistered(arguments, uri: uri) }
+                if let uri = arguments[Keys.with] {
+                    return try DeploymentCommands(session: session).predictWithRegistered(arguments, uri: uri)
+                }
                 return try ModellingCommands(session: session).predict(arguments)
             }),
     ]
@@ -37,23 +50,34 @@ extension ModellingCommands {
     func evaluate(_ arguments: Invocation) throws -> CommandOutput {
         let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
         guard let evaluation = try modeling.holdoutEvaluation(model) else {
-            throw EngineError(.invalidArgument, "'\(model.name)' was fitted on all rows, so no rows are left to evaluate it on",
-                              hint: "split the frame (split test=0.3), then fit again")
+            throw EngineError(
+                .invalidArgument, "'\(model.name)' was fitted on all rows, so no rows are left to evaluate it on",
+                hint: "split the frame (split test=0.3), then fit again")
         }
         let (metrics, confusion, classes) = (evaluation.metrics, evaluation.confusion, evaluation.classes)
         modeling.state.lastEvaluation = (model.name, classes, confusion)
         var output = CommandOutput(command: "evaluate")
-        output.table("metrics", title: "\(model.name) on the \(evaluation.testRows) held-out rows", columns: ["metric", "value"],
-                     rows: ClassificationMetrics.names.compactMap { entry in entry.read(metrics).map { [.text(entry.name), .real($0)] } })
-        output.table("classes", title: "Per class", columns: ["class", "precision", "recall", "f1", "support"], rows: classes.indices.map { k in
-            let tp = Double(confusion.counts[k][k])
-            let precision = confusion.predictedTotals[k] > 0 ? tp / Double(confusion.predictedTotals[k]) : 0
-            let recall = confusion.actualTotals[k] > 0 ? tp / Double(confusion.actualTotals[k]) : 0
-            let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
-            return [.text(classes[k]), .real(precision), .real(recall), .real(f1), .integer(Int64(confusion.actualTotals[k]))]
-        })
-        output.table("confusion", title: "Confusion matrix (rows: actual, columns: predicted)", columns: ["actual"] + classes,
-                     rows: classes.indices.map { k in [.text(classes[k])] + confusion.counts[k].map { .integer(Int64($0)) } })
+        output.table(
+            "metrics", title: "\(model.name) on the \(evaluation.testRows) held-out rows",
+            columns: ["metric", "value"],
+            rows: ClassificationMetrics.names.compactMap { entry in
+                entry.read(metrics).map { [.text(entry.name), .real($0)] }
+            })
+        output.table(
+            "classes", title: "Per class", columns: ["class", "precision", "recall", "f1", "support"],
+            rows: classes.indices.map { k in
+                let tp = Double(confusion.counts[k][k])
+                let precision = confusion.predictedTotals[k] > 0 ? tp / Double(confusion.predictedTotals[k]) : 0
+                let recall = confusion.actualTotals[k] > 0 ? tp / Double(confusion.actualTotals[k]) : 0
+                let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+                return [
+                    .text(classes[k]), .real(precision), .real(recall), .real(f1),
+                    .integer(Int64(confusion.actualTotals[k])),
+                ]
+            })
+        output.table(
+            "confusion", title: "Confusion matrix (rows: actual, columns: predicted)", columns: ["actual"] + classes,
+            rows: classes.indices.map { k in [.text(classes[k])] + confusion.counts[k].map { .integer(Int64($0)) } })
         modeling.attach(to: model, on: &output) { run in try modeling.logEvaluation(evaluation, into: run) }
         return output
     }
@@ -67,33 +91,50 @@ extension ModellingCommands {
             try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Keys.row))
             let probabilities = pipeline.probabilities(try pipeline.features(of: table.selecting(rows: [row])))
             let best = probabilities.argmaxRows()[0]
-            var fields = [Field("plate", .integer(Int64(row))), Field("source_row", .integer(Int64(try modeling.frames.currentSourceRows()[row]))),
-                          Field("source", .text(modeling.frames.frame?.name ?? "")), Field("model", .text(model.name)),
-                          Field("predicted", .text(pipeline.classes[best])), Field("probability", .real(probabilities[0, best]))]
-            if let actual = try? table.column(named: pipeline.target) { fields.append(Field("actual", actual.value(at: row))) }
+            var fields = [
+                Field("plate", .integer(Int64(row))),
+                Field("source_row", .integer(Int64(try modeling.frames.currentSourceRows()[row]))),
+                Field("source", .text(modeling.frames.frame?.name ?? "")), Field("model", .text(model.name)),
+                Field("predicted", .text(pipeline.classes[best])), Field("probability", .real(probabilities[0, best])),
+            ]
+            if let actual = try? table.column(named: pipeline.target) {
+                fields.append(Field("actual", actual.value(at: row)))
+            }
             output.blocks.append(.fields(name: "prediction", fields))
-            output.table("probabilities", columns: ["class", "probability"], rows: pipeline.classes.indices.map { k in
-                [.text(pipeline.classes[k]), .real(probabilities[0, k])]
-            })
+            output.table(
+                "probabilities", columns: ["class", "probability"],
+                rows: pipeline.classes.indices.map { k in
+                    [.text(pipeline.classes[k]), .real(probabilities[0, k])]
+                })
             return output
         }
-        let (table, source, _) = try modeling.predictionInput(on: arguments[Keys.on], range: arguments.range(of: Keys.on))
-        let predictionColumns = pipeline.predictionColumns(try arguments.at(Keys.on) { try pipeline.features(of: table) })
+        let (table, source, _) = try modeling.predictionInput(
+            on: arguments[Keys.on], range: arguments.range(of: Keys.on))
+        let predictionColumns = pipeline.predictionColumns(
+            try arguments.at(Keys.on) { try pipeline.features(of: table) })
         let limit = min(arguments[Keys.limit], table.rowCount)
-        output.table("predictions", title: "\(model.name) on \(source)", columns: ["row"] + predictionColumns.map(\.name),
-                     rows: (0..<limit).map { r in [.integer(Int64(r))] + predictionColumns.map { $0.value(at: r) } }, totalRows: table.rowCount)
+        output.table(
+            "predictions", title: "\(model.name) on \(source)", columns: ["row"] + predictionColumns.map(\.name),
+            rows: (0..<limit).map { r in [.integer(Int64(r))] + predictionColumns.map { $0.value(at: r) } },
+            totalRows: table.rowCount)
         let counts = ValueCounts(predictionColumns[0])
-        output.table("predicted_counts", columns: ["class", "count", "percent"], rows: counts.entries.map {
-            [$0.value, .integer(Int64($0.count)), .real($0.percent)]
-        })
+        output.table(
+            "predicted_counts", columns: ["class", "count", "percent"],
+            rows: counts.entries.map {
+                [$0.value, .integer(Int64($0.count)), .real($0.percent)]
+            })
         if let into = arguments[Keys.into] {
             let name = try arguments.at(Keys.into) { try TableName(parsing: into) }
             var combined = table
             for column in predictionColumns { combined = try combined.setting(column) }
             let version = try arguments.at(Keys.into) {
-                try modeling.frames.store().write(combined, as: name, source: "predict \(model.name) (\(pipeline.kind)) on \(source)", operation: "predict")
+                try modeling.frames.store().write(
+                    combined, as: name, source: "predict \(model.name) (\(pipeline.kind)) on \(source)",
+                    operation: "predict")
             }
-            output.say("Stored \(version.rowCount) rows with predictions as \(version.name.displayName) version \(version.version).")
+            output.say(
+                "Stored \(version.rowCount) rows with predictions as \(version.name.displayName) version \(version.version)."
+            )
         }
         return output
     }

@@ -34,7 +34,9 @@ public struct Invocation: Sendable {
     static func bind(_ syntax: CommandSyntax, to spec: CommandSpec) -> Result<Invocation, Diagnostic> {
         var values: [String: ArgumentValue] = [:]
         var ranges: [String: SourceRange] = [:]
-        func fail(_ message: String, _ range: SourceRange?, suggestions: [String] = [], hint: String? = nil) -> Result<Invocation, Diagnostic> {
+        func fail(_ message: String, _ range: SourceRange?, suggestions: [String] = [], hint: String? = nil) -> Result<
+            Invocation, Diagnostic
+        > {
             .failure(.usage(message, at: range, usage: spec.usage, suggestions: suggestions, hint: hint))
         }
         func parse(_ kind: ValueKind, _ text: String, name: String, range: SourceRange) -> Diagnostic? {
@@ -59,14 +61,19 @@ public struct Invocation: Sendable {
             }
             guard let parameter = spec.parameter(key) else {
                 if spec.extraAssignments != nil {
-                    if extras.contains(where: { $0.key == key }) { return fail("'\(key)' is given twice", token.keyRange) }
+                    if extras.contains(where: { $0.key == key }) {
+                        return fail("'\(key)' is given twice", token.keyRange)
+                    }
                     extras.append((key, value, token.range))
                     continue
                 }
                 let keys = spec.parameters.map(\.key)
-                return fail("\(spec.name) has no parameter '\(key)'", token.keyRange,
-                            suggestions: Suggestions.closest(to: key, among: keys),
-                            hint: keys.isEmpty ? "\(spec.name) takes no key=value parameters" : "its parameters: \(keys.joined(separator: ", "))")
+                return fail(
+                    "\(spec.name) has no parameter '\(key)'", token.keyRange,
+                    suggestions: Suggestions.closest(to: key, among: keys),
+                    hint: keys.isEmpty
+                        ? "\(spec.name) takes no key=value parameters"
+                        : "its parameters: \(keys.joined(separator: ", "))")
             }
             if values[key] != nil { return fail("'\(key)' is given twice", token.keyRange) }
             if let error = parse(parameter.kind, value, name: key, range: token.valueRange!) { return .failure(error) }
@@ -74,10 +81,12 @@ public struct Invocation: Sendable {
 
         let fill = PositionalFill(spec.positionals, words: positional)
         for filled in fill.filled {
-            let slot = spec.positionals[filled.slot], tokens = positional[filled.words]
+            let slot = spec.positionals[filled.slot]
+            let tokens = positional[filled.words]
             let range = tokens.first!.range.lowerBound..<tokens.last!.range.upperBound
             if slot.isVariadic {
-                values[slot.name] = .list(tokens.flatMap { $0.text.split(separator: ",").map(String.init) }.filter { !$0.isEmpty })
+                values[slot.name] = .list(
+                    tokens.flatMap { $0.text.split(separator: ",").map(String.init) }.filter { !$0.isEmpty })
                 ranges[slot.name] = range
             } else if let error = parse(slot.kind, tokens.first!.text, name: slot.name, range: range) {
                 return .failure(error)
@@ -87,7 +96,9 @@ public struct Invocation: Sendable {
         switch fill.problem {
         case .expectedKeyword(let index, let at)?:
             let slot = spec.positionals[index]
-            return fail("expected '\(slot.keyword!) \(slot.kind.placeholder)' here", at < positional.count ? positional[at].range : end)
+            return fail(
+                "expected '\(slot.keyword!) \(slot.kind.placeholder)' here",
+                at < positional.count ? positional[at].range : end)
         case .keywordWithoutValue(let index, let keywordAt)?:
             let slot = spec.positionals[index]
             return fail("'\(slot.keyword!)' needs a \(slot.kind.placeholder) after it", positional[keywordAt].range)
@@ -101,10 +112,13 @@ public struct Invocation: Sendable {
         }
         for parameter in spec.parameters where values[parameter.key] == nil {
             if parameter.isRequired {
-                return fail("\(spec.name) needs \(parameter.key)=\(parameter.kind.placeholder) (\(parameter.help))",
-                            syntax.range.upperBound..<syntax.range.upperBound)
+                return fail(
+                    "\(spec.name) needs \(parameter.key)=\(parameter.kind.placeholder) (\(parameter.help))",
+                    syntax.range.upperBound..<syntax.range.upperBound)
             }
-            if let fallback = parameter.defaultValue, case .success(let value) = parameter.kind.parse(fallback, name: parameter.key) {
+            if let fallback = parameter.defaultValue,
+                case .success(let value) = parameter.kind.parse(fallback, name: parameter.key)
+            {
                 values[parameter.key] = value
             }
         }

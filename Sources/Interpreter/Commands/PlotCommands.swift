@@ -4,15 +4,19 @@ import Foundation
 extension ModellingCommands {
     static let plotRows: [CommandSpec] = [
         CommandSpec(
-            "plot", category: .modeling, summary: "Draw the PCA variance, a confusion matrix or the leaderboard to PNG and SVG.",
+            "plot", category: .modeling,
+            summary: "Draw the PCA variance, a confusion matrix or the leaderboard to PNG and SVG.",
             help: """
                 Writes the chart as PNG and SVG under the workspace's artifacts/plots/ (or file=BASE, without extension) \
                 and prints the paths: 'plot pca' after pca, 'plot confusion' after evaluate, 'plot compare' after compare.
                 """,
             positionals: [.required(Keys.chart, .choice(of: Chart.self), help: "which chart")],
-            parameters: [ParameterSpec(Keys.file, .path, help: "where to write, without extension (default: artifacts/plots/CHART)")],
+            parameters: [
+                ParameterSpec(
+                    Keys.file, .path, help: "where to write, without extension (default: artifacts/plots/CHART)")
+            ],
             examples: ["plot pca", "plot confusion", "plot compare file=leaderboard"],
-            handler: run { try $0.plot($1) }),
+            handler: run { try $0.plot($1) })
     ]
 
     func plot(_ arguments: Invocation) throws -> CommandOutput {
@@ -23,21 +27,25 @@ extension ModellingCommands {
             guard let pca = modeling.state.lastPCA else {
                 throw EngineError(.invalidArgument, "no PCA to draw yet", hint: "run pca first (pca var=0.999)")
             }
-            figure = Charts.pcaVariance(ratios: pca.fitted.explainedVarianceRatio, kept: pca.fitted.keptComponents,
-                                        title: "PCA: explained variance of \(pca.features.count) features")
+            figure = Charts.pcaVariance(
+                ratios: pca.fitted.explainedVarianceRatio, kept: pca.fitted.keptComponents,
+                title: "PCA: explained variance of \(pca.features.count) features")
         case .confusion:
             guard let evaluation = modeling.state.lastEvaluation else {
                 throw EngineError(.invalidArgument, "no evaluation to draw yet", hint: "run evaluate first")
             }
-            figure = Charts.confusion(evaluation.confusion.counts, classes: evaluation.classes, title: "Confusion matrix: \(evaluation.model)")
+            figure = Charts.confusion(
+                evaluation.confusion.counts, classes: evaluation.classes, title: "Confusion matrix: \(evaluation.model)"
+            )
         case .compare:
             guard !modeling.state.leaderboard.isEmpty else {
                 throw EngineError(.invalidArgument, "no leaderboard to draw yet", hint: "run compare first")
             }
             let metric = modeling.state.leaderboardMetric
-            figure = Charts.leaderboard(models: modeling.state.leaderboard.map(\.kind),
-                                        values: modeling.state.leaderboard.map { $0.mean.value(metric) ?? 0 }, metric: metric,
-                                        title: "Cross-validated \(metric) by model")
+            figure = Charts.leaderboard(
+                models: modeling.state.leaderboard.map(\.kind),
+                values: modeling.state.leaderboard.map { $0.mean.value(metric) ?? 0 }, metric: metric,
+                title: "Cross-validated \(metric) by model")
         }
         let base = arguments[Keys.file] ?? modeling.workspace.artifactsDirectory + "/plots/" + chart.rawValue
         let paths = try arguments.at(Keys.file) { try figure.write(to: base) }

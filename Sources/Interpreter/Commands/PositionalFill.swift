@@ -55,7 +55,8 @@ struct PositionalFill {
                     return
                 }
             } else if slot.isOptional, !atEnd,
-                      slots[(position + 1)...].contains(where: { $0.keyword.map { isKeyword(index, $0) } ?? false }) {
+                slots[(position + 1)...].contains(where: { $0.keyword.map { isKeyword(index, $0) } ?? false })
+            {
                 continue
             }
             guard index < words.count else {

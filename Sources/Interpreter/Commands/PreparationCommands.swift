@@ -12,9 +12,12 @@ struct PreparationCommands: CommandGroup {
         modeling = session.modeling
     }
 
-    enum Label { static let column = Key<String>("column"), onehot = Key<[String]>("onehot"), name = Given<String>("as") }
+    enum Label {
+        static let column = Key<String>("column"), onehot = Key<[String]>("onehot"), name = Given<String>("as")
+    }
     enum Keep {
-        static let column = Key<String>("column"), values = Key<[String]>("values"), top = Key<Int>("top"), by = Key<String>("by")
+        static let column = Key<String>("column"), values = Key<[String]>("values"), top = Key<Int>("top"),
+            by = Key<String>("by")
         static let exclude = Key<[String]>("exclude")
     }
     enum Drop { static let column = Given<String>("column"), values = Given<[String]>("values") }
@@ -23,7 +26,8 @@ struct PreparationCommands: CommandGroup {
 
     static let rows: [CommandSpec] = [
         CommandSpec(
-            "label", category: .preparation, summary: "Collapse one-hot columns into one label column, or name the label column.",
+            "label", category: .preparation,
+            summary: "Collapse one-hot columns into one label column, or name the label column.",
             help: """
                 'label onehot=COLUMNS' replaces the one-hot columns (exactly one 1 per row) with one text column naming \
                 the column that holds the 1 (as= names it, default Label); a row with no 1, several 1s, or another value \
@@ -31,8 +35,10 @@ struct PreparationCommands: CommandGroup {
                 that the models learn (the default is Label).
                 """,
             positionals: [.optional(Label.column, .column, help: "an existing column to use as the label")],
-            parameters: [ParameterSpec(Label.onehot, .columns, help: "the one-hot columns"),
-                         ParameterSpec(Label.name, .text("name"), default: "Label", help: "the label column's name")],
+            parameters: [
+                ParameterSpec(Label.onehot, .columns, help: "the one-hot columns"),
+                ParameterSpec(Label.name, .text("name"), default: "Label", help: "the label column's name"),
+            ],
             usage: "label onehot=<columns> [as=<name>] | label <column>",
             examples: ["label onehot=Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults", "label Defect"],
             handler: run { try $0.label($1) }),
@@ -43,19 +49,25 @@ struct PreparationCommands: CommandGroup {
                 the rows holding the K most frequent values of COLUMN, leaving out those given with exclude= (the \
                 notebook's three most common identifiable defects: keep top=3 by=Label exclude=Other_Faults).
                 """,
-            positionals: [.optional(Keep.column, .column, help: "the column to filter on"),
-                          .optional(Keep.values, .values, keyword: "in", help: "the values to keep")],
-            parameters: [ParameterSpec(Keep.top, .int(min: 1, max: nil), help: "keep the K most frequent values"),
-                         ParameterSpec(Keep.by, .column, help: "the column whose values are counted"),
-                         ParameterSpec(Keep.exclude, .values, help: "values never kept by top=")],
+            positionals: [
+                .optional(Keep.column, .column, help: "the column to filter on"),
+                .optional(Keep.values, .values, keyword: "in", help: "the values to keep"),
+            ],
+            parameters: [
+                ParameterSpec(Keep.top, .int(min: 1, max: nil), help: "keep the K most frequent values"),
+                ParameterSpec(Keep.by, .column, help: "the column whose values are counted"),
+                ParameterSpec(Keep.exclude, .values, help: "values never kept by top="),
+            ],
             usage: "keep <column> in <values> | keep top=<int> by=<column> [exclude=<values>]",
             examples: ["keep Label in Bumps,K_Scatch,Z_Scratch", "keep top=3 by=Label exclude=Other_Faults"],
             handler: run { try $0.keep($1) }),
         CommandSpec(
             "drop", category: .preparation, summary: "Drop rows by a column's values.",
             help: "'drop COLUMN in A,B' removes the rows whose COLUMN is one of the values.",
-            positionals: [.required(Drop.column, .column, help: "the column to filter on"),
-                          .required(Drop.values, .values, keyword: "in", help: "the values to drop")],
+            positionals: [
+                .required(Drop.column, .column, help: "the column to filter on"),
+                .required(Drop.values, .values, keyword: "in", help: "the values to drop"),
+            ],
             examples: ["drop Label in Other_Faults"],
             handler: run { try $0.drop($1) }),
         CommandSpec(
@@ -69,7 +81,9 @@ struct PreparationCommands: CommandGroup {
                 Fills each column's missing cells: median or mean (numeric columns, learned from the current frame and \
                 kept in the step, so replaying it on new rows fills with the same numbers), or a constant value.
                 """,
-            positionals: [.optional(FillMissing.rule, .text("median|mean|value"), help: "median (default), mean, or a value")],
+            positionals: [
+                .optional(FillMissing.rule, .text("median|mean|value"), help: "median (default), mean, or a value")
+            ],
             examples: ["fillna", "fillna mean", "fillna 0"],
             handler: run { try $0.fillna($1) }),
     ]
@@ -78,7 +92,9 @@ struct PreparationCommands: CommandGroup {
         var output = CommandOutput(command: "label")
         if let column = arguments[Label.column] {
             if arguments.has(Label.onehot) {
-                throw Diagnostic.usage("give onehot=COLUMNS or a COLUMN, not both", at: arguments.range(of: Label.column), usage: arguments.spec.usage)
+                throw Diagnostic.usage(
+                    "give onehot=COLUMNS or a COLUMN, not both", at: arguments.range(of: Label.column),
+                    usage: arguments.spec.usage)
             }
             let table = try frames.currentTable()
             _ = try arguments.at(Label.column) { try table.column(named: column) }
@@ -87,13 +103,18 @@ struct PreparationCommands: CommandGroup {
             return output
         }
         guard let columns = arguments[Label.onehot] else {
-            throw Diagnostic.usage("label needs onehot=COLUMNS (one-hot columns to collapse) or a COLUMN (the label itself)",
-                                   at: arguments.syntax.range, usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "label needs onehot=COLUMNS (one-hot columns to collapse) or a COLUMN (the label itself)",
+                at: arguments.syntax.range, usage: arguments.spec.usage)
         }
         let name = arguments[Label.name]
-        let (before, after) = try arguments.at(Label.onehot) { try frames.apply(.collapseLabel(columns: columns, into: name)) }
+        let (before, after) = try arguments.at(Label.onehot) {
+            try frames.apply(.collapseLabel(columns: columns, into: name))
+        }
         modeling.target = name
-        output.say("Collapsed \(columns.count) one-hot columns into '\(name)' (\(before.rowCount) rows; \(before.columns.count) → \(after.columns.count) columns).")
+        output.say(
+            "Collapsed \(columns.count) one-hot columns into '\(name)' (\(before.rowCount) rows; \(before.columns.count) → \(after.columns.count) columns)."
+        )
         return output
     }
 
@@ -101,11 +122,13 @@ struct PreparationCommands: CommandGroup {
         let step: FrameStep
         if let top = arguments[Keep.top] {
             guard let by = arguments[Keep.by] else {
-                throw Diagnostic.usage("keep top=\(top) needs by=<column>", at: arguments.range(of: Keep.top), usage: arguments.spec.usage)
+                throw Diagnostic.usage(
+                    "keep top=\(top) needs by=<column>", at: arguments.range(of: Keep.top), usage: arguments.spec.usage)
             }
             if arguments.has(Keep.column) {
-                throw Diagnostic.usage("give either a column with 'in' or top= with by=, not both", at: arguments.range(of: Keep.column),
-                                       usage: arguments.spec.usage)
+                throw Diagnostic.usage(
+                    "give either a column with 'in' or top= with by=, not both", at: arguments.range(of: Keep.column),
+                    usage: arguments.spec.usage)
             }
             let table = try frames.currentTable()
             let values = try arguments.at(Keep.by) {
@@ -114,26 +137,39 @@ struct PreparationCommands: CommandGroup {
             step = .keepValues(column: try table.column(named: by).name, values: values)
         } else {
             guard let column = arguments[Keep.column], let values = arguments[Keep.values] else {
-                throw Diagnostic.usage("keep needs a column with 'in VALUES', or top= with by=", at: arguments.syntax.range,
-                                       usage: arguments.spec.usage)
+                throw Diagnostic.usage(
+                    "keep needs a column with 'in VALUES', or top= with by=", at: arguments.syntax.range,
+                    usage: arguments.spec.usage)
             }
             if arguments.has(Keep.by) || arguments.has(Keep.exclude) {
-                throw Diagnostic.usage("by= and exclude= go with top=", at: arguments.has(Keep.by) ? arguments.range(of: Keep.by) : arguments.range(of: Keep.exclude),
-                                       usage: arguments.spec.usage)
+                throw Diagnostic.usage(
+                    "by= and exclude= go with top=",
+                    at: arguments.has(Keep.by) ? arguments.range(of: Keep.by) : arguments.range(of: Keep.exclude),
+                    usage: arguments.spec.usage)
             }
-            step = .keepValues(column: try arguments.at(Keep.column) { try frames.currentTable().column(named: column).name }, values: values)
+            step = .keepValues(
+                column: try arguments.at(Keep.column) { try frames.currentTable().column(named: column).name },
+                values: values)
         }
-        return try filterOutput("keep", step: step, at: arguments.has(Keep.values) ? arguments.range(of: Keep.values) : arguments.range(of: Keep.by))
+        return try filterOutput(
+            "keep", step: step,
+            at: arguments.has(Keep.values) ? arguments.range(of: Keep.values) : arguments.range(of: Keep.by))
     }
 
     func drop(_ arguments: Invocation) throws -> CommandOutput {
-        let column = try arguments.at(Drop.column) { try frames.currentTable().column(named: arguments[Drop.column]).name }
-        return try filterOutput("drop", step: .dropValues(column: column, values: arguments[Drop.values]), at: arguments.range(of: Drop.values))
+        let column = try arguments.at(Drop.column) {
+            try frames.currentTable().column(named: arguments[Drop.column]).name
+        }
+        return try filterOutput(
+            "drop", step: .dropValues(column: column, values: arguments[Drop.values]),
+            at: arguments.range(of: Drop.values))
     }
 
     private func filterOutput(_ command: String, step: FrameStep, at range: SourceRange) throws -> CommandOutput {
         let (before, after): (Table, Table)
-        do { (before, after) = try frames.apply(step) } catch let error as EngineError { throw Diagnostic(error, range: range) }
+        do { (before, after) = try frames.apply(step) } catch let error as EngineError {
+            throw Diagnostic(error, range: range)
+        }
         var output = CommandOutput(command: command)
         output.say("\(step.summary): kept \(after.rowCount) of \(before.rowCount) rows.")
         return output
@@ -149,11 +185,12 @@ struct PreparationCommands: CommandGroup {
 
     func fillna(_ arguments: Invocation) throws -> CommandOutput {
         let text = arguments[FillMissing.rule] ?? "median"
-        let rule: MissingValues.Rule = switch text.lowercased() {
-        case "median": .median
-        case "mean": .mean
-        default: .constant(text)
-        }
+        let rule: MissingValues.Rule =
+            switch text.lowercased() {
+            case "median": .median
+            case "mean": .mean
+            default: .constant(text)
+            }
         let table = try frames.currentTable()
         let values = try arguments.at(FillMissing.rule) { try MissingValues.fillValues(table, rule: rule) }
         try frames.apply(.fillMissing(values: values, rule: text))
@@ -161,10 +198,11 @@ struct PreparationCommands: CommandGroup {
         if values.isEmpty {
             output.say("No column of the frame has missing cells; nothing to fill.")
         } else {
-            output.table("filled", title: "Filled with \(text)", columns: ["column", "missing", "value"],
-                         rows: values.keys.sorted().map { name in
-                [.text(name), .integer(Int64((try? table.column(named: name).missingCount) ?? 0)), values[name]!]
-            })
+            output.table(
+                "filled", title: "Filled with \(text)", columns: ["column", "missing", "value"],
+                rows: values.keys.sorted().map { name in
+                    [.text(name), .integer(Int64((try? table.column(named: name).missingCount) ?? 0)), values[name]!]
+                })
         }
         return output
     }

@@ -11,11 +11,16 @@ extension ModellingCommands {
                 the table shown is the scaler fitted on the whole frame, for a look. Deviations are population ones, as \
                 scikit-learn's StandardScaler.
                 """,
-            parameters: [ParameterSpec(Keys.method, .choice(of: Scaling.self), default: "standard", help: "standard, or none to turn scaling off")],
+            parameters: [
+                ParameterSpec(
+                    Keys.method, .choice(of: Scaling.self), default: "standard",
+                    help: "standard, or none to turn scaling off")
+            ],
             examples: ["scale", "scale method=none"],
             handler: run { try $0.scale($1) }),
         CommandSpec(
-            "pca", category: .modeling, summary: "Principal components: explained variance, loadings, and PCA before models.",
+            "pca", category: .modeling,
+            summary: "Principal components: explained variance, loadings, and PCA before models.",
             help: """
                 Fits PCA (LAPACK eigen-decomposition of the covariance) on the frame's features, after scaling when \
                 scale is on, and shows each component's explained variance ratio with the cumulative share and a chart. \
@@ -24,9 +29,14 @@ extension ModellingCommands {
                 in each kept component and writes them to artifacts/pca/components.csv; 'pca off' stops using PCA.
                 """,
             positionals: [.optional(Keys.action, .choice(of: PCAAction.self), help: "loadings, or off")],
-            parameters: [ParameterSpec(Keys.components, .int(min: 1, max: nil), help: "keep exactly this many components"),
-                         ParameterSpec(Keys.variance, .number(min: 0, max: 1, maxInclusive: true), help: "keep the fewest components reaching this explained variance"),
-                         ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "5", help: "with loadings: columns shown per component")],
+            parameters: [
+                ParameterSpec(Keys.components, .int(min: 1, max: nil), help: "keep exactly this many components"),
+                ParameterSpec(
+                    Keys.variance, .number(min: 0, max: 1, maxInclusive: true),
+                    help: "keep the fewest components reaching this explained variance"),
+                ParameterSpec(
+                    Keys.top, .int(min: 1, max: nil), default: "5", help: "with loadings: columns shown per component"),
+            ],
             examples: ["pca var=0.999", "pca k=10", "pca loadings top=3", "pca off"],
             handler: run { try $0.pca($1) }),
         CommandSpec(
@@ -35,9 +45,13 @@ extension ModellingCommands {
                 Splits the current frame's rows into a training part and a test part (stratified by class unless \
                 stratify=false), kept in the session: fit and compare then use the training part, evaluate the test part.
                 """,
-            parameters: [ParameterSpec(Keys.test, .number(min: 0, max: 1, maxInclusive: false), default: "0.3", help: "share of rows held out"),
-                         ParameterSpec(Keys.stratify, .bool, default: "true", help: "keep each class's share in both parts"),
-                         ParameterSpec(Keys.seed, .int(min: 0, max: nil), help: "seed of the split (default: the session's)")],
+            parameters: [
+                ParameterSpec(
+                    Keys.test, .number(min: 0, max: 1, maxInclusive: false), default: "0.3",
+                    help: "share of rows held out"),
+                ParameterSpec(Keys.stratify, .bool, default: "true", help: "keep each class's share in both parts"),
+                ParameterSpec(Keys.seed, .int(min: 0, max: nil), help: "seed of the split (default: the session's)"),
+            ],
             examples: ["split test=0.3", "split test=0.2 seed=7"],
             handler: run { try $0.split($1) }),
     ]
@@ -52,11 +66,14 @@ extension ModellingCommands {
         }
         let data = try modeling.dataset()
         let fitted = StandardScaler.fit(data.x)
-        output.table("scaler", title: "Standard scaling, fitted here on all \(data.rowCount) rows for a look",
-                     columns: ["feature", "mean", "std"], rows: data.features.indices.map { f in
-            [.text(data.features[f]), .real(fitted.mean[f]), .real(fitted.scale[f])]
-        })
-        output.say("Scaling is on: every fit, compare and tune scales with means and deviations of its training rows only.")
+        output.table(
+            "scaler", title: "Standard scaling, fitted here on all \(data.rowCount) rows for a look",
+            columns: ["feature", "mean", "std"],
+            rows: data.features.indices.map { f in
+                [.text(data.features[f]), .real(fitted.mean[f]), .real(fitted.scale[f])]
+            })
+        output.say(
+            "Scaling is on: every fit, compare and tune scales with means and deviations of its training rows only.")
         return output
     }
 
@@ -68,37 +85,59 @@ extension ModellingCommands {
             return output
         }
         if arguments.has(Keys.components) && arguments.has(Keys.variance) {
-            throw Diagnostic.usage("give k= or var=, not both", at: arguments.range(of: Keys.variance), usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "give k= or var=, not both", at: arguments.range(of: Keys.variance), usage: arguments.spec.usage)
         }
-        let parameters: PCA.Parameters = arguments[Keys.components].map { .components($0) } ?? .variance(arguments[Keys.variance] ?? 0.999)
+        let parameters: PCA.Parameters =
+            arguments[Keys.components].map { .components($0) } ?? .variance(arguments[Keys.variance] ?? 0.999)
         let data = try modeling.dataset()
         let scaler = modeling.state.plan.scale ? StandardScaler.fit(data.x) : nil
         let fitted: PCA.Fitted
         do { fitted = try PCA.fit(scaler?.transform(data.x) ?? data.x, parameters) } catch let error as EngineError {
-            throw Diagnostic(error, range: arguments.has(Keys.components) ? arguments.range(of: Keys.components) : arguments.range(of: Keys.variance))
+            throw Diagnostic(
+                error,
+                range: arguments.has(Keys.components)
+                    ? arguments.range(of: Keys.components) : arguments.range(of: Keys.variance))
         }
         modeling.state.plan.pca = parameters
-        modeling.state.lastPCA = LastPCA(fitted: fitted, features: data.features, scaler: scaler, parameters: parameters)
-        if arguments[Keys.action] == .loadings { return try loadings(fitted, features: data.features, top: arguments[Keys.top]) }
+        modeling.state.lastPCA = LastPCA(
+            fitted: fitted, features: data.features, scaler: scaler, parameters: parameters)
+        if arguments[Keys.action] == .loadings {
+            return try loadings(fitted, features: data.features, top: arguments[Keys.top])
+        }
         var cumulative = 0.0
         let rows: [[Value]] = fitted.explainedVarianceRatio.enumerated().map { index, ratio in
             cumulative += ratio
-            return [.integer(Int64(index + 1)), .real(ratio), .real(cumulative), .text(index < fitted.keptComponents ? "yes" : "")]
+            return [
+                .integer(Int64(index + 1)), .real(ratio), .real(cumulative),
+                .text(index < fitted.keptComponents ? "yes" : ""),
+            ]
         }
-        output.table("variance", title: "Explained variance (\(modeling.state.plan.scale ? "scaled" : "unscaled") features, \(data.rowCount) rows)",
-                     columns: ["component", "variance_ratio", "cumulative", "kept"], rows: rows)
+        output.table(
+            "variance",
+            title:
+                "Explained variance (\(modeling.state.plan.scale ? "scaled" : "unscaled") features, \(data.rowCount) rows)",
+            columns: ["component", "variance_ratio", "cumulative", "kept"], rows: rows)
         var running = 0.0
-        output.blocks.append(.chart(.bars(name: "variance", title: nil,
-                                          labels: fitted.explainedVarianceRatio.indices.map { "pc\($0 + 1)" },
-                                          values: fitted.explainedVarianceRatio,
-                                          notes: fitted.explainedVarianceRatio.map { ratio in
-            running += ratio
-            return "\(ValueFormatting.real((running * 1000).rounded() / 10))%"
-        })))
-        var message = "PCA (\(parameters)) keeps \(fitted.keptComponents) of \(data.features.count) components; later fits apply it after \(modeling.state.plan.scale ? "scaling" : "no scaling"), fitted on training rows only."
-        if !modeling.state.plan.scale { message += " The features are unscaled, so the largest-valued columns dominate: run scale first." }
+        output.blocks.append(
+            .chart(
+                .bars(
+                    name: "variance", title: nil,
+                    labels: fitted.explainedVarianceRatio.indices.map { "pc\($0 + 1)" },
+                    values: fitted.explainedVarianceRatio,
+                    notes: fitted.explainedVarianceRatio.map { ratio in
+                        running += ratio
+                        return "\(ValueFormatting.real((running * 1000).rounded() / 10))%"
+                    })))
+        var message =
+            "PCA (\(parameters)) keeps \(fitted.keptComponents) of \(data.features.count) components; later fits apply it after \(modeling.state.plan.scale ? "scaling" : "no scaling"), fitted on training rows only."
+        if !modeling.state.plan.scale {
+            message += " The features are unscaled, so the largest-valued columns dominate: run scale first."
+        }
         output.say(message)
-        modeling.tracking.lastPCARun = modeling.tracking.recordRun("pca", on: &output) { run in try modeling.logPCA(modeling.state.lastPCA!, data: data, into: run) }
+        modeling.tracking.lastPCARun = modeling.tracking.recordRun("pca", on: &output) { run in
+            try modeling.logPCA(modeling.state.lastPCA!, data: data, into: run)
+        }
         return output
     }
 
@@ -109,10 +148,14 @@ extension ModellingCommands {
             let weights = (0..<features.count).map { fitted.components[component, $0] }
             let order = weights.indices.sorted { abs(weights[$0]) > abs(weights[$1]) }.prefix(top)
             for (rank, f) in order.enumerated() {
-                rows.append([.text("pc\(component + 1)"), .integer(Int64(rank + 1)), .text(features[f]), .real(weights[f])])
+                rows.append([
+                    .text("pc\(component + 1)"), .integer(Int64(rank + 1)), .text(features[f]), .real(weights[f]),
+                ])
             }
         }
-        output.table("loadings", title: "Largest loadings of each kept component", columns: ["component", "rank", "feature", "loading"], rows: rows)
+        output.table(
+            "loadings", title: "Largest loadings of each kept component",
+            columns: ["component", "rank", "feature", "loading"], rows: rows)
         let path = modeling.workspace.artifactsDirectory + "/pca/components.csv"
         try CSVWriter.write(try ModelingContext.componentsTable(fitted, features: features), to: path)
         output.say("All loadings (features × components): \(path)")
@@ -123,20 +166,29 @@ extension ModellingCommands {
         let data = try modeling.dataset()
         let seed = arguments[Keys.seed] ?? modeling.settings.seed
         let fraction = arguments[Keys.test]
-        let split = Folds.holdout(data.y, classCount: data.classes.count, testFraction: fraction,
-                                  stratify: arguments[Keys.stratify], seed: UInt64(seed))
+        let split = Folds.holdout(
+            data.y, classCount: data.classes.count, testFraction: fraction,
+            stratify: arguments[Keys.stratify], seed: UInt64(seed))
         guard !split.train.isEmpty, !split.test.isEmpty else {
-            throw Diagnostic.usage("test=\(ValueFormatting.real(fraction)) leaves one part empty with \(data.rowCount) rows",
-                                   at: arguments.range(of: Keys.test), usage: arguments.spec.usage)
+            throw Diagnostic.usage(
+                "test=\(ValueFormatting.real(fraction)) leaves one part empty with \(data.rowCount) rows",
+                at: arguments.range(of: Keys.test), usage: arguments.spec.usage)
         }
-        modeling.state.holdout = Holdout(split: split, sourceRows: try modeling.frames.currentSourceRows(), testFraction: fraction,
-                                   stratified: arguments[Keys.stratify], seed: seed)
+        modeling.state.holdout = Holdout(
+            split: split, sourceRows: try modeling.frames.currentSourceRows(), testFraction: fraction,
+            stratified: arguments[Keys.stratify], seed: seed)
         var output = CommandOutput(command: "split")
-        output.table("split", title: "Holdout split (seed \(seed))", columns: ["class", "train", "test"], rows: data.classes.indices.map { k in
-            [.text(data.classes[k]), .integer(Int64(split.train.filter { data.y[$0] == k }.count)),
-             .integer(Int64(split.test.filter { data.y[$0] == k }.count))]
-        } + [[.text("all"), .integer(Int64(split.train.count)), .integer(Int64(split.test.count))]])
-        output.say("fit and compare now use the \(split.train.count) training rows; evaluate uses the \(split.test.count) test rows.")
+        output.table(
+            "split", title: "Holdout split (seed \(seed))", columns: ["class", "train", "test"],
+            rows: data.classes.indices.map { k in
+                [
+                    .text(data.classes[k]), .integer(Int64(split.train.filter { data.y[$0] == k }.count)),
+                    .integer(Int64(split.test.filter { data.y[$0] == k }.count)),
+                ]
+            } + [[.text("all"), .integer(Int64(split.train.count)), .integer(Int64(split.test.count))]])
+        output.say(
+            "fit and compare now use the \(split.train.count) training rows; evaluate uses the \(split.test.count) test rows."
+        )
         return output
     }
 

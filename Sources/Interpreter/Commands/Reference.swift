@@ -18,7 +18,9 @@ public enum Reference {
             out += "### \(category.rawValue)\n\n"
             for spec in CommandTable.all where spec.category == category {
                 out += "#### `\(spec.name)`\n\n`\(spec.usage)`\n\n\(spec.summary) \(spec.help)\n\n"
-                if !spec.aliases.isEmpty { out += "Aliases: \(spec.aliases.map { "`\($0)`" }.joined(separator: ", ")).\n\n" }
+                if !spec.aliases.isEmpty {
+                    out += "Aliases: \(spec.aliases.map { "`\($0)`" }.joined(separator: ", ")).\n\n"
+                }
                 for (name, text) in argumentLines(for: spec) { out += "- `\(name)`: \(text)\n" }
                 if !argumentLines(for: spec).isEmpty { out += "\n" }
                 if !spec.examples.isEmpty {
@@ -32,11 +34,12 @@ public enum Reference {
     private static func argumentLines(for spec: CommandSpec) -> [(String, String)] {
         spec.positionals.map { positional in
             ((positional.keyword.map { "\($0) " } ?? "") + positional.kind.placeholder, positional.help)
-        } + spec.parameters.map { parameter in
-            var text = parameter.help
-            if let fallback = parameter.defaultValue { text += " (default: \(fallback))" }
-            if parameter.isRequired { text += " (required)" }
-            return ("\(parameter.key)=\(parameter.kind.placeholder)", text)
         }
+            + spec.parameters.map { parameter in
+                var text = parameter.help
+                if let fallback = parameter.defaultValue { text += " (default: \(fallback))" }
+                if parameter.isRequired { text += " (required)" }
+                return ("\(parameter.key)=\(parameter.kind.placeholder)", text)
+            }
     }
 }

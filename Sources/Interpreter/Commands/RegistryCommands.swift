@@ -17,8 +17,10 @@ struct RegistryCommands: CommandGroup {
     }
 
     enum Keys {
-        static let model = Key<String>("model"), name = Given<String>("name"), run = Key<String>("run"), description = Key<String>("description")
-        static let tags = Key<[String]>("tags"), version = Given<String>("version"), stage = Given<Stage>("stage"), archive = Given<Bool>("archive")
+        static let model = Key<String>("model"), name = Given<String>("name"), run = Key<String>("run"),
+            description = Key<String>("description")
+        static let tags = Key<[String]>("tags"), version = Given<String>("version"), stage = Given<Stage>("stage"),
+            archive = Given<Bool>("archive")
         static let alias = Given<String>("alias"), selector = Key<String>("version")
     }
 
@@ -31,20 +33,30 @@ struct RegistryCommands: CommandGroup {
                 keeps its lineage: the run, the dataset and the source script and line. description= describes the \
                 version (and the model, if it has no description yet); tags=key:value,... tags it.
                 """,
-            positionals: [.optional(Keys.model, .text("model|pca"), help: "a fitted model of the session, or pca"),
-                          .required(Keys.name, .text("name"), keyword: "as", help: "the registered model")],
-            parameters: [ParameterSpec(Keys.run, .text("run id"), help: "register the model this run logged"),
-                         ParameterSpec(Keys.description, .text("text"), help: "what this version is"),
-                         ParameterSpec(Keys.tags, .values, help: "key:value pairs for the version")],
-            examples: ["register et_tuned as et-fsp-model description=\"Extra trees on PCA components\"", "register pca as pca-fsp-model",
-                       "register run=3f2a1b9c as et-fsp-model"],
+            positionals: [
+                .optional(Keys.model, .text("model|pca"), help: "a fitted model of the session, or pca"),
+                .required(Keys.name, .text("name"), keyword: "as", help: "the registered model"),
+            ],
+            parameters: [
+                ParameterSpec(Keys.run, .text("run id"), help: "register the model this run logged"),
+                ParameterSpec(Keys.description, .text("text"), help: "what this version is"),
+                ParameterSpec(Keys.tags, .values, help: "key:value pairs for the version"),
+            ],
+            examples: [
+                "register et_tuned as et-fsp-model description=\"Extra trees on PCA components\"",
+                "register pca as pca-fsp-model",
+                "register run=3f2a1b9c as et-fsp-model",
+            ],
             handler: run { try $0.register($1) }),
         CommandSpec(
             "model", category: .registry, summary: "Show a registered model, or set its description.",
-            help: "Shows a registered model: its description, tags, aliases and versions. description=TEXT sets the description.",
+            help:
+                "Shows a registered model: its description, tags, aliases and versions. description=TEXT sets the description.",
             positionals: [.required(Keys.name, .text("name"), help: "the registered model")],
             parameters: [ParameterSpec(Keys.description, .text("text"), help: "the new description")],
-            examples: ["model et-fsp-model", "model et-fsp-model description=\"Predicts the defect from raw indicators\""],
+            examples: [
+                "model et-fsp-model", "model et-fsp-model description=\"Predicts the defect from raw indicators\"",
+            ],
             handler: run { try $0.showRegisteredModel($1) }),
         CommandSpec(
             "versions", category: .registry, summary: "List a registered model's versions with stages and aliases.",
@@ -59,36 +71,48 @@ struct RegistryCommands: CommandGroup {
                 archive_existing_versions does. MLflow 2.9+ prefers aliases (alias NAME VERSION champion); PlateShell \
                 keeps both: models:/NAME/Production and models:/NAME@champion resolve as MLflow resolves them.
                 """,
-            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
-                          .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
-                          .required(Keys.stage, .choice(of: Stage.self), help: "None, Staging, Production or Archived")],
-            parameters: [ParameterSpec(Keys.archive, .bool, default: "false", help: "archive the other versions in that stage")],
+            positionals: [
+                .required(Keys.name, .text("name"), help: "the registered model"),
+                .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
+                .required(Keys.stage, .choice(of: Stage.self), help: "None, Staging, Production or Archived"),
+            ],
+            parameters: [
+                ParameterSpec(Keys.archive, .bool, default: "false", help: "archive the other versions in that stage")
+            ],
             examples: ["stage et-fsp-model 1 Staging", "stage et-fsp-model latest Production archive=true"],
             handler: run { try $0.stageVersion($1) }),
         CommandSpec(
             "alias", category: .registry, summary: "Point an alias (champion, challenger…) at a version.",
-            help: "Sets ALIAS to the version, moving it if it pointed at another. MLflow reserves 'latest' and v<number>.",
-            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
-                          .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
-                          .required(Keys.alias, .text("alias"), help: "the alias")],
+            help:
+                "Sets ALIAS to the version, moving it if it pointed at another. MLflow reserves 'latest' and v<number>.",
+            positionals: [
+                .required(Keys.name, .text("name"), help: "the registered model"),
+                .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
+                .required(Keys.alias, .text("alias"), help: "the alias"),
+            ],
             examples: ["alias et-fsp-model 2 champion"],
             handler: run { try $0.aliasVersion($1) }),
         CommandSpec(
             "unalias", category: .registry, summary: "Remove an alias of a registered model.",
             help: "Deletes the alias; the version it pointed at stays.",
-            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
-                          .required(Keys.alias, .text("alias"), help: "the alias")],
+            positionals: [
+                .required(Keys.name, .text("name"), help: "the registered model"),
+                .required(Keys.alias, .text("alias"), help: "the alias"),
+            ],
             examples: ["unalias et-fsp-model champion"],
             handler: run { try $0.unaliasVersion($1) }),
         CommandSpec(
-            "lineage", category: .registry, summary: "Trace a version to its run, params, metrics, dataset and source line.",
+            "lineage", category: .registry,
+            summary: "Trace a version to its run, params, metrics, dataset and source line.",
             help: """
                 Follows a version back: the run that logged it, its params and metrics, the dataset it was trained on \
                 (table, version, digest, the frame's steps) and the script and line that ran it. VERSION may be a number, \
                 a stage, latest, or @ALIAS (default latest).
                 """,
-            positionals: [.required(Keys.name, .text("name"), help: "the registered model"),
-                          .optional(Keys.selector, .text("version"), help: "a number, a stage, latest or @alias")],
+            positionals: [
+                .required(Keys.name, .text("name"), help: "the registered model"),
+                .optional(Keys.selector, .text("version"), help: "a number, a stage, latest or @alias"),
+            ],
             examples: ["lineage et-fsp-model 1", "lineage et-fsp-model Production", "lineage et-fsp-model @champion"],
             handler: run { try $0.lineage($1) }),
     ]
@@ -100,46 +124,69 @@ struct RegistryCommands: CommandGroup {
         let runId: String
         if let run = arguments[Keys.run] {
             if arguments.has(Keys.model) {
-                throw Diagnostic.usage("give a model or run=, not both", at: arguments.range(of: Keys.run), usage: arguments.spec.usage)
+                throw Diagnostic.usage(
+                    "give a model or run=, not both", at: arguments.range(of: Keys.run), usage: arguments.spec.usage)
             }
             runId = try arguments.at(Keys.run) { try tracker.catalog.run(run).id }
         } else if arguments[Keys.model]?.lowercased() == "pca" {
             guard let pca = modeling.state.lastPCA else {
-                throw Diagnostic(EngineError(.invalidArgument, "no PCA to register", hint: "run pca first, for example: pca var=0.999"),
-                                 range: arguments.range(of: Keys.model))
+                throw Diagnostic(
+                    EngineError(
+                        .invalidArgument, "no PCA to register", hint: "run pca first, for example: pca var=0.999"),
+                    range: arguments.range(of: Keys.model))
             }
-            runId = try tracking.lastPCARun ?? logForRegistration("pca", tracker: tracker, output: &output) { run in
-                let data = try modeling.dataset()
-                guard data.features == pca.features else {
-                    throw EngineError(.invalidArgument, "the frame's features changed since pca", hint: "run pca again, then register it")
+            runId =
+                try tracking.lastPCARun
+                ?? logForRegistration("pca", tracker: tracker, output: &output) { run in
+                    let data = try modeling.dataset()
+                    guard data.features == pca.features else {
+                        throw EngineError(
+                            .invalidArgument, "the frame's features changed since pca",
+                            hint: "run pca again, then register it")
+                    }
+                    try modeling.logPCA(pca, data: data, into: run)
                 }
-                try modeling.logPCA(pca, data: data, into: run)
-            }
         } else {
             let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
-            runId = try model.runId ?? logForRegistration(model.name, tracker: tracker, output: &output) { run in
-                try run.params(modeling.modelParams(kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
-                let data = try modeling.dataset()
-                try run.dataset(try modeling.frames.datasetInput(context: "training"))
-                try modeling.logPipeline(model.pipeline, data: data, rows: try modeling.trainingRows(data, on: model.trainedOn).rows, into: run)
-            }
+            runId =
+                try model.runId
+                ?? logForRegistration(model.name, tracker: tracker, output: &output) { run in
+                    try run.params(
+                        modeling.modelParams(
+                            kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
+                    let data = try modeling.dataset()
+                    try run.dataset(try modeling.frames.datasetInput(context: "training"))
+                    try modeling.logPipeline(
+                        model.pipeline, data: data, rows: try modeling.trainingRows(data, on: model.trainedOn).rows,
+                        into: run)
+                }
         }
         let tags = try arguments.at(Keys.tags) { try Self.keyValuePairs(arguments[Keys.tags] ?? []) }
         let description = arguments[Keys.description]
         let existing = try? tracker.registry.registeredModel(name)
         let version = try arguments.at(Keys.name) {
-            try tracker.register(runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
-                                 versionDescription: description ?? "", tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
+            try tracker.register(
+                runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
+                versionDescription: description ?? "",
+                tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
         }
-        output.say("Registered \(name) version \(version.version) (stage None) from run \(runId.prefix(8)): \(version.source).")
-        if let problem = ModelArtifact.onnxProblem(directory: tracker.catalog.runDirectory(runId) + "/" + ModelArtifact.directory) { output.say("MLflow's pyfunc cannot load this version: \(problem); PlateShell serves it from pipeline.json.") }
+        output.say(
+            "Registered \(name) version \(version.version) (stage None) from run \(runId.prefix(8)): \(version.source)."
+        )
+        if let problem = ModelArtifact.onnxProblem(
+            directory: tracker.catalog.runDirectory(runId) + "/" + ModelArtifact.directory)
+        {
+            output.say("MLflow's pyfunc cannot load this version: \(problem); PlateShell serves it from pipeline.json.")
+        }
         output.blocks.append(.fields(name: "version", Self.versionFields(version)))
         return output
     }
 
     /// Logs what no run recorded (autolog was off) into a new run, so it can be registered.
-    private func logForRegistration(_ what: String, tracker: Tracker, output: inout CommandOutput,
-                                    _ body: (RunRecorder) throws -> Void) throws -> String {
+    private func logForRegistration(
+        _ what: String, tracker: Tracker, output: inout CommandOutput,
+        _ body: (RunRecorder) throws -> Void
+    ) throws -> String {
         tracker.experimentName = tracking.experimentName
         let runId = try tracker.startRun(name: "register \(what)", tags: tracking.sourceTags())
         do {
@@ -156,7 +203,9 @@ struct RegistryCommands: CommandGroup {
     /// The version tags that keep its lineage findable from the registry alone.
     private func lineageTags(_ runId: String, catalog: Catalog) throws -> [String: String] {
         var tags: [String: String] = ["plateshell.run": runId]
-        if let input = try catalog.inputs(of: runId).first { tags["plateshell.dataset"] = "\(input.name) (digest \(input.digest))" }
+        if let input = try catalog.inputs(of: runId).first {
+            tags["plateshell.dataset"] = "\(input.name) (digest \(input.digest))"
+        }
         let runTags = try catalog.tags(of: runId)
         if let source = runTags["mlflow.source.name"] {
             tags["plateshell.source"] = source + (runTags["plateshell.source.line"].map { ":\($0)" } ?? "")
@@ -169,7 +218,9 @@ struct RegistryCommands: CommandGroup {
         var pairs: [String: String] = [:]
         for item in items {
             guard let colon = item.firstIndex(of: ":"), colon != item.startIndex else {
-                throw EngineError(.invalidArgument, "tag '\(item)' is not key:value", hint: "for example tags=team:quality,reviewed:yes")
+                throw EngineError(
+                    .invalidArgument, "tag '\(item)' is not key:value",
+                    hint: "for example tags=team:quality,reviewed:yes")
             }
             pairs[String(item[..<colon])] = String(item[item.index(after: colon)...])
         }
@@ -185,12 +236,24 @@ struct RegistryCommands: CommandGroup {
             output.say("Described \(name).")
         }
         let model = try arguments.at(Keys.name) { try tracker.registry.registeredModel(name) }
-        output.blocks.append(.fields(name: "model", [
-            Field("name", .text(model.name)), Field("description", .text(model.description)),
-            Field("created", .text(ValueFormatting.time(model.creationTime))), Field("updated", .text(ValueFormatting.time(model.lastUpdateTime))),
-            Field("aliases", .text(model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(separator: ", "))),
-            Field("tags", .text(model.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))),
-        ]))
+        output.blocks.append(
+            .fields(
+                name: "model",
+                [
+                    Field("name", .text(model.name)), Field("description", .text(model.description)),
+                    Field("created", .text(ValueFormatting.time(model.creationTime))),
+                    Field("updated", .text(ValueFormatting.time(model.lastUpdateTime))),
+                    Field(
+                        "aliases",
+                        .text(
+                            model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(
+                                separator: ", "))),
+                    Field(
+                        "tags",
+                        .text(
+                            model.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                                separator: ", "))),
+                ]))
         output.blocks.append(versionsTable(try tracker.registry.versions(name)))
         return output
     }
@@ -198,15 +261,26 @@ struct RegistryCommands: CommandGroup {
     func listRegisteredModels() throws -> CommandOutput {
         let registry = try tracking.tracker().registry
         var output = CommandOutput(command: "models")
-        output.table("registered", title: "Registered models", columns: ["name", "versions", "latest", "staging", "production", "aliases", "description"],
-                     rows: try registry.registeredModels().map { model in
-            let versions = try registry.versions(model.name)
-            func latest(_ stage: Stage) -> Value { versions.last { $0.stage == stage }.map { .integer(Int64($0.version)) } ?? .missing }
-            return [.text(model.name), .integer(Int64(versions.count)), versions.last.map { .integer(Int64($0.version)) } ?? .missing,
+        output.table(
+            "registered", title: "Registered models",
+            columns: ["name", "versions", "latest", "staging", "production", "aliases", "description"],
+            rows: try registry.registeredModels().map { model in
+                let versions = try registry.versions(model.name)
+                func latest(_ stage: Stage) -> Value {
+                    versions.last { $0.stage == stage }.map { .integer(Int64($0.version)) } ?? .missing
+                }
+                return [
+                    .text(model.name), .integer(Int64(versions.count)),
+                    versions.last.map { .integer(Int64($0.version)) } ?? .missing,
                     latest(.staging), latest(.production),
-                    .text(model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(separator: ", ")), .text(model.description)]
-        })
-        if output.tables(named: "registered").first?.rows.isEmpty == true { output.say("No registered models yet: register MODEL as NAME.") }
+                    .text(
+                        model.aliases.sorted { $0.key < $1.key }.map { "\($0.key)→v\($0.value)" }.joined(
+                            separator: ", ")), .text(model.description),
+                ]
+            })
+        if output.tables(named: "registered").first?.rows.isEmpty == true {
+            output.say("No registered models yet: register MODEL as NAME.")
+        }
         return output
     }
 
@@ -219,18 +293,30 @@ struct RegistryCommands: CommandGroup {
     }
 
     private func versionsTable(_ versions: [ModelVersion]) -> OutputBlock {
-        .table(TableBlock(name: "versions", title: "Versions", columns: ["version", "stage", "aliases", "run", "source", "created", "description"],
-                          rows: versions.map { version in
-            [.integer(Int64(version.version)), .text(version.stage.rawValue), .text(version.aliases.sorted().joined(separator: ", ")),
-             version.runId.map { .text(String($0.prefix(8))) } ?? .missing, .text(version.source), .text(ValueFormatting.time(version.creationTime)),
-             .text(version.description)]
-        }, totalRows: nil))
+        .table(
+            TableBlock(
+                name: "versions", title: "Versions",
+                columns: ["version", "stage", "aliases", "run", "source", "created", "description"],
+                rows: versions.map { version in
+                    [
+                        .integer(Int64(version.version)), .text(version.stage.rawValue),
+                        .text(version.aliases.sorted().joined(separator: ", ")),
+                        version.runId.map { .text(String($0.prefix(8))) } ?? .missing, .text(version.source),
+                        .text(ValueFormatting.time(version.creationTime)),
+                        .text(version.description),
+                    ]
+                }, totalRows: nil))
     }
 
     static func versionFields(_ version: ModelVersion) -> [Field] {
-        [Field("name", .text(version.name)), Field("version", .integer(Int64(version.version))), Field("stage", .text(version.stage.rawValue)),
-         Field("aliases", .text(version.aliases.sorted().joined(separator: ", "))), Field("run", version.runId.map(Value.text) ?? .missing),
-         Field("source", .text(version.source)), Field("storage", .text(version.storageLocation)), Field("description", .text(version.description))]
+        [
+            Field("name", .text(version.name)), Field("version", .integer(Int64(version.version))),
+            Field("stage", .text(version.stage.rawValue)),
+            Field("aliases", .text(version.aliases.sorted().joined(separator: ", "))),
+            Field("run", version.runId.map(Value.text) ?? .missing),
+            Field("source", .text(version.source)), Field("storage", .text(version.storageLocation)),
+            Field("description", .text(version.description)),
+        ]
     }
 
     func stageVersion(_ arguments: Invocation) throws -> CommandOutput {
@@ -247,14 +333,19 @@ struct RegistryCommands: CommandGroup {
         let archived = try tracker.registry.versions(name).filter { after in
             after.stage == .archived && before.first { $0.version == after.version }?.stage != .archived
         }
-        if !archived.isEmpty { output.say("Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", ")).") }
+        if !archived.isEmpty {
+            output.say(
+                "Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", "))."
+            )
+        }
         deployment.refresh(on: &output)
         return output
     }
 
     func aliasVersion(_ arguments: Invocation) throws -> CommandOutput {
         let tracker = try tracking.tracker()
-        let name = arguments[Keys.name], alias = arguments[Keys.alias]
+        let name = arguments[Keys.name]
+        let alias = arguments[Keys.alias]
         let number = try versionNumber(arguments, registry: tracker.registry)
         try arguments.at(Keys.alias) { try tracker.setAlias(name, alias: alias, version: number) }
         var output = CommandOutput(command: "alias")
@@ -265,19 +356,26 @@ struct RegistryCommands: CommandGroup {
 
     /// The `version` argument as a number: digits, or `latest` (the highest version).
     private func versionNumber(_ arguments: Invocation, registry: ModelRegistry) throws -> Int {
-        let name = arguments[Keys.name], text = arguments[Keys.version]
+        let name = arguments[Keys.name]
+        let text = arguments[Keys.version]
         let versions = try arguments.at(Keys.name) { try registry.versions(name) }
         if text.lowercased() == "latest", let last = versions.last { return last.version }
         guard let number = Int(text), versions.contains(where: { $0.version == number }) else {
-            let known = versions.isEmpty ? "it has no versions yet: register one" : "it has versions 1 to \(versions.last!.version), or say latest"
-            throw Diagnostic(EngineError(.unknownValue, "\(name) has no version '\(text)'", hint: known), range: arguments.range(of: Keys.selector))
+            let known =
+                versions.isEmpty
+                ? "it has no versions yet: register one"
+                : "it has versions 1 to \(versions.last!.version), or say latest"
+            throw Diagnostic(
+                EngineError(.unknownValue, "\(name) has no version '\(text)'", hint: known),
+                range: arguments.range(of: Keys.selector))
         }
         return number
     }
 
     func unaliasVersion(_ arguments: Invocation) throws -> CommandOutput {
         let tracker = try tracking.tracker()
-        let name = arguments[Keys.name], alias = arguments[Keys.alias]
+        let name = arguments[Keys.name]
+        let alias = arguments[Keys.alias]
         _ = try arguments.at(Keys.name) { try tracker.registry.registeredModel(name) }
         try arguments.at(Keys.alias) { try tracker.deleteAlias(name, alias: alias) }
         var output = CommandOutput(command: "unalias")
@@ -288,7 +386,8 @@ struct RegistryCommands: CommandGroup {
 
     func lineage(_ arguments: Invocation) throws -> CommandOutput {
         let tracker = try tracking.tracker()
-        let registry = tracker.registry, runs = tracker.runReader()
+        let registry = tracker.registry
+        let runs = tracker.runReader()
         let name = arguments[Keys.name]
         let selector = arguments[Keys.selector] ?? "latest"
         let uri = selector.hasPrefix("@") ? "models:/\(name)\(selector)" : "models:/\(name)/\(selector)"
@@ -308,30 +407,48 @@ struct RegistryCommands: CommandGroup {
         do {
             run = try runs.run(runId)
         } catch let error as EngineError where error.kind == .unknownValue {
-            output.say("Version \(version.version) names run \(runId.prefix(8)), which \(runs.location) does not hold; its lineage stops at \(version.source).")
+            output.say(
+                "Version \(version.version) names run \(runId.prefix(8)), which \(runs.location) does not hold; its lineage stops at \(version.source)."
+            )
             return output
         }
         let tags = try runs.tags(of: run.id)
-        output.blocks.append(.fields(name: "run", [
-            Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("status", .text(run.status.rawValue)),
-            Field("started", .text(ValueFormatting.time(run.startTime))), Field("user", .text(run.user)),
-            Field("source", .text(tags["mlflow.source.name"] ?? "")), Field("line", tags["plateshell.source.line"].map(Value.text) ?? .missing),
-            Field("command", .text(tags["plateshell.command"] ?? "")), Field("git_commit", tags["mlflow.source.git.commit"].map(Value.text) ?? .missing),
-        ]))
+        output.blocks.append(
+            .fields(
+                name: "run",
+                [
+                    Field("run_id", .text(run.id)), Field("name", .text(run.name)),
+                    Field("status", .text(run.status.rawValue)),
+                    Field("started", .text(ValueFormatting.time(run.startTime))), Field("user", .text(run.user)),
+                    Field("source", .text(tags["mlflow.source.name"] ?? "")),
+                    Field("line", tags["plateshell.source.line"].map(Value.text) ?? .missing),
+                    Field("command", .text(tags["plateshell.command"] ?? "")),
+                    Field("git_commit", tags["mlflow.source.git.commit"].map(Value.text) ?? .missing),
+                ]))
         let params = try runs.params(of: run.id)
-        output.table("params", title: "Params", columns: ["key", "value"], rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
+        output.table(
+            "params", title: "Params", columns: ["key", "value"],
+            rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
         let metrics = try runs.latestMetrics(of: run.id)
-        output.table("metrics", title: "Metrics", columns: ["key", "value"], rows: metrics.keys.sorted().map { [.text($0), .real(metrics[$0]!)] })
-        output.table("datasets", title: "Trained on", columns: ["name", "digest", "table", "table_version", "table_digest", "steps", "rows", "columns"],
-                     rows: try runs.inputs(of: run.id).map { input in
-            let source = (try? JSONSerialization.jsonObject(with: Data(input.source.utf8))) as? [String: Any] ?? [:]
-            let profile = (try? JSONSerialization.jsonObject(with: Data(input.profile.utf8))) as? [String: Any] ?? [:]
-            return [.text(input.name), .text(input.digest), .text(source["table"] as? String ?? ""),
-                    (source["version"] as? Int).map { .integer(Int64($0)) } ?? .missing, .text(source["table_digest"] as? String ?? ""),
+        output.table(
+            "metrics", title: "Metrics", columns: ["key", "value"],
+            rows: metrics.keys.sorted().map { [.text($0), .real(metrics[$0]!)] })
+        output.table(
+            "datasets", title: "Trained on",
+            columns: ["name", "digest", "table", "table_version", "table_digest", "steps", "rows", "columns"],
+            rows: try runs.inputs(of: run.id).map { input in
+                let source = (try? JSONSerialization.jsonObject(with: Data(input.source.utf8))) as? [String: Any] ?? [:]
+                let profile =
+                    (try? JSONSerialization.jsonObject(with: Data(input.profile.utf8))) as? [String: Any] ?? [:]
+                return [
+                    .text(input.name), .text(input.digest), .text(source["table"] as? String ?? ""),
+                    (source["version"] as? Int).map { .integer(Int64($0)) } ?? .missing,
+                    .text(source["table_digest"] as? String ?? ""),
                     .text((source["steps"] as? [String] ?? []).joined(separator: " → ")),
                     (profile["num_rows"] as? Int).map { .integer(Int64($0)) } ?? .missing,
-                    (profile["num_columns"] as? Int).map { .integer(Int64($0)) } ?? .missing]
-        })
+                    (profile["num_columns"] as? Int).map { .integer(Int64($0)) } ?? .missing,
+                ]
+            })
         return output
     }
 }

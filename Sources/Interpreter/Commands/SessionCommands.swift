@@ -6,23 +6,27 @@ struct SessionCommands: CommandGroup {
     let session: Session
 
     enum Keys {
-        static let command = Key<String>("command"), format = Key<OutputFormat>("format"), enabled = Key<Bool>("enabled"), path = Given<String>("path")
+        static let command = Key<String>("command"), format = Key<OutputFormat>("format"),
+            enabled = Key<Bool>("enabled"), path = Given<String>("path")
     }
 
     static let rows: [CommandSpec] = [
         CommandSpec(
             "help", category: .session, summary: "List the commands, or explain one.",
-            help: "Without a name: every command with its summary. With one: its usage, what it does, its parameters and examples.",
+            help:
+                "Without a name: every command with its summary. With one: its usage, what it does, its parameters and examples.",
             positionals: [.optional(Keys.command, .command, help: "the command to explain")],
             examples: ["help", "help load"],
             handler: run { try $0.help($1) }),
         CommandSpec(
             "state", category: .session, summary: "Show the current frame, its lineage, and the settings.",
-            help: "Shows the current frame (table, version, digest, rows, columns), the steps applied to it, and the session's settings.",
+            help:
+                "Shows the current frame (table, version, digest, rows, columns), the steps applied to it, and the session's settings.",
             handler: run { group, _ in try group.state() }),
         CommandSpec(
             "format", category: .session, summary: "Set or show the output format.",
-            help: "table (for people), json (one document per command, for scripts), csv, or markdown (a replayed script reads like a notebook).",
+            help:
+                "table (for people), json (one document per command, for scripts), csv, or markdown (a replayed script reads like a notebook).",
             positionals: [.optional(Keys.format, .choice(of: OutputFormat.self), help: "the format")],
             examples: ["format json", "format"],
             handler: run { try $0.format($1) }),
@@ -45,7 +49,8 @@ struct SessionCommands: CommandGroup {
             handler: run { try $0.images($1) }),
         CommandSpec(
             "source", category: .session, summary: "Run a .plsh script in this session.",
-            help: "Runs the script's commands as if typed here, showing its narration; stops at its first error. Scripts may source others (at most 16 deep, never in a cycle).",
+            help:
+                "Runs the script's commands as if typed here, showing its narration; stops at its first error. Scripts may source others (at most 16 deep, never in a cycle).",
             positionals: [.required(Keys.path, .path, help: "the script")],
             examples: ["source scripts/notebooks/01-data-load.plsh"],
             handler: run { try $0.source($1) }),
@@ -67,16 +72,18 @@ struct SessionCommands: CommandGroup {
         guard let name = arguments[Keys.command] else {
             for category in CommandSpec.Category.allCases {
                 let specs = CommandTable.all.filter { $0.category == category }
-                output.table("commands", title: category.rawValue, columns: ["command", "summary"],
-                             rows: specs.map { [.text($0.name), .text($0.summary)] })
+                output.table(
+                    "commands", title: category.rawValue, columns: ["command", "summary"],
+                    rows: specs.map { [.text($0.name), .text($0.summary)] })
             }
             output.say("'help COMMAND' explains one command.")
             return output
         }
         guard let spec = CommandTable.spec(named: name) else {
-            throw Diagnostic.usage("unknown command '\(name)'", at: arguments.range(of: Keys.command),
-                                   suggestions: Suggestions.closest(to: name, among: CommandTable.names),
-                                   hint: "'help' lists the commands")
+            throw Diagnostic.usage(
+                "unknown command '\(name)'", at: arguments.range(of: Keys.command),
+                suggestions: Suggestions.closest(to: name, among: CommandTable.names),
+                hint: "'help' lists the commands")
         }
         output.say(Reference.text(for: spec))
         return output
@@ -102,13 +109,17 @@ struct SessionCommands: CommandGroup {
         } else {
             fields.append(Field("frame", .missing))
         }
-        fields += [Field("format", .text(session.settings.format.rawValue)), Field("timer", .text(session.settings.timer ? "on" : "off")),
-                   Field("images", .text(session.settings.images ? "on" : "off")),
-                   Field("seed", .integer(Int64(session.settings.seed))), Field("workspace", .text(session.workspace.root))]
+        fields += [
+            Field("format", .text(session.settings.format.rawValue)),
+            Field("timer", .text(session.settings.timer ? "on" : "off")),
+            Field("images", .text(session.settings.images ? "on" : "off")),
+            Field("seed", .integer(Int64(session.settings.seed))), Field("workspace", .text(session.workspace.root)),
+        ]
         output.blocks.append(.fields(name: "state", fields))
         if let steps = session.frames.frame?.steps, !steps.isEmpty {
-            output.table("steps", title: "Steps applied", columns: ["step", "operation"],
-                         rows: steps.enumerated().map { [.integer(Int64($0.offset + 1)), .text($0.element.summary)] })
+            output.table(
+                "steps", title: "Steps applied", columns: ["step", "operation"],
+                rows: steps.enumerated().map { [.integer(Int64($0.offset + 1)), .text($0.element.summary)] })
         }
         if session.frames.frame == nil { output.say("No current frame: load a CSV file or 'use' a stored table.") }
         return output
@@ -131,7 +142,8 @@ struct SessionCommands: CommandGroup {
     func images(_ arguments: Invocation) throws -> CommandOutput {
         if let enabled = arguments[Keys.enabled] { session.settings.images = enabled }
         var output = CommandOutput(command: "images")
-        output.blocks.append(.fields(name: "settings", [Field("images", .text(session.settings.images ? "on" : "off"))]))
+        output.blocks.append(
+            .fields(name: "settings", [Field("images", .text(session.settings.images ? "on" : "off"))]))
         return output
     }
 
@@ -149,8 +161,9 @@ struct SessionCommands: CommandGroup {
             output.say("Ran \(path).")
             return output
         case .failed:
-            throw Diagnostic(layer: .engine, message: "\(path) stopped at its first error (shown above)",
-                             range: arguments.range(of: Keys.path), kind: "script")
+            throw Diagnostic(
+                layer: .engine, message: "\(path) stopped at its first error (shown above)",
+                range: arguments.range(of: Keys.path), kind: "script")
         }
     }
 

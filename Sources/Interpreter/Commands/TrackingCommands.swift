@@ -14,15 +14,24 @@ struct TrackingCommands: CommandGroup {
     /// How `run end` ends the run.
     enum RunEnding: String, ArgumentChoice {
         case finished, failed, killed
-        var status: RunStatus { switch self { case .finished: .finished; case .failed: .failed; case .killed: .killed } }
+        var status: RunStatus {
+            switch self {
+            case .finished: .finished
+            case .failed: .failed
+            case .killed: .killed
+            }
+        }
     }
     /// `tracking status|flush`.
     enum ServerAction: String, ArgumentChoice { case status, flush }
 
     enum Keys {
-        static let enabled = Key<Bool>("enabled"), name = Key<String>("name"), action = Given<RunAction>("action"), id = Key<String>("id")
-        static let status = Given<RunEnding>("status"), experiment = Key<String>("experiment"), sort = Key<String>("sort"), top = Given<Int>("top")
-        static let runId = Given<String>("id"), serverAction = Key<ServerAction>("action"), uri = Key<String>("uri"), timeout = Given<Int>("timeout")
+        static let enabled = Key<Bool>("enabled"), name = Key<String>("name"), action = Given<RunAction>("action"),
+            id = Key<String>("id")
+        static let status = Given<RunEnding>("status"), experiment = Key<String>("experiment"),
+            sort = Key<String>("sort"), top = Given<Int>("top")
+        static let runId = Given<String>("id"), serverAction = Key<ServerAction>("action"), uri = Key<String>("uri"),
+            timeout = Given<Int>("timeout")
     }
 
     static let rows: [CommandSpec] = [
@@ -38,7 +47,8 @@ struct TrackingCommands: CommandGroup {
             handler: run { try $0.autolog($1) }),
         CommandSpec(
             "experiment", category: .tracking, summary: "Choose the experiment runs go to, or list them.",
-            help: "Selects (creating it if needed) the experiment later runs go to. Without a name: every experiment with its run count. The default is the running script's name, or plateshell at the console.",
+            help:
+                "Selects (creating it if needed) the experiment later runs go to. Without a name: every experiment with its run count. The default is the running script's name, or plateshell at the console.",
             positionals: [.optional(Keys.name, .text("name"), help: "the experiment")],
             examples: ["experiment fsp-faults", "experiment"],
             handler: run { try $0.experiment($1) }),
@@ -49,19 +59,27 @@ struct TrackingCommands: CommandGroup {
                 until 'run end'. 'run show ID' shows a run: its params, latest metrics, tags, dataset and artifacts \
                 (an id prefix is enough).
                 """,
-            positionals: [.required(Keys.action, .choice(of: RunAction.self), help: "start, end or show"),
-                          .optional(Keys.id, .text("run id"), help: "the run to show (a unique prefix, or latest)")],
-            parameters: [ParameterSpec(Keys.name, .text("name"), help: "the run's name (start)"),
-                         ParameterSpec(Keys.status, .choice(of: RunEnding.self), default: "finished", help: "how the run ended (end)")],
+            positionals: [
+                .required(Keys.action, .choice(of: RunAction.self), help: "start, end or show"),
+                .optional(Keys.id, .text("run id"), help: "the run to show (a unique prefix, or latest)"),
+            ],
+            parameters: [
+                ParameterSpec(Keys.name, .text("name"), help: "the run's name (start)"),
+                ParameterSpec(
+                    Keys.status, .choice(of: RunEnding.self), default: "finished", help: "how the run ended (end)"),
+            ],
             usage: "run start [name=<name>] | run end [status=finished|failed|killed] | run show <run id>",
             examples: ["run start name=notebook-3", "run end", "run show 3f2a1b9c"],
             handler: run { try $0.runCommand($1) }),
         CommandSpec(
             "runs", category: .tracking, summary: "List the tracked runs, best first by a metric.",
-            help: "Lists the runs (newest first, or best first by sort=METRIC; lowest first for log_loss), with their status, duration and that metric.",
-            parameters: [ParameterSpec(Keys.experiment, .text("name"), help: "only this experiment's runs"),
-                         ParameterSpec(Keys.sort, .text("metric"), help: "rank by this metric's latest value"),
-                         ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "20", help: "runs shown")],
+            help:
+                "Lists the runs (newest first, or best first by sort=METRIC; lowest first for log_loss), with their status, duration and that metric.",
+            parameters: [
+                ParameterSpec(Keys.experiment, .text("name"), help: "only this experiment's runs"),
+                ParameterSpec(Keys.sort, .text("metric"), help: "rank by this metric's latest value"),
+                ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "20", help: "runs shown"),
+            ],
             examples: ["runs", "runs sort=accuracy top=5", "runs experiment=02-model-testing"],
             handler: run { try $0.listRuns($1) }),
         CommandSpec(
@@ -72,7 +90,8 @@ struct TrackingCommands: CommandGroup {
             handler: run { try $0.listArtifacts($1) }),
         CommandSpec(
             "tracking", category: .tracking,
-            summary: "Show where runs go; make an MLflow tracking server the registry of record; see or flush its queue.",
+            summary:
+                "Show where runs go; make an MLflow tracking server the registry of record; see or flush its queue.",
             help: """
                 Runs are always recorded in the workspace's catalog (catalog.sqlite and artifacts/runs/). uri=http://HOST:PORT \
                 (or $MLFLOW_TRACKING_URI at start) makes that MLflow tracking server, or Databricks, the registry of \
@@ -83,19 +102,31 @@ struct TrackingCommands: CommandGroup {
                 workspace catalog alone. Credentials come from MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and \
                 MLFLOW_TRACKING_PASSWORD, as for MLflow's own client.
                 """,
-            positionals: [.optional(Keys.serverAction, .choice(of: ServerAction.self), help: "status: the queue; flush: wait until it is sent")],
-            parameters: [ParameterSpec(Keys.uri, .text("url|off"), help: "the MLflow tracking server, or off"),
-                         ParameterSpec(Keys.timeout, .int(min: 1, max: 86_400), default: "60", help: "seconds flush waits at most")],
+            positionals: [
+                .optional(
+                    Keys.serverAction, .choice(of: ServerAction.self),
+                    help: "status: the queue; flush: wait until it is sent")
+            ],
+            parameters: [
+                ParameterSpec(Keys.uri, .text("url|off"), help: "the MLflow tracking server, or off"),
+                ParameterSpec(
+                    Keys.timeout, .int(min: 1, max: 86_400), default: "60", help: "seconds flush waits at most"),
+            ],
             usage: "tracking [status | flush [timeout=<int>]] [uri=<url|off>]",
-            examples: ["tracking", "tracking uri=http://127.0.0.1:5000", "tracking status", "tracking flush timeout=120", "tracking uri=off"],
+            examples: [
+                "tracking", "tracking uri=http://127.0.0.1:5000", "tracking status", "tracking flush timeout=120",
+                "tracking uri=off",
+            ],
             handler: run { try $0.trackingCommand($1) }),
     ]
 
     func autolog(_ arguments: Invocation) throws -> CommandOutput {
         if let enabled = arguments[Keys.enabled] { tracking.autolog = enabled }
         var output = CommandOutput(command: "autolog")
-        output.say(tracking.autolog ? "Autolog is on: pca, fit, tune and compare record runs in experiment '\(tracking.experimentName)'."
-                                    : "Autolog is off: commands record nothing (register still logs the model it registers).")
+        output.say(
+            tracking.autolog
+                ? "Autolog is on: pca, fit, tune and compare record runs in experiment '\(tracking.experimentName)'."
+                : "Autolog is off: commands record nothing (register still logs the model it registers).")
         return output
     }
 
@@ -110,11 +141,18 @@ struct TrackingCommands: CommandGroup {
         }
         let reader = tracker.runReader()
         let runs = try reader.runs(experimentId: nil)
-        output.table("experiments", title: "Experiments\(reader is Catalog ? "" : " on " + reader.location) (current: \(tracking.experimentName))", columns: ["id", "name", "runs", "created"],
-                     rows: try reader.experiments().map { experiment in
-            [.text(experiment.id), .text(experiment.name), .integer(Int64(runs.filter { $0.experimentId == experiment.id }.count)),
-             .text(ValueFormatting.time(experiment.creationTime))]
-        })
+        output.table(
+            "experiments",
+            title:
+                "Experiments\(reader is Catalog ? "" : " on " + reader.location) (current: \(tracking.experimentName))",
+            columns: ["id", "name", "runs", "created"],
+            rows: try reader.experiments().map { experiment in
+                [
+                    .text(experiment.id), .text(experiment.name),
+                    .integer(Int64(runs.filter { $0.experimentId == experiment.id }.count)),
+                    .text(ValueFormatting.time(experiment.creationTime)),
+                ]
+            })
         return output
     }
 
@@ -125,14 +163,18 @@ struct TrackingCommands: CommandGroup {
         case .start:
             tracker.experimentName = tracking.experimentName
             let id = try tracker.openGroupRun(name: arguments[Keys.name] ?? "session", tags: tracking.sourceTags())
-            output.say("Run \(id.prefix(8)) is open in experiment '\(tracking.experimentName)': later pca, fit and tune log into it until 'run end'.")
+            output.say(
+                "Run \(id.prefix(8)) is open in experiment '\(tracking.experimentName)': later pca, fit and tune log into it until 'run end'."
+            )
         case .end:
             let status = arguments[Keys.status].status
             let id = try tracker.closeGroupRun(status: status)
             output.say("Run \(id.prefix(8)) ended (\(status.rawValue)).")
         case .show:
             guard let id = arguments[Keys.id] else {
-                throw Diagnostic.usage("run show needs a run id", at: arguments.syntax.range, usage: arguments.spec.usage, hint: "'runs' lists them")
+                throw Diagnostic.usage(
+                    "run show needs a run id", at: arguments.syntax.range, usage: arguments.spec.usage,
+                    hint: "'runs' lists them")
             }
             let reader = tracker.runReader()
             return try showRun(try arguments.at(Keys.id) { try reader.run(id) }, reader: reader)
@@ -144,25 +186,43 @@ struct TrackingCommands: CommandGroup {
         var output = CommandOutput(command: "run")
         let tags = try reader.tags(of: run.id)
         let experiment = try reader.experiments().first { $0.id == run.experimentId }
-        output.blocks.append(.fields(name: "run", [
-            Field("run_id", .text(run.id)), Field("name", .text(run.name)), Field("experiment", .text(experiment?.name ?? run.experimentId)),
-            Field("status", .text(run.status.rawValue)), Field("started", .text(ValueFormatting.time(run.startTime))),
-            Field("seconds", run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing),
-            Field("user", .text(run.user)), Field("parent", tags["mlflow.parentRunId"].map(Value.text) ?? .missing),
-            Field("source", .text([tags["mlflow.source.name"], tags["plateshell.source.line"]].compactMap { $0 }.joined(separator: ":"))),
-            Field("artifacts", .text(try reader.artifactLocation(of: run.id))),
-        ]))
+        output.blocks.append(
+            .fields(
+                name: "run",
+                [
+                    Field("run_id", .text(run.id)), Field("name", .text(run.name)),
+                    Field("experiment", .text(experiment?.name ?? run.experimentId)),
+                    Field("status", .text(run.status.rawValue)),
+                    Field("started", .text(ValueFormatting.time(run.startTime))),
+                    Field("seconds", run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing),
+                    Field("user", .text(run.user)),
+                    Field("parent", tags["mlflow.parentRunId"].map(Value.text) ?? .missing),
+                    Field(
+                        "source",
+                        .text(
+                            [tags["mlflow.source.name"], tags["plateshell.source.line"]].compactMap { $0 }.joined(
+                                separator: ":"))),
+                    Field("artifacts", .text(try reader.artifactLocation(of: run.id))),
+                ]))
         let params = try reader.params(of: run.id)
-        output.table("params", title: "Params", columns: ["key", "value"], rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
+        output.table(
+            "params", title: "Params", columns: ["key", "value"],
+            rows: params.keys.sorted().map { [.text($0), .text(params[$0]!)] })
         let history = try reader.metrics(of: run.id)
         let latest = try reader.latestMetrics(of: run.id)
-        output.table("metrics", title: "Metrics (latest value; steps logged)", columns: ["key", "value", "steps"], rows: latest.keys.sorted().map { key in
-            [.text(key), .real(latest[key]!), .integer(Int64(history.filter { $0.key == key }.count))]
-        })
-        output.table("tags", title: "Tags", columns: ["key", "value"], rows: tags.keys.sorted().map { [.text($0), .text(tags[$0]!)] })
-        output.table("inputs", title: "Datasets", columns: ["name", "digest", "context", "profile"], rows: try reader.inputs(of: run.id).map {
-            [.text($0.name), .text($0.digest), .text($0.context), .text($0.profile)]
-        })
+        output.table(
+            "metrics", title: "Metrics (latest value; steps logged)", columns: ["key", "value", "steps"],
+            rows: latest.keys.sorted().map { key in
+                [.text(key), .real(latest[key]!), .integer(Int64(history.filter { $0.key == key }.count))]
+            })
+        output.table(
+            "tags", title: "Tags", columns: ["key", "value"],
+            rows: tags.keys.sorted().map { [.text($0), .text(tags[$0]!)] })
+        output.table(
+            "inputs", title: "Datasets", columns: ["name", "digest", "context", "profile"],
+            rows: try reader.inputs(of: run.id).map {
+                [.text($0.name), .text($0.digest), .text($0.context), .text($0.profile)]
+            })
         return output
     }
 
@@ -172,9 +232,11 @@ struct TrackingCommands: CommandGroup {
         var experimentId: String?
         if let name = arguments[Keys.experiment] {
             guard let match = experiments.first(where: { $0.name == name }) else {
-                throw Diagnostic(EngineError(.unknownValue, "no experiment named '\(name)'", hint: "'experiment' lists them",
-                                             suggestions: Suggestions.closest(to: name, among: experiments.map(\.name))),
-                                 range: arguments.range(of: Keys.experiment))
+                throw Diagnostic(
+                    EngineError(
+                        .unknownValue, "no experiment named '\(name)'", hint: "'experiment' lists them",
+                        suggestions: Suggestions.closest(to: name, among: experiments.map(\.name))),
+                    range: arguments.range(of: Keys.experiment))
             }
             experimentId = match.id
         }
@@ -184,23 +246,34 @@ struct TrackingCommands: CommandGroup {
         if let metric {
             for run in runs { if let value = try reader.latestMetrics(of: run.id)[metric] { values[run.id] = value } }
             if values.isEmpty {
-                throw Diagnostic(EngineError(.unknownValue, "no run logged a metric '\(metric)'", hint: "for example sort=accuracy (compare and tune) or sort=test_accuracy (fit after split)"),
-                                 range: arguments.range(of: Keys.sort))
+                throw Diagnostic(
+                    EngineError(
+                        .unknownValue, "no run logged a metric '\(metric)'",
+                        hint: "for example sort=accuracy (compare and tune) or sort=test_accuracy (fit after split)"),
+                    range: arguments.range(of: Keys.sort))
             }
             let lowerIsBetter = metric.hasSuffix("log_loss")
-            runs = runs.filter { values[$0.id] != nil }.sorted { a, b in lowerIsBetter ? values[a.id]! < values[b.id]! : values[a.id]! > values[b.id]! }
+            runs = runs.filter { values[$0.id] != nil }.sorted { a, b in
+                lowerIsBetter ? values[a.id]! < values[b.id]! : values[a.id]! > values[b.id]!
+            }
         }
         let names = Dictionary(uniqueKeysWithValues: experiments.map { ($0.id, $0.name) })
         let shown = runs.prefix(arguments[Keys.top])
         var output = CommandOutput(command: "runs")
-        output.table("runs", title: "Runs\(metric.map { ", best \($0) first" } ?? ", newest first")",
-                     columns: ["run", "name", "experiment", "status", "started", "seconds", "parent"] + (metric.map { [$0] } ?? []),
-                     rows: try shown.map { run in
-            let parent = try reader.tags(of: run.id)["mlflow.parentRunId"]
-            return [.text(String(run.id.prefix(8))), .text(run.name), .text(names[run.experimentId] ?? run.experimentId), .text(run.status.rawValue),
-                    .text(ValueFormatting.time(run.startTime)), run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing,
-                    parent.map { .text(String($0.prefix(8))) } ?? .missing] + (metric.map { _ in [values[run.id].map(Value.real) ?? .missing] } ?? [])
-        }, totalRows: runs.count)
+        output.table(
+            "runs", title: "Runs\(metric.map { ", best \($0) first" } ?? ", newest first")",
+            columns: ["run", "name", "experiment", "status", "started", "seconds", "parent"]
+                + (metric.map { [$0] } ?? []),
+            rows: try shown.map { run in
+                let parent = try reader.tags(of: run.id)["mlflow.parentRunId"]
+                return [
+                    .text(String(run.id.prefix(8))), .text(run.name),
+                    .text(names[run.experimentId] ?? run.experimentId), .text(run.status.rawValue),
+                    .text(ValueFormatting.time(run.startTime)),
+                    run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing,
+                    parent.map { .text(String($0.prefix(8))) } ?? .missing,
+                ] + (metric.map { _ in [values[run.id].map(Value.real) ?? .missing] } ?? [])
+            }, totalRows: runs.count)
         if runs.isEmpty { output.say("No runs yet: pca, fit, tune and compare record them while autolog is on.") }
         return output
     }
@@ -210,11 +283,12 @@ struct TrackingCommands: CommandGroup {
         let run = try arguments.at(Keys.id) { try reader.run(arguments[Keys.runId]) }
         var output = CommandOutput(command: "artifacts")
         let files = try reader.artifacts(of: run.id)
-        output.table("artifacts", title: "Artifacts of run \(run.id.prefix(8)) (\(run.name)) in \(try reader.artifactLocation(of: run.id))",
-                     columns: ["path", "bytes"], rows: files.map { [.text($0.path), .integer(Int64($0.size))] })
+        output.table(
+            "artifacts",
+            title: "Artifacts of run \(run.id.prefix(8)) (\(run.name)) in \(try reader.artifactLocation(of: run.id))",
+            columns: ["path", "bytes"], rows: files.map { [.text($0.path), .integer(Int64($0.size))] })
         if files.isEmpty { output.say("Run \(run.id.prefix(8)) logged no artifacts.") }
         return output
     }
-
 
 }

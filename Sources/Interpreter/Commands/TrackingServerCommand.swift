@@ -11,14 +11,23 @@ extension TrackingCommands {
         case .status?: trackingStatus(tracker, into: &output)
         case .flush?: try flushTracking(tracker, timeout: arguments[Keys.timeout], into: &output)
         case nil:
-            output.blocks.append(.fields(name: "tracking", [
-                Field("catalog", .text(tracker.catalog.path)), Field("artifacts", .text(tracker.catalog.artifactRoot)),
-                Field("server", (tracker as? ServerTracker).map { .text($0.client.server) } ?? .text("none (workspace catalog only)")),
-                Field("registry", .text(tracker.registry.location)),
-                Field("queued", (tracker as? ServerTracker).map { .integer(Int64(Self.queued($0))) } ?? .missing),
-                Field("experiment", .text(tracking.experimentName)), Field("autolog", .text(tracking.autolog ? "on" : "off")),
-                Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
-            ]))
+            output.blocks.append(
+                .fields(
+                    name: "tracking",
+                    [
+                        Field("catalog", .text(tracker.catalog.path)),
+                        Field("artifacts", .text(tracker.catalog.artifactRoot)),
+                        Field(
+                            "server",
+                            (tracker as? ServerTracker).map { .text($0.client.server) }
+                                ?? .text("none (workspace catalog only)")),
+                        Field("registry", .text(tracker.registry.location)),
+                        Field(
+                            "queued", (tracker as? ServerTracker).map { .integer(Int64(Self.queued($0))) } ?? .missing),
+                        Field("experiment", .text(tracking.experimentName)),
+                        Field("autolog", .text(tracking.autolog ? "on" : "off")),
+                        Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
+                    ]))
         }
         return output
     }
@@ -27,8 +36,11 @@ extension TrackingCommands {
     private func connectTracking(_ uri: String, arguments arguments: Invocation, output: inout CommandOutput) throws {
         let target = ["off", "none", "local"].contains(uri.lowercased()) ? nil : uri
         if let open = tracking.opened?.openRun {
-            throw Diagnostic(EngineError(.invalidArgument, "run \(open.prefix(8)) is open", hint: "end it first (run end), then switch tracking"),
-                             range: arguments.range(of: Keys.uri))
+            throw Diagnostic(
+                EngineError(
+                    .invalidArgument, "run \(open.prefix(8)) is open",
+                    hint: "end it first (run end), then switch tracking"),
+                range: arguments.range(of: Keys.uri))
         }
         let catalog = try tracking.opened?.catalog ?? Catalog(workspace: tracking.workspace.root)
         let tracker = try arguments.at(Keys.uri) { try tracking.makeTracker(catalog: catalog, serverURI: target) }
@@ -39,42 +51,63 @@ extension TrackingCommands {
         }
         do {
             try server.client.checkAccess()
-            output.say("\(server.registry.location.prefix(1).uppercased() + server.registry.location.dropFirst()) is the registry of record; runs reach it through the workspace's outbox.")
+            output.say(
+                "\(server.registry.location.prefix(1).uppercased() + server.registry.location.dropFirst()) is the registry of record; runs reach it through the workspace's outbox."
+            )
         } catch let error as MLflowError {
-            output.say("Warning: \(error.engineError.message). Runs are recorded and queued, and sent when it answers; registry commands need it." + (error.engineError.hint.map { " (\($0))" } ?? ""))
+            output.say(
+                "Warning: \(error.engineError.message). Runs are recorded and queued, and sent when it answers; registry commands need it."
+                    + (error.engineError.hint.map { " (\($0))" } ?? ""))
         }
     }
 
     private func trackingStatus(_ tracker: Tracker, into output: inout CommandOutput) {
         guard let server = tracker as? ServerTracker else {
-            output.say("No tracking server is set: runs and the registry are in the workspace catalog (\(tracker.catalog.path)).")
+            output.say(
+                "No tracking server is set: runs and the registry are in the workspace catalog (\(tracker.catalog.path))."
+            )
             return
         }
         let outbox = server.sender.outbox
         let state = server.sender.currentState
         let counts = (try? outbox.counts()) ?? [:]
         let oldest = try? outbox.oldest()
-        output.blocks.append(.fields(name: "tracking", [
-            Field("server", .text(server.client.server)),
-            Field("credentials", .text(server.client.credentials?.summary ?? "none")),
-            Field("queued", .integer(Int64(counts.values.reduce(0, +)))),
-            Field("queued_by_kind", .text(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))),
-            Field("oldest_queued", oldest.flatMap { $0 }.map { .text(ValueFormatting.time($0)) } ?? .missing),
-            Field("last_error", state.lastError.map(Value.text) ?? .missing),
-            Field("last_error_at", state.lastErrorTime.map { .text(ValueFormatting.time($0)) } ?? .missing),
-            Field("last_delivery", state.lastDelivery.map { .text(ValueFormatting.time($0)) } ?? .missing),
-            Field("delivered", .integer(Int64(state.delivered))),
-            Field("sender", .text(state.holdsLock ? "this shell" : "another PlateShell using this workspace")),
-        ]))
+        output.blocks.append(
+            .fields(
+                name: "tracking",
+                [
+                    Field("server", .text(server.client.server)),
+                    Field("credentials", .text(server.client.credentials?.summary ?? "none")),
+                    Field("queued", .integer(Int64(counts.values.reduce(0, +)))),
+                    Field(
+                        "queued_by_kind",
+                        .text(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                    ),
+                    Field("oldest_queued", oldest.flatMap { $0 }.map { .text(ValueFormatting.time($0)) } ?? .missing),
+                    Field("last_error", state.lastError.map(Value.text) ?? .missing),
+                    Field("last_error_at", state.lastErrorTime.map { .text(ValueFormatting.time($0)) } ?? .missing),
+                    Field("last_delivery", state.lastDelivery.map { .text(ValueFormatting.time($0)) } ?? .missing),
+                    Field("delivered", .integer(Int64(state.delivered))),
+                    Field("sender", .text(state.holdsLock ? "this shell" : "another PlateShell using this workspace")),
+                ]))
         let others = ((try? outbox.countsByServer()) ?? [:]).filter { $0.key != server.client.server }
         if !others.isEmpty {
-            output.table("other_servers", title: "Queued for other servers (sent when tracking points at them again)", columns: ["server", "queued"],
-                         rows: others.sorted { $0.key < $1.key }.map { [.text($0.key), .integer(Int64($0.value))] })
+            output.table(
+                "other_servers", title: "Queued for other servers (sent when tracking points at them again)",
+                columns: ["server", "queued"],
+                rows: others.sorted { $0.key < $1.key }.map { [.text($0.key), .integer(Int64($0.value))] })
         }
         let failures = (try? outbox.failures()) ?? []
         if !failures.isEmpty {
-            output.table("refused", title: "Refused by the server for good (kept in the workspace catalog)", columns: ["time", "run", "kind", "reason"],
-                         rows: failures.map { [.text(ValueFormatting.time($0.time)), .text(String($0.runId.prefix(8))), .text($0.kind), .text($0.reason)] })
+            output.table(
+                "refused", title: "Refused by the server for good (kept in the workspace catalog)",
+                columns: ["time", "run", "kind", "reason"],
+                rows: failures.map {
+                    [
+                        .text(ValueFormatting.time($0.time)), .text(String($0.runId.prefix(8))), .text($0.kind),
+                        .text($0.reason),
+                    ]
+                })
         }
     }
 
@@ -86,10 +119,18 @@ extension TrackingCommands {
         let queued = Self.queued(server)
         switch server.sender.waitUntilDelivered(timeout: TimeInterval(timeout), cancellation: tracking.cancellation) {
         case .delivered:
-            output.say(queued == 0 ? "Nothing was queued for \(server.client.server)." : "Sent every queued item to \(server.client.server).")
+            output.say(
+                queued == 0
+                    ? "Nothing was queued for \(server.client.server)."
+                    : "Sent every queued item to \(server.client.server).")
         case .pending(let count, let lastError):
-            throw EngineError(.io, "\(count) item\(count == 1 ? " is" : "s are") still queued for \(server.client.server) after \(timeout) s" + (lastError.map { " (last error: \($0))" } ?? ""),
-                              hint: "nothing is lost: they stay queued and are sent when the server answers; 'tracking status' shows more")
+            throw EngineError(
+                .io,
+                "\(count) item\(count == 1 ? " is" : "s are") still queued for \(server.client.server) after \(timeout) s"
+                    + (lastError.map { " (last error: \($0))" } ?? ""),
+                hint:
+                    "nothing is lost: they stay queued and are sent when the server answers; 'tracking status' shows more"
+            )
         }
     }
 

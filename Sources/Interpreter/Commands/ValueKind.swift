@@ -65,15 +65,20 @@ public enum ValueKind: Sendable, Equatable {
             if text.isEmpty { return .failure(.usage("'\(name)' is empty", at: nil)) }
             return .success(.text(text))
         case .columns, .values:
-            let items = text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: [" "]) }
+            let items = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                String($0).trimmingCharacters(in: [" "])
+            }
             if items.contains(where: \.isEmpty) {
-                return .failure(.usage("'\(name)' must be a comma-separated list without empty items; got '\(text)'", at: nil))
+                return .failure(
+                    .usage("'\(name)' must be a comma-separated list without empty items; got '\(text)'", at: nil))
             }
             return .success(.list(items))
         case .constrained(let constraint):
             guard let value = constraint.value(of: text) else {
-                return .failure(.usage("'\(name)' must be \(constraint.description); got '\(text)'", at: nil,
-                                       suggestions: Suggestions.closest(to: text, among: constraint.completions)))
+                return .failure(
+                    .usage(
+                        "'\(name)' must be \(constraint.description); got '\(text)'", at: nil,
+                        suggestions: Suggestions.closest(to: text, among: constraint.completions)))
             }
             switch value {
             case .int(let v): return .success(.int(v))

@@ -36,7 +36,8 @@ public struct Completer {
     public func complete(line: String, cursor: Int) -> [Completion] {
         let prefix = String(decoding: Array(line.utf8).prefix(cursor), as: UTF8.self)
         let (tokens, error) = Lexer.tokenize(prefix)
-        var command = Array(tokens.split(omittingEmptySubsequences: false, whereSeparator: { $0.kind == .separator }).last ?? [])
+        var command = Array(
+            tokens.split(omittingEmptySubsequences: false, whereSeparator: { $0.kind == .separator }).last ?? [])
         if tokens.last?.kind == .separator { command = [] }
         let endsInSpace = prefix.last.map { $0 == " " || $0 == "\t" } ?? true
         var word = ""
@@ -62,8 +63,9 @@ public struct Completer {
             let key = String(word[..<equals])
             let value = String(word[word.index(after: equals)...])
             guard let parameter = spec.parameter(key) else {
-                return modelParameterValues(spec, command: command, key: key, typed: value,
-                                            range: (start + key.utf8.count + 1)..<cursor)
+                return modelParameterValues(
+                    spec, command: command, key: key, typed: value,
+                    range: (start + key.utf8.count + 1)..<cursor)
             }
             let valueStart = start + key.utf8.count + 1
             return values(for: parameter.kind, typed: value, range: valueStart..<cursor)
@@ -72,7 +74,8 @@ public struct Completer {
         let used = Set(arguments.compactMap { $0.key })
         var keys = spec.parameters.filter { !used.contains($0.key) }.map { $0.key + "=" }
         if spec.takesModelParameters, let model = arguments.first(where: { $0.key == nil }),
-           let kind = try? ModelCatalog.kind(model.text) {
+            let kind = try? ModelCatalog.kind(model.text)
+        {
             keys += kind.parameters.filter { !used.contains($0.name) }.map { $0.name + "=" }
         }
         if spec.extraAssignments == .featureValues {
@@ -91,9 +94,13 @@ public struct Completer {
     }
 
     /// Values of a model hyperparameter (choices and booleans) after `fit MODEL key=`.
-    private func modelParameterValues(_ spec: CommandSpec, command: [Token], key: String, typed: String, range: SourceRange) -> [Completion] {
+    private func modelParameterValues(
+        _ spec: CommandSpec, command: [Token], key: String, typed: String, range: SourceRange
+    ) -> [Completion] {
         guard spec.takesModelParameters, let model = command.dropFirst().first(where: { $0.key == nil }),
-              let kind = try? ModelCatalog.kind(model.text), let parameter = kind.parameters.first(where: { $0.name == key }) else { return [] }
+            let kind = try? ModelCatalog.kind(model.text),
+            let parameter = kind.parameters.first(where: { $0.name == key })
+        else { return [] }
         return matches(parameter.constraint.completions, typed, .value, range)
     }
 
@@ -113,7 +120,9 @@ public struct Completer {
         }
     }
 
-    private func matches(_ names: [String], _ typed: String, _ kind: Completion.Kind, _ range: SourceRange) -> [Completion] {
+    private func matches(_ names: [String], _ typed: String, _ kind: Completion.Kind, _ range: SourceRange)
+        -> [Completion]
+    {
         let lowered = typed.lowercased()
         return Set(names).filter { $0.lowercased().hasPrefix(lowered) }.sorted()
             .map { Completion(range: range, text: $0, kind: kind) }
@@ -126,10 +135,13 @@ public struct Completer {
         let stem = slash.map { String(typed[typed.index(after: $0)...]) } ?? typed
         let base = folder.hasPrefix("/") ? folder : (directory as NSString).appendingPathComponent(folder)
         let expanded = folder.hasPrefix("~") ? (folder as NSString).expandingTildeInPath : base
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: expanded.isEmpty ? "." : expanded) else { return [] }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: expanded.isEmpty ? "." : expanded) else {
+            return []
+        }
         return names.filter { $0.hasPrefix(stem) && (!$0.hasPrefix(".") || stem.hasPrefix(".")) }.sorted().map { name in
             var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: (expanded as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(
+                atPath: (expanded as NSString).appendingPathComponent(name), isDirectory: &isDirectory)
             var text = folder + name + (isDirectory.boolValue ? "/" : "")
             if quoted || text.contains(" ") { text = "\"" + text + (isDirectory.boolValue ? "" : "\"") }
             return Completion(range: range, text: text, kind: .path)
@@ -140,9 +152,11 @@ public struct Completer {
 extension Session {
     /// A completer that knows this session's tables and current columns.
     public func completer() -> Completer {
-        let tables = (try? store().tables().flatMap { version in
-            version.name.schema == TableName.defaultSchema ? [version.name.table, version.name.description] : [version.name.description]
-        }) ?? []
+        let tables =
+            (try? store().tables().flatMap { version in
+                version.name.schema == TableName.defaultSchema
+                    ? [version.name.table, version.name.description] : [version.name.description]
+            }) ?? []
         return Completer(tables: tables, columns: frames.currentColumnNames)
     }
 }

@@ -26,8 +26,10 @@ public struct Diagnostic: Error, Sendable, Equatable {
     /// The engine's error family, for machine-readable output.
     public var kind: String?
 
-    public init(layer: Layer, message: String, range: SourceRange? = nil, hint: String? = nil,
-                suggestions: [String] = [], notes: [String] = [], usage: String? = nil, kind: String? = nil) {
+    public init(
+        layer: Layer, message: String, range: SourceRange? = nil, hint: String? = nil,
+        suggestions: [String] = [], notes: [String] = [], usage: String? = nil, kind: String? = nil
+    ) {
         self.layer = layer
         self.message = message
         self.range = range
@@ -39,16 +41,20 @@ public struct Diagnostic: Error, Sendable, Equatable {
     }
 
     /// A usage error: an unknown name, a bad value, a missing or extra argument.
-    public static func usage(_ message: String, at range: SourceRange?, usage: String? = nil,
-                             suggestions: [String] = [], hint: String? = nil) -> Diagnostic {
-        Diagnostic(layer: .usage, message: message, range: range, hint: hint, suggestions: suggestions,
-                   usage: usage, kind: "usage")
+    public static func usage(
+        _ message: String, at range: SourceRange?, usage: String? = nil,
+        suggestions: [String] = [], hint: String? = nil
+    ) -> Diagnostic {
+        Diagnostic(
+            layer: .usage, message: message, range: range, hint: hint, suggestions: suggestions,
+            usage: usage, kind: "usage")
     }
 
     /// The diagnostic for an engine error, pointing at `range` (the argument it concerns).
     public init(_ error: EngineError, range: SourceRange?) {
-        self.init(layer: .engine, message: error.message, range: range, hint: error.hint,
-                  suggestions: error.suggestions, notes: error.notes, kind: error.kind.rawValue)
+        self.init(
+            layer: .engine, message: error.message, range: range, hint: error.hint,
+            suggestions: error.suggestions, notes: error.notes, kind: error.kind.rawValue)
     }
 
     /// The full message with its "did you mean" suggestion.

@@ -34,8 +34,9 @@ public struct DiagnosticRenderer: Sendable {
         var lines = [prefix + paint(severity + ":", color: "1;31") + " " + sanitized(diagnostic.fullMessage)]
         if let location {
             lines.append("  " + location.text)
-            lines.append("  " + String(repeating: " ", count: location.column)
-                         + paint(String(repeating: "^", count: max(1, location.width)), color: "1;32"))
+            lines.append(
+                "  " + String(repeating: " ", count: location.column)
+                    + paint(String(repeating: "^", count: max(1, location.width)), color: "1;32"))
         }
         for note in diagnostic.notes { lines.append("  " + sanitized(note)) }
         if let hint = diagnostic.hint { lines.append("  " + paint("hint:", color: "1;36") + " " + hint) }
@@ -44,11 +45,13 @@ public struct DiagnosticRenderer: Sendable {
     }
 
     /// The line holding the start of `range`, with the range's start column and width in characters.
-    private func range(_ range: SourceRange?, in source: String) -> (line: Int, column: Int, width: Int, text: String)? {
+    private func range(_ range: SourceRange?, in source: String) -> (line: Int, column: Int, width: Int, text: String)?
+    {
         guard let range else { return nil }
         let bytes = Array(source.utf8)
         let start = min(range.lowerBound, bytes.count)
-        var lineStart = 0, lineNumber = 0
+        var lineStart = 0
+        var lineNumber = 0
         for i in 0..<start where bytes[i] == UInt8(ascii: "\n") {
             lineStart = i + 1
             lineNumber += 1
@@ -65,10 +68,13 @@ public struct DiagnosticRenderer: Sendable {
     /// Control characters shown as `?`, so a hostile line cannot drive the terminal.
     /// Tabs become spaces (so carets line up).
     func sanitized(_ text: String) -> String {
-        String(text.map { character -> Character in
-            if character == "\t" { return " " }
-            return character.unicodeScalars.allSatisfy { $0.value >= 32 && $0.value != 127 && !(0x80...0x9F).contains($0.value) } ? character : "?"
-        })
+        String(
+            text.map { character -> Character in
+                if character == "\t" { return " " }
+                return character.unicodeScalars.allSatisfy {
+                    $0.value >= 32 && $0.value != 127 && !(0x80...0x9F).contains($0.value)
+                } ? character : "?"
+            })
     }
 
     private func paint(_ text: String, color code: String) -> String {

@@ -25,15 +25,17 @@ struct BoxTable {
         let shown = fittingColumns(widths)
         let ellipsis = "…"
         func line(_ left: String, _ middle: String, _ right: String) -> String {
-            left + shown.map { index in String(repeating: "─", count: (index.map { widths[$0] } ?? 1) + 2) }
+            left
+                + shown.map { index in String(repeating: "─", count: (index.map { widths[$0] } ?? 1) + 2) }
                 .joined(separator: middle) + right
         }
         func row(_ values: [String], header: Bool) -> String {
-            "│" + shown.map { index -> String in
-                guard let index else { return " \(ellipsis) " }
-                let text = pad(values[index], to: widths[index], right: numeric[index] && !header)
-                return " " + (header ? bold(text) : text) + " "
-            }.joined(separator: "│") + "│"
+            "│"
+                + shown.map { index -> String in
+                    guard let index else { return " \(ellipsis) " }
+                    let text = pad(values[index], to: widths[index], right: numeric[index] && !header)
+                    return " " + (header ? bold(text) : text) + " "
+                }.joined(separator: "│") + "│"
         }
         lines.append(line("┌", "┬", "┐"))
         lines.append(row(headers, header: true))
@@ -45,7 +47,9 @@ struct BoxTable {
             footnotes.append("\(block.rows.count) of \(total) rows")
         }
         if shown.contains(nil) {
-            footnotes.append("\(shown.count - 1) of \(block.columns.count) columns shown; --format csv or a narrower selection shows all")
+            footnotes.append(
+                "\(shown.count - 1) of \(block.columns.count) columns shown; --format csv or a narrower selection shows all"
+            )
         }
         if !footnotes.isEmpty { lines.append("(" + footnotes.joined(separator: "; ") + ")") }
         return lines.joined(separator: "\n")
@@ -55,15 +59,23 @@ struct BoxTable {
     private func fittingColumns(_ widths: [Int]) -> [Int?] {
         let total = widths.reduce(1) { $0 + $1 + 3 }
         if total <= width { return widths.indices.map { $0 } }
-        var left: [Int] = [], right: [Int] = []
+        var left: [Int] = []
+        var right: [Int] = []
         var used = 1 + 4
-        var lo = 0, hi = widths.count - 1
+        var lo = 0
+        var hi = widths.count - 1
         while lo <= hi {
             let takeLeft = left.count <= right.count
             let index = takeLeft ? lo : hi
             if used + widths[index] + 3 > width { break }
             used += widths[index] + 3
-            if takeLeft { left.append(index); lo += 1 } else { right.insert(index, at: 0); hi -= 1 }
+            if takeLeft {
+                left.append(index)
+                lo += 1
+            } else {
+                right.insert(index, at: 0)
+                hi -= 1
+            }
         }
         if left.isEmpty { left = [0] }
         return left.map { $0 } + [nil] + right.map { $0 }

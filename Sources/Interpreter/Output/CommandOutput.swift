@@ -16,17 +16,22 @@ public struct CommandOutput: Sendable, Equatable {
     public mutating func say(_ text: String) { blocks.append(.text(text)) }
 
     /// Appends a table.
-    public mutating func table(_ name: String, title: String? = nil, columns: [String], rows: [[Value]],
-                               totalRows: Int? = nil) {
+    public mutating func table(
+        _ name: String, title: String? = nil, columns: [String], rows: [[Value]],
+        totalRows: Int? = nil
+    ) {
         blocks.append(.table(TableBlock(name: name, title: title, columns: columns, rows: rows, totalRows: totalRows)))
     }
 
     /// Appends a table block holding `table`'s rows.
     public mutating func table(_ name: String, title: String? = nil, _ table: Table, rows: [Int]? = nil) {
         let selected = rows ?? Array(0..<table.rowCount)
-        blocks.append(.table(TableBlock(name: name, title: title, columns: table.columnNames,
-                                        rows: selected.map { table.row($0) },
-                                        totalRows: rows == nil ? nil : table.rowCount)))
+        blocks.append(
+            .table(
+                TableBlock(
+                    name: name, title: title, columns: table.columnNames,
+                    rows: selected.map { table.row($0) },
+                    totalRows: rows == nil ? nil : table.rowCount)))
     }
 
     /// All tables with the given name (tests use this).

@@ -41,14 +41,17 @@ public struct OutputRenderer: Sendable {
         case .output(let output, let entry):
             rendered.standardOutput = terminated(render(output, entry: entry))
         case .failure(let diagnostic, let entry):
-            rendered.standardError = terminated(DiagnosticRenderer(color: color).render(diagnostic, source: entry.text, origin: entry.origin))
+            rendered.standardError = terminated(
+                DiagnosticRenderer(color: color).render(diagnostic, source: entry.text, origin: entry.origin))
             if format == .json { rendered.standardOutput = terminated(errorDocument(diagnostic, entry: entry)) }
         case .narration(let text, _):
             switch format {
             case .json, .csv: break
             case .markdown: rendered.standardOutput = text + "\n\n"
-            case .table: rendered.standardOutput = terminated(text.split(separator: "\n", omittingEmptySubsequences: false)
-                .map { paint("│ ", "2") + $0 }.joined(separator: "\n"))
+            case .table:
+                rendered.standardOutput = terminated(
+                    text.split(separator: "\n", omittingEmptySubsequences: false)
+                        .map { paint("│ ", "2") + $0 }.joined(separator: "\n"))
             }
         case .echo(let entry):
             switch format {
@@ -86,7 +89,8 @@ public struct OutputRenderer: Sendable {
             case .fields(_, let fields):
                 let keyWidth = fields.map { $0.key.count }.max() ?? 0
                 return fields.map { field in
-                    paint(field.key.padding(keyWidth), "1") + "  " + ValueFormatting.printable(ValueFormatting.display(field.value))
+                    paint(field.key.padding(keyWidth), "1") + "  "
+                        + ValueFormatting.printable(ValueFormatting.display(field.value))
                 }.joined(separator: "\n")
             }
         }.joined(separator: "\n")
@@ -96,14 +100,18 @@ public struct OutputRenderer: Sendable {
         output.blocks.map { block -> String in
             switch block {
             case .table(let table):
-                return ([table.columns.map { CSVWriter.field($0) }.joined(separator: ",")]
+                return
+                    ([table.columns.map { CSVWriter.field($0) }.joined(separator: ",")]
                     + table.rows.map { $0.map { CSVWriter.field($0.displayText) }.joined(separator: ",") })
                     .joined(separator: "\n")
             case .text(let text):
-                return text.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n")
+                return text.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(
+                    separator: "\n")
             case .chart, .image: return ""
             case .fields(_, let fields):
-                return (["key,value"] + fields.map { CSVWriter.field($0.key) + "," + CSVWriter.field($0.value.displayText) })
+                return
+                    (["key,value"]
+                    + fields.map { CSVWriter.field($0.key) + "," + CSVWriter.field($0.value.displayText) })
                     .joined(separator: "\n")
             }
         }.filter { !$0.isEmpty }.joined(separator: "\n\n")
@@ -121,8 +129,12 @@ public struct OutputRenderer: Sendable {
                 var lines = table.title.map { ["**\(cell($0))**", ""] } ?? []
                 lines.append("| " + table.columns.map(cell).joined(separator: " | ") + " |")
                 lines.append("|" + numeric.map { $0 ? "---:" : "---" }.joined(separator: "|") + "|")
-                lines += table.rows.map { "| " + $0.map { cell(ValueFormatting.display($0)) }.joined(separator: " | ") + " |" }
-                if let total = table.totalRows, total != table.rows.count { lines += ["", "_\(table.rows.count) of \(total) rows_"] }
+                lines += table.rows.map {
+                    "| " + $0.map { cell(ValueFormatting.display($0)) }.joined(separator: " | ") + " |"
+                }
+                if let total = table.totalRows, total != table.rows.count {
+                    lines += ["", "_\(table.rows.count) of \(total) rows_"]
+                }
                 return lines.joined(separator: "\n")
             case .text(let text): return text
             case .chart(let c): return "```text\n" + plain.render(c) + "\n```"
@@ -147,11 +159,17 @@ public struct OutputRenderer: Sendable {
     }
 
     private func errorDocument(_ diagnostic: Diagnostic, entry: Entry) -> String {
-        var error: [(String, JSON)] = [("layer", .string(diagnostic.layer.rawValue)), ("message", .string(diagnostic.message))]
+        var error: [(String, JSON)] = [
+            ("layer", .string(diagnostic.layer.rawValue)), ("message", .string(diagnostic.message)),
+        ]
         if let kind = diagnostic.kind { error.append(("kind", .string(kind))) }
-        if let range = diagnostic.range { error.append(("range", .array([.integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))]))) }
+        if let range = diagnostic.range {
+            error.append(("range", .array([.integer(Int64(range.lowerBound)), .integer(Int64(range.upperBound))])))
+        }
         if let hint = diagnostic.hint { error.append(("hint", .string(hint))) }
-        if !diagnostic.suggestions.isEmpty { error.append(("suggestions", .array(diagnostic.suggestions.map(JSON.string)))) }
+        if !diagnostic.suggestions.isEmpty {
+            error.append(("suggestions", .array(diagnostic.suggestions.map(JSON.string))))
+        }
         if !diagnostic.notes.isEmpty { error.append(("notes", .array(diagnostic.notes.map(JSON.string)))) }
         var pairs: [(String, JSON)] = [("command", .string(Self.verb(of: entry.text))), ("ok", .bool(false))]
         if let label = entry.origin.label { pairs.append(("source", .string(label))) }
@@ -190,13 +208,17 @@ public struct OutputRenderer: Sendable {
             pairs.append(("values", .array(values.map { .array($0.map { JSON(.real($0)) }) })))
             return .object(pairs)
         case .image(let image):
-            var pairs: [(String, JSON)] = [("type", .string("image")), ("name", .string(image.name)),
-                                           ("title", .string(image.title)), ("png", .string(image.png))]
+            var pairs: [(String, JSON)] = [
+                ("type", .string("image")), ("name", .string(image.name)),
+                ("title", .string(image.title)), ("png", .string(image.png)),
+            ]
             if let svg = image.svg { pairs.append(("svg", .string(svg))) }
             return .object(pairs)
         case .fields(let name, let fields):
-            return .object([("type", .string("fields")), ("name", .string(name)),
-                            ("fields", .object(fields.map { ($0.key, JSON($0.value)) }))])
+            return .object([
+                ("type", .string("fields")), ("name", .string(name)),
+                ("fields", .object(fields.map { ($0.key, JSON($0.value)) })),
+            ])
         }
     }
 

@@ -29,10 +29,15 @@ struct TerminalChart {
         for (label, value) in zip(labels, values) {
             let cells = Int((abs(value) / largest * Double(half)).rounded())
             let bar = String(repeating: "█", count: cells)
-            let left = value < 0 ? String(repeating: " ", count: half - cells) + paint(bar, "34") : String(repeating: " ", count: half)
-            let right = value > 0 ? paint(bar, "31") + String(repeating: " ", count: half - cells) : String(repeating: " ", count: half)
-            lines.append(fit(ValueFormatting.printable(label), labelWidth) + " " + left + "│" + right + " "
-                         + String(format: "%+.4f", value))
+            let left =
+                value < 0
+                ? String(repeating: " ", count: half - cells) + paint(bar, "34") : String(repeating: " ", count: half)
+            let right =
+                value > 0
+                ? paint(bar, "31") + String(repeating: " ", count: half - cells) : String(repeating: " ", count: half)
+            lines.append(
+                fit(ValueFormatting.printable(label), labelWidth) + " " + left + "│" + right + " "
+                    + String(format: "%+.4f", value))
         }
         return lines.joined(separator: "\n")
     }
@@ -62,18 +67,22 @@ struct TerminalChart {
         let labelWidth = min(24, labels.map(ValueFormatting.width).max() ?? 0)
         let numbers = labels.indices.map { String($0 + 1) }
         let indexWidth = String(labels.count).count
-        let header = String(repeating: " ", count: labelWidth + indexWidth + 2)
+        let header =
+            String(repeating: " ", count: labelWidth + indexWidth + 2)
             + labels.indices.map { String(($0 + 1) % 10) + " " }.joined()
         lines.append(header)
         for (i, label) in labels.enumerated() {
-            var line = fit(ValueFormatting.printable(label), labelWidth) + " "
+            var line =
+                fit(ValueFormatting.printable(label), labelWidth) + " "
                 + String(repeating: " ", count: indexWidth - numbers[i].count) + numbers[i] + " "
             for r in values[i] { line += cell(r) }
             lines.append(line)
         }
-        lines.append(color
-            ? "scale: " + [-1, -0.5, 0, 0.5, 1].map { cell($0) + " \(ValueFormatting.real($0))" }.joined(separator: "  ")
-            : "scale: r ≥ 0.8 █  ≥ 0.6 ▓  ≥ 0.4 ▒  ≥ 0.2 ░;  r ≤ −0.8 =  ≤ −0.6 -  ≤ −0.4 :  ≤ −0.2 .")
+        lines.append(
+            color
+                ? "scale: "
+                    + [-1, -0.5, 0, 0.5, 1].map { cell($0) + " \(ValueFormatting.real($0))" }.joined(separator: "  ")
+                : "scale: r ≥ 0.8 █  ≥ 0.6 ▓  ≥ 0.4 ▒  ≥ 0.2 ░;  r ≤ −0.8 =  ≤ −0.6 -  ≤ −0.4 :  ≤ −0.2 .")
         return lines.joined(separator: "\n")
     }
 

@@ -46,7 +46,8 @@ enum ValueFormatting {
             let v = scalar.value
             if v < 32 || (0x300...0x36F).contains(v) { return total }
             if (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-                || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v) || (0x1F300...0x1FAFF).contains(v) {
+                || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v) || (0x1F300...0x1FAFF).contains(v)
+            {
                 return total + 2
             }
             return total + 1
@@ -55,14 +56,19 @@ enum ValueFormatting {
 
     /// Text made safe for a terminal: control characters become `?`, line breaks `↵`.
     static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 || (0x80...0x9F).contains($0.value) }) else {
+        guard
+            text.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 || (0x80...0x9F).contains($0.value) }
+            )
+        else {
             return text
         }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar -> Unicode.Scalar in
-            if scalar == "\n" { return "↵" }
-            if scalar.value < 32 || scalar.value == 127 || (0x80...0x9F).contains(scalar.value) { return "?" }
-            return scalar
-        }))
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar -> Unicode.Scalar in
+                    if scalar == "\n" { return "↵" }
+                    if scalar.value < 32 || scalar.value == 127 || (0x80...0x9F).contains(scalar.value) { return "?" }
+                    return scalar
+                }))
     }
 }
 

@@ -26,7 +26,8 @@ final class DeploymentState {
                 output.say("The server on port \(port) now serves \(model.label) (\(server.service.source.uri)).")
             }
         } catch {
-            output.say("The server on port \(port) keeps serving \(server.service.source.model.label): \(reported(error)).")
+            output.say(
+                "The server on port \(port) keeps serving \(server.service.source.model.label): \(reported(error)).")
         }
     }
 }

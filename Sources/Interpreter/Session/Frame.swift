@@ -22,19 +22,21 @@ struct Frame {
     /// How the frame reads in messages: `fsp.faults v1`, or the query's name, and the number of
     /// steps applied since.
     var name: String {
-        let base = switch origin {
-        case .stored(let version): "\(version.name.displayName) v\(version.version)"
-        case .query(let name, _): name
-        }
+        let base =
+            switch origin {
+            case .stored(let version): "\(version.name.displayName) v\(version.version)"
+            case .query(let name, _): name
+            }
         return steps.isEmpty ? base : "\(base) + \(steps.count) step\(steps.count == 1 ? "" : "s")"
     }
 
     /// The frame's lineage in one line: its origin and its steps.
     var lineage: String {
-        let base = switch origin {
-        case .stored(let version): "\(version.name.displayName) v\(version.version)"
-        case .query(let name, let sql): "\(name) (sql \(sql))"
-        }
+        let base =
+            switch origin {
+            case .stored(let version): "\(version.name.displayName) v\(version.version)"
+            case .query(let name, let sql): "\(name) (sql \(sql))"
+            }
         return ([base] + steps.map(\.summary)).joined(separator: " → ")
     }
 }

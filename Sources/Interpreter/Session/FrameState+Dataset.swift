@@ -8,7 +8,8 @@ extension FrameState {
         let table = try currentTable()
         guard let frame else { throw EngineError(.invalidArgument, "no frame is open") }
         var source: [(String, JSON)]
-        let name: String, baseDigest: String
+        let name: String
+        let baseDigest: String
         switch frame.origin {
         case .stored(let version):
             name = "\(version.name.displayName)@v\(version.version)"
@@ -20,33 +21,46 @@ extension FrameState {
             source = [("uri", .string("plateshell:query/\(queryName)")), ("sql", .string(sql))]
         }
         source.append(("steps", .array(frame.steps.map { .string($0.summary) })))
-        return Self.datasetInput(name: name, digest: MD5.hex(baseDigest + "|" + frame.lineage), source: source, table: table, context: context)
+        return Self.datasetInput(
+            name: name, digest: MD5.hex(baseDigest + "|" + frame.lineage), source: source, table: table,
+            context: context)
     }
 
     /// A stored table version, as read whole, as an MLflow dataset input.
     func datasetInput(of version: TableVersion, table: Table, context: String) -> DatasetInput {
-        Self.datasetInput(name: "\(version.name.displayName)@v\(version.version)", digest: version.digest,
-                          source: Self.storedSource(version), table: table, context: context)
+        Self.datasetInput(
+            name: "\(version.name.displayName)@v\(version.version)", digest: version.digest,
+            source: Self.storedSource(version), table: table, context: context)
     }
 
     private static func storedSource(_ version: TableVersion) -> [(String, JSON)] {
-        [("uri", .string("plateshell:\(version.name.displayName)?version=\(version.version)")),
-         ("table", .string(version.name.displayName)), ("version", .integer(Int64(version.version))),
-         ("table_digest", .string(version.digest))]
+        [
+            ("uri", .string("plateshell:\(version.name.displayName)?version=\(version.version)")),
+            ("table", .string(version.name.displayName)), ("version", .integer(Int64(version.version))),
+            ("table_digest", .string(version.digest)),
+        ]
     }
 
-    private static func datasetInput(name: String, digest: String, source: [(String, JSON)], table: Table, context: String) -> DatasetInput {
-        let columns = JSON.array(table.columns.map { column in
-            .object([("type", .string(column.type == .integer ? "long" : column.type == .real ? "double" : "string")),
-                     ("name", .string(column.name)), ("required", .bool(true))])
-        })
-        return DatasetInput(name: name, digest: String(digest.prefix(8)), sourceType: "plateshell",
-                            source: JSON.object(source).serialized(),
-                            schema: JSON.object([("mlflow_colspec", columns)]).serialized(),
-                            profile: JSON.object([("num_rows", .integer(Int64(table.rowCount))),
-                                                  ("num_elements", .integer(Int64(table.rowCount * table.columns.count))),
-                                                  ("num_columns", .integer(Int64(table.columns.count)))]).serialized(),
-                            context: context)
+    private static func datasetInput(
+        name: String, digest: String, source: [(String, JSON)], table: Table, context: String
+    ) -> DatasetInput {
+        let columns = JSON.array(
+            table.columns.map { column in
+                .object([
+                    ("type", .string(column.type == .integer ? "long" : column.type == .real ? "double" : "string")),
+                    ("name", .string(column.name)), ("required", .bool(true)),
+                ])
+            })
+        return DatasetInput(
+            name: name, digest: String(digest.prefix(8)), sourceType: "plateshell",
+            source: JSON.object(source).serialized(),
+            schema: JSON.object([("mlflow_colspec", columns)]).serialized(),
+            profile: JSON.object([
+                ("num_rows", .integer(Int64(table.rowCount))),
+                ("num_elements", .integer(Int64(table.rowCount * table.columns.count))),
+                ("num_columns", .integer(Int64(table.columns.count))),
+            ]).serialized(),
+            context: context)
     }
 
     /// The stored types of `features` in the current frame (for signatures).

@@ -30,11 +30,14 @@ final class FrameState {
     /// - Throws: `EngineError.invalidArgument` when there is no current table.
     func currentTable() throws -> Table {
         guard var current = frame else {
-            throw EngineError(.invalidArgument, "there is no current table",
-                              hint: "load a CSV file (load FILE as SCHEMA.TABLE) or open a stored table (use fsp.faults)")
+            throw EngineError(
+                .invalidArgument, "there is no current table",
+                hint: "load a CSV file (load FILE as SCHEMA.TABLE) or open a stored table (use fsp.faults)")
         }
         if let table = current.table { return table }
-        guard case .stored(let version) = current.origin else { throw EngineError(.invalidData, "the current frame has no rows") }
+        guard case .stored(let version) = current.origin else {
+            throw EngineError(.invalidData, "the current frame has no rows")
+        }
         var table = try store().read(version)
         var rows = Array(0..<table.rowCount)
         for step in current.steps { (table, rows) = try step.apply(to: table, rows: rows) }
@@ -47,7 +50,9 @@ final class FrameState {
     /// The current frame's column names, without reading rows (for completion).
     var currentColumnNames: [String] {
         if let table = frame?.table { return table.columnNames }
-        if case .stored(let version)? = frame?.origin, frame?.steps.isEmpty == true { return version.schema.map(\.name) }
+        if case .stored(let version)? = frame?.origin, frame?.steps.isEmpty == true {
+            return version.schema.map(\.name)
+        }
         return []
     }
 
@@ -72,7 +77,10 @@ final class FrameState {
     /// Checks that `plate N` names a row of `table` (the frame: rows are 0-based).
     func checkPlate(_ row: Int, of table: Table, range: SourceRange) throws {
         guard row < table.rowCount else {
-            throw Diagnostic(EngineError(.invalidArgument, "the frame has rows 0 to \(table.rowCount - 1); there is no plate \(row)"), range: range)
+            throw Diagnostic(
+                EngineError(
+                    .invalidArgument, "the frame has rows 0 to \(table.rowCount - 1); there is no plate \(row)"),
+                range: range)
         }
     }
 

@@ -32,8 +32,9 @@ extension ModelingContext {
     /// Logs the fitted pipeline as the run's model, with its signature from the frame's types and
     /// two training rows as the input example.
     func logPipeline(_ pipeline: FittedPipeline, data: Dataset, rows: [Int], into run: RunRecorder) throws {
-        try run.model(.classifier(pipeline), featureTypes: try frames.featureTypes(pipeline.features),
-                      example: data.x.selecting(rows: Array(rows.prefix(2))))
+        try run.model(
+            .classifier(pipeline), featureTypes: try frames.featureTypes(pipeline.features),
+            example: data.x.selecting(rows: Array(rows.prefix(2))))
     }
 
     /// Logs a PCA: its parameters, the explained variance (a history over components), the
@@ -41,29 +42,43 @@ extension ModelingContext {
     /// PCA as a transform model (raw indicators → principal components).
     func logPCA(_ pca: LastPCA, data: Dataset, into run: RunRecorder) throws {
         let fitted = pca.fitted
-        try run.params(["pca": "\(pca.parameters)", "scale": String(pca.scaler != nil), "n_features": String(data.features.count),
-                        "n_components": String(fitted.keptComponents), "rows": String(data.rowCount)])
+        try run.params([
+            "pca": "\(pca.parameters)", "scale": String(pca.scaler != nil), "n_features": String(data.features.count),
+            "n_components": String(fitted.keptComponents), "rows": String(data.rowCount),
+        ])
         try run.history("explained_variance_ratio", fitted.explainedVarianceRatio)
-        try run.metrics(["explained_variance_kept": fitted.explainedVarianceRatio.prefix(fitted.keptComponents).reduce(0, +),
-                         "n_components": Double(fitted.keptComponents)])
+        try run.metrics([
+            "explained_variance_kept": fitted.explainedVarianceRatio.prefix(fitted.keptComponents).reduce(0, +),
+            "n_components": Double(fitted.keptComponents),
+        ])
         try run.dataset(try frames.datasetInput(context: "training"))
-        try run.png("pca/variance.png", Charts.pcaVariance(ratios: fitted.explainedVarianceRatio, kept: fitted.keptComponents,
-                                                             title: "PCA: explained variance of \(data.features.count) features"))
+        try run.png(
+            "pca/variance.png",
+            Charts.pcaVariance(
+                ratios: fitted.explainedVarianceRatio, kept: fitted.keptComponents,
+                title: "PCA: explained variance of \(data.features.count) features"))
         try run.csv("pca/components.csv", try Self.componentsTable(fitted, features: data.features))
         let transform = FittedPreprocessing(scaler: pca.scaler, pca: fitted)
         let components = transform.transform(data.x)
-        let columns = (0..<components.columns).map { c in Column(name: "pc\(c + 1)", storage: .real(components.column(c))) }
+        let columns =
+            (0..<components.columns).map { c in Column(name: "pc\(c + 1)", storage: .real(components.column(c))) }
             + [Column(name: state.target, storage: .text(data.y.map { data.classes[$0] }))]
         try run.csv("pca/principal_components.csv", try Table(columns: columns))
-        try run.model(.transform(features: data.features, preprocessing: transform), featureTypes: try frames.featureTypes(data.features),
-                      example: data.x.selecting(rows: Array(0..<min(2, data.rowCount))))
+        try run.model(
+            .transform(features: data.features, preprocessing: transform),
+            featureTypes: try frames.featureTypes(data.features),
+            example: data.x.selecting(rows: Array(0..<min(2, data.rowCount))))
     }
 
     /// The loadings as a table: one row per feature, one column per kept component.
     static func componentsTable(_ fitted: PCA.Fitted, features: [String]) throws -> Table {
-        try Table(columns: [Column(name: "feature", storage: .text(features))] + (0..<fitted.keptComponents).map { component in
-            Column(name: "pc\(component + 1)", storage: .real((0..<features.count).map { fitted.components[component, $0] }))
-        })
+        try Table(
+            columns: [Column(name: "feature", storage: .text(features))]
+                + (0..<fitted.keptComponents).map { component in
+                    Column(
+                        name: "pc\(component + 1)",
+                        storage: .real((0..<features.count).map { fitted.components[component, $0] }))
+                })
     }
 
     /// Records `fit`: params, the training and (after split) holdout metrics, the confusion matrix,
@@ -71,11 +86,15 @@ extension ModelingContext {
     func trackFit(_ model: SessionModel, data: Dataset, rows: [Int], on output: inout CommandOutput) -> String? {
         tracking.recordRun("fit \(model.name)", on: &output) { run in
             let pipeline = model.pipeline
-            try run.params(modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
-                .merging(["trained_on": model.trainedOn.rawValue, "training_rows": String(rows.count)]) { $1 })
+            try run.params(
+                modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
+                    .merging(["trained_on": model.trainedOn.rawValue, "training_rows": String(rows.count)]) { $1 })
             let training = data.selecting(rows: rows)
             let predicted = pipeline.probabilities(training.x).argmaxRows()
-            try run.metrics(["training_accuracy": zip(predicted, training.y).filter { $0 == $1 }.count.asFraction(of: training.rowCount)])
+            try run.metrics([
+                "training_accuracy": zip(predicted, training.y).filter { $0 == $1 }.count.asFraction(
+                    of: training.rowCount)
+            ])
             try run.dataset(try frames.datasetInput(context: "training"))
             if let evaluation = try holdoutEvaluation(model) { try logEvaluation(evaluation, into: run) }
             try logPipeline(pipeline, data: data, rows: rows, into: run)
@@ -84,19 +103,32 @@ extension ModelingContext {
 
     /// Records `tune`: the best settings and their cross-validated metrics, every candidate as a
     /// CSV, the dataset and the refitted model.
-    func trackTune(_ model: SessionModel, ranked: [CrossValidationResult], folds: Int, metric: String, data: Dataset, rows: [Int],
-                   on output: inout CommandOutput) -> String? {
+    func trackTune(
+        _ model: SessionModel, ranked: [CrossValidationResult], folds: Int, metric: String, data: Dataset, rows: [Int],
+        on output: inout CommandOutput
+    ) -> String? {
         tracking.recordRun("tune \(model.pipeline.kind)", on: &output) { run in
-            let best = ranked[0], pipeline = model.pipeline
-            try run.params(modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
-                .merging(["tune_iterations": String(ranked.count), "tune_metric": metric, "trained_on": model.trainedOn.rawValue]) { $1 })
+            let best = ranked[0]
+            let pipeline = model.pipeline
+            try run.params(
+                modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
+                    .merging([
+                        "tune_iterations": String(ranked.count), "tune_metric": metric,
+                        "trained_on": model.trainedOn.rawValue,
+                    ]) { $1 })
             try logCrossValidation(best, folds: folds, into: run)
             let names = Array(Set(ranked.flatMap { $0.settings.values.keys })).sorted()
-            try run.csv("tuning/candidates.csv", try Table(columns: [
-                Column(name: "rank", storage: .integer(ranked.indices.map { Int64($0 + 1) })),
-                Column(name: metric, storage: .real(ranked.map { $0.mean.value(metric) ?? .nan })),
-                Column(name: metric + "_std", storage: .real(ranked.map { $0.spread(metric) ?? .nan })),
-            ] + names.map { name in Column(name: name, storage: .text(ranked.map { $0.settings[name].description })) }))
+            try run.csv(
+                "tuning/candidates.csv",
+                try Table(
+                    columns: [
+                        Column(name: "rank", storage: .integer(ranked.indices.map { Int64($0 + 1) })),
+                        Column(name: metric, storage: .real(ranked.map { $0.mean.value(metric) ?? .nan })),
+                        Column(name: metric + "_std", storage: .real(ranked.map { $0.spread(metric) ?? .nan })),
+                    ]
+                        + names.map { name in
+                            Column(name: name, storage: .text(ranked.map { $0.settings[name].description }))
+                        }))
             try run.dataset(try frames.datasetInput(context: "training"))
             if let evaluation = try holdoutEvaluation(model) { try logEvaluation(evaluation, into: run) }
             try logPipeline(pipeline, data: data, rows: rows, into: run)
@@ -105,20 +137,28 @@ extension ModelingContext {
 
     /// Records `compare`: a parent run with the leaderboard (CSV and chart), and one child run per
     /// model with its settings, mean metrics and per-fold histories.
-    func trackCompare(_ ranked: [CrossValidationResult], folds: Int, metric: String, plan: PreprocessingPlan, leaderboard: Table,
-                      on output: inout CommandOutput) {
+    func trackCompare(
+        _ ranked: [CrossValidationResult], folds: Int, metric: String, plan: PreprocessingPlan, leaderboard: Table,
+        on output: inout CommandOutput
+    ) {
         tracking.recordRun("compare", on: &output) { run in
-            try run.params(["models": ranked.map(\.kind).sorted().joined(separator: ","), "cv_folds": String(folds), "sort": metric,
-                            "preprocessing": plan.description, "label": state.target, "seed": String(settings.seed)])
+            try run.params([
+                "models": ranked.map(\.kind).sorted().joined(separator: ","), "cv_folds": String(folds), "sort": metric,
+                "preprocessing": plan.description, "label": state.target, "seed": String(settings.seed),
+            ])
             if let best = ranked.first?.mean.value(metric) { try run.metrics(["best_" + metric: best]) }
             try run.tags(["plateshell.best_model": ranked.first?.kind ?? ""])
             let input = try frames.datasetInput(context: "training")
             try run.dataset(input)
             try run.csv("leaderboard.csv", leaderboard)
-            try run.png("leaderboard.png", Charts.leaderboard(models: ranked.map(\.kind), values: ranked.map { $0.mean.value(metric) ?? 0 },
-                                                              metric: metric, title: "Cross-validated \(metric) by model"))
+            try run.png(
+                "leaderboard.png",
+                Charts.leaderboard(
+                    models: ranked.map(\.kind), values: ranked.map { $0.mean.value(metric) ?? 0 },
+                    metric: metric, title: "Cross-validated \(metric) by model"))
             for result in ranked {
-                let childId = try run.tracker.startRun(name: result.kind, tags: tracking.sourceTags(), parent: run.runId)
+                let childId = try run.tracker.startRun(
+                    name: result.kind, tags: tracking.sourceTags(), parent: run.runId)
                 let child = RunRecorder(tracker: run.tracker, runId: childId)
                 try child.params(modelParams(kind: result.kind, settings: result.settings, plan: result.plan))
                 try logCrossValidation(result, folds: folds, into: child)
@@ -140,14 +180,24 @@ extension ModelingContext {
 
     /// Logs holdout metrics as `test_<metric>` and the confusion matrix as CSV and PNG.
     func logEvaluation(_ evaluation: HoldoutEvaluation, into run: RunRecorder) throws {
-        try run.metrics(Dictionary(uniqueKeysWithValues: ClassificationMetrics.names.compactMap { entry in
-            entry.read(evaluation.metrics).map { ("test_" + entry.name, $0) }
-        }))
+        try run.metrics(
+            Dictionary(
+                uniqueKeysWithValues: ClassificationMetrics.names.compactMap { entry in
+                    entry.read(evaluation.metrics).map { ("test_" + entry.name, $0) }
+                }))
         let counts = evaluation.confusion.counts
-        try run.csv("evaluation/confusion_matrix.csv", try Table(columns: [Column(name: "actual", storage: .text(evaluation.classes))]
-            + evaluation.classes.indices.map { k in Column(name: evaluation.classes[k], storage: .integer(counts.map { Int64($0[k]) })) }))
-        try run.png("evaluation/confusion_matrix.png", Charts.confusion(counts, classes: evaluation.classes,
-                                                                          title: "Confusion matrix: \(evaluation.model)"))
+        try run.csv(
+            "evaluation/confusion_matrix.csv",
+            try Table(
+                columns: [Column(name: "actual", storage: .text(evaluation.classes))]
+                    + evaluation.classes.indices.map { k in
+                        Column(name: evaluation.classes[k], storage: .integer(counts.map { Int64($0[k]) }))
+                    }))
+        try run.png(
+            "evaluation/confusion_matrix.png",
+            Charts.confusion(
+                counts, classes: evaluation.classes,
+                title: "Confusion matrix: \(evaluation.model)"))
     }
 }
 

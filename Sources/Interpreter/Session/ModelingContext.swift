@@ -57,7 +57,8 @@ struct ModelingContext {
         switch requested ?? (holdout == nil ? .all : .train) {
         case .train:
             guard let holdout else {
-                throw EngineError(.invalidArgument, "on=train needs a holdout split", hint: "run split first, or fit on=all")
+                throw EngineError(
+                    .invalidArgument, "on=train needs a holdout split", hint: "run split first, or fit on=all")
             }
             return (holdout.split.train, "the \(holdout.split.train.count) training rows")
         case .all:
@@ -69,14 +70,18 @@ struct ModelingContext {
     func sessionModel(_ name: String?, range: SourceRange) throws -> SessionModel {
         if let name {
             guard let model = state.model(named: name) else {
-                throw Diagnostic(EngineError(.unknownValue, "no fitted model named '\(name)'",
-                                             hint: state.models.isEmpty ? "fit one first: fit MODEL" : "'models' lists them",
-                                             suggestions: Suggestions.closest(to: name, among: state.models.map(\.name))), range: range)
+                throw Diagnostic(
+                    EngineError(
+                        .unknownValue, "no fitted model named '\(name)'",
+                        hint: state.models.isEmpty ? "fit one first: fit MODEL" : "'models' lists them",
+                        suggestions: Suggestions.closest(to: name, among: state.models.map(\.name))), range: range)
             }
             return model
         }
         guard let last = state.models.last else {
-            throw EngineError(.invalidArgument, "no model has been fitted in this session", hint: "fit one first, for example: fit gbm")
+            throw EngineError(
+                .invalidArgument, "no model has been fitted in this session",
+                hint: "fit one first, for example: fit gbm")
         }
         return last
     }
@@ -87,19 +92,26 @@ struct ModelingContext {
         guard model.trainedOn == .train, let holdout = try currentHoldout() else { return nil }
         let data = try dataset()
         let test = data.selecting(rows: holdout.split.test)
-        let probabilities = model.pipeline.probabilities(try model.pipeline.features(of: try frames.currentTable().selecting(rows: holdout.split.test)))
+        let probabilities = model.pipeline.probabilities(
+            try model.pipeline.features(of: try frames.currentTable().selecting(rows: holdout.split.test)))
         let predicted = probabilities.argmaxRows()
-        return HoldoutEvaluation(model: model.name, classes: data.classes, testRows: test.rowCount,
-                                 metrics: ClassificationMetrics(actual: test.y, predicted: predicted, probabilities: probabilities,
-                                                                classCount: data.classes.count),
-                                 confusion: ConfusionMatrix(actual: test.y, predicted: predicted, classCount: data.classes.count))
+        return HoldoutEvaluation(
+            model: model.name, classes: data.classes, testRows: test.rowCount,
+            metrics: ClassificationMetrics(
+                actual: test.y, predicted: predicted, probabilities: probabilities,
+                classCount: data.classes.count),
+            confusion: ConfusionMatrix(actual: test.y, predicted: predicted, classCount: data.classes.count))
     }
 
     /// The rows to predict: a stored table (with its version), a CSV file, or the current frame.
-    func predictionInput(on: String?, range: SourceRange) throws -> (table: Table, source: String, stored: TableVersion?) {
+    func predictionInput(on: String?, range: SourceRange) throws -> (
+        table: Table, source: String, stored: TableVersion?
+    ) {
         guard let on else { return (try frames.currentTable(), frames.name, nil) }
         do {
-            if on.lowercased().hasSuffix(".csv") || on.contains("/") { return (try CSVReader.readTable(path: on), on, nil) }
+            if on.lowercased().hasSuffix(".csv") || on.contains("/") {
+                return (try CSVReader.readTable(path: on), on, nil)
+            }
             let store = try frames.store()
             let version = try store.version(try TableName(parsing: on))
             return (try store.read(version), "\(version.name.displayName) v\(version.version)", version)

@@ -89,7 +89,8 @@ struct CachedExplanation {
         switch Explainer.method(for: pipeline) {
         case .tree: return true
         case .linear: return options.background == background
-        case .sampling: return options.background == background && options.permutations == permutations && options.seed == seed
+        case .sampling:
+            return options.background == background && options.permutations == permutations && options.seed == seed
         }
     }
 }

@@ -18,27 +18,36 @@ struct RunRecorder {
     /// Logs each finite value once at `step` (MLflow cannot carry NaN over JSON).
     func metrics(_ values: [String: Double], step: Int64 = 0) throws {
         let time = millisecondsNow()
-        try tracker.log(runId, metrics: values.filter { $0.value.isFinite }.sorted { $0.key < $1.key }.map {
-            MetricPoint(key: $0.key, value: $0.value, timestamp: time, step: step)
-        })
+        try tracker.log(
+            runId,
+            metrics: values.filter { $0.value.isFinite }.sorted { $0.key < $1.key }.map {
+                MetricPoint(key: $0.key, value: $0.value, timestamp: time, step: step)
+            })
     }
 
     /// Logs params, metric values (step 0) and metric histories (steps 0, 1, 2, …) in one batch.
     func log(params: [String: String], metrics: [String: Double], histories: [String: [Double]]) throws {
         let time = millisecondsNow()
-        let points = metrics.filter { $0.value.isFinite }.map { MetricPoint(key: $0.key, value: $0.value, timestamp: time) }
+        let points =
+            metrics.filter { $0.value.isFinite }.map { MetricPoint(key: $0.key, value: $0.value, timestamp: time) }
             + histories.flatMap { key, values in
-                values.enumerated().filter { $0.element.isFinite }.map { MetricPoint(key: key, value: $0.element, timestamp: time, step: Int64($0.offset)) }
+                values.enumerated().filter { $0.element.isFinite }.map {
+                    MetricPoint(key: key, value: $0.element, timestamp: time, step: Int64($0.offset))
+                }
             }
-        try tracker.log(runId, params: params.mapValues { String($0.prefix(6000)) }, metrics: points.sorted { ($0.key, $0.step) < ($1.key, $1.step) })
+        try tracker.log(
+            runId, params: params.mapValues { String($0.prefix(6000)) },
+            metrics: points.sorted { ($0.key, $0.step) < ($1.key, $1.step) })
     }
 
     /// Logs `values` as one metric's history, step 0, 1, 2, … (per-fold scores, variance ratios).
     func history(_ key: String, _ values: [Double]) throws {
         let time = millisecondsNow()
-        try tracker.log(runId, metrics: values.enumerated().filter { $0.element.isFinite }.map {
-            MetricPoint(key: key, value: $0.element, timestamp: time, step: Int64($0.offset))
-        })
+        try tracker.log(
+            runId,
+            metrics: values.enumerated().filter { $0.element.isFinite }.map {
+                MetricPoint(key: key, value: $0.element, timestamp: time, step: Int64($0.offset))
+            })
     }
 
     func artifact(_ path: String, _ data: Data) throws { try tracker.logArtifact(runId, path: path, data: data) }

@@ -68,9 +68,11 @@ public final class Session {
     /// The deepest `source` nesting allowed.
     public static let maximumSourceDepth = 16
 
-    public init(workspace: Workspace, settings: Settings = Settings(), output: SessionOutput,
-                cancellation: Cancellation = Cancellation(),
-                clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
+    public init(
+        workspace: Workspace, settings: Settings = Settings(), output: SessionOutput,
+        cancellation: Cancellation = Cancellation(),
+        clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    ) {
         self.workspace = workspace
         self.settings = settings
         self.output = output
@@ -94,8 +96,11 @@ public final class Session {
         switch Parser.parse(text) {
         case .success(let parsed): commands = parsed
         case .failure(let error):
-            output.deliver(.failure(Diagnostic(layer: .syntax, message: error.message, range: error.range,
-                                               hint: error.hint, kind: "syntax"), entry: entry))
+            output.deliver(
+                .failure(
+                    Diagnostic(
+                        layer: .syntax, message: error.message, range: error.range,
+                        hint: error.hint, kind: "syntax"), entry: entry))
             return .failed(.syntax)
         }
         for command in commands {
@@ -103,7 +108,10 @@ public final class Session {
             tracking.origin = origin
             tracking.commandStarted = millisecondsNow()
             let bytes = Array(text.utf8)
-            tracking.commandText = String(decoding: bytes[min(command.range.lowerBound, bytes.count)..<min(command.range.upperBound, bytes.count)], as: UTF8.self)
+            tracking.commandText = String(
+                decoding: bytes[
+                    min(command.range.lowerBound, bytes.count)..<min(command.range.upperBound, bytes.count)],
+                as: UTF8.self)
             let started = clock()
             do {
                 var result = try run(command)
@@ -123,8 +131,11 @@ public final class Session {
                 output.deliver(.failure(Diagnostic(error, range: range), entry: entry))
                 return .failed(.engine)
             } catch {
-                output.deliver(.failure(Diagnostic(layer: .internal, message: "internal error — please report: \(error)",
-                                                   range: command.range), entry: entry))
+                output.deliver(
+                    .failure(
+                        Diagnostic(
+                            layer: .internal, message: "internal error — please report: \(error)",
+                            range: command.range), entry: entry))
                 return .failed(.internal)
             }
             if quitRequested { return .quit }
@@ -193,17 +204,20 @@ public final class Session {
         let canonical = URL(fileURLWithPath: path).standardizedFileURL.path
         if scriptStack.contains(canonical) {
             let chain = (scriptStack + [canonical]).map { URL(fileURLWithPath: $0).lastPathComponent }
-            throw Diagnostic(layer: .usage, message: "source cycle: \(chain.joined(separator: " → "))",
-                             hint: "a script cannot source itself, directly or through others", kind: "usage")
+            throw Diagnostic(
+                layer: .usage, message: "source cycle: \(chain.joined(separator: " → "))",
+                hint: "a script cannot source itself, directly or through others", kind: "usage")
         }
         if scriptStack.count >= Self.maximumSourceDepth {
-            throw Diagnostic(layer: .usage, message: "scripts nest deeper than \(Self.maximumSourceDepth) levels of source",
-                             kind: "usage")
+            throw Diagnostic(
+                layer: .usage, message: "scripts nest deeper than \(Self.maximumSourceDepth) levels of source",
+                kind: "usage")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
-            throw Diagnostic(layer: .engine, message: exists ? "cannot read script '\(path)'" : "no script at '\(path)'",
-                             hint: "check the path; it is relative to the directory the shell started in", kind: "io")
+            throw Diagnostic(
+                layer: .engine, message: exists ? "cannot read script '\(path)'" : "no script at '\(path)'",
+                hint: "check the path; it is relative to the directory the shell started in", kind: "io")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw Diagnostic(layer: .engine, message: "script '\(path)' is not UTF-8 text", kind: "io")

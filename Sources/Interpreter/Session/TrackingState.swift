@@ -15,7 +15,9 @@ final class TrackingState {
     /// Chosen with `experiment NAME`; nil means the script's name, or `plateshell` at the console.
     var experiment: String?
     /// `tracking uri=URL`, else `$MLFLOW_TRACKING_URI`; nil keeps runs in the workspace catalog only.
-    var serverURI: String? = ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"].flatMap { $0.isEmpty ? nil : $0 }
+    var serverURI: String? = ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
     var origin: Origin = .console
     var commandText = ""
     /// When the running command started (ms since the epoch): its run's start time.
@@ -42,7 +44,9 @@ final class TrackingState {
         do {
             tracker = try makeTracker(catalog: catalog, serverURI: serverURI)
         } catch {
-            warnings.append("cannot use the tracking server \(serverURI ?? ""): \(reported(error)); runs stay in the workspace catalog only (tracking uri=URL to retry)")
+            warnings.append(
+                "cannot use the tracking server \(serverURI ?? ""): \(reported(error)); runs stay in the workspace catalog only (tracking uri=URL to retry)"
+            )
             serverURI = nil
             tracker = try makeTracker(catalog: catalog, serverURI: nil)
         }
@@ -95,12 +99,16 @@ final class TrackingState {
         if let tracker = opened as? ServerTracker {
             let queued = ((try? tracker.sender.outbox.counts()) ?? [:]).values.reduce(0, +)
             if queued > 0 {
-                messages.append("Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server) (Ctrl-C leaves them queued)…")
+                messages.append(
+                    "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server) (Ctrl-C leaves them queued)…"
+                )
             }
             cancellation.reset()
             let left = tracker.close(waitingUpTo: timeout)
             if left > 0 {
-                messages.append("\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(tracker.client.server)\(tracker.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace.")
+                messages.append(
+                    "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(tracker.client.server)\(tracker.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace."
+                )
             }
         }
         opened = nil
@@ -110,7 +118,9 @@ final class TrackingState {
     /// The experiment new runs go to: `experiment NAME`, else the running script's name, else `plateshell`.
     var experimentName: String {
         if let experiment = experiment { return experiment }
-        if case .script(let path, _) = origin { return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+        if case .script(let path, _) = origin {
+            return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        }
         return "plateshell"
     }
 
@@ -139,15 +149,19 @@ final class TrackingState {
         } catch {
             let reason = reported(error)
             if startedHere, let runId, let tracker = opened { try? tracker.endRun(runId, status: .failed) }
-            output.say("Tracking: the run \(runId.map { "\($0.prefix(8)) " } ?? "")was not fully recorded (\(reason)); the command's result stands.")
+            output.say(
+                "Tracking: the run \(runId.map { "\($0.prefix(8)) " } ?? "")was not fully recorded (\(reason)); the command's result stands."
+            )
         }
         return runId
     }
 
     /// The tags every run gets: where the command came from, PlateShell's version, the git commit.
     func sourceTags() -> [String: String] {
-        var tags = ["mlflow.source.type": "LOCAL", "plateshell.version": PlateShellVersion.current,
-                    "plateshell.command": commandText]
+        var tags = [
+            "mlflow.source.type": "LOCAL", "plateshell.version": PlateShellVersion.current,
+            "plateshell.command": commandText,
+        ]
         switch origin {
         case .script(let path, let line):
             tags["mlflow.source.name"] = URL(fileURLWithPath: path).standardizedFileURL.path

@@ -16,7 +16,9 @@ public struct Workspace: Sendable, Equatable {
     }
 
     /// `--workspace`, else `$PLATESHELL_WORKSPACE`, else `./plateshell-workspace`.
-    public static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> Workspace {
+    public static func resolve(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> Workspace
+    {
         Workspace(root: option ?? environment["PLATESHELL_WORKSPACE"] ?? "plateshell-workspace")
     }
 

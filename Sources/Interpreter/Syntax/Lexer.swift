@@ -50,7 +50,9 @@ public struct Lexer {
         while position < bytes.count {
             let byte = bytes[position]
             if isSpace(byte) || byte == UInt8(ascii: ";") { break }
-            if byte == UInt8(ascii: "\\") && position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "\n") { break }
+            if byte == UInt8(ascii: "\\") && position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "\n") {
+                break
+            }
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
                 if firstQuoteAt == nil { firstQuoteAt = text.count }
                 quotedParts += 1
@@ -65,10 +67,13 @@ public struct Lexer {
         }
         var keyLength: Int?
         if let equalsAt, equalsAt > 0, isIdentifier(text[0..<equalsAt]) { keyLength = equalsAt }
-        let isWhollyQuoted = quotedParts == 1 && firstQuoteAt == 0 && bytes[start] == bytes[position - 1]
+        let isWhollyQuoted =
+            quotedParts == 1 && firstQuoteAt == 0 && bytes[start] == bytes[position - 1]
             && (bytes[start] == UInt8(ascii: "\"") || bytes[start] == UInt8(ascii: "'"))
-        return .success(Token(kind: isWhollyQuoted ? .quoted : .word, text: String(decoding: text, as: UTF8.self),
-                              range: start..<position, keyLength: keyLength))
+        return .success(
+            Token(
+                kind: isWhollyQuoted ? .quoted : .word, text: String(decoding: text, as: UTF8.self),
+                range: start..<position, keyLength: keyLength))
     }
 
     /// The offset of the first `;` at or after `start` that is outside SQL quotes and comments,
@@ -84,7 +89,10 @@ public struct Lexer {
                 i += 1
                 while i < bytes.count {
                     if bytes[i] == byte {
-                        if i + 1 < bytes.count && bytes[i + 1] == byte { i += 2; continue }
+                        if i + 1 < bytes.count && bytes[i + 1] == byte {
+                            i += 2
+                            continue
+                        }
                         break
                     }
                     i += 1
@@ -95,7 +103,9 @@ public struct Lexer {
                 while i < bytes.count && bytes[i] != UInt8(ascii: "\n") { i += 1 }
             case UInt8(ascii: "/") where i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "*"):
                 i += 2
-                while i + 1 < bytes.count && !(bytes[i] == UInt8(ascii: "*") && bytes[i + 1] == UInt8(ascii: "/")) { i += 1 }
+                while i + 1 < bytes.count && !(bytes[i] == UInt8(ascii: "*") && bytes[i + 1] == UInt8(ascii: "/")) {
+                    i += 1
+                }
                 i += 1
             default: break
             }
@@ -116,14 +126,19 @@ public struct Lexer {
         position += 1
         while position < bytes.count {
             let byte = bytes[position]
-            if byte == quote { position += 1; return .success(()) }
+            if byte == quote {
+                position += 1
+                return .success(())
+            }
             if quote == UInt8(ascii: "\"") && byte == UInt8(ascii: "\\") && position + 1 < bytes.count {
                 let escaped = bytes[position + 1]
                 switch escaped {
                 case UInt8(ascii: "n"): text.append(UInt8(ascii: "\n"))
                 case UInt8(ascii: "t"): text.append(UInt8(ascii: "\t"))
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): text.append(escaped)
-                default: text.append(byte); text.append(escaped)
+                default:
+                    text.append(byte)
+                    text.append(escaped)
                 }
                 position += 2
                 continue
@@ -138,7 +153,10 @@ public struct Lexer {
     private mutating func skipSpaceAndComments(stopAtComment: Bool = false) {
         while position < bytes.count {
             let byte = bytes[position]
-            if isSpace(byte) { position += 1; continue }
+            if isSpace(byte) {
+                position += 1
+                continue
+            }
             if byte == UInt8(ascii: "\\") && position + 1 < bytes.count && bytes[position + 1] == UInt8(ascii: "\n") {
                 position += 2
                 continue

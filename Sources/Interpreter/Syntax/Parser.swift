@@ -43,26 +43,36 @@ public enum Parser {
         var current: [Token] = []
         func finish() {
             guard let verb = current.first else { return }
-            commands.append(CommandSyntax(verb: verb, arguments: Array(current.dropFirst()), query: nil,
-                                          range: verb.range.lowerBound..<current.last!.range.upperBound))
+            commands.append(
+                CommandSyntax(
+                    verb: verb, arguments: Array(current.dropFirst()), query: nil,
+                    range: verb.range.lowerBound..<current.last!.range.upperBound))
             current = []
         }
         while true {
             switch lexer.next() {
             case .failure(let error):
-                return .failure(SyntaxError(message: error.message, range: error.range,
-                                            hint: "close the string, or write \\\" for a quote inside it"))
+                return .failure(
+                    SyntaxError(
+                        message: error.message, range: error.range,
+                        hint: "close the string, or write \\\" for a quote inside it"))
             case .success(nil):
                 finish()
                 return .success(commands)
             case .success(let token?):
-                if token.kind == .separator { finish(); continue }
-                if current.isEmpty, token.kind == .word, CommandTable.spec(named: token.text)?.takesVerbatimText == true {
+                if token.kind == .separator {
+                    finish()
+                    continue
+                }
+                if current.isEmpty, token.kind == .word, CommandTable.spec(named: token.text)?.takesVerbatimText == true
+                {
                     let start = lexer.skipSpace()
                     let end = Lexer.endOfSQL(in: text, from: start)
                     let query = String(decoding: Array(text.utf8)[start..<end], as: UTF8.self)
-                    commands.append(CommandSyntax(verb: token, arguments: [], query: (query, start),
-                                                  range: token.range.lowerBound..<max(end, token.range.upperBound)))
+                    commands.append(
+                        CommandSyntax(
+                            verb: token, arguments: [], query: (query, start),
+                            range: token.range.lowerBound..<max(end, token.range.upperBound)))
                     lexer = Lexer(text, from: min(end + 1, text.utf8.count))
                     continue
                 }
@@ -80,7 +90,8 @@ public enum Parser {
         case .success(let commands):
             guard let last = commands.last, let query = last.query else { return .complete }
             let bytes = Array(text.utf8)
-            let endsWithSemicolon = last.range.upperBound < bytes.count && bytes[last.range.upperBound] == UInt8(ascii: ";")
+            let endsWithSemicolon =
+                last.range.upperBound < bytes.count && bytes[last.range.upperBound] == UInt8(ascii: ";")
             if endsWithSemicolon { return .complete }
             let body = query.text.trimmingCharacters(in: [" ", "\t", "\n", "\r"])
             if body.isEmpty { return .incomplete }

@@ -25,7 +25,8 @@ struct ConnectionFile: Equatable {
     ///   missing or out of range, an unknown transport or signature scheme.
     init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw KernelError.connectionFile(path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+            throw KernelError.connectionFile(
+                path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
         }
         try self.init(text: String(decoding: data, as: UTF8.self), path: path)
     }
@@ -41,7 +42,9 @@ struct ConnectionFile: Equatable {
         guard transport == "tcp" || transport == "ipc" else {
             throw KernelError.connectionFile(path, "transport '\(transport)' is not supported; expected tcp or ipc")
         }
-        guard let ip = document["ip"]?.stringValue, !ip.isEmpty else { throw KernelError.connectionFile(path, "'ip' is missing") }
+        guard let ip = document["ip"]?.stringValue, !ip.isEmpty else {
+            throw KernelError.connectionFile(path, "'ip' is missing")
+        }
         self.ip = ip
         var ports: [Channel: Int] = [:]
         for channel in Channel.allCases {
@@ -54,7 +57,8 @@ struct ConnectionFile: Equatable {
         self.ports = ports
         let scheme = document["signature_scheme"]?.stringValue ?? "hmac-sha256"
         guard scheme == "hmac-sha256" else {
-            throw KernelError.connectionFile(path, "signature_scheme '\(scheme)' is not supported; PlateShell signs with hmac-sha256")
+            throw KernelError.connectionFile(
+                path, "signature_scheme '\(scheme)' is not supported; PlateShell signs with hmac-sha256")
         }
         guard let key = document["key"]?.stringValue ?? (document["key"] == nil ? "" : nil) else {
             throw KernelError.connectionFile(path, "'key' is not a string")

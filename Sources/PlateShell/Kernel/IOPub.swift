@@ -19,8 +19,9 @@ final class IOPub: @unchecked Sendable {
 
     /// Publishes a message of `type` caused by `parent`.
     func publish(_ type: String, _ content: JSON, parent: WireMessage?) {
-        let message = WireMessage(type: type, content: content, parent: parent, session: session,
-                                  identities: [Array("kernel.\(session).\(type)".utf8)])
+        let message = WireMessage(
+            type: type, content: content, parent: parent, session: session,
+            identities: [Array("kernel.\(session).\(type)".utf8)])
         let frames = message.encode(signer: signer)
         lock.withLock { _ = socket.send(frames) }
     }

@@ -42,8 +42,12 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
         defer { held = [] }
         guard broadcasts, let first = held.first else { return }
         if Notebook.resultIndex(held.map(NotebookOutput.display)) == 0 {
-            iopub.publish("execute_result", .object([("execution_count", .integer(Int64(executionCount))), ("data", first.json),
-                                                     ("metadata", .object([]))]), parent: parent)
+            iopub.publish(
+                "execute_result",
+                .object([
+                    ("execution_count", .integer(Int64(executionCount))), ("data", first.json),
+                    ("metadata", .object([])),
+                ]), parent: parent)
         } else {
             display(first)
         }
@@ -57,8 +61,12 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
                 if error == nil { error = (name, value, traceback) }
                 flush()
                 if broadcasts {
-                    iopub.publish("error", .object([("ename", .string(name)), ("evalue", .string(value)),
-                                                    ("traceback", .array(traceback.map(JSON.string)))]), parent: parent)
+                    iopub.publish(
+                        "error",
+                        .object([
+                            ("ename", .string(name)), ("evalue", .string(value)),
+                            ("traceback", .array(traceback.map(JSON.string))),
+                        ]), parent: parent)
                 }
             case .display(let bundle) where bundle.isResult:
                 flush()
@@ -70,7 +78,10 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
                 display(bundle)
             case .stream(let name, let text):
                 flush()
-                if broadcasts { iopub.publish("stream", .object([("name", .string(name)), ("text", .string(text))]), parent: parent) }
+                if broadcasts {
+                    iopub.publish(
+                        "stream", .object([("name", .string(name)), ("text", .string(text))]), parent: parent)
+                }
             }
         }
     }
@@ -91,14 +102,24 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
             return (id, "display_data")
         }
         guard let message else { return }
-        let width = 30, filled = width * min(done, total) / total
+        let width = 30
+        let filled = width * min(done, total) / total
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let data = MimeBundle([
-            ("text/html", .string("<progress value=\"\(done)\" max=\"\(total)\"></progress> \(HTMLRenderer.escape(label)) \(done)/\(total)")),
+            (
+                "text/html",
+                .string(
+                    "<progress value=\"\(done)\" max=\"\(total)\"></progress> \(HTMLRenderer.escape(label)) \(done)/\(total)"
+                )
+            ),
             ("text/plain", .string("\(label) [\(bar)] \(done)/\(total)")),
         ])
-        iopub.publish(message.type, .object([("data", data.json), ("metadata", .object([])),
-                                             ("transient", .object([("display_id", .string(message.id))]))]), parent: parent)
+        iopub.publish(
+            message.type,
+            .object([
+                ("data", data.json), ("metadata", .object([])),
+                ("transient", .object([("display_id", .string(message.id))])),
+            ]), parent: parent)
     }
 
     private func flush() {
@@ -108,6 +129,8 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
 
     private func display(_ bundle: MimeBundle) {
         guard broadcasts else { return }
-        iopub.publish("display_data", .object([("data", bundle.json), ("metadata", .object([])), ("transient", .object([]))]), parent: parent)
+        iopub.publish(
+            "display_data", .object([("data", bundle.json), ("metadata", .object([])), ("transient", .object([]))]),
+            parent: parent)
     }
 }

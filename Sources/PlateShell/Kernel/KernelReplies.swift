@@ -8,9 +8,15 @@ enum KernelReplies {
     static func kernelInfo() -> JSON {
         .object([
             ("status", .string("ok")), ("protocol_version", .string(WireMessage.protocolVersion)),
-            ("implementation", .string(PlateShellLanguage.kernelName)), ("implementation_version", .string(PlateShellVersion.current)),
+            ("implementation", .string(PlateShellLanguage.kernelName)),
+            ("implementation_version", .string(PlateShellVersion.current)),
             ("language_info", PlateShellLanguage.languageInfo),
-            ("banner", .string("PlateShell \(PlateShellVersion.current): the Steel Plates Faults workflow. 'help' lists the commands.")),
+            (
+                "banner",
+                .string(
+                    "PlateShell \(PlateShellVersion.current): the Steel Plates Faults workflow. 'help' lists the commands."
+                )
+            ),
             ("help_links", .array([])), ("debugger", .bool(false)),
         ])
     }
@@ -26,11 +32,16 @@ enum KernelReplies {
         let line = String(String.UnicodeScalarView(scalars[lineStart..<lineEnd]))
         let prefix = String(String.UnicodeScalarView(scalars[lineStart..<cursor]))
         let candidates = completer.complete(line: line, cursor: prefix.utf8.count)
-        let range = candidates.first.map { codePoints(in: line, utf8: $0.range) } ?? ((cursor - lineStart)..<(cursor - lineStart))
-        let start = lineStart + range.lowerBound, end = lineStart + range.upperBound
+        let range =
+            candidates.first.map { codePoints(in: line, utf8: $0.range) }
+            ?? ((cursor - lineStart)..<(cursor - lineStart))
+        let start = lineStart + range.lowerBound
+        let end = lineStart + range.upperBound
         let types = candidates.map { candidate -> JSON in
-            .object([("start", .integer(Int64(start))), ("end", .integer(Int64(end))), ("text", .string(candidate.text)),
-                     ("type", .string(candidate.kind.rawValue))])
+            .object([
+                ("start", .integer(Int64(start))), ("end", .integer(Int64(end))), ("text", .string(candidate.text)),
+                ("type", .string(candidate.kind.rawValue)),
+            ])
         }
         return .object([
             ("status", .string("ok")), ("matches", .array(candidates.map { .string($0.text) })),
@@ -42,7 +53,9 @@ enum KernelReplies {
     /// A UTF-8 byte range of `text` as a range of code points.
     static func codePoints(in text: String, utf8 range: Range<Int>) -> Range<Int> {
         let bytes = Array(text.utf8)
-        func count(_ end: Int) -> Int { String(decoding: bytes[..<min(end, bytes.count)], as: UTF8.self).unicodeScalars.count }
+        func count(_ end: Int) -> Int {
+            String(decoding: bytes[..<min(end, bytes.count)], as: UTF8.self).unicodeScalars.count
+        }
         return count(range.lowerBound)..<count(range.upperBound)
     }
 
@@ -52,18 +65,24 @@ enum KernelReplies {
         let scalars = Array(code.unicodeScalars)
         let cursor = max(0, min(cursor, scalars.count))
         func isWord(_ scalar: Unicode.Scalar) -> Bool { scalar.properties.isAlphabetic || scalar == "_" }
-        var start = cursor, end = cursor
+        var start = cursor
+        var end = cursor
         while start > 0, isWord(scalars[start - 1]) { start -= 1 }
         while end < scalars.count, isWord(scalars[end]) { end += 1 }
         let word = String(String.UnicodeScalarView(scalars[start..<end]))
         let lineStart = scalars[..<cursor].lastIndex(of: "\n").map { $0 + 1 } ?? 0
-        let verb = String(String.UnicodeScalarView(scalars[lineStart...].drop { $0 == " " || $0 == "\t" }.prefix { isWord($0) }))
+        let verb = String(
+            String.UnicodeScalarView(scalars[lineStart...].drop { $0 == " " || $0 == "\t" }.prefix { isWord($0) }))
         guard let spec = CommandTable.spec(named: word) ?? CommandTable.spec(named: verb) else {
-            return .object([("status", .string("ok")), ("found", .bool(false)), ("data", .object([])), ("metadata", .object([]))])
+            return .object([
+                ("status", .string("ok")), ("found", .bool(false)), ("data", .object([])), ("metadata", .object([])),
+            ])
         }
         let text = Reference.text(for: spec)
-        return .object([("status", .string("ok")), ("found", .bool(true)),
-                        ("data", .object([("text/plain", .string(text))])), ("metadata", .object([]))])
+        return .object([
+            ("status", .string("ok")), ("found", .bool(true)),
+            ("data", .object([("text/plain", .string(text))])), ("metadata", .object([])),
+        ])
     }
 
     /// Whether a cell is complete by the script rules: a trailing `\`, an open quote or an `sql`
@@ -83,7 +102,8 @@ enum KernelReplies {
         var chosen: [(line: Int, input: String)]
         switch request["hist_access_type"]?.stringValue ?? "tail" {
         case "range":
-            let start = max(1, request["start"]?.intValue ?? 1), stop = request["stop"]?.intValue ?? numbered.count + 1
+            let start = max(1, request["start"]?.intValue ?? 1)
+            let stop = request["stop"]?.intValue ?? numbered.count + 1
             chosen = numbered.filter { $0.line >= start && $0.line < stop }
         case "search":
             let pattern = request["pattern"]?.stringValue ?? "*"
@@ -96,8 +116,15 @@ enum KernelReplies {
         default:
             chosen = Array(numbered.suffix(max(0, request["n"]?.intValue ?? numbered.count)))
         }
-        return .object([("status", .string("ok")), ("history", .array(chosen.map { entry in
-            .array([.integer(0), .integer(Int64(entry.line)), .string(entry.input)])
-        }))])
+        return .object([
+            ("status", .string("ok")),
+            (
+                "history",
+                .array(
+                    chosen.map { entry in
+                        .array([.integer(0), .integer(Int64(entry.line)), .string(entry.input)])
+                    })
+            ),
+        ])
     }
 }

@@ -88,20 +88,32 @@ final class KernelServer: @unchecked Sendable {
             if stops { stop() }
         }
         if socket === control && !Self.controlRequests.contains(request.type) {
-            log("'\(request.type)' on the control channel, which answers only \(Self.controlRequests.sorted().joined(separator: ", ")); ignored")
-            reply(request, .object([("status", .string("error")), ("ename", .string("WrongChannel")),
-                                    ("evalue", .string("send '\(request.type)' on the shell channel")), ("traceback", .array([]))]), on: socket)
+            log(
+                "'\(request.type)' on the control channel, which answers only \(Self.controlRequests.sorted().joined(separator: ", ")); ignored"
+            )
+            reply(
+                request,
+                .object([
+                    ("status", .string("error")), ("ename", .string("WrongChannel")),
+                    ("evalue", .string("send '\(request.type)' on the shell channel")), ("traceback", .array([])),
+                ]), on: socket)
             return
         }
         switch request.type {
         case "kernel_info_request": reply(request, KernelReplies.kernelInfo(), on: socket)
         case "execute_request": stops = execute(request) == .quit
         case "complete_request":
-            reply(request, KernelReplies.complete(code: request.content["code"]?.stringValue ?? "",
-                                                  cursor: request.content["cursor_pos"]?.intValue ?? 0, completer: session.completer()), on: socket)
+            reply(
+                request,
+                KernelReplies.complete(
+                    code: request.content["code"]?.stringValue ?? "",
+                    cursor: request.content["cursor_pos"]?.intValue ?? 0, completer: session.completer()), on: socket)
         case "inspect_request":
-            reply(request, KernelReplies.inspect(code: request.content["code"]?.stringValue ?? "",
-                                                 cursor: request.content["cursor_pos"]?.intValue ?? 0), on: socket)
+            reply(
+                request,
+                KernelReplies.inspect(
+                    code: request.content["code"]?.stringValue ?? "",
+                    cursor: request.content["cursor_pos"]?.intValue ?? 0), on: socket)
         case "is_complete_request":
             reply(request, KernelReplies.isComplete(code: request.content["code"]?.stringValue ?? ""), on: socket)
         case "history_request":
@@ -117,8 +129,12 @@ final class KernelServer: @unchecked Sendable {
         default:
             log("message type '\(request.type)' is not handled on the \(socket.name) channel; ignored")
             if request.type.hasSuffix("_request") {
-                reply(request, .object([("status", .string("error")), ("ename", .string("UnknownMessageType")),
-                                        ("evalue", .string("PlateShell does not handle '\(request.type)'")), ("traceback", .array([]))]), on: socket)
+                reply(
+                    request,
+                    .object([
+                        ("status", .string("error")), ("ename", .string("UnknownMessageType")),
+                        ("evalue", .string("PlateShell does not handle '\(request.type)'")), ("traceback", .array([])),
+                    ]), on: socket)
             }
         }
     }
@@ -129,9 +145,13 @@ final class KernelServer: @unchecked Sendable {
     /// - Returns: how the cell ended; `.quit` (it ran `quit`) stops the kernel once the request is done.
     private func execute(_ request: WireMessage) -> Session.Status {
         guard let code = request.content["code"]?.stringValue else {
-            reply(request, .object([("status", .string("error")), ("ename", .string("BadRequest")),
-                                    ("evalue", .string("execute_request without 'code'")), ("traceback", .array([])),
-                                    ("execution_count", .integer(Int64(executionCount)))]), on: shell)
+            reply(
+                request,
+                .object([
+                    ("status", .string("error")), ("ename", .string("BadRequest")),
+                    ("evalue", .string("execute_request without 'code'")), ("traceback", .array([])),
+                    ("execution_count", .integer(Int64(executionCount))),
+                ]), on: shell)
             return .failed(.usage)
         }
         let silent = request.content["silent"]?.boolValue ?? false
@@ -139,22 +159,33 @@ final class KernelServer: @unchecked Sendable {
         if !silent && storeHistory { executionCount += 1 }
         let count = executionCount
         if !silent {
-            iopub.publish("execute_input", .object([("code", .string(code)), ("execution_count", .integer(Int64(count)))]), parent: request)
+            iopub.publish(
+                "execute_input", .object([("code", .string(code)), ("execution_count", .integer(Int64(count)))]),
+                parent: request)
         }
         if storeHistory { session.history.add(code) }
         output.beginCell(request, silent: silent)
         let status = session.runCell(code, number: count)
         output.finishCell(executionCount: count)
         if let error = output.error {
-            reply(request, .object([("status", .string("error")), ("execution_count", .integer(Int64(count))),
-                                    ("ename", .string(error.name)), ("evalue", .string(error.value)),
-                                    ("traceback", .array(error.traceback.map(JSON.string)))]), on: shell)
+            reply(
+                request,
+                .object([
+                    ("status", .string("error")), ("execution_count", .integer(Int64(count))),
+                    ("ename", .string(error.name)), ("evalue", .string(error.value)),
+                    ("traceback", .array(error.traceback.map(JSON.string))),
+                ]), on: shell)
             if request.content["stop_on_error"]?.boolValue ?? true { abortQueued() }
             return status
         }
-        let payload: [JSON] = status == .quit ? [.object([("source", .string("ask_exit")), ("keepkernel", .bool(false))])] : []
-        reply(request, .object([("status", .string("ok")), ("execution_count", .integer(Int64(count))),
-                                ("payload", .array(payload)), ("user_expressions", .object([]))]), on: shell)
+        let payload: [JSON] =
+            status == .quit ? [.object([("source", .string("ask_exit")), ("keepkernel", .bool(false))])] : []
+        reply(
+            request,
+            .object([
+                ("status", .string("ok")), ("execution_count", .integer(Int64(count))),
+                ("payload", .array(payload)), ("user_expressions", .object([])),
+            ]), on: shell)
         return status
     }
 
@@ -165,12 +196,16 @@ final class KernelServer: @unchecked Sendable {
         var queued: [[[UInt8]]] = []
         while shell.poll(timeout: 0) == true, let frames = shell.receive() { queued.append(frames) }
         for frames in queued {
-            guard let request = try? WireMessage.decode(frames, signer: signer), request.type == "execute_request" else {
+            guard let request = try? WireMessage.decode(frames, signer: signer), request.type == "execute_request"
+            else {
                 handle(frames, on: shell)
                 continue
             }
             iopub.status("busy", parent: request)
-            reply(request, .object([("status", .string("aborted")), ("execution_count", .integer(Int64(executionCount)))]), on: shell)
+            reply(
+                request,
+                .object([("status", .string("aborted")), ("execution_count", .integer(Int64(executionCount)))]),
+                on: shell)
             iopub.status("idle", parent: request)
         }
     }
@@ -179,7 +214,8 @@ final class KernelServer: @unchecked Sendable {
     private func shutdown(_ request: WireMessage, on socket: ZMQSocket) {
         let restart = request.content["restart"]?.boolValue ?? false
         reply(request, .object([("status", .string("ok")), ("restart", .bool(restart))]), on: socket)
-        iopub.publish("shutdown_reply", .object([("status", .string("ok")), ("restart", .bool(restart))]), parent: request)
+        iopub.publish(
+            "shutdown_reply", .object([("status", .string("ok")), ("restart", .bool(restart))]), parent: request)
     }
 
     /// Stops the running command and shuts the context down (after a shutdown request, or `quit`
@@ -192,8 +228,11 @@ final class KernelServer: @unchecked Sendable {
     }
 
     private func reply(_ request: WireMessage, _ content: JSON, on socket: ZMQSocket) {
-        let type = request.type.hasSuffix("_request") ? String(request.type.dropLast("_request".count)) + "_reply" : request.type + "_reply"
-        let message = WireMessage(type: type, content: content, parent: request, session: iopub.session, identities: request.identities)
+        let type =
+            request.type.hasSuffix("_request")
+            ? String(request.type.dropLast("_request".count)) + "_reply" : request.type + "_reply"
+        let message = WireMessage(
+            type: type, content: content, parent: request, session: iopub.session, identities: request.identities)
         socket.send(message.encode(signer: signer))
     }
 }

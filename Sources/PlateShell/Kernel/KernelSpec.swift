@@ -6,7 +6,9 @@ import Interpreter
 /// `kernel -f {connection_file}`) and the logos, in `…/share/jupyter/kernels/NAME/`.
 enum KernelSpec {
     /// Where `--user`, `--prefix DIR` or neither (system-wide) install, as `jupyter kernelspec install` does.
-    static func directory(user: Bool, prefix: String?, name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    static func directory(
+        user: Bool, prefix: String?, name: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
         if let prefix { return "\(prefix)/share/jupyter/kernels/\(name)" }
         guard user else { return "/usr/local/share/jupyter/kernels/\(name)" }
         if let data = environment["JUPYTER_DATA_DIR"], !data.isEmpty { return "\(data)/kernels/\(name)" }
@@ -32,15 +34,17 @@ enum KernelSpec {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try AtomicFile.write(Data(kernelJSON(executable: executable).utf8), to: directory + "/kernel.json")
             for size in [32, 64] {
-                try AtomicFile.write(try logo(size: Double(size) / 2).pngData(), to: directory + "/logo-\(size)x\(size).png")
+                try AtomicFile.write(
+                    try logo(size: Double(size) / 2).pngData(), to: directory + "/logo-\(size)x\(size).png")
             }
             try logo(size: 64).write(to: directory + "/logo-svg")
             try? FileManager.default.removeItem(atPath: directory + "/logo-svg.png")
         } catch let error as EngineError {
             throw error
         } catch {
-            throw EngineError(.io, "cannot write the kernelspec in \(directory): \(error.localizedDescription)",
-                              hint: "choose a directory you can write: --user, or --prefix DIR")
+            throw EngineError(
+                .io, "cannot write the kernelspec in \(directory): \(error.localizedDescription)",
+                hint: "choose a directory you can write: --user, or --prefix DIR")
         }
     }
 

@@ -13,8 +13,10 @@ struct MessageSigner: Sendable {
         var length: UInt32 = 0
         _ = key.withUnsafeBytes { keyBytes in
             data.withUnsafeBytes { dataBytes in
-                HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(key.count), dataBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                     data.count, &digest, &length)
+                HMAC(
+                    EVP_sha256(), keyBytes.baseAddress, Int32(key.count),
+                    dataBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                    data.count, &digest, &length)
             }
         }
         return digest.prefix(Int(length)).map { byte in

@@ -35,8 +35,9 @@ struct WireMessage {
         }
         let header = try object(1, "header")
         guard header["msg_type"]?.stringValue != nil else { throw WireError.noMessageType }
-        return WireMessage(identities: Array(frames[..<split]), header: header, parentHeader: try object(2, "parent header"),
-                           metadata: try object(3, "metadata"), content: try object(4, "content"), buffers: Array(parts.dropFirst(5)))
+        return WireMessage(
+            identities: Array(frames[..<split]), header: header, parentHeader: try object(2, "parent header"),
+            metadata: try object(3, "metadata"), content: try object(4, "content"), buffers: Array(parts.dropFirst(5)))
     }
 
     /// The frames to send, signed.
@@ -72,8 +73,9 @@ struct WireMessage {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         let micros = Int(date.timeIntervalSince1970 * 1_000_000) % 1_000_000
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micros)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micros)
     }
 }
 
@@ -88,7 +90,8 @@ enum WireError: Error, Equatable, CustomStringConvertible {
     var description: String {
         switch self {
         case .noDelimiter: "no <IDS|MSG> delimiter frame"
-        case .missingFrames(let count): "\(count) frames after the delimiter; a message needs a signature, header, parent header, metadata and content"
+        case .missingFrames(let count):
+            "\(count) frames after the delimiter; a message needs a signature, header, parent header, metadata and content"
         case .badSignature: "the HMAC-SHA256 signature does not match the connection file's key"
         case .notAnObject(let part): "the \(part) is not a JSON object"
         case .noMessageType: "the header has no msg_type"

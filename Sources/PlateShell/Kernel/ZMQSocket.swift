@@ -1,6 +1,7 @@
 import CZMQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A ZeroMQ socket: bind, send and receive multipart messages (each a list of frames).
@@ -27,14 +28,16 @@ final class ZMQSocket: @unchecked Sendable {
     /// Binds to `endpoint` (`tcp://127.0.0.1:5555`).
     func bind(_ endpoint: String) throws {
         guard zmq_bind(handle, endpoint) == 0 else {
-            throw KernelError.zmq("cannot bind the \(name) socket to \(endpoint): \(String(cString: zmq_strerror(zmq_errno())))")
+            throw KernelError.zmq(
+                "cannot bind the \(name) socket to \(endpoint): \(String(cString: zmq_strerror(zmq_errno())))")
         }
     }
 
     /// Connects to `endpoint` (the kernel's own wake-up pipe).
     func connect(_ endpoint: String) throws {
         guard zmq_connect(handle, endpoint) == 0 else {
-            throw KernelError.zmq("cannot connect the \(name) socket to \(endpoint): \(String(cString: zmq_strerror(zmq_errno())))")
+            throw KernelError.zmq(
+                "cannot connect the \(name) socket to \(endpoint): \(String(cString: zmq_strerror(zmq_errno())))")
         }
     }
 

@@ -21,9 +21,15 @@ public struct BinMapper: Sendable, Equatable, Codable {
     }
 
     static func bounds(_ sorted: [Double], maxBins: Int) -> [Double] {
-        var distinct: [Double] = [], counts: [Int] = []
+        var distinct: [Double] = []
+        var counts: [Int] = []
         for v in sorted {
-            if let last = distinct.last, v == last { counts[counts.count - 1] += 1 } else { distinct.append(v); counts.append(1) }
+            if let last = distinct.last, v == last {
+                counts[counts.count - 1] += 1
+            } else {
+                distinct.append(v)
+                counts.append(1)
+            }
         }
         guard distinct.count > 1 else { return [] }
         if distinct.count <= maxBins {
@@ -73,7 +79,8 @@ public struct BinMapper: Sendable, Equatable, Codable {
     /// The first index whose bound is ≥ `value` (the bin of `value`).
     @inline(__always)
     static func lowerBound(_ value: Double, _ bounds: UnsafeBufferPointer<Double>) -> Int {
-        var low = 0, count = bounds.count
+        var low = 0
+        var count = bounds.count
         while count > 0 {
             let half = count / 2
             if bounds[low + half] < value {

@@ -30,8 +30,9 @@ public struct GradientBoostedTrees: FittedClassifier {
         var train = Array(0..<data.x.rows)
         var validation: [Int] = []
         if settings.earlyStoppingRounds > 0 {
-            let split = Folds.holdout(data.y, classCount: k, testFraction: settings.validationFraction, stratify: true,
-                                      seed: random.next())
+            let split = Folds.holdout(
+                data.y, classCount: k, testFraction: settings.validationFraction, stratify: true,
+                seed: random.next())
             train = split.train
             validation = split.test
         }
@@ -39,8 +40,9 @@ public struct GradientBoostedTrees: FittedClassifier {
         let y = validation.isEmpty ? data.y : train.map { data.y[$0] }
         let n = x.rows
         let mapper = BinMapper(x, maxBins: min(settings.maxBins, 255), random: &random)
-        let learner = HistogramTreeLearner(bins: mapper.binned(x), rowCount: n, mapper: mapper, settings: settings.tree,
-                                           threads: data.threads)
+        let learner = HistogramTreeLearner(
+            bins: mapper.binned(x), rowCount: n, mapper: mapper, settings: settings.tree,
+            threads: data.threads)
         let loss = SoftmaxLoss(classCount: k)
         let initial = loss.initialScores(y)
         var scores = [Double](repeating: 0, count: n * k)
@@ -49,14 +51,16 @@ public struct GradientBoostedTrees: FittedClassifier {
         let validationY = validation.map { data.y[$0] }
         var validationScores = [Double](repeating: 0, count: validation.count * k)
         for r in 0..<validation.count { for c in 0..<k { validationScores[r * k + c] = initial[c] } }
-        var gradients = [Double](repeating: 0, count: n * k), hessians = gradients
+        var gradients = [Double](repeating: 0, count: n * k)
+        var hessians = gradients
         var trees: [Tree] = []
         // The K trees of an iteration are independent (each fits its class's gradients): on more
         // than one thread they grow at once, each thread with its own pool of spare histograms. A
         // large training set instead splits each histogram across the threads (HistogramTreeLearner).
         let parallelClasses = n < HistogramTreeLearner.parallelHistogramRows ? max(1, min(data.threads, k)) : 1
         var spareHistograms = [[HistogramTreeLearner.Histogram]](repeating: [], count: parallelClasses)
-        var bestLoss = Double.infinity, bestIterations = 0
+        var bestLoss = Double.infinity
+        var bestIterations = 0
         for iteration in 0..<settings.iterations {
             try data.cancellation?.check()
             loss.derivatives(scores: scores, y: y, gradients: &gradients, hessians: &hessians)
@@ -86,8 +90,9 @@ public struct GradientBoostedTrees: FittedClassifier {
                         var spare = spares[part]
                         for c in stride(from: part, to: k, by: parallelClasses) {
                             var rows = bagRows
-                            let (tree, leaves) = learner.grow(gradients: classGradients, hessians: classHessians, gradientOffset: c * n, rows: &rows,
-                                                              features: featureSets[c], shrinkage: settings.learningRate, spare: &spare)
+                            let (tree, leaves) = learner.grow(
+                                gradients: classGradients, hessians: classHessians, gradientOffset: c * n, rows: &rows,
+                                features: featureSets[c], shrinkage: settings.learningRate, spare: &spare)
                             grown[c] = GrownTree(tree: tree, leaves: leaves, rows: rows)
                         }
                         spares[part] = spare
@@ -104,7 +109,9 @@ public struct GradientBoostedTrees: FittedClassifier {
                         for i in leaf.start..<(leaf.start + leaf.count) { scores[Int(rows[i]) * k + c] += value }
                     }
                 }
-                for r in 0..<validation.count { validationScores[r * k + c] += tree.value[tree.leaf(validationX, row: r)] }
+                for r in 0..<validation.count {
+                    validationScores[r * k + c] += tree.value[tree.leaf(validationX, row: r)]
+                }
                 trees.append(tree)
             }
             if settings.earlyStoppingRounds > 0 {

@@ -131,46 +131,65 @@ struct HistogramTreeLearner {
     ///
     /// `spare` holds histograms no longer needed, reused before new ones are allocated (a fresh
     /// histogram's zeroed pages cost more than filling it); grow returns every histogram to it.
-    func grow(gradients: [Double], hessians: [Double], gradientOffset: Int, rows: inout [Int32],
-              features: [Bool], shrinkage: Double, spare: inout [Histogram]) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
+    func grow(
+        gradients: [Double], hessians: [Double], gradientOffset: Int, rows: inout [Int32],
+        features: [Bool], shrinkage: Double, spare: inout [Histogram]
+    ) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
         var tree = Tree(outputs: 1)
         var scratch = [Int32](repeating: 0, count: rows.count)
-        var totalGradient = 0.0, totalHessian = 0.0
+        var totalGradient = 0.0
+        var totalHessian = 0.0
         for r in rows {
             totalGradient += gradients[gradientOffset + Int(r)]
             totalHessian += hessians[gradientOffset + Int(r)]
         }
         let root = tree.addNode(value: [leafValue(totalGradient, totalHessian) * shrinkage], cover: Double(rows.count))
-        var rootLeaf = Leaf(node: root, start: 0, count: rows.count, gradient: totalGradient, hessian: totalHessian, depth: 0,
-                            histogram: histogram(rows: rows, start: 0, count: rows.count, gradients: gradients,
-                                                 hessians: hessians, offset: gradientOffset, spare: &spare))
+        var rootLeaf = Leaf(
+            node: root, start: 0, count: rows.count, gradient: totalGradient, hessian: totalHessian, depth: 0,
+            histogram: histogram(
+                rows: rows, start: 0, count: rows.count, gradients: gradients,
+                hessians: hessians, offset: gradientOffset, spare: &spare))
         rootLeaf.best = bestSplit(rootLeaf, features: features)
         var leaves = [rootLeaf]
         defer { for leaf in leaves where !leaf.histogram.sums.isEmpty { spare.append(leaf.histogram) } }
         while leaves.count < settings.leaves {
             let eligible = leaves.indices.filter { leaves[$0].best != nil }
-            guard let chosen = settings.leafWise
-                ? eligible.max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain || (leaves[$0].best!.gain == leaves[$1].best!.gain && $0 > $1) })
-                : eligible.min(by: { (leaves[$0].depth, -leaves[$0].best!.gain) < (leaves[$1].depth, -leaves[$1].best!.gain) })
+            guard
+                let chosen = settings.leafWise
+                    ? eligible.max(by: {
+                        leaves[$0].best!.gain < leaves[$1].best!.gain
+                            || (leaves[$0].best!.gain == leaves[$1].best!.gain && $0 > $1)
+                    })
+                    : eligible.min(by: {
+                        (leaves[$0].depth, -leaves[$0].best!.gain) < (leaves[$1].depth, -leaves[$1].best!.gain)
+                    })
             else { break }
             var parentHistogram = leaves[chosen].takeHistogram()
             let parent = leaves[chosen]
             let split = parent.best!
-            let leftCount = partition(&rows, scratch: &scratch, start: parent.start, count: parent.count,
-                                      feature: split.feature, bin: split.bin)
-            let rightGradient = parent.gradient - split.leftGradient, rightHessian = parent.hessian - split.leftHessian
-            let leftNode = tree.addNode(value: [leafValue(split.leftGradient, split.leftHessian) * shrinkage], cover: Double(leftCount))
-            let rightNode = tree.addNode(value: [leafValue(rightGradient, rightHessian) * shrinkage], cover: Double(parent.count - leftCount))
-            tree.split(parent.node, feature: split.feature, threshold: threshold(feature: split.feature, bin: split.bin),
-                       left: leftNode, right: rightNode)
-            var left = Leaf(node: leftNode, start: parent.start, count: leftCount, gradient: split.leftGradient,
-                            hessian: split.leftHessian, depth: parent.depth + 1, histogram: Histogram(bins: 0))
-            var right = Leaf(node: rightNode, start: parent.start + leftCount, count: parent.count - leftCount,
-                             gradient: rightGradient, hessian: rightHessian, depth: parent.depth + 1, histogram: Histogram(bins: 0))
+            let leftCount = partition(
+                &rows, scratch: &scratch, start: parent.start, count: parent.count,
+                feature: split.feature, bin: split.bin)
+            let rightGradient = parent.gradient - split.leftGradient
+            let rightHessian = parent.hessian - split.leftHessian
+            let leftNode = tree.addNode(
+                value: [leafValue(split.leftGradient, split.leftHessian) * shrinkage], cover: Double(leftCount))
+            let rightNode = tree.addNode(
+                value: [leafValue(rightGradient, rightHessian) * shrinkage], cover: Double(parent.count - leftCount))
+            tree.split(
+                parent.node, feature: split.feature, threshold: threshold(feature: split.feature, bin: split.bin),
+                left: leftNode, right: rightNode)
+            var left = Leaf(
+                node: leftNode, start: parent.start, count: leftCount, gradient: split.leftGradient,
+                hessian: split.leftHessian, depth: parent.depth + 1, histogram: Histogram(bins: 0))
+            var right = Leaf(
+                node: rightNode, start: parent.start + leftCount, count: parent.count - leftCount,
+                gradient: rightGradient, hessian: rightHessian, depth: parent.depth + 1, histogram: Histogram(bins: 0))
             let smallerIsLeft = left.count <= right.count
             let small = smallerIsLeft ? left : right
-            let smallHistogram = histogram(rows: rows, start: small.start, count: small.count, gradients: gradients,
-                                           hessians: hessians, offset: gradientOffset, spare: &spare)
+            let smallHistogram = histogram(
+                rows: rows, start: small.start, count: small.count, gradients: gradients,
+                hessians: hessians, offset: gradientOffset, spare: &spare)
             parentHistogram.subtract(smallHistogram)
             if smallerIsLeft {
                 left.histogram = smallHistogram
@@ -197,29 +216,38 @@ struct HistogramTreeLearner {
     private func threshold(feature: Int, bin: Int) -> Double { mapper.upperBounds[feature][bin] }
 
     /// The histogram of the rows `rows[start..<start + count]`, in a spare histogram when there is one.
-    private func histogram(rows: [Int32], start: Int, count: Int, gradients: [Double], hessians: [Double], offset: Int,
-                           spare: inout [Histogram]) -> Histogram {
+    private func histogram(
+        rows: [Int32], start: Int, count: Int, gradients: [Double], hessians: [Double], offset: Int,
+        spare: inout [Histogram]
+    ) -> Histogram {
         var histogram = spare.popLast() ?? Histogram(bins: totalBins)
         let tracked = tracksOccupancy(rows: count)
         histogram.reset(clearOccupancy: tracked)
         let parts = count >= Self.parallelHistogramRows ? max(1, threads) : 1
         if parts == 1 {
             if tracked {
-                accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians,
-                           offset: offset, marking: true)
+                accumulate(
+                    into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients,
+                    hessians: hessians,
+                    offset: offset, marking: true)
             } else {
-                accumulate(into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients, hessians: hessians,
-                           offset: offset, marking: false)
+                accumulate(
+                    into: &histogram, rows: rows, range: start..<(start + count), gradients: gradients,
+                    hessians: hessians,
+                    offset: offset, marking: false)
             }
             return histogram
         }
         var partials = [Histogram](repeating: Histogram(bins: 0), count: parts)
         partials.withDisjointSlots { partials in
             DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lower = start + count * part / parts, upper = start + count * (part + 1) / parts
+                let lower = start + count * part / parts
+                let upper = start + count * (part + 1) / parts
                 var partial = Histogram(bins: totalBins)
-                accumulate(into: &partial, rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians, offset: offset,
-                           marking: false)
+                accumulate(
+                    into: &partial, rows: rows, range: lower..<upper, gradients: gradients, hessians: hessians,
+                    offset: offset,
+                    marking: false)
                 partials[part] = partial
             }
         }
@@ -236,8 +264,10 @@ struct HistogramTreeLearner {
     /// `marking` marks those bins occupied (a constant where it is called, so each call site gets
     /// its own loop).
     @inline(__always)
-    private func accumulate(into histogram: inout Histogram, rows: [Int32], range: Range<Int>, gradients: [Double], hessians: [Double],
-                            offset: Int, marking: Bool) {
+    private func accumulate(
+        into histogram: inout Histogram, rows: [Int32], range: Range<Int>, gradients: [Double], hessians: [Double],
+        offset: Int, marking: Bool
+    ) {
         let d = featureCount
         bins.withUnsafeBufferPointer { bins in
             rows.withUnsafeBufferPointer { rows in
@@ -248,7 +278,8 @@ struct HistogramTreeLearner {
                                 histogram.occupied.withUnsafeMutableBufferPointer { occupied in
                                     for i in range {
                                         let r = Int(rows[i])
-                                        let g = gradients[offset + r], h = hessians[offset + r]
+                                        let g = gradients[offset + r]
+                                        let h = hessians[offset + r]
                                         let row = bins.baseAddress! + r * d
                                         for f in 0..<d {
                                             let bin = offsets[f] + Int(row[f])
@@ -271,17 +302,22 @@ struct HistogramTreeLearner {
         if leaf.count < 2 * settings.minDataInLeaf { return nil }
         let parentGain = leaf.gradient * leaf.gradient / (leaf.hessian + settings.l2)
         var best: Candidate?
-        let minData = settings.minDataInLeaf, minHessian = settings.minSumHessian, l2 = settings.l2
+        let minData = settings.minDataInLeaf
+        let minHessian = settings.minSumHessian
+        let l2 = settings.l2
         let rowsPerHessian = Double(leaf.count) / leaf.hessian
         // The left count is estimated as LightGBM's RoundInt does: Int(hl · rows per hessian + 0.5).
         // With y = hl · rows per hessian + 0.5 ≥ 0, Int(y) ≥ minData ⇔ y ≥ minData, and the right
         // side keeps minData rows ⇔ Int(y) ≤ count − minData ⇔ y < count − minData + 1.
-        let fewestLeft = Double(minData), mostLeft = Double(leaf.count - minData + 1)
+        let fewestLeft = Double(minData)
+        let mostLeft = Double(leaf.count - minData + 1)
         leaf.histogram.sums.withUnsafeBufferPointer { sums in
             leaf.histogram.occupied.withUnsafeBufferPointer { occupied in
                 for f in 0..<featureCount where features[f] {
-                    var gl = 0.0, hl = 0.0
-                    let base = offsets[f], end = base + mapper.binCount(f) - 1
+                    var gl = 0.0
+                    var hl = 0.0
+                    let base = offsets[f]
+                    let end = base + mapper.binCount(f) - 1
                     guard base < end else { continue }
                     var bestGain = best?.gain ?? settings.minSplitGain
                     // Every occupied bin is added, zero or not: no branch to mispredict, and a zero
@@ -299,12 +335,14 @@ struct HistogramTreeLearner {
                             let leftRows = hl * rowsPerHessian + 0.5
                             if leftRows < fewestLeft || hl < minHessian { continue }
                             if leftRows >= mostLeft { break scan }
-                            let gr = leaf.gradient - gl, hr = leaf.hessian - hl
+                            let gr = leaf.gradient - gl
+                            let hr = leaf.hessian - hl
                             if hr < minHessian { continue }
                             let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
                             if gain > bestGain {
                                 bestGain = gain
-                                best = Candidate(feature: f, bin: index - base, gain: gain, leftGradient: gl, leftHessian: hl)
+                                best = Candidate(
+                                    feature: f, bin: index - base, gain: gain, leftGradient: gl, leftHessian: hl)
                             }
                         }
                     }
@@ -317,8 +355,11 @@ struct HistogramTreeLearner {
     /// Moves the rows whose bin of `feature` is ≤ `bin` to the front of their range, keeping their
     /// order (branch-free: every row is written to both sides and the wrong write is overwritten);
     /// returns their count.
-    private func partition(_ rows: inout [Int32], scratch: inout [Int32], start: Int, count: Int, feature: Int, bin: Int) -> Int {
-        var left = 0, right = 0
+    private func partition(
+        _ rows: inout [Int32], scratch: inout [Int32], start: Int, count: Int, feature: Int, bin: Int
+    ) -> Int {
+        var left = 0
+        var right = 0
         binsByFeature.withUnsafeBufferPointer { all in
             let column = all.baseAddress! + feature * rowCount
             rows.withUnsafeMutableBufferPointer { rows in

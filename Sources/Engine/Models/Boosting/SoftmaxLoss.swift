@@ -14,7 +14,8 @@ struct SoftmaxLoss {
 
     /// Fills gradients and hessians (class-major: `[k * n + r]`) from row-major scores.
     func derivatives(scores: [Double], y: [Int], gradients: inout [Double], hessians: inout [Double]) {
-        let n = y.count, k = classCount
+        let n = y.count
+        let k = classCount
         let factor = Double(k) / Double(k - 1)
         var probabilities = [Double](repeating: 0, count: k)
         for r in 0..<n {

@@ -9,16 +9,21 @@ public struct AdaBoost: FittedClassifier {
     public let stumpWeights: [Double]
     public let classCount: Int
 
-    public static func fit(_ data: TrainingData, estimators: Int, learningRate: Double, maxDepth: Int) throws -> AdaBoost {
-        let n = data.x.rows, k = data.classCount
+    public static func fit(_ data: TrainingData, estimators: Int, learningRate: Double, maxDepth: Int) throws
+        -> AdaBoost
+    {
+        let n = data.x.rows
+        let k = data.classCount
         let columns = FeatureColumns(data.x)
         var weights = [Double](repeating: 1 / Double(n), count: n)
-        var stumps: [Tree] = [], stumpWeights: [Double] = []
+        var stumps: [Tree] = []
+        var stumpWeights: [Double] = []
         let settings = TreeSettings(maxDepth: maxDepth, maxFeatures: data.x.columns)
         for index in 0..<estimators {
             try data.cancellation?.check()
             var random = data.random.derived(index)
-            let stump = TreeGrower(columns: columns, y: data.y, weights: weights, classCount: k, settings: settings).grow(random: &random)
+            let stump = TreeGrower(columns: columns, y: data.y, weights: weights, classCount: k, settings: settings)
+                .grow(random: &random)
             let predicted = (0..<n).map { r in Self.argmax(stump, leaf: stump.leaf(data.x, row: r)) }
             var wrongWeight = 0.0
             for r in 0..<n where predicted[r] != data.y[r] { wrongWeight += weights[r] }
@@ -30,7 +35,8 @@ public struct AdaBoost: FittedClassifier {
             }
             if error >= 1 - 1 / Double(k) {
                 if stumps.isEmpty {
-                    throw EngineError(.invalidData, "AdaBoost's first stump is no better than chance; the data cannot be boosted")
+                    throw EngineError(
+                        .invalidData, "AdaBoost's first stump is no better than chance; the data cannot be boosted")
                 }
                 break
             }
@@ -48,7 +54,9 @@ public struct AdaBoost: FittedClassifier {
 
     static func argmax(_ tree: Tree, leaf: Int) -> Int {
         var best = 0
-        for c in 1..<tree.outputs where tree.value[leaf * tree.outputs + c] > tree.value[leaf * tree.outputs + best] { best = c }
+        for c in 1..<tree.outputs where tree.value[leaf * tree.outputs + c] > tree.value[leaf * tree.outputs + best] {
+            best = c
+        }
         return best
     }
 

@@ -50,7 +50,9 @@ public struct Forest: FittedClassifier {
                             weights = (0..<n).map { counts[$0] * baseWeights[$0] }
                         }
                     }
-                    let grower = TreeGrower(columns: columns, y: data.y, weights: weights, classCount: data.classCount, settings: settings.tree)
+                    let grower = TreeGrower(
+                        columns: columns, y: data.y, weights: weights, classCount: data.classCount,
+                        settings: settings.tree)
                     trees[index] = grower.grow(random: &random)
                 }
             }

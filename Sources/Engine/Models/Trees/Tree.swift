@@ -37,7 +37,10 @@ public struct Tree: Sendable, Equatable, Codable {
     }
 
     /// Turns leaf `node` into a split with the given children.
-    mutating func split(_ node: Int, feature splitFeature: Int, threshold splitThreshold: Double, left leftChild: Int, right rightChild: Int) {
+    mutating func split(
+        _ node: Int, feature splitFeature: Int, threshold splitThreshold: Double, left leftChild: Int,
+        right rightChild: Int
+    ) {
         feature[node] = Int32(splitFeature)
         threshold[node] = splitThreshold
         left[node] = Int32(leftChild)
@@ -68,7 +71,10 @@ public struct Tree: Sendable, Equatable, Codable {
         var largest = 0
         var stack: [(node: Int, features: Set<Int32>)] = [(0, [])]
         while let (node, features) = stack.popLast() {
-            if left[node] < 0 { largest = max(largest, features.count); continue }
+            if left[node] < 0 {
+                largest = max(largest, features.count)
+                continue
+            }
             let next = features.union([feature[node]])
             stack.append((Int(left[node]), next))
             stack.append((Int(right[node]), next))

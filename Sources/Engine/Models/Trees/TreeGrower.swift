@@ -61,7 +61,8 @@ struct TreeGrower {
     func grow(random: inout SeededRandom) -> Tree {
         let members = (0..<columns.rows).filter { weights[$0] > 0 }.map(Int32.init)
         let allRows = members.count == columns.rows
-        var orders: [[Int32]] = settings.splitter == .best
+        var orders: [[Int32]] =
+            settings.splitter == .best
             ? columns.sorted.map { allRows ? $0 : $0.filter { weights[Int($0)] > 0 } } : [members]
         var scratch = [Int32](repeating: 0, count: members.count)
         var goesLeft = [Bool](repeating: false, count: columns.rows)
@@ -80,17 +81,27 @@ struct TreeGrower {
             let impurity = Self.impurity(classWeights, total: nodeWeight, settings.criterion)
             let count = end - start
             if impurity <= 1e-15 || count < settings.minSamplesSplit || count < 2 * settings.minSamplesLeaf
-                || (settings.maxDepth.map { depth >= $0 } ?? false) { continue }
-            guard let split = bestSplit(orders: orders, start: start, end: end, classWeights: classWeights, nodeWeight: nodeWeight,
-                                        featureOrder: &featureOrder, random: &random) else { continue }
-            let decrease = nodeWeight / totalWeight * (impurity - split.rightWeight / nodeWeight * split.rightImpurity
-                                                       - split.leftWeight / nodeWeight * split.leftImpurity)
+                || (settings.maxDepth.map { depth >= $0 } ?? false)
+            {
+                continue
+            }
+            guard
+                let split = bestSplit(
+                    orders: orders, start: start, end: end, classWeights: classWeights, nodeWeight: nodeWeight,
+                    featureOrder: &featureOrder, random: &random)
+            else { continue }
+            let decrease =
+                nodeWeight / totalWeight
+                * (impurity - split.rightWeight / nodeWeight * split.rightImpurity
+                    - split.leftWeight / nodeWeight * split.leftImpurity)
             if decrease + 1e-15 < settings.minImpurityDecrease { continue }
             for r in orders[0][start..<end] {
                 goesLeft[Int(r)] = columns.values[split.feature * columns.rows + Int(r)] <= split.threshold
             }
             var leftCount = 0
-            for index in orders.indices { leftCount = Self.partition(&orders[index], start, end, goesLeft, scratch: &scratch) }
+            for index in orders.indices {
+                leftCount = Self.partition(&orders[index], start, end, goesLeft, scratch: &scratch)
+            }
             let leftNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
             let rightNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
             tree.split(node, feature: split.feature, threshold: split.threshold, left: leftNode, right: rightNode)
@@ -108,8 +119,10 @@ struct TreeGrower {
         var leftImpurity = 0.0, rightImpurity = 0.0
     }
 
-    private func bestSplit(orders: [[Int32]], start: Int, end: Int, classWeights: [Double], nodeWeight: Double,
-                           featureOrder: inout [Int], random: inout SeededRandom) -> Split? {
+    private func bestSplit(
+        orders: [[Int32]], start: Int, end: Int, classWeights: [Double], nodeWeight: Double,
+        featureOrder: inout [Int], random: inout SeededRandom
+    ) -> Split? {
         var best: Split?
         var visited = 0
         var remaining = featureOrder.count
@@ -121,7 +134,8 @@ struct TreeGrower {
             let f = featureOrder[remaining]
             let base = f * columns.rows
             let order = orders[settings.splitter == .best ? f : 0]
-            var low = Double.infinity, high = -Double.infinity
+            var low = Double.infinity
+            var high = -Double.infinity
             if settings.splitter == .best {
                 low = columns.values[base + Int(order[start])]
                 high = columns.values[base + Int(order[end - 1])]
@@ -147,7 +161,9 @@ struct TreeGrower {
                     }
                 }
                 if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf { continue }
-                consider(f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best)
+                consider(
+                    f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best
+                )
                 continue
             }
             for i in start..<(end - 1) {
@@ -160,7 +176,9 @@ struct TreeGrower {
                 if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf { continue }
                 var threshold = current / 2 + next / 2
                 if threshold == next || threshold.isInfinite { threshold = current }
-                consider(f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best)
+                consider(
+                    f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best
+                )
             }
         }
         return best
@@ -168,16 +186,20 @@ struct TreeGrower {
 
     /// Keeps a candidate split when its proxy improvement beats the best so far.
     @inline(__always)
-    private func consider(_ feature: Int, threshold: Double, left: [Double], classWeights: [Double], nodeWeight: Double,
-                          best: inout Split?) {
+    private func consider(
+        _ feature: Int, threshold: Double, left: [Double], classWeights: [Double], nodeWeight: Double,
+        best: inout Split?
+    ) {
         var leftWeight = 0.0
         for k in 0..<classCount { leftWeight += left[k] }
         let rightWeight = nodeWeight - leftWeight
         guard leftWeight > 0, rightWeight > 0 else { return }
-        var leftImpurity = 0.0, rightImpurity = 0.0
+        var leftImpurity = 0.0
+        var rightImpurity = 0.0
         switch settings.criterion {
         case .gini:
-            var leftSquares = 0.0, rightSquares = 0.0
+            var leftSquares = 0.0
+            var rightSquares = 0.0
             for k in 0..<classCount {
                 leftSquares += left[k] * left[k]
                 let right = classWeights[k] - left[k]
@@ -187,15 +209,17 @@ struct TreeGrower {
             rightImpurity = 1 - rightSquares / (rightWeight * rightWeight)
         case .entropy:
             for k in 0..<classCount {
-                let l = left[k] / leftWeight, r = (classWeights[k] - left[k]) / rightWeight
+                let l = left[k] / leftWeight
+                let r = (classWeights[k] - left[k]) / rightWeight
                 if l > 0 { leftImpurity -= l * Foundation.log2(l) }
                 if r > 0 { rightImpurity -= r * Foundation.log2(r) }
             }
         }
         let proxy = -rightWeight * rightImpurity - leftWeight * leftImpurity
         if best == nil || proxy > best!.proxy {
-            best = Split(feature: feature, threshold: threshold, proxy: proxy, leftWeight: leftWeight, rightWeight: rightWeight,
-                         leftImpurity: leftImpurity, rightImpurity: rightImpurity)
+            best = Split(
+                feature: feature, threshold: threshold, proxy: proxy, leftWeight: leftWeight, rightWeight: rightWeight,
+                leftImpurity: leftImpurity, rightImpurity: rightImpurity)
         }
     }
 
@@ -215,8 +239,11 @@ struct TreeGrower {
 
     /// Stably moves the rows marked left to the front of `order[start..<end]`; returns their count.
     /// Branch-free: every row is written to both sides and the wrong write is overwritten.
-    private static func partition(_ order: inout [Int32], _ start: Int, _ end: Int, _ goesLeft: [Bool], scratch: inout [Int32]) -> Int {
-        var left = 0, right = 0
+    private static func partition(
+        _ order: inout [Int32], _ start: Int, _ end: Int, _ goesLeft: [Bool], scratch: inout [Int32]
+    ) -> Int {
+        var left = 0
+        var right = 0
         goesLeft.withUnsafeBufferPointer { goesLeft in
             order.withUnsafeMutableBufferPointer { order in
                 scratch.withUnsafeMutableBufferPointer { scratch in

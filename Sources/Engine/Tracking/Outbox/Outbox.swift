@@ -33,8 +33,9 @@ struct OutboxEntry: Sendable {
     let item: OutboxItem
 
     func insert(_ db: Database, at time: Int64) throws {
-        try db.execute(sql: "INSERT INTO outbox (server, run_id, kind, payload, created) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [server, runId, item.kind, try Outbox.encode(item), time])
+        try db.execute(
+            sql: "INSERT INTO outbox (server, run_id, kind, payload, created) VALUES (?, ?, ?, ?, ?)",
+            arguments: [server, runId, item.kind, try Outbox.encode(item), time])
     }
 }
 
@@ -64,13 +65,15 @@ public final class Outbox: Sendable {
 
     static func encode(_ item: OutboxItem) throws -> String {
         let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return String(decoding: try encoder.encode(item), as: UTF8.self)
     }
 
     static func decode(_ payload: String) throws -> OutboxItem {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return try decoder.decode(OutboxItem.self, from: Data(payload.utf8))
     }
 
@@ -78,13 +81,17 @@ public final class Outbox: Sendable {
     /// `outbox_failed` rather than blocking the queue).
     func pending(limit: Int) throws -> [Pending] {
         let rows = try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, run_id, payload, attempts FROM outbox WHERE server = ? ORDER BY seq LIMIT ?",
-                             arguments: [server, limit])
+            try Row.fetchAll(
+                db, sql: "SELECT seq, run_id, payload, attempts FROM outbox WHERE server = ? ORDER BY seq LIMIT ?",
+                arguments: [server, limit])
         }
         var items: [Pending] = []
         for row in rows {
             do {
-                items.append(Pending(seq: row["seq"], runId: row["run_id"], item: try Self.decode(row["payload"]), attempts: row["attempts"]))
+                items.append(
+                    Pending(
+                        seq: row["seq"], runId: row["run_id"], item: try Self.decode(row["payload"]),
+                        attempts: row["attempts"]))
             } catch {
                 try fail([row["seq"]], reason: "the queued item cannot be read: \(error)")
             }
@@ -96,8 +103,11 @@ public final class Outbox: Sendable {
     public func counts(runId: String? = nil) throws -> [String: Int] {
         try queue.read { db in
             var counts: [String: Int] = [:]
-            let rows = try Row.fetchAll(db, sql: "SELECT kind, count(*) AS n FROM outbox WHERE server = ? AND (? IS NULL OR run_id = ?) GROUP BY kind",
-                                        arguments: [server, runId, runId])
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT kind, count(*) AS n FROM outbox WHERE server = ? AND (? IS NULL OR run_id = ?) GROUP BY kind",
+                arguments: [server, runId, runId])
             for row in rows { counts[row["kind"]] = row["n"] }
             return counts
         }
@@ -107,21 +117,29 @@ public final class Outbox: Sendable {
     /// until PlateShell is pointed at it again).
     public func countsByServer() throws -> [String: Int] {
         try queue.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT server, count(*) AS n FROM outbox GROUP BY server").map {
-                ($0["server"] as String, $0["n"] as Int)
-            })
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(
+                    db, sql: "SELECT server, count(*) AS n FROM outbox GROUP BY server"
+                ).map {
+                    ($0["server"] as String, $0["n"] as Int)
+                })
         }
     }
 
     /// When the oldest waiting item was queued (ms since the epoch), nil when none waits.
     public func oldest() throws -> Int64? {
-        try queue.read { db in try Int64.fetchOne(db, sql: "SELECT min(created) FROM outbox WHERE server = ?", arguments: [server]) }
+        try queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(created) FROM outbox WHERE server = ?", arguments: [server])
+        }
     }
 
     /// The items this server refused for good: when, which run, what, and why.
     public func failures() throws -> [(time: Int64, runId: String, kind: String, reason: String)] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT failed, run_id, kind, reason FROM outbox_failed WHERE server = ? ORDER BY seq", arguments: [server]).map {
+            try Row.fetchAll(
+                db, sql: "SELECT failed, run_id, kind, reason FROM outbox_failed WHERE server = ? ORDER BY seq",
+                arguments: [server]
+            ).map {
                 ($0["failed"], $0["run_id"], $0["kind"], $0["reason"])
             }
         }
@@ -130,48 +148,59 @@ public final class Outbox: Sendable {
     /// Whether a workspace run was sent to the server (created, queued, or refused for good).
     func carries(runId: String) throws -> Bool {
         try queue.read { db in
-            try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM remote_runs WHERE server = ? AND run_id = ?)
-                    OR EXISTS (SELECT 1 FROM outbox WHERE server = ? AND run_id = ? AND kind = 'run')
-                    OR EXISTS (SELECT 1 FROM outbox_failed WHERE server = ? AND run_id = ? AND kind = 'run')
-                """, arguments: [server, runId, server, runId, server, runId]) ?? false
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM remote_runs WHERE server = ? AND run_id = ?)
+                        OR EXISTS (SELECT 1 FROM outbox WHERE server = ? AND run_id = ? AND kind = 'run')
+                        OR EXISTS (SELECT 1 FROM outbox_failed WHERE server = ? AND run_id = ? AND kind = 'run')
+                    """, arguments: [server, runId, server, runId, server, runId]) ?? false
         }
     }
 
     /// The server's id of the LoggedModel a workspace run logged, once it was created there.
     public func remoteModel(_ runId: String) throws -> String? {
         try queue.read { db in
-            try String.fetchOne(db, sql: "SELECT model_id FROM remote_models WHERE server = ? AND run_id = ?", arguments: [server, runId])
+            try String.fetchOne(
+                db, sql: "SELECT model_id FROM remote_models WHERE server = ? AND run_id = ?",
+                arguments: [server, runId])
         }
     }
 
     /// The workspace run the server's run `remoteId` was sent from, if any.
     public func localRunId(ofRemote remoteId: String) throws -> String? {
         try queue.read { db in
-            try String.fetchOne(db, sql: "SELECT run_id FROM remote_runs WHERE server = ? AND remote_run_id = ?", arguments: [server, remoteId])
+            try String.fetchOne(
+                db, sql: "SELECT run_id FROM remote_runs WHERE server = ? AND remote_run_id = ?",
+                arguments: [server, remoteId])
         }
     }
 
     /// The server's id and artifact URI of a workspace run, once it was created there.
     func remoteRun(_ runId: String) throws -> (id: String, artifactURI: String)? {
         try queue.read { db in
-            try Row.fetchOne(db, sql: "SELECT remote_run_id, artifact_uri FROM remote_runs WHERE server = ? AND run_id = ?",
-                             arguments: [server, runId]).map { ($0["remote_run_id"], $0["artifact_uri"]) }
+            try Row.fetchOne(
+                db, sql: "SELECT remote_run_id, artifact_uri FROM remote_runs WHERE server = ? AND run_id = ?",
+                arguments: [server, runId]
+            ).map { ($0["remote_run_id"], $0["artifact_uri"]) }
         }
     }
 
     /// The server's id of the workspace run whose id is `prefix` or starts with it (unique), if sent.
     public func remoteRunId(matching prefix: String) throws -> String? {
         try queue.read { db in
-            let rows = try String.fetchAll(db, sql: "SELECT remote_run_id FROM remote_runs WHERE server = ? AND run_id LIKE ? LIMIT 2",
-                                           arguments: [server, prefix + "%"])
+            let rows = try String.fetchAll(
+                db, sql: "SELECT remote_run_id FROM remote_runs WHERE server = ? AND run_id LIKE ? LIMIT 2",
+                arguments: [server, prefix + "%"])
             return rows.count == 1 ? rows[0] : nil
         }
     }
 
     /// Counts an attempt before sending (so a retry after a crash knows the item may have arrived).
     func noteAttempt(_ seq: Int64) throws {
-        try queue.write { db in try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", arguments: [seq]) }
+        try queue.write { db in
+            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", arguments: [seq])
+        }
     }
 
     /// What delivering an item made on the server, recorded with its removal from the queue.
@@ -185,9 +214,12 @@ public final class Outbox: Sendable {
         try queue.write { db in
             switch created {
             case .run(let runId, let remoteId, let artifactURI)?:
-                try db.execute(sql: "INSERT OR REPLACE INTO remote_runs VALUES (?, ?, ?, ?)", arguments: [server, runId, remoteId, artifactURI])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO remote_runs VALUES (?, ?, ?, ?)",
+                    arguments: [server, runId, remoteId, artifactURI])
             case .loggedModel(let runId, let modelId)?:
-                try db.execute(sql: "INSERT OR REPLACE INTO remote_models VALUES (?, ?, ?)", arguments: [server, runId, modelId])
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO remote_models VALUES (?, ?, ?)", arguments: [server, runId, modelId])
             case nil: break
             }
             for seq in seqs { try db.execute(sql: "DELETE FROM outbox WHERE seq = ?", arguments: [seq]) }
@@ -198,10 +230,11 @@ public final class Outbox: Sendable {
     func fail(_ seqs: [Int64], reason: String) throws {
         try queue.write { db in
             for seq in seqs {
-                try db.execute(sql: """
-                    INSERT INTO outbox_failed (seq, server, run_id, kind, payload, created, failed, reason)
-                    SELECT seq, server, run_id, kind, payload, created, ?, ? FROM outbox WHERE seq = ?
-                    """, arguments: [millisecondsNow(), reason, seq])
+                try db.execute(
+                    sql: """
+                        INSERT INTO outbox_failed (seq, server, run_id, kind, payload, created, failed, reason)
+                        SELECT seq, server, run_id, kind, payload, created, ?, ? FROM outbox WHERE seq = ?
+                        """, arguments: [millisecondsNow(), reason, seq])
                 try db.execute(sql: "DELETE FROM outbox WHERE seq = ?", arguments: [seq])
             }
         }
@@ -209,16 +242,17 @@ public final class Outbox: Sendable {
 
     /// The schema (created with the catalog's).
     static func migrate(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, server TEXT NOT NULL, run_id TEXT NOT NULL,
-                kind TEXT NOT NULL, payload TEXT NOT NULL, created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
-            CREATE INDEX IF NOT EXISTS outbox_by_server ON outbox (server, seq);
-            CREATE TABLE IF NOT EXISTS outbox_failed (seq INTEGER PRIMARY KEY, server TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
-                payload TEXT NOT NULL, created INTEGER NOT NULL, failed INTEGER NOT NULL, reason TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS remote_runs (server TEXT NOT NULL, run_id TEXT NOT NULL, remote_run_id TEXT NOT NULL,
-                artifact_uri TEXT NOT NULL, PRIMARY KEY (server, run_id));
-            CREATE TABLE IF NOT EXISTS remote_models (server TEXT NOT NULL, run_id TEXT NOT NULL, model_id TEXT NOT NULL,
-                PRIMARY KEY (server, run_id));
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, server TEXT NOT NULL, run_id TEXT NOT NULL,
+                    kind TEXT NOT NULL, payload TEXT NOT NULL, created INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX IF NOT EXISTS outbox_by_server ON outbox (server, seq);
+                CREATE TABLE IF NOT EXISTS outbox_failed (seq INTEGER PRIMARY KEY, server TEXT NOT NULL, run_id TEXT NOT NULL, kind TEXT NOT NULL,
+                    payload TEXT NOT NULL, created INTEGER NOT NULL, failed INTEGER NOT NULL, reason TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS remote_runs (server TEXT NOT NULL, run_id TEXT NOT NULL, remote_run_id TEXT NOT NULL,
+                    artifact_uri TEXT NOT NULL, PRIMARY KEY (server, run_id));
+                CREATE TABLE IF NOT EXISTS remote_models (server TEXT NOT NULL, run_id TEXT NOT NULL, model_id TEXT NOT NULL,
+                    PRIMARY KEY (server, run_id));
+                """)
     }
 }

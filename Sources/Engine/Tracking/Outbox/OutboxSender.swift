@@ -109,8 +109,10 @@ public final class OutboxSender: @unchecked Sendable {
     /// `failures` — until that many attempts to deliver have failed since the wait began (the
     /// sender retries after 0.5, 1, 2 … s, so 3 failures take about 3.5 s), or until `cancellation`
     /// is requested (Ctrl-C).
-    public func waitUntilDelivered(runId: String? = nil, timeout: TimeInterval, failures allowed: Int? = nil,
-                                   cancellation: Cancellation? = nil) -> Wait {
+    public func waitUntilDelivered(
+        runId: String? = nil, timeout: TimeInterval, failures allowed: Int? = nil,
+        cancellation: Cancellation? = nil
+    ) -> Wait {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         let failuresBefore = state.failures
@@ -125,7 +127,9 @@ public final class OutboxSender: @unchecked Sendable {
                 condition.unlock()
                 return .delivered
             }
-            if Date() >= deadline || allowed.map({ snapshot.failures - failuresBefore >= $0 }) == true || cancellation?.isRequested == true {
+            if Date() >= deadline || allowed.map({ snapshot.failures - failuresBefore >= $0 }) == true
+                || cancellation?.isRequested == true
+            {
                 condition.unlock()
                 return .pending(remaining, lastError: snapshot.lastError)
             }
@@ -160,7 +164,9 @@ public final class OutboxSender: @unchecked Sendable {
                 try deliver(items)
                 backoff = 0
             } catch {
-                record(failure: (error as? MLflowError)?.engineError.message ?? (error as? EngineError)?.message ?? "\(error)")
+                record(
+                    failure: (error as? MLflowError)?.engineError.message ?? (error as? EngineError)?.message
+                        ?? "\(error)")
                 // The backoff starts again whenever something got through: the server is back.
                 backoff = currentState.delivered > deliveredBefore ? 0.5 : min(max(0.5, backoff * 2), 30)
                 sleep(backoff, untilWoken: false)
@@ -188,7 +194,9 @@ public final class OutboxSender: @unchecked Sendable {
     private func sleep(_ seconds: TimeInterval, untilWoken: Bool) {
         let deadline = Date().addingTimeInterval(seconds)
         condition.lock()
-        while !stopped && !retryNow && !(untilWoken && woken) && Date() < deadline { _ = condition.wait(until: deadline) }
+        while !stopped && !retryNow && !(untilWoken && woken) && Date() < deadline {
+            _ = condition.wait(until: deadline)
+        }
         retryNow = false
         woken = false
         condition.unlock()
@@ -234,7 +242,8 @@ public final class OutboxSender: @unchecked Sendable {
             var group = [items[index]]
             if case .logBatch = items[index].item {
                 while index + group.count < items.count, items[index + group.count].runId == items[index].runId,
-                      case .logBatch = items[index + group.count].item { group.append(items[index + group.count]) }
+                    case .logBatch = items[index + group.count].item
+                { group.append(items[index + group.count]) }
             }
             index += group.count
             let seqs = group.map(\.seq)
@@ -266,51 +275,67 @@ public final class OutboxSender: @unchecked Sendable {
                 try outbox.noteAttempt(first.seq)
                 var remoteTags = try translated(tags)
                 remoteTags[Self.runTag] = first.runId
-                created = try client.createRun(experimentId: experimentId, name: name, startTime: startTime, user: user, tags: remoteTags)
+                created = try client.createRun(
+                    experimentId: experimentId, name: name, startTime: startTime, user: user, tags: remoteTags)
             }
             return .run(runId: first.runId, remoteId: created!.id, artifactURI: created!.artifactURI)
         }
         guard let remote = try outbox.remoteRun(first.runId) else {
-            throw EngineError(.unknownValue, "run \(first.runId.prefix(8)) was never created on the server, so its \(first.item.kind) cannot be sent")
+            throw EngineError(
+                .unknownValue,
+                "run \(first.runId.prefix(8)) was never created on the server, so its \(first.item.kind) cannot be sent"
+            )
         }
         switch first.item {
         case .createRun: break
         case .logBatch:
-            var params: [String: String] = [:], tags: [String: String] = [:], metrics: [MetricPoint] = []
+            var params: [String: String] = [:]
+            var tags: [String: String] = [:]
+            var metrics: [MetricPoint] = []
             for pending in group {
                 guard case .logBatch(let p, let m, let t) = pending.item else { continue }
                 params.merge(p) { $1 }
                 tags.merge(t) { $1 }
                 metrics += m
             }
-            try client.logBatch(runId: remote.id, params: try translated(params), metrics: metrics, tags: try translated(tags))
+            try client.logBatch(
+                runId: remote.id, params: try translated(params), metrics: metrics, tags: try translated(tags))
         case .logInputs(let datasets):
             try client.logInputs(runId: remote.id, datasets: datasets)
         case .artifact(let path):
             let file = artifactRoot + "/" + first.runId + "/" + path
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw EngineError(.io, "artifact '\(path)' of run \(first.runId.prefix(8)) is no longer in the workspace (\(file))")
+                throw EngineError(
+                    .io, "artifact '\(path)' of run \(first.runId.prefix(8)) is no longer in the workspace (\(file))")
             }
             try client.uploadArtifact(artifactURI: remote.artifactURI, path: path, data: data)
         case .endRun(let status, let endTime):
             try client.endRun(runId: remote.id, status: status, endTime: endTime)
         case .loggedModel(let name, let params, let tags, let metrics):
-            return .loggedModel(runId: first.runId, modelId: try sendLoggedModel(first, remoteRun: remote.id, name: name, params: params, tags: tags,
-                                                                                 metrics: metrics))
+            return .loggedModel(
+                runId: first.runId,
+                modelId: try sendLoggedModel(
+                    first, remoteRun: remote.id, name: name, params: params, tags: tags,
+                    metrics: metrics))
         }
         return nil
     }
 
     /// Creates a run's LoggedModel on the server (or finds the one a lost answer created), uploads
     /// its files, links it to the run and its metrics, and marks it READY; returns its id.
-    private func sendLoggedModel(_ item: Outbox.Pending, remoteRun: String, name: String, params: [String: String], tags: [String: String],
-                                 metrics: [MetricPoint]) throws -> String {
+    private func sendLoggedModel(
+        _ item: Outbox.Pending, remoteRun: String, name: String, params: [String: String], tags: [String: String],
+        metrics: [MetricPoint]
+    ) throws -> String {
         if let known = try outbox.remoteModel(item.runId) { return known }
         let experimentId = try client.run(id: remoteRun).record.experimentId
-        var model = item.attempts > 0 ? try client.loggedModel(sourceRunId: remoteRun, name: name, experimentId: experimentId) : nil
+        var model =
+            item.attempts > 0
+            ? try client.loggedModel(sourceRunId: remoteRun, name: name, experimentId: experimentId) : nil
         if model == nil {
             try outbox.noteAttempt(item.seq)
-            model = try client.createLoggedModel(experimentId: experimentId, name: name, sourceRunId: remoteRun, params: params, tags: tags)
+            model = try client.createLoggedModel(
+                experimentId: experimentId, name: name, sourceRunId: remoteRun, params: params, tags: tags)
         }
         let (modelId, artifactURI) = model!
         let folder = artifactRoot + "/" + item.runId + "/" + name

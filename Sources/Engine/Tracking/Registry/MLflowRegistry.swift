@@ -29,9 +29,12 @@ public final class MLflowRegistry: ModelRegistry {
     public func version(_ name: String, _ number: Int) throws -> ModelVersion {
         do {
             return try reading(name) { try client.version(name, number) }
-        } catch let error as EngineError where error.kind == .unknownValue && !error.message.hasPrefix("no registered model") {
+        } catch let error as EngineError
+            where error.kind == .unknownValue && !error.message.hasPrefix("no registered model")
+        {
             // The model exists but not that version: say which versions it has.
-            return try ModelURI.version(name: name, number: number).pick(from: versions(name), aliases: [:], place: place)
+            return try ModelURI.version(name: name, number: number).pick(
+                from: versions(name), aliases: [:], place: place)
         }
     }
 
@@ -49,7 +52,9 @@ public final class MLflowRegistry: ModelRegistry {
         case .alias(let name, let alias):
             do {
                 return try reading(name) { try client.version(name, alias: alias) }
-            } catch let error as EngineError where error.kind == .unknownValue && !error.message.hasPrefix("no registered model") {
+            } catch let error as EngineError
+                where error.kind == .unknownValue && !error.message.hasPrefix("no registered model")
+            {
                 return try parsed.pick(from: [], aliases: try registeredModel(name).aliases, place: place)
             }
         case .latest:
@@ -65,8 +70,10 @@ public final class MLflowRegistry: ModelRegistry {
         } catch let error as MLflowError where error.isNotFound {
             let models = (try? client.registeredModels()) ?? []
             guard models.contains(where: { $0.name == name }) else {
-                throw EngineError(.unknownValue, "no registered model named '\(name)'\(place)",
-                                  hint: "'models registered' lists them", suggestions: Suggestions.closest(to: name, among: models.map(\.name)))
+                throw EngineError(
+                    .unknownValue, "no registered model named '\(name)'\(place)",
+                    hint: "'models registered' lists them",
+                    suggestions: Suggestions.closest(to: name, among: models.map(\.name)))
             }
             throw error.engineError
         } catch let error as MLflowError {

@@ -50,19 +50,26 @@ public final class ModelCache {
             return FileManager.default.fileExists(atPath: path + "/MLmodel") ? path : nil
         }
         guard (try? String(contentsOfFile: folder + "/source", encoding: .utf8)) == source,
-              let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+            let entries = try? FileManager.default.contentsOfDirectory(atPath: folder)
+        else { return nil }
         return entries.filter { !$0.hasPrefix(".") && $0 != "source" }.map { folder + "/" + $0 }
             .first { FileManager.default.fileExists(atPath: $0 + "/MLmodel") }
     }
 
     private func download(_ version: ModelVersion, into folder: String, expected: String?) throws -> String {
         let label = "\(version.name)/\(version.version)"
-        let location = try MLflowClient.translatingErrors { try client.proxiedPath(of: try client.downloadURI(version.name, version.version)) }
+        let location = try MLflowClient.translatingErrors {
+            try client.proxiedPath(of: try client.downloadURI(version.name, version.version))
+        }
         let files = try fetch(location, label: label)
         let digest = ModelDigest.of(files: files)
         if let expected, digest != expected {
-            throw EngineError(.invalidData, "the files of \(label) downloaded from \(client.server) do not match its registered digest (expected \(expected), got \(digest))",
-                              hint: "a corrupted transfer, or files changed on the server after registration; the model in service (if any) stays")
+            throw EngineError(
+                .invalidData,
+                "the files of \(label) downloaded from \(client.server) do not match its registered digest (expected \(expected), got \(digest))",
+                hint:
+                    "a corrupted transfer, or files changed on the server after registration; the model in service (if any) stays"
+            )
         }
         let target = folder + "/" + Self.hex(digest)
         if !FileManager.default.fileExists(atPath: target + "/MLmodel") { try store(files, at: target, label: label) }
@@ -73,7 +80,9 @@ public final class ModelCache {
     /// The local folder holding the files of a server run's artifact folder (`runs:/RUN_ID/PATH`),
     /// downloaded once.
     public func directory(forRun runId: String, path: String) throws -> String {
-        let target = root + "/runs/" + Self.folderName(runId) + "/" + path.split(separator: "/").map { Self.folderName(String($0)) }.joined(separator: "/")
+        let target =
+            root + "/runs/" + Self.folderName(runId) + "/"
+            + path.split(separator: "/").map { Self.folderName(String($0)) }.joined(separator: "/")
         if FileManager.default.fileExists(atPath: target + "/MLmodel") { return target }
         let location = try MLflowClient.translatingErrors { try client.proxiedPath(of: "runs:/\(runId)/\(path)") }
         try store(try fetch(location, label: "runs:/\(runId)/\(path)"), at: target, label: "runs:/\(runId)/\(path)")
@@ -85,15 +94,19 @@ public final class ModelCache {
         try MLflowClient.translatingErrors {
             let listing = try client.listArtifacts(root: location)
             guard listing.contains(where: { $0.path == "MLmodel" }) else {
-                throw EngineError(.invalidData, "\(label) on the MLflow server at \(client.server) has no MLmodel file at \(location)",
-                                  hint: "a registered model is a model directory (runs:/RUN_ID/model) holding an MLmodel file")
+                throw EngineError(
+                    .invalidData,
+                    "\(label) on the MLflow server at \(client.server) has no MLmodel file at \(location)",
+                    hint: "a registered model is a model directory (runs:/RUN_ID/model) holding an MLmodel file")
             }
             var files: [String: Data] = [:]
             for file in listing {
                 let data = try client.downloadArtifact(root: location, path: file.path)
                 if file.size >= 0 && data.count != file.size {
-                    throw EngineError(.invalidData, "the download of \(label)'s \(file.path) from \(client.server) is truncated: \(data.count) of \(file.size) bytes",
-                                      hint: "the model in service (if any) stays; try again")
+                    throw EngineError(
+                        .invalidData,
+                        "the download of \(label)'s \(file.path) from \(client.server) is truncated: \(data.count) of \(file.size) bytes",
+                        hint: "the model in service (if any) stays; try again")
                 }
                 files[file.path] = data
             }
@@ -110,7 +123,9 @@ public final class ModelCache {
             try FileManager.default.moveItem(atPath: temporary, toPath: target)
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw (error as? EngineError) ?? EngineError(.io, "cannot store \(label) in the model cache at '\(target)': \(error.localizedDescription)")
+            throw (error as? EngineError)
+                ?? EngineError(
+                    .io, "cannot store \(label) in the model cache at '\(target)': \(error.localizedDescription)")
         }
     }
 
@@ -128,26 +143,31 @@ public final class ModelCache {
     /// Remembers that `uri` resolved to `version`, whose files are in `directory`.
     public func remember(_ uri: String, version: ModelVersion, directory: String) throws {
         try catalog.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO model_resolutions VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [client.server, uri, version.name, version.version, directory, millisecondsNow()])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO model_resolutions VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [client.server, uri, version.name, version.version, directory, millisecondsNow()])
         }
     }
 
     /// What `uri` last resolved to on this server, if its files are still there.
     public func lastResolution(of uri: String) -> Resolution? {
         let row = try? catalog.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM model_resolutions WHERE server = ? AND uri = ?", arguments: [client.server, uri])
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM model_resolutions WHERE server = ? AND uri = ?",
+                arguments: [client.server, uri])
         }
         guard let row else { return nil }
-        let resolution = Resolution(name: row["name"], version: row["version"], directory: row["directory"], time: row["resolved"])
+        let resolution = Resolution(
+            name: row["name"], version: row["version"], directory: row["directory"], time: row["resolved"])
         return FileManager.default.fileExists(atPath: resolution.directory + "/MLmodel") ? resolution : nil
     }
 
     static func migrate(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE IF NOT EXISTS model_resolutions (server TEXT NOT NULL, uri TEXT NOT NULL, name TEXT NOT NULL,
-                version INTEGER NOT NULL, directory TEXT NOT NULL, resolved INTEGER NOT NULL, PRIMARY KEY (server, uri));
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE IF NOT EXISTS model_resolutions (server TEXT NOT NULL, uri TEXT NOT NULL, name TEXT NOT NULL,
+                    version INTEGER NOT NULL, directory TEXT NOT NULL, resolved INTEGER NOT NULL, PRIMARY KEY (server, uri));
+                """)
     }
 
     /// A registered model's name as a folder name (anything but letters, digits, `.`, `_` and `-` escaped).

@@ -34,8 +34,10 @@ public enum ModelDigest {
         var files: [String: Data] = [:]
         while let relative = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue,
-                  !relative.hasSuffix(".partial") else { continue }
+            guard FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isDirectory),
+                !isDirectory.boolValue,
+                !relative.hasSuffix(".partial")
+            else { continue }
             guard let data = FileManager.default.contents(atPath: path + "/" + relative) else {
                 throw EngineError(.io, "cannot read '\(path)/\(relative)'")
             }

@@ -14,12 +14,14 @@ public enum ModelURI: Sendable, Equatable {
     ///   version, stage or alias.
     public init(parsing uri: String) throws {
         guard uri.hasPrefix("models:/") else {
-            throw EngineError(.invalidArgument, "'\(uri)' is not a models:/ URI",
-                              hint: "for example models:/et-fsp-model/Production or models:/et-fsp-model@champion")
+            throw EngineError(
+                .invalidArgument, "'\(uri)' is not a models:/ URI",
+                hint: "for example models:/et-fsp-model/Production or models:/et-fsp-model@champion")
         }
         let rest = String(uri.dropFirst("models:/".count))
         if let at = rest.firstIndex(of: "@") {
-            let name = String(rest[..<at]), alias = String(rest[rest.index(after: at)...])
+            let name = String(rest[..<at])
+            let alias = String(rest[rest.index(after: at)...])
             guard !name.isEmpty, !alias.isEmpty else {
                 throw EngineError(.invalidArgument, "'\(uri)' names no model or alias", hint: "models:/NAME@ALIAS")
             }
@@ -27,10 +29,12 @@ public enum ModelURI: Sendable, Equatable {
             return
         }
         guard let slash = rest.lastIndex(of: "/"), slash != rest.startIndex else {
-            throw EngineError(.invalidArgument, "'\(uri)' names no version, stage or alias",
-                              hint: "models:/NAME/VERSION, models:/NAME/STAGE or models:/NAME@ALIAS")
+            throw EngineError(
+                .invalidArgument, "'\(uri)' names no version, stage or alias",
+                hint: "models:/NAME/VERSION, models:/NAME/STAGE or models:/NAME@ALIAS")
         }
-        let name = String(rest[..<slash]), selector = String(rest[rest.index(after: slash)...])
+        let name = String(rest[..<slash])
+        let selector = String(rest[rest.index(after: slash)...])
         if let number = Int(selector) {
             self = .version(name: name, number: number)
         } else if selector.lowercased() == "latest" {
@@ -56,8 +60,10 @@ public enum ModelURI: Sendable, Equatable {
         switch self {
         case .version(let name, let number):
             guard let match = versions.first(where: { $0.version == number }) else {
-                throw EngineError(.unknownValue, "\(name) has no version \(number)\(place)",
-                                  hint: versions.last.map { "it has versions 1 to \($0.version)" } ?? "it has no versions yet: register one")
+                throw EngineError(
+                    .unknownValue, "\(name) has no version \(number)\(place)",
+                    hint: versions.last.map { "it has versions 1 to \($0.version)" }
+                        ?? "it has no versions yet: register one")
             }
             return match
         case .latest(let name):
@@ -67,14 +73,16 @@ public enum ModelURI: Sendable, Equatable {
             return last
         case .stage(let name, let stage):
             guard let match = versions.filter({ $0.stage == stage }).max(by: { $0.version < $1.version }) else {
-                throw EngineError(.unknownValue, "no versions of model '\(name)' are in stage '\(stage.rawValue)'\(place)",
-                                  hint: "'versions \(name)' shows each version's stage")
+                throw EngineError(
+                    .unknownValue, "no versions of model '\(name)' are in stage '\(stage.rawValue)'\(place)",
+                    hint: "'versions \(name)' shows each version's stage")
             }
             return match
         case .alias(let name, let alias):
             guard let number = aliases[alias], let match = versions.first(where: { $0.version == number }) else {
-                throw EngineError(.unknownValue, "\(name) has no alias '\(alias)'\(place)",
-                                  suggestions: Suggestions.closest(to: alias, among: Array(aliases.keys)))
+                throw EngineError(
+                    .unknownValue, "\(name) has no alias '\(alias)'\(place)",
+                    suggestions: Suggestions.closest(to: alias, among: Array(aliases.keys)))
             }
             return match
         }

@@ -14,8 +14,9 @@ extension MLflowClient {
         if location.hasPrefix("runs:/") {
             let parts = location.dropFirst("runs:/".count).split(separator: "/", maxSplits: 1).map(String.init)
             guard let runId = parts.first else {
-                throw MLflowError(server: server, method: "GET", path: "api/2.0/mlflow/runs/get",
-                                  failure: .refused(status: 400, code: "BAD_URI", message: "'\(location)' names no run"))
+                throw MLflowError(
+                    server: server, method: "GET", path: "api/2.0/mlflow/runs/get",
+                    failure: .refused(status: 400, code: "BAD_URI", message: "'\(location)' names no run"))
             }
             let root = try Self.proxiedPath(try run(id: runId).record.artifactURI, server: server)
             return parts.count > 1 ? root + "/" + parts[1] : root
@@ -28,9 +29,12 @@ extension MLflowClient {
         var files: [ArtifactFile] = []
         var folders = [""]
         while let folder = folders.popLast() {
-            let answer = try call("GET", "api/2.0/mlflow-artifacts/artifacts", query: [("path", folder.isEmpty ? root : root + "/" + folder)])
+            let answer = try call(
+                "GET", "api/2.0/mlflow-artifacts/artifacts",
+                query: [("path", folder.isEmpty ? root : root + "/" + folder)])
             for item in answer["files"] as? [[String: Any]] ?? [] {
-                guard let name = item["path"] as? String, !name.isEmpty, !name.split(separator: "/").contains("..") else { continue }
+                guard let name = item["path"] as? String, !name.isEmpty, !name.split(separator: "/").contains("..")
+                else { continue }
                 let path = folder.isEmpty ? name : folder + "/" + name
                 if item["is_dir"] as? Bool == true {
                     folders.append(path)

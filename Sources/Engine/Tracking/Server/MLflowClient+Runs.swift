@@ -22,9 +22,11 @@ extension MLflowClient {
             let answer = try call("POST", "api/2.0/mlflow/experiments/search", body: .object(body))
             for item in answer["experiments"] as? [[String: Any]] ?? [] {
                 guard let id = item["experiment_id"] as? String, let name = item["name"] as? String else { continue }
-                experiments.append(Experiment(id: id, name: name, artifactLocation: item["artifact_location"] as? String ?? "",
-                                              creationTime: Self.int64(item["creation_time"]) ?? 0,
-                                              lastUpdateTime: Self.int64(item["last_update_time"]) ?? 0))
+                experiments.append(
+                    Experiment(
+                        id: id, name: name, artifactLocation: item["artifact_location"] as? String ?? "",
+                        creationTime: Self.int64(item["creation_time"]) ?? 0,
+                        lastUpdateTime: Self.int64(item["last_update_time"]) ?? 0))
             }
             token = answer["next_page_token"] as? String
         } while token?.isEmpty == false
@@ -37,10 +39,12 @@ extension MLflowClient {
         var runs: [RunDocument] = []
         var token: String?
         repeat {
-            var body: [(String, JSON)] = [("experiment_ids", .array(experimentIds.map(JSON.string))),
-                                          ("max_results", .integer(Int64(min(1000, limit - runs.count)))),
-                                          ("order_by", .array([.string("attributes.start_time DESC")])),
-                                          ("run_view_type", .string("ACTIVE_ONLY"))]
+            var body: [(String, JSON)] = [
+                ("experiment_ids", .array(experimentIds.map(JSON.string))),
+                ("max_results", .integer(Int64(min(1000, limit - runs.count)))),
+                ("order_by", .array([.string("attributes.start_time DESC")])),
+                ("run_view_type", .string("ACTIVE_ONLY")),
+            ]
             if let token { body.append(("page_token", .string(token))) }
             let answer = try call("POST", "api/2.0/mlflow/runs/search", body: .object(body))
             runs += (answer["runs"] as? [[String: Any]] ?? []).compactMap(Self.runDocument)
@@ -53,19 +57,24 @@ extension MLflowClient {
     public func run(id: String) throws -> RunDocument {
         let answer = try call("GET", "api/2.0/mlflow/runs/get", query: [("run_id", id)])
         guard let run = answer["run"] as? [String: Any], let document = Self.runDocument(run) else {
-            throw MLflowError(server: server, method: "GET", path: "api/2.0/mlflow/runs/get",
-                              failure: .refused(status: 200, code: "NO_RUN", message: "the answer holds no run"))
+            throw MLflowError(
+                server: server, method: "GET", path: "api/2.0/mlflow/runs/get",
+                failure: .refused(status: 200, code: "NO_RUN", message: "the answer holds no run"))
         }
         return document
     }
 
     /// Every point of a metric's history.
     public func metricHistory(runId: String, key: String) throws -> [MetricPoint] {
-        let answer = try call("GET", "api/2.0/mlflow/metrics/get-history", query: [("run_id", runId), ("metric_key", key), ("max_results", "25000")])
+        let answer = try call(
+            "GET", "api/2.0/mlflow/metrics/get-history",
+            query: [("run_id", runId), ("metric_key", key), ("max_results", "25000")])
         return (answer["metrics"] as? [[String: Any]] ?? []).compactMap { item in
             guard let key = item["key"] as? String else { return nil }
             let value = (item["value"] as? NSNumber)?.doubleValue ?? ((item["value"] as? String) == "NaN" ? .nan : 0)
-            return MetricPoint(key: key, value: value, timestamp: Self.int64(item["timestamp"]) ?? 0, step: Self.int64(item["step"]) ?? 0)
+            return MetricPoint(
+                key: key, value: value, timestamp: Self.int64(item["timestamp"]) ?? 0,
+                step: Self.int64(item["step"]) ?? 0)
         }
     }
 
@@ -77,19 +86,23 @@ extension MLflowClient {
         for metric in data["metrics"] as? [[String: Any]] ?? [] {
             if let key = metric["key"] as? String { metrics[key] = (metric["value"] as? NSNumber)?.doubleValue ?? .nan }
         }
-        let inputs = ((run["inputs"] as? [String: Any])?["dataset_inputs"] as? [[String: Any]] ?? []).compactMap { input -> DatasetInput? in
+        let inputs = ((run["inputs"] as? [String: Any])?["dataset_inputs"] as? [[String: Any]] ?? []).compactMap {
+            input -> DatasetInput? in
             guard let dataset = input["dataset"] as? [String: Any] else { return nil }
-            return DatasetInput(name: dataset["name"] as? String ?? "", digest: dataset["digest"] as? String ?? "",
-                                sourceType: dataset["source_type"] as? String ?? "", source: dataset["source"] as? String ?? "",
-                                schema: dataset["schema"] as? String ?? "", profile: dataset["profile"] as? String ?? "",
-                                context: pairs(input["tags"])["mlflow.data.context"] ?? "")
+            return DatasetInput(
+                name: dataset["name"] as? String ?? "", digest: dataset["digest"] as? String ?? "",
+                sourceType: dataset["source_type"] as? String ?? "", source: dataset["source"] as? String ?? "",
+                schema: dataset["schema"] as? String ?? "", profile: dataset["profile"] as? String ?? "",
+                context: pairs(input["tags"])["mlflow.data.context"] ?? "")
         }
-        let record = RunRecord(id: id, experimentId: info["experiment_id"] as? String ?? "",
-                               name: info["run_name"] as? String ?? tags["mlflow.runName"] ?? "",
-                               status: RunStatus(rawValue: info["status"] as? String ?? "") ?? .failed,
-                               startTime: int64(info["start_time"]) ?? 0, endTime: int64(info["end_time"]),
-                               user: info["user_id"] as? String ?? tags["mlflow.user"] ?? "",
-                               artifactURI: info["artifact_uri"] as? String ?? "")
-        return RunDocument(record: record, params: pairs(data["params"]), tags: tags, latestMetrics: metrics, inputs: inputs)
+        let record = RunRecord(
+            id: id, experimentId: info["experiment_id"] as? String ?? "",
+            name: info["run_name"] as? String ?? tags["mlflow.runName"] ?? "",
+            status: RunStatus(rawValue: info["status"] as? String ?? "") ?? .failed,
+            startTime: int64(info["start_time"]) ?? 0, endTime: int64(info["end_time"]),
+            user: info["user_id"] as? String ?? tags["mlflow.user"] ?? "",
+            artifactURI: info["artifact_uri"] as? String ?? "")
+        return RunDocument(
+            record: record, params: pairs(data["params"]), tags: tags, latestMetrics: metrics, inputs: inputs)
     }
 }

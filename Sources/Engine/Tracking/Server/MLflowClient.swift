@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A client of an MLflow tracking server's REST API (`/api/2.0/mlflow/...`, artifacts through the
@@ -22,9 +23,13 @@ public final class MLflowClient: @unchecked Sendable {
     /// - Throws: `EngineError.invalidArgument` when `uri` is not an http(s) URL.
     public init(uri: String, credentials: MLflowCredentials? = .fromEnvironment(), timeout: TimeInterval = 10) throws {
         guard let url = URL(string: uri), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host?.isEmpty == false else {
-            throw EngineError(.invalidArgument, "'\(uri)' is not an http(s) URL of an MLflow tracking server",
-                              hint: "for example: tracking uri=http://127.0.0.1:5000 (Databricks: https://<workspace>.cloud.databricks.com with MLFLOW_TRACKING_TOKEN)")
+            url.host?.isEmpty == false
+        else {
+            throw EngineError(
+                .invalidArgument, "'\(uri)' is not an http(s) URL of an MLflow tracking server",
+                hint:
+                    "for example: tracking uri=http://127.0.0.1:5000 (Databricks: https://<workspace>.cloud.databricks.com with MLFLOW_TRACKING_TOKEN)"
+            )
         }
         base = url
         self.credentials = credentials
@@ -45,10 +50,14 @@ public final class MLflowClient: @unchecked Sendable {
     ///   - raw: raw bytes (an artifact upload).
     /// - Throws: `MLflowError` for a transport failure or a status outside 200–299.
     @discardableResult
-    func send(_ method: String, _ path: String, body: JSON? = nil, query: [(String, String)] = [], raw: Data? = nil) throws -> Data {
+    func send(_ method: String, _ path: String, body: JSON? = nil, query: [(String, String)] = [], raw: Data? = nil)
+        throws -> Data
+    {
         var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         if !query.isEmpty { components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) } }
-        guard let url = components.url else { throw MLflowError(server: server, method: method, path: path, failure: .unreachable("bad URL")) }
+        guard let url = components.url else {
+            throw MLflowError(server: server, method: method, path: path, failure: .unreachable("bad URL"))
+        }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = timeout
@@ -60,41 +69,53 @@ public final class MLflowClient: @unchecked Sendable {
             request.httpBody = raw
             request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
         }
-        let data: Data, response: HTTPURLResponse
+        let data: Data
+        let response: HTTPURLResponse
         do {
             (data, response) = try session.synchronousData(for: request)
         } catch {
-            throw MLflowError(server: server, method: method, path: path, failure: .unreachable(error.localizedDescription))
+            throw MLflowError(
+                server: server, method: method, path: path, failure: .unreachable(error.localizedDescription))
         }
         guard (200..<300).contains(response.statusCode) else {
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             let code = object?["error_code"] as? String ?? ""
-            var message = object?["message"] as? String
+            var message =
+                object?["message"] as? String
                 ?? String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if message.isEmpty && response.statusCode == 401 {
-                message = "the server asks for credentials" + (credentials == nil ? "; none are set" : " and refused \(credentials!.summary)")
+                message =
+                    "the server asks for credentials"
+                    + (credentials == nil ? "; none are set" : " and refused \(credentials!.summary)")
             }
-            throw MLflowError(server: server, method: method, path: path,
-                              failure: .refused(status: response.statusCode, code: code, message: message))
+            throw MLflowError(
+                server: server, method: method, path: path,
+                failure: .refused(status: response.statusCode, code: code, message: message))
         }
         return data
     }
 
     /// Sends a request and decodes the answer as a JSON object (`{}` for an empty body).
     @discardableResult
-    func call(_ method: String, _ path: String, body: JSON? = nil, query: [(String, String)] = []) throws -> [String: Any] {
+    func call(_ method: String, _ path: String, body: JSON? = nil, query: [(String, String)] = []) throws -> [String:
+        Any]
+    {
         let data = try send(method, path, body: body, query: query)
         if data.isEmpty { return [:] }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw MLflowError(server: server, method: method, path: path,
-                              failure: .refused(status: 200, code: "NOT_JSON", message: "the answer is not a JSON object: \(String(decoding: data.prefix(200), as: UTF8.self))"))
+            throw MLflowError(
+                server: server, method: method, path: path,
+                failure: .refused(
+                    status: 200, code: "NOT_JSON",
+                    message: "the answer is not a JSON object: \(String(decoding: data.prefix(200), as: UTF8.self))"))
         }
         return object
     }
 
     /// `key`/`value` pairs as MLflow's JSON lists them, sorted by key.
     static func pairs(_ values: [String: String]) -> JSON {
-        .array(values.sorted { $0.key < $1.key }.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })
+        .array(
+            values.sorted { $0.key < $1.key }.map { .object([("key", .string($0.key)), ("value", .string($0.value))]) })
     }
 
     /// `[{"key": k, "value": v}]` from an answer, as a dictionary.
@@ -121,7 +142,9 @@ public enum MLflowCredentials: Sendable, Equatable {
     case basic(user: String, password: String)
 
     /// The credentials named by the environment, as the MLflow client reads them (a token wins).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> MLflowCredentials? {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> MLflowCredentials?
+    {
         if let token = environment["MLFLOW_TRACKING_TOKEN"], !token.isEmpty { return .bearer(token: token) }
         if let user = environment["MLFLOW_TRACKING_USERNAME"], !user.isEmpty {
             return .basic(user: user, password: environment["MLFLOW_TRACKING_PASSWORD"] ?? "")
@@ -192,15 +215,24 @@ public struct MLflowError: Error, Sendable, CustomStringConvertible {
         let call = "\(method) \(path.replacingOccurrences(of: "api/2.0/", with: ""))"
         switch failure {
         case .unreachable(let reason):
-            return EngineError(.io, "cannot reach the MLflow server at \(server) (\(reason))",
-                               hint: "is it running? ('mlflow server --host 127.0.0.1 --port 5000'); 'tracking status' shows what is queued for it")
+            return EngineError(
+                .io, "cannot reach the MLflow server at \(server) (\(reason))",
+                hint:
+                    "is it running? ('mlflow server --host 127.0.0.1 --port 5000'); 'tracking status' shows what is queued for it"
+            )
         case .refused(let status, let code, let message):
-            let text = "the MLflow server at \(server) refused \(call): HTTP \(status)\(code.isEmpty ? "" : " " + code): \(message)"
+            let text =
+                "the MLflow server at \(server) refused \(call): HTTP \(status)\(code.isEmpty ? "" : " " + code): \(message)"
             switch status {
             case 401:
-                return EngineError(.invalidArgument, text, hint: "check the credentials: MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN")
+                return EngineError(
+                    .invalidArgument, text,
+                    hint:
+                        "check the credentials: MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN"
+                )
             case 403:
-                return EngineError(.invalidArgument, text, hint: "the user lacks the permission; ask the server's admin for it")
+                return EngineError(
+                    .invalidArgument, text, hint: "the user lacks the permission; ask the server's admin for it")
             case 404:
                 return EngineError(.unknownValue, text)
             case 429:

@@ -40,7 +40,9 @@ public final class MLflowRunReader: RunReader {
         let document = try document(runId)
         return try MLflowClient.translatingErrors {
             try document.latestMetrics.keys.sorted().flatMap { key in
-                try client.metricHistory(runId: document.record.id, key: key).sorted { ($0.step, $0.timestamp) < ($1.step, $1.timestamp) }
+                try client.metricHistory(runId: document.record.id, key: key).sorted {
+                    ($0.step, $0.timestamp) < ($1.step, $1.timestamp)
+                }
             }
         }
     }
@@ -48,7 +50,9 @@ public final class MLflowRunReader: RunReader {
     public func artifacts(of runId: String) throws -> [(path: String, size: Int)] {
         let document = try document(runId)
         return try MLflowClient.translatingErrors {
-            try client.listArtifacts(root: try client.proxiedPath(of: document.record.artifactURI)).map { ($0.path, $0.size) }
+            try client.listArtifacts(root: try client.proxiedPath(of: document.record.artifactURI)).map {
+                ($0.path, $0.size)
+            }
         }
     }
 
@@ -66,13 +70,17 @@ public final class MLflowRunReader: RunReader {
     private func find(_ id: String) throws -> MLflowClient.RunDocument {
         let lowered = id.lowercased()
         if lowered == "latest" {
-            guard let newest = try client.searchRuns(experimentIds: client.experiments().map(\.id), limit: 1).first else {
-                throw EngineError(.unknownValue, "no runs yet on \(location)", hint: "pca, fit, tune and compare record runs")
+            guard let newest = try client.searchRuns(experimentIds: client.experiments().map(\.id), limit: 1).first
+            else {
+                throw EngineError(
+                    .unknownValue, "no runs yet on \(location)", hint: "pca, fit, tune and compare record runs")
             }
             return newest
         }
         guard !id.isEmpty, id.allSatisfy(\.isHexDigit) else {
-            throw EngineError(.unknownValue, "'\(id)' is not a run id (32 hex digits, or a prefix of them)", hint: "'runs' lists the runs")
+            throw EngineError(
+                .unknownValue, "'\(id)' is not a run id (32 hex digits, or a prefix of them)",
+                hint: "'runs' lists the runs")
         }
         if let remote = sentRun(lowered) { return try client.run(id: remote) }
         if id.count == 32 {
@@ -80,10 +88,15 @@ public final class MLflowRunReader: RunReader {
                 throw EngineError(.unknownValue, "no run with id '\(id)' on \(location)", hint: "'runs' lists the runs")
             }
         }
-        let matches = try client.searchRuns(experimentIds: client.experiments().map(\.id)).filter { $0.record.id.hasPrefix(lowered) }
+        let matches = try client.searchRuns(experimentIds: client.experiments().map(\.id)).filter {
+            $0.record.id.hasPrefix(lowered)
+        }
         guard matches.count == 1 else {
-            throw EngineError(.unknownValue, matches.isEmpty ? "no run with id '\(id)' on \(location)" : "run id '\(id)' is ambiguous; give more characters",
-                              hint: "'runs' lists the runs")
+            throw EngineError(
+                .unknownValue,
+                matches.isEmpty
+                    ? "no run with id '\(id)' on \(location)" : "run id '\(id)' is ambiguous; give more characters",
+                hint: "'runs' lists the runs")
         }
         return matches[0]
     }

@@ -12,7 +12,9 @@ public enum HTMLPage {
             case .markdown(let text):
                 body.append("<section class=\"narration\">\n\(MarkdownHTML.render(text))\n</section>")
             case .code(let code):
-                var parts = ["<pre class=\"plsh-code\"><span class=\"count\">\(code.executionCount.map { "[\($0)]" } ?? "[ ]")</span>\(HTMLRenderer.escape(code.source))</pre>"]
+                var parts = [
+                    "<pre class=\"plsh-code\"><span class=\"count\">\(code.executionCount.map { "[\($0)]" } ?? "[ ]")</span>\(HTMLRenderer.escape(code.source))</pre>"
+                ]
                 parts += code.outputs.map(output)
                 body.append("<section class=\"cell\">\n" + parts.joined(separator: "\n") + "\n</section>")
             }
@@ -51,7 +53,9 @@ public enum HTMLPage {
                 return HTMLRenderer.figure(png: png, title: title)
             }
             if let html = bundle["text/html"]?.stringValue { return "<div class=\"output\">\(html)</div>" }
-            if let markdown = bundle["text/markdown"]?.stringValue { return "<div class=\"output narration\">\(MarkdownHTML.render(markdown))</div>" }
+            if let markdown = bundle["text/markdown"]?.stringValue {
+                return "<div class=\"output narration\">\(MarkdownHTML.render(markdown))</div>"
+            }
             return "<pre class=\"plsh-text\">\(HTMLRenderer.escape(bundle["text/plain"]?.stringValue ?? ""))</pre>"
         }
     }

@@ -19,9 +19,12 @@ public struct HTMLRenderer: Sendable {
             switch block {
             case .table(let table): return self.table(table)
             case .text(let text): return "<pre class=\"plsh-text\">\(Self.escape(text))</pre>"
-            case .chart(let c): return hasPicture ? nil : "<pre class=\"plsh-chart\">\(Self.escape(chart.render(c)))</pre>"
+            case .chart(let c):
+                return hasPicture ? nil : "<pre class=\"plsh-chart\">\(Self.escape(chart.render(c)))</pre>"
             case .fields(_, let fields):
-                let rows = fields.map { "<tr><th>\(Self.escape($0.key))</th><td>\(Self.escape(ValueFormatting.display($0.value)))</td></tr>" }
+                let rows = fields.map {
+                    "<tr><th>\(Self.escape($0.key))</th><td>\(Self.escape(ValueFormatting.display($0.value)))</td></tr>"
+                }
                 return "<table class=\"plsh-fields\"><tbody>\(rows.joined())</tbody></table>"
             case .image(let image):
                 guard embedImages, let png = ImageFiles.pngBase64(image) else { return nil }
@@ -39,13 +42,17 @@ public struct HTMLRenderer: Sendable {
         let numeric = block.columns.indices.map { ValueFormatting.isNumeric(block.rows, column: $0) }
         var html = "<table class=\"plsh-table\">"
         if let title = block.title { html += "<caption>\(Self.escape(title))</caption>" }
-        html += "<thead><tr>" + block.columns.enumerated().map { index, name in
-            "<th\(numeric[index] ? " class=\"num\"" : "")>\(Self.escape(name))</th>"
-        }.joined() + "</tr></thead><tbody>"
+        html +=
+            "<thead><tr>"
+            + block.columns.enumerated().map { index, name in
+                "<th\(numeric[index] ? " class=\"num\"" : "")>\(Self.escape(name))</th>"
+            }.joined() + "</tr></thead><tbody>"
         for row in block.rows {
-            html += "<tr>" + row.enumerated().map { index, value in
-                "<td\(numeric[index] ? " class=\"num\"" : "")>\(Self.escape(ValueFormatting.display(value)))</td>"
-            }.joined() + "</tr>"
+            html +=
+                "<tr>"
+                + row.enumerated().map { index, value in
+                    "<td\(numeric[index] ? " class=\"num\"" : "")>\(Self.escape(ValueFormatting.display(value)))</td>"
+                }.joined() + "</tr>"
         }
         html += "</tbody></table>"
         if let total = block.totalRows, total != block.rows.count {

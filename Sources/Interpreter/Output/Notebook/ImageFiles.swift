@@ -11,7 +11,9 @@ enum ImageFiles {
     }
 
     static func svgText(_ image: ImageBlock) -> String? {
-        guard let path = image.svg, let data = FileManager.default.contents(atPath: path), data.count <= svgLimit else { return nil }
+        guard let path = image.svg, let data = FileManager.default.contents(atPath: path), data.count <= svgLimit else {
+            return nil
+        }
         return String(data: data, encoding: .utf8)
     }
 }

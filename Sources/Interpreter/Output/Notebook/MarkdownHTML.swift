@@ -11,12 +11,17 @@ enum MarkdownHTML {
         func flush() {
             if !paragraph.isEmpty { html.append("<p>" + inline(paragraph.joined(separator: " ")) + "</p>") }
             paragraph = []
-            if let open = list { html.append("<\(open.tag)>" + open.items.map { "<li>\(inline($0))</li>" }.joined() + "</\(open.tag)>") }
+            if let open = list {
+                html.append("<\(open.tag)>" + open.items.map { "<li>\(inline($0))</li>" }.joined() + "</\(open.tag)>")
+            }
             list = nil
         }
         for raw in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = String(raw).trimmingCharacters(in: [" ", "\t"])
-            if line.isEmpty { flush(); continue }
+            if line.isEmpty {
+                flush()
+                continue
+            }
             let hashes = line.prefix(while: { $0 == "#" }).count
             if (1...6).contains(hashes), line.dropFirst(hashes).first == " " {
                 flush()
@@ -43,7 +48,9 @@ enum MarkdownHTML {
     private static func listItem(_ line: String) -> (tag: String, text: String)? {
         if line.hasPrefix("- ") || line.hasPrefix("* ") { return ("ul", String(line.dropFirst(2))) }
         let digits = line.prefix(while: \.isNumber)
-        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") { return ("ol", String(line.dropFirst(digits.count + 2))) }
+        if !digits.isEmpty, line.dropFirst(digits.count).hasPrefix(". ") {
+            return ("ol", String(line.dropFirst(digits.count + 2)))
+        }
         return nil
     }
 
@@ -85,7 +92,8 @@ enum MarkdownHTML {
         var out = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "["), let middle = rest[open...].firstRange(of: "]("),
-              let close = rest[middle.upperBound...].firstIndex(of: ")") {
+            let close = rest[middle.upperBound...].firstIndex(of: ")")
+        {
             out += rest[..<open]
             let label = rest[rest.index(after: open)..<middle.lowerBound]
             let url = rest[middle.upperBound..<close]

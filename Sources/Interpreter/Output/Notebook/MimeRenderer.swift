@@ -15,7 +15,8 @@ public struct MimeRenderer: Sendable {
     public func outputs(for outcome: Outcome) -> [NotebookOutput] {
         switch outcome {
         case .output(let output, let entry): return outputs(for: output, entry: entry)
-        case .narration(let text, _): return [.display(MimeBundle([("text/markdown", .string(text)), ("text/plain", .string(text))]))]
+        case .narration(let text, _):
+            return [.display(MimeBundle([("text/markdown", .string(text)), ("text/plain", .string(text))]))]
         case .failure(let diagnostic, let entry): return [error(diagnostic, entry: entry)]
         case .echo: return []
         }
@@ -24,20 +25,26 @@ public struct MimeRenderer: Sendable {
     /// A command's result bundle (nil when it holds only pictures), then its pictures.
     public func outputs(for output: CommandOutput, entry: Entry?) -> [NotebookOutput] {
         var results: [NotebookOutput] = []
-        let textual = CommandOutput(command: output.command, blocks: output.blocks.filter { if case .image = $0 { false } else { true } })
+        let textual = CommandOutput(
+            command: output.command, blocks: output.blocks.filter { if case .image = $0 { false } else { true } })
         if !textual.blocks.isEmpty {
             let plain = OutputRenderer(format: .table, color: false, width: width).render(textual)
-            results.append(.display(MimeBundle([
-                ("text/html", .string(HTMLRenderer().render(output))),
-                ("text/plain", .string(plain)),
-                (MimeBundle.documentType, OutputRenderer.document(output, entry: entry)),
-            ])))
+            results.append(
+                .display(
+                    MimeBundle([
+                        ("text/html", .string(HTMLRenderer().render(output))),
+                        ("text/plain", .string(plain)),
+                        (MimeBundle.documentType, OutputRenderer.document(output, entry: entry)),
+                    ])))
         }
         for case .image(let image) in output.blocks {
             var bundle = MimeBundle()
             if let png = ImageFiles.pngBase64(image) { bundle.set("image/png", .string(png)) }
             if let svg = ImageFiles.svgText(image) { bundle.set("image/svg+xml", .string(svg)) }
-            bundle.set("text/plain", .string(bundle.isImage ? "\(image.title) (\(image.png))" : "\(image.title): \(image.png) cannot be read"))
+            bundle.set(
+                "text/plain",
+                .string(
+                    bundle.isImage ? "\(image.title) (\(image.png))" : "\(image.title): \(image.png) cannot be read"))
             results.append(.display(bundle))
         }
         return results
@@ -48,8 +55,9 @@ public struct MimeRenderer: Sendable {
     public func error(_ diagnostic: Diagnostic, entry: Entry) -> NotebookOutput {
         let plain = DiagnosticRenderer(color: false).render(diagnostic, source: entry.text, origin: entry.origin)
         let coloured = DiagnosticRenderer(color: true).render(diagnostic, source: entry.text, origin: entry.origin)
-        return .error(name: Self.errorName(diagnostic), value: plain,
-                      traceback: coloured.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
+        return .error(
+            name: Self.errorName(diagnostic), value: plain,
+            traceback: coloured.split(separator: "\n", omittingEmptySubsequences: false).map(String.init))
     }
 
     static func errorName(_ diagnostic: Diagnostic) -> String {

@@ -8,19 +8,31 @@ extension Notebook {
             let id: JSON = .string("cell-\(index + 1)")
             switch cell {
             case .markdown(let text):
-                return .object([("cell_type", .string("markdown")), ("id", id), ("metadata", .object([])), ("source", .string(text))])
+                return .object([
+                    ("cell_type", .string("markdown")), ("id", id), ("metadata", .object([])),
+                    ("source", .string(text)),
+                ])
             case .code(let code):
                 let result = code.executionCount == nil ? nil : Self.resultIndex(code.outputs)
                 let outputs = code.outputs.enumerated().map { position, output in
                     Self.json(output, executionCount: position == result ? code.executionCount : nil)
                 }
-                return .object([("cell_type", .string("code")), ("execution_count", code.executionCount.map { .integer(Int64($0)) } ?? .null),
-                                ("id", id), ("metadata", .object([])), ("outputs", .array(outputs)), ("source", .string(code.source))])
+                return .object([
+                    ("cell_type", .string("code")),
+                    ("execution_count", code.executionCount.map { .integer(Int64($0)) } ?? .null),
+                    ("id", id), ("metadata", .object([])), ("outputs", .array(outputs)),
+                    ("source", .string(code.source)),
+                ])
             }
         }
         let document: JSON = .object([
             ("cells", .array(cellsJSON)),
-            ("metadata", .object([("kernelspec", PlateShellLanguage.kernelSpec), ("language_info", PlateShellLanguage.languageInfo)])),
+            (
+                "metadata",
+                .object([
+                    ("kernelspec", PlateShellLanguage.kernelSpec), ("language_info", PlateShellLanguage.languageInfo),
+                ])
+            ),
             ("nbformat", .integer(4)), ("nbformat_minor", .integer(5)),
         ])
         return document.serialized() + "\n"
@@ -33,13 +45,17 @@ extension Notebook {
             return .object([("output_type", .string("stream")), ("name", .string(name)), ("text", .string(text))])
         case .display(let bundle):
             if let executionCount {
-                return .object([("output_type", .string("execute_result")), ("data", bundle.json), ("metadata", .object([])),
-                                ("execution_count", .integer(Int64(executionCount)))])
+                return .object([
+                    ("output_type", .string("execute_result")), ("data", bundle.json), ("metadata", .object([])),
+                    ("execution_count", .integer(Int64(executionCount))),
+                ])
             }
             return .object([("output_type", .string("display_data")), ("data", bundle.json), ("metadata", .object([]))])
         case .error(let name, let value, let traceback):
-            return .object([("output_type", .string("error")), ("ename", .string(name)), ("evalue", .string(value)),
-                            ("traceback", .array(traceback.map(JSON.string)))])
+            return .object([
+                ("output_type", .string("error")), ("ename", .string(name)), ("evalue", .string(value)),
+                ("traceback", .array(traceback.map(JSON.string))),
+            ])
         }
     }
 
@@ -51,25 +67,29 @@ extension Notebook {
     public init(ipynb text: String) throws {
         let document = try JSON.parse(text)
         guard let cells = document["cells"]?.arrayValue else {
-            throw EngineError(.invalidData, "not a notebook: the document has no 'cells' list", hint: "an .ipynb file (nbformat 4) was expected")
+            throw EngineError(
+                .invalidData, "not a notebook: the document has no 'cells' list",
+                hint: "an .ipynb file (nbformat 4) was expected")
         }
-        self.init(cells: try cells.enumerated().map { index, cell in
-            guard let type = cell["cell_type"]?.stringValue else {
-                throw EngineError(.invalidData, "cell \(index + 1) has no 'cell_type'")
-            }
-            let source: String
-            switch cell["source"] {
-            case .string(let text)?: source = text
-            case .array(let parts)?: source = parts.compactMap(\.stringValue).joined()
-            default: throw EngineError(.invalidData, "cell \(index + 1) has no 'source' text")
-            }
-            switch type {
-            case "markdown": return .markdown(source)
-            case "code": return .code(CodeCell(source: source))
-            default:
-                let commented = source.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }.joined(separator: "\n")
-                return .code(CodeCell(source: commented))
-            }
-        })
+        self.init(
+            cells: try cells.enumerated().map { index, cell in
+                guard let type = cell["cell_type"]?.stringValue else {
+                    throw EngineError(.invalidData, "cell \(index + 1) has no 'cell_type'")
+                }
+                let source: String
+                switch cell["source"] {
+                case .string(let text)?: source = text
+                case .array(let parts)?: source = parts.compactMap(\.stringValue).joined()
+                default: throw EngineError(.invalidData, "cell \(index + 1) has no 'source' text")
+                }
+                switch type {
+                case "markdown": return .markdown(source)
+                case "code": return .code(CodeCell(source: source))
+                default:
+                    let commented = source.split(separator: "\n", omittingEmptySubsequences: false).map { "# " + $0 }
+                        .joined(separator: "\n")
+                    return .code(CodeCell(source: commented))
+                }
+            })
     }
 }

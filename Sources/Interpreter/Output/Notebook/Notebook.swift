@@ -19,7 +19,9 @@ public struct Notebook: Sendable, Equatable {
         /// The script lines the cell came from (1-based), for matching a replay's outcomes to it.
         public var lines: ClosedRange<Int>?
 
-        public init(source: String, outputs: [NotebookOutput] = [], executionCount: Int? = nil, lines: ClosedRange<Int>? = nil) {
+        public init(
+            source: String, outputs: [NotebookOutput] = [], executionCount: Int? = nil, lines: ClosedRange<Int>? = nil
+        ) {
             self.source = source
             self.outputs = outputs
             self.executionCount = executionCount
@@ -61,10 +63,13 @@ extension Notebook {
             narration = []
         }
         func flushCode(endingAt line: Int) {
-            if !code.isEmpty { cells.append(.code(CodeCell(source: code.joined(separator: "\n"), lines: codeStart...line))) }
+            if !code.isEmpty {
+                cells.append(.code(CodeCell(source: code.joined(separator: "\n"), lines: codeStart...line)))
+            }
             code = []
         }
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(
+            String.init)
         if lines.last == "" { lines.removeLast() }
         for (index, line) in lines.enumerated() {
             let number = index + 1
@@ -102,7 +107,9 @@ extension Notebook {
         cells.map { cell -> String in
             switch cell {
             case .markdown(let text):
-                return text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "##" : "## " + $0 }.joined(separator: "\n")
+                return text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                    $0.isEmpty ? "##" : "## " + $0
+                }.joined(separator: "\n")
             case .code(let code):
                 return code.source
             }

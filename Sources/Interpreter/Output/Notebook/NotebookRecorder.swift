@@ -34,7 +34,9 @@ public final class NotebookRecorder: SessionOutput, ProgressDisplay, @unchecked 
         switch outcome {
         case .echo: return
         case .narration(_, let origin):
-            if case .script(let path, _) = origin, scripts.contains(where: { $0.path == Self.canonical(path) }) { return }
+            if case .script(let path, _) = origin, scripts.contains(where: { $0.path == Self.canonical(path) }) {
+                return
+            }
         case .output(_, let entry), .failure(_, let entry):
             if let index = cell(for: entry.origin) { current = index }
         }

@@ -10,13 +10,17 @@ public enum PlateShellLanguage {
     /// the shell modes of CodeMirror and Pygments, which colour its words, quoted strings and
     /// `#` comments reasonably.
     public static var languageInfo: JSON {
-        .object([("name", .string("plateshell")), ("version", .string(PlateShellVersion.current)),
-                 ("mimetype", .string("text/x-plateshell")), ("file_extension", .string(".plsh")),
-                 ("codemirror_mode", .string("shell")), ("pygments_lexer", .string("bash"))])
+        .object([
+            ("name", .string("plateshell")), ("version", .string(PlateShellVersion.current)),
+            ("mimetype", .string("text/x-plateshell")), ("file_extension", .string(".plsh")),
+            ("codemirror_mode", .string("shell")), ("pygments_lexer", .string("bash")),
+        ])
     }
 
     /// `kernelspec` of a notebook's metadata.
     public static var kernelSpec: JSON {
-        .object([("name", .string(kernelName)), ("display_name", .string(displayName)), ("language", .string("plateshell"))])
+        .object([
+            ("name", .string(kernelName)), ("display_name", .string(displayName)), ("language", .string("plateshell")),
+        ])
     }
 }
