@@ -140,7 +140,7 @@ final class KernelServer: @unchecked Sendable {
     }
 
     /// Runs a cell: `execute_input`, the outputs, `execute_reply`; after an error with
-    /// `stop_on_error`, the execute requests already queued are answered `aborted`.
+    /// `stop_on_error`, the execute requests queued behind it are answered `aborted`.
     ///
     /// - Returns: how the cell ended; `.quit` (it ran `quit`) stops the kernel once the request is done.
     private func execute(_ request: WireMessage) -> Session.Status {
@@ -168,6 +168,7 @@ final class KernelServer: @unchecked Sendable {
         let status = session.runCell(code, number: count)
         output.finishCell(executionCount: count)
         if let error = output.error {
+            let queued = request.content["stop_on_error"]?.boolValue ?? true ? receiveQueued() : []
             reply(
                 request,
                 .object([
@@ -175,7 +176,7 @@ final class KernelServer: @unchecked Sendable {
                     ("ename", .string(error.name)), ("evalue", .string(error.value)),
                     ("traceback", .array(error.traceback.map(JSON.string))),
                 ]), on: shell)
-            if request.content["stop_on_error"]?.boolValue ?? true { abortQueued() }
+            abort(queued)
             return status
         }
         let payload: [JSON] =
@@ -189,12 +190,23 @@ final class KernelServer: @unchecked Sendable {
         return status
     }
 
-    /// Answers the execute requests already waiting `aborted` (others are handled as usual): a
-    /// client that queued cells behind the failed one gets them back unrun. The queue is read
-    /// out before any answer goes back, so requests sent after those answers run normally.
-    private func abortQueued() {
+    /// The requests waiting on the shell channel, and those arriving within `abortWindow`
+    /// seconds: read before the failed cell's reply goes back, so that cells queued behind it
+    /// and still on their way are caught (at 0 s, "Run all" on a busy machine aborted some queued
+    /// cells and ran others), while a request sent after the reply never is.
+    private func receiveQueued() -> [[[UInt8]]] {
         var queued: [[[UInt8]]] = []
-        while shell.poll(timeout: 0) == true, let frames = shell.receive() { queued.append(frames) }
+        let deadline = Date().addingTimeInterval(Self.abortWindow)
+        while shell.poll(timeout: max(0, Int(deadline.timeIntervalSinceNow * 1000))) == true,
+            let frames = shell.receive()
+        {
+            queued.append(frames)
+        }
+        return queued
+    }
+
+    /// Answers the execute requests among `queued` `aborted` and handles the others as usual.
+    private func abort(_ queued: [[[UInt8]]]) {
         for frames in queued {
             guard let request = try? WireMessage.decode(frames, signer: signer), request.type == "execute_request"
             else {
@@ -209,6 +221,9 @@ final class KernelServer: @unchecked Sendable {
             iopub.status("idle", parent: request)
         }
     }
+
+    /// How long after a cell fails requests on their way are still counted as queued behind it.
+    static let abortWindow: TimeInterval = 0.1
 
     /// Replies to a shutdown request (the kernel stops once the request is done).
     private func shutdown(_ request: WireMessage, on socket: ZMQSocket) {
