@@ -128,6 +128,52 @@ struct TreeSHAPTests {
         }
     }
 
+    @Test("leaf-pattern tables, and leaves computed per row, equal the paper's algorithm on random trees")
+    func leafPatternsMatchReference() throws {
+        var random = SeededRandom(seed: 29)
+        for trial in 0..<300 {
+            let features = 2 + trial % 9
+            let tree = Self.randomTree(&random, features: features, depth: 1 + trial % 12, outputs: 3)
+            guard tree.nodeCount > 1 else { continue }
+            let x = (0..<features).map { _ in random.nextUnit() }
+            let points = QuadratureTreeSHAP.pointCount(depth: tree.depth, features: features)
+            let tabled = try #require(LeafPatternTable(tree, points: points, rows: 1 << 20, budget: .max))
+            let computed = try #require(
+                LeafPatternTable(tree, points: points, rows: 1, budget: 0, computedShare: 1))
+            defer {
+                tabled.deallocate()
+                computed.deallocate()
+            }
+            var reference = [Double](repeating: 0, count: features * 3)
+            var fromTables = reference
+            var fromRows = reference
+            var workspace = TreeSHAP.workspace(depth: tree.depth)
+            var scratch = LeafPatternTable.Scratch(depth: tree.depth)
+            defer { scratch.deallocate() }
+            x.withUnsafeBufferPointer { row in
+                reference.withUnsafeMutableBufferPointer {
+                    TreeSHAP.accumulate(
+                        tree, row: row.baseAddress!, phi: $0.baseAddress!, outputs: 3, workspace: &workspace)
+                }
+                for (table, phi) in [(tabled, 0), (computed, 1)] {
+                    let fill = { (out: UnsafeMutablePointer<Double>) in
+                        table.accumulate(
+                            row: row.baseAddress!, phi: out, outputs: 3, outputOffset: 0, scale: 1, scratch: &scratch)
+                    }
+                    if phi == 0 {
+                        fromTables.withUnsafeMutableBufferPointer { fill($0.baseAddress!) }
+                    } else {
+                        fromRows.withUnsafeMutableBufferPointer { fill($0.baseAddress!) }
+                    }
+                }
+            }
+            for i in reference.indices {
+                #expect(abs(reference[i] - fromTables[i]) < 1e-10, "trial \(trial) value \(i), tabled")
+                #expect(abs(reference[i] - fromRows[i]) < 1e-10, "trial \(trial) value \(i), computed")
+            }
+        }
+    }
+
     @Test(
         "additivity holds on every row for every fitted tree ensemble on the real data",
         arguments: ["dt", "rf", "et", "gbm", "ada"])

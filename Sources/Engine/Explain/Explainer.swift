@@ -103,27 +103,45 @@ public enum Explainer {
         let depths = trees.map { $0.0.depth }
         let points = trees.map { QuadratureTreeSHAP.pointCount(depth: $0.0.maxDistinctFeaturesOnPath, features: d) }
         let deepest = depths.max() ?? 0
-        let prepared = trees.enumerated().map { QuadratureTreeSHAP.PreparedTree($1.0, points: points[$0]) }
-        defer { for tree in prepared { tree.deallocate() } }
         var values = [Double](repeating: 0, count: x.rows * d * k)
         let parts = max(1, min(options.threads, x.rows))
-        values.withDisjointSlots { slots in
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let phi = slots.baseAddress!
-                var workspace = QuadratureTreeSHAP.Workspace(features: d, depth: deepest, points: points.max() ?? 1)
-                defer { workspace.deallocate() }
-                // Rows in blocks, each tree walked for every row of a block before the next tree
-                // (the trees stay in cache); each row still adds its trees' values in tree order.
-                let mine = Array(stride(from: part, to: x.rows, by: parts))
-                transformed.values.withUnsafeBufferPointer { rows in
-                    for block in stride(from: 0, to: mine.count, by: Self.rowBlock) {
-                        if options.cancellation?.isRequested == true { return }
-                        let blockRows = mine[block..<min(block + Self.rowBlock, mine.count)]
-                        for (index, (_, offset, scale)) in trees.enumerated() {
-                            for r in blockRows {
-                                QuadratureTreeSHAP.accumulate(
-                                    prepared[index], row: rows.baseAddress! + r * d, phi: phi + r * d * k,
-                                    outputs: k, outputOffset: offset, scale: scale, workspace: &workspace)
+        // Trees in chunks: each chunk's trees are prepared (leaf-pattern tables, or copies for the
+        // walker) on every thread, then every thread explains its rows with them; each row still
+        // adds its trees' values in tree order, so the values do not depend on the thread count.
+        for first in stride(from: 0, to: trees.count, by: Self.treeChunk) {
+            if options.cancellation?.isRequested == true { break }
+            let chunk = first..<min(first + Self.treeChunk, trees.count)
+            let explainers = prepare(trees[chunk].map(\.0), points: Array(points[chunk]), rows: x.rows, threads: parts)
+            defer { for explainer in explainers { explainer.deallocate() } }
+            values.withDisjointSlots { slots in
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let phi = slots.baseAddress!
+                    var workspace = QuadratureTreeSHAP.Workspace(
+                        features: d, depth: deepest, points: points[chunk].max() ?? 1)
+                    defer { workspace.deallocate() }
+                    var scratch = LeafPatternTable.Scratch(depth: deepest)
+                    defer { scratch.deallocate() }
+                    // Rows in blocks, each tree used for every row of a block before the next
+                    // tree (the tree stays in cache).
+                    let mine = Array(stride(from: part, to: x.rows, by: parts))
+                    transformed.values.withUnsafeBufferPointer { rows in
+                        for block in stride(from: 0, to: mine.count, by: Self.rowBlock) {
+                            let blockRows = mine[block..<min(block + Self.rowBlock, mine.count)]
+                            for (explainer, (_, offset, scale)) in zip(explainers, trees[chunk]) {
+                                for r in blockRows {
+                                    let row = rows.baseAddress! + r * d
+                                    let target = phi + r * d * k
+                                    switch explainer {
+                                    case .table(let table):
+                                        table.accumulate(
+                                            row: row, phi: target, outputs: k, outputOffset: offset, scale: scale,
+                                            scratch: &scratch)
+                                    case .walker(let tree):
+                                        QuadratureTreeSHAP.accumulate(
+                                            tree, row: row, phi: target, outputs: k, outputOffset: offset,
+                                            scale: scale, workspace: &workspace)
+                                    }
+                                }
                             }
                         }
                     }
@@ -134,6 +152,46 @@ public enum Explainer {
         return Explanation(
             features: pipeline.features, classes: pipeline.classes, rows: x.rows, values: values, base: base,
             space: space, method: Method.tree.description, outputs: output(transformed), standardErrors: nil)
+    }
+
+    /// Trees prepared together, then used for every row before the next chunk.
+    static let treeChunk = 16
+
+    /// How one tree is explained: from leaf-pattern tables, or by the walker.
+    private enum TreeExplainer {
+        case table(LeafPatternTable)
+        case walker(QuadratureTreeSHAP.PreparedTree)
+
+        func deallocate() {
+            switch self {
+            case .table(let table): table.deallocate()
+            case .walker(let tree): tree.deallocate()
+            }
+        }
+    }
+
+    /// Most doubles one tree's leaf-pattern tables may take (2 MiB; a chunk's at most 32 MiB).
+    static let leafPatternBudget = 1 << 18
+
+    /// Each tree's explainer for `rows` rows, prepared on `threads` threads: its leaf-pattern
+    /// tables where they pay, else its copy for the walker.
+    private static func prepare(_ trees: [Tree], points: [Int], rows: Int, threads: Int) -> [TreeExplainer] {
+        var explainers = [TreeExplainer?](repeating: nil, count: trees.count)
+        let parts = max(1, min(threads, trees.count))
+        explainers.withDisjointSlots { slots in
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for index in stride(from: part, to: trees.count, by: parts) {
+                    if let table = LeafPatternTable(
+                        trees[index], points: points[index], rows: rows, budget: leafPatternBudget)
+                    {
+                        slots[index] = .table(table)
+                    } else {
+                        slots[index] = .walker(QuadratureTreeSHAP.PreparedTree(trees[index], points: points[index]))
+                    }
+                }
+            }
+        }
+        return explainers.map { $0! }
     }
 
     // MARK: - Linear
