@@ -11,7 +11,7 @@ import Foundation
 ///     W(s)_i = (s_i − q_i) · Σ_c w_c · Π_{j ≠ i} (q_j + y_c·(s_j − q_j))
 ///
 /// is either looked up in a table of the leaf's 2^d patterns, computed once per tree when 2^d is
-/// small next to the rows explained, or computed for the row (prefix and suffix products over the
+/// not large next to the rows explained, or computed for the row (prefix and suffix products over the
 /// path, no divisions). A row costs one walk that sets each leaf's pattern bits, then per leaf d
 /// multiply-adds (a table) or a few per quadrature point (computed). `init?` declines trees where
 /// much of that work would be computed per row; the walker explains those.
@@ -84,8 +84,9 @@ struct LeafPatternTable: @unchecked Sendable {
             return true
         }
         guard visit(0) else { return nil }
-        // A leaf gets a table when it has no more patterns than rows (a pattern costs what a
-        // computed row does), in the order of the walk while the budget lasts.
+        // A leaf gets a table when it has at most four patterns per row explained (filled in
+        // Gray-code order, a pattern costs a fraction of computing the leaf for a row), in the
+        // order of the walk while the budget lasts.
         var starts = [Int](repeating: -1, count: nodeCount)
         var tableSize = 0
         var computed = 0
@@ -93,7 +94,7 @@ struct LeafPatternTable: @unchecked Sendable {
         for leaf in leaves {
             let d = leaf.features.count
             total += d
-            if d <= Self.widestTable && (1 << d) <= rows && tableSize + (d << d) <= budget {
+            if d <= Self.widestTable && (1 << d) <= 4 * rows && tableSize + (d << d) <= budget {
                 starts[leaf.node] = tableSize
                 tableSize += d << d
             } else {
@@ -132,10 +133,53 @@ struct LeafPatternTable: @unchecked Sendable {
         defer { scratch.deallocate() }
         for leaf in leaves where starts[leaf.node] >= 0 {
             let d = leaf.features.count
+            let q = pathQ + featureStarts[leaf.node]
+            let table = weights + starts[leaf.node]
+            if leaf.q.allSatisfy({ $0 > 0 }) {
+                fillInGrayCodeOrder(q: q, count: d, into: table)
+                continue
+            }
             for pattern in 0..<(1 << d) {
-                weigh(
-                    pattern: UInt32(pattern), q: pathQ + featureStarts[leaf.node], count: d,
-                    into: weights + starts[leaf.node] + pattern * d, scratch: &scratch)
+                weigh(pattern: UInt32(pattern), q: q, count: d, into: table + pattern * d, scratch: &scratch)
+            }
+        }
+    }
+
+    /// Writes a leaf's table visiting its patterns in Gray-code order: consecutive patterns
+    /// differ in one bit, so each quadrature point's product over the path changes by one factor
+    /// (the new one multiplied in, the old one divided out) instead of being formed again. Every
+    /// q must be positive, so that no factor is zero.
+    private func fillInGrayCodeOrder(q: UnsafePointer<Double>, count d: Int, into table: UnsafeMutablePointer<Double>) {
+        let n = points
+        // factors[(j · 2 + bit) · n + c]: path feature j's factor at quadrature point c.
+        var factors = [Double](repeating: 0, count: d * 2 * n)
+        var inverses = factors
+        for j in 0..<d {
+            for bit in 0..<2 {
+                for c in 0..<n {
+                    let factor = q[j] + nodes[c] * (Double(bit) - q[j])
+                    factors[(j * 2 + bit) * n + c] = factor
+                    inverses[(j * 2 + bit) * n + c] = 1 / factor
+                }
+            }
+        }
+        var products = [Double](repeating: 1, count: n)
+        for c in 0..<n {
+            for j in 0..<d { products[c] *= factors[j * 2 * n + c] }
+        }
+        var pattern = 0
+        for step in 0..<(1 << d) {
+            if step > 0 {
+                let j = step.trailingZeroBitCount
+                let old = (pattern >> j) & 1
+                pattern ^= 1 << j
+                for c in 0..<n { products[c] *= factors[(j * 2 + 1 - old) * n + c] * inverses[(j * 2 + old) * n + c] }
+            }
+            for i in 0..<d {
+                let bit = (pattern >> i) & 1
+                var sum = 0.0
+                for c in 0..<n { sum += nodeWeights[c] * products[c] * inverses[(i * 2 + bit) * n + c] }
+                table[pattern * d + i] = (Double(bit) - q[i]) * sum
             }
         }
     }
