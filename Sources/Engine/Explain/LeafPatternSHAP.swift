@@ -34,8 +34,6 @@ struct LeafPatternTable: @unchecked Sendable {
     private let feature: UnsafeMutablePointer<Int32>
     private let threshold: UnsafeMutablePointer<Double>, value: UnsafeMutablePointer<Double>
     private let treeOutputs: Int
-    /// Entries `accumulate`'s walk needs in its `Scratch`.
-    let depth: Int
 
     /// Most distinct features on a path (a row's pattern is 32 bits).
     static let widestPath = 32
@@ -113,7 +111,6 @@ struct LeafPatternTable: @unchecked Sendable {
         (left, right, feature) = (copy(tree.left), copy(tree.right), copy(tree.feature))
         (threshold, value) = (copy(tree.threshold), copy(tree.value))
         treeOutputs = tree.outputs
-        depth = tree.depth
         let (quadratureNodes, quadratureWeights) = QuadratureTreeSHAP.gaussLegendre(points)
         (nodes, nodeWeights, self.points) = (copy(quadratureNodes), copy(quadratureWeights), points)
         var featureStarts = [Int](repeating: 0, count: nodeCount)
@@ -252,7 +249,7 @@ struct LeafPatternTable: @unchecked Sendable {
     }
 
     /// Adds each feature's Shapley value of the tree's outputs for one row to `phi` (features ×
-    /// outputs), as `QuadratureTreeSHAP.accumulate` does. `scratch` has room for `depth`.
+    /// outputs), as `QuadratureTreeSHAP.accumulate` does. `scratch` has room for the tree's depth.
     func accumulate(
         row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>, outputs: Int, outputOffset: Int,
         scale: Double, scratch: inout Scratch

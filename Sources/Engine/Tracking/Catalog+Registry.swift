@@ -79,11 +79,7 @@ extension Catalog {
 
     static func registeredModel(_ row: Row, _ db: Database) throws -> RegisteredModel {
         let name: String = row["name"]
-        let tags = Dictionary(
-            uniqueKeysWithValues: try Row.fetchAll(
-                db, sql: "SELECT key, value FROM registered_model_tags WHERE name = ?",
-                arguments: [name]
-            ).map { ($0["key"] as String, $0["value"] as String) })
+        let tags = try keyValues(db, "SELECT key, value FROM registered_model_tags WHERE name = ?", [name])
         let aliases = Dictionary(
             uniqueKeysWithValues: try Row.fetchAll(
                 db, sql: "SELECT alias, version FROM model_aliases WHERE name = ?",
@@ -152,11 +148,8 @@ extension Catalog {
     static func version(_ row: Row, _ db: Database) throws -> ModelVersion {
         let name: String = row["name"]
         let number: Int = row["version"]
-        let tags = Dictionary(
-            uniqueKeysWithValues: try Row.fetchAll(
-                db, sql: "SELECT key, value FROM model_version_tags WHERE name = ? AND version = ?",
-                arguments: [name, number]
-            ).map { ($0["key"] as String, $0["value"] as String) })
+        let tags = try keyValues(
+            db, "SELECT key, value FROM model_version_tags WHERE name = ? AND version = ?", [name, number])
         let aliases = try String.fetchAll(
             db, sql: "SELECT alias FROM model_aliases WHERE name = ? AND version = ? ORDER BY alias",
             arguments: [name, number])

@@ -372,23 +372,19 @@ public final class Catalog {
     }
 
     public func params(of runId: String) throws -> [String: String] {
-        try read { db in
-            Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(
-                    db, sql: "SELECT key, value FROM params WHERE run_id = ?",
-                    arguments: [runId]
-                ).map { ($0["key"] as String, $0["value"] as String) })
-        }
+        try read { db in try Self.keyValues(db, "SELECT key, value FROM params WHERE run_id = ?", [runId]) }
     }
 
     public func tags(of runId: String) throws -> [String: String] {
-        try read { db in
-            Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(
-                    db, sql: "SELECT key, value FROM tags WHERE run_id = ?",
-                    arguments: [runId]
-                ).map { ($0["key"] as String, $0["value"] as String) })
-        }
+        try read { db in try Self.keyValues(db, "SELECT key, value FROM tags WHERE run_id = ?", [runId]) }
+    }
+
+    /// The `key`, `value` rows of a query as a dictionary (params and tags of runs, models and versions).
+    static func keyValues(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws -> [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                ($0["key"] as String, $0["value"] as String)
+            })
     }
 
     /// Every metric point of a run, by key then step.

@@ -91,12 +91,8 @@ final class KernelServer: @unchecked Sendable {
             log(
                 "'\(request.type)' on the control channel, which answers only \(Self.controlRequests.sorted().joined(separator: ", ")); ignored"
             )
-            reply(
-                request,
-                .object([
-                    ("status", .string("error")), ("ename", .string("WrongChannel")),
-                    ("evalue", .string("send '\(request.type)' on the shell channel")), ("traceback", .array([])),
-                ]), on: socket)
+            replyError(
+                request, name: "WrongChannel", value: "send '\(request.type)' on the shell channel", on: socket)
             return
         }
         switch request.type {
@@ -129,12 +125,9 @@ final class KernelServer: @unchecked Sendable {
         default:
             log("message type '\(request.type)' is not handled on the \(socket.name) channel; ignored")
             if request.type.hasSuffix("_request") {
-                reply(
-                    request,
-                    .object([
-                        ("status", .string("error")), ("ename", .string("UnknownMessageType")),
-                        ("evalue", .string("PlateShell does not handle '\(request.type)'")), ("traceback", .array([])),
-                    ]), on: socket)
+                replyError(
+                    request, name: "UnknownMessageType", value: "PlateShell does not handle '\(request.type)'",
+                    on: socket)
             }
         }
     }
@@ -145,13 +138,9 @@ final class KernelServer: @unchecked Sendable {
     /// - Returns: how the cell ended; `.quit` (it ran `quit`) stops the kernel once the request is done.
     private func execute(_ request: WireMessage) -> Session.Status {
         guard let code = request.content["code"]?.stringValue else {
-            reply(
-                request,
-                .object([
-                    ("status", .string("error")), ("ename", .string("BadRequest")),
-                    ("evalue", .string("execute_request without 'code'")), ("traceback", .array([])),
-                    ("execution_count", .integer(Int64(executionCount))),
-                ]), on: shell)
+            replyError(
+                request, name: "BadRequest", value: "execute_request without 'code'", executionCount: executionCount,
+                on: shell)
             return .failed(.usage)
         }
         let silent = request.content["silent"]?.boolValue ?? false
@@ -169,13 +158,9 @@ final class KernelServer: @unchecked Sendable {
         output.finishCell(executionCount: count)
         if let error = output.error {
             let queued = request.content["stop_on_error"]?.boolValue ?? true ? receiveQueued() : []
-            reply(
-                request,
-                .object([
-                    ("status", .string("error")), ("execution_count", .integer(Int64(count))),
-                    ("ename", .string(error.name)), ("evalue", .string(error.value)),
-                    ("traceback", .array(error.traceback.map(JSON.string))),
-                ]), on: shell)
+            replyError(
+                request, name: error.name, value: error.value, traceback: error.traceback, executionCount: count,
+                on: shell)
             abort(queued)
             return status
         }
@@ -240,6 +225,19 @@ final class KernelServer: @unchecked Sendable {
         cancellation.request()
         zmq_ctx_shutdown(context)
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.shutdownGrace) { exit(0) }
+    }
+
+    /// Answers `request` with an error reply (and the cell's count, for an execute request).
+    private func replyError(
+        _ request: WireMessage, name: String, value: String, traceback: [String] = [], executionCount: Int? = nil,
+        on socket: ZMQSocket
+    ) {
+        var fields: [(String, JSON)] = [
+            ("status", .string("error")), ("ename", .string(name)), ("evalue", .string(value)),
+            ("traceback", .array(traceback.map(JSON.string))),
+        ]
+        if let executionCount { fields.append(("execution_count", .integer(Int64(executionCount)))) }
+        reply(request, .object(fields), on: socket)
     }
 
     private func reply(_ request: WireMessage, _ content: JSON, on socket: ZMQSocket) {

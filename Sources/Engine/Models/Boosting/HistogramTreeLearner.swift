@@ -167,9 +167,13 @@ struct HistogramTreeLearner {
             var parentHistogram = leaves[chosen].takeHistogram()
             let parent = leaves[chosen]
             let split = parent.best!
-            let leftCount = partition(
-                &rows, scratch: &scratch, start: parent.start, count: parent.count,
-                feature: split.feature, bin: split.bin)
+            // The rows whose bin of the split feature is ≤ the split bin go left.
+            let leftCount = binsByFeature.withUnsafeBufferPointer { all in
+                let column = all.baseAddress! + split.feature * rowCount
+                return stablePartition(&rows, start: parent.start, count: parent.count, scratch: &scratch) {
+                    Int(column[Int($0)]) <= split.bin
+                }
+            }
             let rightGradient = parent.gradient - split.leftGradient
             let rightHessian = parent.hessian - split.leftHessian
             let leftNode = tree.addNode(
@@ -350,33 +354,5 @@ struct HistogramTreeLearner {
             }
         }
         return best
-    }
-
-    /// Moves the rows whose bin of `feature` is ≤ `bin` to the front of their range, keeping their
-    /// order (branch-free: every row is written to both sides and the wrong write is overwritten);
-    /// returns their count.
-    private func partition(
-        _ rows: inout [Int32], scratch: inout [Int32], start: Int, count: Int, feature: Int, bin: Int
-    ) -> Int {
-        var left = 0
-        var right = 0
-        binsByFeature.withUnsafeBufferPointer { all in
-            let column = all.baseAddress! + feature * rowCount
-            rows.withUnsafeMutableBufferPointer { rows in
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    let base = rows.baseAddress! + start
-                    for i in 0..<count {
-                        let r = base[i]
-                        let goesLeft = Int(column[Int(r)]) <= bin ? 1 : 0
-                        base[left] = r
-                        scratch[right] = r
-                        left += goesLeft
-                        right += 1 - goesLeft
-                    }
-                    (base + left).update(from: scratch.baseAddress!, count: right)
-                }
-            }
-        }
-        return left
     }
 }

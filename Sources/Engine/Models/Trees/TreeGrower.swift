@@ -99,8 +99,12 @@ struct TreeGrower {
                 goesLeft[Int(r)] = columns.values[split.feature * columns.rows + Int(r)] <= split.threshold
             }
             var leftCount = 0
-            for index in orders.indices {
-                leftCount = Self.partition(&orders[index], start, end, goesLeft, scratch: &scratch)
+            goesLeft.withUnsafeBufferPointer { goesLeft in
+                for index in orders.indices {
+                    leftCount = stablePartition(&orders[index], start: start, count: end - start, scratch: &scratch) {
+                        goesLeft[Int($0)]
+                    }
+                }
             }
             let leftNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
             let rightNode = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
@@ -235,31 +239,5 @@ struct TreeGrower {
             for w in classWeights where w > 0 { entropy -= (w / total) * Foundation.log2(w / total) }
             return entropy
         }
-    }
-
-    /// Stably moves the rows marked left to the front of `order[start..<end]`; returns their count.
-    /// Branch-free: every row is written to both sides and the wrong write is overwritten.
-    private static func partition(
-        _ order: inout [Int32], _ start: Int, _ end: Int, _ goesLeft: [Bool], scratch: inout [Int32]
-    ) -> Int {
-        var left = 0
-        var right = 0
-        goesLeft.withUnsafeBufferPointer { goesLeft in
-            order.withUnsafeMutableBufferPointer { order in
-                scratch.withUnsafeMutableBufferPointer { scratch in
-                    let base = order.baseAddress! + start
-                    for i in 0..<(end - start) {
-                        let r = base[i]
-                        let isLeft = goesLeft[Int(r)] ? 1 : 0
-                        base[left] = r
-                        scratch[right] = r
-                        left += isLeft
-                        right += 1 - isLeft
-                    }
-                    (base + left).update(from: scratch.baseAddress!, count: right)
-                }
-            }
-        }
-        return left
     }
 }

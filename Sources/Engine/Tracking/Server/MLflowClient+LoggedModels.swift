@@ -15,14 +15,7 @@ extension MLflowClient {
                 ("source_run_id", .string(sourceRunId)),
                 ("params", Self.pairs(params)), ("tags", Self.pairs(tags)),
             ]))
-        guard let info = (answer["model"] as? [String: Any])?["info"] as? [String: Any],
-            let id = info["model_id"] as? String
-        else {
-            throw MLflowError(
-                server: server, method: "POST", path: "api/2.0/mlflow/logged-models",
-                failure: .refused(status: 200, code: "NO_ID", message: "the answer has no model_id"))
-        }
-        return (id, info["artifact_uri"] as? String ?? "")
+        return try created(answer, entity: "model", idKey: "model_id", path: "api/2.0/mlflow/logged-models")
     }
 
     /// The LoggedModel named `name` that run `sourceRunId` made, if there is one (finds one a

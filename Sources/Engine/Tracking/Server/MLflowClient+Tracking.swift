@@ -46,12 +46,20 @@ extension MLflowClient {
                 ("start_time", .integer(startTime)),
                 ("user_id", .string(user)), ("tags", Self.pairs(tags)),
             ]))
-        guard let info = (answer["run"] as? [String: Any])?["info"] as? [String: Any],
-            let id = info["run_id"] as? String
+        return try created(answer, entity: "run", idKey: "run_id", path: "api/2.0/mlflow/runs/create")
+    }
+
+    /// The id and artifact URI in the answer to a POST that created a run or a LoggedModel
+    /// (`{ENTITY: {"info": {ID_KEY: …, "artifact_uri": …}}}`).
+    func created(_ answer: [String: Any], entity: String, idKey: String, path: String) throws -> (
+        id: String, artifactURI: String
+    ) {
+        guard let info = (answer[entity] as? [String: Any])?["info"] as? [String: Any],
+            let id = info[idKey] as? String
         else {
             throw MLflowError(
-                server: server, method: "POST", path: "api/2.0/mlflow/runs/create",
-                failure: .refused(status: 200, code: "NO_ID", message: "the answer has no run id"))
+                server: server, method: "POST", path: path,
+                failure: .refused(status: 200, code: "NO_ID", message: "the answer has no \(idKey)"))
         }
         return (id, info["artifact_uri"] as? String ?? "")
     }
