@@ -26,17 +26,18 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        // LAPACK/OpenBLAS, cairo and ZeroMQ are opened on first use (CLazyLibrary), not at start-up:
+        // LAPACK/OpenBLAS, cairo, ZeroMQ and zlib are opened on first use (CLazyLibrary), not at start-up:
         // their shared libraries cost ~6 ms of every start (ZeroMQ ~1 ms more). Headers:
         // liblapacke-dev, libopenblas-dev, libcairo2-dev, libzmq3-dev.
         .target(name: "CLazyLibrary"),
         .target(name: "CLapack", dependencies: ["CLazyLibrary"]),
         .target(name: "CCairo", dependencies: ["CLazyLibrary"]),
         .target(name: "CZMQ", dependencies: ["CLazyLibrary"]),
+        .target(name: "CZlib", dependencies: ["CLazyLibrary"]),
         .target(
             name: "Engine",
             dependencies: [
-                "CCrypto", "CLapack", "CCairo",
+                "CCrypto", "CLapack", "CCairo", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -39,13 +39,11 @@ FORWARD_VOID(cairo_show_text, (cairo_t *cr, const char *utf8), (cr, utf8))
 FORWARD(cairo_surface_t *, cairo_image_surface_create, (cairo_format_t format, int width, int height), (format, width, height))
 FORWARD(cairo_surface_t *, cairo_svg_surface_create, (const char *filename, double width_in_points, double height_in_points),
         (filename, width_in_points, height_in_points))
-FORWARD(cairo_status_t, cairo_surface_write_to_png, (cairo_surface_t *surface, const char *filename), (surface, filename))
-FORWARD(cairo_status_t, cairo_surface_write_to_png_stream, (cairo_surface_t *surface, cairo_write_func_t write_func, void *closure),
-        (surface, write_func, closure))
 FORWARD(cairo_status_t, cairo_surface_status, (cairo_surface_t *surface), (surface))
 FORWARD_VOID(cairo_surface_finish, (cairo_surface_t *surface), (surface))
 FORWARD_VOID(cairo_surface_destroy, (cairo_surface_t *surface), (surface))
 FORWARD_VOID(cairo_surface_flush, (cairo_surface_t *surface), (surface))
+FORWARD_VOID(cairo_surface_mark_dirty, (cairo_surface_t *surface), (surface))
 // Reading images back (sixel output in the terminal; the plot tests look at the pixels).
 FORWARD(cairo_surface_t *, cairo_image_surface_create_from_png, (const char *filename), (filename))
 FORWARD(unsigned char *, cairo_image_surface_get_data, (cairo_surface_t *surface), (surface))

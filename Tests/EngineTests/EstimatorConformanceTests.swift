@@ -49,6 +49,9 @@ struct EstimatorConformanceTests {
             let row = probabilities.row(r)
             #expect(row.allSatisfy { $0 >= 0 && $0 <= 1 } && abs(row.reduce(0, +) - 1) < 1e-9)
         }
+        let plain = JSONEncoder()
+        plain.outputFormatting = [.sortedKeys]
+        #expect(try first.encoded() == plain.encode(first), "trees written by hand are JSONEncoder's bytes")
         let restored = try FittedPipeline.decode(try first.encoded())
         #expect(restored == first)
         #expect(

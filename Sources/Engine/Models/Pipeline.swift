@@ -100,11 +100,11 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
         try table.matrix(of: features)
     }
 
-    /// The artifact: pretty-printed JSON with sorted keys.
+    /// The artifact: compact JSON with sorted keys (trees written by `TreeJSON`).
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
+        return try TreeJSON.encode(self, with: encoder)
     }
 
     /// A pipeline read from its artifact.

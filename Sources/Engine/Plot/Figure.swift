@@ -107,20 +107,19 @@ public struct Figure: Sendable {
 
     /// Writes `base.png` (2× resolution) and `base.svg`, creating the directory; returns both paths.
     ///
-    /// - Throws: `EngineError.io` when cairo cannot write a file.
+    /// - Throws: `EngineError.io` when a file cannot be written.
     @discardableResult
     public func write(to base: String) throws -> [String] {
         try FileManager.default.createDirectory(
             atPath: (base as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let png = base + ".png"
         let svg = base + ".svg"
-        let scale = 2.0
-        let raster = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width * scale), Int32(height * scale))
-        render(on: raster, scale: scale)
-        let status = cairo_surface_write_to_png(raster, png + ".partial")
-        cairo_surface_destroy(raster)
-        guard status == CAIRO_STATUS_SUCCESS else {
-            throw EngineError(.io, "cannot write \(png): \(String(cString: cairo_status_to_string(status)))")
+        do {
+            try pngData().write(to: URL(fileURLWithPath: png + ".partial"))
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.io, "cannot write \(png): \(error.localizedDescription)")
         }
         let vector = cairo_svg_surface_create(svg + ".partial", width, height)
         render(on: vector, scale: 1)
@@ -135,26 +134,15 @@ public struct Figure: Sendable {
         return [png, svg]
     }
 
-    /// The chart as PNG bytes (2× resolution), for artifacts that never touch the workspace's plots.
+    /// The chart as PNG bytes (2× resolution; see `PNGEncoder`).
     ///
-    /// - Throws: `EngineError.io` when cairo cannot encode it.
+    /// - Throws: `EngineError.io` when zlib cannot encode it.
     public func pngData() throws -> Data {
         let scale = 2.0
         let raster = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width * scale), Int32(height * scale))
         defer { cairo_surface_destroy(raster) }
         render(on: raster, scale: scale)
-        final class Sink { var data = Data() }
-        let sink = Sink()
-        let status = cairo_surface_write_to_png_stream(
-            raster,
-            { context, bytes, length in
-                Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue().data.append(bytes!, count: Int(length))
-                return CAIRO_STATUS_SUCCESS
-            }, Unmanaged.passUnretained(sink).toOpaque())
-        guard status == CAIRO_STATUS_SUCCESS else {
-            throw EngineError(.io, "cannot encode a PNG: \(String(cString: cairo_status_to_string(status)))")
-        }
-        return sink.data
+        return try PNGEncoder.encode(raster)
     }
 
     private func render(on surface: OpaquePointer?, scale: Double) {

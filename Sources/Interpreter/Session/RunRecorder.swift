@@ -52,7 +52,7 @@ struct RunRecorder {
 
     func artifact(_ path: String, _ data: Data) throws { try tracker.logArtifact(runId, path: path, data: data) }
 
-    func csv(_ path: String, _ table: Table) throws { try artifact(path, Data(CSVWriter.text(of: table).utf8)) }
+    func csv(_ path: String, _ table: Table) throws { try artifact(path, CSVWriter.data(of: table)) }
 
     func png(_ path: String, _ figure: Figure) throws { try artifact(path, try figure.pngData()) }
 

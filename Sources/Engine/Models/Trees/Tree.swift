@@ -82,6 +82,28 @@ public struct Tree: Sendable, Equatable, Codable {
         return largest
     }
 
+    enum CodingKeys: String, CodingKey {
+        case left, right, feature, threshold, value, cover, outputs
+    }
+
+    /// Encodes the node arrays; inside `TreeJSON.encode`, a placeholder that `TreeJSON` replaces
+    /// with the same JSON written by hand.
+    public func encode(to encoder: any Encoder) throws {
+        if let splice = encoder.userInfo[TreeJSON.userInfoKey] as? TreeJSON, let text = splice.placeholder(for: self) {
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+            return
+        }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(left, forKey: .left)
+        try container.encode(right, forKey: .right)
+        try container.encode(feature, forKey: .feature)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(value, forKey: .value)
+        try container.encode(cover, forKey: .cover)
+        try container.encode(outputs, forKey: .outputs)
+    }
+
     /// The depth of the deepest leaf.
     public var depth: Int {
         var deepest = 0

@@ -1,0 +1,92 @@
+import CCairo
+import CZlib
+import Foundation
+
+/// Encodes a cairo image surface as a PNG file: its rows unfiltered, in one zlib stream at
+/// level 3, RGB when every pixel is opaque (every chart: they are drawn on white), else RGBA.
+///
+/// cairo's own PNG writer (libpng with its defaults) offers no choice of filter or compression
+/// and tries every filter on every row: 45 ms for an 1800 × 1040 chart, where this takes about
+/// 12 ms and writes a file no larger (68 → 64 KB for the PCA variance chart; 5% larger for the
+/// dense SHAP beeswarm). A PNG is a signature and three chunks around the zlib stream, so zlib
+/// does the work that matters and this file only lays the bytes out.
+enum PNGEncoder {
+    /// zlib's level: 1–3 are its fast matcher; 4 and up take twice as long for 25% smaller charts.
+    static let compressionLevel: Int32 = 3
+
+    /// The PNG bytes of an ARGB32 image surface.
+    ///
+    /// - Throws: `EngineError.io` when zlib fails.
+    static func encode(_ surface: OpaquePointer?) throws -> Data {
+        cairo_surface_flush(surface)
+        let width = Int(cairo_image_surface_get_width(surface))
+        let height = Int(cairo_image_surface_get_height(surface))
+        let stride = Int(cairo_image_surface_get_stride(surface))
+        guard let pixels = cairo_image_surface_get_data(surface), width > 0, height > 0 else {
+            throw EngineError(.io, "cannot encode a PNG: the image is empty")
+        }
+        let words = UnsafeRawPointer(pixels)
+        let opaque = (0..<height).allSatisfy { y in
+            let row = (words + y * stride).assumingMemoryBound(to: UInt32.self)
+            return (0..<width).allSatisfy { row[$0] >> 24 == 0xFF }
+        }
+        let channels = opaque ? 3 : 4
+        let rowLength = 1 + width * channels
+        var scanlines = [UInt8](repeating: 0, count: rowLength * height)
+        scanlines.withUnsafeMutableBufferPointer { out in
+            for y in 0..<height {
+                let row = (words + y * stride).assumingMemoryBound(to: UInt32.self)
+                var index = y * rowLength + 1 // after the row's filter byte (0: none)
+                for x in 0..<width {
+                    let pixel = row[x]
+                    let alpha = pixel >> 24
+                    out[index] = straight((pixel >> 16) & 0xFF, alpha)
+                    out[index + 1] = straight((pixel >> 8) & 0xFF, alpha)
+                    out[index + 2] = straight(pixel & 0xFF, alpha)
+                    if !opaque { out[index + 3] = UInt8(alpha) }
+                    index += channels
+                }
+            }
+        }
+        var header = Data()
+        header.appendBigEndian(UInt32(width))
+        header.appendBigEndian(UInt32(height))
+        header.append(contentsOf: [8, opaque ? 2 : 6, 0, 0, 0]) // 8 bits, RGB or RGBA, deflate, no filter, no interlace
+        var png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        appendChunk("IHDR", header, to: &png)
+        appendChunk("IDAT", try compress(scanlines), to: &png)
+        appendChunk("IEND", Data(), to: &png)
+        return png
+    }
+
+    /// A colour channel without cairo's premultiplication by alpha (PNG stores it straight).
+    @inline(__always)
+    private static func straight(_ channel: UInt32, _ alpha: UInt32) -> UInt8 {
+        alpha == 0xFF ? UInt8(channel) : alpha == 0 ? 0 : UInt8((channel * 255 + alpha / 2) / alpha)
+    }
+
+    private static func compress(_ bytes: [UInt8]) throws -> Data {
+        var capacity = plateshell_zlib_compress_bound(UInt(bytes.count))
+        var out = [UInt8](repeating: 0, count: Int(capacity))
+        let status = plateshell_zlib_compress(&out, &capacity, bytes, UInt(bytes.count), compressionLevel)
+        guard status == 0 else { throw EngineError(.io, "cannot encode a PNG: zlib failed with status \(status)") }
+        return Data(out[..<Int(capacity)])
+    }
+
+    /// A chunk: its length, type, data, and the CRC-32 of type and data.
+    private static func appendChunk(_ type: String, _ data: Data, to png: inout Data) {
+        let typed = Data(type.utf8) + data
+        png.appendBigEndian(UInt32(data.count))
+        png.append(typed)
+        let crc = typed.withUnsafeBytes {
+            plateshell_zlib_crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, UInt32($0.count))
+        }
+        png.appendBigEndian(UInt32(crc))
+    }
+}
+
+extension Data {
+    fileprivate mutating func appendBigEndian(_ value: UInt32) {
+        Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
+    }
+}
