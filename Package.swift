@@ -34,10 +34,11 @@ let package = Package(
         .target(name: "CCairo", dependencies: ["CLazyLibrary"]),
         .target(name: "CZMQ", dependencies: ["CLazyLibrary"]),
         .target(name: "CZlib", dependencies: ["CLazyLibrary"]),
+        .target(name: "CPrefetch"),
         .target(
             name: "Engine",
             dependencies: [
-                "CCrypto", "CLapack", "CCairo", "CZlib",
+                "CCrypto", "CLapack", "CCairo", "CZlib", "CPrefetch",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

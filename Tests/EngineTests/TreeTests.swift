@@ -70,6 +70,27 @@ struct TreeTests {
         #expect(counts.allSatisfy { (90...110).contains($0) })
     }
 
+    @Test("a bin is the first bound ≥ the value, for every count of bounds, and binned agrees with bin")
+    func binSearch() {
+        var random = SeededRandom(seed: 5)
+        for count in 0..<70 {
+            let bounds = (0..<count).map { Double($0) * 0.5 - 3 }
+            let probes = bounds + bounds.map { $0 + 0.25 } + [-100, 100, -.infinity, .infinity, .nan]
+            bounds.withUnsafeBufferPointer { bounds in
+                for value in probes {
+                    let expected = bounds.firstIndex { !($0 < value) } ?? bounds.count
+                    #expect(BinMapper.lowerBound(value, bounds) == expected, "\(value) among \(bounds.count) bounds")
+                }
+            }
+        }
+        let x = Matrix(rows: 500, columns: 3, values: (0..<1500).map { _ in (random.nextUnit() * 40).rounded() })
+        let mapper = BinMapper(x, maxBins: 16, random: &random)
+        let binned = mapper.binned(x)
+        for r in 0..<x.rows {
+            for f in 0..<x.columns { #expect(Int(binned[r * 3 + f]) == mapper.bin(x[r, f], feature: f)) }
+        }
+    }
+
     @Test("boosting separates the classes, and its trees store raw-value thresholds")
     func boosting() throws {
         var settings = GradientBoostedTrees.Settings()

@@ -59,14 +59,18 @@ public struct BinMapper: Sendable, Equatable, Codable {
         upperBounds[f].withUnsafeBufferPointer { Self.lowerBound(value, $0) }
     }
 
-    /// Every row's bins, row-major (rows × features), one byte each.
+    /// Every row's bins, row-major (rows × features), one byte each; rows in order, so the
+    /// values are read once, front to back.
     public func binned(_ x: Matrix) -> [UInt8] {
+        let flatBounds = upperBounds.flatMap { $0 }
+        let starts = upperBounds.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         var out = [UInt8](repeating: 0, count: x.rows * x.columns)
         out.withUnsafeMutableBufferPointer { out in
             x.values.withUnsafeBufferPointer { values in
-                for f in 0..<x.columns {
-                    upperBounds[f].withUnsafeBufferPointer { bounds in
-                        for r in 0..<x.rows {
+                flatBounds.withUnsafeBufferPointer { flatBounds in
+                    for r in 0..<x.rows {
+                        for f in 0..<x.columns {
+                            let bounds = UnsafeBufferPointer(rebasing: flatBounds[starts[f]..<starts[f + 1]])
                             out[r * x.columns + f] = UInt8(Self.lowerBound(values[r * x.columns + f], bounds))
                         }
                     }

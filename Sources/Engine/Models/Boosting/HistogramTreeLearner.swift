@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 
 /// Grows one regression tree on gradients and hessians from binned features (LightGBM's
@@ -264,15 +265,23 @@ struct HistogramTreeLearner {
     /// with more rows, marking would cost more than it saves.
     private func tracksOccupancy(rows: Int) -> Bool { rows * featureCount < 2 * totalBins }
 
+    /// From how many rows the histogram builder prefetches: a row's bins and gradients are then
+    /// far apart in memory larger than the caches (1,000,000 rows: 27 MB of bins, 8 MB of
+    /// gradients per class), and each row would otherwise wait for them.
+    static let prefetchRows = 100_000
+    /// How many rows ahead the histogram builder prefetches.
+    static let prefetchDistance = 16
+
     /// Adds the gradients and hessians of `rows[range]` to their bins of `histogram`, and with
     /// `marking` marks those bins occupied (a constant where it is called, so each call site gets
-    /// its own loop).
+    /// its own loop); prefetches rows ahead when the data is large (`prefetchRows`).
     @inline(__always)
     private func accumulate(
         into histogram: inout Histogram, rows: [Int32], range: Range<Int>, gradients: [Double], hessians: [Double],
         offset: Int, marking: Bool
     ) {
         let d = featureCount
+        let prefetching = rowCount >= Self.prefetchRows
         bins.withUnsafeBufferPointer { bins in
             rows.withUnsafeBufferPointer { rows in
                 offsets.withUnsafeBufferPointer { offsets in
@@ -281,6 +290,13 @@ struct HistogramTreeLearner {
                             histogram.sums.withUnsafeMutableBufferPointer { sums in
                                 histogram.occupied.withUnsafeMutableBufferPointer { occupied in
                                     for i in range {
+                                        if prefetching && i + Self.prefetchDistance < range.upperBound {
+                                            let ahead = Int(rows[i + Self.prefetchDistance])
+                                            plateshell_prefetch(bins.baseAddress! + ahead * d)
+                                            plateshell_prefetch(bins.baseAddress! + ahead * d + d - 1)
+                                            plateshell_prefetch(gradients.baseAddress! + offset + ahead)
+                                            plateshell_prefetch(hessians.baseAddress! + offset + ahead)
+                                        }
                                         let r = Int(rows[i])
                                         let g = gradients[offset + r]
                                         let h = hessians[offset + r]
