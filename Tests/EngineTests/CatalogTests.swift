@@ -151,10 +151,27 @@ struct CatalogTests {
             mlmodel.contains("plateshell:")
                 && mlmodel.contains("\\\"type\\\":\\\"long\\\",\\\"name\\\":\\\"X_Minimum\\\"")
                 && mlmodel.contains("proba_Z_Scratch"))
+        let artifact = try String(contentsOfFile: directory.path + "/pipeline.json", encoding: .utf8)
         directory.file("pipeline.json", "{\"formatVersion\": 1, \"kind\": ")
         let damaged = try #require(engineError { _ = try ModelArtifact.load(directory: directory.path) })
         #expect(damaged.message.hasPrefix("the model artifact '\(directory.path)/pipeline.json' is damaged"))
         #expect(damaged.hint == "register the model again from its run")
+
+        // A classifier whose model is damaged is not read as the transform its other keys make.
+        let brokenModel = artifact.replacingOccurrences(of: "\"model\":{", with: "\"model\":7,\"unread\":{")
+        #expect(brokenModel != artifact)
+        directory.file("pipeline.json", brokenModel)
+        let notTransform = try #require(engineError { _ = try ModelArtifact.load(directory: directory.path) })
+        #expect(notTransform.message.hasPrefix("the model artifact '\(directory.path)/pipeline.json' is damaged"))
+
+        // A transform (what pca logs) loads back as one.
+        let transform = LoggedModel.transform(features: data.features, preprocessing: pipeline.preprocessing)
+        for (name, bytes) in try ModelArtifact.files(
+            transform, featureTypes: types, example: data.x.selecting(rows: [0, 1]), runId: "r")
+        {
+            try bytes.write(to: URL(fileURLWithPath: directory.path + "/" + name))
+        }
+        #expect(try ModelArtifact.load(directory: directory.path) == transform)
     }
 
     @Test("YAML strings are JSON-quoted: null, true, numbers, colons and newlines stay strings")
