@@ -176,15 +176,34 @@ enum QuadratureTreeSHAP {
         let chunks = tree.chunks
         precondition(chunks <= workspace.chunks, "workspace too small")
         for c in 0..<chunks { workspace.products[c] = SIMD4(repeating: 1) }
-        let walker = Walker(
-            left: tree.left, right: tree.right, feature: tree.feature, threshold: tree.threshold,
-            value: tree.value, ratio: tree.ratio, treeOutputs: tree.outputs,
-            nodes: tree.nodes, weights: tree.weights, chunks: chunks,
-            row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale)
-        walker.visit(node: 0, level: 0, workspace: &workspace)
+        func walk<Width: ChunkWidth>(_: Width.Type) {
+            let walker = Walker<Width>(
+                left: tree.left, right: tree.right, feature: tree.feature, threshold: tree.threshold,
+                value: tree.value, ratio: tree.ratio, treeOutputs: tree.outputs,
+                nodes: tree.nodes, weights: tree.weights, chunks: chunks,
+                row: row, phi: phi, outputs: outputs, outputOffset: outputOffset, scale: scale)
+            walker.visit(node: 0, level: 0, workspace: &workspace)
+        }
+        switch chunks {
+        case 1: walk(OneChunk.self)
+        case 2: walk(TwoChunks.self)
+        case 3: walk(ThreeChunks.self)
+        case 4: walk(FourChunks.self)
+        default: walk(AnyChunks.self)
+        }
     }
 
-    private struct Walker {
+    /// How many chunks of four quadrature points the walker is compiled for: a fixed count lets
+    /// every loop over the chunks unroll and keep its vectors in registers (up to 27 features a
+    /// tree needs at most 14 points, four chunks); `AnyChunks` (0) takes the tree's count.
+    protocol ChunkWidth { static var count: Int { get } }
+    enum OneChunk: ChunkWidth { static var count: Int { 1 } }
+    enum TwoChunks: ChunkWidth { static var count: Int { 2 } }
+    enum ThreeChunks: ChunkWidth { static var count: Int { 3 } }
+    enum FourChunks: ChunkWidth { static var count: Int { 4 } }
+    enum AnyChunks: ChunkWidth { static var count: Int { 0 } }
+
+    private struct Walker<Width: ChunkWidth> {
         let left: UnsafePointer<Int32>, right: UnsafePointer<Int32>, feature: UnsafePointer<Int32>
         let threshold: UnsafePointer<Double>, value: UnsafePointer<Double>, ratio: UnsafePointer<Double>
         let treeOutputs: Int
@@ -198,28 +217,35 @@ enum QuadratureTreeSHAP {
         let scale: Double
 
         func visit(node: Int, level: Int, workspace w: inout Workspace) {
-            let n = chunks
+            let n = Width.count == 0 ? chunks : Width.count
             let leftChild = Int(left[node])
             let products = w.products + level * n
             if leftChild < 0 {
+                // The weighted products, in registers when the width is fixed (up to four chunks).
                 var weighted = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
-                withUnsafeMutableBytes(of: &weighted) { raw in
-                    let buffer = raw.baseAddress!.assumingMemoryBound(to: SIMD4<Double>.self)
-                    let count = min(n, 4)
-                    for c in 0..<count { buffer[c] = weights[c] * products[c] }
-                    for i in 0..<w.pathCount {
-                        let f = w.pathFeatures[i]
-                        let inverse = w.inverses + f * n
-                        var sum = SIMD4<Double>()
-                        for c in 0..<count { sum += buffer[c] * inverse[c] }
-                        if n > 4 {
-                            for c in 4..<n { sum += weights[c] * products[c] * inverse[c] }
-                        }
-                        let factor = (w.p[f] - w.q[f]) * sum.sum() * scale
-                        if factor == 0 { continue }
-                        let target = f * outputs + outputOffset
-                        for k in 0..<treeOutputs { phi[target + k] += factor * value[node * treeOutputs + k] }
+                if Width.count > 0 {
+                    weighted.0 = weights[0] * products[0]
+                    if n > 1 { weighted.1 = weights[1] * products[1] }
+                    if n > 2 { weighted.2 = weights[2] * products[2] }
+                    if n > 3 { weighted.3 = weights[3] * products[3] }
+                }
+                let leafValue = value + node &* treeOutputs
+                for i in 0..<w.pathCount {
+                    let f = w.pathFeatures[i]
+                    let inverse = w.inverses + f &* n
+                    var sum = SIMD4<Double>()
+                    if Width.count > 0 {
+                        sum = weighted.0 * inverse[0]
+                        if n > 1 { sum += weighted.1 * inverse[1] }
+                        if n > 2 { sum += weighted.2 * inverse[2] }
+                        if n > 3 { sum += weighted.3 * inverse[3] }
+                    } else {
+                        for c in 0..<n { sum += weights[c] * products[c] * inverse[c] }
                     }
+                    let factor = (w.p[f] - w.q[f]) * sum.sum() * scale
+                    if factor == 0 { continue }
+                    let target = phi + (f &* outputs &+ outputOffset)
+                    for k in 0..<treeOutputs { target[k] += factor * leafValue[k] }
                 }
                 return
             }
