@@ -54,7 +54,28 @@ struct TreeJSONTests {
             let fast = try TreeJSON.encode(document, with: Self.sortedEncoder)
             #expect(fast == (try Self.sortedEncoder.encode(document)))
             #expect(try JSONDecoder().decode(Document.self, from: fast) == document)
+            #expect(try TreeJSON.decode(Document.self, from: fast, with: JSONDecoder()) == document)
         }
+    }
+
+    @Test("trees read by hand are JSONDecoder's values; other forms of the document are read by JSONDecoder")
+    func reading() throws {
+        struct Document: Codable, Equatable {
+            let name: String
+            let trees: [Tree]
+        }
+        let document = Document(
+            name: "{\"cover\":[1]}", trees: (0..<4).map { Self.randomTree(outputs: 2, seed: 100 + $0) })
+        let compact = try Self.sortedEncoder.encode(document)
+        #expect(try TreeJSON.decode(Document.self, from: compact, with: JSONDecoder()) == document)
+        let pretty = JSONEncoder()
+        pretty.outputFormatting = [.prettyPrinted]
+        let other = try pretty.encode(document)
+        #expect(try TreeJSON.decode(Document.self, from: other, with: JSONDecoder()) == document)
+        // A tree the hand reader cannot take (a number JSON does not allow) is JSONDecoder's to refuse.
+        let text = String(decoding: compact, as: UTF8.self)
+        let damaged = Data(text.replacingOccurrences(of: "\"outputs\":2", with: "\"outputs\":0x2").utf8)
+        #expect(throws: DecodingError.self) { try TreeJSON.decode(Document.self, from: damaged, with: JSONDecoder()) }
     }
 
     @Test("a tree with a non-finite number is refused as JSONEncoder refuses it")

@@ -112,7 +112,7 @@ public struct FittedPipeline: Sendable, Equatable, Codable {
     /// - Throws: `EngineError.invalidData` for a damaged artifact or another format version.
     public static func decode(_ data: Data) throws -> FittedPipeline {
         do {
-            let pipeline = try JSONDecoder().decode(FittedPipeline.self, from: data)
+            let pipeline = try TreeJSON.decode(FittedPipeline.self, from: data, with: JSONDecoder())
             guard pipeline.formatVersion == formatVersion else {
                 throw EngineError(
                     .invalidData,

@@ -19,6 +19,16 @@ public struct Tree: Sendable, Equatable, Codable {
 
     public init(outputs: Int) { self.outputs = outputs }
 
+    /// A tree from its node arrays (as an artifact stores them).
+    init(
+        left: [Int32], right: [Int32], feature: [Int32], threshold: [Double], value: [Double], cover: [Double],
+        outputs: Int
+    ) {
+        (self.left, self.right, self.feature) = (left, right, feature)
+        (self.threshold, self.value, self.cover) = (threshold, value, cover)
+        self.outputs = outputs
+    }
+
     public var nodeCount: Int { left.count }
 
     public func isLeaf(_ node: Int) -> Bool { left[node] < 0 }
@@ -84,6 +94,25 @@ public struct Tree: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case left, right, feature, threshold, value, cover, outputs
+    }
+
+    /// Decodes the node arrays; inside `TreeJSON.decode`, the tree a placeholder names.
+    public init(from decoder: any Decoder) throws {
+        if let splice = decoder.userInfo[TreeJSON.userInfoKey] as? TreeJSON,
+            let text = try? decoder.singleValueContainer().decode(String.self), let tree = splice.tree(named: text)
+        {
+            self = tree
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            left: try container.decode([Int32].self, forKey: .left),
+            right: try container.decode([Int32].self, forKey: .right),
+            feature: try container.decode([Int32].self, forKey: .feature),
+            threshold: try container.decode([Double].self, forKey: .threshold),
+            value: try container.decode([Double].self, forKey: .value),
+            cover: try container.decode([Double].self, forKey: .cover),
+            outputs: try container.decode(Int.self, forKey: .outputs))
     }
 
     /// Encodes the node arrays; inside `TreeJSON.encode`, a placeholder that `TreeJSON` replaces
