@@ -62,14 +62,14 @@ final class PartColumns: @unchecked Sendable {
         missingFlags.deallocate()
     }
 
-    /// Takes the present cell `bytes` of `column` in the current row (on `line`); false when it
-    /// is text that is not UTF-8.
+    /// Takes the present cell `bytes` (a `CSVRecord` field) of `column` in the current row (on
+    /// `line`); false when it is text that is not UTF-8.
     @inline(__always)
     func take(_ bytes: UnsafeBufferPointer<UInt8>, column: Int, line: Int) -> Bool {
         let slot = cells[column] + rows &* 8
         switch kinds[column] {
         case .integer:
-            if let value = NumberParsing.parseInteger(bytes) {
+            if let value = NumberParsing.parseIntegerByWords(bytes) {
                 slot.storeBytes(of: value, as: Int64.self)
                 if value == 0 && bytes.contains(UInt8(ascii: "-")) { negativeZeros[column].append(rows) }
                 return true
@@ -81,7 +81,7 @@ final class PartColumns: @unchecked Sendable {
             slot.storeBytes(of: value, as: Double.self)
             return true
         case .real:
-            if let value = NumberParsing.parseNumber(bytes) {
+            if let value = NumberParsing.parseNumberByWords(bytes) {
                 slot.storeBytes(of: value, as: Double.self)
                 return true
             }
