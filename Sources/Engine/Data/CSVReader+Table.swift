@@ -125,6 +125,8 @@ extension CSVReader {
         _ parts: [PartColumns], rows: Int, _ copy: (PartColumns, UnsafeMutablePointer<Element>) -> Void
     ) -> [Element] {
         Array(unsafeUninitializedCapacity: rows) { buffer, initialized in
+            MemoryPages.prefault(
+                UnsafeMutableRawPointer(buffer.baseAddress!), bytes: rows * MemoryLayout<Element>.stride)
             var offset = 0
             for part in parts {
                 copy(part, buffer.baseAddress! + offset)

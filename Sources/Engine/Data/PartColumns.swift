@@ -214,6 +214,7 @@ final class PartColumns: @unchecked Sendable {
     private func grow(to rowCapacity: Int) {
         for column in 0..<count {
             cells[column] = realloc(cells[column], rowCapacity * 8)!
+            MemoryPages.prefault(cells[column] + capacity * 8, bytes: (rowCapacity - capacity) * 8)
             if let flags = missingFlags[column] {
                 let grown = realloc(flags, rowCapacity)!.assumingMemoryBound(to: Bool.self)
                 (grown + capacity).initialize(repeating: false, count: rowCapacity - capacity)
