@@ -47,6 +47,8 @@ extension CSVReader {
 
         /// Per column of text type, the cells this part held as numbers (or missing) before the
         /// column's first text cell, read again as text; empty for the other columns.
+        ///
+        /// - Throws: `EngineError.csv` when the file changed since it was read.
         func numbersAsText(schema: [ColumnSchema], path: String, options: CSVOptions) throws -> [[String]] {
             var texts = [[String]](repeating: [], count: schema.count)
             let wanted = schema.indices.filter { schema[$0].type == .text && columns.rowsBeforeText($0) > 0 }
@@ -57,6 +59,7 @@ extension CSVReader {
             var row = 0
             do {
                 try tokenizer.forEachRecord { record in
+                    guard record.count == columns.count else { throw changed(path) }
                     for column in wanted where row < columns.rowsBeforeText(column) {
                         let bytes = record.field(column)
                         texts[column].append(
@@ -65,6 +68,7 @@ extension CSVReader {
                     row += 1
                     if row == longest { throw EnoughRows() }
                 }
+                throw changed(path)
             } catch is EnoughRows {}
             return texts
         }

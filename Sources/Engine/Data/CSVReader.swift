@@ -187,7 +187,7 @@ public enum CSVReader {
             hint: "convert the file to UTF-8, for example: iconv -f latin1 -t utf-8 in.csv > out.csv")
     }
 
-    private static func changed(_ path: String) -> EngineError {
+    static func changed(_ path: String) -> EngineError {
         EngineError(.csv, "'\(path)' changed while it was being loaded", hint: "load it again")
     }
 
