@@ -58,4 +58,26 @@ struct NumberParsingTests {
         var over = "99999999999999999999"
         #expect(over.withUTF8 { NumberParsing.parseInteger($0) } == nil)
     }
+
+    @Test("word-at-a-time parsing gives the same integers and doubles, bit for bit, whatever follows the cell")
+    func wordAtATime() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789.-+e 9".utf8)
+        let padding = NumberParsing.readableBytesPastStart
+        let memory = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 12 + padding)
+        defer { memory.deallocate() }
+        var shapes: [String: Int] = [:]
+        for _ in 0..<200_000 {
+            let count = Int.random(in: 0...12, using: &generator)
+            for index in memory.indices { memory[index] = alphabet.randomElement(using: &generator)! }
+            let cell = UnsafeBufferPointer(rebasing: memory[0..<count])
+            let integer = NumberParsing.parseIntegerByWords(cell)
+            let real = NumberParsing.parseNumberByWords(cell)
+            let text = String(decoding: cell, as: UTF8.self)
+            #expect(integer == NumberParsing.parseInteger(cell), "'\(text)'")
+            #expect(real?.bitPattern == NumberParsing.parseNumber(cell)?.bitPattern, "'\(text)'")
+            if let real { shapes[real == real.rounded() ? "whole" : "fraction", default: 0] += 1 }
+        }
+        #expect(shapes["whole", default: 0] > 1000 && shapes["fraction", default: 0] > 1000, "\(shapes)")
+    }
 }

@@ -15,39 +15,32 @@ public struct CSVOptions: Sendable, Equatable {
 }
 
 /// What a first pass over a CSV file found: its columns with their inferred types, its rows, and
-/// where its data rows can be split for reading in parallel.
+/// where its data records are.
 public struct CSVScan: Sendable, Equatable {
     public let path: String
     public let schema: [ColumnSchema]
     public let rowCount: Int
-    /// Consecutive byte ranges of whole data records, with the line each starts on and its rows.
-    let chunks: [Chunk]
-
-    struct Chunk: Sendable, Equatable {
-        let range: Range<Int>
-        let firstLine: Int
-        let rows: Int
-    }
+    /// The byte range of the data records.
+    let dataRange: Range<Int>
+    /// The line the data records start on.
+    let firstLine: Int
 }
 
-/// Reads CSV files in two streaming passes: `scan` checks the structure and infers each column's
-/// type without keeping rows; `read` converts the cells and hands them to a `RowSink`.
+/// Reads CSV files: `scan` checks the structure and infers each column's type without keeping
+/// rows, `read` then converts the cells and hands them to a `RowSink` (two streaming passes, so a
+/// bad file is rejected before anything is written and memory stays flat for any file size);
+/// `readTable` reads a file into memory in one pass, converting cells as it infers the types.
 ///
-/// Two passes mean a bad file is rejected before anything is written, and memory stays flat for
-/// any file size. Every error names the file, the line, and the column. Large files are scanned
-/// (and, into memory, read) on every core: the data is split at line breaks, each part is
-/// scanned on its own, and the split is kept only if each part ended exactly where the next
-/// began (a line break inside a quoted field makes it fall back to one sequential scan).
+/// Every error names the file, the line, and the column. Large files are scanned (and, into
+/// memory, read) on every core: the data is split at line breaks, each part is read on its own,
+/// and the split is kept only if each part ended exactly where the next began (a line break
+/// inside a quoted field makes it fall back to one sequential part).
 ///
 /// For example:
 /// ```swift
 /// let table = try CSVReader.readTable(path: "data/faults.csv")
 /// ```
 public enum CSVReader {
-    /// How many offending cells an error lists.
-    static let sampleLimit = 5
-    /// Files with less data than this are scanned on one core.
-    static let parallelThreshold = 4 << 20
 
     /// Checks the file's structure and infers the type of each column.
     ///
@@ -68,51 +61,19 @@ public enum CSVReader {
         path: String, options: CSVOptions, cancellation: Cancellation?, parts: Int,
         splitAbove: Int
     ) throws -> CSVScan {
-        let tokenizer = try CSVTokenizer(path: path, separator: options.separator)
-        guard let header = try tokenizer.firstRecord({ try headerNames($0, path: path, options: options) }) else {
-            throw EngineError(
-                .csv, "'\(path)' is empty", hint: "load takes a CSV file whose first line names the columns")
+        let layout = try Layout(path: path, options: options, parts: parts, splitAbove: splitAbove)
+        let names = layout.names
+        let scanned = try inParts(layout) { range, firstLine in
+            try scanPart(
+                path: path, range: range, firstLine: firstLine, names: names, options: options,
+                cancellation: cancellation)
         }
-        let names = header.value
-        let dataStart = options.hasHeader ? header.offset : 0
-        let dataLine = options.hasHeader ? header.line : 1
-        let size = fileSize(path)
-        let boundaries =
-            size - dataStart >= splitAbove && parts > 1
-            ? splitPoints(path: path, from: dataStart, to: size, parts: min(parts, 8)) : [dataStart, size]
-        var parts = try scanParts(
-            path: path, boundaries: boundaries, firstLine: dataLine, names: names,
-            options: options, cancellation: cancellation)
-        if parts == nil {
-            parts = try scanParts(
-                path: path, boundaries: [dataStart, size], firstLine: dataLine, names: names,
-                options: options, cancellation: cancellation)
-        }
-        let scanned = parts!
         let rows = scanned.reduce(0) { $0 + $1.rows }
-        if rows == 0 {
-            throw EngineError(.csv, "'\(path)' has a header but no data rows", hint: "add rows below the header line")
-        }
-        let schema = try names.indices.map { index in
-            var total = PartScan(columns: names.count)
-            for part in scanned {
-                total.integers[index] += part.integers[index]
-                total.reals[index] += part.reals[index]
-                total.texts[index] += part.texts[index]
-                total.samples[index] += part.samples[index]
-            }
-            return ColumnSchema(
-                name: names[index],
-                type: try inferType(
-                    integers: total.integers[index], reals: total.reals[index], texts: total.texts[index],
-                    samples: Array(total.samples[index].prefix(sampleLimit)), name: names[index], column: index + 1,
-                    path: path, options: options))
-        }
         return CSVScan(
-            path: path, schema: schema, rowCount: rows,
-            chunks: scanned.map {
-                CSVScan.Chunk(range: $0.range, firstLine: $0.firstLine, rows: $0.rows)
-            })
+            path: path,
+            schema: try inferSchema(
+                names: names, rows: rows, tallies: scanned.map(\.tallies), path: path, options: options),
+            rowCount: rows, dataRange: layout.dataRange, firstLine: layout.firstLine)
     }
 
     /// Converts every row of a scanned file into `sink`, in file order.
@@ -123,151 +84,64 @@ public enum CSVReader {
         _ scan: CSVScan, options: CSVOptions = CSVOptions(), into sink: inout Sink,
         cancellation: Cancellation? = nil
     ) throws {
-        let whole = scan.chunks.first!.range.lowerBound..<scan.chunks.last!.range.upperBound
         let rows = try readPart(
-            scan, range: whole, firstLine: scan.chunks[0].firstLine, options: options,
+            scan, range: scan.dataRange, firstLine: scan.firstLine, options: options,
             into: &sink, cancellation: cancellation)
         if rows != scan.rowCount { throw changed(scan.path) }
-    }
-
-    /// Reads a whole file into memory (scan, then read), using every core for large files.
-    public static func readTable(
-        path: String, options: CSVOptions = CSVOptions(),
-        parts: Int = ProcessInfo.processInfo.activeProcessorCount
-    ) throws -> Table {
-        try readTable(path: path, options: options, parts: parts, splitAbove: parallelThreshold)
-    }
-
-    /// `readTable`, splitting files with more than `splitAbove` bytes of data.
-    static func readTable(path: String, options: CSVOptions, parts: Int, splitAbove: Int) throws -> Table {
-        let scan = try scan(path: path, options: options, cancellation: nil, parts: parts, splitAbove: splitAbove)
-        var builders = TableBuilder.partitioned(schema: scan.schema, rows: scan.chunks.map(\.rows))
-        var failures = [Error?](repeating: nil, count: scan.chunks.count)
-        builders.withDisjointSlots { builders in
-            failures.withDisjointSlots { failures in
-                DispatchQueue.concurrentPerform(iterations: scan.chunks.count) { index in
-                    let chunk = scan.chunks[index]
-                    do {
-                        var builder = builders[index]
-                        let rows = try readPart(
-                            scan, range: chunk.range, firstLine: chunk.firstLine, options: options,
-                            into: &builder, rowLimit: chunk.rows)
-                        if rows != chunk.rows { throw changed(scan.path) }
-                        builders[index] = builder
-                    } catch {
-                        failures[index] = error
-                    }
-                }
-            }
-        }
-        if let failure = failures.compactMap({ $0 }).first {
-            TableBuilder.deallocate(builders)
-            throw failure
-        }
-        return try TableBuilder.assemble(builders)
     }
 
     // MARK: - Parts
 
     /// What scanning one part of the file found.
-    private struct PartScan {
-        var range: Range<Int> = 0..<0
-        var firstLine = 1
+    private struct ScannedPart: LineNumbered {
         var rows = 0
-        var integers: [Int], reals: [Int], texts: [Int]
-        var samples: [[(line: Int, text: String)]]
-        var failure: Error?
+        var tallies: [ColumnTally]
 
-        init(columns: Int) {
-            integers = Array(repeating: 0, count: columns)
-            reals = integers
-            texts = integers
-            samples = Array(repeating: [], count: columns)
+        mutating func shiftLines(by offset: Int) {
+            for index in tallies.indices { tallies[index].shiftLines(by: offset) }
         }
-    }
-
-    /// Scans the parts between consecutive `boundaries` concurrently. Nil when a part did not end
-    /// exactly where the next began (the split fell inside a quoted field): scan again in one part.
-    private static func scanParts(
-        path: String, boundaries: [Int], firstLine: Int, names: [String], options: CSVOptions,
-        cancellation: Cancellation?
-    ) throws -> [PartScan]? {
-        let count = boundaries.count - 1
-        let lineStarts =
-            count == 1 ? [firstLine] : try lineNumbers(path: path, boundaries: boundaries, firstLine: firstLine)
-        var results = [PartScan](repeating: PartScan(columns: 0), count: count)
-        results.withDisjointSlots { results in
-            DispatchQueue.concurrentPerform(iterations: count) { index in
-                results[index] = scanPart(
-                    path: path, range: boundaries[index]..<boundaries[index + 1], firstLine: lineStarts[index],
-                    names: names, options: options, cancellation: cancellation)
-            }
-        }
-        for (index, part) in results.enumerated() {
-            if let failure = part.failure { throw failure }
-            if index + 1 < count && part.range.upperBound != boundaries[index + 1] { return nil }
-        }
-        return results
     }
 
     private static func scanPart(
         path: String, range: Range<Int>, firstLine: Int, names: [String], options: CSVOptions,
         cancellation: Cancellation?
-    ) -> PartScan {
-        var part = PartScan(columns: names.count)
-        part.firstLine = firstLine
+    ) throws -> PartOutcome<ScannedPart> {
+        var part = ScannedPart(tallies: Array(repeating: ColumnTally(), count: names.count))
         let counts = TypeCounts(columns: names.count)
         defer { counts.deallocate() }
         let markers = markerBytes(options.missingMarkers)
-        do {
-            let tokenizer = try CSVTokenizer(
-                path: path, separator: options.separator, start: range.lowerBound,
-                end: range.upperBound, firstLine: firstLine)
-            try tokenizer.forEachRecord { record in
-                guard record.count == names.count else {
-                    throw EngineError(
-                        .csv,
-                        "\(path):\(record.line): this row has \(record.count) fields; the header has \(names.count)",
-                        hint: "a field holding the separator must be quoted; every row needs one field per column")
-                }
-                part.rows += 1
-                if part.rows % 4096 == 0 { try cancellation?.check() }
-                for index in 0..<names.count {
-                    let bytes = record.field(index)
-                    if isMissing(bytes, markers: markers) { continue }
-                    switch NumberParsing.classify(bytes) {
-                    case .integer: counts.integers[index] += 1
-                    case .real: counts.reals[index] += 1
-                    case .notNumber:
-                        guard let text = String(validating: bytes, as: UTF8.self) else {
-                            throw EngineError(
-                                .csv,
-                                "\(path):\(record.line): column \(index + 1) ('\(names[index])') has bytes that are not UTF-8",
-                                hint:
-                                    "convert the file to UTF-8, for example: iconv -f latin1 -t utf-8 in.csv > out.csv")
-                        }
-                        part.texts[index] += 1
-                        if part.samples[index].count < sampleLimit { part.samples[index].append((record.line, text)) }
+        let tokenizer = try CSVTokenizer(
+            path: path, separator: options.separator, start: range.lowerBound,
+            end: range.upperBound, firstLine: firstLine)
+        try tokenizer.forEachRecord { record in
+            guard record.count == names.count else { throw raggedRow(record, path: path, columns: names.count) }
+            part.rows += 1
+            if part.rows % 4096 == 0 { try cancellation?.check() }
+            for index in 0..<names.count {
+                let bytes = record.field(index)
+                if isMissing(bytes, markers: markers) { continue }
+                switch NumberParsing.classify(bytes) {
+                case .integer: counts.integers[index] += 1
+                case .real: counts.reals[index] += 1
+                case .notNumber:
+                    guard let text = String(validating: bytes, as: UTF8.self) else {
+                        throw notUTF8(record, column: index, names: names, path: path)
                     }
+                    part.tallies[index].addText(text, line: record.line)
                 }
             }
-            part.range = range.lowerBound..<tokenizer.offsetAfterLastRecord
-        } catch {
-            part.failure = error
         }
         for index in names.indices {
-            part.integers[index] = counts.integers[index]
-            part.reals[index] = counts.reals[index]
+            part.tallies[index].numbers = counts.integers[index] + counts.reals[index]
+            part.tallies[index].anyReal = counts.reals[index] > 0
         }
-        return part
+        return PartOutcome(part: part, end: tokenizer.offsetAfterLastRecord, nextLine: tokenizer.lineAfterLastRecord)
     }
 
-    /// Converts the records in `range` into `sink` (at most `rowLimit` of them); returns how many
-    /// rows it wrote.
+    /// Converts the records in `range` into `sink`; returns how many rows it wrote.
     private static func readPart<Sink: RowSink>(
         _ scan: CSVScan, range: Range<Int>, firstLine: Int, options: CSVOptions,
-        into sink: inout Sink, rowLimit: Int = .max,
-        cancellation: Cancellation? = nil
+        into sink: inout Sink, cancellation: Cancellation?
     ) throws -> Int {
         let tokenizer = try CSVTokenizer(
             path: scan.path, separator: options.separator, start: range.lowerBound,
@@ -276,7 +150,7 @@ public enum CSVReader {
         let markers = markerBytes(options.missingMarkers)
         var rows = 0
         try tokenizer.forEachRecord { record in
-            guard record.count == types.count, rows < rowLimit else { throw changed(scan.path) }
+            guard record.count == types.count else { throw changed(scan.path) }
             rows += 1
             if rows % 4096 == 0 { try cancellation?.check() }
             for index in 0..<types.count {
@@ -301,63 +175,20 @@ public enum CSVReader {
         return rows
     }
 
-    private static func changed(_ path: String) -> EngineError {
+    static func raggedRow(_ record: CSVRecord, path: String, columns: Int) -> EngineError {
+        EngineError(
+            .csv, "\(path):\(record.line): this row has \(record.count) fields; the header has \(columns)",
+            hint: "a field holding the separator must be quoted; every row needs one field per column")
+    }
+
+    static func notUTF8(_ record: CSVRecord, column: Int, names: [String], path: String) -> EngineError {
+        EngineError(
+            .csv, "\(path):\(record.line): column \(column + 1) ('\(names[column])') has bytes that are not UTF-8",
+            hint: "convert the file to UTF-8, for example: iconv -f latin1 -t utf-8 in.csv > out.csv")
+    }
+
+    static func changed(_ path: String) -> EngineError {
         EngineError(.csv, "'\(path)' changed while it was being loaded", hint: "load it again")
-    }
-
-    /// Offsets that split `start..<end` into about `parts` pieces, each just after a line break.
-    private static func splitPoints(path: String, from start: Int, to end: Int, parts: Int) -> [Int] {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return [start, end] }
-        defer { try? handle.close() }
-        var points = [start]
-        for part in 1..<parts {
-            let target = start + (end - start) * part / parts
-            guard target > points.last!, (try? handle.seek(toOffset: UInt64(target))) != nil,
-                let window = try? handle.read(upToCount: 1 << 16), let newline = window.firstIndex(of: 10)
-            else { continue }
-            let point = target + (newline - window.startIndex) + 1
-            if point < end && point > points.last! { points.append(point) }
-        }
-        points.append(end)
-        return points
-    }
-
-    /// The line number at each boundary but the last, counting line breaks in each part concurrently.
-    private static func lineNumbers(path: String, boundaries: [Int], firstLine: Int) throws -> [Int] {
-        let count = boundaries.count - 1
-        var breaks = [Int](repeating: 0, count: count)
-        breaks.withDisjointSlots { breaks in
-            DispatchQueue.concurrentPerform(iterations: count - 1) { index in
-                breaks[index] = countLineBreaks(path: path, range: boundaries[index]..<boundaries[index + 1])
-            }
-        }
-        var lines = [firstLine]
-        for index in 0..<(count - 1) { lines.append(lines[index] + breaks[index]) }
-        return lines
-    }
-
-    private static func countLineBreaks(path: String, range: Range<Int>) -> Int {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
-        defer { try? handle.close() }
-        try? handle.seek(toOffset: UInt64(range.lowerBound))
-        var remaining = range.count
-        var total = 0
-        while remaining > 0, let data = try? handle.read(upToCount: min(remaining, 1 << 20)), !data.isEmpty {
-            data.withUnsafeBytes { bytes in
-                var found = 0
-                for byte in bytes.bindMemory(to: UInt8.self) where byte == 10 { found += 1 }
-                total += found
-            }
-            remaining -= data.count
-        }
-        return total
-    }
-
-    /// The size of the file `path` names, following symbolic links (Foundation's attributes on
-    /// Linux describe the link itself).
-    private static func fileSize(_ path: String) -> Int {
-        var status = stat()
-        return stat(path, &status) == 0 ? Int(status.st_size) : 0
     }
 
     // MARK: - Header and types
@@ -380,7 +211,7 @@ public enum CSVReader {
         }
     }
 
-    private static func headerNames(
+    static func headerNames(
         _ record: CSVRecord, path: String,
         options: CSVOptions
     ) throws -> [String] {
@@ -415,30 +246,45 @@ public enum CSVReader {
         return names
     }
 
+    /// Each column's type from the tallies of every part, in file order, by the rules `scan`
+    /// states.
+    static func inferSchema(
+        names: [String], rows: Int, tallies: [[ColumnTally]], path: String, options: CSVOptions
+    ) throws -> [ColumnSchema] {
+        if rows == 0 {
+            throw EngineError(.csv, "'\(path)' has a header but no data rows", hint: "add rows below the header line")
+        }
+        return try names.indices.map { index in
+            var total = ColumnTally()
+            for part in tallies { total.add(part[index]) }
+            return ColumnSchema(
+                name: names[index],
+                type: try inferType(total, name: names[index], column: index + 1, path: path, options: options))
+        }
+    }
+
     private static func inferType(
-        integers: Int, reals: Int, texts: Int, samples: [(line: Int, text: String)],
-        name: String, column: Int, path: String, options: CSVOptions
+        _ tally: ColumnTally, name: String, column: Int, path: String, options: CSVOptions
     ) throws -> ColumnType {
         if options.textColumns.contains(name) { return .text }
-        if texts == 0 { return reals == 0 && integers > 0 ? .integer : .real }
-        let numbers = integers + reals
-        if numbers > 0 && texts * 10 <= numbers + texts {
+        if tally.texts == 0 { return !tally.anyReal && tally.numbers > 0 ? .integer : .real }
+        if tally.numbers > 0 && tally.texts * 10 <= tally.numbers + tally.texts {
             throw EngineError(
                 .csv,
-                "\(path): column \(column) ('\(name)') holds numbers in \(numbers) rows but text in \(texts)",
+                "\(path): column \(column) ('\(name)') holds numbers in \(tally.numbers) rows but text in \(tally.texts)",
                 hint:
                     "fix those cells or leave them empty (empty cells load as missing); na=VALUE reads a marker as missing; text=\(name) loads the column as text",
-                notes: samples.map { "line \($0.line): '\($0.text)'" })
+                notes: tally.samples.map { "line \($0.line): '\($0.text)'" })
         }
         return .text
     }
 
-    private static func markerBytes(_ markers: Set<String>) -> [[UInt8]] {
+    static func markerBytes(_ markers: Set<String>) -> [[UInt8]] {
         markers.map { Array($0.utf8) }
     }
 
     @inline(__always)
-    private static func isMissing(_ bytes: UnsafeBufferPointer<UInt8>, markers: [[UInt8]]) -> Bool {
+    static func isMissing(_ bytes: UnsafeBufferPointer<UInt8>, markers: [[UInt8]]) -> Bool {
         if bytes.isEmpty { return true }
         if markers.isEmpty { return false }
         for marker in markers where marker.count == bytes.count && marker.elementsEqual(bytes) { return true }

@@ -5,7 +5,8 @@
 #endif
 
 /// One record of a CSV file: views of its fields' bytes, valid only during the callback that
-/// receives it (the bytes live in the tokenizer's read buffer).
+/// receives it (the bytes live in the tokenizer's read buffer, readable for
+/// `NumberParsing.readableBytesPastStart` bytes from any field's start).
 struct CSVRecord {
     fileprivate let base: UnsafeMutablePointer<UInt8>
     fileprivate let starts: UnsafeMutablePointer<Int>
@@ -83,7 +84,7 @@ final class CSVTokenizer {
         }
         if start > 0 { lseek(fd, off_t(start), SEEK_SET) }
         capacity = max(chunkSize, 4)
-        buffer = .allocate(capacity: capacity)
+        buffer = Self.allocateBuffer(capacity: capacity)
     }
 
     deinit {
@@ -163,6 +164,10 @@ final class CSVTokenizer {
         path: String
     ) throws -> (next: Int, newlines: Int)? {
         fields.reset()
+        if let next = parsePlainRecord(buffer, from: start, filled: filled, separator: sep, fields: &fields) {
+            return (next, 0)
+        }
+        fields.reset()
         var position = start
         var newlines = 0
         while true {
@@ -239,30 +244,6 @@ final class CSVTokenizer {
         }
     }
 
-    /// The offset of the first separator, line break or NUL at or after `position`, found eight
-    /// bytes at a time (a SWAR zero-byte test); stops early, at most 7 bytes before `filled`.
-    @inline(__always)
-    private static func skipPlainBytes(
-        _ buffer: UnsafeMutablePointer<UInt8>, from start: Int, filled: Int,
-        separator: UInt8
-    ) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let separators = ones &* UInt64(separator)
-        let newlines = ones &* 10
-        let returns = ones &* 13
-        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
-        var position = start
-        while position + 8 <= filled {
-            let word = UInt64(littleEndian: UnsafeRawPointer(buffer + position).loadUnaligned(as: UInt64.self))
-            let hits =
-                zeroBytes(word ^ separators) | zeroBytes(word ^ newlines) | zeroBytes(word ^ returns) | zeroBytes(word)
-            if hits != 0 { return position + hits.trailingZeroBitCount / 8 }
-            position += 8
-        }
-        return position
-    }
-
     private static func binaryByte(path: String, line: Int) -> EngineError {
         EngineError(
             .csv, "\(path):\(line): a NUL byte: this looks like a binary file, not CSV text",
@@ -285,8 +266,16 @@ final class CSVTokenizer {
         }
     }
 
+    /// A zeroed buffer of `capacity` bytes and `NumberParsing.readableBytesPastStart` more, so
+    /// that the number parsers may read words past the end of any field.
+    private static func allocateBuffer(capacity: Int) -> UnsafeMutablePointer<UInt8> {
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + NumberParsing.readableBytesPastStart)
+        buffer.initialize(repeating: 0, count: capacity + NumberParsing.readableBytesPastStart)
+        return buffer
+    }
+
     private func grow() {
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+        let bigger = Self.allocateBuffer(capacity: capacity * 2)
         bigger.update(from: buffer, count: filled)
         buffer.deallocate()
         buffer = bigger
@@ -298,7 +287,7 @@ final class CSVTokenizer {
 private struct StopReading: Error {}
 
 /// The field boundaries of the record being parsed, in growable manually managed arrays.
-private struct FieldBounds {
+struct FieldBounds {
     var starts = UnsafeMutablePointer<Int>.allocate(capacity: 64)
     var ends = UnsafeMutablePointer<Int>.allocate(capacity: 64)
     var escaped = UnsafeMutablePointer<Bool>.allocate(capacity: 64)

@@ -152,7 +152,7 @@ enum NumberParsing {
 
     /// 10^k for k in 0...22, each exactly representable.
     @inline(__always)
-    private static func powerOfTen(_ k: Int) -> Double {
+    static func powerOfTen(_ k: Int) -> Double {
         switch k {
         case 0: 1e0
         case 1: 1e1

@@ -46,10 +46,8 @@ public struct ColumnSchema: Sendable, Equatable, Codable {
 
 /// Collects rows into an in-memory `Table`.
 ///
-/// Numeric cells go into raw buffers sized for the expected row count (known from a CSV scan or a
-/// stored version), so the per-cell path does no copy-on-write checks; the buffers grow if more
-/// rows come. `partitioned(schema:rows:)` makes builders that fill disjoint row ranges of the same
-/// buffers from several threads; `assemble` joins them without copying the parts again.
+/// Numeric cells go into raw buffers sized for the expected row count (known from a stored
+/// version), so the per-cell path does no copy-on-write checks; the buffers grow if more rows come.
 public struct TableBuilder: RowSink {
     private let schema: [ColumnSchema]
     private let types: [ColumnType]
@@ -57,81 +55,22 @@ public struct TableBuilder: RowSink {
     private var reals: [UnsafeMutablePointer<Double>?]
     private var missing: [UnsafeMutablePointer<Bool>]
     private var texts: [[String]]
-    /// Where this builder's rows start in the buffers.
-    private let rowOffset: Int
-    /// The rows the buffers hold; a partitioned builder may not grow past it.
+    /// The rows the buffers hold.
     private var capacity: Int
-    private let canGrow: Bool
     private var rows = 0
 
     public init(schema: [ColumnSchema], expectedRows: Int = 1024) {
-        let capacity = max(expectedRows, 16)
-        self.init(
-            schema: schema, buffers: Self.allocate(schema, rows: capacity), rowOffset: 0, capacity: capacity,
-            canGrow: true)
-    }
-
-    private init(schema: [ColumnSchema], buffers: Buffers, rowOffset: Int, capacity: Int, canGrow: Bool) {
+        capacity = max(expectedRows, 16)
         self.schema = schema
-        self.types = schema.map(\.type)
-        (integers, reals, missing) = buffers
+        types = schema.map(\.type)
+        integers = schema.map { [capacity] in $0.type == .integer ? .allocate(capacity: capacity) : nil }
+        reals = schema.map { [capacity] in $0.type == .real ? .allocate(capacity: capacity) : nil }
+        missing = schema.map { [capacity] _ in .allocate(capacity: capacity) }
         texts = Array(repeating: [], count: schema.count)
-        self.rowOffset = rowOffset
-        self.capacity = capacity
-        self.canGrow = canGrow
-    }
-
-    private typealias Buffers = (
-        [UnsafeMutablePointer<Int64>?], [UnsafeMutablePointer<Double>?], [UnsafeMutablePointer<Bool>]
-    )
-
-    private static func allocate(_ schema: [ColumnSchema], rows: Int) -> Buffers {
-        (
-            schema.map { $0.type == .integer ? .allocate(capacity: rows) : nil },
-            schema.map { $0.type == .real ? .allocate(capacity: rows) : nil },
-            schema.map { _ in .allocate(capacity: rows) }
-        )
-    }
-
-    /// Builders for consecutive parts of `rows.count` parts with the given row counts, sharing
-    /// one set of buffers. Fill each from one thread with exactly its row count (the caller
-    /// guarantees it: a part cannot grow), then call `assemble`.
-    static func partitioned(schema: [ColumnSchema], rows: [Int]) -> [TableBuilder] {
-        let total = rows.reduce(0, +)
-        let buffers = allocate(schema, rows: max(total, 1))
-        var offset = 0
-        return rows.map { count in
-            defer { offset += count }
-            return TableBuilder(schema: schema, buffers: buffers, rowOffset: offset, capacity: count, canGrow: false)
-        }
-    }
-
-    /// The table of the parts' rows, in order; the shared buffers are freed.
-    static func assemble(_ parts: [TableBuilder]) throws -> Table {
-        guard let first = parts.first else { return .empty }
-        defer { deallocate(parts) }
-        let total = parts.reduce(0) { $0 + $1.rows }
-        return try Table(
-            columns: first.schema.enumerated().map { index, column in
-                let storage: Column.Storage =
-                    switch column.type {
-                    case .integer: .integer(Array(UnsafeBufferPointer(start: first.integers[index], count: total)))
-                    case .real: .real(Array(UnsafeBufferPointer(start: first.reals[index], count: total)))
-                    case .text: .text(parts.flatMap { $0.texts[index] })
-                    }
-                return Column(
-                    name: column.name, storage: storage,
-                    missing: Array(UnsafeBufferPointer(start: first.missing[index], count: total)))
-            })
-    }
-
-    /// Frees the buffers shared by `parts` (after a failure, when they will not be assembled).
-    static func deallocate(_ parts: [TableBuilder]) {
-        parts.first?.deallocate()
     }
 
     public mutating func setInteger(_ value: Int64, column: Int) {
-        let row = rowOffset + rows
+        let row = rows
         switch types[column] {
         case .integer: integers[column]![row] = value
         case .real: reals[column]![row] = Double(value)
@@ -141,7 +80,7 @@ public struct TableBuilder: RowSink {
     }
 
     public mutating func setReal(_ value: Double, column: Int) {
-        let row = rowOffset + rows
+        let row = rows
         switch types[column] {
         case .integer: integers[column]![row] = Int64(value)
         case .real: reals[column]![row] = value
@@ -152,11 +91,11 @@ public struct TableBuilder: RowSink {
 
     public mutating func setText(_ bytes: UnsafeBufferPointer<UInt8>, column: Int) {
         texts[column].append(String(decoding: bytes, as: UTF8.self))
-        missing[column][rowOffset + rows] = false
+        missing[column][rows] = false
     }
 
     public mutating func setMissing(column: Int) {
-        let row = rowOffset + rows
+        let row = rows
         switch types[column] {
         case .integer: integers[column]![row] = 0
         case .real: reals[column]![row] = .nan
@@ -167,12 +106,24 @@ public struct TableBuilder: RowSink {
 
     public mutating func endRow() throws {
         rows += 1
-        if rows == capacity && canGrow { grow() }
+        if rows == capacity { grow() }
     }
 
     /// The table of every row written so far; the builder's buffers are freed.
     public mutating func build() throws -> Table {
-        try Self.assemble([self])
+        defer { deallocate() }
+        return try Table(
+            columns: schema.enumerated().map { index, column in
+                let storage: Column.Storage =
+                    switch column.type {
+                    case .integer: .integer(Array(UnsafeBufferPointer(start: integers[index], count: rows)))
+                    case .real: .real(Array(UnsafeBufferPointer(start: reals[index], count: rows)))
+                    case .text: .text(texts[index])
+                    }
+                return Column(
+                    name: column.name, storage: storage,
+                    missing: Array(UnsafeBufferPointer(start: missing[index], count: rows)))
+            })
     }
 
     private mutating func grow() {
