@@ -68,6 +68,13 @@ struct PlateShellCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    /// Reads the arguments, readies the process (still single-threaded), then parses and runs.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        LinearAlgebra.startNoThreadsWhenLoaded()
+        main(arguments)
+    }
+
     @Option(name: .customShort("c"), help: "Run these commands (separated by ';') and exit.")
     var commands: String?
 

@@ -106,4 +106,39 @@ struct TreeTests {
         let stopped = try GradientBoostedTrees.fit(Self.separable, settings)
         #expect(stopped.iterations < 500, "early stopping ends before the iteration limit")
     }
+
+    @Test("histograms are cleared and subtracted bin by bin where few bins are occupied, exactly as whole")
+    func histogramSparseArithmetic() {
+        // 300 bins: words with no, few (< denseWord), many and all bins occupied, and a last word
+        // that is partly outside the histogram.
+        let bins = 300
+        var random = SeededRandom(seed: 11)
+        let wordShares = [0.0, 0.1, 0.5, 1.0, 0.05]
+        var small = HistogramTreeLearner.Histogram(bins: bins)
+        small.reset(clearOccupancy: true)
+        var parent = HistogramTreeLearner.Histogram(bins: bins)
+        parent.reset(clearOccupancy: true)
+        for bin in 0..<bins where random.nextUnit() < wordShares[bin / 64] {
+            small.sums[2 * bin] = random.nextUnit() - 0.5
+            small.sums[2 * bin + 1] = random.nextUnit()
+            small.occupied[bin / 64] |= 1 << UInt64(bin % 64)
+        }
+        for bin in 0..<bins where small.occupied[bin / 64] & (1 << UInt64(bin % 64)) != 0 || random.nextUnit() < 0.3 {
+            parent.sums[2 * bin] = small.sums[2 * bin] + random.nextUnit()
+            parent.sums[2 * bin + 1] = small.sums[2 * bin + 1] + random.nextUnit()
+            parent.occupied[bin / 64] |= 1 << UInt64(bin % 64)
+        }
+        let expected = zip(parent.sums, small.sums).map { $0 - $1 }
+        let occupancy = parent.occupied
+        parent.subtract(small)
+        #expect(parent.sums.elementsEqual(expected) { $0.bitPattern == $1.bitPattern })
+        #expect(parent.occupied == occupancy)
+
+        parent.reset(clearOccupancy: true)
+        #expect(parent.sums.allSatisfy { $0 == 0 })
+        #expect(parent.occupied.allSatisfy { $0 == 0 })
+        small.reset(clearOccupancy: false)
+        #expect(small.sums.allSatisfy { $0 == 0 })
+        #expect(small.occupied.allSatisfy { $0 == ~0 })
+    }
 }

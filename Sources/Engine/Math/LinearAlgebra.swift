@@ -9,6 +9,16 @@ public enum LinearAlgebra {
     /// Makes OpenBLAS single-threaded; call once before any other use (idempotent).
     public static let configure: Void = { openblas_set_num_threads(1) }()
 
+    /// Keeps OpenBLAS from starting worker threads when it is loaded (on first use). It starts
+    /// one per core unless OPENBLAS_NUM_THREADS says otherwise, and each spins in sched_yield for
+    /// about 0.1 s after start-up, taking a core from the folds' and trees' threads (9% of the
+    /// samples of a loop of forest fits on one thread). Call at start-up, while the process has
+    /// one thread (it sets an environment variable), and after `CommandLine.arguments` is read:
+    /// on Linux the Swift runtime finds the arguments next to the original environment.
+    public static func startNoThreadsWhenLoaded() {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
+    }
+
     /// Eigenvalues (ascending) and eigenvectors (the columns of a row-major n×n matrix) of a
     /// symmetric matrix.
     ///

@@ -59,22 +59,50 @@ struct TreeGrower {
     static let featureThreshold = 1e-7
 
     func grow(random: inout SeededRandom) -> Tree {
-        let members = (0..<columns.rows).filter { weights[$0] > 0 }.map(Int32.init)
+        // The loops below read the data through pointers: with arrays, their bounds checks and
+        // uniqueness checks were a third of a forest's time.
+        columns.values.withUnsafeBufferPointer { values in
+            y.withUnsafeBufferPointer { y in
+                weights.withUnsafeBufferPointer { weights in
+                    grow(Data(values: values, y: y, weights: weights), random: &random)
+                }
+            }
+        }
+    }
+
+    /// The training data as the hot loops read it.
+    private struct Data {
+        /// `values[f * rows + r]`, as `FeatureColumns.values`.
+        let values: UnsafeBufferPointer<Double>
+        let y: UnsafeBufferPointer<Int>
+        let weights: UnsafeBufferPointer<Double>
+    }
+
+    private func grow(_ data: Data, random: inout SeededRandom) -> Tree {
+        let weights = data.weights
+        let members = Self.weighted(Array(0..<Int32(columns.rows)), weights)
         let allRows = members.count == columns.rows
         var orders: [[Int32]] =
             settings.splitter == .best
-            ? columns.sorted.map { allRows ? $0 : $0.filter { weights[Int($0)] > 0 } } : [members]
+            ? columns.sorted.map { allRows ? $0 : Self.weighted($0, weights) } : [members]
         var scratch = [Int32](repeating: 0, count: members.count)
         var goesLeft = [Bool](repeating: false, count: columns.rows)
+        var left = [Double](repeating: 0, count: classCount)
         var tree = Tree(outputs: classCount)
         let totalWeight = members.reduce(0.0) { $0 + weights[Int($1)] }
         let root = tree.addNode(value: [Double](repeating: 0, count: classCount), cover: 0)
         var stack: [(node: Int, start: Int, end: Int, depth: Int)] = [(root, 0, members.count, 0)]
         var featureOrder = Array(0..<columns.features)
         while let (node, start, end, depth) = stack.popLast() {
-            let rows = orders[0][start..<end]
             var classWeights = [Double](repeating: 0, count: classCount)
-            for r in rows { classWeights[y[Int(r)]] += weights[Int(r)] }
+            classWeights.withUnsafeMutableBufferPointer { classWeights in
+                orders[0].withUnsafeBufferPointer { rows in
+                    for i in start..<end {
+                        let r = Int(rows[i])
+                        classWeights[data.y[r]] += weights[r]
+                    }
+                }
+            }
             let nodeWeight = classWeights.reduce(0, +)
             tree.setValue(node, classWeights.map { $0 / nodeWeight })
             tree.setCover(node, nodeWeight)
@@ -85,18 +113,27 @@ struct TreeGrower {
             {
                 continue
             }
-            guard
-                let split = bestSplit(
-                    orders: orders, start: start, end: end, classWeights: classWeights, nodeWeight: nodeWeight,
-                    featureOrder: &featureOrder, random: &random)
-            else { continue }
+            let found = classWeights.withUnsafeBufferPointer { classWeights in
+                left.withUnsafeMutableBufferPointer { left in
+                    bestSplit(
+                        data, orders: orders, start: start, end: end, classWeights: classWeights,
+                        nodeWeight: nodeWeight, left: left, featureOrder: &featureOrder, random: &random)
+                }
+            }
+            guard let split = found else { continue }
             let decrease =
                 nodeWeight / totalWeight
                 * (impurity - split.rightWeight / nodeWeight * split.rightImpurity
                     - split.leftWeight / nodeWeight * split.leftImpurity)
             if decrease + 1e-15 < settings.minImpurityDecrease { continue }
-            for r in orders[0][start..<end] {
-                goesLeft[Int(r)] = columns.values[split.feature * columns.rows + Int(r)] <= split.threshold
+            let column = data.values.baseAddress! + split.feature * columns.rows
+            goesLeft.withUnsafeMutableBufferPointer { goesLeft in
+                orders[0].withUnsafeBufferPointer { rows in
+                    for i in start..<end {
+                        let r = Int(rows[i])
+                        goesLeft[r] = column[r] <= split.threshold
+                    }
+                }
             }
             var leftCount = 0
             goesLeft.withUnsafeBufferPointer { goesLeft in
@@ -115,6 +152,17 @@ struct TreeGrower {
         return tree
     }
 
+    /// The rows of `order` whose weight is positive, in their order.
+    private static func weighted(_ order: [Int32], _ weights: UnsafeBufferPointer<Double>) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: order.count) { kept, count in
+            count = 0
+            for r in order where weights[Int(r)] > 0 {
+                kept[count] = r
+                count += 1
+            }
+        }
+    }
+
     private struct Split {
         var feature: Int
         var threshold: Double
@@ -123,66 +171,75 @@ struct TreeGrower {
         var leftImpurity = 0.0, rightImpurity = 0.0
     }
 
+    /// The best split of the node's rows `start..<end` over up to `maxFeatures` features drawn
+    /// in random order; `left` is scratch for the left side's class weights.
     private func bestSplit(
-        orders: [[Int32]], start: Int, end: Int, classWeights: [Double], nodeWeight: Double,
-        featureOrder: inout [Int], random: inout SeededRandom
+        _ data: Data, orders: [[Int32]], start: Int, end: Int, classWeights: UnsafeBufferPointer<Double>,
+        nodeWeight: Double, left: UnsafeMutableBufferPointer<Double>, featureOrder: inout [Int],
+        random: inout SeededRandom
     ) -> Split? {
         var best: Split?
         var visited = 0
         var remaining = featureOrder.count
-        var left = [Double](repeating: 0, count: classCount)
+        let y = data.y
+        let weights = data.weights
         while remaining > 0 && visited < settings.maxFeatures {
             let pick = Int(random.next() % UInt64(remaining))
             remaining -= 1
             featureOrder.swapAt(pick, remaining)
             let f = featureOrder[remaining]
-            let base = f * columns.rows
-            let order = orders[settings.splitter == .best ? f : 0]
-            var low = Double.infinity
-            var high = -Double.infinity
-            if settings.splitter == .best {
-                low = columns.values[base + Int(order[start])]
-                high = columns.values[base + Int(order[end - 1])]
-            } else {
-                for i in start..<end {
-                    let v = columns.values[base + Int(order[i])]
-                    low = min(low, v)
-                    high = max(high, v)
-                }
-            }
-            if high <= low + Self.featureThreshold { continue }
-            visited += 1
-            for k in 0..<classCount { left[k] = 0 }
-            if settings.splitter == .random {
-                var threshold = low + random.nextUnit() * (high - low)
-                if threshold >= high { threshold = low }
-                var leftCount = 0
-                for i in start..<end {
-                    let r = Int(order[i])
-                    if columns.values[base + r] <= threshold {
-                        left[y[r]] += weights[r]
-                        leftCount += 1
+            let column = data.values.baseAddress! + f * columns.rows
+            orders[settings.splitter == .best ? f : 0].withUnsafeBufferPointer { order in
+                var low = Double.infinity
+                var high = -Double.infinity
+                if settings.splitter == .best {
+                    low = column[Int(order[start])]
+                    high = column[Int(order[end - 1])]
+                } else {
+                    for i in start..<end {
+                        let v = column[Int(order[i])]
+                        low = min(low, v)
+                        high = max(high, v)
                     }
                 }
-                if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf { continue }
-                consider(
-                    f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best
-                )
-                continue
-            }
-            for i in start..<(end - 1) {
-                let r = Int(order[i])
-                left[y[r]] += weights[r]
-                let current = columns.values[base + r]
-                let next = columns.values[base + Int(order[i + 1])]
-                if next <= current + Self.featureThreshold { continue }
-                let leftCount = i - start + 1
-                if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf { continue }
-                var threshold = current / 2 + next / 2
-                if threshold == next || threshold.isInfinite { threshold = current }
-                consider(
-                    f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight, best: &best
-                )
+                if high <= low + Self.featureThreshold { return }
+                visited += 1
+                for k in 0..<classCount { left[k] = 0 }
+                if settings.splitter == .random {
+                    var threshold = low + random.nextUnit() * (high - low)
+                    if threshold >= high { threshold = low }
+                    var leftCount = 0
+                    for i in start..<end {
+                        let r = Int(order[i])
+                        if column[r] <= threshold {
+                            left[y[r]] += weights[r]
+                            leftCount += 1
+                        }
+                    }
+                    if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf {
+                        return
+                    }
+                    consider(
+                        f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight,
+                        best: &best)
+                    return
+                }
+                for i in start..<(end - 1) {
+                    let r = Int(order[i])
+                    left[y[r]] += weights[r]
+                    let current = column[r]
+                    let next = column[Int(order[i + 1])]
+                    if next <= current + Self.featureThreshold { continue }
+                    let leftCount = i - start + 1
+                    if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf {
+                        continue
+                    }
+                    var threshold = current / 2 + next / 2
+                    if threshold == next || threshold.isInfinite { threshold = current }
+                    consider(
+                        f, threshold: threshold, left: left, classWeights: classWeights, nodeWeight: nodeWeight,
+                        best: &best)
+                }
             }
         }
         return best
@@ -191,8 +248,8 @@ struct TreeGrower {
     /// Keeps a candidate split when its proxy improvement beats the best so far.
     @inline(__always)
     private func consider(
-        _ feature: Int, threshold: Double, left: [Double], classWeights: [Double], nodeWeight: Double,
-        best: inout Split?
+        _ feature: Int, threshold: Double, left: UnsafeMutableBufferPointer<Double>,
+        classWeights: UnsafeBufferPointer<Double>, nodeWeight: Double, best: inout Split?
     ) {
         var leftWeight = 0.0
         for k in 0..<classCount { leftWeight += left[k] }
