@@ -66,9 +66,11 @@ public struct Dataset: Sendable, Equatable {
             y: labels.map { index[$0]! }, classes: classes)
     }
 
-    /// The rows given, in order.
+    /// The rows given, in order. Every row in order (`fit … on=all`) is the dataset itself, not a
+    /// copy: at 1,000,000 rows the copy was 216 MB held through the whole fit.
     public func selecting(rows: [Int]) -> Dataset {
-        Dataset(features: features, x: x.selecting(rows: rows), y: rows.map { y[$0] }, classes: classes)
+        if rows.count == rowCount && rows.elementsEqual(0..<rowCount) { return self }
+        return Dataset(features: features, x: x.selecting(rows: rows), y: rows.map { y[$0] }, classes: classes)
     }
 
     /// How many rows each class has.
