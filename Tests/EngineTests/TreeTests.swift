@@ -109,11 +109,11 @@ struct TreeTests {
 
     @Test("histograms are cleared and subtracted bin by bin where few bins are occupied, exactly as whole")
     func histogramSparseArithmetic() {
-        // 300 bins: words with no, few (< denseWord), many and all bins occupied, and a last word
-        // that is partly outside the histogram.
+        // 300 bins: words with no, few (< denseWord), many and all bins occupied, and a dense last
+        // word that is partly outside the histogram.
         let bins = 300
         var random = SeededRandom(seed: 11)
-        let wordShares = [0.0, 0.1, 0.5, 1.0, 0.05]
+        let wordShares = [0.0, 0.1, 0.5, 1.0, 0.6]
         var small = HistogramTreeLearner.Histogram(bins: bins)
         small.reset(clearOccupancy: true)
         var parent = HistogramTreeLearner.Histogram(bins: bins)
@@ -128,6 +128,9 @@ struct TreeTests {
             parent.sums[2 * bin + 1] = small.sums[2 * bin + 1] + random.nextUnit()
             parent.occupied[bin / 64] |= 1 << UInt64(bin % 64)
         }
+        // The partial last word is dense in both, so the whole-word paths meet the histogram's end.
+        #expect(small.occupied[4].nonzeroBitCount >= HistogramTreeLearner.Histogram.denseWord)
+        #expect(parent.occupied[4].nonzeroBitCount >= HistogramTreeLearner.Histogram.denseWord)
         let expected = zip(parent.sums, small.sums).map { $0 - $1 }
         let occupancy = parent.occupied
         parent.subtract(small)

@@ -132,8 +132,8 @@ public struct TableBuilder: RowSink {
             reals[index]?.deallocate()
             reals[index] = nil
             texts[index] = []
+            missing[index].deallocate()
         }
-        for column in missing { column.deallocate() }
         missing = []
         return try Table(columns: columns)
     }

@@ -290,6 +290,8 @@ struct HistogramTreeLearner {
             }
             return histogram
         }
+        // Parts mark no occupancy: a histogram built in parts must be one that marks none.
+        assert(!tracked, "a histogram of \(count) rows both tracks occupancy and is built in parts")
         var partials = [Histogram](repeating: Histogram(bins: 0), count: parts)
         partials.withDisjointSlots { partials in
             DispatchQueue.concurrentPerform(iterations: parts) { part in

@@ -60,25 +60,27 @@ struct TreeGrower {
 
     func grow(random: inout SeededRandom) -> Tree {
         // The loops below read the data through pointers: with arrays, their bounds checks and
-        // uniqueness checks were a third of a forest's time.
-        columns.values.withUnsafeBufferPointer { values in
+        // uniqueness checks were a third of a forest's time. So the inputs must agree.
+        precondition(y.count == columns.rows && weights.count == columns.rows)
+        precondition(y.allSatisfy { $0 >= 0 && $0 < classCount })
+        return columns.values.withUnsafeBufferPointer { values in
             y.withUnsafeBufferPointer { y in
                 weights.withUnsafeBufferPointer { weights in
-                    grow(Data(values: values, y: y, weights: weights), random: &random)
+                    grow(TreeInputs(values: values, y: y, weights: weights), random: &random)
                 }
             }
         }
     }
 
     /// The training data as the hot loops read it.
-    private struct Data {
+    private struct TreeInputs {
         /// `values[f * rows + r]`, as `FeatureColumns.values`.
         let values: UnsafeBufferPointer<Double>
         let y: UnsafeBufferPointer<Int>
         let weights: UnsafeBufferPointer<Double>
     }
 
-    private func grow(_ data: Data, random: inout SeededRandom) -> Tree {
+    private func grow(_ data: TreeInputs, random: inout SeededRandom) -> Tree {
         let weights = data.weights
         let members = Self.weighted(Array(0..<Int32(columns.rows)), weights)
         let allRows = members.count == columns.rows
@@ -174,7 +176,7 @@ struct TreeGrower {
     /// The best split of the node's rows `start..<end` over up to `maxFeatures` features drawn
     /// in random order; `left` is scratch for the left side's class weights.
     private func bestSplit(
-        _ data: Data, orders: [[Int32]], start: Int, end: Int, classWeights: UnsafeBufferPointer<Double>,
+        _ data: TreeInputs, orders: [[Int32]], start: Int, end: Int, classWeights: UnsafeBufferPointer<Double>,
         nodeWeight: Double, left: UnsafeMutableBufferPointer<Double>, featureOrder: inout [Int],
         random: inout SeededRandom
     ) -> Split? {
