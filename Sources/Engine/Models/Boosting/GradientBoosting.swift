@@ -55,10 +55,10 @@ public struct GradientBoostedTrees: FittedClassifier {
         var hessians = gradients
         var trees: [Tree] = []
         // The K trees of an iteration are independent (each fits its class's gradients): on more
-        // than one thread they grow at once, each thread with its own pool of spare histograms. A
+        // than one thread they grow at once, each thread with its own workspace. A
         // large training set instead splits each histogram across the threads (HistogramTreeLearner).
         let parallelClasses = n < HistogramTreeLearner.parallelHistogramRows ? max(1, min(data.threads, k)) : 1
-        var spareHistograms = [[HistogramTreeLearner.Histogram]](repeating: [], count: parallelClasses)
+        var workspaces = (0..<parallelClasses).map { _ in learner.makeWorkspace() }
         var bestLoss = Double.infinity
         var bestIterations = 0
         for iteration in 0..<settings.iterations {
@@ -85,17 +85,17 @@ public struct GradientBoostedTrees: FittedClassifier {
             var grown = [GrownTree?](repeating: nil, count: k)
             let (bagRows, classGradients, classHessians) = (bag, gradients, hessians)
             grown.withDisjointSlots { grown in
-                spareHistograms.withDisjointSlots { spares in
+                workspaces.withDisjointSlots { workspaces in
                     DispatchQueue.concurrentPerform(iterations: parallelClasses) { part in
-                        var spare = spares[part]
+                        var workspace = workspaces[part]
                         for c in stride(from: part, to: k, by: parallelClasses) {
                             var rows = bagRows
                             let (tree, leaves) = learner.grow(
                                 gradients: classGradients, hessians: classHessians, gradientOffset: c * n, rows: &rows,
-                                features: featureSets[c], shrinkage: settings.learningRate, spare: &spare)
+                                features: featureSets[c], shrinkage: settings.learningRate, workspace: &workspace)
                             grown[c] = GrownTree(tree: tree, leaves: leaves, rows: rows)
                         }
-                        spares[part] = spare
+                        workspaces[part] = workspace
                     }
                 }
             }

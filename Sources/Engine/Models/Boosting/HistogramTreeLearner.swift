@@ -141,6 +141,17 @@ struct HistogramTreeLearner {
         }
     }
 
+    /// What `grow` reuses from tree to tree on one thread: histograms no longer needed (reused
+    /// before new ones are allocated: a fresh histogram's zeroed pages cost more than filling it)
+    /// and the split scan's buffers.
+    struct Workspace {
+        var spareHistograms: [Histogram] = []
+        var scan: SplitScan
+    }
+
+    /// A workspace for this learner's histograms.
+    func makeWorkspace() -> Workspace { Workspace(scan: SplitScan(bins: totalBins)) }
+
     private struct Candidate {
         var feature: Int
         var bin: Int
@@ -168,14 +179,16 @@ struct HistogramTreeLearner {
     /// Grows a tree on the rows `rows` (reordered in place: each final leaf's rows end up
     /// contiguous). Returns the tree, whose leaf values are already multiplied by `shrinkage`, and
     /// for each leaf its row range in `rows`.
-    ///
-    /// `spare` holds histograms no longer needed, reused before new ones are allocated (a fresh
-    /// histogram's zeroed pages cost more than filling it); grow returns every histogram to it.
+    /// Every histogram goes back to `workspace` at the end.
     func grow(
         gradients: [Double], hessians: [Double], gradientOffset: Int, rows: inout [Int32],
-        features: [Bool], shrinkage: Double, spare: inout [Histogram]
+        features: [Bool], shrinkage: Double, workspace: inout Workspace
     ) -> (tree: Tree, leaves: [(node: Int, start: Int, count: Int)]) {
         var tree = Tree(outputs: 1)
+        // The histogram positions of each used feature's split points (its last bin splits nothing).
+        let splitRanges = (0..<featureCount).filter { features[$0] }.map {
+            offsets[$0]..<(offsets[$0] + mapper.binCount($0) - 1)
+        }
         var scratch = [Int32](repeating: 0, count: rows.count)
         var totalGradient = 0.0
         var totalHessian = 0.0
@@ -188,10 +201,12 @@ struct HistogramTreeLearner {
             node: root, start: 0, count: rows.count, gradient: totalGradient, hessian: totalHessian, depth: 0,
             histogram: histogram(
                 rows: rows, start: 0, count: rows.count, gradients: gradients,
-                hessians: hessians, offset: gradientOffset, spare: &spare))
-        rootLeaf.best = bestSplit(rootLeaf, features: features)
+                hessians: hessians, offset: gradientOffset, spare: &workspace.spareHistograms))
+        rootLeaf.best = bestSplit(rootLeaf, ranges: splitRanges, scan: &workspace.scan)
         var leaves = [rootLeaf]
-        defer { for leaf in leaves where !leaf.histogram.sums.isEmpty { spare.append(leaf.histogram) } }
+        defer {
+            for leaf in leaves where !leaf.histogram.sums.isEmpty { workspace.spareHistograms.append(leaf.histogram) }
+        }
         while leaves.count < settings.leaves {
             let eligible = leaves.indices.filter { leaves[$0].best != nil }
             guard
@@ -232,7 +247,7 @@ struct HistogramTreeLearner {
             if leaves.count + 1 == settings.leaves {
                 // The tree is full with these two leaves: they will not be split, so they need
                 // neither histograms nor best splits.
-                spare.append(parentHistogram)
+                workspace.spareHistograms.append(parentHistogram)
                 leaves[chosen] = left
                 leaves.append(right)
                 break
@@ -241,7 +256,7 @@ struct HistogramTreeLearner {
             let small = smallerIsLeft ? left : right
             let smallHistogram = histogram(
                 rows: rows, start: small.start, count: small.count, gradients: gradients,
-                hessians: hessians, offset: gradientOffset, spare: &spare)
+                hessians: hessians, offset: gradientOffset, spare: &workspace.spareHistograms)
             parentHistogram.subtract(smallHistogram)
             if smallerIsLeft {
                 left.histogram = smallHistogram
@@ -250,11 +265,11 @@ struct HistogramTreeLearner {
                 right.histogram = smallHistogram
                 left.histogram = parentHistogram
             }
-            left.best = bestSplit(left, features: features)
-            right.best = bestSplit(right, features: features)
+            left.best = bestSplit(left, ranges: splitRanges, scan: &workspace.scan)
+            right.best = bestSplit(right, ranges: splitRanges, scan: &workspace.scan)
             // A leaf that cannot be split needs its histogram no more.
-            if left.best == nil { spare.append(left.takeHistogram()) }
-            if right.best == nil { spare.append(right.takeHistogram()) }
+            if left.best == nil { workspace.spareHistograms.append(left.takeHistogram()) }
+            if right.best == nil { workspace.spareHistograms.append(right.takeHistogram()) }
             leaves[chosen] = left
             leaves.append(right)
         }
@@ -366,58 +381,23 @@ struct HistogramTreeLearner {
         }
     }
 
-    private func bestSplit(_ leaf: Leaf, features: [Bool]) -> Candidate? {
+    /// The leaf's best split over the split points `ranges` (see `SplitScan`).
+    private func bestSplit(_ leaf: Leaf, ranges: [Range<Int>], scan: inout SplitScan) -> Candidate? {
         if let maxDepth = settings.maxDepth, leaf.depth >= maxDepth { return nil }
         if leaf.count < 2 * settings.minDataInLeaf { return nil }
-        let parentGain = leaf.gradient * leaf.gradient / (leaf.hessian + settings.l2)
-        var best: Candidate?
-        let minData = settings.minDataInLeaf
-        let minHessian = settings.minSumHessian
-        let l2 = settings.l2
-        let rowsPerHessian = Double(leaf.count) / leaf.hessian
-        // The left count is estimated as LightGBM's RoundInt does: Int(hl · rows per hessian + 0.5).
-        // With y = hl · rows per hessian + 0.5 ≥ 0, Int(y) ≥ minData ⇔ y ≥ minData, and the right
-        // side keeps minData rows ⇔ Int(y) ≤ count − minData ⇔ y < count − minData + 1.
-        let fewestLeft = Double(minData)
-        let mostLeft = Double(leaf.count - minData + 1)
-        leaf.histogram.sums.withUnsafeBufferPointer { sums in
+        let limits = SplitScan.Leaf(
+            gradient: leaf.gradient, hessian: leaf.hessian, rows: leaf.count, minDataInLeaf: settings.minDataInLeaf,
+            minSumHessian: settings.minSumHessian, l2: settings.l2, minSplitGain: settings.minSplitGain)
+        let split = leaf.histogram.sums.withUnsafeBufferPointer { sums in
             leaf.histogram.occupied.withUnsafeBufferPointer { occupied in
-                for f in 0..<featureCount where features[f] {
-                    var gl = 0.0
-                    var hl = 0.0
-                    let base = offsets[f]
-                    let end = base + mapper.binCount(f) - 1
-                    guard base < end else { continue }
-                    var bestGain = best?.gain ?? settings.minSplitGain
-                    // Every occupied bin is added, zero or not: no branch to mispredict, and a zero
-                    // bin repeats its neighbour's gain, which never wins the strict comparison
-                    // below. Bins not occupied hold exactly zero and are passed by, word by word.
-                    scan: for word in (base >> 6)...((end - 1) >> 6) {
-                        var bits = occupied[word]
-                        if word == base >> 6 { bits &= ~0 << UInt64(base & 63) }
-                        if word == (end - 1) >> 6, end & 63 != 0 { bits &= (1 << UInt64(end & 63)) &- 1 }
-                        while bits != 0 {
-                            let index = word << 6 | bits.trailingZeroBitCount
-                            bits &= bits &- 1
-                            gl += sums[index * 2]
-                            hl += sums[index * 2 + 1]
-                            let leftRows = hl * rowsPerHessian + 0.5
-                            if leftRows < fewestLeft || hl < minHessian { continue }
-                            if leftRows >= mostLeft { break scan }
-                            let gr = leaf.gradient - gl
-                            let hr = leaf.hessian - hl
-                            if hr < minHessian { continue }
-                            let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
-                            if gain > bestGain {
-                                bestGain = gain
-                                best = Candidate(
-                                    feature: f, bin: index - base, gain: gain, leftGradient: gl, leftHessian: hl)
-                            }
-                        }
-                    }
-                }
+                scan.best(sums: sums, occupied: occupied, ranges: ranges, leaf: limits)
             }
         }
-        return best
+        guard let split else { return nil }
+        // The feature whose bins hold the split's position: the last that starts at or before it.
+        let feature = offsets.lastIndex { $0 <= split.position }!
+        return Candidate(
+            feature: feature, bin: split.position - offsets[feature], gain: split.gain,
+            leftGradient: split.leftGradient, leftHessian: split.leftHessian)
     }
 }
