@@ -16,11 +16,11 @@ func stablePartition(
             let base = rows.baseAddress! + start
             for i in 0..<count {
                 let row = base[i]
-                let isLeft = goesLeft(row) ? 1 : 0
+                let isLeft = Int(unsafeBitCast(goesLeft(row), to: UInt8.self))
                 base[left] = row
                 scratch[right] = row
-                left += isLeft
-                right += 1 - isLeft
+                left &+= isLeft
+                right &+= 1 &- isLeft
             }
             (base + left).update(from: scratch.baseAddress!, count: right)
         }

@@ -155,12 +155,19 @@ struct TreeGrower {
     }
 
     /// The rows of `order` whose weight is positive, in their order.
+    ///
+    /// Branch-free: every row is written and only a kept one advances the count. A bootstrap
+    /// leaves about a third of the rows out at random, and as a branch this loop (run for every
+    /// feature's order of every tree) was a fifth of a forest's tree growing.
     private static func weighted(_ order: [Int32], _ weights: UnsafeBufferPointer<Double>) -> [Int32] {
         [Int32](unsafeUninitializedCapacity: order.count) { kept, count in
             count = 0
-            for r in order where weights[Int(r)] > 0 {
-                kept[count] = r
-                count += 1
+            order.withUnsafeBufferPointer { order in
+                for r in order {
+                    kept[count] = r
+                    // A Bool's byte (0 or 1): `? 1 : 0` was compiled back into a branch.
+                    count &+= Int(unsafeBitCast(weights[Int(r)] > 0, to: UInt8.self))
+                }
             }
         }
     }
