@@ -27,6 +27,15 @@ struct DisjointSlots<Element>: @unchecked Sendable {
         nonmutating set { buffer[index] = newValue }
     }
 
+    /// Moves the element at `index` out, leaving `replacement` in its slot. The caller then holds
+    /// the only reference to the element's storage, so mutating it copies nothing (a copy read
+    /// with the subscript shares its arrays with the slot until the slot is overwritten).
+    func take(_ index: Int, leaving replacement: Element) -> Element {
+        let element = (buffer.baseAddress! + index).move()
+        (buffer.baseAddress! + index).initialize(to: replacement)
+        return element
+    }
+
     /// The first element's address, for kernels that write a worker's own run of elements
     /// through offsets (nil when there are no elements).
     var baseAddress: UnsafeMutablePointer<Element>? { buffer.baseAddress }

@@ -87,7 +87,9 @@ public struct GradientBoostedTrees: FittedClassifier {
             grown.withDisjointSlots { grown in
                 workspaces.withDisjointSlots { workspaces in
                     DispatchQueue.concurrentPerform(iterations: parallelClasses) { part in
-                        var workspace = workspaces[part]
+                        // Taken out of its slot: a popped spare histogram must be referenced only
+                        // here, or clearing it copies it.
+                        var workspace = workspaces.take(part, leaving: HistogramTreeLearner.Workspace())
                         for c in stride(from: part, to: k, by: parallelClasses) {
                             var rows = bagRows
                             let (tree, leaves) = learner.grow(

@@ -146,7 +146,7 @@ struct HistogramTreeLearner {
     /// and the split scan's buffers.
     struct Workspace {
         var spareHistograms: [Histogram] = []
-        var scan: SplitScan
+        var scan = SplitScan(bins: 0)
     }
 
     /// A workspace for this learner's histograms.
@@ -197,13 +197,16 @@ struct HistogramTreeLearner {
             totalHessian += hessians[gradientOffset + Int(r)]
         }
         let root = tree.addNode(value: [leafValue(totalGradient, totalHessian) * shrinkage], cover: Double(rows.count))
-        var rootLeaf = Leaf(
-            node: root, start: 0, count: rows.count, gradient: totalGradient, hessian: totalHessian, depth: 0,
-            histogram: histogram(
-                rows: rows, start: 0, count: rows.count, gradients: gradients,
-                hessians: hessians, offset: gradientOffset, spare: &workspace.spareHistograms))
-        rootLeaf.best = bestSplit(rootLeaf, ranges: splitRanges, scan: &workspace.scan)
-        var leaves = [rootLeaf]
+        // The root is made in place in `leaves`: a second copy of it would share its histogram,
+        // and subtracting from that histogram would then copy it.
+        var leaves = [
+            Leaf(
+                node: root, start: 0, count: rows.count, gradient: totalGradient, hessian: totalHessian, depth: 0,
+                histogram: histogram(
+                    rows: rows, start: 0, count: rows.count, gradients: gradients,
+                    hessians: hessians, offset: gradientOffset, spare: &workspace.spareHistograms))
+        ]
+        leaves[0].best = bestSplit(leaves[0], ranges: splitRanges, scan: &workspace.scan)
         defer {
             for leaf in leaves where !leaf.histogram.sums.isEmpty { workspace.spareHistograms.append(leaf.histogram) }
         }
