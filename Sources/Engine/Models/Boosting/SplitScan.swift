@@ -192,24 +192,40 @@ struct SplitScan {
                         if testable { threshold = Self.threshold(bestGain: bestGain, parentGain: parentGain) }
                     }
                 }
-                let totalGradient = SIMD4(repeating: leaf.gradient)
-                let totalHessian = SIMD4(repeating: leaf.hessian)
-                let lambda = SIMD4(repeating: l2)
-                var i = 0
-                while testable && i &+ 4 <= count {
-                    let gl = UnsafeRawPointer(gradients.baseAddress! + i).loadUnaligned(as: SIMD4<Double>.self)
-                    let hl = UnsafeRawPointer(hessians.baseAddress! + i).loadUnaligned(as: SIMD4<Double>.self)
+                let totalGradient = SIMD2(repeating: leaf.gradient)
+                let totalHessian = SIMD2(repeating: leaf.hessian)
+                let lambda = SIMD2(repeating: l2)
+                /// Whether the test leaves points `i` and `i + 1` in; `addsLambda` false when λ = 0,
+                /// where p = hl and q = hr exactly (a constant where it is called, so each call
+                /// site gets its own code).
+                @inline(__always)
+                func ruledIn(_ i: Int, addsLambda: Bool) -> SIMDMask<SIMD2<Int64>> {
+                    let gl = UnsafeRawPointer(gradients.baseAddress! + i).loadUnaligned(as: SIMD2<Double>.self)
+                    let hl = UnsafeRawPointer(hessians.baseAddress! + i).loadUnaligned(as: SIMD2<Double>.self)
                     let gr = totalGradient - gl
-                    let p = hl + lambda
-                    let q = totalHessian - hl + lambda
+                    let hr = totalHessian - hl
+                    let p = addsLambda ? hl + lambda : hl
+                    let q = addsLambda ? hr + lambda : hr
                     // A NaN is ruled out: it comes from a NaN gradient sum, whose exact gain is NaN
                     // and never wins either.
-                    let ruledIn = gl * gl * q + gr * gr * p .> SIMD4(repeating: threshold) * (p * q)
-                    if any(ruledIn) {
-                        for lane in 0..<4 where ruledIn[lane] { consider(i &+ lane) }
-                    }
-                    i &+= 4
+                    return gl * gl * q + gr * gr * p .> SIMD2(repeating: threshold) * (p * q)
                 }
+                /// Tests the points four at a time; those left in get their exact gain, in order.
+                @inline(__always)
+                func scan(addsLambda: Bool) -> Int {
+                    var i = 0
+                    while i &+ 4 <= count {
+                        let low = ruledIn(i, addsLambda: addsLambda)
+                        let high = ruledIn(i &+ 2, addsLambda: addsLambda)
+                        if any(low .| high) {
+                            for lane in 0..<2 where low[lane] { consider(i &+ lane) }
+                            for lane in 0..<2 where high[lane] { consider(i &+ 2 &+ lane) }
+                        }
+                        i &+= 4
+                    }
+                    return i
+                }
+                var i = !testable ? 0 : l2 == 0 ? scan(addsLambda: false) : scan(addsLambda: true)
                 while i < count {
                     consider(i)
                     i &+= 1
