@@ -59,17 +59,21 @@ public struct GradientBoostedTrees: FittedClassifier {
         // large training set instead splits each histogram across the threads (HistogramTreeLearner).
         let parallelClasses = n < HistogramTreeLearner.parallelHistogramRows ? max(1, min(data.threads, k)) : 1
         var workspaces = (0..<parallelClasses).map { _ in learner.makeWorkspace() }
+        // The training rows' scores grow by their leaves' values. A tree's leaves hold the rows
+        // of its bag (all rows without bagging), and only the rows out of the bag go through the
+        // tree, as in LightGBM. A row's leaf by its bins is the leaf its values reach through the
+        // thresholds, except for NaN (bin 0, so left; right through a threshold): with bagging
+        // and NaN in the data every row goes through the tree, as it always did with bagging.
+        let scoresFromLeaves = settings.subsample >= 1 || !x.values.contains { $0.isNaN }
         var bestLoss = Double.infinity
         var bestIterations = 0
         for iteration in 0..<settings.iterations {
             try data.cancellation?.check()
             loss.derivatives(scores: scores, y: y, gradients: &gradients, hessians: &hessians)
-            var bag = Array(0..<Int32(n))
-            if settings.subsample < 1 {
-                bag.shuffle(using: &random)
-                bag = Array(bag.prefix(max(1, Int(Double(n) * settings.subsample))))
-            }
-            let bagged = settings.subsample < 1
+            var shuffled = Array(0..<Int32(n))
+            if settings.subsample < 1 { shuffled.shuffle(using: &random) }
+            let bagCount = settings.subsample < 1 ? max(1, Int(Double(n) * settings.subsample)) : n
+            let bag = Array(shuffled[..<bagCount])
             // Each class's features are drawn in class order, as when the trees grew one by one.
             let featureSets = (0..<k).map { _ in
                 var features = [Bool](repeating: true, count: x.columns)
@@ -103,13 +107,14 @@ public struct GradientBoostedTrees: FittedClassifier {
             }
             for c in 0..<k {
                 let (tree, leaves, rows) = (grown[c]!.tree, grown[c]!.leaves, grown[c]!.rows)
-                if bagged {
-                    for r in 0..<n { scores[r * k + c] += tree.value[tree.leaf(x, row: r)] }
-                } else {
+                if scoresFromLeaves {
                     for leaf in leaves {
                         let value = tree.value[leaf.node]
                         for i in leaf.start..<(leaf.start + leaf.count) { scores[Int(rows[i]) * k + c] += value }
                     }
+                    for r in shuffled[bagCount...] { scores[Int(r) * k + c] += tree.value[tree.leaf(x, row: Int(r))] }
+                } else {
+                    for r in 0..<n { scores[r * k + c] += tree.value[tree.leaf(x, row: r)] }
                 }
                 for r in 0..<validation.count {
                     validationScores[r * k + c] += tree.value[tree.leaf(validationX, row: r)]
