@@ -35,10 +35,11 @@ let package = Package(
         .target(name: "CZMQ", dependencies: ["CLazyLibrary"]),
         .target(name: "CZlib", dependencies: ["CLazyLibrary"]),
         .target(name: "CPrefetch"),
+        .target(name: "CSplitScan"),
         .target(
             name: "Engine",
             dependencies: [
-                "CCrypto", "CLapack", "CCairo", "CZlib", "CPrefetch",
+                "CCrypto", "CLapack", "CCairo", "CZlib", "CPrefetch", "CSplitScan",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

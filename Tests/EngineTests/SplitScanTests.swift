@@ -1,3 +1,4 @@
+import CSplitScan
 import TestSupport
 import Testing
 
@@ -124,5 +125,43 @@ struct SplitScanTests {
         }
         #expect(bounds.least(estimate: 3, where: { _ in true }) == 0)
         #expect(bounds.least(estimate: 3, where: { $0.isInfinite }) == .infinity)
+    }
+
+    @Test("pass 2 compiled for AVX2 (where the processor has it) and for the baseline finds the exact scan's point")
+    func bothCompiledVariants() {
+        var random = SeededRandom(seed: 8)
+        for _ in 0..<2000 {
+            let count = Int(random.next() % 300)
+            let hessian = 1 + random.nextUnit() * 300
+            let minHessian = 1e-3
+            let gradient = random.nextUnit() * 40 - 20
+            // Running sums as pass 1 writes them: hessians rising within [min, H − min].
+            var hl = (0..<count).map { _ in minHessian + random.nextUnit() * (hessian - 2 * minHessian) }.sorted()
+            if count > 4 { hl[2] = hl[1] } // two points with the same sums: a tie
+            var gl = (0..<count).map { _ in random.nextUnit() * 40 - 20 }
+            if count > 4 { gl[2] = gl[1] }
+            let l2 = random.nextUnit() < 0.5 ? 0 : random.nextUnit() * 3
+            let parentGain = gradient * gradient / (hessian + l2)
+            let minGain = random.nextUnit() < 0.7 ? 0 : random.nextUnit() * 5
+            var expectedIndex = -1
+            var expectedGain = minGain
+            for i in 0..<count {
+                let gr = gradient - gl[i]
+                let hr = hessian - hl[i]
+                let gain = gl[i] * gl[i] / (hl[i] + l2) + gr * gr / (hr + l2) - parentGain
+                if gain > expectedGain {
+                    expectedGain = gain
+                    expectedIndex = i
+                }
+            }
+            for kernel in [plateshell_best_split_point, plateshell_best_split_point_baseline] {
+                var points = plateshell_split_points(
+                    gradient: gradient, hessian: hessian, l2: l2, parent_gain: parentGain, best_gain: minGain,
+                    testable: random.nextUnit() < 0.8 ? 1 : 0)
+                let index = kernel(gl, hl, count, &points)
+                #expect(index == expectedIndex)
+                #expect(points.best_gain.bitPattern == expectedGain.bitPattern)
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+import CSplitScan
+
 /// Finds a leaf's best split from its histogram, in two passes.
 ///
 /// 1. Each feature's occupied bins are added up in order, and the running sums of the split points
@@ -7,13 +9,15 @@
 /// 2. The gains of the written points are tested four at a time against the best so far without
 ///    dividing: gl²·q + gr²·p against (best + parent)·p·q, with p and q the children's hessians + λ.
 ///    Only the points this test cannot rule out get the gain computed exactly, in scan order, as
-///    the one-pass scan did.
+///    the one-pass scan did. This pass is C (`plateshell_best_split_point`), compiled for AVX2
+///    and for the x86-64 baseline and picked at run time.
 ///
 /// The result is the one-pass scan's, bit for bit: the running sums are added in the same order,
 /// and a point is ruled out only when its exact gain is below the best by far more than rounding
-/// could account for (`threshold(bestGain:parentGain:)`). The one-pass scan took ~32 instructions
-/// and two divisions per point and was 55% of a gbm fit loop's profile; pass 1 takes 17
-/// instructions per point, pass 2 about 10 and no division (the loop of 8 fits: 1.19 → 0.90 s).
+/// could account for (the margin is argued at the kernel's `threshold`). The one-pass scan took
+/// ~32 instructions and two divisions per point and was 55% of a gbm fit loop's profile; pass 1
+/// takes 17 instructions per point, pass 2 about 4 and no division (the loop of 8 fits:
+/// 1.19 → 0.81 s).
 struct SplitScan {
     /// The running sums and histogram positions of the split points that pass 1 keeps.
     private var leftGradients: [Double]
@@ -165,90 +169,27 @@ struct SplitScan {
         }
     }
 
-    /// Pass 2: the point of greatest gain among the first `count` collected, the first among equals.
+    /// Pass 2: the point of greatest gain among the first `count` collected, the first among equals
+    /// (`plateshell_best_split_point`, in C).
     private func bestOfSplitPoints(count: Int, leaf: Leaf) -> Split? {
         let l2 = leaf.l2
-        let parentGain = leaf.gradient * leaf.gradient / (leaf.hessian + l2)
-        var bestGain = leaf.minSplitGain
-        var bestIndex = -1
         // The test rules points out only when p and q lie in [10⁻⁵⁰, 10⁵⁰] (both are at least the
-        // minimum hessian and at most the leaf's hessian + λ) and the threshold in [10⁻¹⁵⁰, 10¹⁵⁰]:
-        // then t·p·q is a normal number, and a product that underflows could not have exceeded it.
-        // Otherwise every point gets its exact gain.
-        let testable = leaf.minSumHessian >= 1e-50 && l2 >= 0 && leaf.hessian + l2 <= 1e50
-        var threshold = testable ? Self.threshold(bestGain: bestGain, parentGain: parentGain) : -.infinity
-        leftGradients.withUnsafeBufferPointer { gradients in
+        // minimum hessian and at most the leaf's hessian + λ) and the threshold in [10⁻¹⁵⁰, 10¹⁵⁰]
+        // (the kernel checks that): then t·p·q is a normal number, and a product that underflows
+        // could not have exceeded it. Otherwise every point gets its exact gain.
+        var points = plateshell_split_points(
+            gradient: leaf.gradient, hessian: leaf.hessian, l2: l2,
+            parent_gain: leaf.gradient * leaf.gradient / (leaf.hessian + l2), best_gain: leaf.minSplitGain,
+            testable: leaf.minSumHessian >= 1e-50 && l2 >= 0 && leaf.hessian + l2 <= 1e50 ? 1 : 0)
+        let best = leftGradients.withUnsafeBufferPointer { gradients in
             leftHessians.withUnsafeBufferPointer { hessians in
-                /// The exact gain of point `i`, as the one-pass scan computed it; kept if it is the best.
-                func consider(_ i: Int) {
-                    let gl = gradients[i]
-                    let hl = hessians[i]
-                    let gr = leaf.gradient - gl
-                    let hr = leaf.hessian - hl
-                    let gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parentGain
-                    if gain > bestGain {
-                        bestGain = gain
-                        bestIndex = i
-                        if testable { threshold = Self.threshold(bestGain: bestGain, parentGain: parentGain) }
-                    }
-                }
-                let totalGradient = SIMD2(repeating: leaf.gradient)
-                let totalHessian = SIMD2(repeating: leaf.hessian)
-                let lambda = SIMD2(repeating: l2)
-                /// Whether the test leaves points `i` and `i + 1` in; `addsLambda` false when λ = 0,
-                /// where p = hl and q = hr exactly (a constant where it is called, so each call
-                /// site gets its own code).
-                @inline(__always)
-                func ruledIn(_ i: Int, addsLambda: Bool) -> SIMDMask<SIMD2<Int64>> {
-                    let gl = UnsafeRawPointer(gradients.baseAddress! + i).loadUnaligned(as: SIMD2<Double>.self)
-                    let hl = UnsafeRawPointer(hessians.baseAddress! + i).loadUnaligned(as: SIMD2<Double>.self)
-                    let gr = totalGradient - gl
-                    let hr = totalHessian - hl
-                    let p = addsLambda ? hl + lambda : hl
-                    let q = addsLambda ? hr + lambda : hr
-                    // A NaN is ruled out: it comes from a NaN gradient sum, whose exact gain is NaN
-                    // and never wins either.
-                    return gl * gl * q + gr * gr * p .> SIMD2(repeating: threshold) * (p * q)
-                }
-                /// Tests the points four at a time; those left in get their exact gain, in order.
-                @inline(__always)
-                func scan(addsLambda: Bool) -> Int {
-                    var i = 0
-                    while i &+ 4 <= count {
-                        let low = ruledIn(i, addsLambda: addsLambda)
-                        let high = ruledIn(i &+ 2, addsLambda: addsLambda)
-                        if any(low .| high) {
-                            for lane in 0..<2 where low[lane] { consider(i &+ lane) }
-                            for lane in 0..<2 where high[lane] { consider(i &+ 2 &+ lane) }
-                        }
-                        i &+= 4
-                    }
-                    return i
-                }
-                var i = !testable ? 0 : l2 == 0 ? scan(addsLambda: false) : scan(addsLambda: true)
-                while i < count {
-                    consider(i)
-                    i &+= 1
-                }
+                plateshell_best_split_point(gradients.baseAddress!, hessians.baseAddress!, count, &points)
             }
         }
-        guard bestIndex >= 0 else { return nil }
+        guard best >= 0 else { return nil }
+        let index = Int(best)
         return Split(
-            position: Int(positions[bestIndex]), gain: bestGain, leftGradient: leftGradients[bestIndex],
-            leftHessian: leftHessians[bestIndex])
-    }
-
-    /// The threshold t of the division-free test: a point whose gl²·q + gr²·p ≤ t·p·q has an exact
-    /// gain (gl²/p + gr²/q − parent, computed in floating point) no greater than `bestGain`;
-    /// −∞ (nothing ruled out) when t would lie outside [10⁻¹⁵⁰, 10¹⁵⁰].
-    ///
-    /// With T = best + parent, a winning point has gl²/p + gr²/q > T up to a few roundings of
-    /// relative size 2⁻⁵² of T and of the parent gain (the subtraction); the products differ
-    /// from the quotients by a few more. t = T − (|T| + parent)·10⁻⁹ leaves a margin millions of
-    /// times larger than all of them together.
-    private static func threshold(bestGain: Double, parentGain: Double) -> Double {
-        let target = bestGain + parentGain
-        let threshold = target - (abs(target) + parentGain) * 1e-9
-        return threshold >= 1e-150 && threshold <= 1e150 ? threshold : -.infinity
+            position: Int(positions[index]), gain: points.best_gain, leftGradient: leftGradients[index],
+            leftHessian: leftHessians[index])
     }
 }
