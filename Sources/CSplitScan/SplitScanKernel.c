@@ -70,10 +70,12 @@ static inline __attribute__((always_inline)) long best_point(
     return best_index;
 }
 
+#if defined(__x86_64__)
 __attribute__((target("avx2"))) static long best_point_avx2(
     const double *gl, const double *hl, long count, plateshell_split_points *points) {
     return points->l2 == 0 ? best_point(gl, hl, count, points, 0) : best_point(gl, hl, count, points, 1);
 }
+#endif
 
 long plateshell_best_split_point_baseline(
     const double *gl, const double *hl, long count, plateshell_split_points *points) {
