@@ -219,14 +219,9 @@ struct TreeGrower {
                 if settings.splitter == .random {
                     var threshold = low + random.nextUnit() * (high - low)
                     if threshold >= high { threshold = low }
-                    var leftCount = 0
-                    for i in start..<end {
-                        let r = Int(order[i])
-                        if column[r] <= threshold {
-                            left[y[r]] += weights[r]
-                            leftCount += 1
-                        }
-                    }
+                    let leftCount = Self.sumLeft(
+                        of: threshold, column: column, rows: UnsafeBufferPointer(rebasing: order[start..<end]), y: y,
+                        weights: weights, into: left)
                     if leftCount < settings.minSamplesLeaf || end - start - leftCount < settings.minSamplesLeaf {
                         return
                     }
@@ -254,6 +249,48 @@ struct TreeGrower {
             }
         }
         return best
+    }
+
+    /// Adds the weights of the rows whose value in `column` is at most `threshold` to `left`,
+    /// class by class and in the rows' order; returns how many rows those are.
+    ///
+    /// With up to four classes each class's sum is kept in a register: the data set comes grouped
+    /// by class, so most rows add to the same sum as the row before, and through memory each such
+    /// add waited for the previous store.
+    private static func sumLeft(
+        of threshold: Double, column: UnsafePointer<Double>, rows: UnsafeBufferPointer<Int32>,
+        y: UnsafeBufferPointer<Int>, weights: UnsafeBufferPointer<Double>, into left: UnsafeMutableBufferPointer<Double>
+    ) -> Int {
+        var leftCount = 0
+        guard left.count <= 4 else {
+            for row in rows {
+                let r = Int(row)
+                if column[r] <= threshold {
+                    left[y[r]] += weights[r]
+                    leftCount += 1
+                }
+            }
+            return leftCount
+        }
+        var sums = (0.0, 0.0, 0.0, 0.0)
+        for row in rows {
+            let r = Int(row)
+            if column[r] <= threshold {
+                switch y[r] {
+                case 0: sums.0 += weights[r]
+                case 1: sums.1 += weights[r]
+                case 2: sums.2 += weights[r]
+                default: sums.3 += weights[r]
+                }
+                leftCount &+= 1
+            }
+        }
+        // `left` holds zeros: 0 + sum is the sum.
+        if left.count > 0 { left[0] += sums.0 }
+        if left.count > 1 { left[1] += sums.1 }
+        if left.count > 2 { left[2] += sums.2 }
+        if left.count > 3 { left[3] += sums.3 }
+        return leftCount
     }
 
     /// Keeps a candidate split when its proxy improvement beats the best so far.
