@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -177,5 +178,27 @@ struct TableStoreTests {
         #expect(table?.kind == .unknownTable && table?.suggestions.first == "fsp.plates")
         let version = engineError { _ = try store.version(name, 7) }
         #expect(version?.message == "fsp.plates has no version 7")
+    }
+
+    @Test("several connections creating one workspace at once all open it and write distinct versions")
+    func concurrentCreation() throws {
+        let csv = directory.file("one.csv", "a\n1\n")
+        let connections = 6
+        for round in 0..<8 {
+            let root = directory.path + "/round\(round)"
+            let outcomes = Mutex([String]())
+            DispatchQueue.concurrentPerform(iterations: connections) { index in
+                do {
+                    let store = try TableStore(directory: root + "/tables")
+                    let version = try store.load(csv: csv, as: name)
+                    _ = try Catalog(workspace: root)
+                    outcomes.withLock { $0.append("version \(version.version)") }
+                } catch {
+                    outcomes.withLock { $0.append("connection \(index): \(error)") }
+                }
+            }
+            let expected = (1...connections).map { "version \($0)" }
+            #expect(outcomes.withLock { $0.sorted() } == expected, "round \(round)")
+        }
     }
 }

@@ -29,6 +29,8 @@ public final class TableStore {
     public var now: () -> Date = Date.init
 
     static let versionsTable = "_plateshell_versions"
+    /// How long a statement waits for another shell's write to the same schema.
+    static let busyTimeoutSeconds: Double = 10
 
     /// Opens (or creates) the store in `directory`.
     ///
@@ -39,9 +41,10 @@ public final class TableStore {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
-            configuration.journalMode = .wal
+            configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
             configuration.prepareDatabase { db in
+                // The main database in WAL with synchronous=NORMAL (SQLite's recommended setting).
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 let context = Unmanaged.passUnretained(cancellation).toOpaque()
                 sqlite3_progress_handler(
                     db.sqliteConnection, 20_000,
@@ -53,7 +56,10 @@ public final class TableStore {
                 path: (directory as NSString).appendingPathComponent("main.sqlite"),
                 configuration: configuration)
             attachedSchemas = [TableName.defaultSchema]
-            try queue.inDatabase { db in try Self.createVersionsTable(in: TableName.defaultSchema, db) }
+            try queue.inDatabase { db in
+                try db.enableWriteAheadLog(timeout: .seconds(Self.busyTimeoutSeconds))
+                try Self.createVersionsTable(in: TableName.defaultSchema, db)
+            }
             let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
             for file in files where file.hasSuffix(".sqlite") {
                 let schema = String(file.dropLast(".sqlite".count))
@@ -147,7 +153,7 @@ public final class TableStore {
         let path = (directory as NSString).appendingPathComponent("\(schema).sqlite")
         try run { db in
             try db.execute(sql: "ATTACH DATABASE ? AS \(SQLIdentifier.quote(schema))", arguments: [path])
-            try db.execute(sql: "PRAGMA \(SQLIdentifier.quote(schema)).journal_mode = WAL")
+            try db.enableWriteAheadLog(schema: schema, timeout: .seconds(Self.busyTimeoutSeconds))
             try Self.createVersionsTable(in: schema, db)
         }
         attachedSchemas.insert(schema)

@@ -54,11 +54,12 @@ public final class Catalog {
     static func openDatabase(at path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.busyMode = .timeout(15)
-        configuration.journalMode = .wal
         // WAL with synchronous=NORMAL: a killed process never loses or tears a commit; only a
         // power cut may lose the last ones (SQLite's recommended setting for WAL).
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        return try DatabaseQueue(path: path, configuration: configuration)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        try queue.inDatabase { db in try db.enableWriteAheadLog(timeout: .seconds(15)) }
+        return queue
     }
 
     static func migrate(_ db: Database) throws {
