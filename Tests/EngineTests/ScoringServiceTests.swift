@@ -148,8 +148,8 @@ struct ScoringServiceTests {
                 "Edges_Index", "1e400",
                 "a number beyond the range of a double (about ±1.8e308) at dataframe_split.data[0]["
             ),
-            ("Edges_Index", "NaN", "not valid JSON"),
-            ("Edges_Index", "Infinity", "not valid JSON"),
+            ("Edges_Index", "NaN", "(dataframe_split.data[0][14]): expected a value, found 'N'"),
+            ("Edges_Index", "Infinity", "(dataframe_split.data[0][14]): expected a value, found 'I'"),
         ]
         for (column, cell, message) in cases {
             let response = F.post(replacing(column, with: cell))

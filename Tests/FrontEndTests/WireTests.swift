@@ -103,7 +103,7 @@ struct WireTests {
                 == "connection file k.json: transport 'udp' is not supported; expected tcp or ipc")
         #expect(
             problem("{\"ip\": ") ?? ""
-                == "connection file k.json: not JSON (malformed JSON at byte 7: expected a value, found the end)")
+                == "connection file k.json: not JSON (malformed JSON at byte 7 (ip): expected a value, found the end)")
         #expect(problem("[1, 2]") == "connection file k.json: not a JSON object")
         #expect(throws: KernelError.connectionFile("/no/such/file.json", "no such file")) {
             try ConnectionFile(path: "/no/such/file.json")

@@ -62,15 +62,15 @@ public struct ScoringClient: Sendable {
                 hint: "is it running? ('serve status' in the shell that started it)")
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let document = try? JSONDecoder().decode(JSONValue.self, from: data)
+        let document = try? JSON.parse(utf8: [UInt8](data))
         guard response.statusCode == 200 else {
             var message = String(decoding: data.prefix(300), as: UTF8.self)
-            if case .object(let fields)? = document, case .string(let text)? = fields["message"] ?? fields["detail"] {
+            if case .string(let text)? = document?["message"] ?? document?["detail"] {
                 message = text
             }
             throw EngineError(.invalidArgument, "the scoring server answered HTTP \(response.statusCode): \(message)")
         }
-        guard case .object(let fields)? = document, case .array(let predictions)? = fields["predictions"] else {
+        guard case .array(let predictions)? = document?["predictions"] else {
             throw EngineError(.invalidData, "the scoring server's answer has no \"predictions\" list")
         }
         let model = response.value(forHTTPHeaderField: ScoringServer.modelHeader)
@@ -78,10 +78,11 @@ public struct ScoringClient: Sendable {
     }
 
     /// Records (`[{"predicted": …, …}]`) become columns; plain values become one `prediction` column.
-    private static func answer(_ predictions: [JSONValue], model: String?, seconds: Double) -> Answer {
-        func value(_ json: JSONValue?) -> Value {
+    private static func answer(_ predictions: [JSON], model: String?, seconds: Double) -> Answer {
+        func value(_ json: JSON?) -> Value {
             switch json {
             case .number(let number)?: .real(number)
+            case .integer(let number)?: .real(Double(number))
             case .string(let text)?: .text(text)
             case .bool(let flag)?: .text(String(flag))
             case nil, .null?: .missing
@@ -92,10 +93,12 @@ public struct ScoringClient: Sendable {
             return Answer(
                 columns: ["prediction"], rows: predictions.map { [value($0)] }, model: model, seconds: seconds)
         }
-        let columns = first.keys.sorted { ($0 == "predicted" ? 0 : 1, $0) < ($1 == "predicted" ? 0 : 1, $1) }
+        let columns = Set(first.map(\.0)).sorted {
+            ($0 == "predicted" ? 0 : 1, $0) < ($1 == "predicted" ? 0 : 1, $1)
+        }
         let rows = predictions.map { record -> [Value] in
-            guard case .object(let fields) = record else { return columns.map { _ in Value.missing } }
-            return columns.map { value(fields[$0]) }
+            guard record.objectPairs != nil else { return columns.map { _ in Value.missing } }
+            return columns.map { value(record[$0]) }
         }
         return Answer(columns: columns, rows: rows, model: model, seconds: seconds)
     }

@@ -20,7 +20,7 @@ struct ScoringInput {
     /// Column names in order of first appearance.
     let columns: [String]
     /// Row-major cells aligned with `columns`; `.null` where a record lacks a column.
-    let rows: [[JSONValue]]
+    let rows: [[JSON]]
 
     /// The input formats of MLflow's scoring protocol, one of which a JSON body must hold.
     static let formats = ["dataframe_split", "dataframe_records", "instances", "inputs"]
@@ -71,19 +71,21 @@ struct ScoringInput {
     // MARK: - JSON
 
     private static func parseJSON(_ body: Data) throws(ScoringError) -> ScoringInput {
-        let document: JSONValue
+        let document: JSON
         do {
-            document = try JSONDecoder().decode(JSONValue.self, from: body)
+            document = try JSON.parse(utf8: [UInt8](body))
         } catch {
+            let reason = (error as? EngineError)?.message ?? "\(error)"
             throw ScoringError(
-                "Invalid input. Ensure that input is a valid JSON formatted string. Error: \(describe(error))")
+                "Invalid input. Ensure that input is a valid JSON formatted string. Error: \(reason)")
         }
         let example = "for example {\"dataframe_split\": {\"columns\": [\"X_Minimum\", ...], \"data\": [[42, ...]]}}"
-        guard case .object(let fields) = document else {
+        guard case .object(let pairs) = document else {
             throw ScoringError(
                 "the body must be a JSON object with exactly one of the input fields \(formats.joined(separator: ", ")); received \(document.kindName); \(example)"
             )
         }
+        let fields = fieldsByName(pairs)
         let present = formats.filter { fields[$0] != nil }
         guard present.count == 1, let format = present.first, let payload = fields[format] else {
             let unknown = fields.keys.filter { !formats.contains($0) && $0 != "params" }.sorted()
@@ -95,18 +97,19 @@ struct ScoringInput {
         switch format {
         case "dataframe_split": return try split(payload)
         case "inputs":
-            if case .object(let columns) = payload { return try columnar(columns, format: format) }
+            if case .object(let columns) = payload { return try columnar(fieldsByName(columns), format: format) }
             return try records(payload, format: format)
         default: return try records(payload, format: format)
         }
     }
 
     /// `{"columns": [...], "data": [[...], ...], "index": [...]}` (pandas' split orient).
-    private static func split(_ payload: JSONValue) throws(ScoringError) -> ScoringInput {
-        guard case .object(let fields) = payload else {
+    private static func split(_ payload: JSON) throws(ScoringError) -> ScoringInput {
+        guard case .object(let pairs) = payload else {
             throw ScoringError(
                 "dataframe_split must be an object with \"columns\" and \"data\"; received \(payload.kindName)")
         }
+        let fields = fieldsByName(pairs)
         guard case .array(let names)? = fields["columns"] else {
             throw ScoringError(
                 "dataframe_split needs \"columns\": the list of column names (the model reads its inputs by name)")
@@ -120,7 +123,7 @@ struct ScoringInput {
         guard case .array(let data)? = fields["data"] else {
             throw ScoringError("dataframe_split needs \"data\": a list of rows, each a list of \(columns.count) values")
         }
-        let rows = try data.enumerated().map { index, row throws(ScoringError) -> [JSONValue] in
+        let rows = try data.enumerated().map { index, row throws(ScoringError) -> [JSON] in
             guard case .array(let cells) = row else {
                 throw ScoringError("dataframe_split row \(index) is \(row.kindName); each row is a list of values")
             }
@@ -134,7 +137,7 @@ struct ScoringInput {
     }
 
     /// A list of row objects (`dataframe_records`, `instances`, `inputs`).
-    private static func records(_ payload: JSONValue, format: String) throws(ScoringError) -> ScoringInput {
+    private static func records(_ payload: JSON, format: String) throws(ScoringError) -> ScoringInput {
         guard case .array(let items) = payload else {
             throw ScoringError(
                 "\(format) must be a list of row objects such as {\"X_Minimum\": 42, ...}; received \(payload.kindName)"
@@ -142,14 +145,15 @@ struct ScoringInput {
         }
         var columns: [String] = []
         var position: [String: Int] = [:]
-        var objects: [[String: JSONValue]] = []
+        var objects: [[String: JSON]] = []
         objects.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            guard case .object(let fields) = item else {
+            guard case .object(let pairs) = item else {
                 throw .schema(
                     "\(format) row \(index) is \(item.kindName); the model reads named columns, so send row objects such as {\"X_Minimum\": 42, ...}"
                 )
             }
+            let fields = fieldsByName(pairs)
             for key in fields.keys.sorted() where position[key] == nil {
                 position[key] = columns.count
                 columns.append(key)
@@ -161,11 +165,11 @@ struct ScoringInput {
     }
 
     /// `{"column": [values...], ...}` (the `inputs` columnar form); a scalar is a one-row column.
-    private static func columnar(_ columnsByName: [String: JSONValue], format: String) throws(ScoringError)
+    private static func columnar(_ columnsByName: [String: JSON], format: String) throws(ScoringError)
         -> ScoringInput
     {
         let columns = columnsByName.keys.sorted()
-        let values = columns.map { name -> [JSONValue] in
+        let values = columns.map { name -> [JSON] in
             if case .array(let items) = columnsByName[name]! { return items }
             return [columnsByName[name]!]
         }
@@ -178,7 +182,7 @@ struct ScoringInput {
         return ScoringInput(columns: columns, rows: (0..<count).map { r in values.map { $0[r] } })
     }
 
-    private init(checkingColumns columns: [String], rows: [[JSONValue]]) throws(ScoringError) {
+    private init(checkingColumns columns: [String], rows: [[JSON]]) throws(ScoringError) {
         var seen = Set<String>()
         for name in columns where !seen.insert(name).inserted {
             throw ScoringError("column '\(name)' appears twice")
@@ -186,19 +190,14 @@ struct ScoringInput {
         self.init(columns: columns, rows: rows)
     }
 
-    private init(columns: [String], rows: [[JSONValue]]) {
+    private init(columns: [String], rows: [[JSON]]) {
         self.columns = columns
         self.rows = rows
     }
 
-    private static func describe(_ error: Error) -> String {
-        guard let decoding = error as? DecodingError else { return "\(error)" }
-        switch decoding {
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty
-                ? (context.underlyingError.map { "\($0)" } ?? context.debugDescription) : context.debugDescription
-        default: return "\(decoding)"
-        }
+    /// An object's fields by name; a name written twice keeps its last value (as Python's json does).
+    private static func fieldsByName(_ pairs: [(String, JSON)]) -> [String: JSON] {
+        Dictionary(pairs, uniquingKeysWith: { _, last in last })
     }
 
     // MARK: - CSV
@@ -211,7 +210,7 @@ struct ScoringInput {
         var records = try CSVText.records(text)
         guard !records.isEmpty else { throw ScoringError("the CSV body has no header row") }
         let header = records.removeFirst()
-        let rows = try records.enumerated().map { index, record throws(ScoringError) -> [JSONValue] in
+        let rows = try records.enumerated().map { index, record throws(ScoringError) -> [JSON] in
             guard record.count == header.count else {
                 throw ScoringError("CSV line \(index + 2) has \(record.count) fields for \(header.count) columns")
             }
@@ -318,7 +317,13 @@ extension ScoringInput {
         for (r, row) in rows.enumerated() {
             for (c, column) in signature.enumerated() {
                 let cell = row[positions[c]]
-                guard case .number(let value) = cell, value.isFinite else {
+                let number: Double? =
+                    switch cell {
+                    case .integer(let value): Double(value)
+                    case .number(let value) where value.isFinite: value
+                    default: nil
+                    }
+                guard let value = number else {
                     let found =
                         switch cell {
                         case .number(let value): "\(value)"

@@ -4,13 +4,36 @@ extension JSON {
     /// Integers without a fraction or exponent that fit 64 bits become `.integer`, other numbers
     /// `.number`; `true`/`false` stay booleans (Foundation's parser on Linux blurs them with numbers).
     ///
-    /// - Throws: `EngineError.invalidData` naming the byte offset and what was expected there.
+    /// - Throws: `EngineError.invalidData` naming the byte offset, where in the document (such as
+    ///   `data[0][3]`) and what was expected there; a number beyond a double's range, a `\u`
+    ///   escape of a lone surrogate and bytes that are not UTF-8 inside a string are refused too.
     public static func parse(_ text: String) throws -> JSON {
-        var parser = JSONParser(bytes: Array(text.utf8))
-        let value = try parser.value(depth: 0)
-        parser.skipSpace()
-        guard parser.position == parser.bytes.count else { throw parser.failure("the end of the document") }
-        return value
+        try parse(utf8: Array(text.utf8))
+    }
+
+    /// Parses JSON from its UTF-8 bytes (a request body), as `parse(_:)` does.
+    public static func parse(utf8 bytes: [UInt8]) throws -> JSON {
+        var parser = JSONParser(bytes: bytes)
+        do {
+            let value = try parser.value(depth: 0)
+            parser.skipSpace()
+            guard parser.position == parser.bytes.count else { throw parser.failure("the end of the document") }
+            return value
+        } catch let failure as JSONParser.Failure {
+            throw EngineError(.invalidData, failure.message)
+        }
+    }
+
+    /// What the value is, for messages: "a number", "an array", ….
+    public var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
     }
 
     /// The value of `key` in an object (the first, if written twice); nil for other kinds.
@@ -42,11 +65,40 @@ private struct JSONParser {
     /// Deeper nesting than this is refused rather than risking the stack.
     static let maximumDepth = 512
 
+    /// Why parsing stopped, and where: the byte offset, and the way into the document (`.data`,
+    /// `[3]`, …), which each array and object adds to as the failure passes out through it.
+    struct Failure: Error {
+        enum Reason {
+            case unexpected(expected: String, found: String)
+            case tooDeep
+            case outOfRange
+        }
+
+        let reason: Reason
+        let offset: Int
+        var path: [String] = []
+
+        var message: String {
+            let joined = path.joined()
+            let place = joined.hasPrefix(".") ? joined.dropFirst() : Substring(joined)
+            switch reason {
+            case .unexpected(let expected, let found):
+                return
+                    "malformed JSON at byte \(offset)\(place.isEmpty ? "" : " (\(place))"): expected \(expected), found \(found)"
+            case .tooDeep:
+                return "malformed JSON: nested deeper than \(JSONParser.maximumDepth) levels"
+            case .outOfRange:
+                return "a number beyond the range of a double (about ±1.8e308) at "
+                    + (place.isEmpty ? "byte \(offset)" : "\(place)")
+            }
+        }
+    }
+
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    func failure(_ expected: String) -> EngineError {
+    func failure(_ expected: String) -> Failure {
         let found = position < bytes.count ? "'\(String(decoding: [bytes[position]], as: UTF8.self))'" : "the end"
-        return EngineError(.invalidData, "malformed JSON at byte \(position): expected \(expected), found \(found)")
+        return Failure(reason: .unexpected(expected: expected, found: found), offset: position)
     }
 
     mutating func skipSpace() {
@@ -54,9 +106,7 @@ private struct JSONParser {
     }
 
     mutating func value(depth: Int) throws -> JSON {
-        guard depth < Self.maximumDepth else {
-            throw EngineError(.invalidData, "malformed JSON: nested deeper than \(Self.maximumDepth) levels")
-        }
+        guard depth < Self.maximumDepth else { throw Failure(reason: .tooDeep, offset: position) }
         skipSpace()
         guard position < bytes.count else { throw failure("a value") }
         switch bytes[position] {
@@ -95,7 +145,12 @@ private struct JSONParser {
             skipSpace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("':'") }
             position += 1
-            pairs.append((key, try value(depth: depth + 1)))
+            do {
+                pairs.append((key, try value(depth: depth + 1)))
+            } catch var failure as Failure {
+                failure.path.insert(".\(key)", at: 0)
+                throw failure
+            }
             skipSpace()
             guard position < bytes.count else { throw failure("',' or '}'") }
             if bytes[position] == UInt8(ascii: ",") {
@@ -117,7 +172,12 @@ private struct JSONParser {
             return .array(items)
         }
         while true {
-            items.append(try value(depth: depth + 1))
+            do {
+                items.append(try value(depth: depth + 1))
+            } catch var failure as Failure {
+                failure.path.insert("[\(items.count)]", at: 0)
+                throw failure
+            }
             skipSpace()
             guard position < bytes.count else { throw failure("',' or ']'") }
             if bytes[position] == UInt8(ascii: ",") {
@@ -134,13 +194,21 @@ private struct JSONParser {
         position += 1
         var scalars = String.UnicodeScalarView()
         var run = position
-        func flush(_ end: Int) {
-            scalars.append(contentsOf: String(decoding: bytes[run..<end], as: UTF8.self).unicodeScalars)
+        func flush(_ end: Int) throws {
+            if let text = String(validating: bytes[run..<end], as: UTF8.self) {
+                scalars.append(contentsOf: text.unicodeScalars)
+                return
+            }
+            var iterator = bytes[run..<end].makeIterator()
+            var decoder = UTF8()
+            position = run
+            while case .scalarValue(let scalar) = decoder.decode(&iterator) { position += UTF8.width(scalar) }
+            throw failure("UTF-8 text")
         }
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                flush(position)
+                try flush(position)
                 position += 1
                 return String(scalars)
             }
@@ -149,7 +217,7 @@ private struct JSONParser {
                 position += 1
                 continue
             }
-            flush(position)
+            try flush(position)
             position += 1
             guard position < bytes.count else { throw failure("an escape") }
             let escape = bytes[position]
@@ -164,6 +232,7 @@ private struct JSONParser {
             case UInt8(ascii: "r"): scalars.append("\r")
             case UInt8(ascii: "t"): scalars.append("\t")
             case UInt8(ascii: "u"):
+                let escapeStart = position - 2
                 var code = try hex4()
                 if (0xD800...0xDBFF).contains(code), position + 1 < bytes.count,
                     bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u")
@@ -173,7 +242,11 @@ private struct JSONParser {
                     guard (0xDC00...0xDFFF).contains(low) else { throw failure("a low surrogate") }
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
-                scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
+                guard let scalar = Unicode.Scalar(code) else {
+                    position = escapeStart
+                    throw failure("an escape of a character (a lone surrogate is none)")
+                }
+                scalars.append(scalar)
             default:
                 position -= 1
                 throw failure("a valid escape")
@@ -226,6 +299,7 @@ private struct JSONParser {
         let text = String(decoding: bytes[start..<position], as: UTF8.self)
         if integral, let value = Int64(text) { return .integer(value) }
         guard let value = Double(text) else { throw failure("a number") }
+        guard value.isFinite else { throw Failure(reason: .outOfRange, offset: start) }
         return .number(value)
     }
 }
