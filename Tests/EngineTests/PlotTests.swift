@@ -52,4 +52,37 @@ struct PlotTests {
         try blank.pngData().write(to: URL(fileURLWithPath: directory.path + "/blank.png"))
         #expect(inspect(directory.path + "/blank.png").inked == 0, "the inspection tells a blank page")
     }
+
+    @Test("charts drawn on several threads at once, PNG and SVG, have the bytes of charts drawn one after another")
+    func chartsOnThreads() throws {
+        let directory = TemporaryDirectory()
+        let figures = (0..<8).map { index in
+            index.isMultiple(of: 2)
+                ? Charts.pcaVariance(ratios: [0.5, 0.3, 0.15, 0.05], kept: 3, title: "Variance \(index)")
+                : Charts.confusion(
+                    [[50, 2, 1], [3, 40, 0], [0, 1, 30]], classes: ["Bumps", "K_Scatch", "Z_Scratch"],
+                    title: "Confusion \(index)")
+        }
+        // An SVG names its surface with cairo's process-wide count of surfaces made ("surface164").
+        @Sendable func files(_ figure: Figure, _ base: String) throws -> [Data] {
+            try figure.write(to: base).map { path in
+                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                guard path.hasSuffix(".svg") else { return data }
+                return Data(
+                    String(decoding: data, as: UTF8.self)
+                        .replacing(/id="surface[0-9]+"/, with: "id=\"surface\"").utf8)
+            }
+        }
+        let sequential = try figures.enumerated().map { index, figure in
+            try files(figure, directory.path + "/one-by-one-\(index)") + [try figure.pngData()]
+        }
+        for round in 0..<3 {
+            let works = figures.enumerated().map { index, figure in
+                let base = directory.path + "/round-\(round)-\(index)"
+                return BackgroundWork { try files(figure, base) + [try figure.pngData()] }
+            }
+            let concurrent = try works.map { try $0.value() }
+            #expect(concurrent == sequential, "round \(round)")
+        }
+    }
 }

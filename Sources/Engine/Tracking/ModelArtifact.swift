@@ -43,21 +43,13 @@ public enum LoggedModel: Sendable, Equatable {
 public enum ModelArtifact {
     public static let directory = "model"
 
-    /// The files of the model directory, relative to it, `MLmodel` last.
+    /// The files of the model directory, relative to it, `MLmodel` last. `pipeline.json` is
+    /// encoded on another thread while this one builds `model.onnx`: for tree ensembles they take
+    /// about as long as each other.
     public static func files(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix, runId: String) throws
         -> [(String, Data)]
     {
-        let artifact: Data
-        switch model {
-        case .classifier(let pipeline): artifact = try pipeline.encoded()
-        case .transform(let features, let preprocessing):
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            artifact = try encoder.encode(
-                TransformArtifact(
-                    formatVersion: FittedPipeline.formatVersion, features: features,
-                    preprocessing: preprocessing))
-        }
+        let encoding = BackgroundWork { try encoded(model) }
         let (inputs, outputs) = signature(model, featureTypes: featureTypes)
         let rows = (0..<example.rows).map { r in
             JSON.array(
@@ -92,12 +84,25 @@ public enum ModelArtifact {
         ])
         // MLmodel last: a model directory is complete exactly when it has its MLmodel file, even
         // if the process was killed while writing it.
-        return [("pipeline.json", artifact)] + onnx.files + [
+        return [("pipeline.json", try encoding.value())] + onnx.files + [
             ("plateshell_env.yaml", Data(environment().text().utf8)),
             ("input_example.json", Data(split.serialized().utf8)),
             ("serving_input_example.json", Data(JSON.object([("dataframe_split", split)]).serialized().utf8)),
             ("MLmodel", Data(mlmodel.text().utf8)),
         ]
+    }
+
+    /// The `pipeline.json` of a model: the fitted pipeline, or a transform's features and steps.
+    static func encoded(_ model: LoggedModel) throws -> Data {
+        switch model {
+        case .classifier(let pipeline): return try pipeline.encoded()
+        case .transform(let features, let preprocessing):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return try encoder.encode(
+                TransformArtifact(
+                    formatVersion: FittedPipeline.formatVersion, features: features, preprocessing: preprocessing))
+        }
     }
 
     /// The signature as MLflow JSON strings: one column spec per raw feature (`long` for integer

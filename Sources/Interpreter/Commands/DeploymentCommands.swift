@@ -178,7 +178,7 @@ struct DeploymentCommands: CommandGroup {
                         uniqueKeysWithValues: counts.entries.map {
                             ("predicted_share_\($0.value.displayText)", $0.percent / 100)
                         }))
-                try run.csv(
+                run.csv(
                     "predictions/predicted_counts.csv",
                     try Table(columns: [
                         Column(name: "class", storage: .text(counts.entries.map(\.value.displayText))),

@@ -327,7 +327,7 @@ struct ExplanationCommands: CommandGroup {
             to: modeling.workspace.artifactsDirectory + "/plots/shap-summary-\(pipeline.classes[focus])")
         result.blocks.append(.image(ImageBlock(name: "beeswarm", title: figure.title, paths: paths)))
         modeling.attach(to: model, on: &result) { run in
-            try run.csv(
+            run.csv(
                 "shap/summary.csv",
                 try Table(
                     columns: [

@@ -52,18 +52,18 @@ extension ModelingContext {
             "n_components": Double(fitted.keptComponents),
         ])
         try run.dataset(try frames.datasetInput(context: "training"))
-        try run.png(
+        run.png(
             "pca/variance.png",
             Charts.pcaVariance(
                 ratios: fitted.explainedVarianceRatio, kept: fitted.keptComponents,
                 title: "PCA: explained variance of \(data.features.count) features"))
-        try run.csv("pca/components.csv", try Self.componentsTable(fitted, features: data.features))
+        run.csv("pca/components.csv", try Self.componentsTable(fitted, features: data.features))
         let transform = FittedPreprocessing(scaler: pca.scaler, pca: fitted)
         let components = transform.transform(data.x)
         let columns =
             (0..<components.columns).map { c in Column(name: "pc\(c + 1)", storage: .real(components.column(c))) }
             + [Column(name: state.target, storage: .text(data.y.map { data.classes[$0] }))]
-        try run.csv("pca/principal_components.csv", try Table(columns: columns))
+        run.csv("pca/principal_components.csv", try Table(columns: columns))
         try run.model(
             .transform(features: data.features, preprocessing: transform),
             featureTypes: try frames.featureTypes(data.features),
@@ -118,7 +118,7 @@ extension ModelingContext {
                     ]) { $1 })
             try logCrossValidation(best, folds: folds, into: run)
             let names = Array(Set(ranked.flatMap { $0.settings.values.keys })).sorted()
-            try run.csv(
+            run.csv(
                 "tuning/candidates.csv",
                 try Table(
                     columns: [
@@ -150,8 +150,8 @@ extension ModelingContext {
             try run.tags(["plateshell.best_model": ranked.first?.kind ?? ""])
             let input = try frames.datasetInput(context: "training")
             try run.dataset(input)
-            try run.csv("leaderboard.csv", leaderboard)
-            try run.png(
+            run.csv("leaderboard.csv", leaderboard)
+            run.png(
                 "leaderboard.png",
                 Charts.leaderboard(
                     models: ranked.map(\.kind), values: ranked.map { $0.mean.value(metric) ?? 0 },
@@ -159,10 +159,11 @@ extension ModelingContext {
             for result in ranked {
                 let childId = try run.tracker.startRun(
                     name: result.kind, tags: tracking.sourceTags(), parent: run.runId)
-                let child = RunRecorder(tracker: run.tracker, runId: childId)
-                try child.params(modelParams(kind: result.kind, settings: result.settings, plan: result.plan))
-                try logCrossValidation(result, folds: folds, into: child)
-                try child.dataset(input)
+                try RunRecorder.record(childId, with: run.tracker) { child in
+                    try child.params(modelParams(kind: result.kind, settings: result.settings, plan: result.plan))
+                    try logCrossValidation(result, folds: folds, into: child)
+                    try child.dataset(input)
+                }
                 try run.tracker.endRun(childId, status: .finished)
             }
         }
@@ -172,7 +173,7 @@ extension ModelingContext {
     func attach(to model: SessionModel, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) {
         guard tracking.autolog, let runId = model.runId else { return }
         do {
-            try body(RunRecorder(tracker: try tracking.tracker(), runId: runId))
+            try RunRecorder.record(runId, with: try tracking.tracker(), body)
         } catch {
             output.say("Tracking: not added to run \(runId.prefix(8)) (\(reported(error))).")
         }
@@ -186,14 +187,14 @@ extension ModelingContext {
                     entry.read(evaluation.metrics).map { ("test_" + entry.name, $0) }
                 }))
         let counts = evaluation.confusion.counts
-        try run.csv(
+        run.csv(
             "evaluation/confusion_matrix.csv",
             try Table(
                 columns: [Column(name: "actual", storage: .text(evaluation.classes))]
                     + evaluation.classes.indices.map { k in
                         Column(name: evaluation.classes[k], storage: .integer(counts.map { Int64($0[k]) }))
                     }))
-        try run.png(
+        run.png(
             "evaluation/confusion_matrix.png",
             Charts.confusion(
                 counts, classes: evaluation.classes,

@@ -3,9 +3,33 @@ import Foundation
 
 /// Logs into one tracking run: shorthands for what commands record (params, metric values and
 /// histories, CSV tables, charts, the dataset and the model), all through the tracker.
+///
+/// The bytes of charts and CSV tables are made on another thread while the command's thread goes
+/// on logging; `record` logs them, in the order they were asked for, before it returns, so a run
+/// never ends without them.
 struct RunRecorder {
     let tracker: Tracker
     let runId: String
+    private let pending = PendingArtifacts()
+
+    private init(tracker: Tracker, runId: String) {
+        self.tracker = tracker
+        self.runId = runId
+    }
+
+    /// Runs `body` with a recorder for run `runId`, then logs the artifacts it asked for.
+    ///
+    /// - Throws: what `body` throws (once the artifacts' work has stopped), or an error logging them.
+    static func record(_ runId: String, with tracker: Tracker, _ body: (RunRecorder) throws -> Void) throws {
+        let recorder = RunRecorder(tracker: tracker, runId: runId)
+        do {
+            try body(recorder)
+        } catch {
+            recorder.pending.waitForAll()
+            throw error
+        }
+        for (path, work) in recorder.pending.takeAll() { try recorder.artifact(path, try work.value()) }
+    }
 
     func params(_ values: [String: String]) throws {
         try tracker.log(runId, params: values.mapValues { String($0.prefix(6000)) })
@@ -52,13 +76,36 @@ struct RunRecorder {
 
     func artifact(_ path: String, _ data: Data) throws { try tracker.logArtifact(runId, path: path, data: data) }
 
-    func csv(_ path: String, _ table: Table) throws { try artifact(path, CSVWriter.data(of: table)) }
+    /// Logs `table` as a CSV file (written on another thread; see `record`).
+    func csv(_ path: String, _ table: Table) {
+        pending.add(path, BackgroundWork { CSVWriter.data(of: table) })
+    }
 
-    func png(_ path: String, _ figure: Figure) throws { try artifact(path, try figure.pngData()) }
+    /// Logs `figure` as a PNG file (drawn and encoded on another thread; see `record`).
+    func png(_ path: String, _ figure: Figure) {
+        pending.add(path, BackgroundWork { try figure.pngData() })
+    }
 
     func dataset(_ input: DatasetInput) throws { try tracker.logInputs(runId, datasets: [input]) }
 
     func model(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix) throws {
         try tracker.logModel(runId, model: model, featureTypes: featureTypes, example: example)
+    }
+}
+
+/// The artifacts of one recording whose bytes are still being made, in the order asked for.
+private final class PendingArtifacts {
+    private var items: [(path: String, work: BackgroundWork<Data>)] = []
+
+    func add(_ path: String, _ work: BackgroundWork<Data>) { items.append((path, work)) }
+
+    func takeAll() -> [(path: String, work: BackgroundWork<Data>)] {
+        defer { items = [] }
+        return items
+    }
+
+    /// Waits until every item's work has stopped, discarding what it made.
+    func waitForAll() {
+        for (_, work) in takeAll() { _ = try? work.value() }
     }
 }

@@ -143,7 +143,7 @@ final class TrackingState {
                 runId = try tracker.startRun(name: name, tags: sourceTags(), startTime: commandStarted)
                 startedHere = true
             }
-            try body(RunRecorder(tracker: tracker, runId: runId!))
+            try RunRecorder.record(runId!, with: tracker, body)
             if startedHere { try tracker.endRun(runId!, status: .finished) }
             output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(experimentName)'.")
         } catch {

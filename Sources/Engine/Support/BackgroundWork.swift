@@ -1,0 +1,28 @@
+import Dispatch
+import Synchronization
+
+/// Work started on another thread whose result its starter collects later: `value()` waits for
+/// it and returns what it made, or rethrows what it threw.
+///
+/// For independent pieces of one task, such as the files a tracked command logs: each is made
+/// on a free core while the command's thread goes on with the rest.
+public final class BackgroundWork<Value: Sendable>: Sendable {
+    private let outcome = Mutex<Result<Value, any Error>?>(nil)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts `work` on one of Dispatch's threads.
+    public init(_ work: @escaping @Sendable () throws -> Value) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let result = Result { try work() }
+            outcome.withLock { $0 = result }
+            finished.signal()
+        }
+    }
+
+    /// The work's result, once it has finished.
+    public func value() throws -> Value {
+        finished.wait()
+        finished.signal()
+        return try outcome.withLock { $0! }.get()
+    }
+}
