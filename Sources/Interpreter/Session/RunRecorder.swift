@@ -76,12 +76,12 @@ struct RunRecorder {
 
     func artifact(_ path: String, _ data: Data) throws { try tracker.logArtifact(runId, path: path, data: data) }
 
-    /// Logs `table` as a CSV file (written on another thread; see `record`).
+    /// Logs `table` as a CSV file: its bytes are made on another thread, logged when `record` ends.
     func csv(_ path: String, _ table: Table) {
         pending.add(path, BackgroundWork { CSVWriter.data(of: table) })
     }
 
-    /// Logs `figure` as a PNG file (drawn and encoded on another thread; see `record`).
+    /// Logs `figure` as a PNG file: drawn and encoded on another thread, logged when `record` ends.
     func png(_ path: String, _ figure: Figure) {
         pending.add(path, BackgroundWork { try figure.pngData() })
     }
