@@ -24,6 +24,21 @@ static inline double threshold(double best, double parent) {
     return t >= 1e-150 && t <= 1e150 ? t : -INFINITY;
 }
 
+/// Point i's exact gain; when it beats `best`, it becomes the best (and with `tests`, the
+/// threshold follows it).
+static inline __attribute__((always_inline)) void consider(
+    const double *gl, const double *hl, long i, const plateshell_split_points *points, int tests, double *best,
+    long *best_index, double *t) {
+    const double g = points->gradient, h = points->hessian, l2 = points->l2, parent = points->parent_gain;
+    double a = gl[i], b = hl[i];
+    double gain = a * a / (b + l2) + (g - a) * (g - a) / ((h - b) + l2) - parent;
+    if (gain > *best) {
+        *best = gain;
+        *best_index = i;
+        if (tests) *t = threshold(gain, parent);
+    }
+}
+
 /// The search, written once; `adds_lambda` is a constant at each call, and each caller is
 /// compiled for its own instruction set.
 static inline __attribute__((always_inline)) long best_point(
@@ -46,26 +61,11 @@ static inline __attribute__((always_inline)) long best_point(
             long4 in = left_g * left_g * q + right_g * right_g * p > t4 * (p * q);
             if (!__builtin_reduce_or(in)) continue;
             for (int lane = 0; lane < 4; lane++) {
-                if (!in[lane]) continue;
-                double a = gl[i + lane], b = hl[i + lane];
-                double gain = a * a / (b + l2) + (g - a) * (g - a) / ((h - b) + l2) - parent;
-                if (gain > best) {
-                    best = gain;
-                    best_index = i + lane;
-                    t = threshold(best, parent);
-                }
+                if (in[lane]) consider(gl, hl, i + lane, points, 1, &best, &best_index, &t);
             }
         }
     }
-    for (; i < count; i++) {
-        double a = gl[i], b = hl[i];
-        double gain = a * a / (b + l2) + (g - a) * (g - a) / ((h - b) + l2) - parent;
-        if (gain > best) {
-            best = gain;
-            best_index = i;
-            if (points->testable) t = threshold(best, parent);
-        }
-    }
+    for (; i < count; i++) consider(gl, hl, i, points, points->testable, &best, &best_index, &t);
     points->best_gain = best;
     return best_index;
 }

@@ -52,13 +52,14 @@ public final class Catalog {
     /// A connection to the catalog file: WAL, so readers never wait for a writer, and a busy
     /// timeout, so several shells (and an outbox sender) share it.
     static func openDatabase(at path: String) throws -> DatabaseQueue {
+        let busyTimeoutSeconds = 15.0
         var configuration = Configuration()
-        configuration.busyMode = .timeout(15)
+        configuration.busyMode = .timeout(busyTimeoutSeconds)
         // WAL with synchronous=NORMAL: a killed process never loses or tears a commit; only a
         // power cut may lose the last ones (SQLite's recommended setting for WAL).
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
-        try queue.inDatabase { db in try db.enableWriteAheadLog(timeout: .seconds(15)) }
+        try queue.inDatabase { db in try db.enableWriteAheadLog(timeout: .seconds(busyTimeoutSeconds)) }
         return queue
     }
 
