@@ -17,7 +17,14 @@ struct TrackingSessionTests {
         return shell
     }
 
+    /// The catalog, once the runs recorded so far are finished (as a command that reads runs sees it).
     func catalog(_ shell: Harness) throws -> Catalog { try shell.session.tracking.tracker().catalog }
+
+    /// Runs `commands`, then waits for the runs they recorded to be finished.
+    func runFinished(_ shell: Harness, _ commands: String) {
+        shell.run(commands)
+        shell.session.tracking.finisher.settle()
+    }
 
     @Test("pca, fit, tune and compare record runs: params, metric histories, tags, dataset, artifacts, model")
     func autolog() throws {
@@ -43,7 +50,7 @@ struct TrackingSessionTests {
             tags["mlflow.source.name"] == "plateshell -c" && tags["plateshell.command"] == "pca var=0.999"
                 && tags["plateshell.version"] != nil)
 
-        shell.run("split test=0.3; fit nb")
+        runFinished(shell, "split test=0.3; fit nb")
         let fit = try catalog.run("latest")
         let fitParams = try catalog.params(of: fit.id)
         #expect(fit.name == "fit nb" && fitParams["trained_on"] == "train")
@@ -52,7 +59,7 @@ struct TrackingSessionTests {
         #expect(catalog.artifacts(of: fit.id).map(\.path).contains("evaluation/confusion_matrix.csv"))
         #expect(shell.session.modeling.model(named: "nb")?.runId == fit.id)
 
-        shell.run("compare folds=3 models=lr,nb")
+        runFinished(shell, "compare folds=3 models=lr,nb")
         let runs = try catalog.runs()
         let parent = try #require(runs.first { $0.name == "compare" })
         let children = try runs.filter { try catalog.tags(of: $0.id)["mlflow.parentRunId"] == parent.id }
@@ -67,6 +74,43 @@ struct TrackingSessionTests {
         #expect(catalog.artifacts(of: parent.id).map(\.path).contains("leaderboard.csv"))
         #expect(try catalog.experiments().map(\.name).contains("fsp"))
         #expect(runs.allSatisfy { $0.experimentId == (try? catalog.experiment(named: "fsp").id) })
+    }
+
+    @Test("a run's files are written while the next commands work; whatever reads runs sees them finished")
+    func runsFinishInTheBackground() throws {
+        let shell = top3()
+        let sql = try #require(
+            shell.run(
+                "fit nb; pca var=0.999; sql select name, status from catalog.runs order by start_time"
+            ).last?.tables(named: "result").first)
+        #expect(sql.rows == [[.text("fit nb"), .text("FINISHED")], [.text("pca"), .text("FINISHED")]])
+        let catalog = try catalog(shell)
+        let fit = try #require(try catalog.runs().first { $0.name == "fit nb" })
+        let files = Set(catalog.artifacts(of: fit.id).map(\.path))
+        #expect(files.isSuperset(of: ["model/MLmodel", "model/model.onnx", "model/pipeline.json"]))
+        #expect(try catalog.loggedModel(ofRun: fit.id)?.name == "model")
+        shell.run("fit nb as=nb2; register nb2 as m")
+        #expect(try catalog.resolve("models:/m/1").runId == (try catalog.runs().first { $0.name == "fit nb2" })?.id)
+    }
+
+    @Test("a run whose files cannot be written ends FAILED, and the next command says so; the result stands")
+    func unwritableRunFiles() throws {
+        let shell = top3()
+        let catalog = try catalog(shell)
+        // The folder of every run's files is a plain file: no run can write its files.
+        try? FileManager.default.removeItem(atPath: catalog.artifactRoot)
+        #expect(FileManager.default.createFile(atPath: catalog.artifactRoot, contents: Data("x".utf8)))
+        let fit = try #require(shell.run("fit nb").first)
+        #expect(fit.messages.contains("Tracked as run"))
+        let next = try #require(shell.run("runs").first)
+        let run = try #require(try catalog.runs().first)
+        #expect(run.status == .failed)
+        #expect(
+            next.messages.contains(
+                "Tracking: the run \(run.id.prefix(8)) (fit nb) was not fully recorded (cannot write '\(catalog.artifactRoot)/\(run.id)/model/"
+            ))
+        #expect(next.messages.contains("and ended FAILED; the command's result stands."))
+        #expect(shell.session.modeling.model(named: "nb") != nil, "the fitted model stays in the session")
     }
 
     @Test("autolog off records nothing; run start/end groups commands into one run")

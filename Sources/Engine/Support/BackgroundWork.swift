@@ -5,7 +5,9 @@ import Synchronization
 /// it and returns what it made, or rethrows what it threw.
 ///
 /// For independent pieces of one task, such as the files a tracked command logs: each is made
-/// on a free core while the command's thread goes on with the rest.
+/// on a free core while the command's thread goes on with the rest. The work itself must not
+/// wait for other background work: Dispatch's shared threads are as many as the cores, and one
+/// that waits holds its core's thread until Dispatch notices, much later, and starts another.
 public final class BackgroundWork<Value: Sendable>: Sendable {
     private let outcome = Mutex<Result<Value, any Error>?>(nil)
     private let finished = DispatchSemaphore(value: 0)
@@ -17,6 +19,12 @@ public final class BackgroundWork<Value: Sendable>: Sendable {
             outcome.withLock { $0 = result }
             finished.signal()
         }
+    }
+
+    /// Work already done: `value()` returns `value` at once.
+    public init(done value: Value) {
+        outcome.withLock { $0 = .success(value) }
+        finished.signal()
     }
 
     /// The work's result, once it has finished.

@@ -1,7 +1,10 @@
 import Foundation
 
 /// The tracker for one person: the workspace's catalog records every run and is the registry.
-public final class EmbeddedTracker: Tracker {
+///
+/// Sendable as `Tracker` describes: the run finisher's calls go to the catalog's serial database
+/// queue and to files of their own run.
+public final class EmbeddedTracker: Tracker, @unchecked Sendable {
     public let catalog: Catalog
     public var experimentName = "plateshell"
     public var openRun: String?

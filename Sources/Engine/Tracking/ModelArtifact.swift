@@ -43,13 +43,12 @@ public enum LoggedModel: Sendable, Equatable {
 public enum ModelArtifact {
     public static let directory = "model"
 
-    /// The files of the model directory, relative to it, `MLmodel` last. `pipeline.json` is
-    /// encoded on another thread while this one builds `model.onnx`: for tree ensembles they take
-    /// about as long as each other.
+    /// The files of the model directory, relative to it, `MLmodel` last. Made on one thread: a
+    /// session makes them in the background (`RunRecorder.model`), beside the command's other files.
     public static func files(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix, runId: String) throws
         -> [(String, Data)]
     {
-        let encoding = BackgroundWork { try encoded(model) }
+        let pipeline = try encoded(model)
         let (inputs, outputs) = signature(model, featureTypes: featureTypes)
         let rows = (0..<example.rows).map { r in
             JSON.array(
@@ -84,7 +83,7 @@ public enum ModelArtifact {
         ])
         // MLmodel last: a model directory is complete exactly when it has its MLmodel file, even
         // if the process was killed while writing it.
-        return [("pipeline.json", try encoding.value())] + onnx.files + [
+        return [("pipeline.json", pipeline)] + onnx.files + [
             ("plateshell_env.yaml", Data(environment().text().utf8)),
             ("input_example.json", Data(split.serialized().utf8)),
             ("serving_input_example.json", Data(JSON.object([("dataframe_split", split)]).serialized().utf8)),

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The tracker for a team: an MLflow tracking server (or Databricks) is the registry of record.
 ///
@@ -9,7 +10,9 @@ import Foundation
 ///   `register` waits until the run's queued writes (its model files among them) are delivered,
 ///   then creates the version from the server's copy of the run, tagged with the model's digest.
 /// - Reads (`registry`, `runReader()`) ask the server.
-public final class ServerTracker: Tracker {
+///
+/// Sendable as `Tracker` describes: the run finisher's calls share only `carried`, behind a lock.
+public final class ServerTracker: Tracker, @unchecked Sendable {
     public let catalog: Catalog
     public let client: MLflowClient
     public let sender: OutboxSender
@@ -17,7 +20,7 @@ public final class ServerTracker: Tracker {
     public var openRun: String?
     public let registry: ModelRegistry
     /// Workspace runs known to be on their way to the server (created by this tracker, or copied).
-    private var carried: Set<String> = []
+    private let carried = Mutex<Set<String>>([])
     private var reportedError: String?
     private var reportedFailures = 0
 
@@ -74,7 +77,7 @@ public final class ServerTracker: Tracker {
                         experiment: experimentName, name: name, startTime: record.startTime,
                         user: record.user, tags: allTags))
             })
-        carried.insert(run.id)
+        carried.withLock { _ = $0.insert(run.id) }
         sender.wake()
         return run.id
     }
@@ -130,11 +133,15 @@ public final class ServerTracker: Tracker {
     /// Queues a whole copy of a workspace run the server has not seen (recorded before the server
     /// was set), so that later writes to it, and registering it, reach the server.
     private func ensureCarried(_ runId: String) throws {
-        if carried.contains(runId) { return }
-        if try sender.outbox.carries(runId: runId) {
+        try carried.withLock { carried in
+            if carried.contains(runId) { return }
+            if try !sender.outbox.carries(runId: runId) { try enqueueCopy(of: runId) }
             carried.insert(runId)
-            return
         }
+    }
+
+    /// Queues the items that recreate workspace run `runId` on the server as it is now.
+    private func enqueueCopy(of runId: String) throws {
         let run = try catalog.run(runId)
         let experiment = try catalog.experiments().first { $0.id == run.experimentId }?.name ?? experimentName
         var entries = [
@@ -154,7 +161,6 @@ public final class ServerTracker: Tracker {
             entries.append(entry(run.id, .endRun(status: run.status, endTime: run.endTime ?? run.startTime)))
         }
         try catalog.enqueue(entries)
-        carried.insert(run.id)
     }
 
     // MARK: - Registry

@@ -9,10 +9,14 @@ import Foundation
 /// Every run is in the workspace's catalog either way; `registry` and `runReader()` read from
 /// the store of record.
 ///
+/// A tracker is used from two threads, never at once for the same call: the session's thread
+/// does everything, and a session's `RunFinisher` calls `logArtifact`, `recordLoggedModel` and
+/// `endRun` for runs the session's thread has stopped logging into.
+///
 /// ## Topics
 /// - ``startRun(name:tags:parent:startTime:)``
 /// - ``register(runId:name:description:versionDescription:tags:)``
-public protocol Tracker: AnyObject {
+public protocol Tracker: AnyObject, Sendable {
     /// The workspace's catalog: every run is recorded here first.
     var catalog: Catalog { get }
     /// The experiment new runs go to.
@@ -94,7 +98,14 @@ extension Tracker {
     /// Logs a model directory (MLmodel, artifact, environment, input example) under `model/`,
     /// and records it as the run's LoggedModel.
     public func logModel(_ runId: String, model: LoggedModel, featureTypes: [ColumnType], example: Matrix) throws {
-        for (file, data) in try ModelArtifact.files(model, featureTypes: featureTypes, example: example, runId: runId) {
+        try logModel(
+            runId, files: try ModelArtifact.files(model, featureTypes: featureTypes, example: example, runId: runId))
+    }
+
+    /// Logs the files of a model directory (`ModelArtifact.files`) under `model/`, and records
+    /// it as the run's LoggedModel.
+    public func logModel(_ runId: String, files: [(String, Data)]) throws {
+        for (file, data) in files {
             try logArtifact(runId, path: ModelArtifact.directory + "/" + file, data: data)
         }
         try recordLoggedModel(runId, name: ModelArtifact.directory)

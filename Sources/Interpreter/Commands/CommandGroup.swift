@@ -17,13 +17,23 @@
 protocol CommandGroup {
     /// The group's rows of the command table.
     static var rows: [CommandSpec] { get }
+    /// Whether the group's commands may read runs, the catalog or the registry, and so wait for
+    /// the runs recorded before them to be finished (`RunFinisher`). Groups that compute on the
+    /// session's state alone say no, and run while earlier runs' files are written.
+    static var readsTracking: Bool { get }
     /// The group's view of the session, for one command.
     init(session: Session)
 }
 
 extension CommandGroup {
+    static var readsTracking: Bool { true }
+
     /// A row's handler: makes the group from the session, then runs `body` on it.
     static func run(_ body: @escaping @Sendable (Self, Invocation) throws -> CommandOutput) -> CommandSpec.Handler {
-        { session, invocation in try body(Self(session: session), invocation) }
+        let waitsForRuns = readsTracking
+        return { session, invocation in
+            if waitsForRuns { session.tracking.finisher.settle() }
+            return try body(Self(session: session), invocation)
+        }
     }
 }

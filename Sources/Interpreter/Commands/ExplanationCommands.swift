@@ -7,6 +7,7 @@ import Foundation
 /// model's run, through their `ModelingContext`; the analysis itself is Engine's
 /// (`Explainer`, `ExplanationAnalysis`, `WhatIf`), and they only format it.
 struct ExplanationCommands: CommandGroup {
+    static let readsTracking = false
     let modeling: ModelingContext
 
     init(session: Session) { modeling = ModelingContext(session: session) }
@@ -338,7 +339,7 @@ struct ExplanationCommands: CommandGroup {
                             Column(name: pipeline.classes[k], storage: .real(perClass[k]))
                         }))
             // The PNG just written for the plots folder, not the beeswarm drawn and encoded again.
-            try run.artifact(
+            run.artifact(
                 "shap/summary-\(pipeline.classes[focus]).png", try Data(contentsOf: URL(fileURLWithPath: paths[0])))
         }
         result.say(

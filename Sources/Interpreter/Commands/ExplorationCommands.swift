@@ -3,6 +3,7 @@ import Engine
 /// The exploration commands: summary statistics, counts, correlations and histograms of the
 /// current frame, which is all they read.
 struct ExplorationCommands: CommandGroup {
+    static let readsTracking = false
     let frames: FrameState
 
     init(session: Session) { frames = session.frames }

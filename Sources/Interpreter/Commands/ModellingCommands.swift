@@ -6,6 +6,7 @@ import Foundation
 /// modelling state, record their runs, and draw into the workspace's artifacts — all through
 /// their `ModelingContext`.
 struct ModellingCommands: CommandGroup {
+    static let readsTracking = false
     let modeling: ModelingContext
 
     init(session: Session) { modeling = ModelingContext(session: session) }

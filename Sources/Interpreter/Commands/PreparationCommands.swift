@@ -4,6 +4,7 @@ import Engine
 /// keeping and dropping rows, missing cells. They change the current frame (recorded as steps of
 /// its lineage) and name the label the modelling commands learn.
 struct PreparationCommands: CommandGroup {
+    static let readsTracking = false
     let frames: FrameState
     let modeling: ModelingState
 

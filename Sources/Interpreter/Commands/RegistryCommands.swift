@@ -190,7 +190,7 @@ struct RegistryCommands: CommandGroup {
         tracker.experimentName = tracking.experimentName
         let runId = try tracker.startRun(name: "register \(what)", tags: tracking.sourceTags())
         do {
-            try RunRecorder.record(runId, with: tracker, body)
+            try RunRecorder.record(runId, with: tracker, body).log()
             try tracker.endRun(runId, status: .finished)
         } catch {
             try? tracker.endRun(runId, status: .failed)

@@ -33,7 +33,7 @@ extension TrackingCommands {
     }
 
     /// Switches to the server at `uri` (or back to the catalog alone), checking that it answers.
-    private func connectTracking(_ uri: String, arguments arguments: Invocation, output: inout CommandOutput) throws {
+    private func connectTracking(_ uri: String, arguments: Invocation, output: inout CommandOutput) throws {
         let target = ["off", "none", "local"].contains(uri.lowercased()) ? nil : uri
         if let open = tracking.opened?.openRun {
             throw Diagnostic(

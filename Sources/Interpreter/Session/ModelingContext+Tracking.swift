@@ -32,7 +32,7 @@ extension ModelingContext {
     /// Logs the fitted pipeline as the run's model, with its signature from the frame's types and
     /// two training rows as the input example.
     func logPipeline(_ pipeline: FittedPipeline, data: Dataset, rows: [Int], into run: RunRecorder) throws {
-        try run.model(
+        run.model(
             .classifier(pipeline), featureTypes: try frames.featureTypes(pipeline.features),
             example: data.x.selecting(rows: Array(rows.prefix(2))))
     }
@@ -163,17 +163,21 @@ extension ModelingContext {
                     try child.params(modelParams(kind: result.kind, settings: result.settings, plan: result.plan))
                     try logCrossValidation(result, folds: folds, into: child)
                     try child.dataset(input)
-                }
+                }.log()
                 try run.tracker.endRun(childId, status: .finished)
             }
         }
     }
 
-    /// Adds to the run that recorded `model` (if any): evaluation metrics and artifacts after the fact.
+    /// Adds to the run that recorded `model` (if any): evaluation metrics and artifacts after the
+    /// fact, the files written by the run finisher after those of the runs before.
     func attach(to model: SessionModel, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) {
         guard tracking.autolog, let runId = model.runId else { return }
         do {
-            try RunRecorder.record(runId, with: try tracking.tracker(), body)
+            let tracker = try tracking.recordingTracker()
+            let artifacts = try RunRecorder.record(runId, with: tracker, body)
+            tracking.finisher.finish(
+                runId, name: tracking.commandText, artifacts: artifacts, tracker: tracker, ending: nil)
         } catch {
             output.say("Tracking: not added to run \(runId.prefix(8)) (\(reported(error))).")
         }

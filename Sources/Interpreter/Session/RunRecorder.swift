@@ -1,12 +1,13 @@
 import Engine
 import Foundation
+import Synchronization
 
 /// Logs into one tracking run: shorthands for what commands record (params, metric values and
 /// histories, CSV tables, charts, the dataset and the model), all through the tracker.
 ///
-/// The bytes of charts and CSV tables are made on another thread while the command's thread goes
-/// on logging; `record` logs them, in the order they were asked for, before it returns, so a run
-/// never ends without them.
+/// Params, metrics, tags and datasets are logged at once. The files — charts, CSV tables and
+/// the model directory — are made on other threads while the command goes on, and `record`
+/// hands them back as `RecordedArtifacts`, to be logged in the order they were asked for.
 struct RunRecorder {
     let tracker: Tracker
     let runId: String
@@ -17,10 +18,13 @@ struct RunRecorder {
         self.runId = runId
     }
 
-    /// Runs `body` with a recorder for run `runId`, then logs the artifacts it asked for.
+    /// Runs `body` with a recorder for run `runId`, and returns the files it asked for, still
+    /// being made: log them (`RecordedArtifacts.log`) before the run ends.
     ///
-    /// - Throws: what `body` throws (once the artifacts' work has stopped), or an error logging them.
-    static func record(_ runId: String, with tracker: Tracker, _ body: (RunRecorder) throws -> Void) throws {
+    /// - Throws: what `body` throws, once the files' work has stopped.
+    static func record(_ runId: String, with tracker: Tracker, _ body: (RunRecorder) throws -> Void) throws
+        -> RecordedArtifacts
+    {
         let recorder = RunRecorder(tracker: tracker, runId: runId)
         do {
             try body(recorder)
@@ -28,7 +32,7 @@ struct RunRecorder {
             recorder.pending.waitForAll()
             throw error
         }
-        for (path, work) in recorder.pending.takeAll() { try recorder.artifact(path, try work.value()) }
+        return RecordedArtifacts(runId: runId, tracker: tracker, items: recorder.pending.takeAll())
     }
 
     func params(_ values: [String: String]) throws {
@@ -74,38 +78,84 @@ struct RunRecorder {
             })
     }
 
-    func artifact(_ path: String, _ data: Data) throws { try tracker.logArtifact(runId, path: path, data: data) }
-
-    /// Logs `table` as a CSV file: its bytes are made on another thread, logged when `record` ends.
-    func csv(_ path: String, _ table: Table) {
-        pending.add(path, BackgroundWork { CSVWriter.data(of: table) })
+    /// Logs `data` as a file (a file already written elsewhere, such as a plot).
+    func artifact(_ path: String, _ data: Data) {
+        pending.add(.file(path, BackgroundWork(done: data)))
     }
 
-    /// Logs `figure` as a PNG file: drawn and encoded on another thread, logged when `record` ends.
+    /// Logs `table` as a CSV file, its bytes made on another thread.
+    func csv(_ path: String, _ table: Table) {
+        pending.add(.file(path, BackgroundWork { CSVWriter.data(of: table) }))
+    }
+
+    /// Logs `figure` as a PNG file, drawn and encoded on another thread.
     func png(_ path: String, _ figure: Figure) {
-        pending.add(path, BackgroundWork { try figure.pngData() })
+        pending.add(.file(path, BackgroundWork { try figure.pngData() }))
     }
 
     func dataset(_ input: DatasetInput) throws { try tracker.logInputs(runId, datasets: [input]) }
 
-    func model(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix) throws {
-        try tracker.logModel(runId, model: model, featureTypes: featureTypes, example: example)
+    /// Logs `model` as the run's model directory, its files made on another thread.
+    func model(_ model: LoggedModel, featureTypes: [ColumnType], example: Matrix) {
+        let runId = runId
+        pending.add(
+            .model(
+                BackgroundWork {
+                    try ModelArtifact.files(model, featureTypes: featureTypes, example: example, runId: runId)
+                }))
     }
 }
 
-/// The artifacts of one recording whose bytes are still being made, in the order asked for.
+/// The files a recording asked for, in order, each made on another thread: `log()` waits for
+/// each and logs it into the run.
+struct RecordedArtifacts: Sendable {
+    let runId: String
+    let tracker: Tracker
+    fileprivate let items: [PendingArtifact]
+
+    /// Whether the recording asked for no files.
+    var isEmpty: Bool { items.isEmpty }
+
+    /// Logs every file into the run, in the order asked for.
+    ///
+    /// - Throws: the first error making or logging a file (the files after it are not logged).
+    func log() throws {
+        for item in items {
+            switch item {
+            case .file(let path, let work): try tracker.logArtifact(runId, path: path, data: try work.value())
+            case .model(let work): try tracker.logModel(runId, files: try work.value())
+            }
+        }
+    }
+}
+
+/// A file being made for a run: one artifact, or a whole model directory.
+private enum PendingArtifact: Sendable {
+    case file(String, BackgroundWork<Data>)
+    case model(BackgroundWork<[(String, Data)]>)
+
+    /// Waits until its work has stopped, discarding what it made.
+    func wait() {
+        switch self {
+        case .file(_, let work): _ = try? work.value()
+        case .model(let work): _ = try? work.value()
+        }
+    }
+}
+
+/// The files of one recording still being made, in the order asked for.
 private final class PendingArtifacts {
-    private var items: [(path: String, work: BackgroundWork<Data>)] = []
+    private var items: [PendingArtifact] = []
 
-    func add(_ path: String, _ work: BackgroundWork<Data>) { items.append((path, work)) }
+    func add(_ item: PendingArtifact) { items.append(item) }
 
-    func takeAll() -> [(path: String, work: BackgroundWork<Data>)] {
+    func takeAll() -> [PendingArtifact] {
         defer { items = [] }
         return items
     }
 
     /// Waits until every item's work has stopped, discarding what it made.
     func waitForAll() {
-        for (_, work) in takeAll() { _ = try? work.value() }
+        for item in takeAll() { item.wait() }
     }
 }

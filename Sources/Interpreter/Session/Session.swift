@@ -115,6 +115,10 @@ public final class Session {
             let started = clock()
             do {
                 var result = try run(command)
+                if origin.isInteractive {
+                    // A person reads each result: its run is finished (or its failure told) with it.
+                    tracking.finisher.settle()
+                }
                 if tracking.mayWarn {
                     for warning in tracking.drainWarnings() { result.say("Tracking: \(warning).") }
                 }

@@ -28,16 +28,26 @@ final class TrackingState {
     private var cachedGitCommit: String??
     /// Tracking messages for the next command's output (a server that could not be used).
     var warnings: [String] = []
+    /// Writes the files of recorded runs and ends them while later commands work.
+    let finisher = RunFinisher()
 
     init(workspace: Workspace, cancellation: Cancellation) {
         self.workspace = workspace
         self.cancellation = cancellation
     }
 
-    /// The tracker, opening the workspace's catalog on first use — with the tracking server as
-    /// the registry of record when one is set. A server URI that cannot be used is reported, and
-    /// runs stay in the workspace catalog.
+    /// The tracker, once every run recorded so far is finished (its files written, its end
+    /// recorded), for commands that read runs or the registry.
     func tracker() throws -> Tracker {
+        finisher.settle()
+        return try recordingTracker()
+    }
+
+    /// The tracker to record runs with, opening the workspace's catalog on first use — with the
+    /// tracking server as the registry of record when one is set. A server URI that cannot be
+    /// used is reported, and runs stay in the workspace catalog. Runs recorded before may still
+    /// be finishing.
+    func recordingTracker() throws -> Tracker {
         if let opened { return opened }
         let catalog = try Catalog(workspace: workspace.root)
         let tracker: Tracker
@@ -57,6 +67,7 @@ final class TrackingState {
     /// Replaces the tracker (`tracking uri=`): the old one stops its background work, its queue
     /// stays in the catalog.
     func replace(with tracker: Tracker, serverURI: String?) {
+        finisher.settle()
         _ = opened?.close(waitingUpTo: 0)
         opened = tracker
         self.serverURI = serverURI
@@ -85,7 +96,7 @@ final class TrackingState {
     /// items that wait, items the server refused.
     func drainWarnings() -> [String] {
         defer { warnings = [] }
-        return warnings + (opened?.drainWarnings() ?? [])
+        return warnings + finisher.drainFailures() + (opened?.drainWarnings() ?? [])
     }
 
     /// Whether there may be something to say after a command (a tracker is open, or a warning waits).
@@ -95,7 +106,8 @@ final class TrackingState {
     /// fails, or until Ctrl-C) for queued writes to reach the tracking server. Returns what to tell
     /// the user, if anything.
     func finish(waitingUpTo timeout: TimeInterval) -> [String] {
-        var messages: [String] = []
+        finisher.settle()
+        var messages = finisher.drainFailures().map { "Tracking: \($0)." }
         if let tracker = opened as? ServerTracker {
             let queued = ((try? tracker.sender.outbox.counts()) ?? [:]).values.reduce(0, +)
             if queued > 0 {
@@ -125,8 +137,9 @@ final class TrackingState {
     }
 
     /// Records a command as a tracking run when autolog is on. `body` logs into a new run, which
-    /// then ends FINISHED — or into the run `run start` opened, which stays open. The command has
-    /// already done its work, so a tracking failure is reported on `output`, never thrown.
+    /// ends FINISHED once the finisher has written its files — or into the run `run start`
+    /// opened, which stays open. The command has already done its work, so a tracking failure is
+    /// reported on `output` (or, from the finisher, after a later command), never thrown.
     ///
     /// - Returns: the run's id, nil when nothing was recorded.
     @discardableResult
@@ -135,7 +148,7 @@ final class TrackingState {
         var runId: String?
         var startedHere = false
         do {
-            let tracker = try tracker()
+            let tracker = try recordingTracker()
             tracker.experimentName = experimentName
             if let open = tracker.openRun {
                 runId = open
@@ -143,8 +156,9 @@ final class TrackingState {
                 runId = try tracker.startRun(name: name, tags: sourceTags(), startTime: commandStarted)
                 startedHere = true
             }
-            try RunRecorder.record(runId!, with: tracker, body)
-            if startedHere { try tracker.endRun(runId!, status: .finished) }
+            let artifacts = try RunRecorder.record(runId!, with: tracker, body)
+            finisher.finish(
+                runId!, name: name, artifacts: artifacts, tracker: tracker, ending: startedHere ? .finished : nil)
             output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(experimentName)'.")
         } catch {
             let reason = reported(error)

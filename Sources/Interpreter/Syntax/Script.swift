@@ -6,6 +6,15 @@ public enum Origin: Sendable, Equatable {
     case script(path: String, line: Int)
     case cell(number: Int, line: Int)
 
+    /// Whether a person enters the commands one at a time (the console, a notebook cell), as
+    /// opposed to a script or the command line running them back to back.
+    public var isInteractive: Bool {
+        switch self {
+        case .console, .cell: true
+        case .commandLine, .script: false
+        }
+    }
+
     /// `file:line` for scripts, `In[N]:line` for cells, nil otherwise.
     public var label: String? {
         switch self {
