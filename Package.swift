@@ -26,20 +26,20 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        // LAPACK/OpenBLAS, cairo, ZeroMQ and zlib are opened on first use (CLazyLibrary), not at start-up:
+        // LAPACK/OpenBLAS, cairo, ZeroMQ and ISA-L are opened on first use (CLazyLibrary), not at start-up:
         // their shared libraries cost ~6 ms of every start (ZeroMQ ~1 ms more). Headers:
-        // liblapacke-dev, libopenblas-dev, libcairo2-dev, libzmq3-dev.
+        // liblapacke-dev, libopenblas-dev, libcairo2-dev, libzmq3-dev, libisal-dev.
         .target(name: "CLazyLibrary"),
         .target(name: "CLapack", dependencies: ["CLazyLibrary"]),
         .target(name: "CCairo", dependencies: ["CLazyLibrary"]),
         .target(name: "CZMQ", dependencies: ["CLazyLibrary"]),
-        .target(name: "CZlib", dependencies: ["CLazyLibrary"]),
+        .target(name: "CIsal", dependencies: ["CLazyLibrary"]),
         .target(name: "CPrefetch"),
         .target(name: "CSplitScan"),
         .target(
             name: "Engine",
             dependencies: [
-                "CCrypto", "CLapack", "CCairo", "CZlib", "CPrefetch", "CSplitScan",
+                "CCrypto", "CLapack", "CCairo", "CIsal", "CPrefetch", "CSplitScan",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
