@@ -1,6 +1,5 @@
 import Engine
 import Foundation
-import Synchronization
 
 /// Logs into one tracking run: shorthands for what commands record (params, metric values and
 /// histories, CSV tables, charts, the dataset and the model), all through the tracker.
@@ -112,9 +111,6 @@ struct RecordedArtifacts: Sendable {
     let runId: String
     let tracker: Tracker
     fileprivate let items: [PendingArtifact]
-
-    /// Whether the recording asked for no files.
-    var isEmpty: Bool { items.isEmpty }
 
     /// Logs every file into the run, in the order asked for.
     ///

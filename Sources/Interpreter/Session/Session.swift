@@ -229,9 +229,10 @@ public final class Session {
         return ScriptReader.entries(of: text)
     }
 
-    /// Ends the session's background work: stops a scoring server, and waits (at most `timeout`
-    /// seconds, less when the server fails, or until Ctrl-C) for queued tracking writes to reach
-    /// the tracking server. Returns what to tell the user, if anything.
+    /// Ends the session's background work: stops a scoring server, finishes the runs recorded
+    /// (their files written, their ends recorded), and waits (at most `timeout` seconds, less when
+    /// the server fails, or until Ctrl-C) for queued tracking writes to reach the tracking server.
+    /// Returns what to tell the user, if anything.
     public func finish(waitingUpTo timeout: TimeInterval = 120) -> [String] {
         deployment.stop()
         return tracking.finish(waitingUpTo: timeout)
