@@ -4,7 +4,8 @@
    command itself, which with autolog records a parent run, 13 child runs with per-fold metric
    histories, the leaderboard CSV and chart). Median of REPEATS, each in a fresh workspace.
 2. The notebook 2 replay (model testing): wall time of the process, with `autolog off` or on
-   before `source`.
+   before `source`; also the median of the paired differences (each "on" run against the "off"
+   run just before it).
 Both also report the process's CPU time (user + system), which other work on a shared machine
 disturbs far less than wall time: on 2 busy cores the wall-time difference is mostly noise. Notebook 3 is about tracking (it sorts runs by their logged metrics), so it
    has no "off" to compare with: its replay time with autolog on is printed alone.
@@ -38,6 +39,12 @@ def plateshell(binary, workspace, commands):
     if result.returncode != 0:
         sys.exit(f"plateshell failed on {commands!r}: {result.stdout[-1500:]} {result.stderr[-1500:]}")
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()], wall, cpu
+
+
+def paired(samples):
+    """The median of the on - off differences of the runs made one after the other: steadier than
+    the difference of the medians on a machine whose speed drifts between runs."""
+    return statistics.median(on - off for off, on in zip(samples["off"], samples["on"]))
 
 
 def last_run_time(documents):
@@ -77,7 +84,9 @@ def main():
         off, on = statistics.median(walls["off"]), statistics.median(walls["on"])
         cpu_off, cpu_on = statistics.median(cpus["off"]), statistics.median(cpus["on"])
         print(f"  replay {notebook}: autolog off {off:.2f} s, on {on:.2f} s -> tracking adds {100 * (on - off) / off:+.1f}%; "
-              f"process CPU {cpu_off:.2f} s vs {cpu_on:.2f} s -> {100 * (cpu_on - cpu_off) / cpu_off:+.1f}%")
+              f"process CPU {cpu_off:.2f} s vs {cpu_on:.2f} s -> {100 * (cpu_on - cpu_off) / cpu_off:+.1f}%; "
+              f"paired (median of the on - off differences of runs made one after the other): "
+              f"{100 * paired(walls) / off:+.1f}% wall, {100 * paired(cpus) / cpu_off:+.1f}% CPU")
         notebook = "03-tracking-registry-deployment"
         walls = [plateshell(binary, fresh_workspace(binary, data, scratch, f"{notebook}-{index}"),
                             f"source scripts/notebooks/{notebook}.plsh")[1] for index in range(max(1, repeats // 2))]
