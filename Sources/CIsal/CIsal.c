@@ -33,8 +33,7 @@ int plateshell_zlib_deflate(unsigned char *destination, unsigned long *destinati
     stream.avail_out = (uint32_t)*destination_length;
     int status = isal_deflate_stateless(&stream);
     free(level_buffer);
-    if (status == STATELESS_OVERFLOW) return -1;
-    if (status != COMP_OK) return status < 0 ? status : -3;
+    if (status != COMP_OK) return status; // STATELESS_OVERFLOW is -1
     *destination_length = stream.total_out;
     return 0;
 }

@@ -174,10 +174,8 @@ extension ModelingContext {
     func attach(to model: SessionModel, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) {
         guard tracking.autolog, let runId = model.runId else { return }
         do {
-            let tracker = try tracking.recordingTracker()
-            let artifacts = try RunRecorder.record(runId, with: tracker, body)
-            tracking.finisher.finish(
-                runId, name: tracking.commandText, artifacts: artifacts, tracker: tracker, ending: nil)
+            let artifacts = try RunRecorder.record(runId, with: try tracking.recordingTracker(), body)
+            tracking.finisher.finish(artifacts, name: tracking.commandText, ending: nil)
         } catch {
             output.say("Tracking: not added to run \(runId.prefix(8)) (\(reported(error))).")
         }

@@ -17,12 +17,11 @@ final class RunFinisher: Sendable {
     private let queue = DispatchQueue(label: "plateshell.run-finisher", qos: .userInitiated)
     private let failures = Mutex<[String]>([])
 
-    /// Logs `artifacts` into run `runId` of `tracker`, then ends the run with `end` (nil leaves
-    /// it open: a `run start` group run, or a run a later command adds to), after every run
-    /// handed over before it. `name` is the command, for the message if that fails.
-    func finish(
-        _ runId: String, name: String, artifacts: RecordedArtifacts, tracker: Tracker, ending end: RunStatus?
-    ) {
+    /// Logs `artifacts` into their run, then ends the run with `end` (nil leaves it open: a
+    /// `run start` group run, or a run a later command adds to), after every run handed over
+    /// before it. `name` is the command, for the message if that fails.
+    func finish(_ artifacts: RecordedArtifacts, name: String, ending end: RunStatus?) {
+        let (runId, tracker) = (artifacts.runId, artifacts.tracker)
         queue.async { [self] in
             do {
                 try artifacts.log()

@@ -157,8 +157,7 @@ final class TrackingState {
                 startedHere = true
             }
             let artifacts = try RunRecorder.record(runId!, with: tracker, body)
-            finisher.finish(
-                runId!, name: name, artifacts: artifacts, tracker: tracker, ending: startedHere ? .finished : nil)
+            finisher.finish(artifacts, name: name, ending: startedHere ? .finished : nil)
             output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(experimentName)'.")
         } catch {
             let reason = reported(error)
