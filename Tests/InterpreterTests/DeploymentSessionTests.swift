@@ -179,6 +179,28 @@ struct DeploymentSessionTests {
         #expect(shell.failure("invoke plate 1")?.message == "no server is running in this shell")
     }
 
+    @Test("stage says the server switched even when the server's follower saw the promotion first")
+    func promotionSeenByTheFollowerFirst() throws {
+        let shell = registered()
+        shell.run("serve models:/m/Production port=0; fit lr on=all; register lr as m")
+        let deployment = shell.session.deployment
+        defer { deployment.stop() }
+        let before = try #require(deployment.servedModel)
+        #expect(before.label == "m/1")
+        // The promotion is written, and the follower's check switches the server before the
+        // promoting command checks it itself.
+        _ = try shell.session.tracking.tracker().transition("m", version: 2, to: .production, archiveExisting: true)
+        try deployment.running?.server.service.source.refresh()
+        #expect(deployment.servedModel?.label == "m/2")
+
+        var output = CommandOutput(command: "stage")
+        deployment.refresh(on: &output, servedBefore: before)
+        #expect(output.messages.contains("now serves m/2 (models:/m/Production)"), "\(output.messages)")
+        var unchanged = CommandOutput(command: "stage")
+        deployment.refresh(on: &unchanged, servedBefore: deployment.servedModel)
+        #expect(unchanged.messages == "", "no switch, nothing said")
+    }
+
     /// The first TOP3 row's cells, named (what a client sends).
     static func firstRow(_ shell: Harness) -> (columns: [String], cells: [JSON]) {
         let table = try! shell.session.frames.currentTable()

@@ -321,6 +321,7 @@ struct RegistryCommands: CommandGroup {
 
     func stageVersion(_ arguments: Invocation) throws -> CommandOutput {
         let tracker = try tracking.tracker()
+        let served = deployment.servedModel
         let name = arguments[Keys.name]
         let number = try versionNumber(arguments, registry: tracker.registry)
         let stage = arguments[Keys.stage]
@@ -338,19 +339,20 @@ struct RegistryCommands: CommandGroup {
                 "Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", "))."
             )
         }
-        deployment.refresh(on: &output)
+        deployment.refresh(on: &output, servedBefore: served)
         return output
     }
 
     func aliasVersion(_ arguments: Invocation) throws -> CommandOutput {
         let tracker = try tracking.tracker()
+        let served = deployment.servedModel
         let name = arguments[Keys.name]
         let alias = arguments[Keys.alias]
         let number = try versionNumber(arguments, registry: tracker.registry)
         try arguments.at(Keys.alias) { try tracker.setAlias(name, alias: alias, version: number) }
         var output = CommandOutput(command: "alias")
         output.say("models:/\(name)@\(alias) now resolves to version \(number).")
-        deployment.refresh(on: &output)
+        deployment.refresh(on: &output, servedBefore: served)
         return output
     }
 
@@ -374,13 +376,14 @@ struct RegistryCommands: CommandGroup {
 
     func unaliasVersion(_ arguments: Invocation) throws -> CommandOutput {
         let tracker = try tracking.tracker()
+        let served = deployment.servedModel
         let name = arguments[Keys.name]
         let alias = arguments[Keys.alias]
         _ = try arguments.at(Keys.name) { try tracker.registry.registeredModel(name) }
         try arguments.at(Keys.alias) { try tracker.deleteAlias(name, alias: alias) }
         var output = CommandOutput(command: "unalias")
         output.say("Removed alias \(alias) of \(name).")
-        deployment.refresh(on: &output)
+        deployment.refresh(on: &output, servedBefore: served)
         return output
     }
 

@@ -17,17 +17,25 @@ final class DeploymentState {
         server = nil
     }
 
+    /// The model the running server answers with now, nil when none runs: what a registry
+    /// command takes before its change, to say afterwards whether the server switched.
+    var servedModel: ServedModel? { running?.server.service.source.model }
+
     /// After a stage or alias change: a running server checks its URI now, so the session's next
-    /// command already talks to the new version; says so when it switched.
-    func refresh(on output: inout CommandOutput) {
+    /// command already talks to the new version; says so when it serves another model than
+    /// `before`. The server's follower may have switched between the change and this check, so
+    /// what is compared is what it serves, not whether this check switched.
+    func refresh(on output: inout CommandOutput, servedBefore before: ServedModel?) {
         guard let (server, port) = running else { return }
+        let source = server.service.source
         do {
-            if let model = try server.service.source.refresh() {
-                output.say("The server on port \(port) now serves \(model.label) (\(server.service.source.uri)).")
+            try source.refresh()
+            let now = source.model
+            if let before, now.label != before.label || now.directory != before.directory {
+                output.say("The server on port \(port) now serves \(now.label) (\(source.uri)).")
             }
         } catch {
-            output.say(
-                "The server on port \(port) keeps serving \(server.service.source.model.label): \(reported(error)).")
+            output.say("The server on port \(port) keeps serving \(source.model.label): \(reported(error)).")
         }
     }
 }
