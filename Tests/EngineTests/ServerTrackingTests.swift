@@ -252,6 +252,27 @@ struct ServerTrackingTests {
         _ = next.close(waitingUpTo: 0)
     }
 
+    @Test("a run recorded before the server was set is copied whole into its own experiment, not the tracker's")
+    func copiesEarlierRuns() throws {
+        let server = try FakeMLflowServer()
+        let workspace = TemporaryDirectory()
+        let embedded = EmbeddedTracker(catalog: try Catalog(workspace: workspace.path))
+        embedded.experimentName = "early"
+        let run = try embedded.startRun(name: "before the server")
+        try embedded.log(run, params: ["k": "v"])
+        try embedded.endRun(run, status: .finished)
+
+        let tracker = try tracker(workspace, server)
+        tracker.experimentName = "later"
+        try tracker.log(run, metrics: [MetricPoint(key: "late", value: 1, timestamp: 2)])
+        #expect(delivered(tracker))
+        let remote = try #require(server.runs["before the server"])
+        #expect(server.experimentNames[remote.experimentId] == "early")
+        #expect(remote.status == "FINISHED" && remote.params == ["k": "v"] && remote.metrics.map(\.key) == ["late"])
+        #expect(remote.tags[OutboxSender.runTag] == run)
+        _ = tracker.close(waitingUpTo: 0)
+    }
+
     @Test("the server numbers versions: two workspaces registering one model get 1 and 2; reads and URIs resolve there")
     func registryOfRecord() throws {
         let server = try FakeMLflowServer()

@@ -154,6 +154,11 @@ public final class FakeMLflowServer: Sendable {
     /// Every run created, whatever its name.
     public var allRuns: [RunState] { shared.state.withLock { Array($0.runs.values) } }
 
+    /// The experiments' names, by id.
+    public var experimentNames: [String: String] {
+        shared.state.withLock { Dictionary(uniqueKeysWithValues: $0.experiments.map { ($0.value, $0.key) }) }
+    }
+
     /// The artifact files stored, by proxied path.
     public var artifacts: [String: Data] { shared.state.withLock { $0.artifacts } }
 

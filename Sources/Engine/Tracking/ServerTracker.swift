@@ -143,7 +143,13 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     /// Queues the items that recreate workspace run `runId` on the server as it is now.
     private func enqueueCopy(of runId: String) throws {
         let run = try catalog.run(runId)
-        let experiment = try catalog.experiments().first { $0.id == run.experimentId }?.name ?? experimentName
+        // Read from the catalog alone: the run finisher calls this from its own thread, and
+        // `experimentName` belongs to the session's.
+        guard let experiment = try catalog.experiments().first(where: { $0.id == run.experimentId })?.name else {
+            throw EngineError(
+                .io, "run \(run.id) names experiment \(run.experimentId), which '\(catalog.path)' does not hold",
+                hint: "the catalog was changed outside PlateShell; restore it from a backup")
+        }
         var entries = [
             entry(
                 run.id,
