@@ -26,20 +26,22 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        // LAPACK/OpenBLAS, cairo, ZeroMQ and ISA-L are opened on first use (CLazyLibrary), not at start-up:
-        // their shared libraries cost ~6 ms of every start (ZeroMQ ~1 ms more). Headers:
-        // liblapacke-dev, libopenblas-dev, libcairo2-dev, libzmq3-dev, libisal-dev.
+        // LAPACK/OpenBLAS, cairo, ZeroMQ, ISA-L and libcurl are opened on first use (CLazyLibrary), not at
+        // start-up: their shared libraries cost ~6 ms of every start (ZeroMQ ~1 ms more, libcurl with its
+        // ~30 libraries ~8 ms). Headers: liblapacke-dev, libopenblas-dev, libcairo2-dev, libzmq3-dev,
+        // libisal-dev, libcurl4-openssl-dev.
         .target(name: "CLazyLibrary"),
         .target(name: "CLapack", dependencies: ["CLazyLibrary"]),
         .target(name: "CCairo", dependencies: ["CLazyLibrary"]),
         .target(name: "CZMQ", dependencies: ["CLazyLibrary"]),
         .target(name: "CIsal", dependencies: ["CLazyLibrary"]),
+        .target(name: "CCurl", dependencies: ["CLazyLibrary"]),
         .target(name: "CPrefetch"),
         .target(name: "CSplitScan"),
         .target(
             name: "Engine",
             dependencies: [
-                "CCrypto", "CLapack", "CCairo", "CIsal", "CPrefetch", "CSplitScan",
+                "CCrypto", "CLapack", "CCairo", "CIsal", "CCurl", "CPrefetch", "CSplitScan",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -51,7 +51,7 @@ public func engineError(_ body: () throws -> Void) -> EngineError? {
     return nil
 }
 
-/// A raw HTTP/1.1 exchange over a loopback socket (tests send what URLSession would refuse to:
+/// A raw HTTP/1.1 exchange over a loopback socket (tests send what an HTTP client would refuse to:
 /// truncated bodies, odd methods, half-sent requests).
 public enum RawHTTP {
     /// Connects to 127.0.0.1:`port`; the caller closes the descriptor.

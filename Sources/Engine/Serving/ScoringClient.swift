@@ -1,15 +1,13 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// A client of a scoring endpoint (PlateShell's or `mlflow models serve`): sends rows as
 /// `dataframe_split` JSON to `/invocations` and reads `{"predictions": …}` back.
 public struct ScoringClient: Sendable {
     /// The `/invocations` URL.
     public let url: URL
     public let timeout: TimeInterval
+    /// Shared by copies of the client, so their requests reuse its open connections.
+    private let http: HTTPClient
 
     /// - Parameter endpoint: the server (`http://127.0.0.1:5001`) or its `/invocations` URL.
     /// - Throws: `EngineError.invalidArgument` when it is not an http URL.
@@ -25,10 +23,8 @@ public struct ScoringClient: Sendable {
         if components.path.isEmpty || components.path == "/" { components.path = "/invocations" }
         url = components.url!
         self.timeout = timeout
+        http = HTTPClient(timeout: timeout)
     }
-
-    /// One session for every call: a 401 from a server behind authentication is an answer, not a hang.
-    private static let session = URLSession.refusingChallenges(configuration: .ephemeral)
 
     /// What the server answered.
     public struct Answer: Sendable {
@@ -46,34 +42,32 @@ public struct ScoringClient: Sendable {
     /// - Throws: `EngineError.io` when the server cannot be reached; `.invalidArgument` quoting
     ///   the server's error message when it refuses the rows.
     public func invoke(columns: [String], rows: [[JSON]]) throws -> Answer {
-        var request = URLRequest(url: url)
-        request.httpMethod = "POST"
-        request.timeoutInterval = timeout
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         let split = JSON.object([("columns", .array(columns.map(JSON.string))), ("data", .array(rows.map(JSON.array)))])
-        request.httpBody = Data(JSON.object([("dataframe_split", split)]).serialized().utf8)
+        let body = Data(JSON.object([("dataframe_split", split)]).serialized().utf8)
         let started = DispatchTime.now().uptimeNanoseconds
-        let (data, response): (Data, HTTPURLResponse)
+        let response: HTTPAnswer
         do {
-            (data, response) = try Self.session.synchronousData(for: request)
+            response = try http.send(
+                "POST", url: url.absoluteString, headers: ["Content-Type: application/json"], body: body)
         } catch {
             throw EngineError(
-                .io, "cannot reach the scoring server at \(url.absoluteString): \(error.localizedDescription)",
+                .io, "cannot reach the scoring server at \(url.absoluteString): \(error.message)",
                 hint: "is it running? ('serve status' in the shell that started it)")
         }
+        let data = response.body
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let document = try? JSON.parse(utf8: [UInt8](data))
-        guard response.statusCode == 200 else {
+        guard response.status == 200 else {
             var message = String(decoding: data.prefix(300), as: UTF8.self)
             if case .string(let text)? = document?["message"] ?? document?["detail"] {
                 message = text
             }
-            throw EngineError(.invalidArgument, "the scoring server answered HTTP \(response.statusCode): \(message)")
+            throw EngineError(.invalidArgument, "the scoring server answered HTTP \(response.status): \(message)")
         }
         guard case .array(let predictions)? = document?["predictions"] else {
             throw EngineError(.invalidData, "the scoring server's answer has no \"predictions\" list")
         }
-        let model = response.value(forHTTPHeaderField: ScoringServer.modelHeader)
+        let model = response.header(ScoringServer.modelHeader)
         return Self.answer(predictions, model: model, seconds: seconds)
     }
 

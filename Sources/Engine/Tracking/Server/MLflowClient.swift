@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// A client of an MLflow tracking server's REST API (`/api/2.0/mlflow/...`, artifacts through the
 /// server's proxy), as measured against MLflow 3.17 (MLFLOW.md §7). Its calls are grouped by
 /// concern in `MLflowClient+Tracking`, `+Runs`, `+Registry` and `+Artifacts`.
@@ -17,8 +13,8 @@ public final class MLflowClient: @unchecked Sendable {
     public let base: URL
     public let timeout: TimeInterval
     public let credentials: MLflowCredentials?
-    // URLSession is thread-safe; the class holds nothing else that changes.
-    private let session: URLSession
+    // HTTPClient is thread-safe; the class holds nothing else that changes.
+    private let http: HTTPClient
 
     /// - Throws: `EngineError.invalidArgument` when `uri` is not an http(s) URL.
     public init(uri: String, credentials: MLflowCredentials? = .fromEnvironment(), timeout: TimeInterval = 10) throws {
@@ -34,10 +30,7 @@ public final class MLflowClient: @unchecked Sendable {
         base = url
         self.credentials = credentials
         self.timeout = timeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout * 6
-        session = .refusingChallenges(configuration: configuration)
+        http = HTTPClient(timeout: timeout)
     }
 
     /// The server as people name it in messages.
@@ -58,39 +51,37 @@ public final class MLflowClient: @unchecked Sendable {
         guard let url = components.url else {
             throw MLflowError(server: server, method: method, path: path, failure: .unreachable("bad URL"))
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = timeout
-        if let credentials { request.setValue(credentials.authorization, forHTTPHeaderField: "Authorization") }
+        var headers: [String] = []
+        if let credentials { headers.append("Authorization: \(credentials.authorization)") }
+        var content: Data?
         if let body {
-            request.httpBody = Data(body.serialized().utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            content = Data(body.serialized().utf8)
+            headers.append("Content-Type: application/json")
         } else if let raw {
-            request.httpBody = raw
-            request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
+            content = raw
+            headers.append("Content-Type: application/octet-stream")
         }
-        let data: Data
-        let response: HTTPURLResponse
+        let response: HTTPAnswer
         do {
-            (data, response) = try session.synchronousData(for: request)
+            response = try http.send(method, url: url.absoluteString, headers: headers, body: content)
         } catch {
-            throw MLflowError(
-                server: server, method: method, path: path, failure: .unreachable(error.localizedDescription))
+            throw MLflowError(server: server, method: method, path: path, failure: .unreachable(error.message))
         }
-        guard (200..<300).contains(response.statusCode) else {
+        let data = response.body
+        guard (200..<300).contains(response.status) else {
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             let code = object?["error_code"] as? String ?? ""
             var message =
                 object?["message"] as? String
                 ?? String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if message.isEmpty && response.statusCode == 401 {
+            if message.isEmpty && response.status == 401 {
                 message =
                     "the server asks for credentials"
                     + (credentials == nil ? "; none are set" : " and refused \(credentials!.summary)")
             }
             throw MLflowError(
                 server: server, method: method, path: path,
-                failure: .refused(status: response.statusCode, code: code, message: message))
+                failure: .refused(status: response.status, code: code, message: message))
         }
         return data
     }
