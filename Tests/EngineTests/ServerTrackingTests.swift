@@ -193,6 +193,9 @@ struct ServerTrackingTests {
         #expect(wrong.sender.waitUntilDelivered(timeout: 10, failures: 1) != .delivered)
         let error = try #require(wrong.sender.currentState.lastError)
         #expect(error.contains("HTTP 401 UNAUTHENTICATED") && error.contains(server.url))
+        #expect(
+            error.contains("You are not authenticated; it refused user 'alice' (MLFLOW_TRACKING_USERNAME/PASSWORD)"),
+            "the server's words, then which credentials it refused: \(error)")
         #expect(try wrong.sender.outbox.counts()["run"] == 1, "nothing was dropped")
         #expect(wrong.close(waitingUpTo: 0) == 2)
 

@@ -74,10 +74,13 @@ public final class MLflowClient: @unchecked Sendable {
             var message =
                 object?["message"] as? String
                 ?? String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if message.isEmpty && response.status == 401 {
-                message =
-                    "the server asks for credentials"
-                    + (credentials == nil ? "; none are set" : " and refused \(credentials!.summary)")
+            if response.status == 401 {
+                // The server's own words (MLflow's basic-auth app sends a sentence), then which
+                // credentials it refused.
+                let reason =
+                    message.isEmpty
+                    ? "the server asks for credentials" : message.hasSuffix(".") ? String(message.dropLast()) : message
+                message = reason + (credentials == nil ? "; none are set" : "; it refused \(credentials!.summary)")
             }
             throw MLflowError(
                 server: server, method: method, path: path,
