@@ -60,7 +60,12 @@ final class HTTPClient: Sendable {
             let message = withUnsafeBytes(of: answer.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             throw HTTPTransportError(code: code, message: message)
         }
-        let body = answer.body.map { Data(bytes: $0, count: answer.body_length) } ?? Data()
+        var body = Data()
+        if let bytes = answer.body {
+            // The malloc'd buffer is handed to Data, which frees it: a downloaded model is not copied.
+            body = Data(bytesNoCopy: bytes, count: answer.body_length, deallocator: .free)
+            answer.body = nil
+        }
         let headerText =
             answer.headers.map {
                 String(decoding: UnsafeRawBufferPointer(start: $0, count: answer.headers_length), as: UTF8.self)

@@ -77,9 +77,8 @@ public final class MLflowClient: @unchecked Sendable {
             if response.status == 401 {
                 // The server's own words (MLflow's basic-auth app sends a sentence), then which
                 // credentials it refused.
-                let reason =
-                    message.isEmpty
-                    ? "the server asks for credentials" : message.hasSuffix(".") ? String(message.dropLast()) : message
+                var reason = message.isEmpty ? "the server asks for credentials" : message
+                if reason.hasSuffix(".") { reason.removeLast() }
                 message = reason + (credentials == nil ? "; none are set" : "; it refused \(credentials!.summary)")
             }
             throw MLflowError(
