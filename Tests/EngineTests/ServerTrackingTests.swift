@@ -72,6 +72,9 @@ struct ServerTrackingTests {
         let workspace = TemporaryDirectory()
         let tracker = try tracker(workspace, server)
         tracker.experimentName = "exp"
+        // Everything queued before the sender runs: on a loaded machine it could otherwise send
+        // between two writes, and how many requests the writes take would depend on the timing.
+        tracker.sender.stop()
         let run = try tracker.startRun(name: "many")
         for step in 0..<30 {
             try tracker.log(
@@ -80,6 +83,7 @@ struct ServerTrackingTests {
         try tracker.log(run, params: Dictionary(uniqueKeysWithValues: (0..<150).map { ("p\($0)", String($0)) }))
         try tracker.logArtifact(run, path: "notes/a.txt", data: Data("hello".utf8))
         try tracker.endRun(run, status: .finished)
+        tracker.sender.start()
         #expect(delivered(tracker))
         let remote = try #require(server.runs["many"])
         #expect(remote.status == "FINISHED" && remote.params.count == 150 && remote.metrics.count == 30)
