@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
@@ -51,8 +52,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
-            ]),
-        .target(name: "Interpreter", dependencies: ["Engine"]),
+            ],
+            exclude: ["SparkConnect", "SparkConnectProtocol"]),
+        // Spark Connect: the messages generated once from Spark's .proto files by protoc-gen-swift
+        // (committed; scripts/generate-spark-protocol makes them again), and the client and table
+        // store built on them. gRPC goes over HTTP/2 through the libcurl PlateShell already opens
+        // on first use, so neither gRPC's nor NIO's HTTP/2 stack is built.
+        .target(
+            name: "SparkConnectProtocol",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/Engine/SparkConnectProtocol"),
+        .target(
+            name: "SparkConnect",
+            dependencies: [
+                "Engine", "CCurl", "SparkConnectProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Sources/Engine/SparkConnect"),
+        .target(name: "Interpreter", dependencies: ["Engine", "SparkConnect"]),
         .executableTarget(
             name: "PlateShell",
             dependencies: [
@@ -62,6 +78,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CCairo"], exclude: ["Fixtures"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "TestSupport"]),
+        .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "FrontEndTests", dependencies: ["PlateShell", "Interpreter", "Engine", "TestSupport"]),
     ],

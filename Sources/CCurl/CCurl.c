@@ -128,3 +128,70 @@ void plateshell_http_answer_free(plateshell_http_answer *answer) {
     answer->body = NULL;
     answer->headers = NULL;
 }
+
+static size_t receive_grpc_body(char *bytes, size_t size, size_t count, void *context) {
+    plateshell_grpc_callbacks *callbacks = context;
+    return callbacks->receive((const unsigned char *)bytes, size * count, callbacks->context) ? size * count : 0;
+}
+
+static size_t receive_grpc_header(char *bytes, size_t size, size_t count, void *context) {
+    plateshell_grpc_result *result = context;
+    return append(bytes, size * count, (unsigned char **)&result->headers, &result->headers_length,
+                  &result->headers_capacity)
+               ? size * count
+               : 0;
+}
+
+static int grpc_progress(void *context, curl_off_t download_total, curl_off_t downloaded, curl_off_t upload_total,
+                         curl_off_t uploaded) {
+    (void)download_total, (void)downloaded, (void)upload_total, (void)uploaded;
+    plateshell_grpc_callbacks *callbacks = context;
+    return callbacks->should_stop(callbacks->context);
+}
+
+int plateshell_grpc_call(void *handle, const char *url, const char *const *headers, int header_count,
+                         const unsigned char *body, size_t body_length, long connect_timeout_ms,
+                         plateshell_grpc_callbacks callbacks, plateshell_grpc_result *result) {
+    CURL *curl = handle;
+    memset(result, 0, sizeof *result);
+    curl_easy_reset(curl);
+    struct curl_slist *list = NULL;
+    for (int i = 0; i < header_count; i++) list = curl_slist_append(list, headers[i]);
+    list = curl_slist_append(list, "Content-Type: application/grpc");
+    list = curl_slist_append(list, "TE: trailers");
+    list = curl_slist_append(list, "Expect:");
+    setopt(curl, CURLOPT_URL, url);
+    setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    setopt(curl, CURLOPT_HTTPHEADER, list);
+    setopt(curl, CURLOPT_HTTP_VERSION,
+           strncmp(url, "https:", 6) == 0 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+    setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    // Each call on a connection of its own: libcurl 7.88 (Debian 12) fails the next request on a kept
+    // HTTP/2 connection after a gRPC answer with trailers ("Error in the HTTP2 framing layer").
+    setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+    setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+    setopt(curl, CURLOPT_ERRORBUFFER, result->error);
+    setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_length);
+    setopt(curl, CURLOPT_POSTFIELDS, body == NULL ? (const void *)"" : (const void *)body);
+    setopt(curl, CURLOPT_WRITEFUNCTION, receive_grpc_body);
+    setopt(curl, CURLOPT_WRITEDATA, &callbacks);
+    setopt(curl, CURLOPT_HEADERFUNCTION, receive_grpc_header);
+    setopt(curl, CURLOPT_HEADERDATA, result);
+    setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    setopt(curl, CURLOPT_XFERINFOFUNCTION, grpc_progress);
+    setopt(curl, CURLOPT_XFERINFODATA, &callbacks);
+    CURLcode code = curl_easy_perform(curl);
+    curl_slist_free_all(list);
+    if (code != CURLE_OK) {
+        if (result->error[0] == 0) strncpy(result->error, curl_easy_strerror(code), sizeof result->error - 1);
+        return (int)code;
+    }
+    getinfo(curl, CURLINFO_RESPONSE_CODE, &result->http_status);
+    return 0;
+}
+
+void plateshell_grpc_result_free(plateshell_grpc_result *result) {
+    free(result->headers);
+    result->headers = NULL;
+}

@@ -36,7 +36,7 @@ struct REPL {
                 let entry = pending
                 pending = ""
                 if entry.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-                editor.remember(entry)
+                editor.remember(Session.historyText(entry))
                 if session.execute(entry, origin: .console) == .quit { return }
             }
         }

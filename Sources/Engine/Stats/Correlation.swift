@@ -5,6 +5,12 @@ public struct CorrelationMatrix: Sendable, Equatable {
     /// `values[i][j]`: the correlation of column i with column j (NaN when either is constant).
     public let values: [[Double]]
 
+    /// Correlations computed elsewhere (by Spark, say).
+    public init(names: [String], values: [[Double]]) {
+        self.names = names
+        self.values = values
+    }
+
     /// The correlations of the numeric columns among `columns` (all numeric columns when nil).
     public init(_ table: Table, columns names: [String]? = nil) throws {
         let selected = try (names ?? table.columns.filter { $0.type.isNumeric }.map(\.name)).map { name in

@@ -16,6 +16,24 @@ public struct ValueCounts: Sendable, Equatable {
     /// Missing cells, not counted in `entries`.
     public let missing: Int
 
+    /// Counts already made elsewhere (by Spark, say): each value with its count, ranked most
+    /// frequent first (ties in the order given), and the missing cells.
+    public init(counted: [(value: Value, count: Int)], missing: Int) {
+        let total = counted.reduce(0) { $0 + $1.count }
+        let ranked = counted.enumerated().sorted { a, b in
+            a.element.count != b.element.count ? a.element.count > b.element.count : a.offset < b.offset
+        }
+        var running = 0
+        entries = ranked.map { _, pair in
+            running += pair.count
+            return Entry(
+                value: pair.value, count: pair.count, percent: 100 * Double(pair.count) / Double(total),
+                cumulativePercent: 100 * Double(running) / Double(total))
+        }
+        self.total = total
+        self.missing = missing
+    }
+
     /// Counts the values of `column`, as pandas' `value_counts()` does (missing cells left out).
     public init(_ column: Column) {
         var counts: [Value: Int] = [:]

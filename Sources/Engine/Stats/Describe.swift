@@ -12,6 +12,22 @@ public struct ColumnSummary: Sendable, Equatable {
     public let median: Double
     public let q75: Double
     public let max: Double
+
+    public init(
+        name: String, count: Int, missing: Int, mean: Double, std: Double, min: Double, q25: Double,
+        median: Double, q75: Double, max: Double
+    ) {
+        self.name = name
+        self.count = count
+        self.missing = missing
+        self.mean = mean
+        self.std = std
+        self.min = min
+        self.q25 = q25
+        self.median = median
+        self.q75 = q75
+        self.max = max
+    }
 }
 
 public enum Describe {

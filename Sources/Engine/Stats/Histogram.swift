@@ -7,6 +7,21 @@ public struct Histogram: Sendable, Equatable {
     /// Missing cells, not binned.
     public let missing: Int
 
+    /// Bins counted elsewhere (by Spark, say).
+    public init(edges: [Double], counts: [Int], missing: Int) {
+        self.edges = edges
+        self.counts = counts
+        self.missing = missing
+    }
+
+    /// The equal-width bin edges between `low` and `high` (a constant column's bins straddle
+    /// its value), as `init(_:bins:)` draws them.
+    public static func edges(low: Double, high: Double, bins: Int) -> [Double] {
+        let (start, stop) = low == high ? (low - 0.5, high + 0.5) : (low, high)
+        let width = (stop - start) / Double(bins)
+        return (0...bins).map { $0 == bins ? stop : start + Double($0) * width }
+    }
+
     public init(_ column: Column, bins: Int) throws {
         guard column.type.isNumeric else {
             throw EngineError(
@@ -18,9 +33,9 @@ public struct Histogram: Sendable, Equatable {
         guard let low = values.min(), let high = values.max() else {
             throw EngineError(.invalidData, "column '\(column.name)' has no values to bin")
         }
-        let (start, stop) = low == high ? (low - 0.5, high + 0.5) : (low, high)
-        let width = (stop - start) / Double(bins)
-        edges = (0...bins).map { $0 == bins ? stop : start + Double($0) * width }
+        edges = Self.edges(low: low, high: high, bins: bins)
+        let start = edges[0]
+        let width = (edges[bins] - start) / Double(bins)
         var counts = [Int](repeating: 0, count: bins)
         for value in values {
             let index = Swift.min(Int((value - start) / width), bins - 1)

@@ -108,3 +108,24 @@ extension String {
         count >= width ? self : String(repeating: pad, count: width - count) + self
     }
 }
+
+extension Table {
+    /// The SHA-256 content digest of the rows (`sha256:` and 64 hex digits): the digest a store
+    /// records when it writes the same rows, so a table read back from anywhere (Spark among them)
+    /// can be checked against the version it was written as.
+    public var contentDigest: String {
+        var digest = TableDigest(schema: columns.map { ColumnSchema(name: $0.name, type: $0.type) })
+        defer { digest.deallocate() }
+        for row in 0..<rowCount {
+            for column in columns {
+                switch column.value(at: row) {
+                case .missing: digest.missing()
+                case .integer(let value): digest.integer(value)
+                case .real(let value): digest.real(value)
+                case .text(var text): text.withUTF8 { digest.text($0) }
+                }
+            }
+        }
+        return digest.finish()
+    }
+}

@@ -116,7 +116,7 @@ extension TableStore {
 
 extension ISO8601DateFormatter {
     /// ISO 8601 in UTC with milliseconds, as stored in version and run records.
-    nonisolated(unsafe) static let withFractionalSeconds: ISO8601DateFormatter = {
+    nonisolated(unsafe) public static let withFractionalSeconds: ISO8601DateFormatter = {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter

@@ -15,6 +15,24 @@ public struct TableVersion: Sendable, Equatable, Codable {
     public let operation: String
     /// When the version was committed, ISO 8601 in UTC.
     public let createdAt: String
+    /// The Spark table (`database.table`) holding the version, when the session's tables live on
+    /// Spark; nil in the workspace store.
+    public var sparkTable: String?
+
+    public init(
+        name: TableName, version: Int, rowCount: Int, digest: String, schema: [ColumnSchema], source: String,
+        operation: String, createdAt: String, sparkTable: String? = nil
+    ) {
+        self.name = name
+        self.version = version
+        self.rowCount = rowCount
+        self.digest = digest
+        self.schema = schema
+        self.source = source
+        self.operation = operation
+        self.createdAt = createdAt
+        self.sparkTable = sparkTable
+    }
 
     /// The SQLite table holding this version's rows (in the schema's database).
     var physicalName: String { "_v\(version)_\(name.table)" }

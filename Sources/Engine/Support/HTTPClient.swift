@@ -105,12 +105,3 @@ struct HTTPTransportError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
 }
-
-/// Calls `body` with the strings as an array of C strings that lives for the call.
-private func withCStrings<Result>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> Result)
-    -> Result
-{
-    let copies = strings.map { strdup($0) }
-    defer { for copy in copies { free(copy) } }
-    return copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
-}

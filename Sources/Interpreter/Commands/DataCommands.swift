@@ -21,6 +21,12 @@ struct DataCommands: CommandGroup {
             missing = Key<[String]>("na")
     }
 
+    enum Tables {
+        static let action = Key<TablesAction>("action"), uri = Key<String>("uri")
+    }
+
+    enum TablesAction: String, ArgumentChoice { case status }
+
     enum History {
         static let table = Key<String>("table"), last = Given<Int>("last")
     }
@@ -71,9 +77,30 @@ struct DataCommands: CommandGroup {
             ],
             handler: run { try $0.load($1) }),
         CommandSpec(
-            "tables", category: .data, summary: "List the stored tables (latest versions).",
-            help: "Shows each stored table with its latest version, row and column counts, digest and time.",
-            handler: run { group, _ in try group.listTables() }),
+            "tables", category: .data,
+            summary: "List the stored tables; choose where tables live (the workspace or Spark); show the connection.",
+            help: """
+                Shows each stored table with its latest version, row and column counts, digest and time. Tables live in \
+                the workspace's SQLite files by default. uri=sc://HOST:PORT (or $SPARK_REMOTE at start, as for PySpark) \
+                makes a Spark Connect server their home, Databricks Connect included: every table command then reads and \
+                writes Spark tables. The address follows Spark's connection string: sc://HOST:PORT/;token=…;use_ssl=true;\
+                user_id=…;session_id=…;x-databricks-cluster-id=… (quote it: ';' ends a command). The token is sent as a \
+                Bearer header and never shown. uri=local goes back to the workspace. 'tables status' shows the server's \
+                Spark version, the session, the user, and whether tables keep earlier versions.
+                """,
+            positionals: [
+                .optional(Tables.action, .choice(of: TablesAction.self), help: "status: the connection")
+            ],
+            parameters: [
+                ParameterSpec(Tables.uri, .text("sc://…|local"), help: "a Spark Connect server, or local")
+            ],
+            usage: "tables [status] [uri=<sc://…|local>]",
+            examples: [
+                "tables", "tables uri=sc://127.0.0.1:15002", "tables status",
+                "tables uri=\"sc://example.cloud.databricks.com:443/;token=…;x-databricks-cluster-id=0123-abc\"",
+                "tables uri=local",
+            ],
+            handler: run { try $0.tablesCommand($1) }),
         CommandSpec(
             "history", category: .data, summary: "Versions of a table, or the command history.",
             help: """
@@ -180,9 +207,8 @@ struct DataCommands: CommandGroup {
         return output
     }
 
-    func listTables() throws -> CommandOutput {
+    func listTables(into output: inout CommandOutput) throws {
         let tables = try frames.store().tables()
-        var output = CommandOutput(command: "tables")
         output.table(
             "tables", columns: ["table", "version", "rows", "columns", "digest", "updated"],
             rows: tables.map { version in
@@ -194,7 +220,6 @@ struct DataCommands: CommandGroup {
                 ]
             })
         if tables.isEmpty { output.say("No tables yet: load FILE as SCHEMA.TABLE stores one.") }
-        return output
     }
 
     func history(_ arguments: Invocation) throws -> CommandOutput {

@@ -57,9 +57,13 @@ struct ExplorationCommands: CommandGroup {
     ]
 
     func describe(_ arguments: Invocation) throws -> CommandOutput {
-        let table = try frames.currentTable()
         let names = arguments[Describe.columns].flatMap { $0.isEmpty ? nil : $0 }
-        let summaries = try arguments.at(Describe.columns) { try Engine.Describe.summarize(table, columns: names) }
+        let summaries = try arguments.at(Describe.columns) {
+            if let stored = try frames.storedStatistics() {
+                return try stored.statistics.describe(stored.version, columns: names)
+            }
+            return try Engine.Describe.summarize(try frames.currentTable(), columns: names)
+        }
         var output = CommandOutput(command: "describe")
         output.table(
             "summary", title: frames.frame?.name,
@@ -75,14 +79,18 @@ struct ExplorationCommands: CommandGroup {
     }
 
     func counts(_ arguments: Invocation) throws -> CommandOutput {
-        let table = try frames.currentTable()
-        let column = try arguments.at(Counts.column) { try table.column(named: arguments[Counts.column]) }
-        let counts = ValueCounts(column)
+        let (name, counts) = try arguments.at(Counts.column) {
+            if let stored = try frames.storedStatistics() {
+                return try stored.statistics.counts(stored.version, column: arguments[Counts.column])
+            }
+            let column = try frames.currentTable().column(named: arguments[Counts.column])
+            return (column.name, ValueCounts(column))
+        }
         let shown = arguments[Counts.top].map { Array(counts.entries.prefix($0)) } ?? counts.entries
         var output = CommandOutput(command: "counts")
         output.table(
-            "counts", title: "\(column.name) in \(frames.name)",
-            columns: [column.name, "count", "percent", "cumulative_percent"],
+            "counts", title: "\(name) in \(frames.name)",
+            columns: [name, "count", "percent", "cumulative_percent"],
             rows: shown.map { entry in
                 [entry.value, .integer(Int64(entry.count)), .real(entry.percent), .real(entry.cumulativePercent)]
             })
@@ -99,8 +107,8 @@ struct ExplorationCommands: CommandGroup {
                 Charts.pareto(
                     labels: shown.map { $0.value.displayText }, counts: shown.map { Double($0.count) },
                     cumulativePercent: shown.map(\.cumulativePercent),
-                    title: "\(column.name): count and cumulative share"),
-                name: "pareto", file: "counts-\(column.name)"))
+                    title: "\(name): count and cumulative share"),
+                name: "pareto", file: "counts-\(name)"))
         var summary = "\(counts.entries.count) distinct values in \(counts.total) present cells"
         if counts.missing > 0 { summary += "; \(counts.missing) missing cells not counted" }
         if shown.count < counts.entries.count {
@@ -111,9 +119,13 @@ struct ExplorationCommands: CommandGroup {
     }
 
     func corr(_ arguments: Invocation) throws -> CommandOutput {
-        let table = try frames.currentTable()
         let names = arguments[Correlate.columns].flatMap { $0.isEmpty ? nil : $0 }
-        let matrix = try arguments.at(Correlate.columns) { try CorrelationMatrix(table, columns: names) }
+        let matrix = try arguments.at(Correlate.columns) {
+            if let stored = try frames.storedStatistics() {
+                return try stored.statistics.correlations(stored.version, columns: names)
+            }
+            return try CorrelationMatrix(try frames.currentTable(), columns: names)
+        }
         let pairs = matrix.strongestPairs().prefix(arguments[Correlate.top])
         var output = CommandOutput(command: "corr")
         output.table(
@@ -136,9 +148,14 @@ struct ExplorationCommands: CommandGroup {
     }
 
     func hist(_ arguments: Invocation) throws -> CommandOutput {
-        let table = try frames.currentTable()
-        let column = try arguments.at(Hist.column) { try table.column(named: arguments[Hist.column]) }
-        let histogram = try arguments.at(Hist.column) { try Histogram(column, bins: arguments[Hist.bins]) }
+        let (name, histogram) = try arguments.at(Hist.column) {
+            if let stored = try frames.storedStatistics() {
+                return try stored.statistics.histogram(
+                    stored.version, column: arguments[Hist.column], bins: arguments[Hist.bins])
+            }
+            let column = try frames.currentTable().column(named: arguments[Hist.column])
+            return (column.name, try Histogram(column, bins: arguments[Hist.bins]))
+        }
         let labels = histogram.counts.indices.map { index in
             "[\(ValueFormatting.real(histogram.edges[index])), \(ValueFormatting.real(histogram.edges[index + 1]))\(index == histogram.counts.count - 1 ? "]" : ")")"
         }
@@ -146,14 +163,14 @@ struct ExplorationCommands: CommandGroup {
         output.blocks.append(
             .chart(
                 .bars(
-                    name: "histogram", title: "\(column.name): \(histogram.counts.count) bins",
+                    name: "histogram", title: "\(name): \(histogram.counts.count) bins",
                     labels: labels, values: histogram.counts.map(Double.init), notes: [])))
         output.blocks.append(
             try frames.workspace.drawChart(
                 Charts.histogram(
                     edges: histogram.edges, counts: histogram.counts,
-                    title: "\(column.name): \(histogram.counts.count) bins", feature: column.name),
-                name: "histogram", file: "hist-\(column.name)"))
+                    title: "\(name): \(histogram.counts.count) bins", feature: name),
+                name: "histogram", file: "hist-\(name)"))
         if histogram.missing > 0 { output.say("\(histogram.missing) missing cells not counted.") }
         return output
     }

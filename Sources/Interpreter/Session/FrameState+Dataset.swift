@@ -8,13 +8,14 @@ extension FrameState {
         let table = try currentTable()
         guard let frame else { throw EngineError(.invalidArgument, "no frame is open") }
         var source: [(String, JSON)]
+        var sourceType = "plateshell"
         let name: String
         let baseDigest: String
         switch frame.origin {
         case .stored(let version):
             name = "\(version.name.displayName)@v\(version.version)"
             baseDigest = version.digest
-            source = Self.storedSource(version)
+            (sourceType, source) = Self.storedSource(version)
         case .query(let queryName, let sql):
             name = queryName
             baseDigest = MD5.hex(sql)
@@ -22,27 +23,35 @@ extension FrameState {
         }
         source.append(("steps", .array(frame.steps.map { .string($0.summary) })))
         return Self.datasetInput(
-            name: name, digest: MD5.hex(baseDigest + "|" + frame.lineage), source: source, table: table,
-            context: context)
+            name: name, digest: MD5.hex(baseDigest + "|" + frame.lineage), sourceType: sourceType, source: source,
+            table: table, context: context)
     }
 
     /// A stored table version, as read whole, as an MLflow dataset input.
     func datasetInput(of version: TableVersion, table: Table, context: String) -> DatasetInput {
-        Self.datasetInput(
+        let (sourceType, source) = Self.storedSource(version)
+        return Self.datasetInput(
             name: "\(version.name.displayName)@v\(version.version)", digest: version.digest,
-            source: Self.storedSource(version), table: table, context: context)
+            sourceType: sourceType, source: source, table: table, context: context)
     }
 
-    private static func storedSource(_ version: TableVersion) -> [(String, JSON)] {
-        [
-            ("uri", .string("plateshell:\(version.name.displayName)?version=\(version.version)")),
+    /// How MLflow names a stored version's source: a Spark table as MLflow's SparkDatasetSource
+    /// does (`spark`, `table_name`), a workspace table as PlateShell's own; both with the version
+    /// and the digest of its rows.
+    private static func storedSource(_ version: TableVersion) -> (type: String, fields: [(String, JSON)]) {
+        let common: [(String, JSON)] = [
             ("table", .string(version.name.displayName)), ("version", .integer(Int64(version.version))),
             ("table_digest", .string(version.digest)),
         ]
+        if let sparkTable = version.sparkTable { return ("spark", [("table_name", .string(sparkTable))] + common) }
+        return (
+            "plateshell",
+            [("uri", .string("plateshell:\(version.name.displayName)?version=\(version.version)"))] + common
+        )
     }
 
     private static func datasetInput(
-        name: String, digest: String, source: [(String, JSON)], table: Table, context: String
+        name: String, digest: String, sourceType: String, source: [(String, JSON)], table: Table, context: String
     ) -> DatasetInput {
         let columns = JSON.array(
             table.columns.map { column in
@@ -52,7 +61,7 @@ extension FrameState {
                 ])
             })
         return DatasetInput(
-            name: name, digest: String(digest.prefix(8)), sourceType: "plateshell",
+            name: name, digest: String(digest.prefix(8)), sourceType: sourceType,
             source: JSON.object(source).serialized(),
             schema: JSON.object([("mlflow_colspec", columns)]).serialized(),
             profile: JSON.object([

@@ -1,28 +1,54 @@
 import Engine
+import Foundation
+import SparkConnect
 
 /// The current frame and the table store it reads from: what the data, exploration and
 /// preparation commands touch, and what the modelling commands read.
 ///
 /// The store is opened on first use (so starting the shell costs nothing); the frame's rows are
-/// read from it only when a command needs them.
+/// read from it only when a command needs them. Tables live in the workspace's SQLite files, or
+/// on Spark when `$SPARK_REMOTE` (read at start, as PySpark does) or `tables uri=sc://…` names a
+/// Spark Connect server.
 final class FrameState {
     let workspace: Workspace
     let cancellation: Cancellation
     /// The current table: its origin, the steps applied since, and its rows once read.
     var frame: Frame?
-    private var openedStore: TableStore?
+    /// The Spark Connect address tables go to, as given (checked when the store is opened); nil
+    /// for the workspace store.
+    private(set) var sparkAddress: String?
+    private var openedStore: (any TableStorage)?
 
     init(workspace: Workspace, cancellation: Cancellation) {
         self.workspace = workspace
         self.cancellation = cancellation
+        sparkAddress = ProcessInfo.processInfo.environment["SPARK_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The table store, opened on first use.
-    func store() throws -> TableStore {
+    ///
+    /// - Throws: `EngineError.invalidArgument` when `$SPARK_REMOTE` is not a Spark Connect address.
+    func store() throws -> any TableStorage {
         if let openedStore { return openedStore }
-        let store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
+        let store: any TableStorage
+        if let sparkAddress {
+            let remote = try SparkRemote(parsing: sparkAddress)
+            store = SparkTableStore(session: SparkSession(remote: remote, cancellation: cancellation))
+        } else {
+            store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
+        }
         openedStore = store
         return store
+    }
+
+    /// Makes the Spark Connect server at `address` (or, with nil, the workspace) the home of the
+    /// session's tables. The current frame stays as it is.
+    ///
+    /// - Throws: `EngineError.invalidArgument` when `address` is not a Spark Connect address.
+    func moveTables(to address: String?) throws {
+        if let address { _ = try SparkRemote(parsing: address) }
+        sparkAddress = address
+        openedStore = nil
     }
 
     /// The current frame's rows, read from the store on first use.
@@ -45,6 +71,16 @@ final class FrameState {
         current.sourceRows = rows
         frame = current
         return table
+    }
+
+    /// The current frame's version and its store's statistics, when the frame is a stored table
+    /// with no steps whose rows are not in memory and the store computes statistics where the rows
+    /// are (Spark): `describe`, `counts`, `corr` and `hist` then never pull the rows.
+    func storedStatistics() throws -> (version: TableVersion, statistics: any StoredStatistics)? {
+        guard let frame, frame.table == nil, frame.steps.isEmpty, case .stored(let version) = frame.origin,
+            let statistics = try store().statistics
+        else { return nil }
+        return (version, statistics)
     }
 
     /// The current frame's column names, without reading rows (for completion).

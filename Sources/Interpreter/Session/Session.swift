@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import SparkConnect
 
 /// The interpreter's state and its one way in: `execute(_:origin:)`.
 ///
@@ -84,14 +85,17 @@ public final class Session {
     }
 
     /// The table store, opened on first use (so starting the shell costs nothing).
-    public func store() throws -> TableStore { try frames.store() }
+    public func store() throws -> any TableStorage { try frames.store() }
+
+    /// An entry as histories keep it: a Spark Connect token typed in it is replaced by `***`.
+    public static func historyText(_ entry: String) -> String { SparkRemote.redacting(entry) }
 
     /// Runs every command of one entry (one or more lines, commands split by `;`), sending each
     /// result or diagnostic to the output. Stops at the entry's first error.
     @discardableResult
     public func execute(_ text: String, origin: Origin) -> Status {
         let entry = Entry(text, origin: origin)
-        if origin == .console { history.add(text) }
+        if origin == .console { history.add(Self.historyText(text)) }
         let commands: [CommandSyntax]
         switch Parser.parse(text) {
         case .success(let parsed): commands = parsed
@@ -108,10 +112,11 @@ public final class Session {
             tracking.origin = origin
             tracking.commandStarted = millisecondsNow()
             let bytes = Array(text.utf8)
-            tracking.commandText = String(
-                decoding: bytes[
-                    min(command.range.lowerBound, bytes.count)..<min(command.range.upperBound, bytes.count)],
-                as: UTF8.self)
+            tracking.commandText = SparkRemote.redacting(
+                String(
+                    decoding: bytes[
+                        min(command.range.lowerBound, bytes.count)..<min(command.range.upperBound, bytes.count)],
+                    as: UTF8.self))
             let started = clock()
             do {
                 var result = try run(command)

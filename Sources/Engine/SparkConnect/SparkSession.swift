@@ -1,0 +1,222 @@
+import Engine
+import Foundation
+import SparkConnectProtocol
+import SwiftProtobuf
+
+/// One Spark Connect session: the plans PlateShell sends (queries, SQL commands, writes) and the
+/// Arrow batches that come back.
+///
+/// The session id is the one the connection string asks for, or a new UUID. Each call carries
+/// the user context and PlateShell as client type; a plan runs as one operation with an id of
+/// its own, so Ctrl-C (the `cancellation`) both stops reading and interrupts the operation on the
+/// server. A session that the server no longer knows (expired, or the server restarted) is
+/// replaced by a new one on the next call, with a note.
+public final class SparkSession {
+    public let remote: SparkRemote
+    public private(set) var sessionID: String
+    /// The server's own id of the session, once a response named it.
+    public private(set) var serverSessionID: String?
+    let cancellation: Cancellation
+    private let channel: GRPCChannel
+    private static let service = "/spark.connect.SparkConnectService/"
+    static let clientType = "plateshell/\(PlateShellVersion.current)"
+
+    /// A session with the server `remote` names. Nothing is sent until the first call.
+    public init(remote: SparkRemote, cancellation: Cancellation) {
+        self.remote = remote
+        self.cancellation = cancellation
+        sessionID = remote.sessionID ?? UUID().uuidString.lowercased()
+        channel = GRPCChannel(baseURL: remote.baseURL, headers: remote.headerLines)
+    }
+
+    var userContext: Spark_Connect_UserContext {
+        var context = Spark_Connect_UserContext()
+        context.userID = remote.userID
+        context.userName = remote.userID
+        return context
+    }
+
+    // MARK: - Executing plans
+
+    /// Runs `plan` and hands each response to `receive` as it arrives.
+    func execute(_ plan: Spark_Connect_Plan, receive: (Spark_Connect_ExecutePlanResponse) throws -> Void) throws {
+        var request = Spark_Connect_ExecutePlanRequest()
+        request.sessionID = sessionID
+        if let serverSessionID { request.clientObservedServerSideSessionID = serverSessionID }
+        request.userContext = userContext
+        request.clientType = Self.clientType
+        let operationID = UUID().uuidString.lowercased()
+        request.operationID = operationID
+        request.plan = plan
+        var reattach = Spark_Connect_ExecutePlanRequest.RequestOption()
+        reattach.reattachOptions.reattachable = false
+        request.requestOptions = [reattach]
+        do {
+            try channel.call(
+                Self.service + "ExecutePlan", request: try request.serializedData(), cancellation: cancellation
+            ) {
+                message in
+                let response = try Spark_Connect_ExecutePlanResponse(serializedBytes: message)
+                if !response.serverSideSessionID.isEmpty { serverSessionID = response.serverSideSessionID }
+                try receive(response)
+                return true
+            }
+        } catch let error as EngineError where error.kind == .cancelled {
+            interrupt(operationID)
+            throw error
+        } catch let error as GRPCError {
+            throw translate(error)
+        }
+    }
+
+    /// Runs `relation` and collects its rows.
+    func collect(_ relation: Spark_Connect_Relation) throws -> SparkResult {
+        var plan = Spark_Connect_Plan()
+        plan.root = relation
+        var builder = ArrowTableBuilder()
+        try execute(plan) { response in
+            if case .arrowBatch(let batch)? = response.responseType, !batch.data.isEmpty {
+                try builder.append(stream: batch.data)
+                try cancellation.check()
+            }
+        }
+        return SparkResult(table: try builder.build(), notes: builder.notes)
+    }
+
+    /// Runs a SQL query and collects its rows.
+    func collect(sql text: String) throws -> SparkResult {
+        var relation = Spark_Connect_Relation()
+        relation.sql.query = text
+        return try collect(relation)
+    }
+
+    /// Runs a command (a write, a SQL command) to its end.
+    func run(_ command: Spark_Connect_Command) throws {
+        var plan = Spark_Connect_Plan()
+        plan.command = command
+        try execute(plan) { _ in }
+    }
+
+    /// Runs a SQL statement that changes the catalog (CREATE DATABASE, ALTER TABLE …).
+    func run(sql text: String) throws {
+        var command = Spark_Connect_Command()
+        var sql = Spark_Connect_Relation()
+        sql.sql.query = text
+        command.sqlCommand.input = sql
+        try run(command)
+    }
+
+    // MARK: - Other calls
+
+    /// The server's Spark version.
+    public func sparkVersion() throws -> String {
+        var request = Spark_Connect_AnalyzePlanRequest()
+        request.sessionID = sessionID
+        request.userContext = userContext
+        request.clientType = Self.clientType
+        request.sparkVersion = Spark_Connect_AnalyzePlanRequest.SparkVersion()
+        let answer = try unary("AnalyzePlan", request, as: Spark_Connect_AnalyzePlanResponse.self)
+        return answer.sparkVersion.version
+    }
+
+    /// The values of Spark configuration keys (nil where unset).
+    public func configuration(_ keys: [String]) throws -> [String: String?] {
+        var request = Spark_Connect_ConfigRequest()
+        request.sessionID = sessionID
+        request.userContext = userContext
+        request.clientType = Self.clientType
+        var get = Spark_Connect_ConfigRequest.GetOption()
+        get.keys = keys
+        request.operation.getOption = get
+        let answer = try unary("Config", request, as: Spark_Connect_ConfigResponse.self)
+        var values: [String: String?] = [:]
+        for pair in answer.pairs { values[pair.key] = pair.hasValue ? pair.value : nil }
+        return values
+    }
+
+    /// Asks the server to stop the operation `operationID` (after Ctrl-C); a failure to reach it
+    /// is ignorable, as the operation then ends with the session anyway.
+    func interrupt(_ operationID: String) {
+        var request = Spark_Connect_InterruptRequest()
+        request.sessionID = sessionID
+        request.userContext = userContext
+        request.clientType = Self.clientType
+        request.interruptType = .operationID
+        request.operationID = operationID
+        let side = GRPCChannel(baseURL: remote.baseURL, headers: remote.headerLines, connectTimeout: 5)
+        _ = try? side.unary(Self.service + "Interrupt", request: try request.serializedData())
+    }
+
+    private func unary<Answer: SwiftProtobuf.Message>(
+        _ method: String, _ request: some SwiftProtobuf.Message, as: Answer.Type
+    ) throws -> Answer {
+        do {
+            let bytes = try channel.unary(
+                Self.service + method, request: try request.serializedData(), cancellation: cancellation)
+            let answer = try Answer(serializedBytes: bytes)
+            return answer
+        } catch let error as GRPCError {
+            throw translate(error)
+        }
+    }
+
+    // MARK: - Errors
+
+    /// A gRPC failure as a PlateShell error: what happened, where, and how to fix it.
+    func translate(_ error: GRPCError) -> EngineError {
+        let server = "the Spark Connect server at \(remote.host):\(remote.port)"
+        let back = "'tables uri=local' goes back to the workspace store"
+        if error.isTLSFailure {
+            return EngineError(
+                .io, "the TLS handshake with \(server) failed: \(error.message)",
+                hint: remote.usesTLS
+                    ? "a local server speaks plain gRPC: add ;use_ssl=false to the address (a token turns TLS on)"
+                    : "check the server's certificate")
+        }
+        if let code = error.transportCode {
+            return EngineError(
+                .io, "cannot reach \(server): \(error.message) (libcurl error \(code))",
+                hint:
+                    "start the server (SPARK_HOME/sbin/start-connect-server.sh) or fix the address in SPARK_REMOTE or "
+                    + "'tables uri=sc://HOST:PORT'; \(back)")
+        }
+        switch error.status {
+        case .unauthenticated, .permissionDenied:
+            return EngineError(
+                .io, "\(server) refused the connection (\(error.status)): \(error.message)",
+                hint: remote.token == nil
+                    ? "the server wants a token: add ;token=… to the address"
+                    : "the token was refused: check token=… in the address (it is never shown)")
+        case .cancelled:
+            return EngineError.cancelled
+        default:
+            break
+        }
+        let errorClass = Self.errorClass(of: error.message)
+        if let errorClass, errorClass.hasPrefix("INVALID_HANDLE.SESSION") || errorClass == "SESSION_CLOSED" {
+            sessionID = UUID().uuidString.lowercased()
+            serverSessionID = nil
+            return EngineError(
+                .io, "the Spark session expired on the server (\(errorClass))",
+                hint: "run the command again: PlateShell has started a new session; temporary views are gone")
+        }
+        if errorClass == "OPERATION_CANCELED" { return EngineError.cancelled }
+        return EngineError(
+            .sql, "Spark: \(error.message)",
+            hint: errorClass.map { "Spark's error class \($0); 'tables' lists the tables, 'columns' a frame's columns" }
+        )
+    }
+
+    /// The error class Spark puts first in its messages: `[TABLE_OR_VIEW_NOT_FOUND] The table …`.
+    static func errorClass(of message: String) -> String? {
+        guard message.hasPrefix("["), let close = message.firstIndex(of: "]") else { return nil }
+        let name = message[message.index(after: message.startIndex)..<close]
+        return name.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" || $0 == "." }) ? String(name) : nil
+    }
+}
+
+/// Rows that came back from Spark, with notes on how their types were read.
+struct SparkResult {
+    let table: Table
+    let notes: [String]
+}

@@ -1,0 +1,162 @@
+import Engine
+
+/// `describe`, `counts`, `corr` and `hist` of a Spark table, computed by Spark in one or two
+/// aggregate queries each: only the results cross the network, never the rows.
+///
+/// They follow pandas as the in-memory versions do: `describe`'s quartiles are Spark's exact
+/// `percentile` (linear interpolation between order statistics, as pandas), its standard
+/// deviation `stddev_samp`; `corr` is Spark's `corr` over the rows where both columns are
+/// present; `hist` bins with the same edges and the same arithmetic as `Histogram`.
+struct SparkStatistics: StoredStatistics {
+    let session: SparkSession
+
+    func describe(_ version: TableVersion, columns names: [String]?) throws -> [ColumnSummary] {
+        let columns = try numericColumns(version, names, command: "describe")
+        guard !columns.isEmpty else { return [] }
+        var aggregates = ["count(*) AS n"]
+        for (index, column) in columns.enumerated() {
+            let c = Self.quote(column)
+            aggregates += [
+                "count(\(c)) AS c\(index)_count", "avg(CAST(\(c) AS DOUBLE)) AS c\(index)_mean",
+                "stddev_samp(CAST(\(c) AS DOUBLE)) AS c\(index)_std", "CAST(min(\(c)) AS DOUBLE) AS c\(index)_min",
+                "percentile(\(c), 0.25) AS c\(index)_q25", "percentile(\(c), 0.5) AS c\(index)_q50",
+                "percentile(\(c), 0.75) AS c\(index)_q75", "CAST(max(\(c)) AS DOUBLE) AS c\(index)_max",
+            ]
+        }
+        let row = try singleRow(
+            "SELECT \(aggregates.joined(separator: ", ")) FROM \(SparkTableNames.quoted(version.name))")
+        let total = Int(row.integer("n"))
+        return columns.enumerated().map { index, column in
+            let count = Int(row.integer("c\(index)_count"))
+            return ColumnSummary(
+                name: column, count: count, missing: total - count, mean: row.real("c\(index)_mean"),
+                std: row.real("c\(index)_std"), min: row.real("c\(index)_min"), q25: row.real("c\(index)_q25"),
+                median: row.real("c\(index)_q50"), q75: row.real("c\(index)_q75"), max: row.real("c\(index)_max"))
+        }
+    }
+
+    func counts(_ version: TableVersion, column name: String) throws -> (column: String, counts: ValueCounts) {
+        let column = try resolve(name, in: version).name
+        let c = Self.quote(column)
+        let result = try session.collect(
+            sql: "SELECT \(c) AS value, count(*) AS n FROM \(SparkTableNames.quoted(version.name)) GROUP BY \(c) "
+                + "ORDER BY n DESC, value"
+        ).table
+        let values = result.columns[0]
+        let counts = result.columns[1]
+        var counted: [(value: Value, count: Int)] = []
+        var missing = 0
+        for row in 0..<result.rowCount {
+            let count = Int(counts.double(at: row) ?? 0)
+            let value = values.value(at: row)
+            if value == .missing { missing += count } else { counted.append((value, count)) }
+        }
+        return (column, ValueCounts(counted: counted, missing: missing))
+    }
+
+    func correlations(_ version: TableVersion, columns names: [String]?) throws -> CorrelationMatrix {
+        let columns = try numericColumns(version, names, command: "corr")
+        var aggregates: [String] = []
+        for i in columns.indices {
+            for j in i..<columns.count {
+                aggregates.append(
+                    "corr(CAST(\(Self.quote(columns[i])) AS DOUBLE), CAST(\(Self.quote(columns[j])) AS DOUBLE)) AS r\(i)_\(j)"
+                )
+            }
+        }
+        guard !aggregates.isEmpty else { return CorrelationMatrix(names: [], values: []) }
+        let row = try singleRow(
+            "SELECT \(aggregates.joined(separator: ", ")) FROM \(SparkTableNames.quoted(version.name))")
+        var matrix = Array(repeating: Array(repeating: Double.nan, count: columns.count), count: columns.count)
+        for i in columns.indices {
+            for j in i..<columns.count {
+                var r = row.real("r\(i)_\(j)")
+                if i == j && !r.isNaN { r = 1 }
+                matrix[i][j] = r
+                matrix[j][i] = r
+            }
+        }
+        return CorrelationMatrix(names: columns, values: matrix)
+    }
+
+    func histogram(_ version: TableVersion, column name: String, bins: Int) throws
+        -> (column: String, histogram: Histogram)
+    {
+        let schema = try resolve(name, in: version)
+        guard schema.type.isNumeric else {
+            throw EngineError(
+                .typeMismatch, "column '\(schema.name)' is text; hist needs a numeric column",
+                hint: "counts \(schema.name) shows how often each value occurs")
+        }
+        let c = "CAST(\(Self.quote(schema.name)) AS DOUBLE)"
+        let table = SparkTableNames.quoted(version.name)
+        let range = try singleRow(
+            "SELECT min(\(c)) AS low, max(\(c)) AS high, count(\(c)) AS present, count(*) AS n FROM \(table)")
+        let missing = Int(range.integer("n") - range.integer("present"))
+        let low = range.real("low")
+        let high = range.real("high")
+        guard !low.isNaN, !high.isNaN else {
+            throw EngineError(.invalidData, "column '\(schema.name)' has no values to bin")
+        }
+        let edges = Histogram.edges(low: low, high: high, bins: bins)
+        let start = Self.literal(edges[0])
+        let width = Self.literal((edges[bins] - edges[0]) / Double(bins))
+        let bin = "least(greatest(CAST(floor((\(c) - \(start)) / \(width)) AS BIGINT), 0), \(bins - 1))"
+        let result = try session.collect(
+            sql: "SELECT \(bin) AS bin, count(*) AS n FROM \(table) WHERE \(c) IS NOT NULL GROUP BY 1"
+        ).table
+        var counts = [Int](repeating: 0, count: bins)
+        for row in 0..<result.rowCount {
+            if let index = result.columns[0].double(at: row), let count = result.columns[1].double(at: row) {
+                counts[Int(index)] = Int(count)
+            }
+        }
+        return (schema.name, Histogram(edges: edges, counts: counts, missing: missing))
+    }
+
+    // MARK: - Helpers
+
+    /// The numeric columns among `names` (all numeric columns when nil), as the table names them.
+    private func numericColumns(_ version: TableVersion, _ names: [String]?, command: String) throws -> [String] {
+        guard let names else { return version.schema.filter { $0.type.isNumeric }.map(\.name) }
+        return try names.map { name in
+            let column = try resolve(name, in: version)
+            guard column.type.isNumeric else {
+                throw EngineError(
+                    .typeMismatch, "column '\(column.name)' is text; \(command) needs numeric columns",
+                    hint: "counts \(column.name) shows its values")
+            }
+            return column.name
+        }
+    }
+
+    /// The column `name` names (exactly, else in any case when that is unambiguous).
+    private func resolve(_ name: String, in version: TableVersion) throws -> ColumnSchema {
+        if let exact = version.schema.first(where: { $0.name == name }) { return exact }
+        let folded = version.schema.filter { $0.name.lowercased() == name.lowercased() }
+        if folded.count == 1 { return folded[0] }
+        throw EngineError.unknownColumn(name, known: version.schema.map(\.name))
+    }
+
+    private func singleRow(_ sql: String) throws -> ResultRow {
+        let table = try session.collect(sql: sql).table
+        guard table.rowCount == 1 else {
+            throw EngineError(.invalidData, "Spark answered \(table.rowCount) rows to an aggregate query")
+        }
+        return ResultRow(table: table)
+    }
+
+    static func quote(_ column: String) -> String { "`" + column.replacingOccurrences(of: "`", with: "``") + "`" }
+
+    /// A double as a Spark SQL literal that reads back to the same bits.
+    static func literal(_ value: Double) -> String { "CAST('\(value.description)' AS DOUBLE)" }
+}
+
+/// The one row of an aggregate query's answer, by column name.
+private struct ResultRow {
+    let table: Table
+
+    func real(_ name: String) -> Double { (try? table.column(named: name).double(at: 0)) ?? .nan }
+
+    func integer(_ name: String) -> Int64 { Int64(real(name)) }
+}

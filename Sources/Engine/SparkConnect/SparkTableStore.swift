@@ -1,0 +1,298 @@
+import Engine
+import Foundation
+import SparkConnectProtocol
+
+/// PlateShell's tables on a Spark cluster, through Spark Connect: the `TableStorage` a session
+/// uses when `$SPARK_REMOTE` or `tables uri=sc://…` names a server.
+///
+/// PlateShell's schema `main` is Spark's database `default`; `fsp.faults` is the table `faults`
+/// in database `fsp`. A write sends the rows as Arrow batches into a staging table, records the
+/// version (rows, digest, source, operation, time) in the staging table's properties beside the
+/// versions recorded before, and only then puts it in the place of the earlier table, so a
+/// failed, cancelled or killed write never leaves a half table under the table's name. Plain
+/// Spark tables keep no earlier rows: `history` lists what PlateShell recorded, and only the
+/// latest version can be read.
+public final class SparkTableStore: TableStorage {
+    public let session: SparkSession
+    /// The last table read by `version` (to learn the digest of a table PlateShell did not
+    /// write), handed to the `read` that usually follows.
+    private var lastRead: (version: TableVersion, table: Table)?
+    /// Rows per Arrow batch sent with a write (each batch is one message, below gRPC's limits).
+    static let batchBytes = 32 << 20
+
+    public init(session: SparkSession) {
+        self.session = session
+    }
+
+    public var location: String { "Spark at \(session.remote)" }
+
+    public var statistics: (any StoredStatistics)? { SparkStatistics(session: session) }
+
+    // MARK: - Reading
+
+    public func tables() throws -> [TableVersion] {
+        var found: [TableVersion] = []
+        for database in try databases() {
+            let listing = try session.collect(sql: "SHOW TABLES IN \(Self.quote(database))").table
+            let names = try listing.column(named: "tableName")
+            let temporary = try? listing.column(named: "isTemporary")
+            for row in 0..<listing.rowCount {
+                if temporary?.value(at: row) == .integer(1) { continue }
+                guard case .text(let table) = names.value(at: row), !SparkTableNames.isInternal(table),
+                    let name = try? TableName(schema: SparkTableNames.schema(forDatabase: database), table: table)
+                else { continue }
+                found.append(try latest(name))
+            }
+        }
+        return found.sorted { $0.name < $1.name }
+    }
+
+    public func versions(of name: TableName) throws -> [TableVersion] {
+        let recorded = try recordedVersions(of: name)
+        return recorded.isEmpty ? [try latest(name)] : recorded
+    }
+
+    public func version(_ name: TableName, _ number: Int?) throws -> TableVersion {
+        let latest = try latest(name)
+        guard let number, number != latest.version else { return latest }
+        let recorded = try recordedVersions(of: name)
+        guard recorded.contains(where: { $0.version == number }) else {
+            throw EngineError(
+                .unknownVersion, "\(name.displayName) has no version \(number)",
+                hint: "'history \(name.displayName)' lists the versions PlateShell recorded")
+        }
+        throw EngineError(
+            .unknownVersion,
+            "\(name.displayName) is a plain Spark table: version \(number) is recorded, but its rows were replaced by version \(latest.version) and cannot be read back",
+            hint: "only Delta tables keep earlier versions; 'use \(name.displayName)' opens the latest")
+    }
+
+    public func read(_ version: TableVersion) throws -> Table {
+        if let lastRead, lastRead.version == version { return lastRead.table }
+        let current = try latest(version.name)
+        guard current.version == version.version else {
+            throw EngineError(
+                .unknownVersion,
+                "\(version.name.displayName) version \(version.version) was replaced on Spark by version \(current.version)",
+                hint: "plain Spark tables keep only their latest rows; 'use \(version.name.displayName)' opens it")
+        }
+        return try readRows(of: version.name)
+    }
+
+    public func query(_ sql: String) throws -> Table {
+        try session.collect(sql: try SparkReadOnlySQL.wrap(sql)).table
+    }
+
+    /// Spark cannot read the workspace's tracking catalog: `sql` over `catalog.*` needs the
+    /// workspace store (`tables uri=local`).
+    public func attachCatalog(at path: String) throws {}
+
+    public func status() throws -> [(field: String, value: String)] {
+        let version = try session.sparkVersion()
+        let settings = try session.configuration(["spark.sql.extensions", "spark.sql.warehouse.dir"])
+        let delta = (settings["spark.sql.extensions"] ?? nil)?.contains("DeltaSparkSessionExtension") == true
+        return [
+            ("store", "Spark (Spark Connect)"), ("address", session.remote.description), ("spark_version", version),
+            ("session_id", session.sessionID), ("server_session_id", session.serverSessionID ?? ""),
+            ("user", session.remote.userID), ("warehouse", (settings["spark.sql.warehouse.dir"] ?? nil) ?? ""),
+            (
+                "versions",
+                delta
+                    ? "the server has Delta, but PlateShell writes plain tables: history lists PlateShell's records; earlier rows cannot be read back"
+                    : "plain Spark tables: history lists the loads and saves PlateShell recorded; earlier rows cannot be read back"
+            ),
+        ]
+    }
+
+    /// The latest version of `name`: PlateShell's record when it wrote the table last, else the
+    /// table as Spark has it (its rows read to learn the digest).
+    func latest(_ name: TableName) throws -> TableVersion {
+        let recorded = try recordedVersions(of: name)
+        if let last = recorded.last { return last }
+        let table = try readRows(of: name)
+        let version = TableVersion(
+            name: name, version: 1, rowCount: table.rowCount, digest: table.contentDigest,
+            schema: table.columns.map { ColumnSchema(name: $0.name, type: $0.type) },
+            source: "spark:\(SparkTableNames.qualified(name))", operation: "external",
+            createdAt: "", sparkTable: SparkTableNames.qualified(name))
+        lastRead = (version, table)
+        return version
+    }
+
+    /// The versions PlateShell recorded in the table's properties, oldest first; empty for a
+    /// table PlateShell did not write.
+    func recordedVersions(of name: TableName) throws -> [TableVersion] {
+        let properties: Table
+        do {
+            properties = try session.collect(sql: "SHOW TBLPROPERTIES \(SparkTableNames.quoted(name))").table
+        } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
+            throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
+        }
+        guard properties.rowCount > 0 else { return [] }
+        let keys = try properties.column(named: "key")
+        let values = try properties.column(named: "value")
+        for row in 0..<properties.rowCount where keys.value(at: row) == .text(SparkVersionRecord.property) {
+            guard case .text(let json) = values.value(at: row) else { return [] }
+            return try SparkVersionRecord.decode(json, name: name)
+        }
+        return []
+    }
+
+    private func readRows(of name: TableName) throws -> Table {
+        var relation = Spark_Connect_Relation()
+        relation.read.namedTable.unparsedIdentifier = SparkTableNames.qualified(name)
+        do {
+            return try session.collect(relation).table
+        } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
+            throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
+        }
+    }
+
+    private func databases() throws -> [String] {
+        let listing = try session.collect(sql: "SHOW DATABASES").table
+        guard let column = listing.columns.first else { return [] }
+        return (0..<listing.rowCount).compactMap {
+            if case .text(let name) = column.value(at: $0) { name } else { nil }
+        }
+    }
+
+    // MARK: - Writing
+
+    public func load(csv path: String, as name: TableName, mode: WriteMode, options: CSVOptions) throws
+        -> TableVersion
+    {
+        let table = try CSVReader.readTable(path: path, options: options)
+        let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        return try write(table, as: name, mode: mode, source: source, operation: "load")
+    }
+
+    @discardableResult
+    public func write(_ table: Table, as name: TableName, mode: WriteMode, source: String, operation: String) throws
+        -> TableVersion
+    {
+        try restoreAside(name)
+        var recorded: [TableVersion] = []
+        var rows = table
+        var operation = operation
+        if (try? tableExists(name)) == true {
+            recorded = try recordedVersions(of: name)
+            if mode == .append {
+                rows = try SparkTableStore.appending(table, to: try read(try latest(name)), name: name)
+                operation = "append"
+            }
+        }
+        let version = TableVersion(
+            name: name, version: (recorded.last?.version ?? 0) + 1, rowCount: rows.rowCount,
+            digest: rows.contentDigest, schema: rows.columns.map { ColumnSchema(name: $0.name, type: $0.type) },
+            source: source, operation: operation,
+            createdAt: ISO8601DateFormatter.withFractionalSeconds.string(from: Date()),
+            sparkTable: SparkTableNames.qualified(name))
+        if name.schema != TableName.defaultSchema {
+            try session.run(sql: "CREATE DATABASE IF NOT EXISTS \(Self.quote(name.schema))")
+        }
+        let staging = SparkTableNames.staging(for: name)
+        do {
+            try send(rows, into: staging)
+            let record = try SparkVersionRecord.encode(recorded + [version])
+            try session.run(
+                sql:
+                    "ALTER TABLE \(staging) SET TBLPROPERTIES ('\(SparkVersionRecord.property)' = \(SparkSQLText.literal(record)))"
+            )
+            try replace(name, with: staging)
+        } catch {
+            try? session.run(sql: "DROP TABLE IF EXISTS \(staging)")
+            throw error
+        }
+        lastRead = (version, rows)
+        return version
+    }
+
+    /// Sends the rows to a new table `staging` in Arrow batches: the first creates it, the
+    /// others append.
+    private func send(_ table: Table, into staging: String) throws {
+        let rowBytes = max(8, table.columns.count * 16)
+        let batchRows = max(1, Self.batchBytes / rowBytes)
+        var start = 0
+        repeat {
+            let end = min(table.rowCount, start + batchRows)
+            var relation = Spark_Connect_Relation()
+            relation.localRelation.data = ArrowStreamWriter.stream(table, rows: start..<end)
+            var write = Spark_Connect_WriteOperation()
+            write.input = relation
+            write.table.tableName = staging
+            write.table.saveMethod = .saveAsTable
+            write.mode = start == 0 ? .overwrite : .append
+            var command = Spark_Connect_Command()
+            command.writeOperation = write
+            try session.run(command)
+            try session.cancellation.check()
+            start = end
+        } while start < table.rowCount
+    }
+
+    /// Puts `staging` in the place of `name`: the earlier table is renamed aside, the staging
+    /// table renamed in, then the earlier one dropped. A kill between the renames leaves the
+    /// earlier table whole under its aside name, which the next write of `name` moves back.
+    private func replace(_ name: TableName, with staging: String) throws {
+        let target = SparkTableNames.quoted(name)
+        let aside = SparkTableNames.aside(for: name)
+        if try tableExists(name) {
+            try session.run(sql: "DROP TABLE IF EXISTS \(aside)")
+            try session.run(sql: "ALTER TABLE \(target) RENAME TO \(aside)")
+        }
+        try session.run(sql: "ALTER TABLE \(staging) RENAME TO \(target)")
+        try session.run(sql: "DROP TABLE IF EXISTS \(aside)")
+    }
+
+    /// Moves an earlier table that a killed write left aside back to its name, when the name
+    /// holds no table.
+    private func restoreAside(_ name: TableName) throws {
+        let database = SparkTableNames.database(forSchema: name.schema)
+        guard try databases().contains(database), try !tableExists(name) else { return }
+        let listing = try session.collect(
+            sql:
+                "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(SparkTableNames.asideTable(for: name)))"
+        ).table
+        if listing.rowCount > 0 {
+            try session.run(
+                sql: "ALTER TABLE \(SparkTableNames.aside(for: name)) RENAME TO \(SparkTableNames.quoted(name))")
+        }
+    }
+
+    private func tableExists(_ name: TableName) throws -> Bool {
+        let database = SparkTableNames.database(forSchema: name.schema)
+        guard try databases().contains(database) else { return false }
+        let listing = try session.collect(
+            sql: "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(name.table))"
+        ).table
+        return listing.rowCount > 0
+    }
+
+    /// `new` after the rows of `old`: the same column names in the same order, an integer
+    /// column meeting a real one read as real.
+    static func appending(_ new: Table, to old: Table, name: TableName) throws -> Table {
+        guard old.columnNames.map({ $0.lowercased() }) == new.columnNames.map({ $0.lowercased() }) else {
+            throw EngineError(
+                .typeMismatch, "cannot append to \(name.displayName): its columns differ from the new rows'",
+                hint: "append needs the same columns in the same order; use mode=overwrite to replace the table")
+        }
+        let columns = try zip(old.columns, new.columns).map { stored, incoming in
+            let type: ColumnType
+            if stored.type == incoming.type {
+                type = stored.type
+            } else if stored.type.isNumeric && incoming.type.isNumeric {
+                type = .real
+            } else {
+                throw EngineError(
+                    .typeMismatch,
+                    "cannot append to \(name.displayName): column '\(stored.name)' is \(stored.type.rawValue) there but \(incoming.type.rawValue) in the new rows"
+                )
+            }
+            let cells = (0..<stored.count).map(stored.value(at:)) + (0..<incoming.count).map(incoming.value(at:))
+            return Column(name: stored.name, type: type, values: cells)
+        }
+        return try Table(columns: columns)
+    }
+
+    static func quote(_ identifier: String) -> String { "`\(identifier)`" }
+}

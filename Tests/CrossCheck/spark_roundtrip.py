@@ -1,0 +1,168 @@
+"""Cross-check PlateShell's Spark table store against PySpark's own Spark Connect client, on a real
+Spark Connect server (started by scripts/test on 127.0.0.1).
+
+  - a table PlateShell loads (fsp.faults) reads back in PySpark with the same rows and types (bigint for
+    integer columns, double for real ones), and `use` in PlateShell gives the digest `load` recorded;
+  - a table PySpark writes from the same CSV (pyfsp.faults) reads in PlateShell with the digest of the
+    CSV loaded into the workspace store (the same rows, types and order);
+  - describe, counts and corr of a Spark table are pushed down to Spark and equal pandas to 1e-9
+    (relative; 1e-12 absolute near zero);
+  - a generated 1,000,000-row table PySpark writes reads in PlateShell with every cell equal;
+  - sql stays read-only (DDL refused before it reaches Spark; the table still there), history lists
+    PlateShell's versions, and an earlier version of a plain Spark table is a clear error;
+  - the token in an address never shows in output or in the workspace's history.
+Usage: spark_roundtrip.py PLATESHELL_BINARY FAULTS_CSV PORT
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import SparkSession
+
+RELATIVE, ABSOLUTE = 1e-9, 1e-12
+FAULTS = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Other_Faults"]
+failures = []
+checked = 0
+
+
+def check(condition, message):
+    global checked
+    checked += 1
+    if not condition:
+        failures.append(message)
+
+
+def close(a, b):
+    if b is None or (isinstance(b, float) and math.isnan(b)):
+        return a is None or (isinstance(a, float) and math.isnan(a))
+    return a is not None and abs(a - b) <= max(ABSOLUTE, RELATIVE * abs(b))
+
+
+def run(binary, workspace, commands, remote=None, expect_failure=False):
+    environment = dict(os.environ)
+    environment.pop("SPARK_REMOTE", None)
+    if remote:
+        environment["SPARK_REMOTE"] = remote
+    result = subprocess.run([binary, "--workspace", workspace, "--format", "json", "-c", commands],
+                            capture_output=True, text=True, check=False, env=environment)
+    if expect_failure:
+        return result
+    if result.returncode != 0:
+        sys.exit(f"FAIL plateshell failed ({result.returncode}) on {commands!r}:\n{result.stdout[-2000:]}\n{result.stderr}")
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def block(document, kind, name):
+    return next(b for b in document["blocks"] if b["type"] == kind and b["name"] == name)
+
+
+def fields(document, name):
+    found = block(document, "fields", name)
+    return {field["name"]: field["value"] for field in found["fields"]}
+
+
+def main():
+    binary, data, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    remote = f"sc://127.0.0.1:{port}"
+    frame = pd.read_csv(data)
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    with tempfile.TemporaryDirectory() as workspace:
+        local = run(binary, workspace + "/local", f"load {data} as fsp.faults")
+        local_digest = fields(local[0], "version")["digest"]
+
+        # PlateShell writes, PySpark reads.
+        loaded = run(binary, workspace + "/spark", f"load {data} as fsp.faults; use fsp.faults", remote)
+        load_fields = fields(loaded[0], "version")
+        check(load_fields["digest"] == local_digest,
+              f"load on Spark recorded {load_fields['digest']}, the workspace store {local_digest}")
+        check(fields(loaded[1], "version")["digest"] == local_digest, "use fsp.faults on Spark gave another digest")
+        back = spark.table("fsp.faults").toPandas()
+        check(list(back.columns) == list(frame.columns), f"PySpark reads columns {list(back.columns)}")
+        check(back.shape == frame.shape, f"PySpark reads {back.shape}, the CSV has {frame.shape}")
+        types = {field.name: field.dataType.simpleString() for field in spark.table("fsp.faults").schema.fields}
+        for column in frame.columns:
+            expected = "bigint" if frame[column].dtype.kind == "i" else "double"
+            check(types[column] == expected, f"fsp.faults.{column} is {types[column]} on Spark, expected {expected}")
+        check(back.equals(frame.astype(back.dtypes.to_dict())), "PySpark reads other cells than the CSV holds")
+
+        # PySpark writes, PlateShell reads (and explores by pushdown).
+        spark.sql("CREATE DATABASE IF NOT EXISTS pyfsp")
+        spark.createDataFrame(frame).write.mode("overwrite").saveAsTable("pyfsp.faults")
+        documents = run(binary, workspace + "/spark",
+                        "use pyfsp.faults; describe; counts Pastry; counts Steel_Plate_Thickness; corr", remote)
+        check(fields(documents[0], "version")["digest"] == local_digest,
+              "the table PySpark wrote reads in PlateShell with another digest than the CSV's")
+        summary = block(documents[1], "table", "summary")
+        expected = frame.describe()
+        for row in summary["rows"]:
+            values = dict(zip(summary["columns"], row))
+            for statistic in ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]:
+                theirs = float(expected.loc[statistic, values["column"]])
+                check(close(values[statistic], theirs),
+                      f"pushed-down describe {values['column']} {statistic}: {values[statistic]} vs pandas {theirs}")
+        for document, column in [(documents[2], "Pastry"), (documents[3], "Steel_Plate_Thickness")]:
+            counts = block(document, "table", "counts")
+            ours = {row[0]: row[1] for row in counts["rows"]}
+            theirs = {int(k): int(v) for k, v in frame[column].value_counts().items()}
+            check(ours == theirs, f"pushed-down counts {column}: {ours} vs pandas {theirs}")
+        matrix = block(documents[4], "chart", "matrix")
+        correlations = frame[matrix["labels"]].corr()
+        for i, first in enumerate(matrix["labels"]):
+            for j, second in enumerate(matrix["labels"]):
+                check(close(matrix["values"][i][j], float(correlations.loc[first, second])),
+                      f"pushed-down corr {first}/{second}: {matrix['values'][i][j]} vs {correlations.loc[first, second]}")
+
+        # A million generated rows, 34 columns, written by PySpark.
+        spark.range(1_000_000).selectExpr(
+            "id", *[f"CAST(id * {k} % 1000 AS BIGINT) AS i{k}" for k in range(1, 17)],
+            *[f"sin(id + {k}) * 1e3 AS d{k}" for k in range(1, 17)],
+            "CASE WHEN id % 7 = 0 THEN NULL ELSE id / 3.0 END AS nullable").write.mode("overwrite") \
+            .saveAsTable("default.generated")
+        exported = os.path.join(workspace, "generated.csv")
+        run(binary, workspace + "/spark", f"use generated; export {exported}", remote)
+        ours = pd.read_csv(exported)
+        theirs = spark.table("default.generated").toPandas()
+        check(ours.shape == theirs.shape, f"1M rows: PlateShell reads {ours.shape}, PySpark {theirs.shape}")
+        ours = ours.sort_values("id").reset_index(drop=True)
+        theirs = theirs.sort_values("id").reset_index(drop=True)
+        for column in theirs.columns:
+            same = np.allclose(ours[column].to_numpy(dtype=float), theirs[column].to_numpy(dtype=float),
+                               rtol=0, atol=0, equal_nan=True)
+            check(same, f"1M rows: column {column} differs between PlateShell and PySpark")
+
+        # Read-only sql, history and versions, the token.
+        refused = run(binary, workspace + "/spark", "sql drop table fsp.faults", remote, expect_failure=True)
+        check(refused.returncode != 0 and "read-only" in refused.stderr, f"DDL not refused: {refused.stderr}")
+        check(spark.catalog.tableExists("fsp.faults"), "fsp.faults is gone after a refused DROP")
+        documents = run(binary, workspace + "/spark",
+                        f"load {data} as fsp.faults; history fsp.faults; sql select count(*) as n from fsp.faults",
+                        remote)
+        versions = block(documents[1], "table", "versions")["rows"]
+        check([row[0] for row in versions] == [1, 2], f"history lists versions {[row[0] for row in versions]}")
+        check(block(documents[2], "table", "result")["rows"] == [[1941]], "sql count(*) on Spark")
+        earlier = run(binary, workspace + "/spark", "use fsp.faults version=1", remote, expect_failure=True)
+        check(earlier.returncode != 0 and "cannot be read back" in earlier.stderr,
+              f"an earlier version of a plain table: {earlier.stderr}")
+        secret = run(binary, workspace + "/spark", f'tables status uri="{remote}/;token=s3cr3t;use_ssl=false"',
+                     expect_failure=True)
+        with open(os.path.join(workspace, "spark", "history"), encoding="utf-8") as history:
+            kept = history.read()
+        check("s3cr3t" not in secret.stdout + secret.stderr + kept, "the token showed in output or history")
+        tls = run(binary, workspace + "/spark", f'tables status uri="{remote}/;token=s3cr3t"', expect_failure=True)
+        check(tls.returncode != 0 and "use_ssl=false" in tls.stderr and "s3cr3t" not in tls.stderr,
+              f"a token (TLS on) against a plaintext server: {tls.stderr}")
+
+    spark.stop()
+    print(f"spark round trips: {checked} checks, {len(failures)} failures")
+    for failure in failures[:40]:
+        print("FAIL", failure)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
