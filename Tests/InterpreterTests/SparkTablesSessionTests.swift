@@ -17,7 +17,7 @@ struct SparkTablesSessionTests {
         #expect(failure.message.contains("cannot reach the Spark Connect server at 127.0.0.1:9"))
         #expect(failure.hint?.contains("start-connect-server.sh") == true)
         let history = try String(contentsOfFile: shell.session.workspace.historyFile, encoding: .utf8)
-        #expect(history.contains("token=***"))
+        #expect(history.contains("token=******;"))
         #expect(!history.contains("s3cr3t"))
         #expect(!"\(shell.output.outputs)\(shell.output.failures)".contains("s3cr3t"))
         let status = shell.execute("tables status")

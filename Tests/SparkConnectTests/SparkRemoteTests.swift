@@ -48,7 +48,7 @@ struct SparkRemoteTests {
         #expect(remote.description.contains("token=***"))
         #expect(
             SparkRemote.redacting("tables uri=\"sc://h:1/;token=s3cr3t;user_id=u\"")
-                == "tables uri=\"sc://h:1/;token=***;user_id=u\"")
+                == "tables uri=\"sc://h:1/;token=******;user_id=u\"")
         #expect(SparkRemote.redacting("load a.csv as t") == "load a.csv as t")
     }
 

@@ -6,7 +6,7 @@
 # logs under DIR, and waits until it answers (at most 180 s). Usage: start_spark_connect PYTHON PORT DIR
 start_spark_connect() {
   local python=$1 port=$2 dir=$3
-  ensure_apt_packages openjdk-17-jre-headless
+  ensure_apt_packages openjdk-17-jre-headless procps
   local spark_home
   spark_home=$("$python" -c "import pyspark, os; print(os.path.dirname(pyspark.__file__))")
   mkdir -p "$dir/logs" "$dir/warehouse"
@@ -21,7 +21,7 @@ start_spark_connect() {
     --conf "spark.driver.extraJavaOptions=-Dderby.system.home=$dir" \
     --conf spark.ui.enabled=false \
     --conf spark.sql.shuffle.partitions=4 \
-    --driver-memory 2g > "$dir/start.log" 2>&1
+    --driver-memory 4g > "$dir/start.log" 2>&1
   local waited=0
   until "$python" - "$port" <<'PY' 2>/dev/null
 import socket, sys

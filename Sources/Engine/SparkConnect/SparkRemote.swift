@@ -99,11 +99,20 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
-    /// `text` with the value of any `token=` parameter replaced by `***` (for messages, history
-    /// and tracked parameters).
+    /// `text` with the value of any `token=` parameter replaced by as many `*` (for messages,
+    /// histories, echoed commands and tracked parameters; the length kept, so a caret under the
+    /// text still points where it did).
     public static func redacting(_ text: String) -> String {
-        text.replacingOccurrences(
-            of: #"(?i)(token=)[^;\s]*"#, with: "$1***", options: .regularExpression)
+        guard text.range(of: "token=", options: .caseInsensitive) != nil else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let found = rest.range(of: "token=", options: .caseInsensitive) {
+            result += rest[..<found.upperBound]
+            let value = rest[found.upperBound...].prefix { $0 != ";" && $0 != "\"" && !$0.isWhitespace }
+            result += String(repeating: "*", count: value.count)
+            rest = rest[value.endIndex...]
+        }
+        return result + rest
     }
 
     private static func hostAndPort(_ authority: Substring, form: String) throws -> (String, Int) {

@@ -17,6 +17,9 @@ public final class SparkTableStore: TableStorage {
     /// The last table read by `version` (to learn the digest of a table PlateShell did not
     /// write), handed to the `read` that usually follows.
     private var lastRead: (version: TableVersion, table: Table)?
+    /// The most cells (rows × columns) `read` brings into memory: 1M rows × 34 columns read in
+    /// ~0.3 GB; a larger table is explored where it is (statistics) or read in part.
+    static let maximumCells = 100_000_000
     /// Rows per Arrow batch sent with a write (each batch is one message, below gRPC's limits).
     static let batchBytes = 32 << 20
 
@@ -41,7 +44,7 @@ public final class SparkTableStore: TableStorage {
                 guard case .text(let table) = names.value(at: row), !SparkTableNames.isInternal(table),
                     let name = try? TableName(schema: SparkTableNames.schema(forDatabase: database), table: table)
                 else { continue }
-                found.append(try latest(name))
+                found.append(try latest(name, readingRows: false))
             }
         }
         return found.sorted { $0.name < $1.name }
@@ -49,7 +52,7 @@ public final class SparkTableStore: TableStorage {
 
     public func versions(of name: TableName) throws -> [TableVersion] {
         let recorded = try recordedVersions(of: name)
-        return recorded.isEmpty ? [try latest(name)] : recorded
+        return recorded.isEmpty ? [try latest(name, readingRows: false)] : recorded
     }
 
     public func version(_ name: TableName, _ number: Int?) throws -> TableVersion {
@@ -69,6 +72,14 @@ public final class SparkTableStore: TableStorage {
 
     public func read(_ version: TableVersion) throws -> Table {
         if let lastRead, lastRead.version == version { return lastRead.table }
+        if version.rowCount * max(1, version.schema.count) > Self.maximumCells {
+            throw EngineError(
+                .invalidArgument,
+                "\(version.name.displayName) has \(version.rowCount) rows × \(version.schema.count) columns, more than PlateShell reads into memory (\(Self.maximumCells) cells)",
+                hint:
+                    "describe, counts, corr and hist run on Spark without reading it; sql select … from \(version.name.displayName) "
+                    + "limit N into NAME (or tablesample) reads a part of it")
+        }
         let current = try latest(version.name)
         guard current.version == version.version else {
             throw EngineError(
@@ -105,16 +116,25 @@ public final class SparkTableStore: TableStorage {
     }
 
     /// The latest version of `name`: PlateShell's record when it wrote the table last, else the
-    /// table as Spark has it (its rows read to learn the digest).
-    func latest(_ name: TableName) throws -> TableVersion {
+    /// table as Spark has it, its rows read to learn their digest when `readingRows` and they
+    /// fit in memory (the digest is empty otherwise).
+    func latest(_ name: TableName, readingRows: Bool = true) throws -> TableVersion {
         let recorded = try recordedVersions(of: name)
         if let last = recorded.last { return last }
+        let quoted = SparkTableNames.quoted(name)
+        let rows = Int(
+            try session.collect(sql: "SELECT count(*) AS n FROM \(quoted)").table.columns[0].double(at: 0) ?? 0)
+        let columns = try session.collect(sql: "SELECT * FROM \(quoted) LIMIT 0").table.columns
+        var version = TableVersion(
+            name: name, version: 1, rowCount: rows, digest: "",
+            schema: columns.map { ColumnSchema(name: $0.name, type: $0.type) },
+            source: "spark:\(SparkTableNames.qualified(name))", operation: "external", createdAt: "",
+            sparkTable: SparkTableNames.qualified(name))
+        guard readingRows, rows * max(1, columns.count) <= Self.maximumCells else { return version }
         let table = try readRows(of: name)
-        let version = TableVersion(
-            name: name, version: 1, rowCount: table.rowCount, digest: table.contentDigest,
-            schema: table.columns.map { ColumnSchema(name: $0.name, type: $0.type) },
-            source: "spark:\(SparkTableNames.qualified(name))", operation: "external",
-            createdAt: "", sparkTable: SparkTableNames.qualified(name))
+        version = TableVersion(
+            name: name, version: 1, rowCount: table.rowCount, digest: table.contentDigest, schema: version.schema,
+            source: version.source, operation: version.operation, createdAt: "", sparkTable: version.sparkTable)
         lastRead = (version, table)
         return version
     }

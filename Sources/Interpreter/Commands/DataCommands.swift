@@ -253,13 +253,24 @@ struct DataCommands: CommandGroup {
     func use(_ arguments: Invocation) throws -> CommandOutput {
         let name = try arguments.at(Use.table) { try TableName(parsing: arguments[Use.table]) }
         let store = try frames.store()
-        _ = try arguments.at(Use.table) { try store.versions(of: name) }
-        let version = try arguments.at(Use.version) { try store.version(name, arguments[Use.version]) }
+        let version: TableVersion
+        do {
+            version = try store.version(name, arguments[Use.version])
+        } catch let error as EngineError where error.kind == .unknownTable {
+            throw Diagnostic(error, range: arguments.range(of: Use.table))
+        } catch let error as EngineError {
+            throw Diagnostic(error, range: arguments.range(of: Use.version))
+        }
         frames.open(version)
         var output = CommandOutput(command: "use")
         output.say(
             "Using \(version.name.displayName) version \(version.version): \(version.rowCount) rows × \(version.schema.count) columns."
         )
+        if version.digest.isEmpty {
+            output.say(
+                "It is too large to read into memory: describe, counts, corr and hist run where it is; "
+                    + "'sql select … from \(version.name.displayName) limit N into NAME' reads a part of it.")
+        }
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output
     }
@@ -279,7 +290,10 @@ struct DataCommands: CommandGroup {
                 "sql needs a query", at: arguments.syntax.range, usage: arguments.spec.usage,
                 hint: "for example: sql select count(*) from fsp.faults")
         }
-        let store = try frames.store()
+        // The tracking catalog is in the workspace: a query over catalog.* runs there, wherever tables live.
+        let store =
+            text.range(of: #"\bcatalog\."#, options: [.regularExpression, .caseInsensitive]) != nil
+            ? try frames.workspaceStore() : try frames.store()
         try store.attachCatalog(at: frames.workspace.root + "/catalog.sqlite")
         let table = try store.query(text)
         var output = CommandOutput(command: "sql")

@@ -3,8 +3,10 @@ public struct Entry: Sendable, Equatable {
     public let text: String
     public let origin: Origin
 
+    /// An entry as it is shown again (echoed, under a diagnostic, in a notebook): a Spark Connect
+    /// token in it is masked.
     public init(_ text: String, origin: Origin) {
-        self.text = text
+        self.text = Session.historyText(text)
         self.origin = origin
     }
 }

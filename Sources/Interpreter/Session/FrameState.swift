@@ -17,7 +17,8 @@ final class FrameState {
     /// The Spark Connect address tables go to, as given (checked when the store is opened); nil
     /// for the workspace store.
     private(set) var sparkAddress: String?
-    private var openedStore: (any TableStorage)?
+    private var workspaceTables: TableStore?
+    private var sparkStore: SparkTableStore?
 
     init(workspace: Workspace, cancellation: Cancellation) {
         self.workspace = workspace
@@ -29,15 +30,19 @@ final class FrameState {
     ///
     /// - Throws: `EngineError.invalidArgument` when `$SPARK_REMOTE` is not a Spark Connect address.
     func store() throws -> any TableStorage {
-        if let openedStore { return openedStore }
-        let store: any TableStorage
-        if let sparkAddress {
-            let remote = try SparkRemote(parsing: sparkAddress)
-            store = SparkTableStore(session: SparkSession(remote: remote, cancellation: cancellation))
-        } else {
-            store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
-        }
-        openedStore = store
+        guard let sparkAddress else { return try workspaceStore() }
+        if let sparkStore { return sparkStore }
+        let remote = try SparkRemote(parsing: sparkAddress)
+        let store = SparkTableStore(session: SparkSession(remote: remote, cancellation: cancellation))
+        sparkStore = store
+        return store
+    }
+
+    /// The workspace's own store, wherever tables live: `sql` over the tracking catalog reads it.
+    func workspaceStore() throws -> TableStore {
+        if let workspaceTables { return workspaceTables }
+        let store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
+        workspaceTables = store
         return store
     }
 
@@ -48,7 +53,7 @@ final class FrameState {
     func moveTables(to address: String?) throws {
         if let address { _ = try SparkRemote(parsing: address) }
         sparkAddress = address
-        openedStore = nil
+        sparkStore = nil
     }
 
     /// The current frame's rows, read from the store on first use.

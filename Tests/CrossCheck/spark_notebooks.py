@@ -1,0 +1,94 @@
+"""The three notebook scripts replayed with $SPARK_REMOTE set (fsp.faults and fsp.top3 on a real Spark
+Connect server) give the same results as replayed on the embedded store.
+
+Both replays run in one project folder (data/faults.csv), each with a workspace of its own, with
+--format json. Every replay must succeed; then, command by command, the tables, heatmaps and
+histograms of the commands that compute from the data (describe, counts, corr, hist, sql over the
+tables, keep, pca, compare, tune, evaluate, predict, shap, advise, actionable) must be equal: the
+same columns and rows, text equal, numbers within 1e-9 relative (Spark's aggregates add in
+another order). The stored tables' digests (load, save) must be equal too.
+Usage: spark_notebooks.py PLATESHELL_BINARY FAULTS_CSV PORT
+"""
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+RELATIVE, ABSOLUTE = 1e-9, 1e-12
+COMPARED = {"describe", "counts", "corr", "hist", "keep", "pca", "compare", "tune", "evaluate", "predict", "shap",
+            "advise", "actionable"}
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "scripts" / "notebooks").glob("[0-9]*.plsh"))
+
+
+def replay(binary, project, workspace, remote):
+    environment = {k: v for k, v in os.environ.items() if k not in ("SPARK_REMOTE", "MLFLOW_TRACKING_URI")}
+    if remote:
+        environment["SPARK_REMOTE"] = remote
+    documents = []
+    for notebook in NOTEBOOKS:
+        result = subprocess.run([binary, "--workspace", workspace, "--format", "json", "run", str(notebook)],
+                                cwd=project, capture_output=True, text=True, check=False, env=environment)
+        if result.returncode != 0:
+            sys.exit(f"FAIL replaying {notebook.name} {'on Spark' if remote else 'on the embedded store'} "
+                     f"failed ({result.returncode}):\n{result.stderr[-3000:]}")
+        documents += [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return documents
+
+
+def same(a, b):
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is None and b is None
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return abs(a - b) <= max(ABSOLUTE, RELATIVE * abs(b))
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def main():
+    binary, data, port = os.path.abspath(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    failures, checked = [], 0
+    with tempfile.TemporaryDirectory() as project:
+        os.makedirs(os.path.join(project, "data"))
+        shutil.copy(data, os.path.join(project, "data", "faults.csv"))
+        embedded = replay(binary, project, "embedded", None)
+        spark = replay(binary, project, "spark", f"sc://127.0.0.1:{port}")
+    if [d["command"] for d in embedded] != [d["command"] for d in spark]:
+        sys.exit("FAIL the replays ran other commands:\n"
+                 f"{[d['command'] for d in embedded]}\n{[d['command'] for d in spark]}")
+    for ours, theirs in zip(spark, embedded):
+        command = ours["command"]
+        if command in ("load", "save"):
+            checked += 1
+            digest = next(b for b in ours["blocks"] if b["type"] == "fields")["fields"]["digest"]
+            expected = next(b for b in theirs["blocks"] if b["type"] == "fields")["fields"]["digest"]
+            if digest != expected:
+                failures.append(f"{command} at {ours.get('source')}: digest {digest} on Spark, {expected} embedded")
+        if command not in COMPARED and not (command == "sql" and "catalog." not in json.dumps(ours)):
+            continue
+        blocks = [b for b in ours["blocks"] if b["type"] in ("table", "heatmap", "histogram")]
+        expected_blocks = [b for b in theirs["blocks"] if b["type"] in ("table", "heatmap", "histogram")]
+        checked += 1
+        if len(blocks) != len(expected_blocks):
+            failures.append(f"{command} at {ours.get('source')}: {len(blocks)} blocks on Spark, {len(expected_blocks)}")
+            continue
+        for block, expected in zip(blocks, expected_blocks):
+            for key in ("columns", "rows", "labels", "values", "counts", "edges"):
+                if key in block or key in expected:
+                    checked += 1
+                    if not same(block.get(key), expected.get(key)):
+                        failures.append(f"{command} at {ours.get('source')}: {block.get('name')}.{key} differs")
+    print(f"notebooks on Spark vs embedded: {len(spark)} commands, {checked} checks, {len(failures)} failures")
+    for failure in failures[:40]:
+        print("FAIL", failure)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
