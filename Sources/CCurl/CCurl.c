@@ -150,7 +150,7 @@ static int grpc_progress(void *context, curl_off_t download_total, curl_off_t do
 }
 
 int plateshell_grpc_call(void *handle, const char *url, const char *const *headers, int header_count,
-                         const unsigned char *body, size_t body_length, long connect_timeout_ms,
+                         const unsigned char *body, size_t body_length, long connect_timeout_ms, long timeout_ms,
                          plateshell_grpc_callbacks callbacks, plateshell_grpc_result *result) {
     CURL *curl = handle;
     memset(result, 0, sizeof *result);
@@ -166,6 +166,7 @@ int plateshell_grpc_call(void *handle, const char *url, const char *const *heade
     setopt(curl, CURLOPT_HTTP_VERSION,
            strncmp(url, "https:", 6) == 0 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
     setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+    if (timeout_ms > 0) setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     // Each call on a connection of its own: libcurl 7.88 (Debian 12) fails the next request on a kept
     // HTTP/2 connection after a gRPC answer with trailers ("Error in the HTTP2 framing layer").

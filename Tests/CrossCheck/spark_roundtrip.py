@@ -99,6 +99,7 @@ def main():
               "the table PySpark wrote reads in PlateShell with another digest than the CSV's")
         summary = block(documents[1], "table", "summary")
         expected = frame.describe()
+        check(len(summary["rows"]) == frame.shape[1], f"describe summarized {len(summary['rows'])} columns")
         for row in summary["rows"]:
             values = dict(zip(summary["columns"], row))
             for statistic in ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]:
@@ -111,6 +112,7 @@ def main():
             theirs = {int(k): int(v) for k, v in frame[column].value_counts().items()}
             check(ours == theirs, f"pushed-down counts {column}: {ours} vs pandas {theirs}")
         matrix = block(documents[4], "heatmap", "matrix")
+        check(matrix["labels"] == list(frame.columns), f"corr correlated {matrix['labels']}")
         correlations = frame[matrix["labels"]].corr()
         for i, first in enumerate(matrix["labels"]):
             for j, second in enumerate(matrix["labels"]):
@@ -134,6 +136,25 @@ def main():
             same = np.allclose(ours[column].to_numpy(dtype=float), theirs[column].to_numpy(dtype=float),
                                rtol=0, atol=0, equal_nan=True)
             check(same, f"1M rows: column {column} differs between PlateShell and PySpark")
+
+        # A table too large to read (3M rows x 34 columns > 100M cells): explored on Spark only.
+        spark.range(3_000_000).selectExpr("id", *[f"id % {k + 2} AS c{k}" for k in range(33)]) \
+            .write.mode("overwrite").saveAsTable("default.huge")
+        documents = run(binary, workspace + "/spark", "use huge; describe c0,c5; counts c5", remote)
+        check(any("too large to read into memory" in b.get("text", "") for b in documents[0]["blocks"]),
+              "use of a table above the memory limit did not say it is too large")
+        ids = np.arange(3_000_000)
+        expected = pd.DataFrame({"c0": ids % 2, "c5": ids % 7}).describe()
+        for row in block(documents[1], "table", "summary")["rows"]:
+            values = dict(zip(block(documents[1], "table", "summary")["columns"], row))
+            for statistic in ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]:
+                check(close(values[statistic], float(expected.loc[statistic, values["column"]])),
+                      f"describe of a 3M-row table on Spark {values['column']} {statistic}")
+        check({row[0]: row[1] for row in block(documents[2], "table", "counts")["rows"]}
+              == {k: len(range(k, 3_000_000, 7)) for k in range(7)}, "counts of a 3M-row table on Spark")
+        pulled = run(binary, workspace + "/spark", "use huge; head 1", remote, expect_failure=True)
+        check(pulled.returncode != 0 and "more than PlateShell reads into memory" in pulled.stderr,
+              f"head of a table above the memory limit: {pulled.stderr[-300:]}")
 
         # Read-only sql, history and versions, the token.
         refused = run(binary, workspace + "/spark", "sql drop table fsp.faults", remote, expect_failure=True)

@@ -68,14 +68,24 @@ struct SparkRemoteTests {
         }
     }
 
-    @Test("a bad address never echoes its token")
-    func badAddressRedacted() {
+    @Test(
+        "a bad address never echoes its token",
+        arguments: ["grpc://h:1/;token=s3cr3t", "sc://h:15002?token=s3cr3t", "sc://h/x?token=s3cr3t"])
+    func badAddressRedacted(text: String) {
         #expect {
-            try SparkRemote(parsing: "grpc://h:1/;token=s3cr3t")
+            try SparkRemote(parsing: text)
         } throws: { error in
             guard let error = error as? EngineError else { return false }
             return !error.message.contains("s3cr3t")
         }
+    }
+
+    @Test("a header that carries a credential is never shown")
+    func secretHeaders() throws {
+        let remote = try SparkRemote(parsing: "sc://h:1/;x-api-key=s3cr3t;x-databricks-cluster-id=0123")
+        #expect(!remote.description.contains("s3cr3t"))
+        #expect(remote.description.contains("x-databricks-cluster-id=0123"))
+        #expect(remote.headerLines.contains("x-api-key: s3cr3t"), "it is still sent")
     }
 }
 
@@ -105,9 +115,20 @@ struct SparkReadOnlySQLTests {
         }
     }
 
-    @Test("one statement at a time for SHOW and DESCRIBE")
-    func oneStatement() {
-        #expect(throws: EngineError.self) { try SparkReadOnlySQL.wrap("show tables; drop table t") }
+    @Test(
+        "SHOW, DESCRIBE and EXPLAIN go as written: no second statement, no comment that could hide one",
+        arguments: [
+            "show tables; drop table t", "/* /* */ SHOW TABLES */ DROP TABLE t", "-- x\\\nSHOW TABLES\nDROP TABLE t",
+            "-- x\r\nDROP TABLE t /*\nSHOW */", "show tables -- note",
+        ])
+    func inspectionsAsWritten(text: String) {
+        #expect(throws: EngineError.self) { try SparkReadOnlySQL.wrap(text) }
+    }
+
+    @Test("a comment ended by a carriage return is read as Spark reads it")
+    func carriageReturn() throws {
+        #expect(try SparkReadOnlySQL.wrap("-- note\r\nSELECT 1").hasPrefix("SELECT * FROM ("))
+        #expect(SparkReadOnlySQL.firstKeyword("-- x\r\nDROP TABLE t /*\nSHOW */") == "DROP")
     }
 
     @Test("Spark's error class is read from its messages")

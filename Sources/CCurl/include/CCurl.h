@@ -63,7 +63,7 @@ typedef struct plateshell_grpc_callbacks {
 /// (whatever its status), else libcurl's error code with its message in `result->error`
 /// (CURLE_ABORTED_BY_CALLBACK, 42, when a callback stopped it).
 int plateshell_grpc_call(void *handle, const char *url, const char *const *headers, int header_count,
-                         const unsigned char *body, size_t body_length, long connect_timeout_ms,
+                         const unsigned char *body, size_t body_length, long connect_timeout_ms, long timeout_ms,
                          plateshell_grpc_callbacks callbacks, plateshell_grpc_result *result);
 
 /// Frees the header lines of a gRPC result.

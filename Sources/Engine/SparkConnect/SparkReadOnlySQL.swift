@@ -4,7 +4,9 @@ import Engine
 /// is checked before it is sent: it must begin with a query keyword (SELECT, WITH, VALUES,
 /// TABLE, FROM, or a parenthesis) or be a SHOW, DESCRIBE or EXPLAIN, and a query is sent inside
 /// `SELECT * FROM (…)`, where Spark's own parser refuses anything but one query (a `WITH …
-/// INSERT`, a second statement).
+/// INSERT`, a second statement). SHOW, DESCRIBE and EXPLAIN are sent as they are, so they may
+/// hold no comment and no `;`: Spark's comments nest and end at a carriage return, and a
+/// statement hidden after a comment the check reads otherwise would run.
 enum SparkReadOnlySQL {
     private static let queries: Set<String> = ["SELECT", "WITH", "VALUES", "TABLE", "FROM", "("]
     private static let inspections: Set<String> = ["SHOW", "DESCRIBE", "DESC", "EXPLAIN"]
@@ -18,6 +20,11 @@ enum SparkReadOnlySQL {
         let keyword = firstKeyword(text)
         if inspections.contains(keyword) {
             if text.contains(";") { throw oneStatement() }
+            if text.contains("--") || text.contains("/*") {
+                throw EngineError(
+                    .invalidArgument, "sql sends \(keyword) to Spark as written: it may hold no comment",
+                    hint: "remove the comment", position: 0)
+            }
             return String(text)
         }
         guard queries.contains(keyword) else {
@@ -31,21 +38,21 @@ enum SparkReadOnlySQL {
 
     /// The first word of the statement in upper case, after spaces and comments.
     static func firstKeyword(_ text: Substring) -> String {
-        var rest = text
+        var rest = text.unicodeScalars[...]
         while let first = rest.first {
-            if first.isWhitespace {
+            if first.properties.isWhitespace {
                 rest.removeFirst()
-            } else if rest.hasPrefix("--") {
-                rest = rest.drop(while: { $0 != "\n" })
-            } else if rest.hasPrefix("/*") {
-                guard let end = rest.range(of: "*/") else { return "" }
-                rest = rest[end.upperBound...]
+            } else if rest.starts(with: "--".unicodeScalars) {
+                rest = rest.drop(while: { $0 != "\n" && $0 != "\r" })
+            } else if rest.starts(with: "/*".unicodeScalars) {
+                guard let end = String(rest).range(of: "*/") else { return "" }
+                rest = String(rest)[end.upperBound...].unicodeScalars[...]
             } else {
                 break
             }
         }
         if rest.first == "(" { return "(" }
-        return rest.prefix(while: { $0.isLetter }).uppercased()
+        return String(String.UnicodeScalarView(rest.prefix(while: { $0.properties.isAlphabetic }))).uppercased()
     }
 
     private static func oneStatement() -> EngineError {

@@ -41,7 +41,7 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         if authority.hasSuffix("/") { authority = authority.dropLast() }
         if authority.contains("/") {
             throw EngineError(
-                .invalidArgument, "a Spark Connect address has no path: '\(authority)'",
+                .invalidArgument, "a Spark Connect address has no path: '\(Self.redacting(String(authority)))'",
                 hint: "parameters follow ';' after the host and port: \(form)")
         }
         let (host, port) = try Self.hostAndPort(authority, form: form)
@@ -95,8 +95,13 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         if usesTLS != (token != nil) { text += ";use_ssl=\(usesTLS)" }
         text += ";user_id=\(userID)"
         if let sessionID { text += ";session_id=\(sessionID)" }
-        for header in headers { text += ";\(header.name)=\(header.value)" }
+        for header in headers { text += ";\(header.name)=\(Self.isSecret(header.name) ? "***" : header.value)" }
         return text
+    }
+
+    /// Whether a header's value is a credential, never shown (`authorization`, `x-api-key`, …).
+    static func isSecret(_ header: String) -> Bool {
+        ["auth", "token", "secret", "key", "password", "cookie"].contains { header.contains($0) }
     }
 
     /// `text` with the value of any `token=` parameter replaced by as many `*` (for messages,
@@ -132,7 +137,8 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         guard let portText else { return (String(host), defaultPort) }
         guard let port = Int(portText), (1...65535).contains(port) else {
             throw EngineError(
-                .invalidArgument, "'\(portText)' is not a port number (1 to 65535)", hint: "the form is \(form)")
+                .invalidArgument, "'\(redacting(String(portText)))' is not a port number (1 to 65535)",
+                hint: "the form is \(form)")
         }
         return (String(host), port)
     }

@@ -17,6 +17,8 @@ public final class SparkSession {
     /// The server's own id of the session, once a response named it.
     public private(set) var serverSessionID: String?
     let cancellation: Cancellation
+    /// Set while calls must run to their end whatever Ctrl-C asks (undoing a failed write).
+    private var ignoresCancellation = false
     private let channel: GRPCChannel
     private static let service = "/spark.connect.SparkConnectService/"
     static let clientType = "plateshell/\(PlateShellVersion.current)"
@@ -77,7 +79,7 @@ public final class SparkSession {
         try execute(plan) { response in
             if case .arrowBatch(let batch)? = response.responseType, !batch.data.isEmpty {
                 try builder.append(stream: batch.data)
-                try cancellation.check()
+                if !ignoresCancellation { try cancellation.check() }
             }
         }
         return SparkResult(table: try builder.build(), notes: builder.notes)
@@ -106,6 +108,14 @@ public final class SparkSession {
         try run(command)
     }
 
+    /// Runs `body` with every call going to its end even after Ctrl-C (for undoing what a failed
+    /// or cancelled write left).
+    func uninterruptibly<T>(_ body: () throws -> T) rethrows -> T {
+        ignoresCancellation = true
+        defer { ignoresCancellation = false }
+        return try body()
+    }
+
     // MARK: - Other calls
 
     /// The server's Spark version.
@@ -116,6 +126,7 @@ public final class SparkSession {
         request.clientType = Self.clientType
         request.sparkVersion = Spark_Connect_AnalyzePlanRequest.SparkVersion()
         let answer = try unary("AnalyzePlan", request, as: Spark_Connect_AnalyzePlanResponse.self)
+        if !answer.serverSideSessionID.isEmpty { serverSessionID = answer.serverSideSessionID }
         return answer.sparkVersion.version
     }
 
@@ -129,6 +140,7 @@ public final class SparkSession {
         get.keys = keys
         request.operation.getOption = get
         let answer = try unary("Config", request, as: Spark_Connect_ConfigResponse.self)
+        if !answer.serverSideSessionID.isEmpty { serverSessionID = answer.serverSideSessionID }
         var values: [String: String?] = [:]
         for pair in answer.pairs { values[pair.key] = pair.hasValue ? pair.value : nil }
         return values
@@ -143,7 +155,7 @@ public final class SparkSession {
         request.clientType = Self.clientType
         request.interruptType = .operationID
         request.operationID = operationID
-        let side = GRPCChannel(baseURL: remote.baseURL, headers: remote.headerLines, connectTimeout: 5)
+        let side = GRPCChannel(baseURL: remote.baseURL, headers: remote.headerLines, connectTimeout: 5, timeout: 10)
         _ = try? side.unary(Self.service + "Interrupt", request: try request.serializedData())
     }
 
@@ -152,7 +164,8 @@ public final class SparkSession {
     ) throws -> Answer {
         do {
             let bytes = try channel.unary(
-                Self.service + method, request: try request.serializedData(), cancellation: cancellation)
+                Self.service + method, request: try request.serializedData(),
+                cancellation: ignoresCancellation ? nil : cancellation)
             let answer = try Answer(serializedBytes: bytes)
             return answer
         } catch let error as GRPCError {

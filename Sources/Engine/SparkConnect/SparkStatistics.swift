@@ -6,7 +6,9 @@ import Engine
 /// They follow pandas as the in-memory versions do: `describe`'s quartiles are Spark's exact
 /// `percentile` (linear interpolation between order statistics, as pandas), its standard
 /// deviation `stddev_samp`; `corr` is Spark's `corr` over the rows where both columns are
-/// present; `hist` bins with the same edges and the same arithmetic as `Histogram`.
+/// present; `hist` bins with the same edges and the same arithmetic as `Histogram`. A NaN in a
+/// Spark double column is missing, as it is in PlateShell and pandas (Spark counts it and sorts
+/// it above infinity), so every aggregate reads a column through `nanvl(…, NULL)`.
 struct SparkStatistics: StoredStatistics {
     let session: SparkSession
 
@@ -14,30 +16,35 @@ struct SparkStatistics: StoredStatistics {
         let columns = try numericColumns(version, names, command: "describe")
         guard !columns.isEmpty else { return [] }
         var aggregates = ["count(*) AS n"]
+        var quartiles: [String] = []
         for (index, column) in columns.enumerated() {
-            let c = Self.quote(column)
+            let c = Self.number(column)
             aggregates += [
-                "count(\(c)) AS c\(index)_count", "avg(CAST(\(c) AS DOUBLE)) AS c\(index)_mean",
-                "stddev_samp(CAST(\(c) AS DOUBLE)) AS c\(index)_std", "CAST(min(\(c)) AS DOUBLE) AS c\(index)_min",
-                "percentile(\(c), 0.25) AS c\(index)_q25", "percentile(\(c), 0.5) AS c\(index)_q50",
-                "percentile(\(c), 0.75) AS c\(index)_q75", "CAST(max(\(c)) AS DOUBLE) AS c\(index)_max",
+                "count(\(c)) AS c\(index)_count", "avg(\(c)) AS c\(index)_mean", "stddev_samp(\(c)) AS c\(index)_std",
+                "min(\(c)) AS c\(index)_min", "max(\(c)) AS c\(index)_max",
+                // One exact percentile buffer per column, its three quartiles taken out below.
+                "percentile(\(c), array(0.25, 0.5, 0.75)) AS c\(index)_p",
             ]
+            quartiles += (1...3).map { "element_at(c\(index)_p, \($0)) AS c\(index)_q\($0)" }
         }
         let row = try singleRow(
-            "SELECT \(aggregates.joined(separator: ", ")) FROM \(SparkTableNames.quoted(version.name))")
-        let total = Int(row.integer("n"))
-        return columns.enumerated().map { index, column in
-            let count = Int(row.integer("c\(index)_count"))
+            "SELECT * EXCEPT (\(columns.indices.map { "c\($0)_p" }.joined(separator: ", "))), "
+                + "\(quartiles.joined(separator: ", ")) FROM (SELECT \(aggregates.joined(separator: ", ")) "
+                + "FROM \(SparkTableNames.quoted(version.name)))")
+        let total = try row.count("n")
+        return try columns.enumerated().map { index, column in
+            let count = try row.count("c\(index)_count")
             return ColumnSummary(
                 name: column, count: count, missing: total - count, mean: row.real("c\(index)_mean"),
-                std: row.real("c\(index)_std"), min: row.real("c\(index)_min"), q25: row.real("c\(index)_q25"),
-                median: row.real("c\(index)_q50"), q75: row.real("c\(index)_q75"), max: row.real("c\(index)_max"))
+                std: row.real("c\(index)_std"), min: row.real("c\(index)_min"), q25: row.real("c\(index)_q1"),
+                median: row.real("c\(index)_q2"), q75: row.real("c\(index)_q3"), max: row.real("c\(index)_max"))
         }
     }
 
     func counts(_ version: TableVersion, column name: String) throws -> (column: String, counts: ValueCounts) {
-        let column = try resolve(name, in: version).name
-        let c = Self.quote(column)
+        let schema = try resolve(name, in: version)
+        let column = schema.name
+        let c = schema.type == .real ? Self.number(column) : Self.quote(column)
         let result = try session.collect(
             sql: "SELECT \(c) AS value, count(*) AS n FROM \(SparkTableNames.quoted(version.name)) GROUP BY \(c) "
                 + "ORDER BY n DESC, value"
@@ -47,7 +54,9 @@ struct SparkStatistics: StoredStatistics {
         var counted: [(value: Value, count: Int)] = []
         var missing = 0
         for row in 0..<result.rowCount {
-            let count = Int(counts.double(at: row) ?? 0)
+            guard let count = counts.double(at: row).flatMap({ Int(exactly: $0) }) else {
+                throw EngineError(.invalidData, "Spark answered a count that is not a whole number")
+            }
             let value = values.value(at: row)
             if value == .missing { missing += count } else { counted.append((value, count)) }
         }
@@ -59,9 +68,7 @@ struct SparkStatistics: StoredStatistics {
         var aggregates: [String] = []
         for i in columns.indices {
             for j in i..<columns.count {
-                aggregates.append(
-                    "corr(CAST(\(Self.quote(columns[i])) AS DOUBLE), CAST(\(Self.quote(columns[j])) AS DOUBLE)) AS r\(i)_\(j)"
-                )
+                aggregates.append("corr(\(Self.number(columns[i])), \(Self.number(columns[j]))) AS r\(i)_\(j)")
             }
         }
         guard !aggregates.isEmpty else { return CorrelationMatrix(names: [], values: []) }
@@ -88,11 +95,11 @@ struct SparkStatistics: StoredStatistics {
                 .typeMismatch, "column '\(schema.name)' is text; hist needs a numeric column",
                 hint: "counts \(schema.name) shows how often each value occurs")
         }
-        let c = "CAST(\(Self.quote(schema.name)) AS DOUBLE)"
+        let c = Self.number(schema.name)
         let table = SparkTableNames.quoted(version.name)
         let range = try singleRow(
             "SELECT min(\(c)) AS low, max(\(c)) AS high, count(\(c)) AS present, count(*) AS n FROM \(table)")
-        let missing = Int(range.integer("n") - range.integer("present"))
+        let missing = try range.count("n") - range.count("present")
         let low = range.real("low")
         let high = range.real("high")
         guard !low.isNaN, !high.isNaN else {
@@ -107,9 +114,11 @@ struct SparkStatistics: StoredStatistics {
         ).table
         var counts = [Int](repeating: 0, count: bins)
         for row in 0..<result.rowCount {
-            if let index = result.columns[0].double(at: row), let count = result.columns[1].double(at: row) {
-                counts[Int(index)] = Int(count)
-            }
+            guard let bin = result.columns[0].double(at: row).flatMap({ Int(exactly: $0) }),
+                counts.indices.contains(bin),
+                let count = result.columns[1].double(at: row).flatMap({ Int(exactly: $0) })
+            else { throw EngineError(.invalidData, "Spark answered a histogram bin PlateShell did not ask for") }
+            counts[bin] = count
         }
         return (schema.name, Histogram(edges: edges, counts: counts, missing: missing))
     }
@@ -148,6 +157,9 @@ struct SparkStatistics: StoredStatistics {
 
     static func quote(_ column: String) -> String { "`" + column.replacingOccurrences(of: "`", with: "``") + "`" }
 
+    /// A numeric column as a double, NaN read as missing (NULL).
+    static func number(_ column: String) -> String { "nanvl(CAST(\(quote(column)) AS DOUBLE), CAST(NULL AS DOUBLE))" }
+
     /// A double as a Spark SQL literal that reads back to the same bits.
     static func literal(_ value: Double) -> String { "CAST('\(value.description)' AS DOUBLE)" }
 }
@@ -156,7 +168,17 @@ struct SparkStatistics: StoredStatistics {
 private struct ResultRow {
     let table: Table
 
-    func real(_ name: String) -> Double { (try? table.column(named: name).double(at: 0)) ?? .nan }
+    /// A statistic's value; NaN where Spark answered NULL (no values, or one for a deviation).
+    func real(_ name: String) -> Double {
+        guard let index = table.columns.firstIndex(where: { $0.name == name }) else { return .nan }
+        return table.columns[index].double(at: 0) ?? .nan
+    }
 
-    func integer(_ name: String) -> Int64 { Int64(real(name)) }
+    /// A count, which Spark always answers.
+    func count(_ name: String) throws -> Int {
+        guard let count = Int(exactly: real(name)) else {
+            throw EngineError(.invalidData, "Spark answered no count for '\(name)'")
+        }
+        return count
+    }
 }

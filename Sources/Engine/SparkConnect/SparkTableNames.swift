@@ -32,6 +32,17 @@ enum SparkTableNames {
         return "`\(database(forSchema: name.schema))`.`\(internalPrefix)staging_\(name.table)_\(suffix)`"
     }
 
+    /// The `SHOW TABLES … LIKE` pattern of every staging table of `name`.
+    static func stagingPattern(for name: TableName) -> String { "\(internalPrefix)staging_\(name.table)_*" }
+
+    /// Whether `table` is one of `name`'s staging tables (and not, say, one of `name_b`'s).
+    static func isStaging(_ table: String, of name: TableName) -> Bool {
+        let prefix = "\(internalPrefix)staging_\(name.table)_"
+        guard table.hasPrefix(prefix) else { return false }
+        let suffix = table.dropFirst(prefix.count)
+        return suffix.count == 8 && suffix.allSatisfy(\.isHexDigit)
+    }
+
     /// The table name an earlier table is set aside under while a write replaces it.
     static func asideTable(for name: TableName) -> String { "\(internalPrefix)previous_\(name.table)" }
 

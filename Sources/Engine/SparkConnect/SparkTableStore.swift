@@ -72,7 +72,7 @@ public final class SparkTableStore: TableStorage {
 
     public func read(_ version: TableVersion) throws -> Table {
         if let lastRead, lastRead.version == version { return lastRead.table }
-        if version.rowCount * max(1, version.schema.count) > Self.maximumCells {
+        if !Self.fits(version.rowCount, version.schema.count) {
             throw EngineError(
                 .invalidArgument,
                 "\(version.name.displayName) has \(version.rowCount) rows × \(version.schema.count) columns, more than PlateShell reads into memory (\(Self.maximumCells) cells)",
@@ -81,13 +81,13 @@ public final class SparkTableStore: TableStorage {
                     + "limit N into NAME (or tablesample) reads a part of it")
         }
         let current = try latest(version.name)
-        guard current.version == version.version else {
+        guard current.version == version.version, current.digest == version.digest, let lastRead else {
             throw EngineError(
                 .unknownVersion,
-                "\(version.name.displayName) version \(version.version) was replaced on Spark by version \(current.version)",
-                hint: "plain Spark tables keep only their latest rows; 'use \(version.name.displayName)' opens it")
+                "\(version.name.displayName) version \(version.version) was replaced on Spark (it now holds version \(current.version), \(current.digest.prefix(19))…)",
+                hint: "plain Spark tables keep only their latest rows; 'use \(version.name.displayName)' opens them")
         }
-        return try readRows(of: version.name)
+        return lastRead.table
     }
 
     public func query(_ sql: String) throws -> Table {
@@ -115,28 +115,54 @@ public final class SparkTableStore: TableStorage {
         ]
     }
 
-    /// The latest version of `name`: PlateShell's record when it wrote the table last, else the
-    /// table as Spark has it, its rows read to learn their digest when `readingRows` and they
-    /// fit in memory (the digest is empty otherwise).
+    /// The latest version of `name`. With `readingRows` (and rows that fit in memory) its rows are
+    /// read and the version carries the digest of what was read: PlateShell's record when it
+    /// matches, else a version saying the rows differ from the record (Spark returned them in
+    /// another order, or another client changed the table). Without, PlateShell's record, or for
+    /// a table PlateShell did not write its row count and columns with no digest.
     func latest(_ name: TableName, readingRows: Bool = true) throws -> TableVersion {
-        let recorded = try recordedVersions(of: name)
-        if let last = recorded.last { return last }
+        let recorded = try recordedVersions(of: name).last
+        if let recorded, !readingRows || !Self.fits(recorded.rowCount, recorded.schema.count) { return recorded }
         let quoted = SparkTableNames.quoted(name)
-        let rows = Int(
-            try session.collect(sql: "SELECT count(*) AS n FROM \(quoted)").table.columns[0].double(at: 0) ?? 0)
-        let columns = try session.collect(sql: "SELECT * FROM \(quoted) LIMIT 0").table.columns
-        var version = TableVersion(
+        let rows = try recorded?.rowCount ?? countRows(quoted)
+        let external = TableVersion(
             name: name, version: 1, rowCount: rows, digest: "",
-            schema: columns.map { ColumnSchema(name: $0.name, type: $0.type) },
+            schema: try session.collect(sql: "SELECT * FROM \(quoted) LIMIT 0").table.columns.map {
+                ColumnSchema(name: $0.name, type: $0.type)
+            },
             source: "spark:\(SparkTableNames.qualified(name))", operation: "external", createdAt: "",
             sparkTable: SparkTableNames.qualified(name))
-        guard readingRows, rows * max(1, columns.count) <= Self.maximumCells else { return version }
+        guard readingRows, Self.fits(rows, external.schema.count) else { return recorded ?? external }
         let table = try readRows(of: name)
-        version = TableVersion(
-            name: name, version: 1, rowCount: table.rowCount, digest: table.contentDigest, schema: version.schema,
-            source: version.source, operation: version.operation, createdAt: "", sparkTable: version.sparkTable)
+        let digest = table.contentDigest
+        if let recorded, recorded.digest == digest {
+            lastRead = (recorded, table)
+            return recorded
+        }
+        let base = recorded ?? external
+        let version = TableVersion(
+            name: name, version: base.version, rowCount: table.rowCount, digest: digest,
+            schema: table.columns.map { ColumnSchema(name: $0.name, type: $0.type) }, source: base.source,
+            operation: recorded == nil
+                ? "external" : "\(base.operation); read back with other rows or order than recorded",
+            createdAt: base.createdAt, sparkTable: base.sparkTable)
         lastRead = (version, table)
         return version
+    }
+
+    /// The number of rows of the table `quoted` names.
+    private func countRows(_ quoted: String) throws -> Int {
+        let answer = try session.collect(sql: "SELECT count(*) AS n FROM \(quoted)").table
+        guard let count = answer.columns.first?.double(at: 0), let rows = Int(exactly: count) else {
+            throw EngineError(.invalidData, "Spark answered no row count for \(quoted)")
+        }
+        return rows
+    }
+
+    /// Whether `rows` × `columns` cells are few enough to read into memory.
+    static func fits(_ rows: Int, _ columns: Int) -> Bool {
+        let (cells, overflow) = rows.multipliedReportingOverflow(by: max(1, columns))
+        return !overflow && cells <= maximumCells
     }
 
     /// The versions PlateShell recorded in the table's properties, oldest first; empty for a
@@ -146,7 +172,9 @@ public final class SparkTableStore: TableStorage {
         do {
             properties = try session.collect(sql: "SHOW TBLPROPERTIES \(SparkTableNames.quoted(name))").table
         } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
-            throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
+            // A write killed between its renames left the table aside: it comes back first.
+            if try recoverInterruptedWrite(name) { return try recordedVersions(of: name) }
+            throw EngineError.unknownTable(name.displayName, known: try tables().map(\.name.displayName))
         }
         guard properties.rowCount > 0 else { return [] }
         let keys = try properties.column(named: "key")
@@ -190,11 +218,11 @@ public final class SparkTableStore: TableStorage {
     public func write(_ table: Table, as name: TableName, mode: WriteMode, source: String, operation: String) throws
         -> TableVersion
     {
-        try restoreAside(name)
+        try recoverInterruptedWrite(name)
         var recorded: [TableVersion] = []
         var rows = table
         var operation = operation
-        if (try? tableExists(name)) == true {
+        if try tableExists(name) {
             recorded = try recordedVersions(of: name)
             if mode == .append {
                 rows = try SparkTableStore.appending(table, to: try read(try latest(name)), name: name)
@@ -220,25 +248,39 @@ public final class SparkTableStore: TableStorage {
             )
             try replace(name, with: staging)
         } catch {
-            try? session.run(sql: "DROP TABLE IF EXISTS \(staging)")
+            // Undone even after Ctrl-C: the staging table goes, and an earlier table that was set
+            // aside comes back. Failing that too (the server gone), the next write of the name does it.
+            try? session.uninterruptibly {
+                try session.run(sql: "DROP TABLE IF EXISTS \(staging)")
+                try recoverInterruptedWrite(name)
+            }
             throw error
         }
         lastRead = (version, rows)
         return version
     }
 
-    /// Sends the rows to a new table `staging` in Arrow batches: the first creates it, the
-    /// others append.
+    /// Sends the rows to a new table `staging` in Arrow batches of at most `batchBytes`: the
+    /// first creates it, the others append. Each batch is written as one file (a repartition to
+    /// one partition, without a shuffle), so a table sent in one batch reads back in its order.
     private func send(_ table: Table, into staging: String) throws {
-        let rowBytes = max(8, table.columns.count * 16)
-        let batchRows = max(1, Self.batchBytes / rowBytes)
         var start = 0
+        var batchRows = max(1, Self.batchBytes / max(8, table.columns.count * 16))
         repeat {
             let end = min(table.rowCount, start + batchRows)
+            let data = ArrowStreamWriter.stream(table, rows: start..<end)
+            if data.count > Self.batchBytes * 2, end - start > 1 {
+                batchRows = max(1, (end - start) / 2)
+                continue
+            }
             var relation = Spark_Connect_Relation()
-            relation.localRelation.data = ArrowStreamWriter.stream(table, rows: start..<end)
+            relation.localRelation.data = data
+            var onePartition = Spark_Connect_Relation()
+            onePartition.repartition.input = relation
+            onePartition.repartition.numPartitions = 1
+            onePartition.repartition.shuffle = false
             var write = Spark_Connect_WriteOperation()
-            write.input = relation
+            write.input = onePartition
             write.table.tableName = staging
             write.table.saveMethod = .saveAsTable
             write.mode = start == 0 ? .overwrite : .append
@@ -264,19 +306,35 @@ public final class SparkTableStore: TableStorage {
         try session.run(sql: "DROP TABLE IF EXISTS \(aside)")
     }
 
-    /// Moves an earlier table that a killed write left aside back to its name, when the name
-    /// holds no table.
-    private func restoreAside(_ name: TableName) throws {
+    /// Undoes what a killed write of `name` left: staging tables are dropped, and an earlier
+    /// table set aside is moved back to its name when the name holds no table.
+    ///
+    /// - Returns: whether a table was moved back.
+    @discardableResult
+    private func recoverInterruptedWrite(_ name: TableName) throws -> Bool {
         let database = SparkTableNames.database(forSchema: name.schema)
-        guard try databases().contains(database), try !tableExists(name) else { return }
-        let listing = try session.collect(
+        guard try databases().contains(database) else { return false }
+        let staged = try session.collect(
             sql:
-                "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(SparkTableNames.asideTable(for: name)))"
+                "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(SparkTableNames.stagingPattern(for: name)))"
         ).table
-        if listing.rowCount > 0 {
-            try session.run(
-                sql: "ALTER TABLE \(SparkTableNames.aside(for: name)) RENAME TO \(SparkTableNames.quoted(name))")
+        if let names = staged.columns.first(where: { $0.name == "tableName" }) {
+            for row in 0..<staged.rowCount {
+                guard case .text(let table) = names.value(at: row), SparkTableNames.isStaging(table, of: name) else {
+                    continue
+                }
+                try session.run(sql: "DROP TABLE IF EXISTS \(Self.quote(database)).\(Self.quote(table))")
+            }
         }
+        guard try !tableExists(name) else { return false }
+        let aside = SparkTableNames.asideTable(for: name)
+        let listing = try session.collect(
+            sql: "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(aside))"
+        ).table
+        guard listing.rowCount > 0 else { return false }
+        try session.run(
+            sql: "ALTER TABLE \(SparkTableNames.aside(for: name)) RENAME TO \(SparkTableNames.quoted(name))")
+        return true
     }
 
     private func tableExists(_ name: TableName) throws -> Bool {
@@ -314,5 +372,7 @@ public final class SparkTableStore: TableStorage {
         return try Table(columns: columns)
     }
 
-    static func quote(_ identifier: String) -> String { "`\(identifier)`" }
+    static func quote(_ identifier: String) -> String {
+        "`" + identifier.replacingOccurrences(of: "`", with: "``") + "`"
+    }
 }

@@ -47,11 +47,14 @@ final class FrameState {
     }
 
     /// Makes the Spark Connect server at `address` (or, with nil, the workspace) the home of the
-    /// session's tables. The current frame stays as it is.
+    /// session's tables. The current frame stays, its rows read from where they were first (a
+    /// frame whose rows cannot be read, a table too large for memory, is closed).
     ///
     /// - Throws: `EngineError.invalidArgument` when `address` is not a Spark Connect address.
     func moveTables(to address: String?) throws {
         if let address { _ = try SparkRemote(parsing: address) }
+        // The frame keeps its rows: read from the store it came from, before that store goes.
+        if frame != nil, (try? currentTable()) == nil { frame = nil }
         sparkAddress = address
         sparkStore = nil
     }

@@ -17,17 +17,23 @@ final class GRPCChannel {
     let headers: [String]
     /// How long connecting may take before the server counts as unreachable.
     let connectTimeout: TimeInterval
+    /// How long a whole call may take (nil: no limit).
+    let timeout: TimeInterval?
     private var handle: UnsafeMutableRawPointer?
 
-    init(baseURL: String, headers: [String], connectTimeout: TimeInterval = 10) {
+    init(baseURL: String, headers: [String], connectTimeout: TimeInterval = 10, timeout: TimeInterval? = nil) {
         self.baseURL = baseURL
         self.headers = headers
         self.connectTimeout = connectTimeout
+        self.timeout = timeout
     }
 
     deinit {
         plateshell_http_handle_free(handle)
     }
+
+    /// libcurl's CURLE_ABORTED_BY_CALLBACK: a callback (Ctrl-C) stopped the call.
+    private static let abortedByCallback: Int32 = 42
 
     /// Calls `method` (`/package.Service/Method`) with one request message and hands each response
     /// message to `receive` as it arrives; `receive` returns false to end the call early.
@@ -40,6 +46,9 @@ final class GRPCChannel {
     ) throws {
         if handle == nil { handle = plateshell_http_handle_new() }
         guard let handle else { throw GRPCError(.unavailable, "libcurl could not make a connection handle") }
+        guard request.count <= ResponseStream.maximumMessage else {
+            throw GRPCError(.resourceExhausted, "a request of \(request.count) bytes is more than gRPC carries")
+        }
         var frame = Data(capacity: request.count + 5)
         frame.append(0)
         withUnsafeBytes(of: UInt32(request.count).bigEndian) { frame.append(contentsOf: $0) }
@@ -55,7 +64,7 @@ final class GRPCChannel {
                         plateshell_grpc_call(
                             handle, baseURL + method, lines, Int32(headers.count),
                             body.bindMemory(to: UInt8.self).baseAddress, body.count, Int(connectTimeout * 1000),
-                            callbacks, &result)
+                            Int((timeout ?? 0) * 1000), callbacks, &result)
                     }
                 }
             }
@@ -63,7 +72,7 @@ final class GRPCChannel {
         }
         if let failure = stream.failure { throw failure }
         if stream.endedEarly { return }
-        if cancellation?.isRequested == true { throw EngineError.cancelled }
+        if code == Self.abortedByCallback, cancellation?.isRequested == true { throw EngineError.cancelled }
         guard code == 0 else {
             let message = withUnsafeBytes(of: result.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             throw GRPCError(transportCode: code, message: message)

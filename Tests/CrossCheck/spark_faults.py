@@ -1,0 +1,157 @@
+"""Faults on Spark: what a killed PlateShell, a stopped server and Ctrl-C leave behind.
+
+On a real Spark Connect server (started by scripts/test, which passes the commands that start and stop it):
+  - PlateShell killed (SIGKILL) while a load of a large file sends its batches: the table keeps the rows
+    it had (PySpark reads the earlier version), and the next load of it drops the staging table the
+    killed one left and succeeds;
+  - the server stopped while a load sends its batches: PlateShell fails with a clear error naming the
+    server, and after the server is started again the table still holds its earlier rows;
+  - Ctrl-C at the prompt (a pseudo-terminal) during a long query: the command is cancelled, Spark's job
+    is interrupted (a second query answers at once, while the cancelled one would have run for minutes),
+    and the same session runs the next command.
+Usage: spark_faults.py PLATESHELL_BINARY FAULTS_CSV PORT START_COMMAND STOP_COMMAND
+"""
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pandas as pd
+from pyspark.sql import SparkSession
+
+failures = []
+checked = 0
+
+
+def check(condition, message):
+    global checked
+    checked += 1
+    if not condition:
+        failures.append(message)
+
+
+def plateshell(binary, workspace, commands, remote):
+    environment = dict(os.environ, SPARK_REMOTE=remote)
+    return subprocess.run([binary, "--workspace", workspace, "-c", commands], capture_output=True, text=True,
+                          env=environment, check=False)
+
+
+def start_load(binary, workspace, path, table, remote):
+    environment = dict(os.environ, SPARK_REMOTE=remote)
+    return subprocess.Popen([binary, "--workspace", workspace, "-c", f"load {path} as {table}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+
+
+def rows_on_spark(remote, table):
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    try:
+        return spark.table(table).count()
+    finally:
+        spark.stop()
+
+
+def staging_tables(remote, database):
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    try:
+        return [row.tableName for row in spark.sql(f"SHOW TABLES IN {database}").collect()
+                if row.tableName.startswith("__plateshell_staging")]
+    finally:
+        spark.stop()
+
+
+def wait_for_batches(process, seconds):
+    """Waits until the load has been sending for `seconds` (it reads the file first), or it ended."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and process.poll() is None:
+        time.sleep(0.1)
+
+
+def interrupt_at_the_prompt(binary, workspace, remote):
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.environ["SPARK_REMOTE"] = remote
+        os.execv(binary, [binary, "--workspace", workspace])
+    transcript = b""
+
+    def read_for(seconds, until=None):
+        nonlocal transcript
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            ready, _, _ = select.select([terminal], [], [], 0.2)
+            if ready:
+                try:
+                    transcript += os.read(terminal, 65536)
+                except OSError:
+                    return
+            if until and until in transcript:
+                return
+
+    read_for(10, b"> ")
+    os.write(terminal, b"sql select count(*) as n from range(0, 20000000000) a\r")
+    read_for(6)
+    started = time.time()
+    os.write(terminal, b"\x03")
+    read_for(20, b"cancelled")
+    cancelled_after = time.time() - started
+    os.write(terminal, b"sql select 42 as answer\r")
+    read_for(30, b"42")
+    answered_after = time.time() - started
+    os.write(terminal, b"quit\r")
+    read_for(5)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    text = transcript.decode("utf-8", "replace")
+    check("cancelled" in text, f"Ctrl-C did not cancel the query: {text[-600:]}")
+    check(cancelled_after < 15, f"the cancellation took {cancelled_after:.1f} s")
+    check("42" in text.split("cancelled", 1)[-1], f"the session did not run the next command: {text[-600:]}")
+    check(answered_after < 25, f"the next query answered {answered_after:.1f} s after Ctrl-C (the job kept running?)")
+
+
+def main():
+    binary, data, port, start_command, stop_command = sys.argv[1:6]
+    remote = f"sc://127.0.0.1:{port}"
+    frame = pd.read_csv(data)
+    with tempfile.TemporaryDirectory() as scratch:
+        large = os.path.join(scratch, "large.csv")
+        pd.concat([frame] * 400, ignore_index=True).to_csv(large, index=False)  # 776,400 rows
+        workspace = os.path.join(scratch, "ws")
+        result = plateshell(binary, workspace, f"load {data} as fsp.faults_kept", remote)
+        check(result.returncode == 0, f"the first load failed: {result.stderr}")
+
+        # PlateShell killed mid-load.
+        load = start_load(binary, workspace, large, "fsp.faults_kept", remote)
+        wait_for_batches(load, 4.0)
+        load.kill()
+        load.wait()
+        check(rows_on_spark(remote, "fsp.faults_kept") == len(frame),
+              "after a killed load, fsp.faults_kept does not hold its earlier rows")
+        result = plateshell(binary, workspace, f"load {data} as fsp.faults_kept; history fsp.faults_kept", remote)
+        check(result.returncode == 0, f"the load after a killed one failed: {result.stderr}")
+        check(staging_tables(remote, "fsp") == [], "a killed load's staging table was left after the next load")
+
+        # The server stopped mid-load.
+        load = start_load(binary, workspace, large, "fsp.faults_kept", remote)
+        wait_for_batches(load, 4.0)
+        subprocess.run(stop_command, shell=True, check=False)
+        _, error = load.communicate(timeout=120)
+        check(load.returncode != 0 and "Spark Connect server" in error,
+              f"a load whose server stopped: status {load.returncode}, {error[-400:]}")
+        subprocess.run(start_command, shell=True, check=True)
+        check(rows_on_spark(remote, "fsp.faults_kept") == len(frame),
+              "after the server stopped mid-load, fsp.faults_kept does not hold its earlier rows")
+
+        # Ctrl-C at the prompt.
+        interrupt_at_the_prompt(binary, workspace, remote)
+
+    print(f"spark faults: {checked} checks, {len(failures)} failures")
+    for failure in failures:
+        print("FAIL", failure)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
