@@ -139,7 +139,7 @@ def main():
         subprocess.run(stop_command, shell=True, check=False)
         _, error = load.communicate(timeout=120)
         check(load.returncode != 0 and "Spark Connect server" in error,
-              f"a load whose server stopped: status {load.returncode}, {error[-400:]}")
+              f"a load whose server stopped: status {load.returncode}, {error[:600]}")
         subprocess.run(start_command, shell=True, check=True)
         check(rows_on_spark(remote, "fsp.faults_kept") == len(frame),
               "after the server stopped mid-load, fsp.faults_kept does not hold its earlier rows")

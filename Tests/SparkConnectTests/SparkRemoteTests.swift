@@ -140,4 +140,13 @@ struct SparkReadOnlySQLTests {
             SparkSession.errorClass(of: "[INVALID_HANDLE.SESSION_NOT_FOUND] x") == "INVALID_HANDLE.SESSION_NOT_FOUND")
         #expect(SparkSession.errorClass(of: "plain message") == nil)
     }
+
+    @Test("a Java stack trace after Spark's message is left out")
+    func stackTrace() {
+        #expect(
+            SparkSession.withoutStackTrace(
+                "Cannot call methods on a stopped SparkContext.?java.base/jdk.internal.reflect.NativeMethodAccessorImpl")
+                == "Cannot call methods on a stopped SparkContext.")
+        #expect(SparkSession.withoutStackTrace("[X] bad\n\tat org.apache.Foo(Foo.scala:1)") == "[X] bad")
+    }
 }

@@ -205,7 +205,15 @@ public final class SparkSession {
         default:
             break
         }
-        let errorClass = Self.errorClass(of: error.message)
+        let message = Self.withoutStackTrace(error.message)
+        if ["stopped SparkContext", "SparkContext was shut down", "SparkContext has been shutdown"].contains(where: {
+            message.contains($0)
+        }) {
+            return EngineError(
+                .io, "\(server) stopped during the command (\(message))",
+                hint: "start it again, then run the command again; a load or save that was cut short left the earlier table as it was")
+        }
+        let errorClass = Self.errorClass(of: message)
         if let errorClass, errorClass.hasPrefix("INVALID_HANDLE.SESSION") || errorClass == "SESSION_CLOSED" {
             sessionID = UUID().uuidString.lowercased()
             serverSessionID = nil
@@ -215,9 +223,19 @@ public final class SparkSession {
         }
         if errorClass == "OPERATION_CANCELED" { return EngineError.cancelled }
         return EngineError(
-            .sql, "Spark: \(error.message)",
+            .sql, "Spark: \(message)",
             hint: errorClass.map { "Spark's error class \($0); 'tables' lists the tables, 'columns' a frame's columns" }
         )
+    }
+
+    /// A server message without the Java stack trace Spark may append to it (its lines start with
+    /// `at`, or with `java.`/`org.` after a `?` where the server replaced a line break).
+    static func withoutStackTrace(_ message: String) -> String {
+        var end = message.endIndex
+        for marker in ["\n\tat ", "\n\t", "?java.", "?org.", "?scala.", "\njava.", "\norg."] {
+            if let found = message.range(of: marker), found.lowerBound < end { end = found.lowerBound }
+        }
+        return message[..<end].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The error class Spark puts first in its messages: `[TABLE_OR_VIEW_NOT_FOUND] The table …`.
