@@ -7,6 +7,9 @@ histograms of the commands that compute from the data (describe, counts, corr, h
 tables, keep, pca, compare, tune, evaluate, predict, shap, advise, actionable) must be equal: the
 same columns and rows, text equal, numbers within 1e-9 relative (Spark's aggregates add in
 another order), timings left out. The stored tables' digests (load, save) must be equal too.
+Then distributed batch scoring by Spark itself: the Production model of the Spark replay, scored with
+`mlflow.pyfunc.spark_udf` on the Spark table fsp.faults (Python workers on the server), gives PlateShell's
+own labels (`predict with=… on=fsp.faults into=fsp.scored`) on every row.
 Usage: spark_notebooks.py PLATESHELL_BINARY FAULTS_CSV PORT
 """
 import json
@@ -40,6 +43,37 @@ def replay(binary, project, workspace, remote):
     return documents
 
 
+def score_with_spark_udf(binary, project, port):
+    """PlateShell's labels for fsp.faults against mlflow.pyfunc.spark_udf's, row by row."""
+    import mlflow.pyfunc
+    from pyspark.sql import SparkSession
+    remote = f"sc://127.0.0.1:{port}"
+    environment = dict(os.environ, SPARK_REMOTE=remote)
+    commands = ("predict with=models:/et-fsp-model/Production on=fsp.faults into=fsp.scored; "
+                "versions et-fsp-model")
+    result = subprocess.run([binary, "--workspace", "spark", "--format", "json", "-c", commands], cwd=project,
+                            capture_output=True, text=True, check=False, env=environment)
+    if result.returncode != 0:
+        return 1, [f"predict on Spark failed: {result.stderr[-800:]}"]
+    versions = json.loads(result.stdout.splitlines()[-1])["blocks"][0]
+    production = next(dict(zip(versions["columns"], row)) for row in versions["rows"]
+                      if dict(zip(versions["columns"], row))["stage"] == "Production")
+    run_id = production["source"].split("/")[1]
+    model = os.path.join(project, "spark", "artifacts", "runs", run_id, "model")
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    try:
+        predict = mlflow.pyfunc.spark_udf(spark, model, result_type="string", env_manager="local")
+        plates = spark.table("fsp.faults")
+        theirs = plates.select(predict(*[plates[c] for c in plates.columns[:27]]).alias("label")).toPandas()["label"]
+        ours = spark.table("fsp.scored").toPandas()["predicted"]
+    finally:
+        spark.stop()
+    if len(ours) != 1941 or list(ours) != list(theirs):
+        differing = sum(a != b for a, b in zip(ours, theirs))
+        return 1, [f"spark_udf labels differ from PlateShell's on {differing} of {len(ours)} rows"]
+    return 1, []
+
+
 def same(a, b):
     if isinstance(a, float) or isinstance(b, float):
         if a is None or b is None:
@@ -60,6 +94,7 @@ def main():
         shutil.copy(data, os.path.join(project, "data", "faults.csv"))
         embedded = replay(binary, project, "embedded", None)
         spark = replay(binary, project, "spark", f"sc://127.0.0.1:{port}")
+        udf_checks, udf_failures = score_with_spark_udf(binary, project, port)
     if [d["command"] for d in embedded] != [d["command"] for d in spark]:
         sys.exit("FAIL the replays ran other commands:\n"
                  f"{[d['command'] for d in embedded]}\n{[d['command'] for d in spark]}")
@@ -89,6 +124,8 @@ def main():
                     checked += 1
                     if not same(block.get(key), expected.get(key)):
                         failures.append(f"{command} at {ours.get('source')}: {block.get('name')}.{key} differs")
+    checked += udf_checks
+    failures += udf_failures
     print(f"notebooks on Spark vs embedded: {len(spark)} commands, {checked} checks, {len(failures)} failures")
     for failure in failures[:40]:
         print("FAIL", failure)

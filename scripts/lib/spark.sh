@@ -11,7 +11,9 @@ start_spark_connect() {
   spark_home=$("$python" -c "import pyspark, os; print(os.path.dirname(pyspark.__file__))")
   mkdir -p "$dir/logs" "$dir/warehouse"
   dir=$(cd "$dir" && pwd)
+  # Python UDFs (mlflow.pyfunc.spark_udf) run in workers started with this venv's Python.
   SPARK_LOG_DIR="$dir/logs" SPARK_PID_DIR="$dir" SPARK_IDENT_STRING="plateshell-$port" SPARK_HOME="$spark_home" \
+    PYSPARK_PYTHON="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")" \
     "$spark_home/sbin/start-connect-server.sh" \
     --conf spark.connect.grpc.binding.address=127.0.0.1 \
     --conf spark.connect.grpc.binding.port="$port" \
