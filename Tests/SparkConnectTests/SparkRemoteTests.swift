@@ -145,7 +145,8 @@ struct SparkReadOnlySQLTests {
     func stackTrace() {
         #expect(
             SparkSession.withoutStackTrace(
-                "Cannot call methods on a stopped SparkContext.?java.base/jdk.internal.reflect.NativeMethodAccessorImpl")
+                "Cannot call methods on a stopped SparkContext.?java.base/jdk.internal.reflect.NativeMethodAccessorImpl"
+            )
                 == "Cannot call methods on a stopped SparkContext.")
         #expect(SparkSession.withoutStackTrace("[X] bad\n\tat org.apache.Foo(Foo.scala:1)") == "[X] bad")
     }

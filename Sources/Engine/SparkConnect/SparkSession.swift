@@ -211,7 +211,9 @@ public final class SparkSession {
         }) {
             return EngineError(
                 .io, "\(server) stopped during the command (\(message))",
-                hint: "start it again, then run the command again; a load or save that was cut short left the earlier table as it was")
+                hint:
+                    "start it again, then run the command again; a load or save that was cut short left the earlier table as it was"
+            )
         }
         let errorClass = Self.errorClass(of: message)
         if let errorClass, errorClass.hasPrefix("INVALID_HANDLE.SESSION") || errorClass == "SESSION_CLOSED" {
