@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CCairo"], exclude: ["Fixtures"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "TestSupport"]),
-        .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"]),
+        .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "FrontEndTests", dependencies: ["PlateShell", "Interpreter", "Engine", "TestSupport"]),
     ],

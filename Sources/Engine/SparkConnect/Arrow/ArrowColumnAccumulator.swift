@@ -62,30 +62,59 @@ struct ArrowColumnAccumulator {
         count = min(count, rows)
     }
 
-    /// Appends one batch's array, converting its values to the column's PlateShell storage.
+    /// Checks that an array's first buffer is large enough for its rows, so that a corrupt batch is
+    /// refused before any column takes rows from it.
+    func check(_ array: ArrowArray) throws {
+        guard let first = array.buffers.first else { return }
+        let rows = array.length
+        let needed =
+            switch field.type {
+            case .boolean: (rows + 7) / 8
+            case .utf8, .largeUtf8, .binary: rows == 0 ? 0 : (rows + 1) * valueWidth
+            default: rows * valueWidth
+            }
+        guard first.count >= needed else {
+            throw corruptArrow("column '\(field.name)' has \(first.count) bytes where its \(rows) rows need \(needed)")
+        }
+    }
+
+    /// The bytes per row of the first buffer after the validity bitmap (values or offsets).
+    private var valueWidth: Int {
+        switch field.type {
+        case .int8, .uint8: 1
+        case .int16, .uint16: 2
+        case .int32, .uint32, .float32, .date32, .utf8, .binary: 4
+        case .int64, .uint64, .float64, .date64, .timestamp, .largeUtf8: 8
+        case .decimal128: 16
+        case .boolean, .null: 0
+        }
+    }
+
+    /// Appends one batch's array, which `check(_:)` has passed, converting its values to the column's
+    /// PlateShell storage.
     mutating func append(_ array: ArrowArray) throws {
         appendMissingFlags(array)
         let rows = array.length
         switch field.type {
-        case .int8: Self.appendConverted(try values(array, width: 1), rows, to: &integers) { Int64($0 as Int8) }
-        case .int16: Self.appendConverted(try values(array, width: 2), rows, to: &integers) { Int64($0 as Int16) }
-        case .int32: Self.appendConverted(try values(array, width: 4), rows, to: &integers) { Int64($0 as Int32) }
-        case .uint8: Self.appendConverted(try values(array, width: 1), rows, to: &integers) { Int64($0 as UInt8) }
-        case .uint16: Self.appendConverted(try values(array, width: 2), rows, to: &integers) { Int64($0 as UInt16) }
-        case .uint32: Self.appendConverted(try values(array, width: 4), rows, to: &integers) { Int64($0 as UInt32) }
-        case .int64: Self.appendCopied(try values(array, width: 8), rows, to: &integers)
+        case .int8: Self.appendConverted(array.buffers[0], rows, to: &integers) { Int64($0 as Int8) }
+        case .int16: Self.appendConverted(array.buffers[0], rows, to: &integers) { Int64($0 as Int16) }
+        case .int32: Self.appendConverted(array.buffers[0], rows, to: &integers) { Int64($0 as Int32) }
+        case .uint8: Self.appendConverted(array.buffers[0], rows, to: &integers) { Int64($0 as UInt8) }
+        case .uint16: Self.appendConverted(array.buffers[0], rows, to: &integers) { Int64($0 as UInt16) }
+        case .uint32: Self.appendConverted(array.buffers[0], rows, to: &integers) { Int64($0 as UInt32) }
+        case .int64: Self.appendCopied(array.buffers[0], rows, to: &integers)
         case .uint64: try appendUInt64(array)
-        case .float32: Self.appendConverted(try values(array, width: 4), rows, to: &reals) { Double($0 as Float) }
-        case .float64: Self.appendCopied(try values(array, width: 8), rows, to: &reals)
-        case .boolean: try appendBooleans(array)
-        case .decimal128(_, let scale): try appendDecimals(array, scale: scale)
+        case .float32: Self.appendConverted(array.buffers[0], rows, to: &reals) { Double($0 as Float) }
+        case .float64: Self.appendCopied(array.buffers[0], rows, to: &reals)
+        case .boolean: appendBooleans(array)
+        case .decimal128(_, let scale): appendDecimals(array, scale: scale)
         case .utf8: try appendStrings(array, offset: Int32.self) { String(decoding: $0, as: UTF8.self) }
         case .largeUtf8: try appendStrings(array, offset: Int64.self) { String(decoding: $0, as: UTF8.self) }
         case .binary: try appendStrings(array, offset: Int32.self, ArrowTextFormat.hex)
-        case .date32: try appendTexts(array, width: 4) { ArrowTextFormat.date(days: Int64($0 as Int32)) }
-        case .date64: try appendTexts(array, width: 8) { ArrowTextFormat.date(milliseconds: $0) }
+        case .date32: appendTexts(array, width: 4) { ArrowTextFormat.date(days: Int64($0 as Int32)) }
+        case .date64: appendTexts(array, width: 8) { ArrowTextFormat.date(milliseconds: $0) }
         case .timestamp(let unit, let timezone):
-            try appendTexts(array, width: 8) { ArrowTextFormat.timestamp($0, unit: unit, utc: timezone != nil) }
+            appendTexts(array, width: 8) { ArrowTextFormat.timestamp($0, unit: unit, utc: timezone != nil) }
         case .null: texts.append(contentsOf: repeatElement("", count: rows))
         }
         count += rows
@@ -106,15 +135,6 @@ struct ArrowColumnAccumulator {
         }
     }
 
-    /// The values buffer, checked to hold `width` bytes for every row.
-    private func values(_ array: ArrowArray, width: Int) throws -> UnsafeRawBufferPointer {
-        let values = array.buffers[0]
-        guard values.count / width >= array.length else {
-            throw corruptArrow("column '\(field.name)' has \(values.count) bytes of values for \(array.length) rows")
-        }
-        return values
-    }
-
     /// Appends values whose Arrow layout is PlateShell's (Int64, Double) with one bulk copy.
     private static func appendCopied<Value: Numeric & BitwiseCopyable>(
         _ source: UnsafeRawBufferPointer, _ rows: Int, to target: inout [Value]
@@ -124,8 +144,8 @@ struct ArrowColumnAccumulator {
         guard rows > 0 else { return }
         target.withUnsafeMutableBytes { bytes in
             let stride = MemoryLayout<Value>.stride
-            bytes.baseAddress!.advanced(by: start * stride).copyMemory(
-                from: source.baseAddress!, byteCount: rows * stride)
+            let target = bytes.baseAddress!.advanced(by: start * stride)
+            target.copyMemory(from: source.baseAddress!, byteCount: rows * stride)
         }
     }
 
@@ -144,7 +164,7 @@ struct ArrowColumnAccumulator {
     }
 
     private mutating func appendUInt64(_ array: ArrowArray) throws {
-        let source = try values(array, width: 8)
+        let source = array.buffers[0]
         for row in 0..<array.length {
             let value = source.loadUnaligned(fromByteOffset: row * 8, as: UInt64.self)
             if value > UInt64(Int64.max), !array.isNull(row) {
@@ -158,19 +178,16 @@ struct ArrowColumnAccumulator {
         }
     }
 
-    private mutating func appendBooleans(_ array: ArrowArray) throws {
+    private mutating func appendBooleans(_ array: ArrowArray) {
         let bits = array.buffers[0]
-        guard bits.count >= (array.length + 7) / 8 else {
-            throw corruptArrow("column '\(field.name)' has \(bits.count) bytes of bits for \(array.length) rows")
-        }
         integers.append(
             contentsOf: (0..<array.length).lazy.map { row in
                 Int64(bits.load(fromByteOffset: row >> 3, as: UInt8.self) >> (row & 7) & 1)
             })
     }
 
-    private mutating func appendDecimals(_ array: ArrowArray, scale: Int) throws {
-        let source = try values(array, width: 16)
+    private mutating func appendDecimals(_ array: ArrowArray, scale: Int) {
+        let source = array.buffers[0]
         let power = Self.powerOfTen(abs(scale))
         let start = reals.count
         reals.append(contentsOf: repeatElement(0, count: array.length))
@@ -200,18 +217,19 @@ struct ArrowColumnAccumulator {
         return negative ? -magnitude : magnitude
     }
 
+    /// 10^exponent, correctly rounded.
     private static func powerOfTen(_ exponent: Int) -> Double {
-        (0..<exponent).reduce(1.0) { product, _ in product * 10 }
+        Double("1e\(exponent)") ?? .infinity
     }
 
     /// Appends text made from each present cell's fixed-width value; missing cells get "".
     private mutating func appendTexts<Source: BitwiseCopyable>(
         _ array: ArrowArray, width: Int, _ text: (Source) -> String
-    ) throws {
-        let source = try values(array, width: width)
+    ) {
+        let source = array.buffers[0]
         for row in 0..<array.length {
-            texts.append(
-                array.isNull(row) ? "" : text(source.loadUnaligned(fromByteOffset: row * width, as: Source.self)))
+            let isNull = array.isNull(row)
+            texts.append(isNull ? "" : text(source.loadUnaligned(fromByteOffset: row * width, as: Source.self)))
         }
     }
 
@@ -223,9 +241,6 @@ struct ArrowColumnAccumulator {
         let offsets = array.buffers[0]
         let bytes = array.buffers[1]
         let width = MemoryLayout<Offset>.size
-        guard offsets.count / width > array.length else {
-            throw corruptArrow("column '\(field.name)' has \(offsets.count) bytes of offsets for \(array.length) rows")
-        }
         var start = Int(offsets.loadUnaligned(as: Offset.self))
         for row in 0..<array.length {
             let end = Int(offsets.loadUnaligned(fromByteOffset: (row + 1) * width, as: Offset.self))

@@ -17,6 +17,9 @@ import Foundation
 public struct ArrowTableBuilder {
     private var columns: [ArrowColumnAccumulator] = []
     private var hasSchema = false
+    /// The most rows a batch whose columns are all of the null type (and so have no buffers to bound
+    /// the row count) may claim; Spark's batches hold at most 10,000 rows by default.
+    private static let rowsWithoutBuffers: Int64 = 1 << 24
 
     /// The rows appended so far.
     public private(set) var rowCount = 0
@@ -127,13 +130,18 @@ public struct ArrowTableBuilder {
                     + "the schema needs \(columns.count) and \(bufferTotal)")
         }
         var nextBuffer = 0
-        for index in columns.indices {
+        let arrays = try columns.indices.map { index in
             let array = try Self.array(
                 length: Int(length), node: index, nodes: nodes, firstBuffer: nextBuffer,
                 bufferCount: columns[index].bufferCount, buffers: buffers, body: body)
-            try columns[index].append(array)
+            try columns[index].check(array)
             nextBuffer += columns[index].bufferCount
+            return array
         }
+        if bufferTotal == 0, !columns.isEmpty, length > Self.rowsWithoutBuffers {
+            throw corruptArrow("a record batch of only null columns claims \(length) rows")
+        }
+        for index in columns.indices { try columns[index].append(arrays[index]) }
         rowCount += Int(length)
     }
 

@@ -155,7 +155,11 @@ extension ArrowField {
         case TypeID.decimal:
             guard try details.scalar(2, default: Int32(128)) == 128 else { throw unsupported("Decimal256") }
             let precision = Int(try details.scalar(0, default: Int32(0)))
-            return .decimal128(precision: precision, scale: Int(try details.scalar(1, default: Int32(0))))
+            let scale = Int(try details.scalar(1, default: Int32(0)))
+            guard (1...38).contains(precision), abs(scale) <= 38 else {
+                throw corruptArrow("column '\(column)' is decimal128(\(precision), \(scale))")
+            }
+            return .decimal128(precision: precision, scale: scale)
         case TypeID.date:
             return try details.scalar(0, default: Int16(1)) == 0 ? .date32 : .date64
         case TypeID.timestamp:
