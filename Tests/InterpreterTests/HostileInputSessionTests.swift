@@ -1,0 +1,32 @@
+import Engine
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Interpreter
+
+/// Issue 24, "hostile input", as the session sees it.
+@Suite("Hostile input: session")
+struct HostileInputSessionTests {
+    @Test("a huge line's diagnostic shows a 60-character window around the caret, with … marks")
+    func longLineWindow() throws {
+        let renderer = DiagnosticRenderer(color: false)
+        let source =
+            "keep " + String(repeating: "a", count: 5_000_000) + " bins=0 " + String(repeating: "b", count: 5_000_000)
+        let start = 5 + 5_000_000 + 1
+        let text = renderer.render(.usage("bad", at: start..<(start + 6)), source: source, origin: .console)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count == 3 && text.count < 300)
+        #expect(lines[1].hasPrefix("  …") && lines[1].hasSuffix("…"))
+        let caret = try #require(lines[2].firstIndex(of: "^"))
+        let shownStart = lines[1].index(
+            lines[1].startIndex, offsetBy: lines[2].distance(from: lines[2].startIndex, to: caret))
+        #expect(lines[1][shownStart...].hasPrefix("bins=0"))
+        #expect(lines[2].hasSuffix("^^^^^^"))
+        let huge = renderer.render(
+            .usage(String(repeating: "m", count: 1_000_000), at: 0..<2_000_000), source: source, origin: .console)
+        #expect(huge.count < 1_000 && huge.contains("… (999500 more characters)"))
+        let short = renderer.render(.usage("oops", at: 0..<2), source: "ab", origin: .console)
+        #expect(short == "error: oops\n  ab\n  ^^")
+    }
+}
