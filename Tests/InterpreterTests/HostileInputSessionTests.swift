@@ -8,6 +8,19 @@ import Testing
 /// Issue 24, "hostile input", as the session sees it.
 @Suite("Hostile input: session")
 struct HostileInputSessionTests {
+    @Test("sql's help states the row limit and the pragmas it runs; an endless query is refused")
+    func sqlLimits() throws {
+        let shell = Harness()
+        let help = shell.execute("help sql").outputs.first?.messages ?? ""
+        #expect(help.contains("at most 1,000,000 rows") && help.contains("add LIMIT"))
+        #expect(help.contains("table_info") && help.contains("pragma_list"))
+        let failure = try #require(
+            shell.failure("sql with recursive c(x) as (select 1 union all select x+1 from c) select x, 'abc' from c"))
+        #expect(failure.fullMessage.hasPrefix("the result has more than 1,000,000 rows"))
+        let pragma = try #require(shell.failure("sql pragma reverse_unordered_selects=1"))
+        #expect(pragma.fullMessage == "sql runs read-only queries; it refuses PRAGMA reverse_unordered_selects")
+    }
+
     @Test("a huge line's diagnostic shows a 60-character window around the caret, with … marks")
     func longLineWindow() throws {
         let renderer = DiagnosticRenderer(color: false)

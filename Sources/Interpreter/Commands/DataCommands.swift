@@ -132,7 +132,10 @@ struct DataCommands: CommandGroup {
                 the next lines until ';'. Ending with 'into NAME' makes the result the current frame. Queries that \
                 would change the store are refused: tables change through load and save, which keep every version. \
                 The tracking catalog reads as schema catalog: catalog.experiments, runs, params, metrics, tags, datasets, \
-                inputs, registered_models, model_versions, model_aliases.
+                inputs, registered_models, model_versions, model_aliases. A result is kept in memory and holds at most \
+                1,000,000 rows (and 1 GiB of text): a larger one is refused, so add LIMIT. Of the pragmas only those \
+                that read the schema run (table_info, table_xinfo, table_list, index_list, index_info, index_xinfo, \
+                database_list, foreign_key_list, collation_list, compile_options, function_list, pragma_list).
                 """,
             verbatim: true, usage: "sql <query> [into <name>]",
             examples: [
