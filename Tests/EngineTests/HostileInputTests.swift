@@ -13,6 +13,52 @@ struct HostileInputTests {
 
     private func store() throws -> TableStore { try TableStore(directory: directory.path + "/tables") }
 
+    @Test("a pipe named as /dev/fd/N loads (its size reads as 0) instead of crashing")
+    func loadsPipe() throws {
+        let store = try store()
+        let pipe = Pipe()
+        pipe.fileHandleForWriting.write(Data("a,b\n1,x\n2,y\n".utf8))
+        try pipe.fileHandleForWriting.close()
+        let version = try store.load(csv: "/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)", as: name)
+        #expect(version.rowCount == 2 && version.schema.map(\.type) == [.integer, .text])
+        #expect(try store.read(version).row(1) == [.integer(2), .text("y")])
+    }
+
+    @Test("a FIFO loads what its writer writes; a FIFO with no writer is refused within seconds")
+    func loadsFIFO() throws {
+        let store = try store()
+        let fifo = directory.path + "/plates.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: fifo)!
+            handle.write(Data("a,b\n1,2\n3,4\n5,6\n".utf8))
+            try? handle.close()
+        }
+        writer.start()
+        let version = try store.load(csv: fifo, as: name)
+        #expect(version.rowCount == 3)
+        let started = Date()
+        let error = try #require(engineError { _ = try store.load(csv: fifo, as: name) })
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(error.kind == .io && error.message.contains("nothing is writing to the FIFO '\(fifo)'"))
+        #expect(error.hint?.contains("cat faults.csv > \(fifo) &") == true)
+        #expect(try store.versions(of: name).count == 1)
+    }
+
+    @Test("errors in a copied stream name the stream, not the temporary copy; /dev/zero is refused as binary")
+    func streamErrorsNameTheStream() throws {
+        let store = try store()
+        let pipe = Pipe()
+        pipe.fileHandleForWriting.write(Data("a,b\n1,2\n3\n".utf8))
+        try pipe.fileHandleForWriting.close()
+        let path = "/dev/fd/\(pipe.fileHandleForReading.fileDescriptor)"
+        let ragged = try #require(engineError { _ = try store.load(csv: path, as: name) })
+        #expect(ragged.message == "\(path):3: this row has 1 fields; the header has 2")
+        let zero = try #require(engineError { _ = try store.load(csv: "/dev/zero", as: name) })
+        #expect(zero.kind == .csv && zero.message.contains("/dev/zero looks like a binary stream"))
+        #expect(CSVSource.displayName("-") == "standard input" && CSVSource.recordedSource("-") == "standard input")
+    }
+
     @Test("an endless recursive query stops at the row limit with a clear error")
     func endlessQuery() throws {
         let store = try store()
@@ -65,5 +111,21 @@ struct HostileInputTests {
         #expect(Suggestions.closest(to: huge, among: ["describe", "load", "history"]).isEmpty)
         #expect(Date().timeIntervalSince(started) < 20)
         #expect(Suggestions.closest(to: "descibe", among: ["describe", "load"]) == ["describe"])
+    }
+
+    @Test("text= naming columns the file does not have is refused with suggestions")
+    func unknownTextColumns() throws {
+        let store = try store()
+        let path = directory.file("t.csv", "Plate_Id,Bumps\n1,2\n")
+        var options = CSVOptions()
+        options.textColumns = ["Nope", "bumps"]
+        let error = try #require(engineError { _ = try store.load(csv: path, as: name, options: options) })
+        #expect(error.kind == .unknownColumn)
+        #expect(error.message == "text= names columns that '\(path)' does not have: 'Nope', 'bumps'")
+        #expect(error.hint == "text= takes the file's column names (exact case): Plate_Id, Bumps")
+        options.textColumns = ["Plate_ld"]
+        let typo = try #require(engineError { _ = try CSVReader.readTable(path: path, options: options) })
+        #expect(typo.suggestions == ["Plate_Id"])
+        #expect(try store.tables().isEmpty)
     }
 }

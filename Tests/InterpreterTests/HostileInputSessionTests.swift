@@ -8,6 +8,31 @@ import Testing
 /// Issue 24, "hostile input", as the session sees it.
 @Suite("Hostile input: session")
 struct HostileInputSessionTests {
+    @Test("load text= with unknown columns points at text= and suggests the file's columns")
+    func unknownTextColumns() throws {
+        let shell = Harness()
+        let path = shell.directory.file("plates.csv", "Plate_Id,Bumps\n1,2\n")
+        let source = "load \(path) as fsp.plates text=Nope,Bumsp"
+        let failure = try #require(shell.failure(source))
+        #expect(failure.fullMessage.hasPrefix("text= names columns that '\(path)' does not have: 'Bumsp', 'Nope'"))
+        #expect(failure.fullMessage.contains("did you mean 'Bumps'?"))
+        #expect(failure.hint == "text= takes the file's column names (exact case): Plate_Id, Bumps")
+        let value = try #require(source.utf8.firstRange(of: "Nope,Bumsp".utf8)).lowerBound
+        #expect(failure.range?.lowerBound == source.utf8.distance(from: source.utf8.startIndex, to: value))
+        #expect(shell.execute("tables").outputs.first?.messages.contains("No tables yet") == true)
+    }
+
+    @Test("load - needs a table name, and is refused when the commands come from standard input")
+    func loadStandardInput() throws {
+        let shell = Harness()
+        let unnamed = try #require(shell.failure("load -"))
+        #expect(unnamed.fullMessage == "load - (standard input) needs a table name")
+        #expect(unnamed.hint == "name it with as: load - as fsp.faults")
+        shell.session.settings.standardInputHoldsCommands = true
+        let piped = try #require(shell.failure("load - as fsp.faults"))
+        #expect(piped.fullMessage.contains("this session reads its commands from there"))
+    }
+
     @Test("sql's help states the row limit and the pragmas it runs; an endless query is refused")
     func sqlLimits() throws {
         let shell = Harness()
