@@ -23,6 +23,10 @@ struct KernelCommand: ParsableCommand {
     @Option(name: .customShort("f"), help: "The connection file Jupyter wrote (ports and signing key).")
     var connectionFile: String?
 
+    func validate() throws {
+        if let problem = Workspace.problem(withOption: workspace) { throw ValidationError(problem) }
+    }
+
     func run() throws {
         guard let connectionFile else {
             throw ValidationError(

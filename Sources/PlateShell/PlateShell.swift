@@ -23,6 +23,7 @@ struct GlobalOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
+        if let problem = Workspace.problem(withOption: workspace) { throw ValidationError(problem) }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads)") }
         guard OutputFormat(rawValue: format) != nil else {
             throw ValidationError(

@@ -49,6 +49,7 @@ struct PipedInput {
     let session: Session
 
     func run(keepGoing: Bool) -> Session.Status {
+        session.settings.standardInputHoldsCommands = true
         var reader = ScriptReader()
         var status: Session.Status = .ok
         func runEntries(_ entries: [ScriptEntry]) -> Bool {

@@ -47,13 +47,44 @@ extension CSVReader {
                     .csv, "'\(path)' is empty", hint: "load takes a CSV file whose first line names the columns")
             }
             names = header.value
+            try checkTextColumns(options.textColumns, names: names, path: path)
             let dataStart = options.hasHeader ? header.offset : 0
             firstLine = options.hasHeader ? header.line : 1
             let size = fileSize(path)
+            // A stream (a pipe, /proc) has no size to split by; CSVSource copies those to a file first.
+            guard size >= dataStart else {
+                throw EngineError(
+                    .io,
+                    "'\(path)' is not a regular file (its size reads as \(size) bytes after \(dataStart) were read)",
+                    hint: "load copies pipes, FIFOs and - (standard input) to a temporary file; give the path to load")
+            }
             boundaries =
                 size - dataStart >= splitAbove && parts > 1
                 ? splitPoints(path: path, from: dataStart, to: size, parts: min(parts, 8)) : [dataStart, size]
         }
+    }
+
+    /// Checks that every column `text=` names is one of the file's columns.
+    ///
+    /// - Throws: `EngineError.unknownColumn` naming the unknown ones (in sorted order), with the
+    ///   closest of the file's columns to each as suggestions.
+    static func checkTextColumns(_ textColumns: Set<String>, names: [String], path: String) throws {
+        let unknown = textColumns.subtracting(names).sorted()
+        guard !unknown.isEmpty else { return }
+        var suggestions: [String] = []
+        for name in unknown {
+            for candidate in Suggestions.closest(to: name, among: names) where !suggestions.contains(candidate) {
+                suggestions.append(candidate)
+            }
+        }
+        let listed =
+            names.count <= 12 ? names.joined(separator: ", ") : names.prefix(12).joined(separator: ", ") + ", …"
+        throw EngineError(
+            .unknownColumn,
+            "text= names \(unknown.count == 1 ? "a column" : "columns") that '\(path)' does not have: "
+                + unknown.map { "'\($0)'" }.joined(separator: ", "),
+            hint: "text= takes the file's column names (exact case): \(listed)",
+            suggestions: Array(suggestions.prefix(3)))
     }
 
     /// Runs `work` on each part of `layout` concurrently, with the part's byte range and the line

@@ -5,12 +5,16 @@ extension CSVReader {
     /// types, using every core for large files. The types, values and errors are those of `scan`
     /// followed by `read`.
     ///
+    /// `path` may be `-` (standard input), a pipe, a FIFO or a `/proc` file (see `CSVSource`).
+    ///
     /// - Throws: `EngineError` (`.io` or `.csv`) naming file, line and column.
     public static func readTable(
         path: String, options: CSVOptions = CSVOptions(),
-        parts: Int = ProcessInfo.processInfo.activeProcessorCount
+        parts: Int = ProcessInfo.processInfo.activeProcessorCount, cancellation: Cancellation? = nil
     ) throws -> Table {
-        try readTable(path: path, options: options, parts: parts, splitAbove: parallelThreshold)
+        try CSVSource.withRegularFile(path, cancellation: cancellation) { file in
+            try readTable(path: file, options: options, parts: parts, splitAbove: parallelThreshold)
+        }
     }
 
     /// `readTable`, splitting files with more than `splitAbove` bytes of data.

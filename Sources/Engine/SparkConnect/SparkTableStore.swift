@@ -210,7 +210,7 @@ public final class SparkTableStore: TableStorage {
         -> TableVersion
     {
         let table = try CSVReader.readTable(path: path, options: options)
-        let source = URL(fileURLWithPath: path).standardizedFileURL.path
+        let source = CSVSource.recordedSource(path)
         return try write(table, as: name, mode: mode, source: source, operation: "load")
     }
 

@@ -4,8 +4,18 @@ import GRDBSQLite
 /// SQLite's authorizer set while a user's `sql` statement is prepared: it denies what
 /// `sqlite3_stmt_readonly` lets through or cannot see — ATTACH and DETACH (which create or drop
 /// databases anywhere on disk), transactions and savepoints (which would leave the store's
-/// connection inside one) — and every action that writes, so the refusal names the action.
+/// connection inside one), every action that writes, so the refusal names the action, and every
+/// PRAGMA not on `readingPragmas` (`sqlite3_stmt_readonly` passes a pragma that changes the
+/// connection, such as `reverse_unordered_selects=1` or `query_only=1`).
 enum ReadOnlyAuthorizer {
+    /// The pragmas `sql` runs: each only reads the schema or the build, and an argument it takes
+    /// names a table or an index rather than setting anything. Every other pragma is refused, with
+    /// or without an argument (reading `synchronous` is harmless, but one list is easier to trust).
+    static let readingPragmas: Set<String> = [
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "database_list",
+        "foreign_key_list", "collation_list", "compile_options", "function_list", "pragma_list",
+    ]
+
     /// What the first denial refused (read after a failed prepare).
     final class Denial {
         var action: String?
@@ -45,7 +55,16 @@ enum ReadOnlyAuthorizer {
             UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
             UnsafePointer<CChar>?, UnsafePointer<CChar>?
         ) -> Int32 = { context, action, table, _, _, _ in
-            guard let name = denied[action] else { return SQLITE_OK }
+            let name: String
+            if action == SQLITE_PRAGMA {
+                let pragma = table.map { String(cString: $0).lowercased() } ?? ""
+                if readingPragmas.contains(pragma) { return SQLITE_OK }
+                name = "PRAGMA \(pragma)"
+            } else if let deniedName = denied[action] {
+                name = deniedName
+            } else {
+                return SQLITE_OK
+            }
             // A DDL statement writes SQLite's schema table before its own action is checked: let
             // that write pass here, so the DDL's own (denied) action names the statement.
             if [SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE].contains(action), let table,

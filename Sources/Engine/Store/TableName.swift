@@ -1,6 +1,6 @@
 /// A stored table's name: `schema.table`, like Databricks' `FSP.faults` (written `fsp.faults`).
 ///
-/// Both parts must be identifiers (a letter, then letters, digits or underscores; at most 63
+/// Both parts must be identifiers (an ASCII letter, then ASCII letters, digits or underscores; at most 63
 /// characters) and are folded to lower case, so a name coming from a user or a file can neither
 /// inject SQL nor reach outside the workspace when it becomes a file name. A name without a
 /// schema is in `main`.
@@ -62,11 +62,20 @@ public struct TableName: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         let isLetter = { (s: Unicode.Scalar) in (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") }
         let isDigit = { (s: Unicode.Scalar) in s >= "0" && s <= "9" }
-        guard isLetter(first), scalars.allSatisfy({ isLetter($0) || isDigit($0) || $0 == "_" }), scalars.count <= 63
-        else {
+        let rule =
+            "a \(role) name starts with an ASCII letter (a–z) and has only ASCII letters, digits and _ (at most 63)"
+        if !isLetter(first) {
             throw EngineError(
-                .invalidName, "'\(part)' is not a valid \(role) name",
-                hint: "a \(role) name starts with a letter and has only letters, digits and _ (at most 63)")
+                .invalidName, "'\(part)' is not a valid \(role) name: it starts with '\(first)'", hint: rule)
+        }
+        if let bad = scalars.first(where: { !(isLetter($0) || isDigit($0) || $0 == "_") }) {
+            throw EngineError(
+                .invalidName, "'\(part)' is not a valid \(role) name: '\(bad)' is not an ASCII letter, digit or _",
+                hint: rule)
+        }
+        if scalars.count > 63 {
+            throw EngineError(
+                .invalidName, "'\(part)' is not a valid \(role) name: it has \(scalars.count) characters", hint: rule)
         }
     }
 }

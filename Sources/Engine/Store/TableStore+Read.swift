@@ -9,6 +9,14 @@ extension TableStore {
         return try builder.build()
     }
 
+    /// The most rows a query's result may hold: the whole result is kept in memory, so an endless
+    /// query (a recursive CTE without a bound) stops here instead of exhausting memory.
+    public static let queryRowLimit = 1_000_000
+
+    /// The most bytes of text a query's result may hold (a few huge cells exhaust memory before
+    /// `queryRowLimit` rows do).
+    public static let queryTextLimit = 1 << 30
+
     /// Runs one read-only SQL query over the stored tables and returns its result as a table.
     ///
     /// Column types follow the cells: integer when every present cell is an integer, real when
@@ -16,7 +24,8 @@ extension TableStore {
     ///
     /// - Throws: `EngineError.sql` with SQLite's message and the error's offset in `sql` (as
     ///   `position`) when SQLite gives one; `.invalidArgument` for a statement that writes, or for
-    ///   several statements.
+    ///   several statements, or for a result above `queryRowLimit` rows or `queryTextLimit` bytes
+    ///   of text.
     public func query(_ sql: String) throws -> Table {
         do {
             return try runQuery(sql)
@@ -45,9 +54,12 @@ extension TableStore {
             if let denied {
                 throw EngineError(
                     .invalidArgument, "sql runs read-only queries; it refuses \(denied)",
-                    hint: denied.hasPrefix("ATTACH") || denied.hasPrefix("DETACH")
-                        ? "the store's schemas are its own; load a file into a table with load FILE as SCHEMA.TABLE"
-                        : "tables change through load, save and append, which keep every earlier version",
+                    hint: denied.hasPrefix("PRAGMA")
+                        ? "sql runs only the pragmas that read the schema: "
+                            + ReadOnlyAuthorizer.readingPragmas.sorted().joined(separator: ", ")
+                        : denied.hasPrefix("ATTACH") || denied.hasPrefix("DETACH")
+                            ? "the store's schemas are its own; load a file into a table with load FILE as SCHEMA.TABLE"
+                            : "tables change through load, save and append, which keep every earlier version",
                     position: 0)
             }
             guard code == SQLITE_OK else { throw Self.sqlError(connection) }
@@ -130,6 +142,8 @@ extension TableStore {
             names.append(name)
         }
         var cells = Array(repeating: [Value](), count: count)
+        var rows = 0
+        var textBytes = 0
         while true {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { break }
@@ -137,16 +151,23 @@ extension TableStore {
                 if code == SQLITE_INTERRUPT { throw EngineError.cancelled }
                 throw EngineError(.sql, String(cString: sqlite3_errmsg(connection)))
             }
+            rows += 1
+            if rows > queryRowLimit { throw tooLarge("more than \(grouped(queryRowLimit)) rows") }
             for index in 0..<count {
                 let column = Int32(index)
                 switch sqlite3_column_type(statement, column) {
                 case SQLITE_NULL: cells[index].append(.missing)
                 case SQLITE_INTEGER: cells[index].append(.integer(sqlite3_column_int64(statement, column)))
                 case SQLITE_FLOAT: cells[index].append(.real(sqlite3_column_double(statement, column)))
-                default: cells[index].append(.text(String(cString: sqlite3_column_text(statement, column))))
+                default:
+                    textBytes += Int(sqlite3_column_bytes(statement, column))
+                    if textBytes > queryTextLimit {
+                        throw tooLarge("more than \(queryTextLimit >> 20) MiB of text (by row \(grouped(rows)))")
+                    }
+                    cells[index].append(.text(String(cString: sqlite3_column_text(statement, column))))
                 }
             }
-            if (cells.first?.count ?? 0) % 4096 == 0 { try cancellation.check() }
+            if rows % 4096 == 0 { try cancellation.check() }
         }
         return try Table(
             columns: (0..<count).map { index in
@@ -161,6 +182,24 @@ extension TableStore {
                 }
                 return Column(name: names[index], type: type, values: values)
             })
+    }
+
+    /// The error for a result too large to keep in memory.
+    private static func tooLarge(_ what: String) -> EngineError {
+        EngineError(
+            .invalidArgument, "the result has \(what); sql keeps at most \(grouped(queryRowLimit)) rows in memory",
+            hint: "add LIMIT to the query (for example: ... limit 1000), or aggregate with count(*), group by")
+    }
+
+    /// `value` with thousands separators: 1,000,000.
+    private static func grouped(_ value: Int) -> String {
+        let digits = Array(String(value))
+        var text = ""
+        for (offset, digit) in digits.enumerated() {
+            if offset > 0 && (digits.count - offset) % 3 == 0 { text.append(",") }
+            text.append(digit)
+        }
+        return text
     }
 
     private static func sqlError(_ connection: OpaquePointer?) -> EngineError {

@@ -13,9 +13,15 @@ public enum Suggestions {
                 scored.append((candidate, 0))
                 continue
             }
-            let distance = editDistance(target, lowered)
             let cutoff = max(1, max(target.count, lowered.count) / 3)
-            if distance <= cutoff || lowered.hasPrefix(target) && target.count >= 3 {
+            let isPrefix = lowered.hasPrefix(target) && target.count >= 3
+            // The distance is at least the difference in scalars: skip the quadratic comparison
+            // when that alone is past the cutoff (a 10 MB "name" against short ones).
+            guard isPrefix || abs(target.unicodeScalars.count - lowered.unicodeScalars.count) <= cutoff else {
+                continue
+            }
+            let distance = editDistance(target, lowered)
+            if distance <= cutoff || isPrefix {
                 scored.append((candidate, distance))
             }
         }

@@ -8,11 +8,14 @@ struct DataCommands: CommandGroup {
     let frames: FrameState
     let history: CommandHistory
     let tracking: TrackingState
+    /// Whether the session reads its commands from standard input (then `load -` cannot).
+    let standardInputHoldsCommands: Bool
 
     init(session: Session) {
         frames = session.frames
         history = session.history
         tracking = session.tracking
+        standardInputHoldsCommands = session.settings.standardInputHoldsCommands
     }
 
     enum Load {
@@ -55,7 +58,9 @@ struct DataCommands: CommandGroup {
                 (integer, real or text), the second stores the rows as a new version of the table. A bad file is \
                 rejected before anything is written, so earlier versions are never touched. Empty cells are missing. \
                 The schema is created if needed (like Databricks' 'create schema FSP' + saveAsTable). The loaded \
-                table becomes the current frame. Without 'as', the table is named after the file, in schema main.
+                table becomes the current frame. Without 'as', the table is named after the file, in schema main. \
+                FILE may be - (standard input, with 'as'; not when the commands come from there), a pipe, a FIFO \
+                (refused after a second with no writer) or a /proc file: such a stream is copied to a temporary file first.
                 """,
             positionals: [
                 .required(Load.path, .path, help: "the CSV file"),
@@ -73,7 +78,7 @@ struct DataCommands: CommandGroup {
             ],
             examples: [
                 "load data/faults.csv as fsp.faults", "load more.csv as fsp.faults mode=append",
-                "load plates.tsv as raw.plates sep=tab na=NA,n/a",
+                "load plates.tsv as raw.plates sep=tab na=NA,n/a", "load - as fsp.faults",
             ],
             handler: run { try $0.load($1) }),
         CommandSpec(
@@ -132,7 +137,10 @@ struct DataCommands: CommandGroup {
                 the next lines until ';'. Ending with 'into NAME' makes the result the current frame. Queries that \
                 would change the store are refused: tables change through load and save, which keep every version. \
                 The tracking catalog reads as schema catalog: catalog.experiments, runs, params, metrics, tags, datasets, \
-                inputs, registered_models, model_versions, model_aliases.
+                inputs, registered_models, model_versions, model_aliases. A result is kept in memory and holds at most \
+                1,000,000 rows (and 1 GiB of text): a larger one is refused, so add LIMIT. Of the pragmas only those \
+                that read the schema run (table_info, table_xinfo, table_list, index_list, index_info, index_xinfo, \
+                database_list, foreign_key_list, collation_list, compile_options, function_list, pragma_list).
                 """,
             verbatim: true, usage: "sql <query> [into <name>]",
             examples: [
@@ -186,6 +194,24 @@ struct DataCommands: CommandGroup {
 
     func load(_ arguments: Invocation) throws -> CommandOutput {
         let path = arguments[Load.path]
+        if path == CSVSource.standardInput {
+            if standardInputHoldsCommands {
+                throw Diagnostic(
+                    EngineError(
+                        .invalidArgument, "load - reads standard input, but this session reads its commands from there",
+                        hint:
+                            "give the commands with -c or a script file: plateshell -c 'load - as fsp.faults' < faults.csv"
+                    ),
+                    range: arguments.range(of: Load.path.name))
+            }
+            if arguments[Load.table] == nil {
+                throw Diagnostic(
+                    EngineError(
+                        .invalidArgument, "load - (standard input) needs a table name",
+                        hint: "name it with as: load - as fsp.faults"),
+                    range: arguments.range(of: Load.path.name))
+            }
+        }
         let name = try arguments.at(Load.table) {
             try arguments[Load.table].map(TableName.init(parsing:))
                 ?? TableName(schema: TableName.defaultSchema, table: Self.tableName(forFile: path))
@@ -197,11 +223,17 @@ struct DataCommands: CommandGroup {
         options.missingMarkers = Set(arguments[Load.missing] ?? [])
         let mode = arguments[Load.mode]
         let store = try frames.store()
-        let version = try arguments.at(Load.path) { try store.load(csv: path, as: name, mode: mode, options: options) }
+        let version = try arguments.at(Load.path) {
+            do {
+                return try store.load(csv: path, as: name, mode: mode, options: options)
+            } catch let error as EngineError where error.kind == .unknownColumn {
+                throw Diagnostic(error, range: arguments.range(of: Load.text.name))
+            }
+        }
         frames.open(version)
         var output = CommandOutput(command: "load")
         output.say(
-            "\(mode == .append ? "Appended" : "Loaded") \(version.rowCount) rows × \(version.schema.count) columns from \(path) into \(version.name.displayName) (version \(version.version), \(version.digest.prefix(19))…)"
+            "\(mode == .append ? "Appended" : "Loaded") \(version.rowCount) rows × \(version.schema.count) columns from \(CSVSource.displayName(path)) into \(version.name.displayName) (version \(version.version), \(version.digest.prefix(19))…)"
         )
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output

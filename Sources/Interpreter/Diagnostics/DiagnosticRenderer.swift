@@ -31,17 +31,53 @@ public struct DiagnosticRenderer: Sendable {
             break
         }
         let severity = diagnostic.severity.rawValue
-        var lines = [prefix + paint(severity + ":", color: "1;31") + " " + sanitized(diagnostic.fullMessage)]
+        var lines = [
+            prefix + paint(severity + ":", color: "1;31") + " " + Self.clipped(sanitized(diagnostic.fullMessage))
+        ]
         if let location {
-            lines.append("  " + location.text)
+            let shown = Self.window(location.text, column: location.column, width: location.width)
+            lines.append("  " + shown.text)
             lines.append(
-                "  " + String(repeating: " ", count: location.column)
-                    + paint(String(repeating: "^", count: max(1, location.width)), color: "1;32"))
+                "  " + String(repeating: " ", count: shown.column)
+                    + paint(String(repeating: "^", count: max(1, shown.width)), color: "1;32"))
         }
-        for note in diagnostic.notes { lines.append("  " + sanitized(note)) }
-        if let hint = diagnostic.hint { lines.append("  " + paint("hint:", color: "1;36") + " " + hint) }
+        for note in diagnostic.notes { lines.append("  " + Self.clipped(sanitized(note))) }
+        if let hint = diagnostic.hint {
+            lines.append("  " + paint("hint:", color: "1;36") + " " + Self.clipped(hint))
+        }
         if let usage = diagnostic.usage { lines.append("  usage: " + usage) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The longest source line shown whole; a longer one is shown as a window around the caret.
+    public static let longestWholeLine = 160
+
+    /// How many characters of a longer source line are shown around the caret.
+    public static let windowWidth = 60
+
+    /// How many characters of a message, note or hint are shown (one echoing a huge token is cut).
+    public static let messageLimit = 500
+
+    /// `text` cut to `messageLimit` characters, saying how many more there were.
+    static func clipped(_ text: String) -> String {
+        guard text.count > messageLimit else { return text }
+        return String(text.prefix(messageLimit)) + "… (\(text.count - messageLimit) more characters)"
+    }
+
+    /// `line` when it is at most `longestWholeLine` characters, else `windowWidth` characters of it
+    /// around `column`, with `…` where it was cut; with the caret's column and width within what is
+    /// shown (a 10 MB line shows 60 characters).
+    static func window(_ line: String, column: Int, width: Int) -> (text: String, column: Int, width: Int) {
+        let characters = Array(line)
+        guard characters.count > longestWholeLine else { return (line, column, width) }
+        var start = max(0, min(column - windowWidth / 3, characters.count - windowWidth))
+        let end = min(characters.count, start + windowWidth)
+        start = max(0, min(start, end - windowWidth))
+        let lead = start > 0 ? "…" : ""
+        let trail = end < characters.count ? "…" : ""
+        let shownColumn = min(max(column, start), end) - start + lead.count
+        let shownWidth = max(1, min(column + width, end) - max(column, start))
+        return (lead + String(characters[start..<end]) + trail, shownColumn, shownWidth)
     }
 
     /// The line holding the start of `range`, with the range's start column and width in characters.

@@ -34,6 +34,9 @@ public final class Session {
         public var seed = 42
         /// Threads for parallel work: folds, trees, histograms.
         public var threads = ProcessInfo.processInfo.activeProcessorCount
+        /// Whether the commands come from standard input (piped to the shell), so `load -`
+        /// cannot read a CSV file from there.
+        public var standardInputHoldsCommands = false
 
         public init() {}
     }
