@@ -45,8 +45,8 @@ struct DiagnosticTests {
         let missing = try #require(failure("use"))
         #expect(missing.message == "use needs a <table> (the stored table)")
         #expect(missing.range == 3..<3)
-        let extra = try #require(failure("tables now"))
-        #expect(extra.message == "unexpected argument 'now'" && extra.range == 7..<10)
+        let extra = try #require(failure("columns now"))
+        #expect(extra.message == "unexpected argument 'now'" && extra.range == 8..<11)
         let choice = try #require(failure("format jsn"))
         #expect(
             choice.fullMessage == "'format' must be one of table, json, csv, markdown; got 'jsn'; did you mean 'json'?")

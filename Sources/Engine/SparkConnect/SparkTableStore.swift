@@ -20,8 +20,11 @@ public final class SparkTableStore: TableStorage {
     /// The most cells (rows × columns) `read` brings into memory: 1M rows × 34 columns read in
     /// ~0.3 GB; a larger table is explored where it is (statistics) or read in part.
     static let maximumCells = 100_000_000
-    /// Rows per Arrow batch sent with a write (each batch is one message, below gRPC's limits).
-    static let batchBytes = 32 << 20
+    /// The Arrow bytes of a batch sent with a write, aimed at: every batch is one Spark job (its
+    /// commit costs about a second), so few large ones; each is one message, which must stay
+    /// below Spark Connect's 128 MiB inbound limit (`maximumBatchBytes`, the batch halved above).
+    static let batchBytes = 96 << 20
+    static let maximumBatchBytes = 120 << 20
 
     public init(session: SparkSession) {
         self.session = session
@@ -265,11 +268,11 @@ public final class SparkTableStore: TableStorage {
     /// one partition, without a shuffle), so a table sent in one batch reads back in its order.
     private func send(_ table: Table, into staging: String) throws {
         var start = 0
-        var batchRows = max(1, Self.batchBytes / max(8, table.columns.count * 16))
+        var batchRows = max(1, Self.batchBytes / Self.estimatedRowBytes(table))
         repeat {
             let end = min(table.rowCount, start + batchRows)
             let data = ArrowStreamWriter.stream(table, rows: start..<end)
-            if data.count > Self.batchBytes * 2, end - start > 1 {
+            if data.count > Self.maximumBatchBytes, end - start > 1 {
                 batchRows = max(1, (end - start) / 2)
                 continue
             }
@@ -290,6 +293,21 @@ public final class SparkTableStore: TableStorage {
             try session.cancellation.check()
             start = end
         } while start < table.rowCount
+    }
+
+    /// The Arrow bytes a row of `table` takes, about: 8 per number, the average length of a
+    /// sample of each text column plus its offset, and the validity bits.
+    static func estimatedRowBytes(_ table: Table) -> Int {
+        var bytes = 1
+        for column in table.columns {
+            guard case .text(let values) = column.storage else {
+                bytes += 9
+                continue
+            }
+            let sample = values.prefix(1000)
+            bytes += 5 + sample.reduce(0) { $0 + $1.utf8.count } / max(1, sample.count)
+        }
+        return bytes
     }
 
     /// Puts `staging` in the place of `name`: the earlier table is renamed aside, the staging

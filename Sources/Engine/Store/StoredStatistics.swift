@@ -3,8 +3,9 @@
 /// a stored table with no steps applied ask the store's `statistics` when it has them, and read
 /// the rows only when it has not.
 public protocol StoredStatistics {
-    /// `describe`'s summaries of the numeric columns among `columns` (all when nil).
-    func describe(_ version: TableVersion, columns: [String]?) throws -> [ColumnSummary]
+    /// `describe`'s summaries of the numeric columns among `columns` (all when nil), and a note
+    /// when they are computed otherwise than in memory (approximate quartiles of a large table).
+    func describe(_ version: TableVersion, columns: [String]?) throws -> (summaries: [ColumnSummary], note: String?)
     /// `counts`: how often each value of `column` occurs.
     func counts(_ version: TableVersion, column: String) throws -> (column: String, counts: ValueCounts)
     /// `corr`: Pearson correlations of the numeric columns among `columns` (all when nil).

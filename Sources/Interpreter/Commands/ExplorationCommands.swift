@@ -58,11 +58,11 @@ struct ExplorationCommands: CommandGroup {
 
     func describe(_ arguments: Invocation) throws -> CommandOutput {
         let names = arguments[Describe.columns].flatMap { $0.isEmpty ? nil : $0 }
-        let summaries = try arguments.at(Describe.columns) {
+        let (summaries, note) = try arguments.at(Describe.columns) {
             if let stored = try frames.storedStatistics() {
                 return try stored.statistics.describe(stored.version, columns: names)
             }
-            return try Engine.Describe.summarize(try frames.currentTable(), columns: names)
+            return (try Engine.Describe.summarize(try frames.currentTable(), columns: names), nil)
         }
         var output = CommandOutput(command: "describe")
         output.table(
@@ -75,6 +75,7 @@ struct ExplorationCommands: CommandGroup {
                 ]
             })
         if summaries.isEmpty { output.say("The current frame has no numeric columns.") }
+        if let note { output.say(note) }
         return output
     }
 
