@@ -8,12 +8,14 @@ import GRDBSQLite
 /// PRAGMA not on `readingPragmas` (`sqlite3_stmt_readonly` passes a pragma that changes the
 /// connection, such as `reverse_unordered_selects=1` or `query_only=1`).
 enum ReadOnlyAuthorizer {
-    /// The pragmas `sql` runs: each only reads the schema or the build, and an argument it takes
-    /// names a table or an index rather than setting anything. Every other pragma is refused, with
+    /// The pragmas `sql` runs: each only reads the schema, the build or the files' integrity, and
+    /// an argument it takes names a table or an index (or caps the errors listed) rather than
+    /// setting anything. Every other pragma is refused, with
     /// or without an argument (reading `synchronous` is harmless, but one list is easier to trust).
     static let readingPragmas: Set<String> = [
         "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "database_list",
-        "foreign_key_list", "collation_list", "compile_options", "function_list", "pragma_list",
+        "foreign_key_list", "collation_list", "compile_options", "function_list", "pragma_list", "integrity_check",
+        "quick_check", "foreign_key_check",
     ]
 
     /// What the first denial refused (read after a failed prepare).

@@ -139,8 +139,11 @@ struct DataCommands: CommandGroup {
                 The tracking catalog reads as schema catalog: catalog.experiments, runs, params, metrics, tags, datasets, \
                 inputs, registered_models, model_versions, model_aliases. A result is kept in memory and holds at most \
                 1,000,000 rows (and 1 GiB of text): a larger one is refused, so add LIMIT. Of the pragmas only those \
-                that read the schema run (table_info, table_xinfo, table_list, index_list, index_info, index_xinfo, \
-                database_list, foreign_key_list, collation_list, compile_options, function_list, pragma_list).
+                that read the schema or check the files run (table_info, table_xinfo, table_list, index_list, index_info, \
+                index_xinfo, database_list, foreign_key_list, collation_list, compile_options, function_list, pragma_list, \
+                integrity_check, quick_check, foreign_key_check). With tables on Spark (tables uri=sc://…) the query is \
+                Spark SQL, read-only too: SELECT, WITH, VALUES, TABLE and FROM queries, and SHOW, DESCRIBE and EXPLAIN \
+                without comments; a query over catalog.* still reads the workspace's catalog.
                 """,
             verbatim: true, usage: "sql <query> [into <name>]",
             examples: [
