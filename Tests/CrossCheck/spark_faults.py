@@ -63,6 +63,19 @@ def staging_tables(remote, database):
         spark.stop()
 
 
+def settle_staging(remote, quiet=5.0, limit=90.0):
+    """Waits until the staging tables on the server stay the same for `quiet` seconds (at most `limit`)."""
+    started = time.time()
+    seen, since = None, time.time()
+    while time.time() - started < limit:
+        now = staging_tables(remote, "fsp")
+        if now != seen:
+            seen, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return
+        time.sleep(1)
+
+
 def wait_for_batches(process, seconds):
     """Waits until the load has been sending for `seconds` (it reads the file first), or it ended."""
     deadline = time.time() + seconds
@@ -90,24 +103,26 @@ def interrupt_at_the_prompt(binary, workspace, remote):
             if until and until in transcript:
                 return
 
-    read_for(10, b"> ")
-    os.write(terminal, b"sql select count(*) as n from range(0, 20000000000) a\r")
+    read_for(30, b"plate> ")
+    os.write(terminal, b"sql select sum(hash(id)) as n from range(0, 20000000000) a\r")
+    read_for(30, b"range(0, 20000000000) a")
     read_for(6)
     started = time.time()
     os.write(terminal, b"\x03")
     read_for(20, b"cancelled")
     cancelled_after = time.time() - started
-    os.write(terminal, b"sql select 42 as answer\r")
-    read_for(30, b"42")
+    # A query that needs the executors' cores, which the cancelled job would hold for minutes: 42 rows.
+    os.write(terminal, b"sql select count(*) as answer from range(0, 1000) where id % 7 = 6 and id < 300\r")
+    read_for(30, b" 42 ")
     answered_after = time.time() - started
     os.write(terminal, b"quit\r")
     read_for(5)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     text = transcript.decode("utf-8", "replace")
-    check("cancelled" in text, f"Ctrl-C did not cancel the query: {text[-600:]}")
+    check("cancelled" in text, f"Ctrl-C did not cancel the query: {text[-1200:]!r}")
     check(cancelled_after < 15, f"the cancellation took {cancelled_after:.1f} s")
-    check("42" in text.split("cancelled", 1)[-1], f"the session did not run the next command: {text[-600:]}")
+    check(" 42 " in text.split("cancelled", 1)[-1], f"the session did not run the next command: {text[-600:]}")
     check(answered_after < 25, f"the next query answered {answered_after:.1f} s after Ctrl-C (the job kept running?)")
 
 
@@ -127,6 +142,9 @@ def main():
         wait_for_batches(load, 4.0)
         load.kill()
         load.wait()
+        # The server may still finish the batch the killed client sent: wait until its staging tables
+        # stop changing, then the next load must clear them.
+        settle_staging(remote)
         check(rows_on_spark(remote, "fsp.faults_kept") == len(frame),
               "after a killed load, fsp.faults_kept does not hold its earlier rows")
         result = plateshell(binary, workspace, f"load {data} as fsp.faults_kept; history fsp.faults_kept", remote)
