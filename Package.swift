@@ -54,10 +54,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["SparkConnect", "SparkConnectProtocol"]),
-        // Spark Connect: the messages generated once from Spark's .proto files by protoc-gen-swift
-        // (committed; scripts/generate-spark-protocol makes them again), and the client and table
-        // store built on them. gRPC goes over HTTP/2 through the libcurl PlateShell already opens
-        // on first use, so neither gRPC's nor NIO's HTTP/2 stack is built.
+        // Spark Connect: the messages PlateShell uses, generated once by protoc-gen-swift from a
+        // subset of Spark's .proto files (committed; scripts/generate-spark-protocol makes them
+        // again), and the client and table store built on them. gRPC goes over HTTP/2 through the
+        // libcurl PlateShell already opens on first use, so neither gRPC's nor NIO's HTTP/2 stack
+        // is built.
         .target(
             name: "SparkConnectProtocol",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
