@@ -72,7 +72,7 @@ public final class SparkSession {
     }
 
     /// Runs `relation` and collects its rows.
-    func collect(_ relation: Spark_Connect_Relation) throws -> SparkResult {
+    func collect(_ relation: Spark_Connect_Relation) throws -> Table {
         var plan = Spark_Connect_Plan()
         plan.root = relation
         var builder = ArrowTableBuilder()
@@ -82,11 +82,11 @@ public final class SparkSession {
                 if !ignoresCancellation { try cancellation.check() }
             }
         }
-        return SparkResult(table: try builder.build(), notes: builder.notes)
+        return try builder.build()
     }
 
     /// Runs a SQL query and collects its rows.
-    func collect(sql text: String) throws -> SparkResult {
+    func collect(sql text: String) throws -> Table {
         var relation = Spark_Connect_Relation()
         relation.sql.query = text
         return try collect(relation)
@@ -246,10 +246,4 @@ public final class SparkSession {
         let name = message[message.index(after: message.startIndex)..<close]
         return name.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" || $0 == "." }) ? String(name) : nil
     }
-}
-
-/// Rows that came back from Spark, with notes on how their types were read.
-struct SparkResult {
-    let table: Table
-    let notes: [String]
 }

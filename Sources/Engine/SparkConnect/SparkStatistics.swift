@@ -55,7 +55,7 @@ struct SparkStatistics: StoredStatistics {
         let result = try session.collect(
             sql: "SELECT \(c) AS value, count(*) AS n FROM \(SparkTableNames.quoted(version.name)) GROUP BY \(c) "
                 + "ORDER BY n DESC, value"
-        ).table
+        )
         let values = result.columns[0]
         let counts = result.columns[1]
         var counted: [(value: Value, count: Int)] = []
@@ -118,7 +118,7 @@ struct SparkStatistics: StoredStatistics {
         let bin = "least(greatest(CAST(floor((\(c) - \(start)) / \(width)) AS BIGINT), 0), \(bins - 1))"
         let result = try session.collect(
             sql: "SELECT \(bin) AS bin, count(*) AS n FROM \(table) WHERE \(c) IS NOT NULL GROUP BY 1"
-        ).table
+        )
         var counts = [Int](repeating: 0, count: bins)
         for row in 0..<result.rowCount {
             guard let bin = result.columns[0].double(at: row).flatMap({ Int(exactly: $0) }),
@@ -155,7 +155,7 @@ struct SparkStatistics: StoredStatistics {
     }
 
     private func singleRow(_ sql: String) throws -> ResultRow {
-        let table = try session.collect(sql: sql).table
+        let table = try session.collect(sql: sql)
         guard table.rowCount == 1 else {
             throw EngineError(.invalidData, "Spark answered \(table.rowCount) rows to an aggregate query")
         }

@@ -39,7 +39,7 @@ public final class SparkTableStore: TableStorage {
     public func tables() throws -> [TableVersion] {
         var found: [TableVersion] = []
         for database in try databases() {
-            let listing = try session.collect(sql: "SHOW TABLES IN \(Self.quote(database))").table
+            let listing = try session.collect(sql: "SHOW TABLES IN \(Self.quote(database))")
             let names = try listing.column(named: "tableName")
             let temporary = try? listing.column(named: "isTemporary")
             for row in 0..<listing.rowCount {
@@ -94,7 +94,7 @@ public final class SparkTableStore: TableStorage {
     }
 
     public func query(_ sql: String) throws -> Table {
-        try session.collect(sql: try SparkReadOnlySQL.wrap(sql)).table
+        try session.collect(sql: try SparkReadOnlySQL.wrap(sql))
     }
 
     /// Spark cannot read the workspace's tracking catalog: `sql` over `catalog.*` needs the
@@ -130,7 +130,7 @@ public final class SparkTableStore: TableStorage {
         let rows = try recorded?.rowCount ?? countRows(quoted)
         let external = TableVersion(
             name: name, version: 1, rowCount: rows, digest: "",
-            schema: try session.collect(sql: "SELECT * FROM \(quoted) LIMIT 0").table.columns.map {
+            schema: try session.collect(sql: "SELECT * FROM \(quoted) LIMIT 0").columns.map {
                 ColumnSchema(name: $0.name, type: $0.type)
             },
             source: "spark:\(SparkTableNames.qualified(name))", operation: "external", createdAt: "",
@@ -155,7 +155,7 @@ public final class SparkTableStore: TableStorage {
 
     /// The number of rows of the table `quoted` names.
     private func countRows(_ quoted: String) throws -> Int {
-        let answer = try session.collect(sql: "SELECT count(*) AS n FROM \(quoted)").table
+        let answer = try session.collect(sql: "SELECT count(*) AS n FROM \(quoted)")
         guard let count = answer.columns.first?.double(at: 0), let rows = Int(exactly: count) else {
             throw EngineError(.invalidData, "Spark answered no row count for \(quoted)")
         }
@@ -173,7 +173,7 @@ public final class SparkTableStore: TableStorage {
     func recordedVersions(of name: TableName) throws -> [TableVersion] {
         let properties: Table
         do {
-            properties = try session.collect(sql: "SHOW TBLPROPERTIES \(SparkTableNames.quoted(name))").table
+            properties = try session.collect(sql: "SHOW TBLPROPERTIES \(SparkTableNames.quoted(name))")
         } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
             // A write killed between its renames left the table aside: it comes back first.
             if try recoverInterruptedWrite(name) { return try recordedVersions(of: name) }
@@ -193,14 +193,14 @@ public final class SparkTableStore: TableStorage {
         var relation = Spark_Connect_Relation()
         relation.read.namedTable.unparsedIdentifier = SparkTableNames.qualified(name)
         do {
-            return try session.collect(relation).table
+            return try session.collect(relation)
         } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
             throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
         }
     }
 
     private func databases() throws -> [String] {
-        let listing = try session.collect(sql: "SHOW DATABASES").table
+        let listing = try session.collect(sql: "SHOW DATABASES")
         guard let column = listing.columns.first else { return [] }
         return (0..<listing.rowCount).compactMap {
             if case .text(let name) = column.value(at: $0) { name } else { nil }
@@ -335,7 +335,7 @@ public final class SparkTableStore: TableStorage {
         let staged = try session.collect(
             sql:
                 "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(SparkTableNames.stagingPattern(for: name)))"
-        ).table
+        )
         if let names = staged.columns.first(where: { $0.name == "tableName" }) {
             for row in 0..<staged.rowCount {
                 guard case .text(let table) = names.value(at: row), SparkTableNames.isStaging(table, of: name) else {
@@ -348,7 +348,7 @@ public final class SparkTableStore: TableStorage {
         let aside = SparkTableNames.asideTable(for: name)
         let listing = try session.collect(
             sql: "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(aside))"
-        ).table
+        )
         guard listing.rowCount > 0 else { return false }
         try session.run(
             sql: "ALTER TABLE \(SparkTableNames.aside(for: name)) RENAME TO \(SparkTableNames.quoted(name))")
@@ -360,34 +360,22 @@ public final class SparkTableStore: TableStorage {
         guard try databases().contains(database) else { return false }
         let listing = try session.collect(
             sql: "SHOW TABLES IN \(Self.quote(database)) LIKE \(SparkSQLText.literal(name.table))"
-        ).table
+        )
         return listing.rowCount > 0
     }
 
-    /// `new` after the rows of `old`: the same column names in the same order, an integer
-    /// column meeting a real one read as real.
+    /// `new` after the rows of `old`, with the columns the workspace store's append gives
+    /// (`TableStore.appendedSchema`: the same names in order, integer meeting real read as real).
     static func appending(_ new: Table, to old: Table, name: TableName) throws -> Table {
-        guard old.columnNames.map({ $0.lowercased() }) == new.columnNames.map({ $0.lowercased() }) else {
-            throw EngineError(
-                .typeMismatch, "cannot append to \(name.displayName): its columns differ from the new rows'",
-                hint: "append needs the same columns in the same order; use mode=overwrite to replace the table")
-        }
-        let columns = try zip(old.columns, new.columns).map { stored, incoming in
-            let type: ColumnType
-            if stored.type == incoming.type {
-                type = stored.type
-            } else if stored.type.isNumeric && incoming.type.isNumeric {
-                type = .real
-            } else {
-                throw EngineError(
-                    .typeMismatch,
-                    "cannot append to \(name.displayName): column '\(stored.name)' is \(stored.type.rawValue) there but \(incoming.type.rawValue) in the new rows"
-                )
-            }
-            let cells = (0..<stored.count).map(stored.value(at:)) + (0..<incoming.count).map(incoming.value(at:))
-            return Column(name: stored.name, type: type, values: cells)
-        }
-        return try Table(columns: columns)
+        let schema = try TableStore.appendedSchema(
+            old.columns.map { ColumnSchema(name: $0.name, type: $0.type) },
+            new.columns.map { ColumnSchema(name: $0.name, type: $0.type) }, name)
+        return try Table(
+            columns: zip(schema, zip(old.columns, new.columns)).map { column, pair in
+                let (stored, incoming) = pair
+                let cells = (0..<stored.count).map(stored.value(at:)) + (0..<incoming.count).map(incoming.value(at:))
+                return Column(name: column.name, type: column.type, values: cells)
+            })
     }
 
     static func quote(_ identifier: String) -> String {

@@ -12,7 +12,7 @@
 /// 4.3.0's spark-connect jar (spark/connect/base.proto, relations.proto, commands.proto), copied with
 /// their field numbers and types, every field and oneof case PlateShell does not use left out.
 /// Proto3 readers keep fields they do not know as unknown fields, so the wire format is Spark's.
-/// Why a subset: the whole protocol generates ~40,000 lines of Swift, whose ~2,000 types' protocol
+/// Why a subset: the whole protocol generates ~40,000 lines of Swift, whose 396 types' protocol
 /// conformances every dynamic cast at start-up scans (plateshell -c '' 7.0 -> 10.5 ms of CPU) and
 /// which add ~80 s to a fresh release build. scripts/generate-spark-protocol makes the Swift from it.
 

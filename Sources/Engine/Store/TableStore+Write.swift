@@ -92,7 +92,8 @@ extension TableStore {
 
     /// The columns of an appended version: the same names in the same order; an integer column
     /// meeting a real one becomes real.
-    static func appendedSchema(_ old: [ColumnSchema], _ new: [ColumnSchema], _ name: TableName) throws -> [ColumnSchema]
+    public static func appendedSchema(_ old: [ColumnSchema], _ new: [ColumnSchema], _ name: TableName) throws
+        -> [ColumnSchema]
     {
         guard old.map({ $0.name.lowercased() }) == new.map({ $0.name.lowercased() }) else {
             throw EngineError(
