@@ -8,8 +8,12 @@ On a real Spark Connect server (started by scripts/test, which passes the comman
     server, and after the server is started again the table still holds its earlier rows;
   - Ctrl-C at the prompt (a pseudo-terminal) during a long query: the command is cancelled, Spark's job
     is interrupted (a second query answers at once, while the cancelled one would have run for minutes),
-    and the same session runs the next command.
+    and the same session runs the next command;
+  - a server that requires a token (spark.connect.authenticate.token): the right token loads a table that
+    PySpark, with the same token, reads back; a wrong token and no token are refused with a clear error that
+    never shows the token. The server is then started again without one.
 Usage: spark_faults.py PLATESHELL_BINARY FAULTS_CSV PORT START_COMMAND STOP_COMMAND
+START_COMMAND starts the server requiring $PLATESHELL_TEST_SPARK_TOKEN when that is set.
 """
 import os
 import pty
@@ -126,6 +130,22 @@ def interrupt_at_the_prompt(binary, workspace, remote):
     check(answered_after < 25, f"the next query answered {answered_after:.1f} s after Ctrl-C (the job kept running?)")
 
 
+def tokens_are_checked(binary, data, workspace, port, token):
+    """The right token works for PlateShell and PySpark; a wrong one and none are clear errors."""
+    local = f"sc://localhost:{port}"  # a token for localhost keeps plain gRPC (PySpark's local channel)
+    loaded = plateshell(binary, workspace, f"load {data} as fsp.faults_token; tables status", f"{local}/;token={token}")
+    check(loaded.returncode == 0, f"the right token was refused: {loaded.stderr[-600:]}")
+    check(token not in loaded.stdout + loaded.stderr, "the token showed in the output")
+    check(rows_on_spark(f"{local}/;token={token}", "fsp.faults_token") == 1941,
+          "PySpark with the token does not read the table PlateShell loaded with it")
+    wrong = plateshell(binary, workspace, "tables", f"{local}/;token=wrong-{token}")
+    check(wrong.returncode != 0 and "UNAUTHENTICATED" in wrong.stderr.upper() and "token" in wrong.stderr
+          and token not in wrong.stderr, f"a wrong token: status {wrong.returncode}, {wrong.stderr[-600:]}")
+    missing = plateshell(binary, workspace, "tables", local)
+    check(missing.returncode != 0 and "add ;token=" in missing.stderr,
+          f"no token for a server that wants one: status {missing.returncode}, {missing.stderr[-600:]}")
+
+
 def main():
     binary, data, port, start_command, stop_command = sys.argv[1:6]
     remote = f"sc://127.0.0.1:{port}"
@@ -164,6 +184,16 @@ def main():
 
         # Ctrl-C at the prompt.
         interrupt_at_the_prompt(binary, workspace, remote)
+
+        # A server that requires a token.
+        subprocess.run(stop_command, shell=True, check=False)
+        token = "t0ken-" + os.urandom(8).hex()
+        subprocess.run(start_command, shell=True, check=True, env=dict(os.environ, PLATESHELL_TEST_SPARK_TOKEN=token))
+        try:
+            tokens_are_checked(binary, data, workspace, port, token)
+        finally:
+            subprocess.run(stop_command, shell=True, check=False)
+            subprocess.run(start_command, shell=True, check=True)
 
     print(f"spark faults: {checked} checks, {len(failures)} failures")
     for failure in failures:

@@ -7,7 +7,15 @@ Spark Connect server (started by scripts/test on 127.0.0.1).
     CSV loaded into the workspace store (the same rows, types and order);
   - describe, counts and corr of a Spark table are pushed down to Spark and equal pandas to 1e-9
     (relative; 1e-12 absolute near zero);
-  - a generated 1,000,000-row table PySpark writes reads in PlateShell with every cell equal;
+  - a generated 1,000,000-row table PySpark writes reads in PlateShell with every cell equal, over result
+    streams the server cuts every 8 MiB (scripts/test starts it so), which PlateShell reattaches
+    (ReattachExecute; `tables status` counts them);
+  - a table above the memory limit: `use` says so and names sample=/limit=; `use … sample=F seed=S` reads
+    the rows PySpark's df.sample(fraction=F, seed=S) gives, `use … limit=N` N rows, and a run trained on
+    a sample records the part in its dataset input;
+  - `predict … on=TABLE into=TABLE` on Spark streams the rows through the model: over 1,941,000 rows it
+    predicts exactly 1000 times the classes it predicts over the 1941 plates (each plate 1000 times), and
+    its peak memory stays within twice that of scoring 194,100 rows (10 times the rows);
   - sql stays read-only (DDL refused before it reaches Spark; the table still there), history lists
     PlateShell's versions, and an earlier version of a plain Spark table is a clear error;
   - the token in an address never shows in the output (the histories: SparkTablesSessionTests), and a
@@ -64,6 +72,45 @@ def block(document, kind, name):
 
 def fields(document, name):
     return block(document, "fields", name)["fields"]
+
+
+def peak_memory_kib(binary, workspace, commands, remote):
+    """Runs PlateShell and returns its peak resident memory (KiB), from the kernel's accounting."""
+    environment = dict(os.environ, SPARK_REMOTE=remote)
+    process = subprocess.Popen([binary, "--workspace", workspace, "--format", "json", "-c", commands],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=environment)
+    _, status, usage = os.wait4(process.pid, 0)
+    error = process.stderr.read().decode()
+    process.stderr.close()
+    if status != 0:
+        sys.exit(f"FAIL plateshell failed on {commands!r}: {error[-1500:]}")
+    return usage.ru_maxrss
+
+
+def streamed_predictions(binary, workspace, remote, spark):
+    """predict on=TABLE into=TABLE streams batches through the model: labels and bounded memory."""
+    faults = spark.table("fsp.faults")
+    copies = faults.crossJoin(spark.range(100).withColumnRenamed("id", "copy")).drop("copy")
+    copies.write.mode("overwrite").saveAsTable("fsp.faults_x100")
+    copies.crossJoin(spark.range(10).withColumnRenamed("id", "copy")).drop("copy") \
+        .write.mode("overwrite").saveAsTable("fsp.faults_x1000")
+    train = ("use fsp.faults; label onehot=" + ",".join(FAULTS) + "; keep top=3 by=Label exclude=Other_Faults; "
+             "scale; fit lr; ")
+    documents = run(binary, workspace + "/spark", train + "predict lr on=fsp.faults", remote)
+    single = {row[0]: row[1] for row in block(documents[-1], "table", "predicted_counts")["rows"]}
+    memory = {}
+    for copies in (100, 1000):
+        memory[copies] = peak_memory_kib(
+            binary, workspace + "/spark", train + f"predict lr on=fsp.faults_x{copies} into=fsp.predicted_x{copies}",
+            remote)
+        counted = {row.predicted: row["count"]
+                   for row in spark.table(f"fsp.predicted_x{copies}").groupBy("predicted").count().collect()}
+        check(counted == {label: count * copies for label, count in single.items()},
+              f"predict on {copies} copies of the plates on Spark: {counted}, one copy: {single}")
+    check(memory[1000] < 2 * memory[100],
+          f"streamed predict: {memory[1000]} KiB peak over 1,941,000 rows vs {memory[100]} KiB over 194,100")
+    print(f"streamed predict peak memory: {memory[100] / 1024:.0f} MiB over 194,100 rows, "
+          f"{memory[1000] / 1024:.0f} MiB over 1,941,000 rows")
 
 
 def main():
@@ -126,7 +173,10 @@ def main():
             "CASE WHEN id % 7 = 0 THEN NULL ELSE id / 3.0 END AS nullable").write.mode("overwrite") \
             .saveAsTable("default.generated")
         exported = os.path.join(workspace, "generated.csv")
-        run(binary, workspace + "/spark", f"use generated; export {exported}", remote)
+        documents = run(binary, workspace + "/spark", f"use generated; export {exported}; tables status", remote)
+        status = fields(documents[2], "tables")
+        check(int(status.get("reattached_streams", 0)) > 0,
+              f"a 1M-row pull over streams cut every 8 MiB was not reattached: {status}")
         ours = pd.read_csv(exported)
         theirs = spark.table("default.generated").toPandas()
         check(ours.shape == theirs.shape, f"1M rows: PlateShell reads {ours.shape}, PySpark {theirs.shape}")
@@ -152,9 +202,32 @@ def main():
                       f"describe of a 3M-row table on Spark {values['column']} {statistic}")
         check({row[0]: row[1] for row in block(documents[2], "table", "counts")["rows"]}
               == {k: len(range(k, 3_000_000, 7)) for k in range(7)}, "counts of a 3M-row table on Spark")
+        check(any("sample=" in b.get("text", "") and "limit=N" in b.get("text", "")
+                  for b in documents[0]["blocks"]), "use of a table above the memory limit did not name sample=/limit=")
         pulled = run(binary, workspace + "/spark", "use huge; head 1", remote, expect_failure=True)
         check(pulled.returncode != 0 and "more than PlateShell reads into memory" in pulled.stderr,
               f"head of a table above the memory limit: {pulled.stderr[-300:]}")
+        sampled = os.path.join(workspace, "sampled.csv")
+        documents = run(binary, workspace + "/spark",
+                        f"use huge sample=0.002 seed=11; export {sampled}; state", remote)
+        ours = pd.read_csv(sampled)
+        theirs = spark.table("default.huge").sample(fraction=0.002, seed=11).toPandas()
+        check(len(ours) > 0 and ours.shape == theirs.shape and (ours["id"].to_numpy() == theirs["id"].to_numpy()).all(),
+              f"use huge sample=0.002 seed=11 read {ours.shape}, PySpark's df.sample {theirs.shape}")
+        state = fields(documents[2], "state")
+        check("sample (seed 11)" in str(state.get("part")), f"state does not name the sample: {state}")
+        documents = run(binary, workspace + "/spark", "use huge limit=1000; state", remote)
+        check(fields(documents[1], "state").get("rows") == 1000, "use huge limit=1000")
+        too_many = run(binary, workspace + "/spark", "use huge sample=0.9", remote, expect_failure=True)
+        check(too_many.returncode != 0 and "take a smaller sample" in too_many.stderr,
+              f"a sample above the memory limit: {too_many.stderr[-300:]}")
+        documents = run(binary, workspace + "/spark",
+                        "use huge sample=0.001 seed=3; label c0; fit lr; sql select source from catalog.datasets", remote)
+        sources = [json.loads(row[0]) for row in block(documents[-1], "table", "result")["rows"]]
+        check(any(s.get("table_name") == "default.huge" and s.get("sample") == 0.001 and s.get("seed") == 3
+                  for s in sources), f"the run's dataset input does not record the sample: {sources}")
+
+        streamed_predictions(binary, workspace, remote, spark)
 
         # Read-only sql, history and versions, the token.
         refused = run(binary, workspace + "/spark", "sql drop table fsp.faults", remote, expect_failure=True)

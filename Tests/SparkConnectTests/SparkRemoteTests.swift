@@ -34,6 +34,19 @@ struct SparkRemoteTests {
         #expect(try SparkRemote(parsing: "sc://[::1]:15003/").baseURL == "http://[::1]:15003")
     }
 
+    @Test("a token for localhost keeps plain gRPC, as PySpark's local channel; the token may come from the environment")
+    func localhostToken() throws {
+        let local = try SparkRemote(parsing: "sc://localhost:15002/;token=secret", environment: [:])
+        #expect(!local.usesTLS)
+        #expect(local.headerLines.contains("authorization: Bearer secret"))
+        #expect(local.description == "sc://localhost:15002/;token=***;user_id=plateshell")
+        let fromEnvironment = try SparkRemote(
+            parsing: "sc://127.0.0.1:15002", environment: ["SPARK_CONNECT_AUTHENTICATE_TOKEN": "fromenv"])
+        #expect(fromEnvironment.token == "fromenv")
+        #expect(fromEnvironment.usesTLS, "a token for another host turns TLS on")
+        #expect(try SparkRemote(parsing: "sc://127.0.0.1:15002", environment: [:]).token == nil)
+    }
+
     @Test("use_ssl=false beside a token keeps plain gRPC")
     func tokenWithoutTLS() throws {
         let remote = try SparkRemote(parsing: "sc://localhost:15002/;use_ssl=false;token=secret")

@@ -3,9 +3,16 @@
 # whose working directory is the project root, after setup.sh.
 
 # Starts a Spark Connect server on 127.0.0.1:PORT with its warehouse, Hive metastore (Derby) and
-# logs under DIR, and waits until it answers (at most 180 s). Usage: start_spark_connect PYTHON PORT DIR
+# logs under DIR, and waits until it answers (at most 180 s). With TOKEN, clients must send it as
+# `authorization: Bearer TOKEN` (spark.connect.authenticate.token). Extra settings come from
+# $SPARK_CONNECT_TEST_CONF (KEY=VALUE words), e.g. a small result stream limit that makes clients
+# reattach. Usage: start_spark_connect PYTHON PORT DIR [TOKEN]
 start_spark_connect() {
-  local python=$1 port=$2 dir=$3
+  local python=$1 port=$2 dir=$3 token=${4:-}
+  local settings=()
+  [ -z "$token" ] || settings=(--conf "spark.connect.authenticate.token=$token")
+  local setting
+  for setting in ${SPARK_CONNECT_TEST_CONF:-}; do settings+=(--conf "$setting"); done
   ensure_apt_packages openjdk-17-jre-headless procps
   local spark_home
   spark_home=$("$python" -c "import pyspark, os; print(os.path.dirname(pyspark.__file__))")
@@ -22,7 +29,7 @@ start_spark_connect() {
     --conf "spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName=$dir/metastore_db;create=true" \
     --conf "spark.driver.extraJavaOptions=-Dderby.system.home=$dir" \
     --conf spark.ui.enabled=false \
-    --conf spark.sql.shuffle.partitions=4 \
+    --conf spark.sql.shuffle.partitions=4 "${settings[@]}" \
     --driver-memory 4g > "$dir/start.log" 2>&1
   local waited=0
   until "$python" - "$port" <<'PY' 2>/dev/null
@@ -38,7 +45,7 @@ PY
       return 1
     fi
   done
-  echo "== Spark Connect server on 127.0.0.1:$port (started in ${waited} s; logs in $dir/logs)"
+  echo "== Spark Connect server on 127.0.0.1:$port${token:+ (clients need a token)} (started in ${waited} s; logs in $dir/logs)"
 }
 
 # Stops the server that start_spark_connect started. Usage: stop_spark_connect PYTHON PORT DIR

@@ -6,7 +6,8 @@ import Foundation
 /// `sc://HOST[:PORT]/;token=…;use_ssl=true;user_id=…;session_id=…;user_agent=…;x-header=value`.
 ///
 /// The port defaults to 15002. `token` is sent as `authorization: Bearer TOKEN` and turns TLS on
-/// (as PySpark does) unless `use_ssl=false` is given beside it; any parameter the spec does not
+/// unless `use_ssl=false` is given beside it or the host is `localhost` (as PySpark does: a local
+/// server is reached in plain text, with the token); any parameter the spec does not
 /// name is sent as a header of every call (Databricks Connect's `x-databricks-cluster-id`). The
 /// token never appears in `description`, so printing a remote, or keeping it in the history or a
 /// run's parameters, does not leak it.
@@ -27,8 +28,10 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses a connection string.
     ///
+    /// - Parameter environment: where a token not given in `text` is looked up, as
+    ///   `SPARK_CONNECT_AUTHENTICATE_TOKEN` (PySpark's fallback), and `USER` for `user_id`.
     /// - Throws: `EngineError.invalidArgument` naming the part that is wrong and the expected form.
-    public init(parsing text: String) throws {
+    public init(parsing text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let form = "sc://HOST:PORT/;token=…;use_ssl=true;user_id=…;session_id=…"
         guard text.hasPrefix("sc://") else {
             throw EngineError(
@@ -59,9 +62,9 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         let named = Dictionary(parameters, uniquingKeysWith: { _, last in last })
         self.host = host
         self.port = port
-        token = named["token"].flatMap { $0.isEmpty ? nil : $0 }
-        usesTLS = try Self.flag(named["use_ssl"], name: "use_ssl") ?? (token != nil)
-        userID = named["user_id"] ?? ProcessInfo.processInfo.environment["USER"] ?? "plateshell"
+        token = (named["token"] ?? environment["SPARK_CONNECT_AUTHENTICATE_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        usesTLS = try Self.flag(named["use_ssl"], name: "use_ssl") ?? (token != nil && host != "localhost")
+        userID = named["user_id"] ?? environment["USER"] ?? "plateshell"
         if let session = named["session_id"], UUID(uuidString: session) == nil {
             throw EngineError(
                 .invalidArgument, "session_id must be a UUID; got '\(session)'",
@@ -92,7 +95,7 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var text = "sc://\(host.contains(":") ? "[\(host)]" : host):\(port)/"
         if token != nil { text += ";token=***" }
-        if usesTLS != (token != nil) { text += ";use_ssl=\(usesTLS)" }
+        if usesTLS != (token != nil && host != "localhost") { text += ";use_ssl=\(usesTLS)" }
         text += ";user_id=\(userID)"
         if let sessionID { text += ";session_id=\(sessionID)" }
         for header in headers { text += ";\(header.name)=\(Self.isSecret(header.name) ? "***" : header.value)" }

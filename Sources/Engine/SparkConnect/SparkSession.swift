@@ -31,6 +31,17 @@ public final class SparkSession {
         channel = GRPCChannel(baseURL: remote.baseURL, headers: remote.headerLines)
     }
 
+    /// `request` addressed to this session: its id, the server's id of it once known, the user
+    /// and PlateShell as client type.
+    func addressed<Request: SparkSessionRequest>(_ request: Request) -> Request {
+        var request = request
+        request.sessionID = sessionID
+        if let serverSessionID { request.clientObservedServerSideSessionID = serverSessionID }
+        request.userContext = userContext
+        request.clientType = Self.clientType
+        return request
+    }
+
     var userContext: Spark_Connect_UserContext {
         var context = Spark_Connect_UserContext()
         context.userID = remote.userID
@@ -41,28 +52,69 @@ public final class SparkSession {
     // MARK: - Executing plans
 
     /// Runs `plan` and hands each response to `receive` as it arrives.
-    func execute(_ plan: Spark_Connect_Plan, receive: (Spark_Connect_ExecutePlanResponse) throws -> Void) throws {
-        var request = Spark_Connect_ExecutePlanRequest()
-        request.sessionID = sessionID
-        if let serverSessionID { request.clientObservedServerSideSessionID = serverSessionID }
-        request.userContext = userContext
-        request.clientType = Self.clientType
+    ///
+    /// With `reattachable` (results, which may be long), the server keeps the operation's
+    /// responses until it is released: when the stream ends before the result is complete (the
+    /// server ends a stream after `spark.connect.execute.reattachable.senderMaxStreamDuration` or
+    /// `…senderMaxStreamSize`) or the connection breaks, ReattachExecute resumes it after the
+    /// last response received, and ReleaseExecute frees it at the end. Commands run unreattached
+    /// (one call less each).
+    func execute(
+        _ plan: Spark_Connect_Plan, reattachable: Bool = false,
+        receive: (Spark_Connect_ExecutePlanResponse) throws -> Void
+    ) throws {
+        var request = addressed(Spark_Connect_ExecutePlanRequest())
         let operationID = UUID().uuidString.lowercased()
         request.operationID = operationID
         request.plan = plan
-        var reattach = Spark_Connect_ExecutePlanRequest.RequestOption()
-        reattach.reattachOptions.reattachable = false
-        request.requestOptions = [reattach]
+        var options = Spark_Connect_ExecutePlanRequest.RequestOption()
+        options.reattachOptions.reattachable = reattachable
+        request.requestOptions = [options]
+        var lastResponseID: String?
+        var isComplete = false
+        var responses = 0
+        let handle = { (message: Data) throws -> Bool in
+            let response = try Spark_Connect_ExecutePlanResponse(serializedBytes: message)
+            if !response.serverSideSessionID.isEmpty { self.serverSessionID = response.serverSideSessionID }
+            if !response.responseID.isEmpty { lastResponseID = response.responseID }
+            if case .resultComplete? = response.responseType { isComplete = true }
+            responses += 1
+            try receive(response)
+            return true
+        }
         do {
-            try channel.call(
-                Self.service + "ExecutePlan", request: try request.serializedData(), cancellation: cancellation
-            ) {
-                message in
-                let response = try Spark_Connect_ExecutePlanResponse(serializedBytes: message)
-                if !response.serverSideSessionID.isEmpty { serverSessionID = response.serverSideSessionID }
-                try receive(response)
-                return true
+            var attached = false
+            var fruitless = 0
+            while true {
+                let before = responses
+                do {
+                    if attached {
+                        try call("ReattachExecute", reattachRequest(operationID, after: lastResponseID), handle: handle)
+                        reattachments += 1
+                    } else {
+                        try call("ExecutePlan", request, handle: handle)
+                    }
+                } catch let error as GRPCError
+                    where reattachable && error.transportCode != nil && responses > 0
+                    && fruitless < Self.reattachAttempts
+                {
+                    // The connection broke after the operation started: it goes on on the server.
+                    fruitless += 1
+                    Thread.sleep(forTimeInterval: Double(fruitless))
+                    attached = true
+                    continue
+                }
+                attached = true
+                if !reattachable || isComplete { break }
+                if responses == before {
+                    fruitless += 1
+                    guard fruitless <= Self.reattachAttempts else {
+                        throw GRPCError(
+                            .unavailable, "the server ended the result stream \(fruitless) times without sending more")
+                    }
+                }
             }
+            if reattachable { release(operationID) }
         } catch let error as EngineError where error.kind == .cancelled {
             interrupt(operationID)
             throw error
@@ -71,18 +123,65 @@ public final class SparkSession {
         }
     }
 
+    /// How often a result stream whose connection broke is reattached before the error is
+    /// given (waiting 1, 2, 3 s between tries).
+    static let reattachAttempts = 3
+    /// How many times a result stream was reattached in this session (shown by `tables status`).
+    public private(set) var reattachments = 0
+
+    /// One streaming call; a break of its connection is a `GRPCError` with a transport code.
+    private func call(_ method: String, _ request: some SwiftProtobuf.Message, handle: (Data) throws -> Bool)
+        throws
+    {
+        try channel.call(
+            Self.service + method, request: try request.serializedData(),
+            cancellation: ignoresCancellation ? nil : cancellation, receive: handle)
+    }
+
+    private func reattachRequest(_ operationID: String, after responseID: String?)
+        -> Spark_Connect_ReattachExecuteRequest
+    {
+        var request = addressed(Spark_Connect_ReattachExecuteRequest())
+        request.operationID = operationID
+        if let responseID { request.lastResponseID = responseID }
+        return request
+    }
+
+    /// Frees a finished reattachable operation's responses on the server; a failure is
+    /// ignorable (the server drops them after its detached timeout anyway).
+    private func release(_ operationID: String) {
+        var request = addressed(Spark_Connect_ReleaseExecuteRequest())
+        request.operationID = operationID
+        request.releaseAll = Spark_Connect_ReleaseExecuteRequest.ReleaseAll()
+        _ = try? channel.unary(Self.service + "ReleaseExecute", request: try request.serializedData())
+    }
+
     /// Runs `relation` and collects its rows.
     func collect(_ relation: Spark_Connect_Relation) throws -> Table {
         var plan = Spark_Connect_Plan()
         plan.root = relation
         var builder = ArrowTableBuilder()
-        try execute(plan) { response in
+        try execute(plan, reattachable: true) { response in
             if case .arrowBatch(let batch)? = response.responseType, !batch.data.isEmpty {
                 try builder.append(stream: batch.data)
                 if !ignoresCancellation { try cancellation.check() }
             }
         }
         return try builder.build()
+    }
+
+    /// Runs `relation` and hands its rows to `receive` one Arrow batch at a time (as a table of
+    /// that batch's rows), never holding more than one batch.
+    func stream(_ relation: Spark_Connect_Relation, receive: (Table) throws -> Void) throws {
+        var plan = Spark_Connect_Plan()
+        plan.root = relation
+        try execute(plan, reattachable: true) { response in
+            guard case .arrowBatch(let batch)? = response.responseType, !batch.data.isEmpty else { return }
+            var builder = ArrowTableBuilder()
+            try builder.append(stream: batch.data)
+            try receive(try builder.build())
+            if !ignoresCancellation { try cancellation.check() }
+        }
     }
 
     /// Runs a SQL query and collects its rows.
@@ -120,10 +219,7 @@ public final class SparkSession {
 
     /// The server's Spark version.
     public func sparkVersion() throws -> String {
-        var request = Spark_Connect_AnalyzePlanRequest()
-        request.sessionID = sessionID
-        request.userContext = userContext
-        request.clientType = Self.clientType
+        var request = addressed(Spark_Connect_AnalyzePlanRequest())
         request.sparkVersion = Spark_Connect_AnalyzePlanRequest.SparkVersion()
         let answer = try unary("AnalyzePlan", request, as: Spark_Connect_AnalyzePlanResponse.self)
         if !answer.serverSideSessionID.isEmpty { serverSessionID = answer.serverSideSessionID }
@@ -132,10 +228,7 @@ public final class SparkSession {
 
     /// The values of Spark configuration keys (nil where unset).
     public func configuration(_ keys: [String]) throws -> [String: String?] {
-        var request = Spark_Connect_ConfigRequest()
-        request.sessionID = sessionID
-        request.userContext = userContext
-        request.clientType = Self.clientType
+        var request = addressed(Spark_Connect_ConfigRequest())
         var get = Spark_Connect_ConfigRequest.GetOption()
         get.keys = keys
         request.operation.getOption = get
@@ -149,10 +242,7 @@ public final class SparkSession {
     /// Asks the server to stop the operation `operationID` (after Ctrl-C); a failure to reach it
     /// is ignorable, as the operation then ends with the session anyway.
     func interrupt(_ operationID: String) {
-        var request = Spark_Connect_InterruptRequest()
-        request.sessionID = sessionID
-        request.userContext = userContext
-        request.clientType = Self.clientType
+        var request = addressed(Spark_Connect_InterruptRequest())
         request.interruptType = .operationID
         request.operationID = operationID
         let side = GRPCChannel(baseURL: remote.baseURL, headers: remote.headerLines, connectTimeout: 5, timeout: 10)
@@ -247,3 +337,18 @@ public final class SparkSession {
         return name.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" || $0 == "." }) ? String(name) : nil
     }
 }
+
+/// The fields every Spark Connect request that names a session carries.
+protocol SparkSessionRequest {
+    var sessionID: String { get set }
+    var clientObservedServerSideSessionID: String { get set }
+    var userContext: Spark_Connect_UserContext { get set }
+    var clientType: String { get set }
+}
+
+extension Spark_Connect_ExecutePlanRequest: SparkSessionRequest {}
+extension Spark_Connect_ReattachExecuteRequest: SparkSessionRequest {}
+extension Spark_Connect_ReleaseExecuteRequest: SparkSessionRequest {}
+extension Spark_Connect_AnalyzePlanRequest: SparkSessionRequest {}
+extension Spark_Connect_ConfigRequest: SparkSessionRequest {}
+extension Spark_Connect_InterruptRequest: SparkSessionRequest {}

@@ -80,8 +80,9 @@ public final class SparkTableStore: TableStorage {
                 .invalidArgument,
                 "\(version.name.displayName) has \(version.rowCount) rows × \(version.schema.count) columns, more than PlateShell reads into memory (\(Self.maximumCells) cells)",
                 hint:
-                    "describe, counts, corr and hist run on Spark without reading it; sql select … from \(version.name.displayName) "
-                    + "limit N into NAME (or tablesample) reads a part of it")
+                    "describe, counts, corr and hist run on Spark without reading it; 'use \(version.name.displayName) "
+                    + "sample=\(Self.fittingFraction(rows: version.rowCount, columns: version.schema.count)) seed=1' or "
+                    + "'use \(version.name.displayName) limit=N' reads a part of it")
         }
         let current = try latest(version.name)
         guard current.version == version.version, current.digest == version.digest, let lastRead else {
@@ -91,6 +92,61 @@ public final class SparkTableStore: TableStorage {
                 hint: "plain Spark tables keep only their latest rows; 'use \(version.name.displayName)' opens them")
         }
         return lastRead.table
+    }
+
+    public func read(_ name: TableName, version number: Int?, part: TablePart) throws
+        -> (version: TableVersion, table: Table)
+    {
+        let latest = try latest(name, readingRows: false)
+        if let number, number != latest.version { _ = try version(name, number) }
+        let columns = latest.schema.count
+        var relation = Spark_Connect_Relation()
+        relation.read.namedTable.unparsedIdentifier = SparkTableNames.qualified(name)
+        switch part {
+        case .sample(let fraction, let seed):
+            let expected = Int((Double(latest.rowCount) * fraction).rounded(.up))
+            guard Self.fits(expected, columns) else {
+                throw EngineError(
+                    .invalidArgument,
+                    "\(part) of \(name.displayName) is about \(expected) rows × \(columns) columns, more than PlateShell reads into memory (\(Self.maximumCells) cells)",
+                    hint:
+                        "take a smaller sample: sample=\(Self.fittingFraction(rows: latest.rowCount, columns: columns))"
+                )
+            }
+            var sample = Spark_Connect_Relation()
+            sample.sample.input = relation
+            sample.sample.lowerBound = 0
+            sample.sample.upperBound = fraction
+            sample.sample.withReplacement = false
+            sample.sample.seed = Int64(seed)
+            relation = sample
+        case .limit(let count):
+            guard Self.fits(count, columns) else {
+                throw EngineError(
+                    .invalidArgument,
+                    "\(count) rows × \(columns) columns of \(name.displayName) are more than PlateShell reads into memory (\(Self.maximumCells) cells)",
+                    hint: "read at most limit=\(Self.maximumCells / max(1, columns)) rows")
+            }
+            var limit = Spark_Connect_Relation()
+            limit.limit.input = relation
+            limit.limit.limit = Int32(clamping: count)
+            relation = limit
+        }
+        do {
+            return (latest, try session.collect(relation))
+        } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
+            throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
+        }
+    }
+
+    /// A sampling fraction whose sample of `rows` × `columns` fits in memory, with one
+    /// significant digit (0.03, 0.0004): what a message about a table too large suggests.
+    public static func fittingFraction(rows: Int, columns: Int) -> String {
+        let fraction = Double(maximumCells) / (Double(max(1, rows)) * Double(max(1, columns)))
+        guard fraction < 1 else { return "1" }
+        let scale = pow(10, (log10(fraction)).rounded(.down))
+        let digits = (fraction / scale).rounded(.down)
+        return String(format: "%.\(max(0, -Int(log10(scale))))f", digits * scale)
     }
 
     public func query(_ sql: String) throws -> Table {
@@ -109,6 +165,7 @@ public final class SparkTableStore: TableStorage {
             ("store", "Spark (Spark Connect)"), ("address", session.remote.description), ("spark_version", version),
             ("session_id", session.sessionID), ("server_session_id", session.serverSessionID ?? ""),
             ("user", session.remote.userID), ("warehouse", (settings["spark.sql.warehouse.dir"] ?? nil) ?? ""),
+            ("reattached_streams", String(session.reattachments)),
             (
                 "versions",
                 delta
@@ -238,12 +295,80 @@ public final class SparkTableStore: TableStorage {
             source: source, operation: operation,
             createdAt: ISO8601DateFormatter.withFractionalSeconds.string(from: Date()),
             sparkTable: SparkTableNames.qualified(name))
+        try commit(version, after: recorded) { staging in try send(rows, into: staging, appending: false) }
+        lastRead = (version, rows)
+        return version
+    }
+
+    public func transform(
+        _ source: TableName, version number: Int?, into target: TableName, operation: String,
+        describe: (TableVersion) -> String, _ transform: (Table) throws -> Table
+    ) throws -> TableTransform {
+        let input = try latest(source, readingRows: false)
+        if let number, number != input.version { _ = try version(source, number) }
+        let spool = try ArrowSpool()
+        let inputDigest = StreamingTableDigest()
+        let outputDigest = StreamingTableDigest()
+        var inputColumns: [ColumnSchema] = []
+        var outputColumns: [ColumnSchema] = []
+        var relation = Spark_Connect_Relation()
+        relation.read.namedTable.unparsedIdentifier = SparkTableNames.qualified(source)
+        do {
+            try session.stream(relation) { batch in
+                inputDigest.append(batch)
+                inputColumns = batch.columns.map { ColumnSchema(name: $0.name, type: $0.type) }
+                let output = try transform(batch)
+                outputDigest.append(output)
+                outputColumns = output.columns.map { ColumnSchema(name: $0.name, type: $0.type) }
+                try spool.append(ArrowStreamWriter.stream(output))
+            }
+        } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
+            throw EngineError.unknownTable(source.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
+        }
+        guard let digest = outputDigest.finish(), let readDigest = inputDigest.finish() else {
+            throw EngineError(
+                .invalidData, "\(source.displayName) has no rows on Spark",
+                hint: "'history \(source.displayName)' shows what was written")
+        }
+        try recoverInterruptedWrite(target)
+        let recorded = try tableExists(target) ? try recordedVersions(of: target) : []
+        let version = TableVersion(
+            name: target, version: (recorded.last?.version ?? 0) + 1, rowCount: outputDigest.rowCount, digest: digest,
+            schema: outputColumns, source: describe(input), operation: operation,
+            createdAt: ISO8601DateFormatter.withFractionalSeconds.string(from: Date()),
+            sparkTable: SparkTableNames.qualified(target))
+        try commit(version, after: recorded) { staging in
+            // The spooled batches regrouped into writes of about `batchBytes`.
+            var builder = ArrowTableBuilder()
+            var bytes = 0
+            var sent = false
+            try spool.readBack { stream in
+                try builder.append(stream: stream)
+                bytes += stream.count
+                guard bytes >= Self.batchBytes else { return }
+                try send(try builder.build(), into: staging, appending: sent)
+                (builder, bytes, sent) = (ArrowTableBuilder(), 0, true)
+            }
+            if bytes > 0 || !sent { try send(try builder.build(), into: staging, appending: sent) }
+        }
+        return TableTransform(
+            input: input, inputDigest: readDigest, inputRows: inputDigest.rowCount, inputColumns: inputColumns,
+            output: version)
+    }
+
+    /// Writes a new table `staging` with `send`, records `version` after the `recorded` ones in its
+    /// properties, and puts it in the place of the version's table. Any failure (Ctrl-C included)
+    /// drops the staging table and leaves the earlier table as it was.
+    private func commit(_ version: TableVersion, after recorded: [TableVersion], send: (String) throws -> Void)
+        throws
+    {
+        let name = version.name
         if name.schema != TableName.defaultSchema {
             try session.run(sql: "CREATE DATABASE IF NOT EXISTS \(Self.quote(name.schema))")
         }
         let staging = SparkTableNames.staging(for: name)
         do {
-            try send(rows, into: staging)
+            try send(staging)
             let record = try SparkVersionRecord.encode(recorded + [version])
             try session.run(
                 sql:
@@ -259,14 +384,13 @@ public final class SparkTableStore: TableStorage {
             }
             throw error
         }
-        lastRead = (version, rows)
-        return version
     }
 
-    /// Sends the rows to a new table `staging` in Arrow batches of at most `batchBytes`: the
-    /// first creates it, the others append. Each batch is written as one file (a repartition to
-    /// one partition, without a shuffle), so a table sent in one batch reads back in its order.
-    private func send(_ table: Table, into staging: String) throws {
+    /// Sends the rows to the table `staging` in Arrow batches of at most `batchBytes`: the first
+    /// creates it (unless `appending`), the others append. Each batch is written as one file (a
+    /// repartition to one partition, without a shuffle), so a table sent in one batch reads back
+    /// in its order.
+    private func send(_ table: Table, into staging: String, appending: Bool) throws {
         var start = 0
         var batchRows = max(1, Self.batchBytes / Self.estimatedRowBytes(table))
         repeat {
@@ -286,7 +410,7 @@ public final class SparkTableStore: TableStorage {
             write.input = onePartition
             write.table.tableName = staging
             write.table.saveMethod = .saveAsTable
-            write.mode = start == 0 ? .overwrite : .append
+            write.mode = start == 0 && !appending ? .overwrite : .append
             var command = Spark_Connect_Command()
             command.writeOperation = write
             try session.run(command)

@@ -123,6 +123,14 @@ public nonisolated struct Spark_Connect_Relation: @unchecked Sendable {
     set {_uniqueStorage()._relType = .localRelation(newValue)}
   }
 
+  public var sample: Spark_Connect_Sample {
+    get {
+      if case .sample(let v)? = _storage._relType {return v}
+      return Spark_Connect_Sample()
+    }
+    set {_uniqueStorage()._relType = .sample(newValue)}
+  }
+
   public var repartition: Spark_Connect_Repartition {
     get {
       if case .repartition(let v)? = _storage._relType {return v}
@@ -138,6 +146,7 @@ public nonisolated struct Spark_Connect_Relation: @unchecked Sendable {
     case limit(Spark_Connect_Limit)
     case sql(Spark_Connect_SQL)
     case localRelation(Spark_Connect_LocalRelation)
+    case sample(Spark_Connect_Sample)
     case repartition(Spark_Connect_Repartition)
 
   }
@@ -258,6 +267,60 @@ public nonisolated struct Spark_Connect_Repartition: @unchecked Sendable {
   public var hasShuffle: Bool {_storage._shuffle != nil}
   /// Clears the value of `shuffle`. Subsequent reads from it will return its default value.
   public mutating func clearShuffle() {_uniqueStorage()._shuffle = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Spark_Connect_Sample: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var input: Spark_Connect_Relation {
+    get {_storage._input ?? Spark_Connect_Relation()}
+    set {_uniqueStorage()._input = newValue}
+  }
+  /// Returns true if `input` has been explicitly set.
+  public var hasInput: Bool {_storage._input != nil}
+  /// Clears the value of `input`. Subsequent reads from it will return its default value.
+  public mutating func clearInput() {_uniqueStorage()._input = nil}
+
+  public var lowerBound: Double {
+    get {_storage._lowerBound}
+    set {_uniqueStorage()._lowerBound = newValue}
+  }
+
+  public var upperBound: Double {
+    get {_storage._upperBound}
+    set {_uniqueStorage()._upperBound = newValue}
+  }
+
+  public var withReplacement: Bool {
+    get {_storage._withReplacement ?? false}
+    set {_uniqueStorage()._withReplacement = newValue}
+  }
+  /// Returns true if `withReplacement` has been explicitly set.
+  public var hasWithReplacement: Bool {_storage._withReplacement != nil}
+  /// Clears the value of `withReplacement`. Subsequent reads from it will return its default value.
+  public mutating func clearWithReplacement() {_uniqueStorage()._withReplacement = nil}
+
+  public var seed: Int64 {
+    get {_storage._seed ?? 0}
+    set {_uniqueStorage()._seed = newValue}
+  }
+  /// Returns true if `seed` has been explicitly set.
+  public var hasSeed: Bool {_storage._seed != nil}
+  /// Clears the value of `seed`. Subsequent reads from it will return its default value.
+  public mutating func clearSeed() {_uniqueStorage()._seed = nil}
+
+  public var deterministicOrder: Bool {
+    get {_storage._deterministicOrder}
+    set {_uniqueStorage()._deterministicOrder = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1072,6 +1135,177 @@ public nonisolated struct Spark_Connect_InterruptResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Spark_Connect_ReattachExecuteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sessionID: String = String()
+
+  public var clientObservedServerSideSessionID: String {
+    get {_clientObservedServerSideSessionID ?? String()}
+    set {_clientObservedServerSideSessionID = newValue}
+  }
+  /// Returns true if `clientObservedServerSideSessionID` has been explicitly set.
+  public var hasClientObservedServerSideSessionID: Bool {self._clientObservedServerSideSessionID != nil}
+  /// Clears the value of `clientObservedServerSideSessionID`. Subsequent reads from it will return its default value.
+  public mutating func clearClientObservedServerSideSessionID() {self._clientObservedServerSideSessionID = nil}
+
+  public var userContext: Spark_Connect_UserContext {
+    get {_userContext ?? Spark_Connect_UserContext()}
+    set {_userContext = newValue}
+  }
+  /// Returns true if `userContext` has been explicitly set.
+  public var hasUserContext: Bool {self._userContext != nil}
+  /// Clears the value of `userContext`. Subsequent reads from it will return its default value.
+  public mutating func clearUserContext() {self._userContext = nil}
+
+  public var operationID: String = String()
+
+  public var clientType: String {
+    get {_clientType ?? String()}
+    set {_clientType = newValue}
+  }
+  /// Returns true if `clientType` has been explicitly set.
+  public var hasClientType: Bool {self._clientType != nil}
+  /// Clears the value of `clientType`. Subsequent reads from it will return its default value.
+  public mutating func clearClientType() {self._clientType = nil}
+
+  public var lastResponseID: String {
+    get {_lastResponseID ?? String()}
+    set {_lastResponseID = newValue}
+  }
+  /// Returns true if `lastResponseID` has been explicitly set.
+  public var hasLastResponseID: Bool {self._lastResponseID != nil}
+  /// Clears the value of `lastResponseID`. Subsequent reads from it will return its default value.
+  public mutating func clearLastResponseID() {self._lastResponseID = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _clientObservedServerSideSessionID: String? = nil
+  fileprivate var _userContext: Spark_Connect_UserContext? = nil
+  fileprivate var _clientType: String? = nil
+  fileprivate var _lastResponseID: String? = nil
+}
+
+public nonisolated struct Spark_Connect_ReleaseExecuteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sessionID: String = String()
+
+  public var clientObservedServerSideSessionID: String {
+    get {_clientObservedServerSideSessionID ?? String()}
+    set {_clientObservedServerSideSessionID = newValue}
+  }
+  /// Returns true if `clientObservedServerSideSessionID` has been explicitly set.
+  public var hasClientObservedServerSideSessionID: Bool {self._clientObservedServerSideSessionID != nil}
+  /// Clears the value of `clientObservedServerSideSessionID`. Subsequent reads from it will return its default value.
+  public mutating func clearClientObservedServerSideSessionID() {self._clientObservedServerSideSessionID = nil}
+
+  public var userContext: Spark_Connect_UserContext {
+    get {_userContext ?? Spark_Connect_UserContext()}
+    set {_userContext = newValue}
+  }
+  /// Returns true if `userContext` has been explicitly set.
+  public var hasUserContext: Bool {self._userContext != nil}
+  /// Clears the value of `userContext`. Subsequent reads from it will return its default value.
+  public mutating func clearUserContext() {self._userContext = nil}
+
+  public var operationID: String = String()
+
+  public var clientType: String {
+    get {_clientType ?? String()}
+    set {_clientType = newValue}
+  }
+  /// Returns true if `clientType` has been explicitly set.
+  public var hasClientType: Bool {self._clientType != nil}
+  /// Clears the value of `clientType`. Subsequent reads from it will return its default value.
+  public mutating func clearClientType() {self._clientType = nil}
+
+  public var release: Spark_Connect_ReleaseExecuteRequest.OneOf_Release? = nil
+
+  public var releaseAll: Spark_Connect_ReleaseExecuteRequest.ReleaseAll {
+    get {
+      if case .releaseAll(let v)? = release {return v}
+      return Spark_Connect_ReleaseExecuteRequest.ReleaseAll()
+    }
+    set {release = .releaseAll(newValue)}
+  }
+
+  public var releaseUntil: Spark_Connect_ReleaseExecuteRequest.ReleaseUntil {
+    get {
+      if case .releaseUntil(let v)? = release {return v}
+      return Spark_Connect_ReleaseExecuteRequest.ReleaseUntil()
+    }
+    set {release = .releaseUntil(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Release: Equatable, Sendable {
+    case releaseAll(Spark_Connect_ReleaseExecuteRequest.ReleaseAll)
+    case releaseUntil(Spark_Connect_ReleaseExecuteRequest.ReleaseUntil)
+
+  }
+
+  public nonisolated struct ReleaseAll: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public nonisolated struct ReleaseUntil: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var responseID: String = String()
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public init() {}
+
+  fileprivate var _clientObservedServerSideSessionID: String? = nil
+  fileprivate var _userContext: Spark_Connect_UserContext? = nil
+  fileprivate var _clientType: String? = nil
+}
+
+public nonisolated struct Spark_Connect_ReleaseExecuteResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sessionID: String = String()
+
+  public var serverSideSessionID: String = String()
+
+  public var operationID: String {
+    get {_operationID ?? String()}
+    set {_operationID = newValue}
+  }
+  /// Returns true if `operationID` has been explicitly set.
+  public var hasOperationID: Bool {self._operationID != nil}
+  /// Clears the value of `operationID`. Subsequent reads from it will return its default value.
+  public mutating func clearOperationID() {self._operationID = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _operationID: String? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "spark.connect"
@@ -1180,7 +1414,7 @@ nonisolated extension Spark_Connect_UserContext: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Spark_Connect_Relation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Relation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}read\0\u{2}\u{6}limit\0\u{2}\u{2}sql\0\u{3}local_relation\0\u{2}\u{6}repartition\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}read\0\u{2}\u{6}limit\0\u{2}\u{2}sql\0\u{3}local_relation\0\u{1}sample\0\u{2}\u{5}repartition\0")
 
   fileprivate class _StorageClass {
     var _relType: Spark_Connect_Relation.OneOf_RelType?
@@ -1265,6 +1499,19 @@ nonisolated extension Spark_Connect_Relation: SwiftProtobuf.Message, SwiftProtob
             _storage._relType = .localRelation(v)
           }
         }()
+        case 12: try {
+          var v: Spark_Connect_Sample?
+          var hadOneofValue = false
+          if let current = _storage._relType {
+            hadOneofValue = true
+            if case .sample(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._relType = .sample(v)
+          }
+        }()
         case 17: try {
           var v: Spark_Connect_Repartition?
           var hadOneofValue = false
@@ -1306,6 +1553,10 @@ nonisolated extension Spark_Connect_Relation: SwiftProtobuf.Message, SwiftProtob
       case .localRelation?: try {
         guard case .localRelation(let v)? = _storage._relType else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      }()
+      case .sample?: try {
+        guard case .sample(let v)? = _storage._relType else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
       }()
       case .repartition?: try {
         guard case .repartition(let v)? = _storage._relType else { preconditionFailure() }
@@ -1562,6 +1813,111 @@ nonisolated extension Spark_Connect_Repartition: SwiftProtobuf.Message, SwiftPro
         if _storage._input != rhs_storage._input {return false}
         if _storage._numPartitions != rhs_storage._numPartitions {return false}
         if _storage._shuffle != rhs_storage._shuffle {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spark_Connect_Sample: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Sample"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}input\0\u{3}lower_bound\0\u{3}upper_bound\0\u{3}with_replacement\0\u{1}seed\0\u{3}deterministic_order\0")
+
+  fileprivate class _StorageClass {
+    var _input: Spark_Connect_Relation? = nil
+    var _lowerBound: Double = 0
+    var _upperBound: Double = 0
+    var _withReplacement: Bool? = nil
+    var _seed: Int64? = nil
+    var _deterministicOrder: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _input = source._input
+      _lowerBound = source._lowerBound
+      _upperBound = source._upperBound
+      _withReplacement = source._withReplacement
+      _seed = source._seed
+      _deterministicOrder = source._deterministicOrder
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._input) }()
+        case 2: try { try decoder.decodeSingularDoubleField(value: &_storage._lowerBound) }()
+        case 3: try { try decoder.decodeSingularDoubleField(value: &_storage._upperBound) }()
+        case 4: try { try decoder.decodeSingularBoolField(value: &_storage._withReplacement) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._seed) }()
+        case 6: try { try decoder.decodeSingularBoolField(value: &_storage._deterministicOrder) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._input {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._lowerBound.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._lowerBound, fieldNumber: 2)
+      }
+      if _storage._upperBound.bitPattern != 0 {
+        try visitor.visitSingularDoubleField(value: _storage._upperBound, fieldNumber: 3)
+      }
+      try { if let v = _storage._withReplacement {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._seed {
+        try visitor.visitSingularInt64Field(value: v, fieldNumber: 5)
+      } }()
+      if _storage._deterministicOrder != false {
+        try visitor.visitSingularBoolField(value: _storage._deterministicOrder, fieldNumber: 6)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spark_Connect_Sample, rhs: Spark_Connect_Sample) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._input != rhs_storage._input {return false}
+        if _storage._lowerBound != rhs_storage._lowerBound {return false}
+        if _storage._upperBound != rhs_storage._upperBound {return false}
+        if _storage._withReplacement != rhs_storage._withReplacement {return false}
+        if _storage._seed != rhs_storage._seed {return false}
+        if _storage._deterministicOrder != rhs_storage._deterministicOrder {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2680,6 +3036,250 @@ nonisolated extension Spark_Connect_InterruptResponse: SwiftProtobuf.Message, Sw
     if lhs.sessionID != rhs.sessionID {return false}
     if lhs.serverSideSessionID != rhs.serverSideSessionID {return false}
     if lhs.interruptedIds != rhs.interruptedIds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spark_Connect_ReattachExecuteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReattachExecuteRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{3}user_context\0\u{3}operation_id\0\u{3}client_type\0\u{3}last_response_id\0\u{3}client_observed_server_side_session_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._userContext) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.operationID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self._clientType) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self._lastResponseID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self._clientObservedServerSideSessionID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 1)
+    }
+    try { if let v = self._userContext {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.operationID.isEmpty {
+      try visitor.visitSingularStringField(value: self.operationID, fieldNumber: 3)
+    }
+    try { if let v = self._clientType {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._lastResponseID {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._clientObservedServerSideSessionID {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 6)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spark_Connect_ReattachExecuteRequest, rhs: Spark_Connect_ReattachExecuteRequest) -> Bool {
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs._clientObservedServerSideSessionID != rhs._clientObservedServerSideSessionID {return false}
+    if lhs._userContext != rhs._userContext {return false}
+    if lhs.operationID != rhs.operationID {return false}
+    if lhs._clientType != rhs._clientType {return false}
+    if lhs._lastResponseID != rhs._lastResponseID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spark_Connect_ReleaseExecuteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReleaseExecuteRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{3}user_context\0\u{3}operation_id\0\u{3}client_type\0\u{3}release_all\0\u{3}release_until\0\u{3}client_observed_server_side_session_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._userContext) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.operationID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self._clientType) }()
+      case 5: try {
+        var v: Spark_Connect_ReleaseExecuteRequest.ReleaseAll?
+        var hadOneofValue = false
+        if let current = self.release {
+          hadOneofValue = true
+          if case .releaseAll(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.release = .releaseAll(v)
+        }
+      }()
+      case 6: try {
+        var v: Spark_Connect_ReleaseExecuteRequest.ReleaseUntil?
+        var hadOneofValue = false
+        if let current = self.release {
+          hadOneofValue = true
+          if case .releaseUntil(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.release = .releaseUntil(v)
+        }
+      }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self._clientObservedServerSideSessionID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 1)
+    }
+    try { if let v = self._userContext {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.operationID.isEmpty {
+      try visitor.visitSingularStringField(value: self.operationID, fieldNumber: 3)
+    }
+    try { if let v = self._clientType {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 4)
+    } }()
+    switch self.release {
+    case .releaseAll?: try {
+      guard case .releaseAll(let v)? = self.release else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .releaseUntil?: try {
+      guard case .releaseUntil(let v)? = self.release else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case nil: break
+    }
+    try { if let v = self._clientObservedServerSideSessionID {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 7)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spark_Connect_ReleaseExecuteRequest, rhs: Spark_Connect_ReleaseExecuteRequest) -> Bool {
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs._clientObservedServerSideSessionID != rhs._clientObservedServerSideSessionID {return false}
+    if lhs._userContext != rhs._userContext {return false}
+    if lhs.operationID != rhs.operationID {return false}
+    if lhs._clientType != rhs._clientType {return false}
+    if lhs.release != rhs.release {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spark_Connect_ReleaseExecuteRequest.ReleaseAll: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Spark_Connect_ReleaseExecuteRequest.protoMessageName + ".ReleaseAll"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spark_Connect_ReleaseExecuteRequest.ReleaseAll, rhs: Spark_Connect_ReleaseExecuteRequest.ReleaseAll) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spark_Connect_ReleaseExecuteRequest.ReleaseUntil: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Spark_Connect_ReleaseExecuteRequest.protoMessageName + ".ReleaseUntil"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}response_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.responseID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.responseID.isEmpty {
+      try visitor.visitSingularStringField(value: self.responseID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spark_Connect_ReleaseExecuteRequest.ReleaseUntil, rhs: Spark_Connect_ReleaseExecuteRequest.ReleaseUntil) -> Bool {
+    if lhs.responseID != rhs.responseID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Spark_Connect_ReleaseExecuteResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReleaseExecuteResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{3}operation_id\0\u{3}server_side_session_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self._operationID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.serverSideSessionID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 1)
+    }
+    try { if let v = self._operationID {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    } }()
+    if !self.serverSideSessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.serverSideSessionID, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Spark_Connect_ReleaseExecuteResponse, rhs: Spark_Connect_ReleaseExecuteResponse) -> Bool {
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs.serverSideSessionID != rhs.serverSideSessionID {return false}
+    if lhs._operationID != rhs._operationID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

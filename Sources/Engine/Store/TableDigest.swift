@@ -109,6 +109,22 @@ extension String {
     }
 }
 
+extension TableDigest {
+    /// Hashes every row of `table`, in order.
+    mutating func append(rowsOf table: Table) {
+        for row in 0..<table.rowCount {
+            for column in table.columns {
+                switch column.value(at: row) {
+                case .missing: missing()
+                case .integer(let value): integer(value)
+                case .real(let value): real(value)
+                case .text(var text): text.withUTF8 { self.text($0) }
+                }
+            }
+        }
+    }
+}
+
 extension Table {
     /// The SHA-256 content digest of the rows (`sha256:` and 64 hex digits): the digest a store
     /// records when it writes the same rows, so a table read back from anywhere (Spark among them)
@@ -116,16 +132,39 @@ extension Table {
     public var contentDigest: String {
         var digest = TableDigest(schema: columns.map { ColumnSchema(name: $0.name, type: $0.type) })
         defer { digest.deallocate() }
-        for row in 0..<rowCount {
-            for column in columns {
-                switch column.value(at: row) {
-                case .missing: digest.missing()
-                case .integer(let value): digest.integer(value)
-                case .real(let value): digest.real(value)
-                case .text(var text): text.withUTF8 { digest.text($0) }
-                }
-            }
+        digest.append(rowsOf: self)
+        return digest.finish()
+    }
+}
+
+/// The content digest of a table that arrives in batches (rows streamed from Spark): after
+/// `append`ing each batch, `finish()` equals `contentDigest` of all the batches' rows together.
+/// Every batch must have the first one's columns.
+public final class StreamingTableDigest {
+    private var digest: TableDigest?
+    /// The rows appended so far.
+    public private(set) var rowCount = 0
+
+    public init() {}
+
+    /// Hashes the rows of the next batch.
+    public func append(_ batch: Table) {
+        if digest == nil {
+            digest = TableDigest(schema: batch.columns.map { ColumnSchema(name: $0.name, type: $0.type) })
+        }
+        digest?.append(rowsOf: batch)
+        rowCount += batch.rowCount
+    }
+
+    /// The digest of the rows appended (nil when no batch came); call once.
+    public func finish() -> String? {
+        guard var digest else { return nil }
+        defer {
+            digest.deallocate()
+            self.digest = nil
         }
         return digest.finish()
     }
+
+    deinit { digest?.deallocate() }
 }

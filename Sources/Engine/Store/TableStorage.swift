@@ -27,6 +27,15 @@ public protocol TableStorage: AnyObject {
     /// Reads one version's rows into memory.
     func read(_ version: TableVersion) throws -> Table
 
+    /// Reads a part of one version of `name` (the latest when `number` is nil) into memory: a
+    /// sample, or the first rows; the way into a table too large to read whole.
+    ///
+    /// - Returns: the version the part was read from, and the part's rows.
+    /// - Throws: `EngineError.unknownVersion` as `version(_:_:)` does, and `invalidArgument`
+    ///   when the part itself is too large to read.
+    func read(_ name: TableName, version number: Int?, part: TablePart) throws
+        -> (version: TableVersion, table: Table)
+
     /// Runs one read-only query (in the store's SQL dialect) and returns its result.
     func query(_ sql: String) throws -> Table
 
@@ -37,6 +46,16 @@ public protocol TableStorage: AnyObject {
     @discardableResult
     func write(_ table: Table, as name: TableName, mode: WriteMode, source: String, operation: String) throws
         -> TableVersion
+
+    /// Passes one version of `source` (the latest when `number` is nil) through `transform` into
+    /// a new version of `target` that replaces its rows: on Spark batch by batch as they stream,
+    /// so memory stays bounded whatever the table's size (`predict … on=TABLE into=TABLE`); on
+    /// the workspace store as one batch. `describe` names the new version's source from the
+    /// input version. A failure leaves `target` as it was.
+    func transform(
+        _ source: TableName, version number: Int?, into target: TableName, operation: String,
+        describe: (TableVersion) -> String, _ transform: (Table) throws -> Table
+    ) throws -> TableTransform
 
     /// Statistics the store computes without reading the rows out (nil: read them).
     var statistics: (any StoredStatistics)? { get }
@@ -55,6 +74,26 @@ extension TableStore: TableStorage {
     /// The workspace's tables are read whole: it is as fast as any query over one file.
     public var statistics: (any StoredStatistics)? { nil }
 
+    public func read(_ name: TableName, version number: Int?, part: TablePart) throws
+        -> (version: TableVersion, table: Table)
+    {
+        let version = try version(name, number)
+        let table = try read(version)
+        return (version, table.selecting(rows: part.rows(of: table)))
+    }
+
+    public func transform(
+        _ source: TableName, version number: Int?, into target: TableName, operation: String,
+        describe: (TableVersion) -> String, _ transform: (Table) throws -> Table
+    ) throws -> TableTransform {
+        let input = try version(source, number)
+        let rows = try read(input)
+        let output = try write(try transform(rows), as: target, source: describe(input), operation: operation)
+        return TableTransform(
+            input: input, inputDigest: input.digest, inputRows: rows.rowCount,
+            inputColumns: rows.columns.map { ColumnSchema(name: $0.name, type: $0.type) }, output: output)
+    }
+
     public func status() throws -> [(field: String, value: String)] {
         [
             ("store", "workspace (SQLite)"), ("directory", directory), ("schemas", schemas.joined(separator: ", ")),
@@ -71,5 +110,27 @@ extension TableStorage {
     @discardableResult
     public func write(_ table: Table, as name: TableName, source: String, operation: String) throws -> TableVersion {
         try write(table, as: name, mode: .overwrite, source: source, operation: operation)
+    }
+}
+
+/// What `TableStorage.transform` read and wrote.
+public struct TableTransform: Sendable {
+    /// The version read.
+    public let input: TableVersion
+    /// The digest of the rows read (on Spark, of what the server returned).
+    public let inputDigest: String
+    public let inputRows: Int
+    public let inputColumns: [ColumnSchema]
+    /// The version written.
+    public let output: TableVersion
+
+    public init(
+        input: TableVersion, inputDigest: String, inputRows: Int, inputColumns: [ColumnSchema], output: TableVersion
+    ) {
+        self.input = input
+        self.inputDigest = inputDigest
+        self.inputRows = inputRows
+        self.inputColumns = inputColumns
+        self.output = output
     }
 }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import SparkConnect
 
 /// The data commands: loading files into the table store, its versions, `sql`, looking at and
 /// saving the current frame, and exporting. They touch the frame and the store, the command
@@ -36,6 +37,7 @@ struct DataCommands: CommandGroup {
 
     enum Use {
         static let table = Given<String>("table"), version = Key<Int>("version")
+        static let sample = Key<Double>("sample"), seed = Key<Int>("seed"), limit = Key<Int>("limit")
     }
 
     enum Head {
@@ -120,14 +122,27 @@ struct DataCommands: CommandGroup {
             examples: ["history fsp.faults", "history last=50"],
             handler: run { try $0.history($1) }),
         CommandSpec(
-            "use", category: .data, summary: "Make a stored table (any version) the current frame.",
-            help:
-                "Opens the latest version of a stored table, or the one given, as the current frame (no steps applied).",
+            "use", category: .data, summary: "Make a stored table (any version), or a part of it, the current frame.",
+            help: """
+                Opens the latest version of a stored table, or the one given, as the current frame (no steps applied). \
+                sample=FRACTION keeps each row with that probability, the same rows for the same seed= (on Spark, the \
+                rows PySpark's df.sample(fraction=FRACTION, seed=SEED) gives); limit=N keeps the first N rows. A part is \
+                how a table too large to read into memory (more than 100M cells on Spark) is explored row by row; \
+                describe, counts, corr and hist of a whole Spark table run on Spark without a part.
+                """,
             positionals: [.required(Use.table, .table, help: "the stored table")],
             parameters: [
-                ParameterSpec(Use.version, .int(min: 1, max: nil), help: "the version to open (default: latest)")
+                ParameterSpec(Use.version, .int(min: 1, max: nil), help: "the version to open (default: latest)"),
+                ParameterSpec(
+                    Use.sample, .number(min: 0, max: 1, maxInclusive: true),
+                    help: "read a random sample: each row kept with this probability"),
+                ParameterSpec(Use.seed, .int(min: 0, max: nil), help: "with sample=: the sample's seed (default 1)"),
+                ParameterSpec(Use.limit, .int(min: 1, max: nil), help: "read only the first N rows"),
             ],
-            examples: ["use fsp.faults", "use fsp.faults version=1"],
+            examples: [
+                "use fsp.faults", "use fsp.faults version=1", "use fsp.big sample=0.01 seed=7",
+                "use fsp.big limit=10000",
+            ],
             handler: run { try $0.use($1) }),
         CommandSpec(
             "sql", category: .data, summary: "Run a read-only SQLite query over the stored tables.",
@@ -288,26 +303,67 @@ struct DataCommands: CommandGroup {
     func use(_ arguments: Invocation) throws -> CommandOutput {
         let name = try arguments.at(Use.table) { try TableName(parsing: arguments[Use.table]) }
         let store = try frames.store()
+        let part = try Self.part(arguments)
         let version: TableVersion
+        var partRows: Table?
         do {
-            version = try store.version(name, arguments[Use.version])
+            if let part {
+                (version, partRows) = try store.read(name, version: arguments[Use.version], part: part)
+            } else {
+                version = try store.version(name, arguments[Use.version])
+            }
         } catch let error as EngineError where error.kind == .unknownTable {
             throw Diagnostic(error, range: arguments.range(of: Use.table))
-        } catch let error as EngineError {
+        } catch let error as EngineError where error.kind == .unknownVersion {
             throw Diagnostic(error, range: arguments.range(of: Use.version))
+        } catch let error as EngineError {
+            throw Diagnostic(
+                error, range: arguments.range(of: arguments.has(Use.limit) ? Use.limit.name : Use.sample.name))
         }
-        frames.open(version)
         var output = CommandOutput(command: "use")
-        output.say(
-            "Using \(version.name.displayName) version \(version.version): \(version.rowCount) rows × \(version.schema.count) columns."
-        )
-        if version.digest.isEmpty {
+        if let part, let partRows {
+            frames.open(part, of: version, rows: partRows)
+            output.say(
+                "Using \(part) of \(version.name.displayName) version \(version.version): \(partRows.rowCount) of \(version.rowCount) rows × \(version.schema.count) columns."
+            )
+        } else {
+            frames.open(version)
+            output.say(
+                "Using \(version.name.displayName) version \(version.version): \(version.rowCount) rows × \(version.schema.count) columns."
+            )
+        }
+        if version.digest.isEmpty && part == nil {
+            let name = version.name.displayName
+            let fraction = SparkTableStore.fittingFraction(rows: version.rowCount, columns: version.schema.count)
             output.say(
                 "It is too large to read into memory: describe, counts, corr and hist run where it is; "
-                    + "'sql select … from \(version.name.displayName) limit N into NAME' reads a part of it.")
+                    + "'use \(name) sample=\(fraction) seed=1' or 'use \(name) limit=N' reads a part of it.")
         }
         output.blocks.append(.fields(name: "version", Self.fields(of: version)))
         return output
+    }
+
+    /// The part of the table `use` reads: sample= (with seed=) or limit=, or nil for all of it.
+    static func part(_ arguments: Invocation) throws -> TablePart? {
+        if arguments.has(Use.sample), arguments.has(Use.limit) {
+            throw Diagnostic.usage(
+                "give sample= or limit=, not both", at: arguments.range(of: Use.limit), usage: arguments.spec.usage)
+        }
+        if let limit = arguments[Use.limit] { return .limit(limit) }
+        guard let fraction = arguments[Use.sample] else {
+            if arguments.has(Use.seed) {
+                throw Diagnostic.usage(
+                    "seed= is the seed of a sample: give sample=FRACTION with it", at: arguments.range(of: Use.seed),
+                    usage: arguments.spec.usage)
+            }
+            return nil
+        }
+        guard fraction > 0 else {
+            throw Diagnostic.usage(
+                "a sample of 0 keeps no row: give a fraction above 0, e.g. sample=0.01",
+                at: arguments.range(of: Use.sample), usage: arguments.spec.usage)
+        }
+        return .sample(fraction: fraction, seed: arguments[Use.seed] ?? 1)
     }
 
     func sql(_ arguments: Invocation) throws -> CommandOutput {

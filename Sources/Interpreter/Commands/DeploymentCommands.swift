@@ -98,6 +98,110 @@ struct DeploymentCommands: CommandGroup {
             try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer())
         }
         let served = modelSource.model
+        var output = CommandOutput(command: "predict")
+        if let notice = modelSource.notice { output.say(notice + ".") }
+        let scored: ScoredRows
+        if let on = arguments[Predict.on], let into = arguments[Predict.into], ModelingContext.namesStoredTable(on),
+            !arguments.has(Predict.row)
+        {
+            scored = try scoreStored(arguments, on: on, into: into, with: served, uri: uri)
+        } else {
+            scored = try scoreInMemory(arguments, with: served, uri: uri)
+        }
+        output.say(
+            "Scored \(scored.rowCount) row\(scored.rowCount == 1 ? "" : "s") of \(scored.source) with \(served.label) (\(uri))."
+        )
+        output.table(
+            "predictions", title: "\(served.label) on \(scored.source)", columns: ["row"] + scored.columns,
+            rows: scored.preview.enumerated().map { [.integer(Int64($0.offset))] + $0.element },
+            totalRows: scored.rowCount)
+        let counts = scored.columns.first == "predicted" ? scored.counts : nil
+        if let counts {
+            output.table(
+                "predicted_counts", columns: ["class", "count", "percent"],
+                rows: counts.entries.map {
+                    [$0.value, .integer(Int64($0.count)), .real($0.percent)]
+                })
+        }
+        let written = scored.written
+        if let written {
+            output.say(
+                "Stored \(written.rowCount) rows with predictions as \(written.name.displayName) version \(written.version)."
+            )
+        }
+        tracking.recordRun("predict with \(served.label)", on: &output) { run in
+            var params = ["model_uri": uri, "rows": String(scored.rowCount), "input": scored.source]
+            if served.name == nil { params["model_directory"] = served.directory }
+            if let name = served.name, let version = served.version {
+                params["model_name"] = name
+                params["model_version"] = String(version)
+                if let runId = try tracking.tracker().registry.version(name, version).runId {
+                    params["model_run_id"] = runId
+                }
+            }
+            if let written { params["output_table"] = "\(written.name.displayName)@v\(written.version)" }
+            try run.params(params)
+            if let dataset = scored.dataset { try run.dataset(dataset) }
+            if let counts {
+                try run.metrics(
+                    Dictionary(
+                        uniqueKeysWithValues: counts.entries.map {
+                            ("predicted_share_\($0.value.displayText)", $0.percent / 100)
+                        }))
+                run.csv(
+                    "predictions/predicted_counts.csv",
+                    try Table(columns: [
+                        Column(name: "class", storage: .text(counts.entries.map(\.value.displayText))),
+                        Column(name: "count", storage: .integer(counts.entries.map { Int64($0.count) })),
+                    ]))
+            }
+        }
+        return output
+    }
+
+    /// What `predict with=` scored: the rows' count and source, the first predictions, the
+    /// counts of the first prediction column, the table written and the input as a dataset.
+    private struct ScoredRows {
+        let rowCount: Int
+        let source: String
+        let columns: [String]
+        let preview: [[Value]]
+        let counts: ValueCounts
+        let written: TableVersion?
+        let dataset: DatasetInput?
+    }
+
+    /// The model's added columns of every row: its name and version.
+    private static func modelColumns(_ served: ServedModel, rows: Int) throws -> [Column] {
+        [
+            Column(name: "model", storage: .text(Array(repeating: served.name ?? served.directory, count: rows))),
+            Column(name: "model_version", storage: .integer(Array(repeating: Int64(served.version ?? 0), count: rows))),
+        ]
+    }
+
+    /// Scores a stored table into another batch by batch (bounded memory on Spark).
+    private func scoreStored(_ arguments: Invocation, on: String, into: String, with served: ServedModel, uri: String)
+        throws -> ScoredRows
+    {
+        typealias Predict = ModellingCommands.Keys
+        let scoring = try modeling.scoreStoredTable(
+            on: on, into: into, onRange: arguments.range(of: Predict.on), intoRange: arguments.range(of: Predict.into),
+            limit: arguments[Predict.limit],
+            describe: { "predict with \(uri) (\(served.label)) on \($0.name.displayName) v\($0.version)" },
+            predictions: { served.outputColumns(try $0.matrix(of: served.inputs.map(\.name))) },
+            constants: { try Self.modelColumns(served, rows: $0) })
+        let transform = scoring.transform
+        return ScoredRows(
+            rowCount: transform.inputRows, source: "\(transform.input.name.displayName) v\(transform.input.version)",
+            columns: scoring.columns, preview: scoring.preview, counts: scoring.counts, written: transform.output,
+            dataset: modeling.frames.datasetInput(
+                of: transform.input, digest: transform.inputDigest, columns: transform.inputColumns,
+                rowCount: transform.inputRows, context: "scoring"))
+    }
+
+    /// Scores the frame, one plate of it, a CSV file or a stored table read whole.
+    private func scoreInMemory(_ arguments: Invocation, with served: ServedModel, uri: String) throws -> ScoredRows {
+        typealias Predict = ModellingCommands.Keys
         var (table, source, stored) = try modeling.predictionInput(
             on: arguments[Predict.on], range: arguments.range(of: Predict.on))
         if let row = arguments[Predict.row] {
@@ -118,75 +222,25 @@ struct DeploymentCommands: CommandGroup {
                 error,
                 range: arguments.has(Predict.on) ? arguments.range(of: Predict.on) : arguments.range(of: Predict.with))
         }
-        var output = CommandOutput(command: "predict")
-        if let notice = modelSource.notice { output.say(notice + ".") }
-        output.say(
-            "Scored \(table.rowCount) row\(table.rowCount == 1 ? "" : "s") of \(source) with \(served.label) (\(uri)).")
-        let limit = min(arguments[Predict.limit], table.rowCount)
-        output.table(
-            "predictions", title: "\(served.label) on \(source)", columns: ["row"] + outputs.map(\.name),
-            rows: (0..<limit).map { r in [.integer(Int64(r))] + outputs.map { $0.value(at: r) } },
-            totalRows: table.rowCount)
-        let counts = outputs[0].name == "predicted" ? ValueCounts(outputs[0]) : nil
-        if let counts {
-            output.table(
-                "predicted_counts", columns: ["class", "count", "percent"],
-                rows: counts.entries.map {
-                    [$0.value, .integer(Int64($0.count)), .real($0.percent)]
-                })
-        }
         var written: TableVersion?
         if let into = arguments[Predict.into] {
             let name = try arguments.at(Predict.into) { try TableName(parsing: into) }
             var combined = table
-            for column in outputs { combined = try combined.setting(column) }
-            combined = try combined.setting(
-                Column(
-                    name: "model",
-                    storage: .text(Array(repeating: served.name ?? served.directory, count: table.rowCount))))
-            combined = try combined.setting(
-                Column(
-                    name: "model_version",
-                    storage: .integer(Array(repeating: Int64(served.version ?? 0), count: table.rowCount))))
+            for column in outputs + (try Self.modelColumns(served, rows: table.rowCount)) {
+                combined = try combined.setting(column)
+            }
             written = try arguments.at(Predict.into) {
                 try modeling.frames.store().write(
                     combined, as: name, source: "predict with \(uri) (\(served.label)) on \(source)",
                     operation: "predict")
             }
-            output.say(
-                "Stored \(written!.rowCount) rows with predictions as \(written!.name.displayName) version \(written!.version)."
-            )
         }
-        tracking.recordRun("predict with \(served.label)", on: &output) { run in
-            var params = ["model_uri": uri, "rows": String(table.rowCount), "input": source]
-            if served.name == nil { params["model_directory"] = served.directory }
-            if let name = served.name, let version = served.version {
-                params["model_name"] = name
-                params["model_version"] = String(version)
-                if let runId = try tracking.tracker().registry.version(name, version).runId {
-                    params["model_run_id"] = runId
-                }
-            }
-            if let written { params["output_table"] = "\(written.name.displayName)@v\(written.version)" }
-            try run.params(params)
-            if let stored {
-                try run.dataset(modeling.frames.datasetInput(of: stored, table: table, context: "scoring"))
-            }
-            if let counts {
-                try run.metrics(
-                    Dictionary(
-                        uniqueKeysWithValues: counts.entries.map {
-                            ("predicted_share_\($0.value.displayText)", $0.percent / 100)
-                        }))
-                run.csv(
-                    "predictions/predicted_counts.csv",
-                    try Table(columns: [
-                        Column(name: "class", storage: .text(counts.entries.map(\.value.displayText))),
-                        Column(name: "count", storage: .integer(counts.entries.map { Int64($0.count) })),
-                    ]))
-            }
-        }
-        return output
+        let limit = min(arguments[Predict.limit], table.rowCount)
+        return ScoredRows(
+            rowCount: table.rowCount, source: source, columns: outputs.map(\.name),
+            preview: (0..<limit).map { r in outputs.map { $0.value(at: r) } }, counts: ValueCounts(outputs[0]),
+            written: written,
+            dataset: stored.map { modeling.frames.datasetInput(of: $0, table: table, context: "scoring") })
     }
 
     // MARK: - serve

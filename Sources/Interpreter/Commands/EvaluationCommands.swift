@@ -108,6 +108,27 @@ extension ModellingCommands {
                 })
             return output
         }
+        if let on = arguments[Keys.on], let into = arguments[Keys.into], ModelingContext.namesStoredTable(on) {
+            let scoring = try modeling.scoreStoredTable(
+                on: on, into: into, onRange: arguments.range(of: Keys.on), intoRange: arguments.range(of: Keys.into),
+                limit: arguments[Keys.limit],
+                describe: { "predict \(model.name) (\(pipeline.kind)) on \($0.name.displayName) v\($0.version)" },
+                predictions: { pipeline.predictionColumns(try pipeline.features(of: $0)) })
+            let input = scoring.transform.input
+            output.table(
+                "predictions", title: "\(model.name) on \(input.name.displayName) v\(input.version)",
+                columns: ["row"] + scoring.columns,
+                rows: scoring.preview.enumerated().map { [.integer(Int64($0.offset))] + $0.element },
+                totalRows: scoring.transform.inputRows)
+            output.table(
+                "predicted_counts", columns: ["class", "count", "percent"],
+                rows: scoring.counts.entries.map { [$0.value, .integer(Int64($0.count)), .real($0.percent)] })
+            let version = scoring.transform.output
+            output.say(
+                "Stored \(version.rowCount) rows with predictions as \(version.name.displayName) version \(version.version)."
+            )
+            return output
+        }
         let (table, source, _) = try modeling.predictionInput(
             on: arguments[Keys.on], range: arguments.range(of: Keys.on))
         let predictionColumns = pipeline.predictionColumns(

@@ -99,6 +99,11 @@ struct SessionCommands: CommandGroup {
                 fields.append(Field("table", .text(version.name.description)))
                 fields.append(Field("version", .integer(Int64(version.version))))
                 fields.append(Field("digest", .text(version.digest)))
+            case .part(let version, let part, let digest):
+                fields.append(Field("table", .text(version.name.description)))
+                fields.append(Field("version", .integer(Int64(version.version))))
+                fields.append(Field("part", .text(part.description)))
+                fields.append(Field("digest", .text(digest)))
             case .query(_, let sql):
                 fields.append(Field("query", .text(sql)))
             }

@@ -7,6 +7,9 @@ struct Frame {
     enum Origin: Equatable {
         /// A stored table version.
         case stored(TableVersion)
+        /// A part of a stored table version (`use TABLE sample=… | limit=…`), with the digest of
+        /// the rows read.
+        case part(TableVersion, TablePart, digest: String)
         /// The result of an `sql` query, named with `into`.
         case query(name: String, sql: String)
     }
@@ -25,6 +28,7 @@ struct Frame {
         let base =
             switch origin {
             case .stored(let version): "\(version.name.displayName) v\(version.version)"
+            case .part(let version, let part, _): "\(version.name.displayName) v\(version.version), \(part)"
             case .query(let name, _): name
             }
         return steps.isEmpty ? base : "\(base) + \(steps.count) step\(steps.count == 1 ? "" : "s")"
@@ -35,6 +39,7 @@ struct Frame {
         let base =
             switch origin {
             case .stored(let version): "\(version.name.displayName) v\(version.version)"
+            case .part(let version, let part, _): "\(part) of \(version.name.displayName) v\(version.version)"
             case .query(let name, let sql): "\(name) (sql \(sql))"
             }
         return ([base] + steps.map(\.summary)).joined(separator: " → ")

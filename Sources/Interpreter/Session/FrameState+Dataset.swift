@@ -16,6 +16,11 @@ extension FrameState {
             name = "\(version.name.displayName)@v\(version.version)"
             baseDigest = version.digest
             (sourceType, source) = Self.storedSource(version)
+        case .part(let version, let part, let digest):
+            name = "\(version.name.displayName)@v\(version.version)"
+            baseDigest = digest
+            (sourceType, source) = Self.storedSource(version)
+            source += part.sourceFields
         case .query(let queryName, let sql):
             name = queryName
             baseDigest = MD5.hex(sql)
@@ -24,15 +29,29 @@ extension FrameState {
         source.append(("steps", .array(frame.steps.map { .string($0.summary) })))
         return Self.datasetInput(
             name: name, digest: MD5.hex(baseDigest + "|" + frame.lineage), sourceType: sourceType, source: source,
-            table: table, context: context)
+            columns: Self.schema(of: table), rowCount: table.rowCount, context: context)
     }
 
     /// A stored table version, as read whole, as an MLflow dataset input.
     func datasetInput(of version: TableVersion, table: Table, context: String) -> DatasetInput {
+        datasetInput(
+            of: version, digest: version.digest, columns: Self.schema(of: table), rowCount: table.rowCount,
+            context: context)
+    }
+
+    /// A stored table version as an MLflow dataset input, from what was read of it as it
+    /// streamed: the digest of the rows read, their columns and count.
+    func datasetInput(of version: TableVersion, digest: String, columns: [ColumnSchema], rowCount: Int, context: String)
+        -> DatasetInput
+    {
         let (sourceType, source) = Self.storedSource(version)
         return Self.datasetInput(
-            name: "\(version.name.displayName)@v\(version.version)", digest: version.digest,
-            sourceType: sourceType, source: source, table: table, context: context)
+            name: "\(version.name.displayName)@v\(version.version)", digest: digest, sourceType: sourceType,
+            source: source, columns: columns, rowCount: rowCount, context: context)
+    }
+
+    private static func schema(of table: Table) -> [ColumnSchema] {
+        table.columns.map { ColumnSchema(name: $0.name, type: $0.type) }
     }
 
     /// How MLflow names a stored version's source: a Spark table as MLflow's SparkDatasetSource
@@ -51,10 +70,11 @@ extension FrameState {
     }
 
     private static func datasetInput(
-        name: String, digest: String, sourceType: String, source: [(String, JSON)], table: Table, context: String
+        name: String, digest: String, sourceType: String, source: [(String, JSON)], columns: [ColumnSchema],
+        rowCount: Int, context: String
     ) -> DatasetInput {
-        let columns = JSON.array(
-            table.columns.map { column in
+        let colspec = JSON.array(
+            columns.map { column in
                 .object([
                     ("type", .string(column.type == .integer ? "long" : column.type == .real ? "double" : "string")),
                     ("name", .string(column.name)), ("required", .bool(true)),
@@ -63,11 +83,11 @@ extension FrameState {
         return DatasetInput(
             name: name, digest: String(digest.prefix(8)), sourceType: sourceType,
             source: JSON.object(source).serialized(),
-            schema: JSON.object([("mlflow_colspec", columns)]).serialized(),
+            schema: JSON.object([("mlflow_colspec", colspec)]).serialized(),
             profile: JSON.object([
-                ("num_rows", .integer(Int64(table.rowCount))),
-                ("num_elements", .integer(Int64(table.rowCount * table.columns.count))),
-                ("num_columns", .integer(Int64(table.columns.count))),
+                ("num_rows", .integer(Int64(rowCount))),
+                ("num_elements", .integer(Int64(rowCount * columns.count))),
+                ("num_columns", .integer(Int64(columns.count))),
             ]).serialized(),
             context: context)
     }

@@ -105,6 +105,13 @@ final class FrameState {
         frame = Frame(origin: .stored(version))
     }
 
+    /// Makes the rows read of a part of a stored version the current frame, with no steps.
+    func open(_ part: TablePart, of version: TableVersion, rows table: Table) {
+        frame = Frame(
+            origin: .part(version, part, digest: table.contentDigest), table: table,
+            sourceRows: Array(0..<table.rowCount))
+    }
+
     /// Applies a preparation step to the current frame and records it in the lineage.
     ///
     /// - Returns: the frame's rows before and after.
