@@ -29,6 +29,8 @@ struct StepMode {
                 Terminal.write("[\(path):\(line)] \(text)\n")
                 switch prompt.read() {
                 case .run:
+                    // The learner asked for it: a Ctrl-C at the pause does not stop it.
+                    session.cancellation.reset()
                     let status = session.execute(text, origin: .script(path: path, line: line))
                     if status != .ok { return status }
                     break pause

@@ -90,10 +90,11 @@ struct TrackingCrashSafetyTests {
                 ],
                 in: directory.path, after: delay)
             #expect(
-                try csv(directory, "sql pragma catalog.integrity_check") == ["integrity_check", "ok"],
+                try csv(directory, "sql pragma catalog.integrity_check").prefix(2) == ["integrity_check", "ok"],
                 "killed after \(delay) s")
+            // Opening the catalog marks the runs the killed shell was recording KILLED.
             let statuses = try csv(directory, "sql select distinct status from catalog.runs order by status")
-            #expect(statuses.dropFirst().allSatisfy { $0 == "FINISHED" || $0 == "RUNNING" }, "\(statuses)")
+            #expect(statuses.dropFirst().allSatisfy { $0 == "FINISHED" || $0 == "KILLED" }, "\(statuses)")
             let orphans = try csv(
                 directory,
                 "sql select count(*) as n from catalog.model_versions v left join catalog.runs r on r.run_id = v.run_id where r.run_id is null"
@@ -113,5 +114,50 @@ struct TrackingCrashSafetyTests {
             "use fsp.faults; \(Self.prepare); fit nb; register nb as m; sql select max(version) as v from catalog.model_versions"
         )
         #expect(Int(after.last ?? "") ?? 0 >= 2, "a later shell registers the next version")
+    }
+
+    @Test(
+        "a run whose shell was killed is KILLED when the workspace is next opened, its leftovers gone; a live shell's run stays RUNNING"
+    )
+    func killedRunIsMarked() throws {
+        let directory = try workspace()
+        let process = try BinaryRunner.start(
+            [
+                "--workspace", "ws", "--threads", "1", "-c",
+                "use fsp.faults; \(Self.prepare); run start name=long; tune et iters=300 folds=5",
+            ], in: directory.path)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let running = directory.path + "/ws/running"
+        var owned: String?
+        for _ in 0..<300 where owned == nil {
+            owned = try? FileManager.default.contentsOfDirectory(atPath: running).first
+            if owned == nil { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        let runId = try #require(owned, "the shell opened its run")
+        let status = "sql select status, end_time is not null as ended from catalog.runs where run_id = '\(runId)'"
+        #expect(try csv(directory, status) == ["status,ended", "RUNNING,0"], "a live shell's run stays RUNNING")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // The killed shell was writing its model: Foundation's temporary file is left in the folder.
+        let model = directory.path + "/ws/artifacts/runs/\(runId)/model"
+        try FileManager.default.createDirectory(atPath: model, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: model + "/.dat.nosync1F2E.a1B2c3", contents: Data("{".utf8)))
+
+        let runs = try BinaryRunner.run(["--workspace", "ws", "-c", "runs"], in: directory.path)
+        #expect(
+            runs.standardOutput.contains(
+                "Tracking: 1 run whose shell was killed while it ran (\(runId.prefix(8))) is now KILLED; its unfinished files were removed."
+            ), "\(runs.standardOutput)")
+        #expect(try csv(directory, status) == ["status,ended", "KILLED,1"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: model).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: running).isEmpty)
+        let register = try BinaryRunner.run(
+            ["--workspace", "ws", "-c", "register run=\(runId) as m"], in: directory.path)
+        #expect(register.status == 1)
+        #expect(
+            register.standardError.contains("run \(runId.prefix(8)) was killed before it logged its model"),
+            "\(register.standardError)")
     }
 }

@@ -4,6 +4,10 @@ import Testing
 
 @testable import Engine
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Issue 24, "hostile input": streams where a file was expected, endless queries, pragmas that
 /// change the connection, names outside ASCII, unknown text= columns.
 @Suite("Hostile input: engine")
@@ -127,5 +131,145 @@ struct HostileInputTests {
         let typo = try #require(engineError { _ = try CSVReader.readTable(path: path, options: options) })
         #expect(typo.suggestions == ["Plate_Id"])
         #expect(try store.tables().isEmpty)
+    }
+}
+
+extension HostileInputTests {
+    @Test("damaged schema files are set aside, named with their repair; the healthy schemas still list and load")
+    func damagedSchemas() throws {
+        let tables = directory.path + "/tables"
+        do {
+            let store = try store()
+            for name in ["t", "fsp.faults", "ok.t", "qa.t"] {
+                try store.load(csv: directory.file("p.csv", "a,b\n1,x\n2,y\n"), as: try TableName(parsing: name))
+            }
+        }
+        // fsp: its first page (the schema) intact, the pages holding the tables garbled; qa: no database at all.
+        let fsp = tables + "/fsp.sqlite"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: fsp))
+        for offset in 4096..<bytes.count { bytes[offset] = UInt8(truncatingIfNeeded: offset * 31 + 7) }
+        try bytes.write(to: URL(fileURLWithPath: fsp))
+        let qa = tables + "/qa.sqlite"
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: qa))
+        let damagedBytes = [
+            try Data(contentsOf: URL(fileURLWithPath: fsp)), try Data(contentsOf: URL(fileURLWithPath: qa)),
+        ]
+
+        let store = try store()
+        #expect(try store.tables().map(\.name.description) == ["main.t", "ok.t"])
+        #expect(store.damagedSchemas.map(\.schema) == ["fsp", "qa"])
+        #expect(store.damagedSchemas.map(\.reason) == ["database disk image is malformed", "file is not a database"])
+        #expect(store.schemas == ["main", "ok"])
+        let error = try #require(engineError { _ = try store.versions(of: name) })
+        #expect(error.kind == .io)
+        #expect(
+            error.message
+                == "schema 'fsp' cannot be read: its file '\(fsp)' is damaged (database disk image is malformed)")
+        #expect(
+            error.hint?.hasPrefix(
+                "restore '\(fsp)' from a backup; or keep what SQLite can still read: sqlite3 '\(fsp)' .recover") == true
+        )
+        let write = try #require(
+            engineError { try store.load(csv: directory.file("q.csv", "a\n1\n"), as: try TableName(parsing: "qa.new")) }
+        )
+        #expect(write.message.hasPrefix("schema 'qa' cannot be read: its file '\(qa)' is damaged"))
+        try store.load(csv: directory.file("r.csv", "a\n1\n"), as: try TableName(parsing: "ok.t"))
+        #expect(try store.version(try TableName(parsing: "ok.t")).version == 2)
+        #expect(
+            [try Data(contentsOf: URL(fileURLWithPath: fsp)), try Data(contentsOf: URL(fileURLWithPath: qa))]
+                == damagedBytes, "the damaged files are left as they were")
+        let note = try #require(store.damagedSchemas.first).note(healthy: store.schemas)
+        #expect(
+            note.hasPrefix("Schema 'fsp' is left out: its file '\(fsp)' is damaged (database disk image is malformed).")
+        )
+        #expect(note.contains("healthy schemas (main, ok)"))
+
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: tables + "/main.sqlite"))
+        let main = try #require(engineError { _ = try self.store() })
+        #expect(main.message.hasPrefix("schema 'main' cannot be read: its file '\(tables)/main.sqlite' is damaged"))
+    }
+
+    @Test("a workspace or export folder that cannot be one is named with the reason, not an NSError dump")
+    func unusablePlaces() throws {
+        let catalog = try Catalog(workspace: directory.path + "/ws")
+        let cases: [(String, () throws -> Void)] = [
+            (
+                "cannot open the table store in '/dev/null/tables': '/dev/null' is a character device, not a directory",
+                { _ = try TableStore(directory: "/dev/null/tables") }
+            ),
+            (
+                "cannot open the tracking catalog '/dev/null/catalog.sqlite': '/dev/null' is a character device, not a directory",
+                { _ = try Catalog(workspace: "/dev/null") }
+            ),
+            (
+                "cannot open the table store in '/proc/tables': '/proc' ",
+                { _ = try TableStore(directory: "/proc/tables") }
+            ),
+            (
+                "cannot export to '/dev/null': '/dev/null' is a character device, not a directory",
+                { _ = try MLflowFileStore.export(catalog, to: "/dev/null") }
+            ),
+            (
+                "cannot write '/dev/null/x.csv': '/dev/null' is a character device, not a directory",
+                { try AtomicFile.write(Data(), to: "/dev/null/x.csv") }
+            ),
+        ]
+        for (expected, body) in cases {
+            let error = try #require(engineError(body), "\(expected)")
+            #expect(error.message.hasPrefix(expected), "\(error.message)")
+            #expect(!error.message.contains("Domain") && !error.message.contains("error 512"), "\(error.message)")
+            #expect(error.hint != nil, "\(expected)")
+        }
+    }
+}
+
+/// Issue 24 at the scoring server: a JSON body sent as CSV, a body trickled a byte at a time.
+@Suite("Hostile input: scoring server")
+struct HostileScoringTests {
+    typealias F = ScoringFixture
+
+    @Test("a JSON body sent as text/csv is named as JSON, with the content type to use")
+    func jsonSentAsCSV() throws {
+        for (body, opening) in [(F.splitBody(rows: [0]), "{"), ("\u{FEFF} \n[{\"X_Minimum\": 1}]", "[")] {
+            let response = F.post(body, type: "text/csv")
+            #expect(response.status == 400)
+            let message = try #require(decoded(response)?["message"] as? String)
+            #expect(
+                message.hasPrefix(
+                    "the body looks like JSON (it starts with '\(opening)') but the Content-Type says text/csv"),
+                "\(message)")
+            #expect(message.contains("send it with Content-Type: application/json"))
+        }
+        let bracketed = F.post("[a],b\n1,2\n", type: "text/csv")
+        #expect(decoded(bracketed)?["message"].map { "\($0)".contains("looks like JSON") } == false)
+    }
+
+    @Test("a body trickled a byte at a time gets 408 when its time is up, and the connection closes")
+    func trickledBody() async throws {
+        let server = ScoringServer(service: ScoringService(source: F.source), port: 0, bodyTimeout: .seconds(1))
+        let port = try #require(await onOwnThread { try? server.start() })
+        let fd = try #require(RawHTTP.connect(port: port))
+        defer { close(fd) }
+        #expect(
+            RawHTTP.send(
+                fd,
+                Array(
+                    "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+                        .utf8)))
+        let trickler = Thread {
+            for _ in 0..<40 {
+                Thread.sleep(forTimeInterval: 0.25)
+                if !RawHTTP.send(fd, [UInt8(ascii: " ")]) { return }
+            }
+        }
+        trickler.start()
+        let started = Date()
+        let reply = try #require(RawHTTP.receive(fd), "no answer: the connection stayed open")
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(reply.status == 408)
+        #expect(
+            reply.body.contains("the request body did not arrive within 1 s of the request's head"), "\(reply.body)")
+        #expect(RawHTTP.exchange(port: port, RawHTTP.request("GET", "/ping", contentType: nil))?.status == 200)
+        await onOwnThread { server.stop() }
     }
 }

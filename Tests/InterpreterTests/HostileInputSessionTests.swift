@@ -68,3 +68,39 @@ struct HostileInputSessionTests {
         #expect(short == "error: oops\n  ab\n  ^^")
     }
 }
+
+/// An output that presses Ctrl-C as the first command's result arrives: between two commands.
+private final class InterruptingOutput: SessionOutput {
+    let collected = CollectingOutput()
+    let cancellation: Cancellation
+
+    init(_ cancellation: Cancellation) { self.cancellation = cancellation }
+
+    func deliver(_ outcome: Outcome) {
+        if case .output = outcome, collected.outputs.isEmpty { cancellation.request() }
+        collected.deliver(outcome)
+    }
+}
+
+extension HostileInputSessionTests {
+    @Test("a Ctrl-C between two commands of -c or a script stops it; at the console it only drops the line")
+    func interruptBetweenCommands() throws {
+        let directory = TemporaryDirectory()
+        let cancellation = Cancellation()
+        let output = InterruptingOutput(cancellation)
+        let session = Session(
+            workspace: Workspace(root: directory.path + "/ws"), output: output, cancellation: cancellation)
+        #expect(session.execute("timer on; timer off; format csv", origin: .commandLine) == .failed(.engine))
+        #expect(output.collected.outputs.count == 1 && session.settings.timer && session.settings.format == .table)
+        let failure = try #require(output.collected.failures.first)
+        #expect(failure.message == "interrupted (Ctrl-C) before this command: it and the commands after it did not run")
+        #expect(failure.range?.lowerBound == "timer on; ".utf8.count)
+
+        let script = directory.file("steps.plsh", "timer off\nformat csv\n")
+        #expect(session.runScript(at: script) == .failed(.engine))
+        #expect(session.settings.timer && session.settings.format == .table, "no command of the script ran")
+
+        #expect(session.execute("format csv", origin: .console) == .ok)
+        #expect(session.settings.format == .csv)
+    }
+}

@@ -119,7 +119,7 @@ public struct Figure: Sendable {
         } catch let error as EngineError {
             throw error
         } catch {
-            throw EngineError(.io, "cannot write \(png): \(error.localizedDescription)")
+            throw EngineError(.io, "cannot write \(png): \(FileSystemProblem.reason(for: error, at: png))")
         }
         let vector = cairo_svg_surface_create(svg + ".partial", width, height)
         render(on: vector, scale: 1)

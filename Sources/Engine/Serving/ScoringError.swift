@@ -26,6 +26,15 @@ public struct ScoringError: Error, Equatable, Sendable {
         ScoringError(status: 415, errorCode: "BAD_REQUEST", errorClass: "UNSUPPORTED_MEDIA_TYPE", message)
     }
 
+    /// A request whose body did not arrive within the server's body timeout (408; the server
+    /// then closes the connection).
+    static func bodyTimeout(seconds: Int) -> ScoringError {
+        ScoringError(
+            status: 408, errorCode: "BAD_REQUEST", errorClass: "REQUEST_TIMEOUT",
+            "the request body did not arrive within \(seconds) s of the request's head; the connection is closed. Send the whole body at once (Content-Length and all its bytes), and keep bodies under 16 MiB"
+        )
+    }
+
     /// The error as MLflow's JSON body.
     var json: JSON {
         .object([

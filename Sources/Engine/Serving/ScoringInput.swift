@@ -68,6 +68,15 @@ struct ScoringInput {
         return type
     }
 
+    /// The character a JSON body opens with, when `text` (sent as CSV) is one: it starts with
+    /// `{` (no CSV header does), or with `[` and parses as JSON.
+    private static func jsonOpening(of text: String) -> Character? {
+        let start = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
+        guard let first = start.first, first == "{" || first == "[" else { return nil }
+        if first == "[", (try? JSON.parse(utf8: Array(start.utf8))) == nil { return nil }
+        return first
+    }
+
     // MARK: - JSON
 
     private static func parseJSON(_ body: Data) throws(ScoringError) -> ScoringInput {
@@ -206,6 +215,11 @@ struct ScoringInput {
     private static func parseCSV(_ body: Data) throws(ScoringError) -> ScoringInput {
         guard let text = String(data: body, encoding: .utf8) else {
             throw ScoringError("the CSV body is not valid UTF-8")
+        }
+        if let opening = jsonOpening(of: text) {
+            throw ScoringError(
+                "the body looks like JSON (it starts with '\(opening)') but the Content-Type says text/csv; send it with Content-Type: application/json, or send CSV (a header line of column names, then one line per row)"
+            )
         }
         var records = try CSVText.records(text)
         guard !records.isEmpty else { throw ScoringError("the CSV body has no header row") }

@@ -11,9 +11,10 @@ import UnixSignals
 /// re-resolves the served URI every `followInterval`, so a promotion in the registry reaches the
 /// server without a restart.
 ///
-/// Loopback (`127.0.0.1`) unless told otherwise. Connections idle for 30 s are closed (slow
-/// clients cannot hold the server). Stopping is graceful: stop accepting, finish the requests in
-/// flight, then return.
+/// Loopback (`127.0.0.1`) unless told otherwise. Slow clients cannot hold the server: a
+/// connection idle for `idleTimeout` (30 s) is closed, and so is one whose request body has not
+/// all arrived `bodyTimeout` (30 s) after its head, after a 408 answer. Stopping is graceful:
+/// stop accepting, finish the requests in flight, then return.
 public final class ScoringServer: Sendable {
     /// The response header naming the model version that answered (`et-fsp-model/3`).
     public static let modelHeader = "X-PlateShell-Model"
@@ -22,6 +23,10 @@ public final class ScoringServer: Sendable {
     public let host: String
     public let requestedPort: Int
     public let followInterval: Duration
+    /// How long a request body may take to arrive, from the request's head to its last byte.
+    public let bodyTimeout: Duration
+    /// How long a connection may stay silent (between requests, or before a head is complete).
+    public static let idleTimeout: Duration = .seconds(30)
     /// Called (on a background task) when the server switches to another model version.
     public let onSwitch: @Sendable (ServedModel) -> Void
     private let executor = DispatchTaskExecutor()
@@ -29,10 +34,11 @@ public final class ScoringServer: Sendable {
 
     public init(
         service: ScoringService, host: String = "127.0.0.1", port: Int = 5001,
-        followInterval: Duration = .milliseconds(500),
+        followInterval: Duration = .milliseconds(500), bodyTimeout: Duration = .seconds(30),
         onSwitch: @escaping @Sendable (ServedModel) -> Void = { _ in }
     ) {
         self.service = service
+        self.bodyTimeout = bodyTimeout
         self.onSwitch = onSwitch
         self.host = host
         self.requestedPort = port
@@ -98,6 +104,7 @@ public final class ScoringServer: Sendable {
         var logger = Logger(label: "plateshell.serve")
         logger.logLevel = .critical
         let service = self.service
+        let bodyTimeout = self.bodyTimeout
         let modelHeader = HTTPField.Name(Self.modelHeader)!
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body: Data?
@@ -106,6 +113,11 @@ public final class ScoringServer: Sendable {
                 body = Data(buffer.readableBytesView)
             } catch is NIOTooManyBytesError {
                 body = nil
+            } catch is BodyDeadline.Expired {
+                let error = ScoringError.bodyTimeout(seconds: Int(bodyTimeout.components.seconds))
+                return Response(
+                    status: .requestTimeout, headers: [.contentType: "application/json", .connection: "close"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: error.json.serialized())))
             }
             let answer = service.respond(
                 method: request.method.rawValue, path: request.uri.path,
@@ -117,9 +129,14 @@ public final class ScoringServer: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
         }
         let port = requestedPort
+        let bodyLimit = TimeAmount(bodyTimeout)
         let application = Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [BodyDeadline(limit: bodyLimit)],
+                    idleTimeout: TimeAmount(Self.idleTimeout))
+            ),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: "PlateShell/\(PlateShellVersion.current)"),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },

@@ -13,6 +13,9 @@ public protocol TableStorage: AnyObject {
     /// The latest version of every table, sorted by name.
     func tables() throws -> [TableVersion]
 
+    /// Schemas the store could not read and left out of `tables()` (found by the calls so far).
+    var damagedSchemas: [DamagedSchema] { get }
+
     /// Every version of `name` that the store can tell of, oldest first.
     ///
     /// - Throws: `EngineError.unknownTable` with suggestions when the table does not exist.
@@ -98,11 +101,14 @@ extension TableStore: TableStorage {
         [
             ("store", "workspace (SQLite)"), ("directory", directory), ("schemas", schemas.joined(separator: ", ")),
             ("versions", "every version is kept: 'use TABLE version=N' reads any"),
-        ]
+        ] + damagedSchemas.map { ("damaged", "\($0.schema) (\($0.file): \($0.reason))") }
     }
 }
 
 extension TableStorage {
+    /// A store whose schemas live elsewhere (a Spark cluster) reports no damaged files.
+    public var damagedSchemas: [DamagedSchema] { [] }
+
     /// The latest version of `name`.
     public func version(_ name: TableName) throws -> TableVersion { try version(name, nil) }
 

@@ -24,6 +24,8 @@ public final class TableStore {
     let queue: DatabaseQueue
     let cancellation: Cancellation
     private var attachedSchemas: Set<String>
+    /// Schemas whose files SQLite cannot read, set aside (by schema name, sorted).
+    public private(set) var damagedSchemas: [DamagedSchema] = []
     private var catalogAttached = false
     /// The clock for version timestamps (tests inject a fixed one).
     public var now: () -> Date = Date.init
@@ -52,14 +54,20 @@ public final class TableStore {
                         Unmanaged<Cancellation>.fromOpaque(context!).takeUnretainedValue().isRequested ? 1 : 0
                     }, context)
             }
-            queue = try DatabaseQueue(
-                path: (directory as NSString).appendingPathComponent("main.sqlite"),
-                configuration: configuration)
-            attachedSchemas = [TableName.defaultSchema]
-            try queue.inDatabase { db in
-                try db.enableWriteAheadLog(timeout: .seconds(Self.busyTimeoutSeconds))
-                try Self.createVersionsTable(in: TableName.defaultSchema, db)
+            let main = (directory as NSString).appendingPathComponent("main.sqlite")
+            do {
+                queue = try DatabaseQueue(path: main, configuration: configuration)
+                try queue.inDatabase { db in
+                    try db.enableWriteAheadLog(timeout: .seconds(Self.busyTimeoutSeconds))
+                    try Self.createVersionsTable(in: TableName.defaultSchema, db)
+                }
+            } catch let error as DatabaseError where DamagedSchema.isDamage(error) {
+                // The main schema's file carries the connection: the others cannot be reached without it.
+                throw DamagedSchema(
+                    schema: TableName.defaultSchema, file: main, reason: error.message ?? "\(error.resultCode)"
+                ).error
             }
+            attachedSchemas = [TableName.defaultSchema]
             let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
             for file in files where file.hasSuffix(".sqlite") {
                 let schema = String(file.dropLast(".sqlite".count))
@@ -71,39 +79,45 @@ public final class TableStore {
             throw error
         } catch {
             throw EngineError(
-                .io, "cannot open the table store in '\(directory)': \(error)",
-                hint: "check that the workspace directory is writable, or choose another with --workspace")
+                .io,
+                "cannot open the table store in '\(directory)': \(FileSystemProblem.reason(for: error, at: directory))",
+                hint: "choose a workspace directory you can write to with --workspace DIR (it is created when missing)")
         }
     }
 
-    /// The schemas that hold tables (or were created), `main` first.
+    /// The readable schemas that hold tables (or were created), `main` first.
     public var schemas: [String] {
-        [TableName.defaultSchema] + attachedSchemas.subtracting([TableName.defaultSchema]).sorted()
+        let main = TableName.defaultSchema
+        return (attachedSchemas.contains(main) ? [main] : []) + attachedSchemas.subtracting([main]).sorted()
     }
 
-    /// The latest version of every stored table, sorted by name.
+    /// The latest version of every stored table of the healthy schemas, sorted by name. A schema
+    /// whose file turns out damaged is set aside (`damagedSchemas`) instead of failing the list.
     public func tables() throws -> [TableVersion] {
-        try run { db in
-            try schemas.flatMap { schema in
+        try schemas.flatMap { schema in
+            try readingSchema(schema) { db in
                 try Self.fetchVersions(
                     db, schema: schema,
                     where: """
                         version = (SELECT max(version) FROM \(SQLIdentifier.quote(schema)).\(Self.versionsTable) AS w
                                    WHERE w.table_name = v.table_name)
                         """)
-            }.sorted { $0.name < $1.name }
-        }
+            } ?? []
+        }.sorted { $0.name < $1.name }
     }
 
     /// Every version of `name`, oldest first.
     ///
-    /// - Throws: `EngineError.unknownTable` with suggestions when the table does not exist.
+    /// - Throws: `EngineError.unknownTable` with suggestions when the table does not exist;
+    ///   `.io` naming the file and its repair when the table's schema is damaged.
     public func versions(of name: TableName) throws -> [TableVersion] {
-        let found = try run { db in
+        let found =
             attachedSchemas.contains(name.schema)
-                ? try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table]) : []
-        }
-        if found.isEmpty { throw try unknownTable(name) }
+            ? try readingSchema(name.schema) { db in
+                try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table])
+            } : []
+        if let damaged = damagedSchemas.first(where: { $0.schema == name.schema }) { throw damaged.error }
+        guard let found, !found.isEmpty else { throw try unknownTable(name) }
         return found
     }
 
@@ -140,6 +154,7 @@ public final class TableStore {
     /// Makes sure the schema's database exists and is attached.
     func ensureSchema(_ schema: String) throws {
         if attachedSchemas.contains(schema) { return }
+        if let damaged = damagedSchemas.first(where: { $0.schema == schema }) { throw damaged.error }
         let limit = try run { db in Int(sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_ATTACHED, -1)) }
         if attachedSchemas.count > limit {
             throw EngineError(
@@ -149,14 +164,38 @@ public final class TableStore {
         try attach(schema)
     }
 
+    /// Attaches a schema's file; a damaged one is set aside instead.
     private func attach(_ schema: String) throws {
-        let path = (directory as NSString).appendingPathComponent("\(schema).sqlite")
-        try run { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS \(SQLIdentifier.quote(schema))", arguments: [path])
+        let attached = try readingSchema(schema) { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS \(SQLIdentifier.quote(schema))", arguments: [file(of: schema)])
             try db.enableWriteAheadLog(schema: schema, timeout: .seconds(Self.busyTimeoutSeconds))
             try Self.createVersionsTable(in: schema, db)
         }
-        attachedSchemas.insert(schema)
+        if attached != nil { attachedSchemas.insert(schema) }
+    }
+
+    /// The database file of a schema.
+    func file(of schema: String) -> String { (directory as NSString).appendingPathComponent("\(schema).sqlite") }
+
+    /// Runs `body` on the connection for work on one schema. When SQLite finds the schema's file
+    /// damaged, the schema is detached and recorded in `damagedSchemas`, and the result is nil.
+    private func readingSchema<T>(_ schema: String, _ body: (Database) throws -> T) throws -> T? {
+        let (value, damage): (T?, DamagedSchema?) = try run { db in
+            do {
+                return (try body(db), nil)
+            } catch let error as DatabaseError where DamagedSchema.isDamage(error) {
+                try? db.execute(sql: "DETACH DATABASE \(SQLIdentifier.quote(schema))")
+                let reason = error.message ?? "\(error.resultCode)"
+                return (nil, DamagedSchema(schema: schema, file: file(of: schema), reason: reason))
+            }
+        }
+        if let damage {
+            attachedSchemas.remove(schema)
+            if !damagedSchemas.contains(where: { $0.schema == schema }) {
+                damagedSchemas = (damagedSchemas + [damage]).sorted { $0.schema < $1.schema }
+            }
+        }
+        return value
     }
 
     private static func createVersionsTable(in schema: String, _ db: Database) throws {

@@ -14,8 +14,8 @@ public enum AtomicFile {
             try data.write(to: url, options: .atomic)
         } catch {
             throw EngineError(
-                .io, "cannot write '\(path)': \(error.localizedDescription)",
-                hint: "check that the directory exists and is writable")
+                .io, "cannot write '\(path)': \(FileSystemProblem.reason(for: error, at: path))",
+                hint: "write it somewhere else, or make the directory writable")
         }
     }
 }

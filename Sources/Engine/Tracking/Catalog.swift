@@ -8,8 +8,10 @@ import GRDB
 ///
 /// Every change is one transaction; artifacts are written to a temporary file and renamed. A
 /// process killed at any point leaves a consistent catalog: a run it was recording stays RUNNING
-/// (never half a version), and two shells registering versions of one model at once get distinct
-/// consecutive numbers (the next number is taken inside the inserting transaction).
+/// (never half a version) until the catalog is next opened, which marks it KILLED and removes its
+/// unfinished writes (`RunOwnership` tells whether its process is gone); two shells registering
+/// versions of one model at once get distinct consecutive numbers (the next number is taken
+/// inside the inserting transaction).
 ///
 /// The schema is PlateShell's own, not MLflow's; `sql select ... from catalog.runs` queries it.
 ///
@@ -18,14 +20,19 @@ import GRDB
 /// - ``createVersion(name:runId:source:storageLocation:description:tags:)``
 /// - ``resolve(_:)``
 public final class Catalog {
+    /// The workspace directory.
+    let root: String
     public let path: String
     public let artifactRoot: String
+    /// The runs this opening marked KILLED: their process had died while they were RUNNING.
+    public private(set) var runsFoundKilled: [String] = []
     let queue: DatabaseQueue
     /// The clock (tests inject one).
     public var now: () -> Int64 = millisecondsNow
 
     /// Opens or creates the catalog of the workspace at `root`.
     public init(workspace root: String) throws {
+        self.root = root
         path = root + "/catalog.sqlite"
         artifactRoot = root + "/artifacts/runs"
         do {
@@ -36,6 +43,7 @@ public final class Catalog {
                 try Outbox.migrate(db)
                 try ModelCache.migrate(db)
             }
+            runsFoundKilled = try markAbandonedRunsKilled()
         } catch let error as EngineError {
             throw error
         } catch let error as DatabaseError {
@@ -45,7 +53,10 @@ public final class Catalog {
                 "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error) (SQLite extended code \(error.extendedResultCode.rawValue))"
             )
         } catch {
-            throw EngineError(.io, "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error)")
+            throw EngineError(
+                .io,
+                "cannot open the tracking catalog '\(path)': \(FileSystemProblem.reason(for: error, at: artifactRoot))",
+                hint: "choose a workspace directory you can write to with --workspace DIR (it is created when missing)")
         }
     }
 
@@ -172,14 +183,20 @@ public final class Catalog {
             id: id, experimentId: experimentId, name: name, status: .running, startTime: time, endTime: nil, user: user,
             artifactURI: artifactURI)
         let allTags = tags.merging(["mlflow.runName": name, "mlflow.user": user], uniquingKeysWith: { $1 })
-        try write { db in
-            try db.execute(
-                sql: "INSERT INTO runs VALUES (?, ?, ?, 'RUNNING', ?, NULL, ?, ?)",
-                arguments: [id, Int64(experimentId) ?? 0, name, time, user, artifactURI])
-            for (key, value) in allTags {
-                try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [id, key, value])
+        try RunOwnership.claim(ownershipFile(of: id))
+        do {
+            try write { db in
+                try db.execute(
+                    sql: "INSERT INTO runs VALUES (?, ?, ?, 'RUNNING', ?, NULL, ?, ?)",
+                    arguments: [id, Int64(experimentId) ?? 0, name, time, user, artifactURI])
+                for (key, value) in allTags {
+                    try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [id, key, value])
+                }
+                try outbox?(record, allTags).insert(db, at: time)
             }
-            try outbox?(record, allTags).insert(db, at: time)
+        } catch {
+            RunOwnership.release(ownershipFile(of: id))
+            throw error
         }
         return record
     }
@@ -266,6 +283,7 @@ public final class Catalog {
                 arguments: [status.rawValue, time, runId])
             try outbox?(time).insert(db, at: time)
         }
+        RunOwnership.release(ownershipFile(of: runId))
     }
 
     /// Records that run `runId` logged a model under `name` as an MLflow 3 LoggedModel

@@ -48,7 +48,7 @@ public final class EmbeddedTracker: Tracker, @unchecked Sendable {
         runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]
     ) throws -> ModelVersion {
         let run = try catalog.run(runId)
-        let location = try loggedModelDirectory(of: run.id)
+        let location = try loggedModelDirectory(of: run)
         try catalog.registerModel(name, description: description)
         return try catalog.createVersion(
             name: name, runId: run.id, source: "runs:/\(run.id)/\(ModelArtifact.directory)",

@@ -39,8 +39,8 @@ public enum MLflowFileStore {
             try files.createDirectory(atPath: root + "/.trash", withIntermediateDirectories: true)
         } catch {
             throw EngineError(
-                .io, "cannot create '\(directory)': \(error.localizedDescription)",
-                hint: "check the path and its permissions")
+                .io, "cannot export to '\(directory)': \(FileSystemProblem.reason(for: error, at: root + "/.trash"))",
+                hint: "export to a new folder you can write to, for example export mlflow mlruns-export")
         }
         let experiments = try catalog.experiments()
         let now = millisecondsNow()

@@ -176,7 +176,7 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     ) throws -> ModelVersion {
         try Catalog.validate(modelName: name)
         let run = try catalog.run(runId)
-        let directory = try loggedModelDirectory(of: run.id)
+        let directory = try loggedModelDirectory(of: run)
         try ensureCarried(run.id)
         sender.wake(retry: true)
         if case .pending(let count, let lastError) = sender.waitUntilDelivered(

@@ -120,12 +120,19 @@ extension Tracker {
 
     /// The local folder of the model a workspace run logged.
     ///
-    /// - Throws: `EngineError.invalidArgument` when the run logged no model.
-    func loggedModelDirectory(of runId: String) throws -> String {
-        let location = catalog.runDirectory(runId) + "/" + ModelArtifact.directory
+    /// - Throws: `EngineError.invalidArgument` when the run logged no model, or was killed before
+    ///   its model was whole.
+    func loggedModelDirectory(of run: RunRecord) throws -> String {
+        let location = catalog.runDirectory(run.id) + "/" + ModelArtifact.directory
+        if run.status == .killed, try catalog.loggedModel(ofRun: run.id) == nil {
+            throw EngineError(
+                .invalidArgument,
+                "run \(run.id.prefix(8)) was killed before it logged its model: its shell stopped while it ran (status KILLED)",
+                hint: "run fit or tune again and register the new run; 'runs' lists the runs")
+        }
         guard FileManager.default.fileExists(atPath: location + "/MLmodel") else {
             throw EngineError(
-                .invalidArgument, "run \(runId.prefix(8)) logged no model",
+                .invalidArgument, "run \(run.id.prefix(8)) logged no model",
                 hint: "register a run of fit or tune, or a fitted model of the session")
         }
         return location

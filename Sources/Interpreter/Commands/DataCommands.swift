@@ -258,7 +258,8 @@ struct DataCommands: CommandGroup {
     }
 
     func listTables(into output: inout CommandOutput) throws {
-        let tables = try frames.store().tables()
+        let store = try frames.store()
+        let tables = try store.tables()
         output.table(
             "tables", columns: ["table", "version", "rows", "columns", "digest", "updated"],
             rows: tables.map { version in
@@ -269,7 +270,10 @@ struct DataCommands: CommandGroup {
                     .text(version.createdAt),
                 ]
             })
-        if tables.isEmpty { output.say("No tables yet: load FILE as SCHEMA.TABLE stores one.") }
+        let damaged = store.damagedSchemas
+        if tables.isEmpty && damaged.isEmpty { output.say("No tables yet: load FILE as SCHEMA.TABLE stores one.") }
+        let healthy = (store as? TableStore)?.schemas ?? []
+        for schema in damaged { output.say(schema.note(healthy: healthy)) }
     }
 
     func history(_ arguments: Invocation) throws -> CommandOutput {
@@ -381,11 +385,13 @@ struct DataCommands: CommandGroup {
                 "sql needs a query", at: arguments.syntax.range, usage: arguments.spec.usage,
                 hint: "for example: sql select count(*) from fsp.faults")
         }
-        // The tracking catalog is in the workspace: a query over catalog.* runs there, wherever tables live.
-        let store =
-            text.range(of: #"\bcatalog\."#, options: [.regularExpression, .caseInsensitive]) != nil
-            ? try frames.workspaceStore() : try frames.store()
-        try store.attachCatalog(at: frames.workspace.root + "/catalog.sqlite")
+        // The tracking catalog is in the workspace: a query over catalog.* runs there, wherever tables
+        // live, once the catalog is open (opening it marks the runs of killed shells KILLED).
+        let readsCatalog = text.range(of: #"\bcatalog\."#, options: [.regularExpression, .caseInsensitive]) != nil
+        let catalogFile = frames.workspace.root + "/catalog.sqlite"
+        if readsCatalog && FileManager.default.fileExists(atPath: catalogFile) { _ = try tracking.recordingTracker() }
+        let store = readsCatalog ? try frames.workspaceStore() : try frames.store()
+        try store.attachCatalog(at: catalogFile)
         let table = try store.query(text)
         var output = CommandOutput(command: "sql")
         output.table("result", table)

@@ -34,7 +34,8 @@ struct DeploymentCommands: CommandGroup {
                 another version, the server switches to it without dropping a request (it checks every poll= seconds; with \
                 a tracking server, models:/ URIs resolve there, so a promotion made from MLflow's UI or Python client is \
                 followed too, and versions are downloaded into the workspace's model cache). It binds 127.0.0.1 unless host= \
-                says otherwise. 'serve status' shows what it serves and how many requests it answered; 'serve stop' stops \
+                says otherwise. A request's body must arrive within 30 s of its head (else 408, and the connection is \
+                closed). 'serve status' shows what it serves and how many requests it answered; 'serve stop' stops \
                 it (finishing the requests in flight). 'plateshell serve MODEL_URI --port N' serves in the foreground.
                 """,
             positionals: [

@@ -110,11 +110,18 @@ public final class Session {
                         hint: error.hint, kind: "syntax"), entry: entry))
             return .failed(.syntax)
         }
+        // A person typing at the console starts afresh: a Ctrl-C there only dropped the line. In
+        // a script, `-c`, a cell or after the first command of an entry, a Ctrl-C that lands
+        // between two commands must stop the rest, so the flag is not cleared per command.
+        if origin == .console { cancellation.reset() }
+        let bytes = Array(text.utf8)
         for command in commands {
-            cancellation.reset()
+            if cancellation.isRequested {
+                output.deliver(.failure(Self.interrupted(before: command), entry: entry))
+                return .failed(.engine)
+            }
             tracking.origin = origin
             tracking.commandStarted = millisecondsNow()
-            let bytes = Array(text.utf8)
             tracking.commandText = SparkRemote.redacting(
                 String(
                     decoding: bytes[
@@ -153,6 +160,15 @@ public final class Session {
             if quitRequested { return .quit }
         }
         return .ok
+    }
+
+    /// The diagnostic for a command that Ctrl-C stopped before it started.
+    private static func interrupted(before command: CommandSyntax) -> Diagnostic {
+        Diagnostic(
+            layer: .engine,
+            message: "interrupted (Ctrl-C) before this command: it and the commands after it did not run",
+            range: command.range, hint: "the commands before it finished; run the rest again to go on",
+            kind: EngineError.Kind.cancelled.rawValue)
     }
 
     /// Looks up and runs one command.

@@ -50,6 +50,12 @@ final class TrackingState {
     func recordingTracker() throws -> Tracker {
         if let opened { return opened }
         let catalog = try Catalog(workspace: workspace.root)
+        let killed = catalog.runsFoundKilled
+        if !killed.isEmpty {
+            warnings.append(
+                "\(killed.count) run\(killed.count == 1 ? "" : "s") whose shell was killed while \(killed.count == 1 ? "it" : "they") ran (\(killed.map { String($0.prefix(8)) }.joined(separator: ", "))) \(killed.count == 1 ? "is" : "are") now KILLED; \(killed.count == 1 ? "its" : "their") unfinished files were removed"
+            )
+        }
         let tracker: Tracker
         do {
             tracker = try makeTracker(catalog: catalog, serverURI: serverURI)

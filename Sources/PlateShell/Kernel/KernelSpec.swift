@@ -43,7 +43,8 @@ enum KernelSpec {
             throw error
         } catch {
             throw EngineError(
-                .io, "cannot write the kernelspec in \(directory): \(error.localizedDescription)",
+                .io,
+                "cannot write the kernelspec in \(directory): \(FileSystemProblem.reason(for: error, at: directory))",
                 hint: "choose a directory you can write: --user, or --prefix DIR")
         }
     }

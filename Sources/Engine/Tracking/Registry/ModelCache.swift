@@ -125,7 +125,9 @@ public final class ModelCache {
             try? FileManager.default.removeItem(atPath: temporary)
             throw (error as? EngineError)
                 ?? EngineError(
-                    .io, "cannot store \(label) in the model cache at '\(target)': \(error.localizedDescription)")
+                    .io,
+                    "cannot store \(label) in the model cache at '\(target)': \(FileSystemProblem.reason(for: error, at: target))"
+                )
         }
     }
 
