@@ -16,6 +16,8 @@ Spark Connect server (started by scripts/test on 127.0.0.1).
   - `predict … on=TABLE into=TABLE` on Spark streams the rows through the model: over 1,941,000 rows it
     predicts exactly 1000 times the classes it predicts over the 1941 plates (each plate 1000 times), and
     its peak memory stays within twice that of scoring 194,100 rows (10 times the rows);
+  - Spark's other types read as the Arrow reader says (int, float, boolean as 0/1, date and timestamp as
+    ISO text, decimal as double with a note that `use` and `sql` show, nulls missing);
   - sql stays read-only (DDL refused before it reaches Spark; the table still there), history lists
     PlateShell's versions, and an earlier version of a plain Spark table is a clear error;
   - the token in an address never shows in the output (the histories: SparkTablesSessionTests), and a
@@ -72,6 +74,25 @@ def block(document, kind, name):
 
 def fields(document, name):
     return block(document, "fields", name)["fields"]
+
+
+def spark_types(binary, workspace, remote, spark):
+    """A table of Spark's other types reads with the documented conversions and a note for decimals."""
+    spark.sql("SELECT CAST(1 AS INT) AS i, CAST(2.5 AS FLOAT) AS f, true AS b, DATE'2026-12-07' AS d, "
+              "TIMESTAMP'2026-12-07 10:30:00' AS t, CAST(12.34 AS DECIMAL(10,2)) AS price, "
+              "CAST(NULL AS STRING) AS s UNION ALL SELECT 2, -1.25, false, DATE'1999-01-31', "
+              "TIMESTAMP'1999-01-31 00:00:01', CAST(-0.5 AS DECIMAL(10,2)), 'x'") \
+        .write.mode("overwrite").saveAsTable("default.typed")
+    documents = run(binary, workspace + "/spark", "use typed; head; sql select price from typed order by i", remote)
+    texts = [b.get("text", "") for d in documents for b in d["blocks"]]
+    note = "column 'price' is decimal(10,2) in Spark; read as double"
+    check(any(note in text for text in texts[:3]) and any(note in t for t in [b.get("text", "") for b in documents[2]["blocks"]]),
+          f"use and sql of a decimal column do not note it: {texts}")
+    rows = block(documents[1], "table", "rows")
+    values = [dict(zip(rows["columns"], row)) for row in rows["rows"]]
+    first = next(v for v in values if v["i"] == 1)
+    check(first["f"] == 2.5 and first["b"] == 1 and first["d"] == "2026-12-07" and first["price"] == 12.34
+          and first["s"] is None and first["t"].startswith("2026-12-07"), f"Spark's types read as {first}")
 
 
 def peak_memory_kib(binary, workspace, commands, remote):
@@ -218,7 +239,7 @@ def main():
         check("sample (seed 11)" in str(state.get("part")), f"state does not name the sample: {state}")
         documents = run(binary, workspace + "/spark", "use huge limit=1000; state", remote)
         check(fields(documents[1], "state").get("rows") == 1000, "use huge limit=1000")
-        too_many = run(binary, workspace + "/spark", "use huge sample=0.9", remote, expect_failure=True)
+        too_many = run(binary, workspace + "/spark", "use huge sample=1", remote, expect_failure=True)
         check(too_many.returncode != 0 and "take a smaller sample" in too_many.stderr,
               f"a sample above the memory limit: {too_many.stderr[-300:]}")
         documents = run(binary, workspace + "/spark",
@@ -228,6 +249,7 @@ def main():
                   for s in sources), f"the run's dataset input does not record the sample: {sources}")
 
         streamed_predictions(binary, workspace, remote, spark)
+        spark_types(binary, workspace, remote, spark)
 
         # Read-only sql, history and versions, the token.
         refused = run(binary, workspace + "/spark", "sql drop table fsp.faults", remote, expect_failure=True)

@@ -158,6 +158,12 @@ public final class SparkSession {
 
     /// Runs `relation` and collects its rows.
     func collect(_ relation: Spark_Connect_Relation) throws -> Table {
+        try collectNoting(relation).table
+    }
+
+    /// Runs `relation` and collects its rows, with what their conversion noted ("column 'price'
+    /// is decimal(10,2) in Spark; read as double").
+    func collectNoting(_ relation: Spark_Connect_Relation) throws -> (table: Table, notes: [String]) {
         var plan = Spark_Connect_Plan()
         plan.root = relation
         var builder = ArrowTableBuilder()
@@ -167,7 +173,7 @@ public final class SparkSession {
                 if !ignoresCancellation { try cancellation.check() }
             }
         }
-        return try builder.build()
+        return (try builder.build(), builder.notes)
     }
 
     /// Runs `relation` and hands its rows to `receive` one Arrow batch at a time (as a table of

@@ -26,6 +26,16 @@ public final class SparkTableStore: TableStorage {
     static let batchBytes = 96 << 20
     static let maximumBatchBytes = 120 << 20
 
+    /// What the last read of rows noted of their conversion (a decimal column read as double).
+    public private(set) var readNotes: [String] = []
+
+    /// Reads the rows of `relation`, keeping their conversion notes in `readNotes`.
+    private func collectNoting(_ relation: Spark_Connect_Relation) throws -> Table {
+        let (table, notes) = try session.collectNoting(relation)
+        readNotes = notes
+        return table
+    }
+
     public init(session: SparkSession) {
         self.session = session
     }
@@ -133,7 +143,7 @@ public final class SparkTableStore: TableStorage {
             relation = limit
         }
         do {
-            return (latest, try session.collect(relation))
+            return (latest, try collectNoting(relation))
         } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
             throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
         }
@@ -150,7 +160,9 @@ public final class SparkTableStore: TableStorage {
     }
 
     public func query(_ sql: String) throws -> Table {
-        try session.collect(sql: try SparkReadOnlySQL.wrap(sql))
+        var relation = Spark_Connect_Relation()
+        relation.sql.query = try SparkReadOnlySQL.wrap(sql)
+        return try collectNoting(relation)
     }
 
     /// Spark cannot read the workspace's tracking catalog: `sql` over `catalog.*` needs the
@@ -181,6 +193,7 @@ public final class SparkTableStore: TableStorage {
     /// another order, or another client changed the table). Without, PlateShell's record, or for
     /// a table PlateShell did not write its row count and columns with no digest.
     func latest(_ name: TableName, readingRows: Bool = true) throws -> TableVersion {
+        readNotes = []
         let recorded = try recordedVersions(of: name).last
         if let recorded, !readingRows || !Self.fits(recorded.rowCount, recorded.schema.count) { return recorded }
         let quoted = SparkTableNames.quoted(name)
@@ -250,7 +263,7 @@ public final class SparkTableStore: TableStorage {
         var relation = Spark_Connect_Relation()
         relation.read.namedTable.unparsedIdentifier = SparkTableNames.qualified(name)
         do {
-            return try session.collect(relation)
+            return try collectNoting(relation)
         } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
             throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
         }

@@ -39,6 +39,10 @@ public protocol TableStorage: AnyObject {
     func read(_ name: TableName, version number: Int?, part: TablePart) throws
         -> (version: TableVersion, table: Table)
 
+    /// What the last read of rows (`read`, `query`) noted of how they were converted, e.g.
+    /// "column 'price' is decimal(10,2) in Spark; read as double"; empty when nothing was.
+    var readNotes: [String] { get }
+
     /// Runs one read-only query (in the store's SQL dialect) and returns its result.
     func query(_ sql: String) throws -> Table
 
@@ -76,6 +80,9 @@ extension TableStore: TableStorage {
 
     /// The workspace's tables are read whole: it is as fast as any query over one file.
     public var statistics: (any StoredStatistics)? { nil }
+
+    /// The workspace's tables hold PlateShell's own types: reading converts nothing.
+    public var readNotes: [String] { [] }
 
     public func read(_ name: TableName, version number: Int?, part: TablePart) throws
         -> (version: TableVersion, table: Table)

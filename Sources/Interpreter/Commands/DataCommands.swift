@@ -336,6 +336,7 @@ struct DataCommands: CommandGroup {
                 "Using \(version.name.displayName) version \(version.version): \(version.rowCount) rows × \(version.schema.count) columns."
             )
         }
+        for note in store.readNotes { output.say("Note: \(note).") }
         if version.digest.isEmpty && part == nil {
             let name = version.name.displayName
             let fraction = SparkTableStore.fittingFraction(rows: version.rowCount, columns: version.schema.count)
@@ -395,6 +396,7 @@ struct DataCommands: CommandGroup {
         let table = try store.query(text)
         var output = CommandOutput(command: "sql")
         output.table("result", table)
+        for note in store.readNotes { output.say("Note: \(note).") }
         if let intoName {
             frames.frame = Frame(
                 origin: .query(name: intoName, sql: text), steps: [], table: table,
