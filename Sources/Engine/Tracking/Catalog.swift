@@ -35,6 +35,7 @@ public final class Catalog {
                 try Self.migrate(db)
                 try Outbox.migrate(db)
                 try ModelCache.migrate(db)
+                try Self.migrateServerRegistrations(db)
             }
         } catch let error as EngineError {
             throw error
