@@ -54,7 +54,9 @@ def check_environment_files(model_dir, failures):
         theirs = f"{scratch}/model"
         mlflow.onnx.save_model(onnx.load(f"{model_dir}/model.onnx"), theirs, pip_requirements=requirements)
         for name in ENVIRONMENT_FILES:
-            if not filecmp.cmp(f"{model_dir}/{name}", f"{theirs}/{name}", shallow=False):
+            if not os.path.exists(f"{model_dir}/{name}"):
+                failures.append(f"{model_dir}: no {name}, which MLflow's environment managers read")
+            elif not filecmp.cmp(f"{model_dir}/{name}", f"{theirs}/{name}", shallow=False):
                 failures.append(f"{model_dir}: {name} differs from MLflow's:\n{Path(model_dir, name).read_text()}\n"
                                 f"MLflow's:\n{Path(theirs, name).read_text()}")
         ours, mlflows = (yaml.safe_load(Path(d, "MLmodel").read_text())["flavors"]["python_function"] for d in (model_dir, theirs))
