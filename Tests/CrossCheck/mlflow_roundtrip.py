@@ -4,13 +4,16 @@
    back with the real MlflowClient (MLFLOW_ALLOW_FILE_STORE=true): experiment, runs with params,
    metric histories, tags, artifact listings, dataset inputs, registered models with descriptions,
    versions with stages and aliases (et-fsp-model: version 1 from the tuned run, then Archived when
-   the retrained version 2 went to Production; the champion alias stays on version 1), the
+   the retrained version 2 went to Production; the champion alias moved to version 2 with it), the
    batch-scoring run, and the Production versions' signatures through
    mlflow.models.get_model_info; then converts it with `mlflow migrate-filestore` and reads that.
 2. Starts `mlflow server` on 127.0.0.1 (SQLite backend, proxied artifacts) and replays notebook 3
    with it as the registry of record (MLFLOW_TRACKING_URI): the same reads against the server. A
+   Production version is scored in the Python environment its files describe, recreated by MLflow's
+   virtualenv manager (`mlflow models serve --env-manager virtualenv` and spark_udf with
+   env_manager="virtualenv", model_environment.py), with PlateShell's labels on every plate. A
    fresh workspace B lists the registry, scores with the Production version (downloaded into its
-   model cache), follows a promotion and an alias move made with MlflowClient, traces lineage, and
+   model cache), follows a promotion and an alias move made with MlflowClient (a rollback to version 1), traces lineage, and
    refuses an sklearn model registered from Python (naming its flavors) and an empty stage.
 3. The server down: registry reads say so, B still scores with its cached version and says so,
    and workspace A keeps every run.
@@ -32,6 +35,7 @@ from pathlib import Path
 os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
 from peers import FAULTS, FEATURES, exit_on_failures, run_plateshell, start_tracking_server, stop_process_group, top3_rows  # noqa: E402
+from model_environment import check_virtualenv_scoring  # noqa: E402
 
 import mlflow  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
@@ -133,7 +137,7 @@ def check_store(uri, failures, label, expect_remote_sources):
         expect(types.get("Pixels_Areas") == "DataType.long" and types.get("Edges_Index") == "DataType.double",
                f"{label}: {name} input types {types.get('Pixels_Areas')}, {types.get('Edges_Index')}", failures)
     champion = client.get_model_version_by_alias("et-fsp-model", "champion")
-    expect(str(champion.version) == "1" and champion.current_stage == "Archived",
+    expect(str(champion.version) == "2" and champion.current_stage == "Production",
            f"{label}: champion is version {champion.version!r} in {champion.current_stage}", failures)
     # MLflow 3: every logged pipeline is a LoggedModel linked to its run, its metrics and the versions made from it
     logged = {model.source_run_id: model for model in client.search_logged_models(experiment_ids=[experiment.experiment_id])}
@@ -183,6 +187,8 @@ def check_team_registry(binary, data, scratch, uri, failures):
     predicted = mlflow.pyfunc.load_model("models:/et-fsp-model/Production").predict(features.head(3))
     expect(list(predicted.columns) == ["predicted", "proba_Bumps", "proba_K_Scatch", "proba_Z_Scratch"] and len(predicted) == 3
            and set(predicted["predicted"]) <= {"Bumps", "K_Scatch", "Z_Scratch"}, f"pyfunc of models:/et-fsp-model/Production: {predicted}", failures)
+    check_virtualenv_scoring("models:/et-fsp-model/Production", uri, *plateshell_labels(binary, data, f"{scratch}/workspace-env", server_env),
+                             scratch, failures)
 
     listed = run_plateshell(binary, b, "models registered; versions et-fsp-model", env=server_env).stdout
     expect("et-fsp-model" in listed and "pca-fsp-model" in listed and "Production" in listed,
@@ -195,12 +201,12 @@ def check_team_registry(binary, data, scratch, uri, failures):
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     with warnings_off():
         client.transition_model_version_stage("et-fsp-model", "1", "Production", archive_existing_versions=True)
-    client.set_registered_model_alias("et-fsp-model", "champion", "2")
+    client.set_registered_model_alias("et-fsp-model", "champion", "1")
     followed = run_plateshell(binary, b, "use fsp.faults; predict with=models:/et-fsp-model/Production plate 3; "
                                          "predict with=models:/et-fsp-model@champion plate 3; lineage et-fsp-model 1", env=server_env).stdout
     expect("with et-fsp-model/1 (models:/et-fsp-model/Production)" in followed,
            f"a promotion made with MlflowClient was not followed: {followed[-1500:]}", failures)
-    expect("with et-fsp-model/2 (models:/et-fsp-model@champion)" in followed, f"the alias moved with MlflowClient was not followed", failures)
+    expect("with et-fsp-model/1 (models:/et-fsp-model@champion)" in followed, f"the alias moved with MlflowClient was not followed", failures)
     expect(re.search(r"n_estimators\W+230\b", followed) is not None, f"lineage from workspace B lacks the training params: {followed[-1500:]}", failures)
 
     notebook_runs = client.search_runs([client.get_experiment_by_name(EXPERIMENT).experiment_id])
@@ -219,6 +225,17 @@ def check_team_registry(binary, data, scratch, uri, failures):
     return notebook_runs
 
 
+def plateshell_labels(binary, data, workspace, server_env):
+    """Every plate's 27 indicators, and the label PlateShell gives it with models:/et-fsp-model/Production."""
+    import pandas as pd
+    import sqlite3
+    run_plateshell(binary, workspace, f"load {data} as fsp.faults; predict with=models:/et-fsp-model/Production on=fsp.faults into=fsp.scored",
+                   env=server_env)
+    with sqlite3.connect(f"{workspace}/tables/fsp.sqlite") as db:
+        labels = [label for (label,) in db.execute("select predicted from scored")]
+    return pd.read_csv(data).iloc[:, :FEATURES], labels
+
+
 def check_server_down(binary, data, scratch, uri, server_runs, failures):
     """The server is gone: registry reads say so; a cached version still scores, and the shell says so;
     nothing recorded locally is lost."""
@@ -227,7 +244,7 @@ def check_server_down(binary, data, scratch, uri, server_runs, failures):
     down = run_plateshell(binary, b, "models registered", env=server_env, check=False)
     expect(down.returncode == 1 and f"cannot reach the MLflow server at {uri}" in said(down), f"an unreachable server gave: {said(down)[-500:]}", failures)
     cached = run_plateshell(binary, b, "use fsp.faults; predict with=models:/et-fsp-model@champion plate 3", env=server_env, check=False)
-    expect(cached.returncode == 0 and "serving et-fsp-model/2 from the model cache" in cached.stdout,
+    expect(cached.returncode == 0 and "serving et-fsp-model/1 from the model cache" in cached.stdout,
            f"the cached version did not serve while the server was down: {said(cached)[-800:]}", failures)
     kept = run_plateshell(binary, a, "sql select count(*) as n from catalog.runs").stdout
     counted = [n for n in re.findall(r"\d+", kept)]

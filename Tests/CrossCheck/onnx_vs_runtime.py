@@ -10,7 +10,9 @@ on the components and the scaler + PCA transform itself (`register pca`). PlateS
    the signature says) gives PlateShell's labels on every row and its probabilities (or
    components) within TOLERANCE; the largest difference per kind is printed;
 3. the catalog exported as an MLflow file store, `mlflow.pyfunc.load_model("models:/NAME/1")`
-   predicts the same DataFrame columns (predicted, proba_<class> / pc1…) and values;
+   predicts the same DataFrame columns (predicted, proba_<class> / pc1…) and values, and warns about
+   nothing (the model names its Python version); every model directory's python_env.yaml, conda.yaml
+   and requirements.txt are those MLflow writes (model_environment.check_environment_files);
 4. knn has no ONNX flavor: its MLmodel lists only plateshell and says why, and `register` says
    MLflow's pyfunc cannot load it.
 
@@ -28,6 +30,7 @@ from urllib.parse import urlparse
 os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
 from peers import FAULTS, FEATURES, exit_on_failures, run_plateshell  # noqa: E402
+from model_environment import check_environment_files  # noqa: E402
 
 import mlflow.pyfunc  # noqa: E402
 import numpy as np  # noqa: E402
@@ -36,8 +39,16 @@ import onnxruntime  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
-# PlateShell's MLmodel names no Python version (the model is not Python's): pyfunc warns about it on every load.
-logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
+
+class Warnings(logging.Handler):
+    """Collects what MLflow's pyfunc warns about while a model loads."""
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
 
 TOLERANCE = 1e-6
 KINDS = ["dummy", "lr", "ridge", "lda", "qda", "nb", "knn", "dt", "rf", "et", "gbm", "ada", "svm"]
@@ -124,12 +135,20 @@ def check_setup(binary, data, rows, setup, scratch, failures):
         except Exception as error:  # noqa: BLE001 - any checker failure is a failure of the export
             failures.append(f"{setup} {kind}: onnx.checker: {error}")
             continue
+        check_environment_files(directory, failures)
         expected = plateshell_predictions(workspace, name)
         session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
         outputs = session.run(None, feeds(rows, session))
         runtime = pd.DataFrame({o.name: np.asarray(v).reshape(-1) for o, v in zip(session.get_outputs(), outputs)})
         runtime_difference = compare(f"{setup} {kind} onnxruntime", expected, runtime, failures)
-        pyfunc = mlflow.pyfunc.load_model(f"models:/{name}/1").predict(rows)
+        warnings = Warnings()
+        logging.getLogger("mlflow.pyfunc").addHandler(warnings)
+        try:
+            pyfunc = mlflow.pyfunc.load_model(f"models:/{name}/1").predict(rows)
+        finally:
+            logging.getLogger("mlflow.pyfunc").removeHandler(warnings)
+        if warnings.messages:
+            failures.append(f"{setup} {kind}: pyfunc warned: {warnings.messages}")
         if list(pyfunc.columns) != [c for c in expected.columns if c == "predicted" or c.startswith("proba_") or re.fullmatch(r"pc\d+", c)]:
             failures.append(f"{setup} {kind} pyfunc: columns {list(pyfunc.columns)}")
         pyfunc_difference = compare(f"{setup} {kind} pyfunc", expected, pyfunc, failures)

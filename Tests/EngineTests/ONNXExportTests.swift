@@ -144,18 +144,56 @@ struct ModelDirectoryONNXTests {
     }
 
     @Test(
-        "a forest's directory has model.onnx, requirements.txt and the onnx and python_function flavors; damage is named"
+        "a forest's directory has model.onnx, its Python environment and the onnx and python_function flavors; damage is named"
     )
     func exported() throws {
         let (directory, names) = try Self.write(try ONNXExportTests.pipeline("rf", ["n_estimators": "3"]))
         #expect(
             names == [
-                "pipeline.json", "model.onnx", "requirements.txt", "plateshell_env.yaml", "input_example.json",
-                "serving_input_example.json", "MLmodel",
+                "pipeline.json", "model.onnx", "requirements.txt", "python_env.yaml", "conda.yaml",
+                "plateshell_env.yaml", "input_example.json", "serving_input_example.json", "MLmodel",
             ])
         let mlmodel = try String(contentsOfFile: directory.path + "/MLmodel", encoding: .utf8)
         #expect(mlmodel.contains("  onnx:\n    data: \"model.onnx\"\n    sha256: \""))
-        #expect(mlmodel.contains("  python_function:\n    data: \"model.onnx\"\n    loader_module: \"mlflow.onnx\"\n"))
+        #expect(
+            mlmodel.contains(
+                """
+                  python_function:
+                    data: "model.onnx"
+                    env:
+                      conda: "conda.yaml"
+                      virtualenv: "python_env.yaml"
+                    loader_module: "mlflow.onnx"
+                    python_version: "3.11.7"
+
+                """), "the flavor names the environment files and the Python version, as MLflow writes them")
+        #expect(
+            try String(contentsOfFile: directory.path + "/requirements.txt", encoding: .utf8)
+                == "mlflow==3.17.2\nonnxruntime==1.32.0", "what mlflow.onnx's loader imports (not onnx), pinned")
+        #expect(
+            try String(contentsOfFile: directory.path + "/python_env.yaml", encoding: .utf8) == """
+                python: 3.11.7
+                build_dependencies:
+                - pip==23.2.1
+                - setuptools==65.5.0
+                - wheel
+                dependencies:
+                - -r requirements.txt
+
+                """)
+        #expect(
+            try String(contentsOfFile: directory.path + "/conda.yaml", encoding: .utf8) == """
+                channels:
+                - conda-forge
+                dependencies:
+                - python=3.11.7
+                - pip<=23.2.1
+                - pip:
+                  - mlflow==3.17.2
+                  - onnxruntime==1.32.0
+                name: mlflow-env
+
+                """)
         #expect(!mlmodel.contains("onnx_unavailable"))
         #expect(ModelArtifact.onnxProblem(directory: directory.path) == nil)
         let onnx = directory.path + "/model.onnx"
@@ -180,7 +218,7 @@ struct ModelDirectoryONNXTests {
     @Test("knn's directory has only the plateshell flavor, which says why")
     func knn() throws {
         let (directory, names) = try Self.write(try ONNXExportTests.pipeline("knn"))
-        #expect(!names.contains("model.onnx") && !names.contains("requirements.txt"))
+        #expect(names.allSatisfy { !["model.onnx", "requirements.txt", "python_env.yaml", "conda.yaml"].contains($0) })
         let mlmodel = try String(contentsOfFile: directory.path + "/MLmodel", encoding: .utf8)
         #expect(mlmodel.contains("    onnx_unavailable: \"knn has no faithful ONNX form"))
         #expect(!mlmodel.contains("python_function") && !mlmodel.contains("  onnx:"))

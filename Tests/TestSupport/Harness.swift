@@ -12,6 +12,11 @@ public final class Harness {
         session = Session(workspace: Workspace(root: directory.path + "/ws"), output: output)
     }
 
+    /// A new session on `other`'s workspace, as a shell started there again (`other` must outlive it).
+    public init(reopening other: Harness) {
+        session = Session(workspace: other.session.workspace, output: output)
+    }
+
     /// Ends the session's background work (a tracking server's sender, a scoring server).
     deinit { _ = session.finish(waitingUpTo: 0) }
 

@@ -61,9 +61,7 @@ extension Catalog {
                 let row = try Row.fetchOne(db, sql: "SELECT * FROM registered_models WHERE name = ?", arguments: [name])
             else {
                 let known = try String.fetchAll(db, sql: "SELECT name FROM registered_models")
-                throw EngineError(
-                    .unknownValue, "no registered model named '\(name)'", hint: "'models registered' lists them",
-                    suggestions: Suggestions.closest(to: name, among: known))
+                throw try Self.unknownModel(name, known: known, db)
             }
             return try Self.registeredModel(row, db)
         }

@@ -42,6 +42,7 @@ public final class Catalog {
                 try Self.migrate(db)
                 try Outbox.migrate(db)
                 try ModelCache.migrate(db)
+                try Self.migrateServerRegistrations(db)
             }
             runsFoundKilled = try markAbandonedRunsKilled()
         } catch let error as EngineError {

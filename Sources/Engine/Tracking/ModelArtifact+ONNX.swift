@@ -37,13 +37,10 @@ extension ModelArtifact {
     }
 }
 
-/// The ONNX side of a model directory: `model.onnx` and `requirements.txt` with the `onnx` and
-/// `python_function` (`mlflow.onnx`) flavors, or, for a model without an ONNX form or whose graph
-/// failed validation, none of them and the reason.
+/// The ONNX side of a model directory: `model.onnx` and the Python environment to run it in
+/// (`PyfuncEnvironment`) with the `onnx` and `python_function` (`mlflow.onnx`) flavors, or, for a
+/// model without an ONNX form or whose graph failed validation, none of them and the reason.
 struct ONNXFlavors {
-    /// The Python packages MLflow's pyfunc needs to load `model.onnx` (its `mlflow.onnx` loader).
-    static let pyfuncRequirements = ["mlflow", "onnx", "onnxruntime"]
-
     private(set) var files: [(String, Data)] = []
     private(set) var flavors: [(String, YAMLValue)] = []
     /// Why there is no ONNX flavor (the `plateshell` flavor's `onnx_unavailable`), or nil.
@@ -52,10 +49,7 @@ struct ONNXFlavors {
     init(_ model: LoggedModel, featureTypes: [ColumnType]) {
         do {
             let onnx = try ONNXExport.model(model, featureTypes: featureTypes).serialized()
-            files = [
-                (ONNXExport.fileName, onnx),
-                ("requirements.txt", Data((Self.pyfuncRequirements.joined(separator: "\n") + "\n").utf8)),
-            ]
+            files = [(ONNXExport.fileName, onnx)] + PyfuncEnvironment.files
             flavors = [
                 (
                     "onnx",
@@ -68,7 +62,11 @@ struct ONNXFlavors {
                 ),
                 (
                     "python_function",
-                    .mapping([("data", .string(ONNXExport.fileName)), ("loader_module", .string("mlflow.onnx"))])
+                    .mapping([
+                        ("data", .string(ONNXExport.fileName)), ("env", PyfuncEnvironment.env),
+                        ("loader_module", .string("mlflow.onnx")),
+                        ("python_version", .string(PyfuncEnvironment.python)),
+                    ])
                 ),
             ]
         } catch {

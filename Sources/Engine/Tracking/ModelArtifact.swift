@@ -32,7 +32,9 @@ public enum LoggedModel: Sendable, Equatable {
 ///   MLmodel                    flavors, signature (MLflow column types), input example info
 ///   pipeline.json              the versioned PlateShell artifact (FittedPipeline, or the transform)
 ///   model.onnx                 the same pipeline as an ONNX graph (see ONNXExport), when it has one
-///   requirements.txt           what MLflow's pyfunc needs to run model.onnx (with model.onnx)
+///   requirements.txt           what MLflow's pyfunc needs to run model.onnx (with model.onnx),
+///   python_env.yaml            and the environment MLflow recreates for it: virtualenv or uv,
+///   conda.yaml                 or conda (PyfuncEnvironment)
 ///   plateshell_env.yaml        PlateShell version, Swift toolchain, linked library versions
 ///   input_example.json         two raw rows, split orient
 ///   serving_input_example.json the same as a scoring request ({"dataframe_split": ...})

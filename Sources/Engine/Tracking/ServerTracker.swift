@@ -200,13 +200,15 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         versionTags[ModelDigest.tag] = try ModelDigest.of(directory: directory)
         // MLflow 3 registers the LoggedModel (source models:/m-…); a run logged before it existed, by its runs:/ URI.
         let loggedModel = try sender.outbox.remoteModel(run.id)
-        return try MLflowClient.translatingErrors {
+        let version = try MLflowClient.translatingErrors {
             try client.registerModel(name, description: description)
             return try client.createVersion(
                 name: name,
                 source: loggedModel.map { "models:/\($0)" } ?? "runs:/\(remote.id)/\(ModelArtifact.directory)",
                 runId: remote.id, modelId: loggedModel, description: versionDescription, tags: versionTags)
         }
+        try catalog.recordServerRegistration(name, server: client.server)
+        return version
     }
 
     public func describe(_ name: String, description: String) throws {

@@ -18,7 +18,7 @@ public enum LabelCollapse {
         if !names.contains(where: { $0.lowercased() == into.lowercased() }), (try? table.index(of: into)) != nil {
             throw EngineError(
                 .invalidArgument, "the table already has a column '\(into)'",
-                hint: "choose another name with as=NAME")
+                hint: "choose another name with as NAME")
         }
         var labels = [String](repeating: "", count: table.rowCount)
         var problems: [String] = []

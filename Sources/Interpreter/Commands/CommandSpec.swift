@@ -43,6 +43,14 @@ public struct PositionalSpec: Sendable {
         let core = (keyword.map { "\($0) " } ?? "") + kind.placeholder + (isVariadic ? "..." : "")
         return isOptional ? "[\(core)]" : core
     }
+
+    /// The keyword of a command's result name (`load … as TABLE`, `save as`, `register … as`,
+    /// `fit … as`, `tune … as`, `label … as`): declared, documented and completed as `as NAME`,
+    /// and also taken written as `as=NAME`.
+    public static let resultKeyword = "as"
+
+    /// Whether the slot may also be written `keyword=value` (the result name's `as=NAME`).
+    var takesAssignment: Bool { keyword == Self.resultKeyword }
 }
 
 /// A `key=value` parameter of a command.

@@ -66,7 +66,8 @@ struct DataCommands: CommandGroup {
                 """,
             positionals: [
                 .required(Load.path, .path, help: "the CSV file"),
-                .optional(Load.table, .table, keyword: "as", help: "SCHEMA.TABLE to store it as"),
+                .optional(
+                    Load.table, .table, keyword: PositionalSpec.resultKeyword, help: "SCHEMA.TABLE to store it as"),
             ],
             parameters: [
                 ParameterSpec(
@@ -183,7 +184,10 @@ struct DataCommands: CommandGroup {
             "save", category: .data, summary: "Store the current frame as a new table version.",
             help:
                 "Writes the current frame (with every step applied) as a new version of SCHEMA.TABLE; the source records the frame's lineage.",
-            positionals: [.required(Save.table, .table, keyword: "as", help: "SCHEMA.TABLE to store it as")],
+            positionals: [
+                .required(
+                    Save.table, .table, keyword: PositionalSpec.resultKeyword, help: "SCHEMA.TABLE to store it as")
+            ],
             parameters: [
                 ParameterSpec(
                     Save.mode, .choice(of: WriteMode.self), default: "overwrite",

@@ -54,9 +54,19 @@ public struct Invocation: Sendable {
 
         var positional: [Token] = []
         var extras: [(key: String, value: String, range: SourceRange)] = []
+        var assigned: [(slot: PositionalSpec, token: Token)] = []
         for token in syntax.arguments {
             guard let key = token.key, let value = token.value, token.kind == .word else {
                 positional.append(token)
+                continue
+            }
+            if spec.parameter(key) == nil,
+                let slot = spec.positionals.first(where: { $0.takesAssignment && $0.keyword == key })
+            {
+                if assigned.contains(where: { $0.slot.name == slot.name }) {
+                    return fail("'\(key)' is given twice", token.keyRange)
+                }
+                assigned.append((slot, token))
                 continue
             }
             guard let parameter = spec.parameter(key) else {
@@ -79,7 +89,17 @@ public struct Invocation: Sendable {
             if let error = parse(parameter.kind, value, name: key, range: token.valueRange!) { return .failure(error) }
         }
 
-        let fill = PositionalFill(spec.positionals, words: positional)
+        for (slot, token) in assigned {
+            if let twice = positional.first(where: { $0.kind == .word && $0.text.lowercased() == slot.keyword }) {
+                return fail(
+                    "'\(slot.keyword!)' is given twice", twice.range,
+                    hint: "name it once: \(slot.keyword!) \(slot.kind.placeholder)")
+            }
+            if let error = parse(slot.kind, token.value!, name: slot.name, range: token.valueRange!) {
+                return .failure(error)
+            }
+        }
+        let fill = PositionalFill(spec.positionals, words: positional, assigned: Set(assigned.map(\.slot.name)))
         for filled in fill.filled {
             let slot = spec.positionals[filled.slot]
             let tokens = positional[filled.words]

@@ -3,8 +3,9 @@
 /// completion (which offers what may come next).
 ///
 /// Slots are filled in order. A keyword slot takes its keyword and the word after it; an optional
-/// slot whose keyword is absent is skipped. An optional slot without a keyword never swallows a
-/// later slot's keyword. A variadic slot takes every remaining word.
+/// slot whose keyword is absent is skipped, and so is a slot given as `keyword=value` (`assigned`).
+/// An optional slot without a keyword never swallows a later slot's keyword. A variadic slot takes
+/// every remaining word.
 struct PositionalFill {
     /// A slot and the words (indices into the positional words) that give its value.
     struct Filled {
@@ -33,13 +34,14 @@ struct PositionalFill {
     /// The slot whose value the next word would be (after its keyword, when it has one).
     private(set) var nextValueSlot: Int?
 
-    /// Fills `slots` with `words` (the positional tokens: quoted tokens never count as keywords).
-    init(_ slots: [PositionalSpec], words: [Token]) {
+    /// Fills `slots` with `words` (the positional tokens: quoted tokens never count as keywords),
+    /// leaving out the slots whose names are in `assigned`.
+    init(_ slots: [PositionalSpec], words: [Token], assigned: Set<String> = []) {
         func isKeyword(_ index: Int, _ keyword: String) -> Bool {
             words[index].kind == .word && words[index].text.lowercased() == keyword
         }
         var index = 0
-        for (position, slot) in slots.enumerated() {
+        for (position, slot) in slots.enumerated() where !assigned.contains(slot.name) {
             let atEnd = index == words.count
             if let keyword = slot.keyword {
                 guard !atEnd, isKeyword(index, keyword) else {

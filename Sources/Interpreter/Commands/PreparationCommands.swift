@@ -14,7 +14,7 @@ struct PreparationCommands: CommandGroup {
     }
 
     enum Label {
-        static let column = Key<String>("column"), onehot = Key<[String]>("onehot"), name = Given<String>("as")
+        static let column = Key<String>("column"), onehot = Key<[String]>("onehot"), name = Key<String>("as")
     }
     enum Keep {
         static let column = Key<String>("column"), values = Key<[String]>("values"), top = Key<Int>("top"),
@@ -31,16 +31,18 @@ struct PreparationCommands: CommandGroup {
             summary: "Collapse one-hot columns into one label column, or name the label column.",
             help: """
                 'label onehot=COLUMNS' replaces the one-hot columns (exactly one 1 per row) with one text column naming \
-                the column that holds the 1 (as= names it, default Label); a row with no 1, several 1s, or another value \
+                the column that holds the 1 (as NAME names it, default Label); a row with no 1, several 1s, or another value \
                 is an error that lists the first such rows. 'label COLUMN' makes a column the frame already has the label \
                 that the models learn (the default is Label).
                 """,
-            positionals: [.optional(Label.column, .column, help: "an existing column to use as the label")],
-            parameters: [
-                ParameterSpec(Label.onehot, .columns, help: "the one-hot columns"),
-                ParameterSpec(Label.name, .text("name"), default: "Label", help: "the label column's name"),
+            positionals: [
+                .optional(Label.column, .column, help: "an existing column to use as the label"),
+                .optional(
+                    Label.name, .text("name"), keyword: PositionalSpec.resultKeyword,
+                    help: "the label column's name (default: Label)"),
             ],
-            usage: "label onehot=<columns> [as=<name>] | label <column>",
+            parameters: [ParameterSpec(Label.onehot, .columns, help: "the one-hot columns")],
+            usage: "label onehot=<columns> [as <name>] | label <column>",
             examples: ["label onehot=Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults", "label Defect"],
             handler: run { try $0.label($1) }),
         CommandSpec(
@@ -97,6 +99,11 @@ struct PreparationCommands: CommandGroup {
                     "give onehot=COLUMNS or a COLUMN, not both", at: arguments.range(of: Label.column),
                     usage: arguments.spec.usage)
             }
+            if arguments.has(Label.name) {
+                throw Diagnostic.usage(
+                    "'as' names the column onehot= collapses into; an existing label column keeps its name",
+                    at: arguments.range(of: Label.name), usage: arguments.spec.usage)
+            }
             let table = try frames.currentTable()
             _ = try arguments.at(Label.column) { try table.column(named: column) }
             modeling.target = column
@@ -108,7 +115,7 @@ struct PreparationCommands: CommandGroup {
                 "label needs onehot=COLUMNS (one-hot columns to collapse) or a COLUMN (the label itself)",
                 at: arguments.syntax.range, usage: arguments.spec.usage)
         }
-        let name = arguments[Label.name]
+        let name = arguments[Label.name] ?? "Label"
         let (before, after) = try arguments.at(Label.onehot) {
             try frames.apply(.collapseLabel(columns: columns, into: name))
         }

@@ -35,7 +35,8 @@ struct RegistryCommands: CommandGroup {
                 """,
             positionals: [
                 .optional(Keys.model, .text("model|pca"), help: "a fitted model of the session, or pca"),
-                .required(Keys.name, .text("name"), keyword: "as", help: "the registered model"),
+                .required(
+                    Keys.name, .text("name"), keyword: PositionalSpec.resultKeyword, help: "the registered model"),
             ],
             parameters: [
                 ParameterSpec(Keys.run, .text("run id"), help: "register the model this run logged"),
@@ -279,7 +280,13 @@ struct RegistryCommands: CommandGroup {
                 ]
             })
         if output.tables(named: "registered").first?.rows.isEmpty == true {
-            output.say("No registered models yet: register MODEL as NAME.")
+            if registry is Catalog, let server = try tracking.tracker().catalog.registrationServers().first {
+                output.say(
+                    "No registered models in the workspace catalog: this workspace registered its models on the MLflow server at \(server) ('tracking uri=\(server)', or MLFLOW_TRACKING_URI=\(server) at start, lists them)."
+                )
+            } else {
+                output.say("No registered models yet: register MODEL as NAME.")
+            }
         }
         return output
     }
@@ -339,8 +346,26 @@ struct RegistryCommands: CommandGroup {
                 "Archived: version\(archived.count == 1 ? "" : "s") \(archived.map { String($0.version) }.joined(separator: ", "))."
             )
         }
+        for archivedVersion in archived {
+            for alias in archivedVersion.aliases.sorted() {
+                output.say(
+                    Self.archivedAliasWarning(name, alias: alias, archived: archivedVersion.version, staged: version))
+            }
+        }
         deployment.refresh(on: &output, servedBefore: served)
         return output
+    }
+
+    /// The warning for an alias left on a version a stage change archived: models:/NAME@ALIAS now
+    /// serves an archived model. It says how to move the alias (to the version just staged, unless
+    /// that is the archived one) or remove it.
+    static func archivedAliasWarning(_ name: String, alias: String, archived: Int, staged: ModelVersion) -> String {
+        let move =
+            staged.version == archived
+            ? "'alias \(name) VERSION \(alias)' moves it, 'unalias \(name) \(alias)' removes it"
+            : "'alias \(name) \(staged.version) \(alias)' moves it to the version now in \(staged.stage.rawValue)"
+        return
+            "Warning: alias '\(alias)' still points at \(name) version \(archived), which is now Archived, so models:/\(name)@\(alias) resolves to an archived model; \(move)."
     }
 
     func aliasVersion(_ arguments: Invocation) throws -> CommandOutput {

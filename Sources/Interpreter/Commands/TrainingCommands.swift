@@ -34,18 +34,22 @@ extension ModellingCommands {
             "fit", category: .modeling, summary: "Fit a model and keep it in the session.",
             help: """
                 Fits the preprocessing (scale, pca) and the model on the training part after 'split', or on all rows \
-                (on=all, the default without a split), and keeps the fitted pipeline under a name (as=NAME, default the \
+                (on=all, the default without a split), and keeps the fitted pipeline under a name (as NAME, default the \
                 model's). Hyperparameters follow as name=value; 'help models' lists every model's parameters.
                 """,
-            positionals: [.required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind")],
+            positionals: [
+                .required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind"),
+                .optional(
+                    Keys.name, .text("name"), keyword: PositionalSpec.resultKeyword,
+                    help: "the name to keep it under (default: the model kind)"),
+            ],
             parameters: [
-                ParameterSpec(Keys.name, .text("name"), help: "the name to keep it under (default: the model kind)"),
                 ParameterSpec(
                     Keys.trainOn, .choice(of: TrainingRows.self),
-                    help: "fit on the training part (after split) or all rows"),
+                    help: "fit on the training part (after split) or all rows")
             ],
             extraAssignments: .modelParameters,
-            examples: ["fit gbm", "fit et n_estimators=200 max_depth=12 as=et_deep", "fit lr C=0.5 on=all"],
+            examples: ["fit gbm", "fit et as et_deep n_estimators=200 max_depth=12", "fit lr C=0.5 on=all"],
             handler: run { try $0.fit($1) }),
         CommandSpec(
             "tune", category: .modeling,
@@ -53,9 +57,14 @@ extension ModellingCommands {
             help: """
                 Tries the given settings and iters−1 random draws from the model's documented search space ('help models' \
                 lists each space), each under k-fold cross-validation, and keeps the best (by metric=) fitted like 'fit' \
-                under a name (as=NAME, default MODEL_tuned).
+                under a name (as NAME, default MODEL_tuned).
                 """,
-            positionals: [.required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind")],
+            positionals: [
+                .required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind"),
+                .optional(
+                    Keys.name, .text("name"), keyword: PositionalSpec.resultKeyword,
+                    help: "the name to keep the best under (default: MODEL_tuned)"),
+            ],
             parameters: [
                 ParameterSpec(Keys.iterations, .int(min: 1, max: 10_000), default: "20", help: "settings tried"),
                 ParameterSpec(
@@ -63,10 +72,9 @@ extension ModellingCommands {
                 ParameterSpec(
                     Keys.metric, .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy",
                     help: "what to maximize"),
-                ParameterSpec(Keys.name, .text("name"), help: "the name to keep the best under (default: MODEL_tuned)"),
             ],
             extraAssignments: .modelParameters,
-            examples: ["tune et iters=30", "tune gbm iters=10 metric=f1"],
+            examples: ["tune et iters=30", "tune gbm as gbm_best iters=10 metric=f1"],
             handler: run { try $0.tune($1) }),
         CommandSpec(
             "models", category: .modeling,

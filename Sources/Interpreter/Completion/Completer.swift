@@ -62,6 +62,11 @@ public struct Completer {
         if let equals = word.firstIndex(of: "="), error == nil {
             let key = String(word[..<equals])
             let value = String(word[word.index(after: equals)...])
+            if spec.parameter(key) == nil,
+                let slot = spec.positionals.first(where: { $0.takesAssignment && $0.keyword == key })
+            {
+                return values(for: slot.kind, typed: value, range: (start + key.utf8.count + 1)..<cursor)
+            }
             guard let parameter = spec.parameter(key) else {
                 return modelParameterValues(
                     spec, command: command, key: key, typed: value,
@@ -82,7 +87,9 @@ public struct Completer {
             keys += columns.filter { !used.contains($0) }.map { $0 + "=" }
         }
         var candidates = matches(keys, word, .parameter, range)
-        let fill = PositionalFill(spec.positionals, words: arguments.filter { $0.key == nil })
+        let assigned = spec.positionals.filter { slot in slot.takesAssignment && used.contains(slot.keyword!) }
+        let fill = PositionalFill(
+            spec.positionals, words: arguments.filter { $0.key == nil }, assigned: Set(assigned.map(\.name)))
         if case .keywordWithoutValue(let slot, _)? = fill.problem {
             return values(for: spec.positionals[slot].kind, typed: word, range: range, quoted: error != nil)
         }

@@ -5,7 +5,7 @@ import Engine
 /// `plot`).
 final class ModelingState {
     var plan = PreprocessingPlan()
-    /// The label column; `label ... as=NAME` sets it.
+    /// The label column; `label ... as NAME` sets it.
     var target = "Label"
     var holdout: Holdout?
     /// Fitted models in the order they were fitted (a refit under the same name replaces it).
