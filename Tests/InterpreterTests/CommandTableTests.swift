@@ -118,13 +118,14 @@ struct CommandTableTests {
         }
     }
 
-    @Test("the README's command reference is the one the command table writes")
-    func readmeReference() throws {
-        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        let start = try #require(readme.range(of: "<!-- reference:start -->\n"))
-        let end = try #require(readme.range(of: "<!-- reference:end -->"))
+    @Test("docs/REFERENCE.md is the reference the command table writes")
+    func documentedReference() throws {
+        let document = try String(
+            contentsOf: packageRoot.appendingPathComponent("docs/REFERENCE.md"), encoding: .utf8)
+        let start = try #require(document.range(of: "<!-- reference:start -->\n"))
+        let end = try #require(document.range(of: "<!-- reference:end -->"))
         #expect(
-            String(readme[start.upperBound..<end.lowerBound]) == Reference.markdown(),
-            "README.md is out of date: run scripts/update-readme")
+            String(document[start.upperBound..<end.lowerBound]) == Reference.markdown(),
+            "docs/REFERENCE.md is out of date: run scripts/update-reference")
     }
 }

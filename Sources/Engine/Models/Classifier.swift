@@ -26,7 +26,7 @@ public struct TrainingData: Sendable {
     public var classCounts: [Int] { y.reduce(into: [Int](repeating: 0, count: classCount)) { $0[$1] += 1 } }
 }
 
-/// A fitted classifier: the learned state only, separate from its hyperparameters (STYLE §4).
+/// A fitted classifier: the learned state only, separate from its hyperparameters (docs/STYLE.md §4).
 public protocol FittedClassifier: Sendable, Codable, Equatable {
     /// Class probabilities, rows × classes. Models without a probabilistic output (ridge, svm)
     /// return the softmax of their decision scores: a ranking for AUC, not calibrated probabilities.

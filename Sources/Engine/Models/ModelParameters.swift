@@ -21,7 +21,7 @@ public enum ParameterValue: Sendable, Equatable, Hashable, Codable, CustomString
 }
 
 /// One declared hyperparameter of a model: its values, default, meaning, and the values `tune`
-/// draws from. The declaration validates, documents and completes (STYLE §5).
+/// draws from. The declaration validates, documents and completes (docs/STYLE.md §5).
 public struct ModelParameter: Sendable {
     public let name: String
     /// The values it accepts (the command table's parameters declare theirs with the same type).

@@ -1,4 +1,4 @@
-/// What values a parameter accepts, declared once (STYLE §5): it checks a value written in the
+/// What values a parameter accepts, declared once (docs/STYLE.md §5): it checks a value written in the
 /// shell, says in words what it wants, and gives completion its choices. The command table's
 /// parameters and the models' hyperparameters both declare theirs with it, so there is one bool
 /// parser and one way to write a range.

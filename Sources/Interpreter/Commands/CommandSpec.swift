@@ -104,7 +104,7 @@ public struct ParameterSpec: Sendable {
 }
 
 /// One command of the language, described once: parsing, validation, `help`, completion and the
-/// README reference all read this row (STYLE §1).
+/// reference (docs/REFERENCE.md) all read this row (docs/STYLE.md §1).
 public struct CommandSpec: Sendable {
     /// Groups in `help` and the reference.
     public enum Category: String, Sendable, CaseIterable {

@@ -1,7 +1,7 @@
 import Engine
 
 /// Every command of the language, one row each, gathered from the command groups. Parsing,
-/// validation, `help`, completion and the README reference all read this table.
+/// validation, `help`, completion and docs/REFERENCE.md all read this table.
 public enum CommandTable {
     public static let all: [CommandSpec] =
         DataCommands.rows + ExplorationCommands.rows + PreparationCommands.rows

@@ -1,5 +1,5 @@
-/// The command reference, written from the command table: `help COMMAND` and the README's
-/// reference section both come from here, so they cannot drift from what the shell accepts.
+/// The command reference, written from the command table: `help COMMAND` and docs/REFERENCE.md
+/// both come from here, so they cannot drift from what the shell accepts.
 public enum Reference {
     /// `help COMMAND`: usage, what it does, parameters with defaults, and examples.
     public static func text(for spec: CommandSpec) -> String {
@@ -15,9 +15,9 @@ public enum Reference {
     public static func markdown() -> String {
         var out = ""
         for category in CommandSpec.Category.allCases {
-            out += "### \(category.rawValue)\n\n"
+            out += "## \(category.rawValue)\n\n"
             for spec in CommandTable.all where spec.category == category {
-                out += "#### `\(spec.name)`\n\n`\(spec.usage)`\n\n\(spec.summary) \(spec.help)\n\n"
+                out += "### `\(spec.name)`\n\n`\(spec.usage)`\n\n\(spec.summary) \(spec.help)\n\n"
                 if !spec.aliases.isEmpty {
                     out += "Aliases: \(spec.aliases.map { "`\($0)`" }.joined(separator: ", ")).\n\n"
                 }

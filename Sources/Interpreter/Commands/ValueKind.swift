@@ -3,7 +3,7 @@ import Engine
 /// The kind of value a parameter or positional argument takes: it checks a value, names it in
 /// usage lines, and tells completion what to offer.
 ///
-/// Declared once per parameter (STYLE §5), it writes every message about a bad value, for
+/// Declared once per parameter (docs/STYLE.md §5), it writes every message about a bad value, for
 /// example: `'top' must be an int in [1, ∞); got '0'`. Numbers, bools and fixed words are checked
 /// by Engine's `Constraint`, the same type the models' hyperparameters declare.
 public enum ValueKind: Sendable, Equatable {

@@ -1,5 +1,5 @@
 /// A binary decision tree stored as flat parallel arrays, one entry per node (node 0 is the root):
-/// the predictor, the JSON model artifact and TreeSHAP all read this one structure (STYLE §7).
+/// the predictor, the JSON model artifact and TreeSHAP all read this one structure (docs/STYLE.md §7).
 ///
 /// - `left[i]`, `right[i]`: the children of node i, or -1 when i is a leaf;
 /// - `feature[i]`: the feature a split tests (-1 for a leaf);
