@@ -11,7 +11,8 @@ the others). Mean accuracy must agree within each model's tolerance (in accuracy
   dt                              1.0   the same CART; equal-gain splits are broken by different RNGs
   rf, et, svm                     1.5   random forests differ by their random streams; svm is
                                         LinearSVC's problem solved to a tighter tolerance
-  gbm                             at least LightGBM's accuracy minus 0.5 (TOP3) and 0.80 (ALL7)
+  gbm                             0.75  LightGBM's algorithm; float sums and tie-breaks differ (0.21
+                                        measured on both tasks); and at least 0.80 on ALL7
   scaler → PCA 0.999 → ET (tuned) 1.5   of scikit-learn's figure for the same parameters, and of the
                                         seed notebook's 0.9451
 
@@ -48,7 +49,7 @@ FAULTS = ["Pastry", "Z_Scratch", "K_Scatch", "Stains", "Dirtiness", "Bumps", "Ot
 SCALED = ["lr", "knn", "ridge", "svm"]
 RAW = ["dummy", "lda", "qda", "nb", "dt", "rf", "et", "gbm", "ada"]
 TOLERANCE = {"lr": 0.5, "lda": 0.5, "nb": 0.5, "knn": 0.5, "ridge": 0.5, "dummy": 0.5, "qda": 0.5, "ada": 0.5,
-             "dt": 1.0, "rf": 1.5, "et": 1.5, "svm": 1.5}
+             "dt": 1.0, "rf": 1.5, "et": 1.5, "svm": 1.5, "gbm": 0.75}
 TUNED_ET = dict(n_estimators=230, max_depth=8, min_impurity_decrease=0.0002, max_features="log2", bootstrap=True,
                 min_samples_split=10, min_samples_leaf=2, class_weight="balanced")
 SEED_NOTEBOOK_TUNED = 0.9451
@@ -158,12 +159,8 @@ def main():
                              f"mean diff {mean_difference:.2f} pts {'ok' if fold_ok else 'FAIL'}")
                 if not fold_ok:
                     failures.append(lines[-1])
-            if name == "gbm":
-                ok = ours[name] >= theirs - 0.005 and (task == "TOP3" or ours[name] >= 0.80)
-                rule = "≥ LightGBM − 0.5" + ("" if task == "TOP3" else " and ≥ 0.80")
-            else:
-                ok = abs(difference) <= TOLERANCE[name]
-                rule = f"±{TOLERANCE[name]}"
+            ok = abs(difference) <= TOLERANCE[name] and (name != "gbm" or task == "TOP3" or ours[name] >= 0.80)
+            rule = f"±{TOLERANCE[name]}" + (" and ≥ 0.80" if name == "gbm" and task == "ALL7" else "")
             lines.append(f"{task:5} {name:6} plateshell {ours[name]:.4f}  peer {theirs:.4f}  diff {difference:+.2f} pts  ({rule}) {'ok' if ok else 'FAIL'}")
             if not ok:
                 failures.append(lines[-1])

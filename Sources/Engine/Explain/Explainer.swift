@@ -36,6 +36,17 @@ public enum Explainer {
         public var cancellation: Cancellation?
 
         public init(background: Matrix) { self.background = background }
+
+        /// Options whose background is up to `backgroundLimit` rows of `frame`, drawn with `seed`
+        /// (all of them when the frame is smaller): enough for means and sampling to settle, few
+        /// enough that sampling stays fast.
+        public init(backgroundFrom frame: Matrix, seed: UInt64, backgroundLimit: Int = 200) {
+            var rows = Array(0..<frame.rows)
+            var random = SeededRandom(seed: seed)
+            rows.shuffle(using: &random)
+            self.init(background: frame.selecting(rows: Array(rows.prefix(backgroundLimit))))
+            self.seed = seed
+        }
     }
 
     /// The method `explain` uses for this pipeline.
@@ -196,27 +207,48 @@ public enum Explainer {
 
     // MARK: - Linear
 
+    /// A linear pipeline (scaler, PCA and a linear model are all affine) as one affine map of the raw
+    /// features: `scores(x) = intercepts + x · coefficients` (coefficients: features × classes),
+    /// found by probing the pipeline at 0 and along each feature. Each probe steps as far as the
+    /// feature's typical size in `typical` (at least 1): a unit step on a feature of size 10⁶ would
+    /// lose six digits of its coefficient to the scaler's cancellation. Nil for other models.
+    public static func affineForm(of pipeline: FittedPipeline, typical: Matrix) -> (
+        intercepts: [Double], coefficients: Matrix
+    )? {
+        guard method(for: pipeline) == .linear else { return nil }
+        let d = pipeline.features.count
+        let steps = (0..<d).map { j in max(1, typical.rows == 0 ? 1 : Moments.mean(typical.column(j).map(abs))) }
+        var probes = Matrix(rows: d + 1, columns: d)
+        for j in 0..<d { probes[j + 1, j] = steps[j] }
+        let probed = linearScores(pipeline, probes)
+        var coefficients = Matrix(rows: d, columns: pipeline.classes.count)
+        for j in 0..<d {
+            for c in 0..<pipeline.classes.count { coefficients[j, c] = (probed[j + 1, c] - probed[0, c]) / steps[j] }
+        }
+        return (probed.row(0), coefficients)
+    }
+
+    /// The decision scores of a linear pipeline for raw rows.
+    private static func linearScores(_ pipeline: FittedPipeline, _ raw: Matrix) -> Matrix {
+        let z = pipeline.preprocessing.transform(raw)
+        switch pipeline.model {
+        case .logistic(let model): return LinearScores(weights: model.weights, intercepts: model.intercepts).scores(z)
+        case .linear(let model): return model.scores(z)
+        default: preconditionFailure("not a linear model")
+        }
+    }
+
+    /// Exact linear SHAP: φ = β·(x − mean of the background), base = the scores at the mean.
     private static func linearExplanation(_ pipeline: FittedPipeline, _ x: Matrix, _ options: Options) -> Explanation {
         let d = x.columns
         let k = pipeline.classes.count
-        let scores: (Matrix) -> Matrix = { raw in
-            let z = pipeline.preprocessing.transform(raw)
-            switch pipeline.model {
-            case .logistic(let model):
-                return LinearScores(weights: model.weights, intercepts: model.intercepts).scores(z)
-            case .linear(let model): return model.scores(z)
-            default: preconditionFailure("not a linear model")
-            }
-        }
-        var probes = Matrix(rows: d + 1, columns: d)
-        for j in 0..<d { probes[j + 1, j] = 1 }
-        let probed = scores(probes)
+        let (intercepts, coefficients) = affineForm(of: pipeline, typical: options.background)!
         let mean = (0..<d).map { Moments.mean(options.background.column($0)) }
-        var base = probed.row(0)
+        var base = intercepts
         var values = [Double](repeating: 0, count: x.rows * d * k)
         for j in 0..<d {
             for c in 0..<k {
-                let beta = probed[j + 1, c] - probed[0, c]
+                let beta = coefficients[j, c]
                 base[c] += beta * mean[j]
                 for r in 0..<x.rows { values[(r * d + j) * k + c] = beta * (x[r, j] - mean[j]) }
             }
@@ -226,7 +258,7 @@ public enum Explainer {
             space: .decision,
             method: Method.linear.description
                 + " (features independent, means of \(options.background.rows) background rows)",
-            outputs: scores(x), standardErrors: nil)
+            outputs: linearScores(pipeline, x), standardErrors: nil)
     }
 }
 

@@ -62,6 +62,26 @@ public struct Explanation: Sendable {
     /// Whether the values add up to the outputs within `AdditivityTolerance`.
     public var isAdditive: Bool { additivityError <= AdditivityTolerance.allowed(scale: additivityScale) }
 
+    /// Throws when the values do not add up to the outputs: the first row and output that is off,
+    /// with base + Σφ, the model's output and the difference. `kind` names the model in the hint.
+    public func requireAdditive(kind: String) throws {
+        guard !isAdditive else { return }
+        for r in 0..<rows {
+            for k in 0..<classes.count {
+                let total = (0..<features.count).reduce(base[k]) { $0 + value(row: r, feature: $1, output: k) }
+                let output = outputs[r, k]
+                guard abs(total - output) > AdditivityTolerance.allowed(scale: additivityScale) else { continue }
+                throw EngineError(
+                    .invalidData,
+                    String(
+                        format:
+                            "the SHAP values do not add up: base + Σφ = %.12g but the model gives %.12g (off by %.3g)",
+                        total, output, abs(total - output)),
+                    hint: "this is a bug in the explainer for \(kind) (\(method)); please report it")
+            }
+        }
+    }
+
     /// Mean |φ| of each feature for one output (or summed over outputs when nil).
     public func meanAbsolute(output: Int?) -> [Double] {
         (0..<features.count).map { f in

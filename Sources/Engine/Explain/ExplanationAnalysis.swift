@@ -45,6 +45,15 @@ public enum ExplanationAnalysis {
         return groups
     }
 
+    /// A feature's value groups (as `groups(of:)`) with the mean SHAP value of each group's rows:
+    /// the table and bars of `shap dependence`.
+    public static func dependence(values: [Double], contributions: [Double]) -> [(group: ValueGroup, meanSHAP: Double)]
+    {
+        groups(of: values).map { group in
+            (group, group.members.reduce(0.0) { $0 + contributions[$1] } / Double(max(group.members.count, 1)))
+        }
+    }
+
     /// How one feature's high and low values push one class, as SHAP values say.
     public struct Association: Sendable, Equatable {
         public let feature: Int

@@ -39,8 +39,9 @@ struct ExplanationCommands: CommandGroup {
                 models get exact TreeSHAP (forests in probability, boosting in log-odds margin); linear models exact linear \
                 SHAP; other pipelines (PCA before trees, naive Bayes, QDA, k-NN) sampled permutation SHAP, with the method, \
                 sample size and error stated. 'shap export FILE.json' writes a tree model in shap's custom tree format \
-                (children, features, thresholds, values, node_sample_weight per tree) with the frame's rows and PlateShell's \
-                SHAP values for them, so the shap library can check them.
+                (children, features, thresholds, values, node_sample_weight per tree), or a linear pipeline as its affine \
+                form in the raw features (coefficients, intercepts, the background rows), with the frame's rows and \
+                PlateShell's SHAP values for them, so the shap library can check them.
                 """,
             positionals: [
                 .required(Keys.shapView, .choice(of: ShapView.self), help: "plate, summary, dependence or export"),
@@ -151,15 +152,12 @@ struct ExplanationCommands: CommandGroup {
         return (table, try pipeline.features(of: table.selecting(rows: [row])))
     }
 
-    /// Explainer options: the frame's rows as background (up to 200, seeded), the session's threads.
+    /// Explainer options: the frame's rows as background (Engine draws up to 200 with the seed), the
+    /// session's threads.
     func explainerOptions(_ pipeline: FittedPipeline, frame: Matrix, permutations: Int) -> Explainer.Options {
-        var rows = Array(0..<frame.rows)
-        var random = SeededRandom(seed: UInt64(modeling.settings.seed))
-        rows.shuffle(using: &random)
-        var options = Explainer.Options(background: frame.selecting(rows: Array(rows.prefix(200))))
+        var options = Explainer.Options(backgroundFrom: frame, seed: UInt64(modeling.settings.seed))
         options.permutations = permutations
         options.threads = modeling.threads
-        options.seed = UInt64(modeling.settings.seed)
         options.cancellation = modeling.cancellation
         return options
     }
@@ -218,18 +216,8 @@ struct ExplanationCommands: CommandGroup {
                 try classIndex($0, in: pipeline, range: arguments.range(of: Keys.className))
             } ?? predicted
         let explanation = try Explainer.explain(pipeline, rows: x, options: options)
+        try explanation.requireAdditive(kind: pipeline.kind)
         let output = explanation.outputs[0, target]
-        guard explanation.isAdditive else {
-            let total =
-                explanation.base[target]
-                + (0..<x.columns).reduce(0) { $0 + explanation.value(row: 0, feature: $1, output: target) }
-            throw EngineError(
-                .invalidData,
-                String(
-                    format: "the SHAP values do not add up: base + Σφ = %.12g but the model gives %.12g (off by %.3g)",
-                    total, output, abs(total - output)),
-                hint: "this is a bug in the explainer for \(pipeline.kind) (\(explanation.method)); please report it")
-        }
         let order = (0..<x.columns).sorted {
             abs(explanation.value(row: 0, feature: $0, output: target))
                 > abs(explanation.value(row: 0, feature: $1, output: target))
@@ -374,23 +362,20 @@ struct ExplanationCommands: CommandGroup {
             }!
         let values = x.column(feature)
         let contributions = (0..<x.rows).map { explanation.value(row: $0, feature: feature, output: target) }
-        let groups = ExplanationAnalysis.groups(of: values).map { group in
-            (
-                label: group.low == group.high
-                    ? ValueFormatting.real(group.low)
-                    : "\(ValueFormatting.real(group.low))–\(ValueFormatting.real(group.high))",
-                members: group.members
-            )
+        let groups = ExplanationAnalysis.dependence(values: values, contributions: contributions)
+        let labels = groups.map { entry in
+            entry.group.low == entry.group.high
+                ? ValueFormatting.real(entry.group.low)
+                : "\(ValueFormatting.real(entry.group.low))–\(ValueFormatting.real(entry.group.high))"
         }
         var result = CommandOutput(command: "shap")
-        let means = groups.map { g in g.members.reduce(0.0) { $0 + contributions[$1] } / Double(max(g.members.count, 1))
-        }
         result.table(
             "dependence", title: "\(pipeline.features[feature]) and its SHAP value for \(pipeline.classes[target])",
             columns: [pipeline.features[feature], "plates", "mean_shap"],
-            rows: zip(groups, means).map { [.text($0.label), .integer(Int64($0.members.count)), .real($1)] })
+            rows: zip(labels, groups).map { [.text($0), .integer(Int64($1.group.members.count)), .real($1.meanSHAP)] })
         result.blocks.append(
-            .chart(.signedBars(name: "dependence", title: nil, labels: groups.map(\.label), values: means)))
+            .chart(
+                .signedBars(name: "dependence", title: nil, labels: labels, values: groups.map(\.meanSHAP))))
         let figure = Charts.dependence(
             feature: pipeline.features[feature], values: values, shap: contributions,
             title: "SHAP dependence: \(pipeline.features[feature]) → \(pipeline.classes[target])",
@@ -409,17 +394,21 @@ struct ExplanationCommands: CommandGroup {
         guard let path = arguments[Keys.subject] else {
             throw Diagnostic.usage("shap export needs a file", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
-        guard Explainer.method(for: model.pipeline) == .tree, model.pipeline.plan == PreprocessingPlan() else {
+        let method = Explainer.method(for: model.pipeline)
+        guard method == .linear || (method == .tree && model.pipeline.plan == PreprocessingPlan()) else {
             throw EngineError(
-                .invalidArgument, "shap export writes tree models fitted on unscaled features",
-                hint: "fit dt, rf, et, gbm or ada with scale method=none and pca off")
+                .invalidArgument,
+                "shap export writes linear models and tree models fitted on unscaled features",
+                hint: "fit lr, ridge, lda or svm (any scaling and PCA), or dt, rf, et, gbm or ada with "
+                    + "scale method=none and pca off")
         }
         let explanation = try shapValues(model.pipeline, rows: frame, options: options).explanation
-        let document = try ShapExport.document(model.pipeline, rows: frame, explanation: explanation)
+        let document = try ShapExport.document(
+            model.pipeline, rows: frame, background: options.background, explanation: explanation)
         try arguments.at(Keys.subject) { try AtomicFile.write(document, to: path) }
         var output = CommandOutput(command: "shap")
-        output.say(
-            "Wrote \(model.name) in shap's tree format with \(frame.rows) rows and their SHAP values to \(path).")
+        let form = method == .linear ? "as its affine form (for shap.LinearExplainer)" : "in shap's tree format"
+        output.say("Wrote \(model.name) \(form) with \(frame.rows) rows and their SHAP values to \(path).")
         return output
     }
 }

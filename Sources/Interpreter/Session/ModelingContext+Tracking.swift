@@ -90,11 +90,10 @@ extension ModelingContext {
                 modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
                     .merging(["trained_on": model.trainedOn.rawValue, "training_rows": String(rows.count)]) { $1 })
             let training = data.selecting(rows: rows)
-            let predicted = pipeline.probabilities(training.x).argmaxRows()
-            try run.metrics([
-                "training_accuracy": zip(predicted, training.y).filter { $0 == $1 }.count.asFraction(
-                    of: training.rowCount)
-            ])
+            let trainingMetrics = ClassificationMetrics(
+                actual: training.y, predicted: pipeline.probabilities(training.x).argmaxRows(), probabilities: nil,
+                classCount: pipeline.classes.count)
+            try run.metrics(["training_accuracy": trainingMetrics.accuracy])
             try run.dataset(try frames.datasetInput(context: "training"))
             if let evaluation = try holdoutEvaluation(model) { try logEvaluation(evaluation, into: run) }
             try logPipeline(pipeline, data: data, rows: rows, into: run)
@@ -202,9 +201,4 @@ extension ModelingContext {
                 counts, classes: evaluation.classes,
                 title: "Confusion matrix: \(evaluation.model)"))
     }
-}
-
-extension Int {
-    /// `self / total` as a fraction (0 when `total` is 0).
-    func asFraction(of total: Int) -> Double { total == 0 ? 0 : Double(self) / Double(total) }
 }
