@@ -4,7 +4,7 @@ import Testing
 
 @testable import Engine
 
-/// Every model kind passes the same checks (STYLE §9, after scikit-learn's `check_estimator`):
+/// Every model kind passes the same checks (docs/STYLE.md §9, after scikit-learn's `check_estimator`):
 /// seeded fits repeat, fitting leaves the settings untouched, probabilities are probabilities,
 /// the artifact round-trips to bit-identical predictions, a refit on other rows changes the
 /// state, and rows lacking a feature are refused by name.
@@ -82,6 +82,38 @@ struct EstimatorConformanceTests {
         let model = engineError { _ = try ModelCatalog.kind("xgb") }
         #expect(model?.message == "unknown model 'xgb'" && model?.hint?.contains("gbm") == true)
         #expect(try et.settings(["max_features": "0.5", "bootstrap": "true"])["max_features"] == .real(0.5))
+    }
+
+    @Test("every declared default and search value is one its constraint accepts, read back as itself")
+    func declarationsAgreeWithTheirConstraints() throws {
+        for kind in ModelCatalog.all {
+            for parameter in kind.parameters {
+                for value in [parameter.defaultValue] + parameter.searchSpace {
+                    #expect(
+                        parameter.constraint.value(of: value.description) == value,
+                        "\(kind.name) \(parameter.name)=\(value) against \(parameter.constraint.description)")
+                }
+            }
+        }
+    }
+
+    @Test("typed hyperparameters read what was given, and their defaults when not")
+    func typedHyperparameters() throws {
+        let et = try ModelCatalog.kind("et").settings(["max_depth": "none", "max_features": "0.5", "bootstrap": "true"])
+        #expect(et[ModelCatalog.TreeParameters.maxDepth] == nil)
+        #expect(et[ModelCatalog.TreeParameters.maxFeatures(default: .squareRoot)] == .fraction(0.5))
+        #expect(FeatureCount.fraction(0.5).of(27) == 13 && FeatureCount.squareRoot.of(27) == 5)
+        #expect(FeatureCount.logarithm.of(27) == 4 && FeatureCount.count(40).of(27) == 27)
+        #expect(et[ModelCatalog.TreeParameters.bootstrap(default: false)] == true)
+        #expect(et[ModelCatalog.TreeParameters.trees] == 100)
+        #expect(et[ModelCatalog.TreeParameters.classWeight] == .none)
+        let gbm = try ModelCatalog.kind("gbm").settings([
+            "max_depth": "5", "growth": "DepthWise", "learning_rate": "0.2",
+        ])
+        #expect(gbm[ModelCatalog.BoostingParameters.maxDepth] == 5)
+        #expect(gbm[ModelCatalog.BoostingParameters.growth] == .depthwise)
+        #expect(gbm[ModelCatalog.BoostingParameters.learningRate] == 0.2)
+        #expect(gbm[ModelCatalog.randomState] == nil)
     }
 
     @Test("a corrupt or foreign artifact is refused")

@@ -65,32 +65,6 @@ public struct ModelSettings: Sendable, Equatable, Hashable, Codable {
 
     public subscript(name: String) -> ParameterValue { values[name] ?? .none }
 
-    public func int(_ name: String) -> Int {
-        if case .int(let v) = self[name] { return v }
-        preconditionFailure("parameter \(name) is not an int: \(self[name])")
-    }
-
-    /// An int, or nil for `none`.
-    public func optionalInt(_ name: String) -> Int? {
-        if case .int(let v) = self[name] { return v }
-        return nil
-    }
-
-    public func real(_ name: String) -> Double {
-        switch self[name] {
-        case .real(let v): return v
-        case .int(let v): return Double(v)
-        default: preconditionFailure("parameter \(name) is not a number: \(self[name])")
-        }
-    }
-
-    public func bool(_ name: String) -> Bool {
-        if case .bool(let v) = self[name] { return v }
-        preconditionFailure("parameter \(name) is not a bool: \(self[name])")
-    }
-
-    public func text(_ name: String) -> String { self[name].description }
-
     /// The settings with one value replaced.
     public func setting(_ name: String, _ value: ParameterValue) -> ModelSettings {
         var copy = self
@@ -101,18 +75,5 @@ public struct ModelSettings: Sendable, Equatable, Hashable, Codable {
     /// `name=value` pairs in name order.
     public var summary: String {
         values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: " ")
-    }
-}
-
-extension ModelSettings {
-    /// How many features a split considers, from a `featureCount` parameter and the feature count.
-    public func featureCount(_ name: String, of features: Int) -> Int {
-        switch self[name] {
-        case .text("sqrt"): return max(1, Int(Double(features).squareRoot()))
-        case .text("log2"): return max(1, Int(log2(Double(features))))
-        case .int(let v): return min(max(v, 1), features)
-        case .real(let v): return max(1, Int(v * Double(features)))
-        default: return features
-        }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// How a classification tree grows (scikit-learn's `DecisionTreeClassifier` parameters).
 public struct TreeSettings: Sendable, Equatable {
-    public enum Criterion: String, Sendable { case gini, entropy }
+    public enum Criterion: String, Sendable, CaseIterable { case gini, entropy }
     public enum Splitter: String, Sendable {
         /// The best threshold of each candidate feature (CART).
         case best
