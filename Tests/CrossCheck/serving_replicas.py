@@ -22,69 +22,14 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
-from peers import FAULTS, exit_on_failures, free_port, log_tail, start_tracking_server, stop_process_group, top3_rows  # noqa: E402
+from hosts import Hosts, on_host, wait  # noqa: E402
+from peers import FAULTS, exit_on_failures, free_port, start_tracking_server, stop_process_group, top3_rows  # noqa: E402
 
 MODEL = "fsp"
 POLL = "0.5"
-
-
-class Hosts:
-    """Network namespaces on one bridge, or — when they cannot be made — loopback."""
-
-    def __init__(self, names):
-        self.tag = uuid.uuid4().hex[:6]
-        self.names = names
-        self.namespaces = []
-        self.address = {}
-        try:
-            self._make()
-            self.isolated = True
-        except (subprocess.CalledProcessError, FileNotFoundError, PermissionError) as error:
-            self.delete()
-            self.isolated = False
-            self.reason = str(error)
-            self.address = {name: "127.0.0.1" for name in names}
-
-    def _ip(self, *args):
-        subprocess.run(["ip", *args], check=True, capture_output=True)
-
-    def _make(self):
-        hub = f"ps{self.tag}hub"
-        self._ip("netns", "add", hub)
-        self.namespaces.append(hub)
-        self._ip("-n", hub, "link", "add", "br0", "type", "bridge")
-        self._ip("-n", hub, "link", "set", "br0", "up")
-        for index, name in enumerate(self.names, start=1):
-            namespace, veth, peer = f"ps{self.tag}{name}", f"ps{self.tag}v{index}", f"ps{self.tag}p{index}"
-            self._ip("netns", "add", namespace)
-            self.namespaces.append(namespace)
-            self._ip("link", "add", veth, "type", "veth", "peer", "name", peer)
-            self._ip("link", "set", veth, "netns", namespace)
-            self._ip("link", "set", peer, "netns", hub)
-            self._ip("-n", hub, "link", "set", peer, "master", "br0")
-            self._ip("-n", hub, "link", "set", peer, "up")
-            address = f"10.77.0.{index}"
-            self._ip("-n", namespace, "addr", "add", f"{address}/24", "dev", veth)
-            self._ip("-n", namespace, "link", "set", veth, "up")
-            self._ip("-n", namespace, "link", "set", "lo", "up")
-            self.address[name] = address
-
-    def prefix(self, name):
-        """The command prefix that runs something on host NAME."""
-        return ["ip", "netns", "exec", f"ps{self.tag}{name}"] if self.isolated else []
-
-    def delete(self):
-        for namespace in reversed(self.namespaces):
-            subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
-        self.namespaces = []
-
-
-def on_host(hosts, name, command, **kwargs):
-    return subprocess.run(hosts.prefix(name) + command, capture_output=True, text=True, timeout=600, **kwargs)
 
 
 def main():
@@ -138,17 +83,6 @@ def main():
             hosts.delete()
     exit_on_failures(failures)
     print("  serving replicas: both followed every alias move on the server; no request failed; no answer went back")
-
-
-def wait(ready, what, log, process=None, timeout=180):
-    started = time.time()
-    while time.time() - started < timeout:
-        if process is not None and process.poll() is not None:
-            sys.exit(f"{what} exited ({process.returncode}):\n{log_tail(log)}")
-        if ready():
-            return
-        time.sleep(0.3)
-    sys.exit(f"{what} did not answer within {timeout} s:\n{log_tail(log)}")
 
 
 def client(uri, data, bench, urls):

@@ -2,7 +2,10 @@
 
 1. The three notebooks replayed into a fresh workspace without a server, and with the server as the
    registry of record (MLFLOW_TRACKING_URI): wall time of the process, which with the server includes
-   waiting at exit until the outbox is delivered. Alternating, median of REPEATS; the ratio.
+   waiting at exit until the outbox is delivered. Alternating, median of REPEATS; the ratio. Then the
+   same against a server on a host of its own (a network namespace, scripts/lib/hosts.py) pinned to
+   one core with taskset, the replays on another host: the server no longer shares the replay's
+   cores or loopback (skipped, and said, where namespaces cannot be made).
 2. `plateshell serve models:/et-fsp-model/Production` in a fresh workspace on the same server: time
    from the start of the process to the first answer to POST /invocations, with a cold model cache
    (the version is downloaded and verified) and warm (the second start).
@@ -22,15 +25,18 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
+from hosts import Hosts, on_host, wait  # noqa: E402
 from peers import free_port, start_tracking_server, stop_process_group, top3_rows  # noqa: E402
 
 NOTEBOOKS = sorted(str(p) for p in (Path(__file__).resolve().parents[2] / "scripts" / "notebooks").glob("0*.plsh"))
 
 
-def replay(binary, scratch, workspace, env):
-    """Replays the notebooks in SCRATCH (notebook 1 loads data/faults.csv from there) into a fresh workspace."""
+def replay(binary, scratch, workspace, env, prefix=()):
+    """Replays the notebooks in SCRATCH (notebook 1 loads data/faults.csv from there) into a fresh workspace;
+    PREFIX runs it on another host (`ip netns exec NS`)."""
     started = time.perf_counter()
-    result = subprocess.run([binary, "--workspace", workspace, "run", *NOTEBOOKS], capture_output=True, text=True, env=env, cwd=scratch)
+    result = subprocess.run([*prefix, binary, "--workspace", workspace, "run", *NOTEBOOKS], capture_output=True, text=True,
+                            env=env, cwd=scratch)
     if result.returncode != 0:
         sys.exit(f"the replay failed: {result.stdout[-2000:]} {result.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -54,6 +60,35 @@ def first_answer(binary, workspace, env, body):
         sys.exit("plateshell serve did not answer within 120 s")
     finally:
         stop_process_group(process)
+
+
+def server_on_its_own_host(binary, scratch, local, repeats):
+    """The replays against an mlflow server on a network-namespace host pinned to core 1, the replays on
+    a client host: median of REPEATS, alternating with replays without a server on the client host."""
+    hosts = Hosts(["server", "client"])
+    if not hosts.isolated:
+        print(f"  server on its own host: skipped, network namespaces cannot be made here ({hosts.reason})")
+        return
+    try:
+        port = free_port()
+        server, uri, log = start_tracking_server(scratch, name="mlflow-netns", host=hosts.address["server"], port=port,
+                                                 prefix=("taskset", "-c", "1", *hosts.prefix("server")))
+        try:
+            wait(lambda: on_host(hosts, "client", [sys.executable, "-c",
+                                                   f"import urllib.request; urllib.request.urlopen('{uri}/health', timeout=2)"]).returncode == 0,
+                 "mlflow server on its own host", log, server)
+            remote = dict(local, MLFLOW_TRACKING_URI=uri)
+            walls = {"catalog": [], "server": []}
+            for index in range(repeats):
+                for mode, env in (("catalog", local), ("server", remote)):
+                    walls[mode].append(replay(binary, scratch, f"{scratch}/netns-{mode}-{index}", env, hosts.prefix("client")))
+            alone, shared = statistics.median(walls["catalog"]), statistics.median(walls["server"])
+            print(f"  three notebooks, the server on its own host pinned to one core: workspace catalog {alone:.2f} s, "
+                  f"mlflow server {shared:.2f} s (median of {repeats}) -> {shared / alone:.2f}x")
+        finally:
+            stop_process_group(server)
+    finally:
+        hosts.delete()
 
 
 def main():
@@ -81,6 +116,7 @@ def main():
             print(f"  serve models:/et-fsp-model/Production from the server to the first answer: cold cache {cold:.2f} s, warm {warm:.2f} s")
         finally:
             stop_process_group(server)
+        server_on_its_own_host(binary, scratch, local, repeats)
 
 
 if __name__ == "__main__":
