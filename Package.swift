@@ -46,6 +46,16 @@ let package = Package(
                 "CCrypto", "CLapack", "CCairo", "CIsal", "CCurl", "CPrefetch", "CSplitScan",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["SparkConnect", "SparkConnectProtocol", "ScoringHTTP"]),
+        // The scoring server's HTTP listener (Hummingbird over NIO) is a target of its own: Engine
+        // (the scoring protocol itself, ScoringService, stays there) no longer waits for NIO and
+        // Hummingbird to build, and builds beside them.
+        .target(
+            name: "ScoringHTTP",
+            dependencies: [
+                "Engine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -53,9 +63,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["SparkConnect", "SparkConnectProtocol"]),
+            path: "Sources/Engine/ScoringHTTP"),
         // Spark Connect: the messages PlateShell uses, generated once by protoc-gen-swift from a
         // subset of Spark's .proto files (committed; scripts/generate-spark-protocol makes them
         // again), and the client and table store built on them. gRPC goes over HTTP/2 through the
@@ -71,15 +80,17 @@ let package = Package(
                 "Engine", "CCurl", "SparkConnectProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Sources/Engine/SparkConnect"),
-        .target(name: "Interpreter", dependencies: ["Engine", "SparkConnect"]),
+        .target(name: "Interpreter", dependencies: ["Engine", "SparkConnect", "ScoringHTTP"]),
         .executableTarget(
             name: "PlateShell",
             dependencies: [
-                "Interpreter", "Engine", "CEditLine", "CZMQ", "CCrypto", "CCairo",
+                "Interpreter", "Engine", "ScoringHTTP", "CEditLine", "CZMQ", "CCrypto", "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport", "CCairo"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "EngineTests", dependencies: ["Engine", "ScoringHTTP", "TestSupport", "CCairo"], exclude: ["Fixtures"]
+        ),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "TestSupport"]),
         .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Interpreter
+import ScoringHTTP
 
 /// `plateshell serve MODEL_URI`: the scoring server in the foreground, for deployment.
 struct ServeCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import Foundation
+import ScoringHTTP
 import TestSupport
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import ScoringHTTP
 import Synchronization
 import TestSupport
 import Testing

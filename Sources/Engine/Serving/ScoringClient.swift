@@ -67,7 +67,7 @@ public struct ScoringClient: Sendable {
         guard case .array(let predictions)? = document?["predictions"] else {
             throw EngineError(.invalidData, "the scoring server's answer has no \"predictions\" list")
         }
-        let model = response.header(ScoringServer.modelHeader)
+        let model = response.header(ScoringService.modelHeader)
         return Self.answer(predictions, model: model, seconds: seconds)
     }
 

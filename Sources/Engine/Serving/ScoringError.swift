@@ -28,7 +28,7 @@ public struct ScoringError: Error, Equatable, Sendable {
 
     /// A request whose body did not arrive within the server's body timeout (408; the server
     /// then closes the connection).
-    static func bodyTimeout(seconds: Int) -> ScoringError {
+    public static func bodyTimeout(seconds: Int) -> ScoringError {
         ScoringError(
             status: 408, errorCode: "BAD_REQUEST", errorClass: "REQUEST_TIMEOUT",
             "the request body did not arrive within \(seconds) s of the request's head; the connection is closed. Send the whole body at once (Content-Length and all its bytes), and keep bodies under 16 MiB"
@@ -36,7 +36,7 @@ public struct ScoringError: Error, Equatable, Sendable {
     }
 
     /// The error as MLflow's JSON body.
-    var json: JSON {
+    public var json: JSON {
         .object([
             ("error_code", .string(errorCode)), ("message", .string(message)),
             ("sqlstate", .string(errorClass == "SCHEMA_ENFORCEMENT_FAILED" ? "KAM01" : "KAM00")),

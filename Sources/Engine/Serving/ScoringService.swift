@@ -22,6 +22,9 @@ public struct ScoringResponse: Sendable, Equatable {
 ///   JSON), 413 for a body over `maxBodyBytes`, 415 for another content type or none (MLflow
 ///   answers 500 without one), 405/404 `{"detail": …}` for other methods and paths.
 public struct ScoringService: Sendable {
+    /// The response header naming the model version that answered (`et-fsp-model/3`).
+    public static let modelHeader = "X-PlateShell-Model"
+
     /// The largest request body read (16 MiB: about 50,000 rows of the 27 indicators as JSON).
     public static let maxBodyBytes = 16 << 20
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ScoringHTTP
 
 /// The deployment commands: scoring with a registered model (`predict with=`), serving it over
 /// MLflow's protocol, and calling a scoring endpoint. They touch the deployment state (the

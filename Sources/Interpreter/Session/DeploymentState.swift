@@ -1,4 +1,5 @@
 import Engine
+import ScoringHTTP
 
 /// The scoring server `serve` started in the background of the shell, if any: what the
 /// deployment commands touch, and what a promotion refreshes.

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -16,9 +17,6 @@ import UnixSignals
 /// all arrived `bodyTimeout` (30 s) after its head, after a 408 answer. Stopping is graceful:
 /// stop accepting, finish the requests in flight, then return.
 public final class ScoringServer: Sendable {
-    /// The response header naming the model version that answered (`et-fsp-model/3`).
-    public static let modelHeader = "X-PlateShell-Model"
-
     public let service: ScoringService
     public let host: String
     public let requestedPort: Int
@@ -105,7 +103,7 @@ public final class ScoringServer: Sendable {
         logger.logLevel = .critical
         let service = self.service
         let bodyTimeout = self.bodyTimeout
-        let modelHeader = HTTPField.Name(Self.modelHeader)!
+        let modelHeader = HTTPField.Name(ScoringService.modelHeader)!
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body: Data?
             do {
