@@ -202,4 +202,26 @@ struct CSVReaderTests {
         try UCIFaults.check(table)
         #expect(try table.column(named: "Edges_Index").double(at: 0) == 0.0498)
     }
+
+    @Test("read in chunks, a file gives the whole table's rows in order; no rows give one empty chunk")
+    func chunks() throws {
+        let whole = try CSVReader.readTable(path: realDataPath)
+        let scan = try CSVReader.scan(path: realDataPath)
+        var sizes: [Int] = []
+        let digest = StreamingTableDigest()
+        var sink = ChunkingRowSink(schema: scan.schema, rowsPerChunk: 500) { chunk in
+            sizes.append(chunk.rowCount)
+            digest.append(chunk)
+        }
+        try CSVReader.read(scan, into: &sink)
+        try sink.finish()
+        #expect(sizes == [500, 500, 500, 441])
+        #expect(digest.finish() == whole.contentDigest)
+
+        var chunks: [Table] = []
+        let schema = [ColumnSchema(name: "a", type: .integer), ColumnSchema(name: "b", type: .text)]
+        var emptySink = ChunkingRowSink(schema: schema, rowsPerChunk: 500) { chunks.append($0) }
+        try emptySink.finish()
+        #expect(chunks.count == 1 && chunks[0].rowCount == 0 && chunks[0].columnNames == ["a", "b"])
+    }
 }

@@ -95,6 +95,14 @@ public final class SparkTableStore: TableStorage {
                     + "'use \(version.name.displayName) limit=N' reads a part of it")
         }
         let current = try latest(version.name)
+        if current.version == version.version, current.digest != version.digest {
+            // A table written in several batches is several files, which Spark may read in another
+            // order; or another client changed the rows.
+            throw EngineError(
+                .invalidData,
+                "\(version.name.displayName) version \(version.version) reads back from Spark with other rows or in another order than recorded (\(current.digest.prefix(19))… for \(version.digest.prefix(19))…)",
+                hint: "'use \(version.name.displayName)' opens the rows as Spark returns them, under their own digest")
+        }
         guard current.version == version.version, current.digest == version.digest, let lastRead else {
             throw EngineError(
                 .unknownVersion,
@@ -279,12 +287,43 @@ public final class SparkTableStore: TableStorage {
 
     // MARK: - Writing
 
+    /// Loads a CSV file as a new version of `name`. A new table or an overwrite streams: the file is
+    /// checked and its types inferred in a first pass, then converted and sent in chunks of about
+    /// `batchBytes` in a second, so memory stays bounded by a chunk for a file of any size. An
+    /// append reads the file whole (its rows are checked against the earlier table's).
     public func load(csv path: String, as name: TableName, mode: WriteMode, options: CSVOptions) throws
         -> TableVersion
     {
-        let table = try CSVReader.readTable(path: path, options: options)
         let source = CSVSource.recordedSource(path)
-        return try write(table, as: name, mode: mode, source: source, operation: "load")
+        if mode == .append, try tableExists(name) {
+            let table = try CSVReader.readTable(path: path, options: options, cancellation: session.cancellation)
+            return try write(table, as: name, mode: mode, source: source, operation: "load")
+        }
+        return try CSVSource.withRegularFile(path, cancellation: session.cancellation) { file in
+            let scan = try CSVReader.scan(path: file, options: options, cancellation: session.cancellation)
+            try recoverInterruptedWrite(name)
+            let recorded = try tableExists(name) ? try recordedVersions(of: name) : []
+            let version = try commit(name, after: recorded) { staging in
+                let digest = StreamingTableDigest()
+                var sent = false
+                var sink = ChunkingRowSink(
+                    schema: scan.schema, rowsPerChunk: Self.batchBytes / Self.estimatedRowBytes(scan.schema)
+                ) { chunk in
+                    digest.append(chunk)
+                    try self.send(chunk, into: staging, appending: sent)
+                    sent = true
+                }
+                try CSVReader.read(scan, options: options, into: &sink, cancellation: session.cancellation)
+                try sink.finish()
+                return TableVersion(
+                    name: name, version: (recorded.last?.version ?? 0) + 1, rowCount: digest.rowCount,
+                    digest: digest.finish()!, schema: scan.schema, source: source, operation: "load",
+                    createdAt: ISO8601DateFormatter.withFractionalSeconds.string(from: Date()),
+                    sparkTable: SparkTableNames.qualified(name))
+            }
+            lastRead = nil
+            return version
+        }
     }
 
     @discardableResult
@@ -308,7 +347,10 @@ public final class SparkTableStore: TableStorage {
             source: source, operation: operation,
             createdAt: ISO8601DateFormatter.withFractionalSeconds.string(from: Date()),
             sparkTable: SparkTableNames.qualified(name))
-        try commit(version, after: recorded) { staging in try send(rows, into: staging, appending: false) }
+        try commit(name, after: recorded) { staging in
+            try send(rows, into: staging, appending: false)
+            return version
+        }
         lastRead = (version, rows)
         return version
     }
@@ -350,7 +392,7 @@ public final class SparkTableStore: TableStorage {
             schema: outputColumns, source: describe(input), operation: operation,
             createdAt: ISO8601DateFormatter.withFractionalSeconds.string(from: Date()),
             sparkTable: SparkTableNames.qualified(target))
-        try commit(version, after: recorded) { staging in
+        try commit(target, after: recorded) { staging in
             // The spooled batches regrouped into writes of about `batchBytes`.
             var builder = ArrowTableBuilder()
             var bytes = 0
@@ -363,31 +405,34 @@ public final class SparkTableStore: TableStorage {
                 (builder, bytes, sent) = (ArrowTableBuilder(), 0, true)
             }
             if bytes > 0 || !sent { try send(try builder.build(), into: staging, appending: sent) }
+            return version
         }
         return TableTransform(
             input: input, inputDigest: readDigest, inputRows: inputDigest.rowCount, inputColumns: inputColumns,
             output: version)
     }
 
-    /// Writes a new table `staging` with `send`, records `version` after the `recorded` ones in its
-    /// properties, and puts it in the place of the version's table. Any failure (Ctrl-C included)
-    /// drops the staging table and leaves the earlier table as it was.
-    private func commit(_ version: TableVersion, after recorded: [TableVersion], send: (String) throws -> Void)
-        throws
-    {
-        let name = version.name
+    /// Writes a new table `staging` with `send`, which returns the version it wrote; records that
+    /// version after the `recorded` ones in the table's properties, and puts the table in the place
+    /// of `name`. Any failure (Ctrl-C included) drops the staging table and leaves the earlier table
+    /// as it was.
+    @discardableResult
+    private func commit(
+        _ name: TableName, after recorded: [TableVersion], send: (String) throws -> TableVersion
+    ) throws -> TableVersion {
         if name.schema != TableName.defaultSchema {
             try session.run(sql: "CREATE DATABASE IF NOT EXISTS \(Self.quote(name.schema))")
         }
         let staging = SparkTableNames.staging(for: name)
         do {
-            try send(staging)
+            let version = try send(staging)
             let record = try SparkVersionRecord.encode(recorded + [version])
             try session.run(
                 sql:
                     "ALTER TABLE \(staging) SET TBLPROPERTIES ('\(SparkVersionRecord.property)' = \(SparkSQLText.literal(record)))"
             )
             try replace(name, with: staging)
+            return version
         } catch {
             // Undone even after Ctrl-C: the staging table goes, and an earlier table that was set
             // aside comes back. Failing that too (the server gone), the next write of the name does it.
@@ -430,6 +475,12 @@ public final class SparkTableStore: TableStorage {
             try session.cancellation.check()
             start = end
         } while start < table.rowCount
+    }
+
+    /// The Arrow bytes a row of `schema` takes before its texts are seen: 8 per number and its
+    /// validity bit, 32 per text and its offset.
+    static func estimatedRowBytes(_ schema: [ColumnSchema]) -> Int {
+        schema.reduce(1) { $0 + ($1.type == .text ? 37 : 9) }
     }
 
     /// The Arrow bytes a row of `table` takes, about: 8 per number, the average length of a
