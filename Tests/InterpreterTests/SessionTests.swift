@@ -146,4 +146,15 @@ struct SessionTests {
         multi.add("describe")
         #expect(CommandHistory(path: directory.path + "/h2").entries == ["sql\n  select 1;", "describe"])
     }
+
+    @Test("a history that cannot be written is said once, names the file, and keeps the session's entries")
+    func unwritableHistory() throws {
+        let directory = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path + "/history", withIntermediateDirectories: true)
+        let history = CommandHistory(path: directory.path + "/history")
+        let warning = try #require(history.add("describe"))
+        #expect(warning.contains(directory.path + "/history") && warning.contains("cannot be saved"), "\(warning)")
+        #expect(history.add("head 5") == nil, "said once")
+        #expect(history.entries == ["describe", "head 5"])
+    }
 }

@@ -11,6 +11,8 @@ public final class CommandHistory {
     public let limit: Int
     public private(set) var entries: [String]
     private var linesOnDisk: Int
+    /// Whether saving failed once (it is said once; the commands run anyway).
+    private var saveFailed = false
 
     /// Loads the history at `path` (an unreadable or damaged file gives an empty history, not an error).
     public init(path: String, limit: Int = 1000) {
@@ -26,15 +28,28 @@ public final class CommandHistory {
     }
 
     /// Adds an entry (not when it repeats the last one, nor when it is blank) and saves it.
-    public func add(_ entry: String) {
+    ///
+    /// - Returns: the first time the file cannot be written (a full disk, a read-only workspace),
+    ///   a sentence saying so, to be shown once; nil otherwise. The entry stays in this session.
+    @discardableResult
+    public func add(_ entry: String) -> String? {
         let trimmed = entry.trimmingCharacters(in: [" ", "\t", "\n"])
-        guard !trimmed.isEmpty, trimmed != entries.last else { return }
+        guard !trimmed.isEmpty, trimmed != entries.last else { return nil }
         entries.append(trimmed)
         if entries.count > limit { entries.removeFirst(entries.count - limit) }
-        save(appending: trimmed)
+        do {
+            try save(appending: trimmed)
+            return nil
+        } catch {
+            guard !saveFailed else { return nil }
+            saveFailed = true
+            let reason = (error as? EngineError)?.message ?? FileSystemProblem.reason(for: error, at: path)
+            return "the command history cannot be saved (\(reason)); commands still run, but lines typed from "
+                + "now on will not be recalled after a restart"
+        }
     }
 
-    private func save(appending entry: String) {
+    private func save(appending entry: String) throws {
         var line = ""
         JSON.quote(entry, into: &line)
         line += "\n"
@@ -44,16 +59,20 @@ public final class CommandHistory {
                 JSON.quote(item, into: &text)
                 text += "\n"
             }
-            try? AtomicFile.write(Data(text.utf8), to: path)
+            try AtomicFile.write(Data(text.utf8), to: path)
             linesOnDisk = entries.count
             return
         }
         if let handle = FileHandle(forWritingAtPath: path) {
-            handle.seekToEndOfFile()
-            handle.write(Data(line.utf8))
-            try? handle.close()
+            defer { try? handle.close() } // the bytes are written or the write threw: closing cannot lose them
+            do {
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(line.utf8))
+            } catch {
+                throw EngineError(.io, "cannot write '\(path)': \(FileSystemProblem.reason(for: error, at: path))")
+            }
         } else {
-            try? AtomicFile.write(Data(line.utf8), to: path)
+            try AtomicFile.write(Data(line.utf8), to: path)
         }
         linesOnDisk += 1
     }

@@ -98,7 +98,7 @@ public final class Session {
     @discardableResult
     public func execute(_ text: String, origin: Origin) -> Status {
         let entry = Entry(text, origin: origin)
-        if origin == .console { history.add(Self.historyText(text)) }
+        var historyProblem = origin == .console ? history.add(Self.historyText(text)) : nil
         let commands: [CommandSyntax]
         switch Parser.parse(text) {
         case .success(let parsed): commands = parsed
@@ -138,6 +138,10 @@ public final class Session {
                     for warning in tracking.drainWarnings() { result.say("Tracking: \(warning).") }
                 }
                 if settings.timer { result.say(String(format: "Run Time: real %.3f s", clock() - started)) }
+                if let problem = historyProblem {
+                    result.say("History: \(problem).")
+                    historyProblem = nil
+                }
                 output.deliver(.output(result, entry: entry))
             } catch let diagnostic as Diagnostic {
                 output.deliver(.failure(diagnostic, entry: entry))
