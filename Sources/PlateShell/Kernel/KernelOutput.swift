@@ -27,6 +27,9 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
 
     private let progressLock = NSLock()
     private var progress: Progress?
+    /// When the running command started (the cell began or the previous outcome came), until
+    /// its first progress display takes it as its start; under `progressLock`.
+    private var commandStarted: Double?
     /// Updates closer together than this are skipped (the last one always goes).
     static let progressInterval = 0.1
 
@@ -49,6 +52,7 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
         error = nil
         held = []
         last = Self.lastCommand(of: code, cell: number)
+        markCommandStart()
     }
 
     /// Where the last command entry of `code`, run as cell `cell`, starts, and how many commands it holds.
@@ -84,6 +88,7 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
             interrupted = diagnostic.kind == EngineError.Kind.cancelled.rawValue
         }
         closeProgress(interrupted: interrupted)
+        defer { markCommandStart() }
         var holds = false
         if case .output(_, let entry) = outcome, let current = last, entry.origin == current.origin {
             last?.remaining -= 1
@@ -141,12 +146,20 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
             }
             if let previous = progress { close(previous, now: now, interrupted: false) }
             let opened = Progress(
-                id: "plateshell-progress-" + UUID().uuidString.lowercased(), label: label, started: now, sent: now,
+                id: "plateshell-progress-" + UUID().uuidString.lowercased(), label: label,
+                started: commandStarted ?? now, sent: now,
                 done: done, total: total)
             progress = opened
+            commandStarted = nil
             send(opened, type: "display_data")
             if done >= total { close(opened, now: now, interrupted: false) }
         }
+    }
+
+    /// Notes that a command starts now: its first progress display counts its time from here.
+    private func markCommandStart() {
+        let now = Self.now()
+        progressLock.withLock { commandStarted = now }
     }
 
     /// Replaces an open progress display (work that stopped early or was interrupted) by its line.
