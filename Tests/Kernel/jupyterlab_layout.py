@@ -7,7 +7,9 @@ notebooks, trusted (`jupyter trust`, so their SVG charts are shown) and with the
 kernelspec installed; the notebook setting `windowingMode: none` lays out every cell (no
 virtualisation), so every output area is measured. Each notebook is opened, every output area's
 scrollWidth is compared with its clientWidth, every SVG chart's drawn width with its area's, and a
-screenshot of the first chart is kept.
+screenshot of the first chart is kept. The Help menu has the kernel's "PlateShell commands" entry (a
+command `help-menu-plateshell:…`, read from the app, exposed with `expose_app_in_browser`), and the
+server serves the reference it opens.
 
 Usage: jupyterlab_layout.py PLATESHELL_BINARY OUTPUT_DIR EXECUTED.ipynb ...
 """
@@ -69,7 +71,8 @@ def start_lab(root, env, port, log_path):
     log = open(log_path, "w")
     process = subprocess.Popen(
         [jupyter, "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-         "--allow-root", "--IdentityProvider.token=", "--ServerApp.password=", "--LabApp.extension_manager=readonly", "--ServerApp.disable_check_xsrf=True",
+         "--allow-root", "--IdentityProvider.token=", "--ServerApp.password=", "--LabApp.extension_manager=readonly",
+         "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True",
          "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -118,6 +121,38 @@ def check_notebook(name, port, out, devtools):
     return len(svgs)
 
 
+def check_help_menu(port, devtools):
+    """The Help menu entry that kernel_info's help_links add, and the page it opens."""
+    devtools.call("Emulation.setFocusEmulationEnabled", enabled=True)
+    entries = []
+    deadline = time.time() + 30
+    while time.time() < deadline and not entries:
+        # A headless page has no focus, so the shell has no current widget until one is activated.
+        evaluate(devtools, """window.jupyterapp && [...window.jupyterapp.shell.widgets('main')]
+            .forEach(w => window.jupyterapp.shell.activateById(w.id))""")
+        entries = evaluate(devtools, """window.jupyterapp ? window.jupyterapp.commands.listCommands()
+            .filter(id => id.startsWith('help-menu-'))
+            .map(id => [id, window.jupyterapp.commands.label(id)]) : []""") or []
+        entries = [entry for entry in entries if entry[1] == "PlateShell commands"]
+        time.sleep(0.5)
+    check(bool(entries), f"the Help menu has the kernel's entry ({entries})")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    page = opener.open(f"http://127.0.0.1:{port}/kernelspecs/plateshell/help.html", timeout=10).read().decode()
+    check("<code>describe</code>" in page, "the server serves the reference the entry opens (/kernelspecs/plateshell/help.html)")
+    if entries:
+        evaluate(devtools, f"window.jupyterapp.commands.execute({json.dumps(entries[0][0])})")
+        loaded = None
+        deadline = time.time() + 20
+        while time.time() < deadline and not loaded:
+            time.sleep(0.5)
+            # JupyterLab sandboxes the help tab's iframe: its document cannot be read from here; the
+            # server's answer for the same address is checked above.
+            loaded = evaluate(devtools, """[...document.querySelectorAll('iframe')].map(f => f.src)
+                .filter(src => src.endsWith('/kernelspecs/plateshell/help.html'))[0] || null""")
+        check(loaded == f"http://127.0.0.1:{port}/kernelspecs/plateshell/help.html",
+              f"the entry opens the reference in a tab ({loaded!r})")
+
+
 def main():
     binary, out, notebooks = os.path.abspath(sys.argv[1]), Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]]
     out.mkdir(parents=True, exist_ok=True)
@@ -143,6 +178,7 @@ def main():
         devtools = DevTools(url)
         charts = sum(check_notebook(notebook.name, port, out, devtools) for notebook in notebooks)
         check(charts > 0, f"the notebooks hold {charts} SVG charts in all")
+        check_help_menu(port, devtools)
     finally:
         for process in (chromium, lab):
             if process is not None:
