@@ -15,17 +15,12 @@ struct KernelCommand: ParsableCommand {
             """,
         subcommands: [Install.self])
 
-    @Option(
-        name: .customLong("workspace"),
-        help: "The workspace directory (default: $PLATESHELL_WORKSPACE, else ./plateshell-workspace).")
-    var workspace: String?
+    /// `--workspace`, `--seed` and `--threads`, before or after `kernel` (a separate `--workspace`
+    /// of this command's own lost a value given before `kernel` to the root command).
+    @OptionGroup var global: GlobalOptions
 
     @Option(name: .customShort("f"), help: "The connection file Jupyter wrote (ports and signing key).")
     var connectionFile: String?
-
-    func validate() throws {
-        if let problem = Workspace.problem(withOption: workspace) { throw ValidationError(problem) }
-    }
 
     func run() throws {
         guard let connectionFile else {
@@ -42,8 +37,10 @@ struct KernelCommand: ParsableCommand {
         }
         var settings = Session.Settings()
         settings.width = 100
+        settings.seed = global.seed
+        if let threads = global.threads { settings.threads = threads }
         let session = Session(
-            workspace: Workspace.resolve(option: workspace), settings: settings, output: server.output,
+            workspace: Workspace.resolve(option: global.workspace), settings: settings, output: server.output,
             cancellation: Signals.cancellation)
         Signals.install()
         let status = server.run(session: session)

@@ -109,5 +109,38 @@ struct KernelRepliesTests {
         #expect(info["language_info"]?["file_extension"]?.stringValue == ".plsh")
         #expect(info["language_info"]?["codemirror_mode"]?.stringValue == "shell")
         #expect(info["language_info"]?["pygments_lexer"]?.stringValue == "bash")
+        #expect(
+            info["help_links"] == KernelSpec.helpLinks()
+                && KernelSpec.helpLinks(environment: [:])
+                    == .array([
+                        .object([
+                            ("text", .string("PlateShell commands")),
+                            ("url", .string("/kernelspecs/plateshell/help.html")),
+                        ])
+                    ])
+        )
+        #expect(
+            KernelSpec.helpLinks(environment: [KernelSpec.nameVariable: "ps-test"]).arrayValue?.first?["url"]
+                == .string("/kernelspecs/ps-test/help.html"))
+    }
+
+    @Test("a progress display leaves one line: what ran, how far and how long")
+    func progressSummary() {
+        #expect(
+            KernelOutput.summary(label: "compare", done: 130, total: 130, seconds: 12.34, interrupted: false)
+                == "compare: 130/130 in 12.3 s")
+        #expect(
+            KernelOutput.summary(label: "tune gbm", done: 23, total: 1000, seconds: 4.2, interrupted: true)
+                == "tune gbm: interrupted at 23/1000 after 4.2 s")
+        #expect(
+            KernelOutput.summary(label: "tune gbm", done: 23, total: 1000, seconds: 4.2, interrupted: false)
+                == "tune gbm: stopped at 23/1000 after 4.2 s")
+    }
+
+    @Test("the cell's last command entry is found past narration and comments; `a; b` counts two")
+    func lastCommand() {
+        let last = KernelOutput.lastCommand(of: "describe\n## note\ncounts Label; hist Pixels_Areas\n# done", cell: 4)
+        #expect(last?.origin == .cell(number: 4, line: 3) && last?.remaining == 2)
+        #expect(KernelOutput.lastCommand(of: "## only narration", cell: 1) == nil)
     }
 }

@@ -75,6 +75,32 @@ struct WireTests {
         }
     }
 
+    @Test("a validly signed message sent again is refused as a replay; unsigned traffic is not tracked")
+    func replays() throws {
+        let history = SignatureHistory()
+        let frames = WireMessage(type: "execute_request", content: .object([]), parent: nil, session: "s").encode(
+            signer: signer)
+        #expect(try WireMessage.decode(frames, signer: signer, history: history).type == "execute_request")
+        #expect(throws: WireError.replayedSignature) {
+            try WireMessage.decode(frames, signer: signer, history: history)
+        }
+        let another = WireMessage(type: "execute_request", content: .object([]), parent: nil, session: "s").encode(
+            signer: signer)
+        #expect(try WireMessage.decode(another, signer: signer, history: history).type == "execute_request")
+        let open = MessageSigner(key: [])
+        let unsigned = WireMessage(type: "kernel_info_request", content: .object([]), parent: nil, session: "s")
+            .encode(signer: open)
+        for _ in 0..<2 { #expect(try WireMessage.decode(unsigned, signer: open, history: history).type != "") }
+    }
+
+    @Test("the signature history forgets its oldest tenth when full, never the newest")
+    func historyLimit() {
+        let history = SignatureHistory(limit: 20)
+        for index in 0..<21 { #expect(history.admit(Array("sig\(index)".utf8))) }
+        #expect(history.admit(Array("sig0".utf8)), "the oldest were forgotten")
+        #expect(!history.admit(Array("sig20".utf8)), "the newest is still known")
+    }
+
     @Test("the connection file gives endpoints and the key; bad ones name the problem")
     func connectionFile() throws {
         let text = """
@@ -128,10 +154,14 @@ struct WireTests {
                 == "/d/kernels/ps")
         let directory = TemporaryDirectory()
         try KernelSpec.install(in: directory.path + "/k", executable: "/opt/plateshell")
-        for file in ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"] {
+        for file in ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg", "help.html"] {
             #expect(FileManager.default.fileExists(atPath: directory.path + "/k/" + file), "\(file)")
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/k/logo-svg.png"))
+        let spec = try JSON.parse(String(contentsOfFile: directory.path + "/k/kernel.json", encoding: .utf8))
+        #expect(spec["env"]?[KernelSpec.nameVariable]?.stringValue == "k", "the kernel learns its spec's name")
+        let help = try String(contentsOfFile: directory.path + "/k/help.html", encoding: .utf8)
+        #expect(help.contains("<h4><code>describe</code></h4>") && help.contains("<pre><code>describe\n"))
         let png = try #require(FileManager.default.contents(atPath: directory.path + "/k/logo-64x64.png"))
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(png[16..<24] == Data([0, 0, 0, 64, 0, 0, 0, 64]), "64 × 64 pixels")

@@ -118,6 +118,26 @@ struct CommandTableTests {
         }
     }
 
+    @Test("prefixes run commands at the interactive prompt only; elsewhere a prefix gets did-you-mean")
+    func prefixesOutsideThePrompt() throws {
+        let des = Token(kind: .word, text: "des", range: 0..<3, keyLength: nil)
+        #expect(try CommandTable.lookup(des, prefixes: true).name == "describe")
+        do {
+            _ = try CommandTable.lookup(des, prefixes: false)
+            Issue.record("a prefix ran outside the prompt")
+        } catch let diagnostic as Diagnostic {
+            #expect(diagnostic.message == "unknown command 'des'" && diagnostic.suggestions == ["describe"])
+            #expect(diagnostic.hint?.contains("prefixes work at the interactive prompt only") == true)
+        }
+        let full = Token(kind: .word, text: "DESCRIBE", range: 0..<8, keyLength: nil)
+        #expect(try CommandTable.lookup(full, prefixes: false).name == "describe")
+        #expect(Origin.console.acceptsPrefixes)
+        #expect(
+            ![Origin.commandLine, .script(path: "a.plsh", line: 1), .cell(number: 1, line: 1)].contains {
+                $0.acceptsPrefixes
+            })
+    }
+
     @Test("docs/REFERENCE.md is the reference the command table writes")
     func documentedReference() throws {
         let document = try String(

@@ -121,6 +121,7 @@ struct NotebookTests {
             return
         }
         let html = try #require(result["text/html"]?.stringValue)
+        #expect(html.hasPrefix("<div class=\"plsh-scroll\" style=\"overflow-x: auto\"><table class=\"plsh-table\">"))
         #expect(html.contains("<table class=\"plsh-table\"><caption>Label in fsp.faults v1 + 1 step</caption>"))
         #expect(html.contains("<td>Other_Faults</td><td class=\"num\">673</td>"))
         #expect(!html.contains("█"), "the Unicode chart gives way to the picture")
@@ -131,8 +132,42 @@ struct NotebookTests {
         let png = try #require(picture["image/png"]?.stringValue.flatMap { Data(base64Encoded: $0) })
         #expect(Array(png.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
         #expect(picture["image/svg+xml"]?.stringValue?.contains("<svg") == true)
+        #expect(picture["image/svg+xml"]?.stringValue?.contains("width=\"100%\" viewBox=") == true)
         #expect(picture["text/plain"]?.stringValue?.hasPrefix("Label: count and cumulative share (") == true)
         #expect(Notebook.resultIndex(outputs) == 0)
+    }
+
+    @Test("messages are paragraphs that wrap at spaces; aligned text stays preformatted")
+    func prose() {
+        let sentence = "Preprocessing: scale then pca; the probabilities of each class are averaged over folds."
+        #expect(
+            HTMLRenderer.text(sentence + "\nSecond line.\n\nNext <paragraph>.")
+                == "<div class=\"plsh-text\"><p>\(sentence)<br>Second line.</p><p>Next &lt;paragraph&gt;.</p></div>")
+        #expect(HTMLRenderer.text("name   value\nk      3") == "<pre class=\"plsh-text\">name   value\nk      3</pre>")
+        #expect(HTMLRenderer.text("steps:\n  scale") == "<pre class=\"plsh-text\">steps:\n  scale</pre>")
+    }
+
+    @Test("a text chart is left out of the HTML beside a table or a picture, kept when it is all there is")
+    func textCharts() {
+        let chart = OutputBlock.chart(.signedBars(name: "w", title: nil, labels: ["a", "b"], values: [1, -2]))
+        let table = OutputBlock.table(
+            TableBlock(name: "t", title: nil, columns: ["a"], rows: [[.integer(1)]], totalRows: nil))
+        #expect(
+            !HTMLRenderer().render(CommandOutput(command: "compare", blocks: [table, chart])).contains("plsh-chart"))
+        #expect(
+            HTMLRenderer().render(CommandOutput(command: "x", blocks: [chart])).contains("<pre class=\"plsh-chart\">"))
+    }
+
+    @Test("an SVG's fixed size gives way to width 100% with its viewBox, so it scales to the output area")
+    func svgFits() {
+        let cairo =
+            "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900pt\" height=\"580pt\" viewBox=\"0 0 900 580\" version=\"1.1\">\n<rect width=\"10\" height=\"5\"/></svg>"
+        #expect(
+            ImageFiles.fitting(cairo)
+                == "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 900 580\" version=\"1.1\">\n<rect width=\"10\" height=\"5\"/></svg>"
+        )
+        let noViewBox = "<svg width=\"900pt\" height=\"580pt\"></svg>"
+        #expect(ImageFiles.fitting(noViewBox) == noViewBox)
     }
 
     @Test("narration is markdown; a failure is an error whose value is the caret diagnostic")

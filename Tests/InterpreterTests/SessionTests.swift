@@ -19,6 +19,22 @@ extension Harness {
 struct SessionTests {
     static let faults = "Pastry,Z_Scratch,K_Scatch,Stains,Dirtiness,Bumps,Other_Faults"
 
+    @Test("a command-name prefix runs at the prompt; in a cell, a script and -c it is refused with did-you-mean")
+    func prefixesByOrigin() {
+        let shell = Harness()
+        shell.run("load \(realDataPath) as fsp.faults")
+        shell.output.removeAll()
+        #expect(shell.session.execute("descr Pixels_Areas", origin: .console) == .ok)
+        #expect(shell.output.outputs.first?.command == "describe")
+        for origin in [Origin.commandLine, .cell(number: 2, line: 1), .script(path: "a.plsh", line: 3)] {
+            shell.output.removeAll()
+            #expect(shell.session.execute("descr Pixels_Areas", origin: origin) == .failed(.usage), "\(origin)")
+            #expect(shell.output.outputs.isEmpty, "nothing ran from \(origin)")
+            #expect(shell.output.failures.first?.suggestions == ["describe"])
+        }
+        #expect(shell.session.execute("describe Pixels_Areas", origin: .commandLine) == .ok)
+    }
+
     @Test("the notebook-1 path: load, label, Pareto, top-3 filter, save with lineage, time travel")
     func notebookPath() throws {
         let shell = Harness()

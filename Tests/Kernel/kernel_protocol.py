@@ -5,8 +5,10 @@ Installs the kernelspec into a temporary prefix (`plateshell kernel install --pr
 message type the kernel handles: kernel_info, execute (narration, several commands, HTML tables,
 PNG charts, execute_result, errors with the caret diagnostic, stop_on_error), progress as an
 updating display, complete (cursor positions in code points), inspect, is_complete, history,
-comm_info, an unknown request, malformed frames and a forged signature (never executed),
-interrupt during a long tune (the session survives), restart and shutdown.
+comm_info, an unknown request, malformed frames, a forged signature and a replayed one (never
+executed), each command's output sent when it ends (header dates), finished and interrupted progress
+left as one line, full command names in cells, the Help menu's link, interrupt during a long tune
+(the session survives), restart and shutdown, and --workspace before or after `kernel`.
 
 Usage: kernel_protocol.py PLATESHELL_BINARY FAULTS_CSV
 """
@@ -19,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from jupyter_client import KernelManager
+from jupyter_client import BlockingKernelClient, KernelManager
+from jupyter_client.connect import write_connection_file
 from jupyter_client.session import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "lib"))
@@ -65,6 +68,9 @@ def main():
         check("ignored a message on the shell channel: the HMAC-SHA256 signature does not match" in text,
               "the kernel logged the forged message")
         check("ignored a message on the shell channel: no <IDS|MSG> delimiter frame" in text, "the kernel logged the malformed frames")
+        check("ignored a message on the shell channel: the signature repeats an earlier message's" in text,
+              "the kernel logged the replayed message")
+        workspace_option(binary, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if failures:
@@ -79,6 +85,10 @@ def exercise(km, kc, work, log):
     check(info["status"] == "ok" and info["protocol_version"].startswith("5."), "kernel_info_reply: protocol 5.x")
     check(info["language_info"]["file_extension"] == ".plsh" and info["language_info"]["codemirror_mode"] == "shell",
           "kernel_info_reply: .plsh, the shell CodeMirror mode")
+    links = info.get("help_links", [])
+    check(links == [{"text": "PlateShell commands", "url": "/kernelspecs/plateshell/help.html"}]
+          and "<code>describe</code>" in (work / "prefix/share/jupyter/kernels/plateshell/help.html").read_text(),
+          f"kernel_info_reply: a Help menu link to the reference the kernelspec holds ({links})")
 
     reply, outputs = run_cell(kc, "load data/faults.csv as fsp.faults")
     check(reply["status"] == "ok" and reply["execution_count"] == 1, "execute_reply ok, execution_count 1")
@@ -101,13 +111,40 @@ def exercise(km, kc, work, log):
     order = [m["msg_type"] for m in outputs if m["msg_type"] in ("display_data", "execute_result")]
     check(order[-2:] == ["execute_result", "display_data"], "the cell's result, then its picture")
 
+    reply, outputs = run_cell(kc, "describe Pixels_Areas\ntune gbm iters=6\ncounts Label")
+    started = outputs[0]["header"]["date"]
+
+    def at(message):
+        return (message["header"]["date"] - started).total_seconds()
+    described = [m for m in outputs if m["msg_type"] == "display_data" and "Pixels_Areas" in m["content"]["data"].get("text/html", "")]
+    progress = [m for m in outputs if m["content"].get("transient", {}).get("display_id", "").startswith("plateshell-progress")]
+    tuned = [m for m in outputs if "Best settings" in str(m["content"].get("data", {}).get("text/plain", ""))]
+    counted = [m for m in outputs if m["msg_type"] == "execute_result"]
+    check(reply["status"] == "ok" and described and progress and tuned and counted, "describe, tune gbm and counts in one cell")
+    if described and progress and tuned and counted:
+        print(f"     describe at {at(described[0]):.2f} s, tune's progress from {at(progress[0]):.2f} s, "
+              f"tune's result at {at(tuned[0]):.2f} s, counts at {at(counted[0]):.2f} s")
+        check(at(described[0]) < at(progress[0]) and at(tuned[0]) - at(described[0]) > 1.0,
+              "describe's output is sent when describe ends, before tune's progress, not when tune ends")
+        check(at(tuned[0]) < at(counted[0]) and "Label" in counted[0]["content"]["data"]["text/plain"],
+              "tune's output before counts ends; counts (the last command) is the cell's execute_result")
+        final = progress[-1]["content"]["data"]
+        check(progress[-1]["msg_type"] == "update_display_data" and final["text/plain"].startswith("tune gbm: 30/30 in ")
+              and "█" not in final["text/plain"] and "<progress" not in final["text/html"],
+              f"the finished progress bar is replaced by one line ({final['text/plain']!r})")
+
+    reply, outputs = run_cell(kc, "des Pixels_Areas")
+    check(reply["status"] == "error" and reply["ename"] == "UsageError" and "unknown command 'des'" in reply["evalue"]
+          and "did you mean 'describe'?" in reply["evalue"],
+          "a command-name prefix in a cell is refused with did-you-mean (prefixes are for the interactive prompt)")
+
     for chart in ["corr top=3", "hist Steel_Plate_Thickness"]:
         _, outputs = run_cell(kc, chart)
         check(any("image/png" in m["content"].get("data", {}) for m in outputs), f"{chart} shows a PNG")
 
     reply, outputs = run_cell(kc, "counts Lable")
     check(reply["status"] == "error" and reply["ename"] == "EngineError", "an error reply")
-    check("In[5]:1:8: error: unknown column 'Lable'; did you mean 'Label'?" in reply["evalue"] and "^^^^^" in reply["evalue"],
+    check("In[7]:1:8: error: unknown column 'Lable'; did you mean 'Label'?" in reply["evalue"] and "^^^^^" in reply["evalue"],
           "evalue carries the caret diagnostic")
     errors = [m for m in outputs if m["msg_type"] == "error"]
     check(len(errors) == 1 and any("^^^^^" in line for line in errors[0]["content"]["traceback"]), "an error message on iopub with the caret")
@@ -187,14 +224,40 @@ def exercise(km, kc, work, log):
     listing = "".join(m["content"]["data"].get("text/plain", "") for m in outputs if m["msg_type"] == "execute_result")
     check("fsp.faults" in listing and "fsp.forged" not in listing, "the forged command was not executed; the kernel still answers")
 
-    kc.execute("tune gbm iters=200")
+    captured = kc.session.msg("execute_request", {"code": "tables", "silent": False, "store_history": True,
+                                                  "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+    frames = kc.session.serialize(captured)
+    kc.shell_channel.socket.send_multipart(frames)
+    first = kc.get_shell_msg(timeout=60)["content"]
+    check(first["status"] == "ok", "a validly signed message runs once")
+    kc.shell_channel.socket.send_multipart(frames)
+    try:
+        kc.get_shell_msg(timeout=2)
+        check(False, "the same message sent again (a replayed signature) gets no reply")
+    except queue.Empty:
+        check(True, "the same message sent again (a replayed signature) gets no reply")
+    drain(kc)
+    reply, _ = run_cell(kc, "tables")
+    check(reply["execution_count"] == first["execution_count"] + 1,
+          f"the replayed cell did not run again (execution count {first['execution_count']}, then {reply['execution_count']})")
+
+    tune = kc.execute("tune gbm iters=200")
     time.sleep(2.0)
     interrupted = time.perf_counter()
     km.interrupt_kernel()
     reply = kc.get_shell_msg(timeout=60)["content"]
     check(reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt" and time.perf_counter() - interrupted < 15,
           f"interrupt stops tune ({time.perf_counter() - interrupted:.1f} s)")
-    drain(kc)
+    updates = []
+    try:
+        while True:
+            message = kc.get_iopub_msg(timeout=0.5)
+            if message["parent_header"].get("msg_id") == tune and "display_id" in message["content"].get("transient", {}):
+                updates.append(message["content"]["data"]["text/plain"])
+    except queue.Empty:
+        pass
+    check(bool(updates) and updates[-1].startswith("tune gbm: interrupted at ") and "/1000 after " in updates[-1],
+          f"the interrupted progress bar is replaced by one line ({updates[-1:]!r})")
     reply, outputs = run_cell(kc, "state")
     state = "".join(m["content"]["data"].get("text/plain", "") for m in outputs if m["msg_type"] == "execute_result")
     check(reply["status"] == "ok" and "fsp.faults" in state and "keep Label in Bumps,K_Scatch,Z_Scratch" in state,
@@ -229,6 +292,32 @@ def exercise(km, kc, work, log):
           f"quit in a cell asks the front end to close and ends the kernel ({status})")
     check(outputs[-1]["content"] == {"execution_state": "idle"}, "the kernel goes idle before it ends")
     return km, kc
+
+
+def workspace_option(binary, work):
+    """`plateshell --workspace W kernel -f CONN` and `plateshell kernel --workspace W -f CONN` use W."""
+    elsewhere = work / "elsewhere"
+    elsewhere.mkdir()
+    for name, arguments in [("before", ["--workspace", str(work / "W-before"), "kernel"]),
+                            ("after", ["kernel", "--workspace", str(work / "W-after")])]:
+        connection = str(work / f"connection-{name}.json")
+        write_connection_file(connection)
+        process = subprocess.Popen([binary, *arguments, "-f", connection], cwd=elsewhere, stderr=subprocess.DEVNULL)
+        kc = BlockingKernelClient(connection_file=connection)
+        kc.load_connection_file()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=30)
+            reply, _ = run_cell(kc, f"load {work / 'data' / 'faults.csv'} as fsp.w", timeout=60)
+            run_cell(kc, "quit", timeout=30)
+            process.wait(timeout=10)
+        finally:
+            kc.stop_channels()
+            if process.poll() is None:
+                process.kill()
+        tables = list((work / f"W-{name}").glob("tables/*"))
+        check(reply["status"] == "ok" and tables and not (elsewhere / "plateshell-workspace").exists(),
+              f"--workspace {name} 'kernel' is the kernel's workspace ({len(tables)} files in it)")
 
 
 def drain(kc):

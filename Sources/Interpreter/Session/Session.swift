@@ -129,7 +129,7 @@ public final class Session {
                     as: UTF8.self))
             let started = clock()
             do {
-                var result = try run(command)
+                var result = try run(command, origin: origin)
                 if origin.isInteractive {
                     // A person reads each result: its run is finished (or its failure told) with it.
                     tracking.finisher.settle()
@@ -175,9 +175,9 @@ public final class Session {
             kind: EngineError.Kind.cancelled.rawValue)
     }
 
-    /// Looks up and runs one command.
-    private func run(_ command: CommandSyntax) throws -> CommandOutput {
-        let spec = try CommandTable.lookup(command.verb)
+    /// Looks up (by a unique prefix too, where `origin` accepts one) and runs one command.
+    private func run(_ command: CommandSyntax, origin: Origin) throws -> CommandOutput {
+        let spec = try CommandTable.lookup(command.verb, prefixes: origin.acceptsPrefixes)
         switch Invocation.bind(command, to: spec) {
         case .failure(let diagnostic): throw diagnostic
         case .success(let invocation): return try spec.handler(self, invocation)

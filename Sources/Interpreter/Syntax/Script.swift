@@ -15,6 +15,11 @@ public enum Origin: Sendable, Equatable {
         }
     }
 
+    /// Whether a unique prefix of a command name (`des`) runs the command: only at the
+    /// interactive prompt. Scripts, notebook cells and `-c` keep their meaning when a command
+    /// is added, so they write names in full.
+    public var acceptsPrefixes: Bool { self == .console }
+
     /// `file:line` for scripts, `In[N]:line` for cells, nil otherwise.
     public var label: String? {
         switch self {

@@ -6,8 +6,9 @@ import Interpreter
 /// `error`, and at the cell's end `execute_result`), and progress of long commands an updating
 /// display (`update_display_data`) instead of thousands of lines.
 ///
-/// A command result is held back until the next outcome or the cell's end, so the cell's last
-/// result can go out as its `execute_result`, followed by that command's pictures.
+/// Each command's outputs go out when the command ends, except the cell's last command's: its
+/// result is held until the cell ends (right after it), to go out as the cell's
+/// `execute_result`, followed by that command's pictures.
 final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
     // @unchecked Sendable: `report` runs on worker threads; it changes only `progress`, under
     // `progressLock`, and reads `parent` and `broadcasts`, which change only between cells, never
@@ -21,24 +22,51 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
     /// The first error of the current cell, for its reply.
     private(set) var error: (name: String, value: String, traceback: [String])?
     private var held: [MimeBundle] = []
+    /// The cell's last command entry, and how many of its commands (`a; b` holds two) are still to end.
+    private var last: (origin: Origin, remaining: Int)?
 
     private let progressLock = NSLock()
-    private var progress: (id: String, label: String, sent: Double)?
+    private var progress: Progress?
+    /// When the running command started (the cell began or the previous outcome came), until
+    /// its first progress display takes it as its start; under `progressLock`.
+    private var commandStarted: Double?
     /// Updates closer together than this are skipped (the last one always goes).
     static let progressInterval = 0.1
 
+    /// An open progress display: its id, what it counts, when it started and was last sent, the last count.
+    private struct Progress {
+        let id: String
+        let label: String
+        let started: Double
+        var sent: Double
+        var done: Int
+        var total: Int
+    }
+
     init(iopub: IOPub) { self.iopub = iopub }
 
-    /// Clears the state of the previous cell.
-    func beginCell(_ request: WireMessage, silent: Bool) {
+    /// Clears the state of the previous cell; `code` is run as cell `number`.
+    func beginCell(_ request: WireMessage, code: String, number: Int, silent: Bool) {
         parent = request
         broadcasts = !silent
         error = nil
         held = []
+        last = Self.lastCommand(of: code, cell: number)
+        markCommandStart()
+    }
+
+    /// Where the last command entry of `code`, run as cell `cell`, starts, and how many commands it holds.
+    static func lastCommand(of code: String, cell: Int) -> (origin: Origin, remaining: Int)? {
+        for case .command(let text, let line) in ScriptReader.entries(of: code).reversed() {
+            let commands = (try? Parser.parse(text).get().count) ?? 1
+            return (.cell(number: cell, line: line), max(commands, 1))
+        }
+        return nil
     }
 
     /// Sends what is held: the last result as `execute_result` with `executionCount`, its pictures as displays.
     func finishCell(executionCount: Int) {
+        closeProgress(interrupted: error?.name == "KeyboardInterrupt")
         defer { held = [] }
         guard broadcasts, let first = held.first else { return }
         if Notebook.resultIndex(held.map(NotebookOutput.display)) == 0 {
@@ -55,6 +83,17 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
     }
 
     func deliver(_ outcome: Outcome) {
+        var interrupted = false
+        if case .failure(let diagnostic, _) = outcome {
+            interrupted = diagnostic.kind == EngineError.Kind.cancelled.rawValue
+        }
+        closeProgress(interrupted: interrupted)
+        defer { markCommandStart() }
+        var holds = false
+        if case .output(_, let entry) = outcome, let current = last, entry.origin == current.origin {
+            last?.remaining -= 1
+            holds = current.remaining <= 1
+        }
         for output in renderer.outputs(for: outcome) {
             switch output {
             case .error(let name, let value, let traceback):
@@ -68,7 +107,7 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
                             ("traceback", .array(traceback.map(JSON.string))),
                         ]), parent: parent)
                 }
-            case .display(let bundle) where bundle.isResult:
+            case .display(let bundle) where bundle.isResult && holds:
                 flush()
                 held = [bundle]
             case .display(let bundle) where bundle.isImage && !held.isEmpty:
@@ -86,41 +125,101 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
         }
     }
 
-    /// `compare [████░░] 45/130` as one display that is updated in place.
+    /// `compare [████░░] 45/130` as one display that is updated in place, and once the work is
+    /// done replaced by one line: `compare: 130/130 in 12.3 s`.
     func report(_ label: String, done: Int, total: Int) {
         guard broadcasts, total > 0 else { return }
-        let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
-        let finished = done >= total
-        let message: (id: String, type: String)? = progressLock.withLock {
-            if let current = progress, current.label == label {
-                guard finished || now - current.sent >= Self.progressInterval else { return nil }
-                progress = finished ? nil : (current.id, label, now)
-                return (current.id, "update_display_data")
+        let now = Self.now()
+        progressLock.withLock {
+            if var current = progress, current.label == label {
+                current.done = done
+                current.total = total
+                progress = current
+                if done >= total {
+                    close(current, now: now, interrupted: false)
+                    return
+                }
+                guard now - current.sent >= Self.progressInterval else { return }
+                progress?.sent = now
+                send(current, type: "update_display_data")
+                return
             }
-            let id = "plateshell-progress-" + UUID().uuidString.lowercased()
-            progress = finished ? nil : (id, label, now)
-            return (id, "display_data")
+            if let previous = progress { close(previous, now: now, interrupted: false) }
+            let opened = Progress(
+                id: "plateshell-progress-" + UUID().uuidString.lowercased(), label: label,
+                started: commandStarted ?? now, sent: now,
+                done: done, total: total)
+            progress = opened
+            commandStarted = nil
+            send(opened, type: "display_data")
+            if done >= total { close(opened, now: now, interrupted: false) }
         }
-        guard let message else { return }
+    }
+
+    /// Notes that a command starts now: its first progress display counts its time from here.
+    private func markCommandStart() {
+        let now = Self.now()
+        progressLock.withLock { commandStarted = now }
+    }
+
+    /// Replaces an open progress display (work that stopped early or was interrupted) by its line.
+    private func closeProgress(interrupted: Bool) {
+        let now = Self.now()
+        progressLock.withLock {
+            if let current = progress { close(current, now: now, interrupted: interrupted) }
+        }
+    }
+
+    /// Replaces `display` by the line saying what ran and how long it took; called under `progressLock`.
+    private func close(_ display: Progress, now: Double, interrupted: Bool) {
+        progress = nil
+        let line = Self.summary(
+            label: display.label, done: display.done, total: display.total, seconds: now - display.started,
+            interrupted: interrupted)
+        publishProgress(
+            id: display.id, type: "update_display_data",
+            data: MimeBundle([
+                ("text/html", .string("<p>\(HTMLRenderer.escape(line))</p>")), ("text/plain", .string(line)),
+            ]))
+    }
+
+    /// What a finished progress display leaves: `compare: 130/130 in 12.3 s`, `tune gbm: stopped
+    /// at 23/1000 after 4.2 s`, `… interrupted at 23/1000 after 4.2 s`.
+    static func summary(label: String, done: Int, total: Int, seconds: Double, interrupted: Bool) -> String {
+        let time = String(format: "%.1f s", seconds)
+        if done >= total { return "\(label): \(done)/\(total) in \(time)" }
+        return "\(label): \(interrupted ? "interrupted" : "stopped") at \(done)/\(total) after \(time)"
+    }
+
+    /// Sends the bar of `display`; called under `progressLock`.
+    private func send(_ display: Progress, type: String) {
         let width = 30
-        let filled = width * min(done, total) / total
+        let filled = width * min(display.done, display.total) / display.total
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let data = MimeBundle([
-            (
-                "text/html",
-                .string(
-                    "<progress value=\"\(done)\" max=\"\(total)\"></progress> \(HTMLRenderer.escape(label)) \(done)/\(total)"
-                )
-            ),
-            ("text/plain", .string("\(label) [\(bar)] \(done)/\(total)")),
-        ])
+        let counts = "\(display.done)/\(display.total)"
+        publishProgress(
+            id: display.id, type: type,
+            data: MimeBundle([
+                (
+                    "text/html",
+                    .string(
+                        "<progress value=\"\(display.done)\" max=\"\(display.total)\"></progress> \(HTMLRenderer.escape(display.label)) \(counts)"
+                    )
+                ),
+                ("text/plain", .string("\(display.label) [\(bar)] \(counts)")),
+            ]))
+    }
+
+    private func publishProgress(id: String, type: String, data: MimeBundle) {
         iopub.publish(
-            message.type,
+            type,
             .object([
                 ("data", data.json), ("metadata", .object([])),
-                ("transient", .object([("display_id", .string(message.id))])),
+                ("transient", .object([("display_id", .string(id))])),
             ]), parent: parent)
     }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     private func flush() {
         held.forEach(display)

@@ -17,7 +17,7 @@ enum KernelReplies {
                     "PlateShell \(PlateShellVersion.current): the Steel Plates Faults workflow. 'help' lists the commands."
                 )
             ),
-            ("help_links", .array([])), ("debugger", .bool(false)),
+            ("help_links", KernelSpec.helpLinks()), ("debugger", .bool(false)),
         ])
     }
 

@@ -15,6 +15,8 @@ final class KernelServer: @unchecked Sendable {
     private let context: UnsafeMutableRawPointer
     private let shell, control, heartbeat, stdin: ZMQSocket
     private let signer: MessageSigner
+    /// The signatures received, to refuse a message sent again.
+    private let signatures = SignatureHistory()
     let iopub: IOPub
     let output: KernelOutput
     private var session: Session!
@@ -74,13 +76,20 @@ final class KernelServer: @unchecked Sendable {
     // MARK: - Requests
 
     private func handle(_ frames: [[UInt8]], on socket: ZMQSocket) {
-        let request: WireMessage
+        if let request = decode(frames, on: socket) { handle(request, on: socket) }
+    }
+
+    /// The message in `frames`, or nil (logged) when it is malformed, forged or replayed.
+    private func decode(_ frames: [[UInt8]], on socket: ZMQSocket) -> WireMessage? {
         do {
-            request = try WireMessage.decode(frames, signer: signer)
+            return try WireMessage.decode(frames, signer: signer, history: signatures)
         } catch {
             log("ignored a message on the \(socket.name) channel: \(error)")
-            return
+            return nil
         }
+    }
+
+    private func handle(_ request: WireMessage, on socket: ZMQSocket) {
         iopub.status("busy", parent: request)
         var stops = false
         defer {
@@ -153,7 +162,7 @@ final class KernelServer: @unchecked Sendable {
                 parent: request)
         }
         if storeHistory { session.history.add(code) }
-        output.beginCell(request, silent: silent)
+        output.beginCell(request, code: code, number: count, silent: silent)
         let status = session.runCell(code, number: count)
         output.finishCell(executionCount: count)
         if let error = output.error {
@@ -193,9 +202,9 @@ final class KernelServer: @unchecked Sendable {
     /// Answers the execute requests among `queued` `aborted` and handles the others as usual.
     private func abort(_ queued: [[[UInt8]]]) {
         for frames in queued {
-            guard let request = try? WireMessage.decode(frames, signer: signer), request.type == "execute_request"
-            else {
-                handle(frames, on: shell)
+            guard let request = decode(frames, on: shell) else { continue }
+            guard request.type == "execute_request" else {
+                handle(request, on: shell)
                 continue
             }
             iopub.status("busy", parent: request)

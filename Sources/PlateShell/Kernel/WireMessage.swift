@@ -19,15 +19,19 @@ struct WireMessage {
     /// The message type (`execute_request` ...), empty when the header has none.
     var type: String { header["msg_type"]?.stringValue ?? "" }
 
-    /// Reads a message from its frames, checking the signature.
+    /// Reads a message from its frames, checking the signature, and with `history`, that the
+    /// signature was not seen before.
     ///
     /// - Throws: `WireError` when the delimiter is missing, frames are missing, the signature does
-    ///   not match, or a part is not a JSON object.
-    static func decode(_ frames: [[UInt8]], signer: MessageSigner) throws -> WireMessage {
+    ///   not match or repeats an earlier message's, or a part is not a JSON object.
+    static func decode(_ frames: [[UInt8]], signer: MessageSigner, history: SignatureHistory? = nil) throws
+        -> WireMessage
+    {
         guard let split = frames.firstIndex(of: delimiter) else { throw WireError.noDelimiter }
         let parts = Array(frames[(split + 1)...])
         guard parts.count >= 5 else { throw WireError.missingFrames(parts.count) }
         guard signer.verify(parts[0], Array(parts[1...4])) else { throw WireError.badSignature }
+        if let history, !signer.key.isEmpty, !history.admit(parts[0]) { throw WireError.replayedSignature }
         func object(_ index: Int, _ name: String) throws -> JSON {
             let text = String(decoding: parts[index], as: UTF8.self)
             guard let value = try? JSON.parse(text), value.objectPairs != nil else { throw WireError.notAnObject(name) }
@@ -84,6 +88,7 @@ enum WireError: Error, Equatable, CustomStringConvertible {
     case noDelimiter
     case missingFrames(Int)
     case badSignature
+    case replayedSignature
     case notAnObject(String)
     case noMessageType
 
@@ -93,6 +98,8 @@ enum WireError: Error, Equatable, CustomStringConvertible {
         case .missingFrames(let count):
             "\(count) frames after the delimiter; a message needs a signature, header, parent header, metadata and content"
         case .badSignature: "the HMAC-SHA256 signature does not match the connection file's key"
+        case .replayedSignature:
+            "the signature repeats an earlier message's (a replayed message; each message is signed anew)"
         case .notAnObject(let part): "the \(part) is not a JSON object"
         case .noMessageType: "the header has no msg_type"
         }

@@ -72,6 +72,7 @@ public enum HTMLPage {
         pre.plsh-code { position: relative; background: #f4f6fa; border-left: 4px solid #2e6bb5; padding: 8px 12px 8px 56px; margin: 0 0 8px; white-space: pre-wrap; }
         pre.plsh-code .count { position: absolute; left: 12px; color: #8a8f99; user-select: none; }
         pre.plsh-text, pre.plsh-chart, pre.stream { margin: 6px 0; white-space: pre-wrap; color: #33343a; }
+        div.plsh-text p { margin: 6px 0; color: #33343a; }
         pre.error { margin: 6px 0; padding: 8px 12px; background: #fdf0f0; border-left: 4px solid #c33; color: #8a1f1f; white-space: pre-wrap; }
         table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
         caption { text-align: left; font-weight: bold; padding: 4px 0; }

@@ -1,5 +1,6 @@
-/// The Markdown that narration uses, as HTML: `#` headings, paragraphs, `-`/`*` and numbered
-/// lists, `code`, **bold**, *italic* and [links](url). Everything else is shown as text.
+/// The Markdown that narration (and the command reference) uses, as HTML: `#` headings,
+/// paragraphs, `-`/`*` and numbered lists, fenced code blocks, `code`, **bold**, *italic* and
+/// [links](url). Everything else is shown as text.
 ///
 /// Narration is PlateShell's own prose; this small subset keeps the exported page free of a
 /// Markdown dependency.
@@ -16,8 +17,23 @@ enum MarkdownHTML {
             }
             list = nil
         }
+        var fence: [String]?
         for raw in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = String(raw).trimmingCharacters(in: [" ", "\t"])
+            if line.hasPrefix("```") {
+                if let code = fence {
+                    html.append("<pre><code>" + HTMLRenderer.escape(code.joined(separator: "\n")) + "</code></pre>")
+                    fence = nil
+                } else {
+                    flush()
+                    fence = []
+                }
+                continue
+            }
+            if fence != nil {
+                fence!.append(String(raw))
+                continue
+            }
             if line.isEmpty {
                 flush()
                 continue
