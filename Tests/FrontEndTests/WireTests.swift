@@ -161,7 +161,7 @@ struct WireTests {
         let spec = try JSON.parse(String(contentsOfFile: directory.path + "/k/kernel.json", encoding: .utf8))
         #expect(spec["env"]?[KernelSpec.nameVariable]?.stringValue == "k", "the kernel learns its spec's name")
         let help = try String(contentsOfFile: directory.path + "/k/help.html", encoding: .utf8)
-        #expect(help.contains("<h4><code>describe</code></h4>") && help.contains("<pre><code>describe\n"))
+        #expect(help.contains("<h3><code>describe</code></h3>") && help.contains("<pre><code>describe\n"))
         let png = try #require(FileManager.default.contents(atPath: directory.path + "/k/logo-64x64.png"))
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(png[16..<24] == Data([0, 0, 0, 64, 0, 0, 0, 64]), "64 × 64 pixels")
