@@ -55,6 +55,21 @@ struct DriftTests {
         // the same D and n = 2400 here, with Pelz–Good as scipy uses for it.
         let p = KolmogorovDistribution.survival(n: 2400, 0.02566666666666667)
         #expect(abs(p - 0.08321382024688362) < 1e-9)
+        // scipy's kstwo.sf where it takes twice Smirnov's one-sided sum (n·d² ≥ 2.2).
+        for (n, d, expected) in [
+            (1000, 0.051545125860744584, 0.009494900170509754), (5000, 0.0282842712474619, 0.0006576876062563699),
+            (2400, 0.05103103630798288, 7.160111929843378e-06), (100_000, 0.0056920997883030825, 0.0030559039316543878),
+            (300, 0.09237604307034011, 0.011170021168362925),
+        ] {
+            #expect(abs(KolmogorovDistribution.survival(n: n, d) - expected) < 1e-11, "n \(n), d \(d)")
+        }
+        // Where it takes Durbin's matrix (n·d^1.5 ≤ 1.4), and just past it (Pelz–Good again).
+        for (n, d, expected) in [
+            (917, 0.012, 0.9992222539214758), (5000, 0.004, 0.9999977369528622), (2400, 0.0069, 0.9998148149009985),
+            (917, 0.0133, 0.9962768934116729),
+        ] {
+            #expect(abs(KolmogorovDistribution.survival(n: n, d) - expected) < 1e-11, "n \(n), d \(d)")
+        }
         var random = SeededRandom(seed: 5)
         let large = (0..<10_001).map { _ in random.nextUnit() }
         let small = (0..<50).map { _ in random.nextUnit() + 0.5 }

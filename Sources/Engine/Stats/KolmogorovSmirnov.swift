@@ -10,8 +10,8 @@ import Foundation
 /// Smirnov two-sample test"; counted column by column as probabilities, after Viehmann 2021,
 /// arXiv:2102.08037), with the statistic first rounded to the lattice's grid h / lcm(n1, n2);
 /// for equal sizes the alternating sum over reflections in closed form. Larger samples use the
-/// one-sample Kolmogorov distribution at n = round(n1·n2 / (n1 + n2)) (Pelz–Good's expansion, see
-/// `KolmogorovDistribution`).
+/// one-sample Kolmogorov distribution at n = round(n1·n2 / (n1 + n2)), as scipy's `kstwo.sf`
+/// (see `KolmogorovDistribution`).
 ///
 /// For example:
 /// ```swift
