@@ -40,7 +40,8 @@ struct MonitoringSessionTests {
         #expect(drift.value(0, "drifted") == .text("yes") && drift.value(1, "drifted") == .text("no"))
         #expect(drift.value(1, "psi") == .real(0) && drift.value(1, "ks_pvalue") == .real(1))
         #expect(output.tables(named: "prediction_shift").first?.rows.count == 3)
-        #expect(output.blocks.contains { if case .image(let image) = $0 { image.name == "psi" } else { false } })
+        let images = output.blocks.compactMap { if case .image(let image) = $0 { image.name } else { nil } }
+        #expect(images == ["psi", "distributions"])
 
         let catalog = try shell.session.tracking.tracker().catalog
         let run = try catalog.run("latest")
@@ -53,7 +54,10 @@ struct MonitoringSessionTests {
                 == ["fsp.thick@v1 monitoring", "fsp.faults@v1 baseline"])
         let files = Set(try catalog.artifacts(of: run.id).map(\.path))
         #expect(
-            files.isSuperset(of: ["monitor/report.html", "monitor/drift.csv", "monitor/bins.csv", "monitor/psi.png"]))
+            files.isSuperset(of: [
+                "monitor/report.html", "monitor/drift.csv", "monitor/bins.csv", "monitor/psi.png",
+                "monitor/distributions.png",
+            ]))
         let report = try String(
             contentsOfFile: catalog.runDirectory(run.id) + "/monitor/report.html", encoding: .utf8)
         #expect(report.contains("Steel_Plate_Thickness") && report.contains("data:image/png;base64,"))
@@ -61,6 +65,8 @@ struct MonitoringSessionTests {
         // The training rows themselves: nothing drifts.
         let same = try #require(shell.run("monitor models:/m/Production on=fsp.top3").first)
         #expect(same.messages.contains(": no feature drifted"))
+        #expect(
+            !same.blocks.contains { if case .image(let image) = $0 { image.name == "distributions" } else { false } })
     }
 
     @Test("monitor fail_on_drift=true: the report is shown, then the entry fails; the setting does the same")

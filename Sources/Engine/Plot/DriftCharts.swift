@@ -40,4 +40,42 @@ extension Charts {
                 bottom + 35, size: 13, align: .center)
         }
     }
+
+    /// The baseline's and the current rows' shares in each quantile bin, side by side, one panel
+    /// per feature (the most drifted ones): the distributions overlaid on the bins PSI reads.
+    ///
+    /// - Parameters:
+    ///   - features: each panel's feature, its cut points (one fewer than its bins) and each
+    ///     side's share per bin.
+    public static func driftDistributions(
+        _ features: [(name: String, cuts: [Double], baseline: [Double], current: [Double])], title: String
+    ) -> Figure {
+        let panelWidth = 380.0
+        let top = 120.0
+        let bottom = 400.0
+        let width = 60 + panelWidth * Double(max(features.count, 1))
+        return Figure(width: width, height: 470, title: title) { p in
+            p.text(title, width / 2, 32, size: 18, align: .center, bold: true)
+            legend(p, x: 40, y: 46, entries: [("baseline (training)", .blue), ("monitored rows", .orange)])
+            for (index, feature) in features.enumerated() {
+                let left = 60 + Double(index) * panelWidth
+                let right = left + panelWidth - 50
+                let highest = max((feature.baseline + feature.current).max() ?? 1, 1e-12)
+                axes(p, left: left, right: right, top: top, bottom: bottom, ticks: 4) {
+                    String(format: "%.0f%%", $0 * highest * 100)
+                }
+                let slot = (right - left) / Double(max(feature.baseline.count, 1))
+                for bin in feature.baseline.indices {
+                    let x = left + Double(bin) * slot
+                    let base = feature.baseline[bin] / highest * (bottom - top)
+                    let now = feature.current[bin] / highest * (bottom - top)
+                    p.fill(x + slot * 0.1, bottom - base, slot * 0.4, base, .blue)
+                    p.fill(x + slot * 0.5, bottom - now, slot * 0.4, now, .orange)
+                    let label = bin < feature.cuts.count ? String(format: "≤%.4g", feature.cuts[bin]) : "more"
+                    p.text(label, x + slot / 2 + 4, bottom + 12, size: 10, align: .right, rotation: -Double.pi / 4)
+                }
+                p.text(feature.name, (left + right) / 2, top - 10, size: 13, align: .center, bold: true)
+            }
+        }
+    }
 }

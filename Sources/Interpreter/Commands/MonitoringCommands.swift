@@ -35,10 +35,11 @@ struct MonitoringCommands: CommandGroup {
                 bins (an empty bin counts as a share of 1e-4), the two-sample Kolmogorov–Smirnov statistic and p-value \
                 (as scipy.stats.ks_2samp: exact up to 10,000 rows a side, asymptotic beyond), the share of values \
                 outside the baseline's range, the share missing, and drifted when PSI > psi= or the p-value < pvalue=. \
-                Also the shift in the predicted classes' shares between the two. Draws the PSI of every feature, and \
-                records a run with the metrics, the tables as CSV and an HTML report. With fail_on_drift=true (or \
-                'plateshell --fail-on-drift'), a drifted feature makes the command fail after its report: a script \
-                stops and 'plateshell -c' exits with status 1. See docs/MONITORING.md.
+                Also the shift in the predicted classes' shares between the two. Draws the PSI of every feature and \
+                the most drifted features' shares per bin, and records a run with the metrics, the tables as CSV and \
+                an HTML report. With fail_on_drift=true (or 'plateshell --fail-on-drift'), a drifted feature makes \
+                the command fail after its report: a script stops and 'plateshell -c' exits with status 1. See \
+                docs/MONITORING.md.
                 """,
             positionals: [
                 .required(
@@ -134,6 +135,11 @@ struct MonitoringCommands: CommandGroup {
             features: ordered.map(\.feature), psi: ordered.map(\.psi), drifted: ordered.map(\.drifted),
             threshold: thresholds.psi, title: "PSI of \(currentName) against the baseline")
         output.blocks.append(try modeling.workspace.drawChart(figure, name: "psi", file: "monitor-psi"))
+        let distributions = Self.distributionsChart(ordered.filter(\.drifted), of: currentName)
+        if let distributions {
+            output.blocks.append(
+                try modeling.workspace.drawChart(distributions, name: "distributions", file: "monitor-distributions"))
+        }
 
         let report = MonitorReport.page(output, title: "Drift report: \(currentName) against \(served.label)")
         tracking.recordRun("monitor \(served.label)", on: &output) { run in
@@ -172,6 +178,7 @@ struct MonitoringCommands: CommandGroup {
             if let shift { run.csv("monitor/prediction_shift.csv", try Self.shiftTable(shift)) }
             let png = try figure.pngData()
             run.artifact("monitor/psi.png", png)
+            if let distributions { run.png("monitor/distributions.png", distributions) }
             run.artifact("monitor/report.html", Data(report.utf8))
         }
         if !drifted.isEmpty, arguments[Keys.failOnDrift] ?? settings.failOnDrift {
@@ -185,6 +192,14 @@ struct MonitoringCommands: CommandGroup {
                     range: arguments.syntax.range))
         }
         return output
+    }
+
+    /// The most drifted features' (up to three) shares per bin on each side, nil when none drifted.
+    static func distributionsChart(_ drifted: [FeatureDrift], of name: String) -> Figure? {
+        guard !drifted.isEmpty else { return nil }
+        return Charts.driftDistributions(
+            drifted.prefix(3).map { ($0.feature, $0.bins.cuts, $0.baselineShares, $0.currentShares) },
+            title: "Drifted features of \(name): shares per training decile bin")
     }
 
     /// The features to compare: every one the model reads, or those of columns= (each checked).
