@@ -22,6 +22,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Threads for parallel work (folds, trees, histograms); default: every core.")
     var threads: Int?
 
+    @Flag(
+        name: .customLong("fail-on-drift"),
+        help: "Exit with status 1 when monitor finds a drifted feature (as its fail_on_drift=true).")
+    var failOnDrift = false
+
     func validate() throws {
         if let problem = Workspace.problem(withOption: workspace) { throw ValidationError(problem) }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1; got \(threads)") }
@@ -41,6 +46,7 @@ struct GlobalOptions: ParsableArguments {
         settings.width = Terminal.width
         settings.seed = seed
         if let threads { settings.threads = threads }
+        settings.failOnDrift = failOnDrift
         let output = TerminalOutput()
         output.echoes = echoes
         let session = Session(

@@ -1,4 +1,4 @@
-"""The three notebook scripts replayed with $SPARK_REMOTE set (fsp.faults and fsp.top3 on a real Spark
+"""The notebook scripts (01 to 04) replayed with $SPARK_REMOTE set (fsp.faults and fsp.top3 on a real Spark
 Connect server) give the same results as replayed on the embedded store.
 
 Both replays run in one project folder (data/faults.csv), each with a workspace of its own, with

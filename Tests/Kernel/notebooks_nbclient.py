@@ -1,4 +1,4 @@
-"""The three notebooks, generated from their .plsh scripts, run end to end in Jupyter with nbclient
+"""The notebooks (01 to 04), generated from their .plsh scripts, run end to end in Jupyter with nbclient
 on the PlateShell kernel; and the replays `plateshell run --export` wrote, checked as notebooks.
 
 - `plateshell convert scripts/notebooks/N.plsh --to ipynb` makes each notebook; nbclient executes

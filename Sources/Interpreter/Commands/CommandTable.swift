@@ -6,7 +6,7 @@ public enum CommandTable {
     public static let all: [CommandSpec] =
         DataCommands.rows + ExplorationCommands.rows + PreparationCommands.rows
         + ModellingCommands.rows + ExplanationCommands.rows + TrackingCommands.rows + RegistryCommands.rows
-        + DeploymentCommands.rows + SessionCommands.rows
+        + DeploymentCommands.rows + MonitoringCommands.rows + SessionCommands.rows
 
     /// Every name and alias, for completion and suggestions.
     public static var names: [String] { all.flatMap { [$0.name] + $0.aliases } }

@@ -37,6 +37,9 @@ public final class Session {
         /// Whether the commands come from standard input (piped to the shell), so `load -`
         /// cannot read a CSV file from there.
         public var standardInputHoldsCommands = false
+        /// Whether `monitor` fails (the entry stops, `plateshell -c` exits 1) when it finds drift,
+        /// unless its `fail_on_drift=` says otherwise; `--fail-on-drift` sets it.
+        public var failOnDrift = false
 
         public init() {}
     }
@@ -146,6 +149,10 @@ public final class Session {
             } catch let diagnostic as Diagnostic {
                 output.deliver(.failure(diagnostic, entry: entry))
                 return .failed(diagnostic.layer)
+            } catch let check as FailedCheck {
+                output.deliver(.output(check.output, entry: entry))
+                output.deliver(.failure(check.diagnostic, entry: entry))
+                return .failed(check.diagnostic.layer)
             } catch let error as EngineError {
                 var range = command.range
                 if let query = command.query, let position = error.position {

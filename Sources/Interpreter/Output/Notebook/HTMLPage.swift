@@ -19,26 +19,31 @@ public enum HTMLPage {
                 body.append("<section class=\"cell\">\n" + parts.joined(separator: "\n") + "\n</section>")
             }
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="generator" content="PlateShell \(PlateShellVersion.current)">
-            <title>\(HTMLRenderer.escape(title))</title>
-            <style>
-            \(style)
-            </style>
-            </head>
-            <body>
-            <main>
-            \(body.joined(separator: "\n"))
-            </main>
-            </body>
-            </html>
+        return document(title: title, body: body.joined(separator: "\n"))
+    }
 
-            """
+    /// A whole page around `body` (HTML): the head with `title` and the inline style sheet.
+    static func document(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="generator" content="PlateShell \(PlateShellVersion.current)">
+        <title>\(HTMLRenderer.escape(title))</title>
+        <style>
+        \(style)
+        </style>
+        </head>
+        <body>
+        <main>
+        \(body)
+        </main>
+        </body>
+        </html>
+
+        """
     }
 
     private static func output(_ output: NotebookOutput) -> String {
