@@ -30,8 +30,9 @@ struct TrackerTests {
         try tracker.logModel(
             child, model: .classifier(F.pipeline), featureTypes: F.types, example: F.data.x.selecting(rows: [0, 1]))
         #expect(try tracker.catalog.loggedModel(ofRun: child)?.id == logged.id, "logging again keeps the LoggedModel")
-        let version = try tracker.register(
-            runId: child, name: "m", description: "d", versionDescription: "v1", tags: ["t": "1"])
+        let version = try #require(
+            try tracker.register(runId: child, name: "m", description: "d", versionDescription: "v1", tags: ["t": "1"])
+                .version)
         #expect(version.version == 1 && version.source == "runs:/\(child)/model" && version.tags["t"] == "1")
         #expect(
             try tracker.registry.resolve("models:/m/1") == version
