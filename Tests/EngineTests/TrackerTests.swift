@@ -25,6 +25,11 @@ struct TrackerTests {
         try tracker.endRun(child, status: .finished)
         let files = Set(tracker.catalog.artifacts(of: child).map(\.path))
         #expect(files.isSuperset(of: ["model/MLmodel", "model/pipeline.json", "model/model.onnx"]))
+        let mlmodel = try String(
+            contentsOfFile: tracker.catalog.runDirectory(child) + "/model/MLmodel", encoding: .utf8)
+        #expect(
+            mlmodel.contains("\nmlflow_version: \"3.17.2\"\n") && mlmodel.contains("\nrun_id: \"\(child)\"\n"),
+            "get_model_info() reads mlflow_version and run_id: \(mlmodel)")
         let logged = try #require(try tracker.catalog.loggedModel(ofRun: child))
         #expect(logged.id.hasPrefix("m-") && logged.id.count == 34 && logged.name == "model")
         try tracker.logModel(
