@@ -169,6 +169,31 @@ struct ServerTrackingTests {
         _ = tracker.close(waitingUpTo: 0)
     }
 
+    @Test("a slow server costs the first run its direct attempt (2 s) and no more; each run is made on it once")
+    func slowServer() throws {
+        let server = try FakeMLflowServer()
+        server.inject { $0.path.hasSuffix("runs/create") ? .delay(4) : nil }
+        let workspace = TemporaryDirectory()
+        let tracker = try tracker(workspace, server)
+        var started = Date()
+        let first = try tracker.startRun(name: "a")
+        let firstTook = Date().timeIntervalSince(started)
+        started = Date()
+        let second = try tracker.startRun(name: "b")
+        let secondTook = Date().timeIntervalSince(started)
+        #expect(
+            firstTook >= ServerTracker.directTimeout - 0.5 && firstTook < ServerTracker.directTimeout + 1,
+            "the first run waited for the server's answer at most about 2 s: \(firstTook)")
+        #expect(secondTook < 0.5, "the next run goes straight to the queue behind the first: \(secondTook)")
+        server.inject { _ in nil }
+        try tracker.endRun(first, status: .finished)
+        try tracker.endRun(second, status: .finished)
+        #expect(delivered(tracker, timeout: 60))
+        #expect(server.allRuns.count == 2, "the run whose answer was lost was found by its tag, not made twice")
+        #expect(Set(server.allRuns.map { $0.tags[OutboxSender.runTag] }) == [first, second])
+        _ = tracker.close(waitingUpTo: 0)
+    }
+
     @Test("a version made by the server whose answer was lost is found by its registration's tag, not made twice")
     func lostVersionAnswer() throws {
         let server = try FakeMLflowServer()
@@ -177,9 +202,13 @@ struct ServerTrackingTests {
         let run = try runWithModel(tracker)
         #expect(delivered(tracker, timeout: 30))
         let once = Counter()
+        let held = Mutex(true) // the queued registration waits until its alias is queued behind it
         server.inject { request in
-            request.path.hasSuffix("model-versions/create") && once.next() == 0
-                ? .status(502, code: "BAD_GATEWAY", message: "lost") : nil
+            if request.path.hasSuffix("model-versions/create") && once.next() == 0 {
+                return .status(502, code: "BAD_GATEWAY", message: "lost")
+            }
+            return request.path.hasSuffix("model-versions/search") && held.withLock({ $0 })
+                ? .status(503, code: "TEMPORARILY_UNAVAILABLE", message: "busy") : nil
         }
         let registration = try tracker.register(
             runId: run, name: "m", description: nil, versionDescription: "", tags: [:])
@@ -189,6 +218,7 @@ struct ServerTrackingTests {
         }
         #expect(reason.contains("502"), "\(reason)")
         #expect(try tracker.queueAlias("m", alias: "champion", version: "latest"))
+        held.withLock { $0 = false }
         #expect(delivered(tracker, timeout: 30))
         let versions = try tracker.registry.versions("m")
         #expect(versions.map(\.version) == [1], "the server made the version once")
@@ -342,11 +372,10 @@ struct ServerTrackingTests {
         let (a, b) = (TemporaryDirectory(), TemporaryDirectory())
         let alice = try tracker(a, server)
         let bob = try tracker(b, server)
-        let first = try #require(
-            try alice.register(
-                runId: try runWithModel(alice), name: "m", description: "the model", versionDescription: "v1",
-                tags: ["team": "q"]
-            ).version)
+        let registered = try alice.register(
+            runId: try runWithModel(alice), name: "m", description: "the model", versionDescription: "v1",
+            tags: ["team": "q"])
+        let first = try #require(registered.version, "\(registered)")
         let second = try #require(
             try bob.register(
                 runId: try runWithModel(bob), name: "m", description: nil, versionDescription: "v2", tags: [:]

@@ -19,7 +19,8 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     public var experimentName = "plateshell"
     public var openRun: String?
     public let registry: ModelRegistry
-    /// The same server with a short timeout (`directTimeout`), for the runs made there first.
+    /// The same server with short timeouts (each request over within `directTimeout`), for the
+    /// runs made there first.
     private let quickClient: MLflowClient
     /// Workspace runs known to be on their way to the server (created by this tracker, or copied).
     private let carried = Mutex<Set<String>>([])
@@ -41,7 +42,9 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         registry = MLflowRegistry(client: client)
         quickClient = try MLflowClient(
             uri: client.base.absoluteString, credentials: client.credentials,
-            timeout: min(Self.directTimeout, client.timeout))
+            // An HTTP request gets six times its client's timeout in all (the timeout itself to
+            // connect, or without a byte): each request of a direct run is over within `directTimeout`.
+            timeout: min(Self.directTimeout, client.timeout) / 6)
         do {
             sender = try OutboxSender(catalog: catalog, client: client)
         } catch {
@@ -106,13 +109,12 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         return run.id
     }
 
-    /// Makes the run on the server first when it is reachable and nothing waits in the queue, so
-    /// the workspace records it under the server's id and one id names it everywhere (the
-    /// `MLmodel`'s `run_id`, `runs:/ID/model`, what the shell prints). Not tried while a run's
-    /// creation waits in the queue (a nested run's parent, named by its tag, must be there first;
-    /// other runs' params, files and registrations may still be on their way) or after the last
-    /// delivery failed. When the server does
-    /// not make it within `directTimeout`, the run is queued under `workspaceId` (which its
+    /// Makes the run on the server first when it is reachable, so the workspace records it under
+    /// the server's id and one id names it everywhere (the `MLmodel`'s `run_id`, `runs:/ID/model`,
+    /// what the shell prints). Not tried while a run's creation waits in the queue (a nested run's
+    /// parent, named by its tag, must be there first; other runs' params, files and registrations
+    /// may still be on their way) or after the last delivery failed. When the server does not
+    /// answer a request within `directTimeout`, the run is queued under `workspaceId` (which its
     /// `plateshell.run_id` tag carries, so a run whose answer was lost is found, not made twice)
     /// and mapped to the server's id when it arrives.
     private func createOnServer(_ workspaceId: String, name: String, tags: [String: String], startTime: Int64)
@@ -139,7 +141,8 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         case created(id: String, artifactURI: String)
     }
 
-    /// How long `startRun` waits for the server to make a run before it queues the run instead.
+    /// How long each request of `startRun` to the server may take (it makes two: the experiment's
+    /// id, then the run) before the run is queued instead.
     public static let directTimeout: TimeInterval = 2
 
     public func log(_ runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String]) throws {
