@@ -12,7 +12,9 @@ struct ServeCommand: ParsableCommand {
             "Serve a registered model over MLflow's scoring protocol in the foreground (SIGTERM or Ctrl-C stops it).",
         discussion: """
             POST /invocations (dataframe_split, dataframe_records, instances, inputs JSON, or CSV), GET /ping, \
-            /health, /version, as 'mlflow models serve'. The server follows the URI's stage or alias to new \
+            /health, /version, as 'mlflow models serve', and GET /model (the model in service as JSON: name, \
+            version, digest, URI). With a tracking server it also delivers the workspace's queued tracking \
+            items while it runs. The server follows the URI's stage or alias to new \
             versions without a restart. On SIGTERM or SIGINT it stops accepting, finishes the requests in \
             flight and exits 0.
             """)
@@ -47,16 +49,18 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let workspace = Workspace.resolve(option: global.workspace)
         let source: ModelSource
+        let client: MLflowClient?
         do {
             let server = (trackingURI ?? ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"]).flatMap {
                 $0.isEmpty || $0 == "none" ? nil : $0
             }
-            source = try ModelSource(
-                uri: modelURI, workspace: workspace.root, server: try server.map { try MLflowClient(uri: $0) })
+            client = try server.map { try MLflowClient(uri: $0) }
+            source = try ModelSource(uri: modelURI, workspace: workspace.root, server: client)
         } catch let error as EngineError {
             Self.fail("cannot serve \(modelURI): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
         if let notice = source.notice { Self.say(notice) }
+        let outbox = client.flatMap { Self.deliverQueue(workspace: workspace.root, client: $0) }
         let service = ScoringService(source: source)
         let interval = poll.map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
         let server = ScoringServer(
@@ -89,6 +93,32 @@ struct ServeCommand: ParsableCommand {
         let counts = service.counts
         Self.say(
             "Stopped after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused).")
+        if let outbox {
+            outbox.stop()
+            let left = outbox.outbox.queued
+            if left > 0 {
+                Self.say(
+                    "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(outbox.client.server); they are sent the next time PlateShell tracks to it from this workspace."
+                )
+            }
+        }
+    }
+
+    /// Starts delivering the workspace's queued tracking items to the server while the scoring
+    /// server runs (when no other PlateShell of the workspace is sending them, the sender waits
+    /// for its lock), and says how many wait.
+    private static func deliverQueue(workspace: String, client: MLflowClient) -> OutboxSender? {
+        guard let catalog = try? Catalog(workspace: workspace),
+            let sender = try? OutboxSender(catalog: catalog, client: client)
+        else { return nil }
+        sender.start()
+        let queued = sender.outbox.queued
+        if queued > 0 {
+            say(
+                "Delivering \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(client.server) while serving ('tracking status' in a shell shows the queue)."
+            )
+        }
+        return sender
     }
 
     private static func say(_ text: String) {

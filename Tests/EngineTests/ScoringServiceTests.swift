@@ -225,6 +225,21 @@ struct ScoringServiceTests {
                 == PlateShellVersion.current)
     }
 
+    @Test("GET /model names the model in service: name, version, digest, URI (as the header does)")
+    func modelEndpoint() throws {
+        let response = F.service.respond(method: "GET", path: "/model", contentType: nil, body: nil)
+        #expect(response.status == 200 && response.contentType == "application/json")
+        let json = try #require(decoded(response), "\(response.body)")
+        let served = F.source.model
+        #expect(json["digest"] as? String == (try ModelDigest.of(directory: served.directory)))
+        #expect((json["digest"] as? String)?.hasPrefix("sha256:") == true)
+        #expect(json["uri"] as? String == F.source.uri && json["directory"] as? String == served.directory)
+        #expect(json["name"] is NSNull && json["version"] is NSNull, "a directory is not a registered version")
+        #expect(json["plateshell_version"] as? String == PlateShellVersion.current)
+        #expect(response.model == served.label)
+        #expect(F.service.respond(method: "POST", path: "/model", contentType: nil, body: nil).status == 405)
+    }
+
     @Test("fuzz: 3000 damaged requests all get a 4xx with a JSON error, and valid ones still score")
     func fuzz() throws {
         var random = SeededRandom(seed: 7)

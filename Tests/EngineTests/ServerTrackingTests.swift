@@ -66,7 +66,7 @@ struct ServerTrackingTests {
             "1.2 MB of values do not fit under MLflow's 1 MB request limit in one request: \(heavy.count)")
     }
 
-    @Test("queued writes reach the server in order, merged into few requests; the run carries its workspace id")
+    @Test("queued writes reach the server in order, merged into few requests; the run has one id, the server's")
     func delivery() throws {
         let server = try FakeMLflowServer()
         let workspace = TemporaryDirectory()
@@ -88,6 +88,7 @@ struct ServerTrackingTests {
         let remote = try #require(server.runs["many"])
         #expect(remote.status == "FINISHED" && remote.params.count == 150 && remote.metrics.count == 30)
         #expect(remote.metrics.map(\.step) == (0..<30).map(Int64.init), "metric points keep their order")
+        #expect(remote.id == run, "made on the reachable server first: one id in the workspace and on the server")
         #expect(remote.tags[OutboxSender.runTag] == run && remote.tags["mlflow.runName"] == "many")
         #expect(server.artifacts["1/\(remote.id)/artifacts/notes/a.txt"] == Data("hello".utf8))
         let batches = server.requests.filter { $0.path.hasSuffix("log-batch") }.count
@@ -114,13 +115,19 @@ struct ServerTrackingTests {
         #expect(
             tracker.drainWarnings().first?.contains("queued for the MLflow server") == true, "the shell is told once")
         #expect(tracker.drainWarnings().isEmpty, "and not again while nothing changes")
-        let registering = try #require(
-            engineError {
-                _ = try tracker.register(runId: run, name: "m", description: nil, versionDescription: "", tags: [:])
-            })
-        #expect(
-            registering.message.hasPrefix("cannot register m on the MLflow server at http://127.0.0.1:\(port)")
-                && registering.hint?.contains("queued") == true)
+        let registering = try tracker.register(
+            runId: run, name: "m", description: nil, versionDescription: "", tags: ["team": "q"])
+        guard case .queued("m", run, let reason) = registering else {
+            Issue.record("the registration is queued, not refused: \(registering)")
+            return
+        }
+        #expect(reason.hasPrefix("cannot reach the MLflow server at http://127.0.0.1:\(port)"))
+        #expect(try tracker.queueTransition("m", version: "latest", to: .production, archiveExisting: true))
+        #expect(try tracker.queueAlias("m", alias: "champion", version: "latest"))
+        #expect(try tracker.sender.outbox.counts()["version"] == 1 && tracker.sender.outbox.counts()["alias"] == 1)
+        let second = try tracker.register(runId: run, name: "m", description: nil, versionDescription: "", tags: [:])
+        #expect(second.version == nil, "a second registration of m waits behind the first")
+        #expect(try tracker.queueAlias("m", alias: "challenger", version: "latest"))
 
         let server = try FakeMLflowServer(port: port)
         let flaky = Counter()
@@ -139,6 +146,85 @@ struct ServerTrackingTests {
         #expect(server.runs["fit rf"]?.status == "FINISHED" && server.runs["fit rf"]?.params["n_estimators"] == "20")
         #expect(server.artifacts.keys.contains { $0.hasSuffix("/artifacts/model/MLmodel") })
         #expect(server.requests.filter { $0.path.hasSuffix("runs/create") }.count == 1)
+        // Queued while the server was down: the server gave the run its own id, and the model names it.
+        let remoteId = try #require(server.runs["fit rf"]?.id)
+        #expect(remoteId != run)
+        let uploaded = server.artifacts.filter { $0.key.hasSuffix("/MLmodel") }.map {
+            String(decoding: $0.value, as: UTF8.self)
+        }
+        #expect(
+            uploaded.count >= 2 && uploaded.allSatisfy { $0.contains("\nrun_id: \"\(remoteId)\"\n") }, "\(uploaded)")
+        let kept = try String(contentsOfFile: catalog.runDirectory(run) + "/model/MLmodel", encoding: .utf8)
+        #expect(kept.contains("\nrun_id: \"\(remoteId)\"\n"), "the workspace's copy is the same, so the digests agree")
+        let versions = try tracker.registry.versions("m")
+        #expect(versions.map(\.version) == [1, 2], "the queued registrations arrived, numbered by the server")
+        #expect(versions.first?.stage == .production && versions.first?.tags["team"] == "q")
+        #expect(versions.first?.tags[ModelDigest.tag]?.hasPrefix("sha256:") == true)
+        #expect(try tracker.registry.resolve("models:/m@champion").version == 1, "the queued alias followed, in order")
+        #expect(try tracker.registry.resolve("models:/m@challenger").version == 2)
+        #expect(try tracker.hasQueuedRegistration(of: "m") == false)
+        #expect(
+            try catalog.registrationServers(of: "m") == ["http://127.0.0.1:\(port)"],
+            "the workspace remembers where the queued registration arrived")
+        _ = tracker.close(waitingUpTo: 0)
+    }
+
+    @Test("a slow server costs the first run its direct attempt (2 s) and no more; each run is made on it once")
+    func slowServer() throws {
+        let server = try FakeMLflowServer()
+        server.inject { $0.path.hasSuffix("runs/create") ? .delay(4) : nil }
+        let workspace = TemporaryDirectory()
+        let tracker = try tracker(workspace, server)
+        var started = Date()
+        let first = try tracker.startRun(name: "a")
+        let firstTook = Date().timeIntervalSince(started)
+        started = Date()
+        let second = try tracker.startRun(name: "b")
+        let secondTook = Date().timeIntervalSince(started)
+        #expect(
+            firstTook >= ServerTracker.directTimeout - 0.5 && firstTook < ServerTracker.directTimeout + 1,
+            "the first run waited for the server's answer at most about 2 s: \(firstTook)")
+        #expect(secondTook < 0.5, "the next run goes straight to the queue behind the first: \(secondTook)")
+        server.inject { _ in nil }
+        try tracker.endRun(first, status: .finished)
+        try tracker.endRun(second, status: .finished)
+        #expect(delivered(tracker, timeout: 60))
+        #expect(server.allRuns.count == 2, "the run whose answer was lost was found by its tag, not made twice")
+        #expect(Set(server.allRuns.map { $0.tags[OutboxSender.runTag] }) == [first, second])
+        _ = tracker.close(waitingUpTo: 0)
+    }
+
+    @Test("a version made by the server whose answer was lost is found by its registration's tag, not made twice")
+    func lostVersionAnswer() throws {
+        let server = try FakeMLflowServer()
+        let workspace = TemporaryDirectory()
+        let tracker = try tracker(workspace, server)
+        let run = try runWithModel(tracker)
+        #expect(delivered(tracker, timeout: 30))
+        let once = Counter()
+        let held = Mutex(true) // the queued registration waits until its alias is queued behind it
+        server.inject { request in
+            if request.path.hasSuffix("model-versions/create") && once.next() == 0 {
+                return .status(502, code: "BAD_GATEWAY", message: "lost")
+            }
+            return request.path.hasSuffix("model-versions/search") && held.withLock({ $0 })
+                ? .status(503, code: "TEMPORARILY_UNAVAILABLE", message: "busy") : nil
+        }
+        let registration = try tracker.register(
+            runId: run, name: "m", description: nil, versionDescription: "", tags: [:])
+        guard case .queued("m", run, let reason) = registration else {
+            Issue.record("a lost answer queues the registration: \(registration)")
+            return
+        }
+        #expect(reason.contains("502"), "\(reason)")
+        #expect(try tracker.queueAlias("m", alias: "champion", version: "latest"))
+        held.withLock { $0 = false }
+        #expect(delivered(tracker, timeout: 30))
+        let versions = try tracker.registry.versions("m")
+        #expect(versions.map(\.version) == [1], "the server made the version once")
+        #expect(server.requests.filter { $0.path.hasSuffix("model-versions/create") }.count == 1)
+        #expect(try tracker.registry.resolve("models:/m@champion").version == 1)
+        #expect(try tracker.catalog.registrationServers(of: "m") == [server.url])
         _ = tracker.close(waitingUpTo: 0)
     }
 
@@ -286,11 +372,14 @@ struct ServerTrackingTests {
         let (a, b) = (TemporaryDirectory(), TemporaryDirectory())
         let alice = try tracker(a, server)
         let bob = try tracker(b, server)
-        let first = try alice.register(
+        let registered = try alice.register(
             runId: try runWithModel(alice), name: "m", description: "the model", versionDescription: "v1",
             tags: ["team": "q"])
-        let second = try bob.register(
-            runId: try runWithModel(bob), name: "m", description: nil, versionDescription: "v2", tags: [:])
+        let first = try #require(registered.version, "\(registered)")
+        let second = try #require(
+            try bob.register(
+                runId: try runWithModel(bob), name: "m", description: nil, versionDescription: "v2", tags: [:]
+            ).version)
         #expect(first.version == 1 && second.version == 2)
         #expect(first.tags[ModelDigest.tag]?.hasPrefix("sha256:") == true && first.tags["team"] == "q")
         let loggedModel = try #require(

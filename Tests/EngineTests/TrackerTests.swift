@@ -25,13 +25,19 @@ struct TrackerTests {
         try tracker.endRun(child, status: .finished)
         let files = Set(tracker.catalog.artifacts(of: child).map(\.path))
         #expect(files.isSuperset(of: ["model/MLmodel", "model/pipeline.json", "model/model.onnx"]))
+        let mlmodel = try String(
+            contentsOfFile: tracker.catalog.runDirectory(child) + "/model/MLmodel", encoding: .utf8)
+        #expect(
+            mlmodel.contains("\nmlflow_version: \"3.17.2\"\n") && mlmodel.contains("\nrun_id: \"\(child)\"\n"),
+            "get_model_info() reads mlflow_version and run_id: \(mlmodel)")
         let logged = try #require(try tracker.catalog.loggedModel(ofRun: child))
         #expect(logged.id.hasPrefix("m-") && logged.id.count == 34 && logged.name == "model")
         try tracker.logModel(
             child, model: .classifier(F.pipeline), featureTypes: F.types, example: F.data.x.selecting(rows: [0, 1]))
         #expect(try tracker.catalog.loggedModel(ofRun: child)?.id == logged.id, "logging again keeps the LoggedModel")
-        let version = try tracker.register(
-            runId: child, name: "m", description: "d", versionDescription: "v1", tags: ["t": "1"])
+        let version = try #require(
+            try tracker.register(runId: child, name: "m", description: "d", versionDescription: "v1", tags: ["t": "1"])
+                .version)
         #expect(version.version == 1 && version.source == "runs:/\(child)/model" && version.tags["t"] == "1")
         #expect(
             try tracker.registry.resolve("models:/m/1") == version

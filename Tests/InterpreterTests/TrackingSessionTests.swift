@@ -213,9 +213,15 @@ struct TrackingSessionTests {
         #expect(
             shell.failure("models registered")?.message.hasPrefix(
                 "cannot reach the MLflow server at http://127.0.0.1:\(port)") == true)
+        let register = shell.run("register nb as m; stage m latest Production; alias m latest champion")
+        try #require(register.count == 3, "an outage stops no script at register")
         #expect(
-            shell.failure("register nb as m")?.message.hasPrefix(
-                "cannot register m on the MLflow server at http://127.0.0.1:\(port)") == true)
+            register.first?.messages.hasPrefix(
+                "Queued the registration of m from run") == true
+                && register.first?.messages.contains("'tracking status' shows the queue") == true,
+            "\(register.first?.messages ?? "")")
+        #expect(register[1].messages.hasPrefix("Queued: m version latest moves to Production once"))
+        #expect(register[2].messages.hasPrefix("Queued: models:/m@champion resolves to version latest once"))
         #expect(
             shell.failure("tracking flush timeout=1")?.message.contains("still queued for http://127.0.0.1:\(port)")
                 == true)
@@ -223,6 +229,40 @@ struct TrackingSessionTests {
         #expect(
             shell.failure("tracking uri=ftp://x")?.message
                 == "'ftp://x' is not an http(s) URL of an MLflow tracking server")
+    }
+
+    /// The fields of `tracking status`, as text (a missing value is nil).
+    func status(_ shell: Harness) -> [String: String] {
+        guard case .fields(_, let fields)? = shell.run("tracking status").first?.blocks.first else { return [:] }
+        var values: [String: String] = [:]
+        for field in fields {
+            if case .missing = field.value { continue }
+            values[field.key] = field.value.displayText
+        }
+        return values
+    }
+
+    @Test(
+        "tracking status probes the server: down in a fresh shell it says so; once back, the old error and queue are gone"
+    )
+    func statusProbes() throws {
+        let shell = top3()
+        let port = try FakeMLflowServer().port // free, and closed again
+        shell.run("tracking uri=http://127.0.0.1:\(port)")
+        let fresh = status(shell)
+        #expect(fresh["reachable"]?.hasPrefix("no: cannot reach the MLflow server") == true, "\(fresh)")
+        #expect(fresh["last_error"]?.hasPrefix("cannot reach the MLflow server") == true, "\(fresh)")
+        #expect(fresh["queued"] == "0")
+        shell.run("fit nb")
+        shell.session.tracking.finisher.settle()
+        let queued = Int(status(shell)["queued"] ?? "") ?? 0
+        #expect(queued > 0)
+        #expect(queued == (try shell.session.tracking.tracker() as? ServerTracker)?.sender.outbox.queued)
+        let server = try FakeMLflowServer(port: port)
+        defer { server.stop() }
+        let back = status(shell)
+        #expect(back["reachable"] == "yes" && back["queued"] == "0" && back["last_error"] == nil, "\(back)")
+        #expect(server.allRuns.count == 1)
     }
 
     @Test(

@@ -23,6 +23,8 @@ public final class FakeMLflowServer: Sendable {
         case truncate(Int)
         /// Answer 200 with one byte of the body changed.
         case corrupt
+        /// Answer normally after this many seconds (the request has taken effect by then).
+        case delay(TimeInterval)
     }
 
     public struct Request: Sendable {
@@ -122,6 +124,7 @@ public final class FakeMLflowServer: Sendable {
             data = Data(#"{"error_code": "\#(errorCode)", "message": "\#(message)"}"#.utf8)
         case .truncate(let count)?: data = data.prefix(count)
         case .corrupt?: if !data.isEmpty { data[data.startIndex] ^= 0xFF }
+        case .delay(let seconds)?: Thread.sleep(forTimeInterval: seconds)
         case nil: break
         }
         let answer =

@@ -17,7 +17,12 @@ public struct ScoringResponse: Sendable, Equatable {
 /// - `POST /invocations` with `application/json` (`dataframe_split`, `dataframe_records`,
 ///   `instances` or `inputs`) or `text/csv` → 200 `{"predictions": [{"predicted": …,
 ///   "proba_<class>": …}, …]}`; the rows are checked against the model's signature.
-/// - `GET /ping`, `GET /health` → 200 `"\n"`; `GET /version` → the PlateShell version.
+/// - `GET /ping`, `GET /health` → 200 `"\n"`; `GET /version` → the PlateShell version (plain
+///   text, as `mlflow models serve` answers with MLflow's).
+/// - `GET /model` → the model in service, as JSON: `{"name": "et-fsp-model", "version": 3,
+///   "digest": "…", "uri": "models:/et-fsp-model@champion", "plateshell_version": "…"}` (`name` and
+///   `version` are null for a run's model or a directory, which `directory` names). The same
+///   version is in every scoring answer's `X-PlateShell-Model` header.
 /// - Errors: 400 with MLflow's error JSON (missing column, wrong type, empty body, malformed
 ///   JSON), 413 for a body over `maxBodyBytes`, 415 for another content type or none (MLflow
 ///   answers 500 without one), 405/404 `{"detail": …}` for other methods and paths.
@@ -56,6 +61,11 @@ public struct ScoringService: Sendable {
             return ScoringResponse(status: 200, contentType: "application/json", body: "\n", model: nil)
         case ("/version", "GET"):
             return ScoringResponse(status: 200, contentType: "text/plain", body: PlateShellVersion.current, model: nil)
+        case ("/model", "GET"):
+            let model = source.model
+            return ScoringResponse(
+                status: 200, contentType: "application/json", body: description(of: model).serialized(),
+                model: model.label)
         case ("/invocations", "POST"):
             let model = source.model
             do throws(ScoringError) {
@@ -74,11 +84,23 @@ public struct ScoringService: Sendable {
                     status: error.status, contentType: "application/json", body: error.json.serialized(),
                     model: model.label)
             }
-        case ("/ping", _), ("/health", _), ("/version", _), ("/invocations", _):
+        case ("/ping", _), ("/health", _), ("/version", _), ("/model", _), ("/invocations", _):
             return Self.detail(405, "Method Not Allowed")
         default:
             return Self.detail(404, "Not Found")
         }
+    }
+
+    /// What `GET /model` says about the model in service.
+    private func description(of model: ServedModel) -> JSON {
+        .object([
+            ("name", model.name.map(JSON.string) ?? .null),
+            ("version", model.version.map { .integer(Int64($0)) } ?? .null),
+            ("digest", .string(model.digest)),
+            ("uri", .string(source.uri)),
+            ("directory", .string(model.directory)),
+            ("plateshell_version", .string(PlateShellVersion.current)),
+        ])
     }
 
     private static func detail(_ status: Int, _ text: String) -> ScoringResponse {

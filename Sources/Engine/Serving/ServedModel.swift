@@ -10,6 +10,8 @@ public struct ServedModel: Sendable {
     public let version: Int?
     /// Where its files are.
     public let directory: String
+    /// The SHA-256 digest of its files (`ModelDigest`), as the registry's `plateshell.model_digest` tag.
+    public let digest: String
 
     /// "et-fsp-model/3", or the directory for a model outside the registry.
     public var label: String {
@@ -30,6 +32,7 @@ public struct ServedModel: Sendable {
                 hint: "register the model again from its run")
         }
         self.directory = directory
+        digest = try ModelDigest.of(directory: directory)
         self.name = name
         self.version = version
     }

@@ -6,11 +6,15 @@ import GRDB
 extension Catalog {
     /// Remembers that this workspace registered a version of `name` on `server` (its base URL).
     public func recordServerRegistration(_ name: String, server: String) throws {
-        try write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO server_registrations VALUES (?, ?, ?)",
-                arguments: [name, server, now()])
-        }
+        let time = now()
+        try write { db in try Self.recordServerRegistration(db, name: name, server: server, at: time) }
+    }
+
+    /// Remembers the registration in transaction `db` (the outbox records a queued registration's
+    /// arrival this way, with its removal from the queue).
+    static func recordServerRegistration(_ db: Database, name: String, server: String, at time: Int64) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO server_registrations VALUES (?, ?, ?)", arguments: [name, server, time])
     }
 
     /// The servers this workspace registered `name` on (every model's, without a name), the most

@@ -172,11 +172,13 @@ public final class Catalog {
         try createRun(experimentId: experimentId, name: name, tags: tags, startTime: startTime, outbox: nil)
     }
 
+    /// Records a new run (with `id`, the tracking server's when it made the run first, else a new
+    /// one); `outbox` writes, in the same transaction, what a tracking server must know of it.
     func createRun(
-        experimentId: String, name: String, tags: [String: String], startTime: Int64?,
-        outbox: ((RunRecord, [String: String]) -> OutboxEntry)?
+        experimentId: String, id given: String? = nil, name: String, tags: [String: String], startTime: Int64?,
+        outbox: ((Database, RunRecord, [String: String]) throws -> Void)?
     ) throws -> RunRecord {
-        let id = MD5.randomId()
+        let id = given ?? MD5.randomId()
         let time = startTime ?? now()
         let user = Self.user
         let artifactURI = URL(fileURLWithPath: artifactRoot + "/" + id).absoluteString
@@ -193,7 +195,7 @@ public final class Catalog {
                 for (key, value) in allTags {
                     try db.execute(sql: "INSERT OR REPLACE INTO tags VALUES (?, ?, ?)", arguments: [id, key, value])
                 }
-                try outbox?(record, allTags).insert(db, at: time)
+                try outbox?(db, record, allTags)
             }
         } catch {
             RunOwnership.release(ownershipFile(of: id))

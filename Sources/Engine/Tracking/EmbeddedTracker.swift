@@ -46,14 +46,15 @@ public final class EmbeddedTracker: Tracker, @unchecked Sendable {
 
     public func register(
         runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]
-    ) throws -> ModelVersion {
+    ) throws -> Registration {
         let run = try catalog.run(runId)
         let location = try loggedModelDirectory(of: run)
         try catalog.registerModel(name, description: description)
-        return try catalog.createVersion(
-            name: name, runId: run.id, source: "runs:/\(run.id)/\(ModelArtifact.directory)",
-            storageLocation: URL(fileURLWithPath: location, isDirectory: false).absoluteString,
-            description: versionDescription, tags: tags)
+        return .registered(
+            try catalog.createVersion(
+                name: name, runId: run.id, source: "runs:/\(run.id)/\(ModelArtifact.directory)",
+                storageLocation: URL(fileURLWithPath: location, isDirectory: false).absoluteString,
+                description: versionDescription, tags: tags))
     }
 
     public func describe(_ name: String, description: String) throws {

@@ -71,6 +71,7 @@ public enum ModelArtifact {
         let mlmodel = YAMLValue.mapping([
             ("artifact_path", .string(directory)),
             ("flavors", .mapping(flavors)),
+            ("mlflow_version", .string(PyfuncEnvironment.mlflow)),
             ("model_uuid", .string(MD5.randomId())),
             ("run_id", .string(runId)),
             (

@@ -19,7 +19,10 @@ enum PyfuncEnvironment {
     static let buildDependencies = ["pip==\(pip)", "setuptools==65.5.0", "wheel"]
     /// What loading and predicting through `mlflow.onnx` imports: MLflow (with its pandas and
     /// numpy) and onnxruntime. Not onnx: only `mlflow.onnx.save_model` and `load_model` import it.
-    static let requirements = ["mlflow==3.17.2", "onnxruntime==1.32.0"]
+    static let requirements = ["mlflow==\(mlflow)", "onnxruntime==1.32.0"]
+    /// The MLflow the files are written as (and the `MLmodel`'s `mlflow_version`, which
+    /// `get_model_info()` reports).
+    static let mlflow = "3.17.2"
 
     /// `requirements.txt`, `python_env.yaml` and `conda.yaml`, as MLflow writes them.
     static var files: [(String, Data)] {

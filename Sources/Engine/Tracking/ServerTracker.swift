@@ -19,6 +19,9 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     public var experimentName = "plateshell"
     public var openRun: String?
     public let registry: ModelRegistry
+    /// The same server with short timeouts (each request over within `directTimeout`), for the
+    /// runs made there first.
+    private let quickClient: MLflowClient
     /// Workspace runs known to be on their way to the server (created by this tracker, or copied).
     private let carried = Mutex<Set<String>>([])
     private var reportedError: String?
@@ -37,6 +40,11 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         self.catalog = catalog
         self.client = client
         registry = MLflowRegistry(client: client)
+        quickClient = try MLflowClient(
+            uri: client.base.absoluteString, credentials: client.credentials,
+            // An HTTP request gets six times its client's timeout in all (the timeout itself to
+            // connect, or without a byte): each request of a direct run is over within `directTimeout`.
+            timeout: min(Self.directTimeout, client.timeout) / 6)
         do {
             sender = try OutboxSender(catalog: catalog, client: client)
         } catch {
@@ -68,19 +76,74 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         let experiment = try catalog.experiment(named: experimentName)
         let server = client.server
         let experimentName = self.experimentName
+        let time = startTime ?? millisecondsNow()
+        let allTags = self.tags(tags, parent: parent)
+        let workspaceId = MD5.randomId()
+        let direct = createOnServer(workspaceId, name: name, tags: allTags, startTime: time)
+        var remote: (id: String, artifactURI: String)?
+        if case .created(let id, let artifactURI) = direct { remote = (id, artifactURI) }
         let run = try catalog.createRun(
-            experimentId: experiment.id, name: name, tags: self.tags(tags, parent: parent), startTime: startTime,
-            outbox: { record, allTags in
-                OutboxEntry(
+            experimentId: experiment.id, id: remote?.id ?? workspaceId, name: name, tags: allTags, startTime: time,
+            outbox: { db, record, recordedTags in
+                if let remote {
+                    try Outbox.recordRemoteRun(
+                        db, server: server, runId: record.id, remoteId: remote.id, artifactURI: remote.artifactURI)
+                    // The tag names the run by the id it was recorded under, the server's.
+                    try OutboxEntry(
+                        server: server, runId: record.id,
+                        item: .logBatch(params: [:], metrics: [], tags: [OutboxSender.runTag: record.id])
+                    ).insert(db, at: record.startTime)
+                    return
+                }
+                // After a failed attempt the run may be on the server (an answer lost): the sender looks for it first.
+                try OutboxEntry(
                     server: server, runId: record.id,
                     item: .createRun(
                         experiment: experimentName, name: name, startTime: record.startTime,
-                        user: record.user, tags: allTags))
+                        user: record.user, tags: recordedTags),
+                    attempts: direct == .notTried ? 0 : 1
+                ).insert(db, at: record.startTime)
             })
         carried.withLock { _ = $0.insert(run.id) }
         sender.wake()
         return run.id
     }
+
+    /// Makes the run on the server first when it is reachable, so the workspace records it under
+    /// the server's id and one id names it everywhere (the `MLmodel`'s `run_id`, `runs:/ID/model`,
+    /// what the shell prints). Not tried while a run's creation waits in the queue (a nested run's
+    /// parent, named by its tag, must be there first; other runs' params, files and registrations
+    /// may still be on their way) or after the last delivery failed. When the server does not
+    /// answer a request within `directTimeout`, the run is queued under `workspaceId` (which its
+    /// `plateshell.run_id` tag carries, so a run whose answer was lost is found, not made twice)
+    /// and mapped to the server's id when it arrives.
+    private func createOnServer(_ workspaceId: String, name: String, tags: [String: String], startTime: Int64)
+        -> DirectRun
+    {
+        guard sender.currentState.lastError == nil, let counts = try? sender.outbox.counts(), counts["run"] == nil
+        else { return .notTried }
+        do {
+            let experimentId = try quickClient.experimentId(named: experimentName)
+            var remoteTags = try sender.translated(
+                tags.merging(["mlflow.runName": name, "mlflow.user": Catalog.user]) { $1 })
+            remoteTags[OutboxSender.runTag] = workspaceId
+            let created = try quickClient.createRun(
+                experimentId: experimentId, name: name, startTime: startTime, user: Catalog.user, tags: remoteTags)
+            return .created(id: created.id, artifactURI: created.artifactURI)
+        } catch {
+            return .failed
+        }
+    }
+
+    /// What `createOnServer` did.
+    private enum DirectRun: Equatable {
+        case notTried, failed
+        case created(id: String, artifactURI: String)
+    }
+
+    /// How long each request of `startRun` to the server may take (it makes two: the experiment's
+    /// id, then the run) before the run is queued instead.
+    public static let directTimeout: TimeInterval = 2
 
     public func log(_ runId: String, params: [String: String], metrics: [MetricPoint], tags: [String: String]) throws {
         try ensureCarried(runId)
@@ -126,7 +189,7 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         sender.wake()
     }
 
-    private func entry(_ runId: String, _ item: OutboxItem) -> OutboxEntry {
+    func entry(_ runId: String, _ item: OutboxItem) -> OutboxEntry {
         OutboxEntry(server: client.server, runId: runId, item: item)
     }
 
@@ -173,21 +236,30 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
 
     public func register(
         runId: String, name: String, description: String?, versionDescription: String, tags: [String: String]
-    ) throws -> ModelVersion {
+    ) throws -> Registration {
         try Catalog.validate(modelName: name)
         let run = try catalog.run(runId)
         let directory = try loggedModelDirectory(of: run)
         try ensureCarried(run.id)
+        let registration = QueuedRegistration(
+            runId: run.id, name: name, description: description, versionDescription: versionDescription, tags: tags,
+            key: MD5.randomId())
+        if try sender.outbox.pendingRegistration(of: name) != nil {
+            return try queue(registration, because: "a registration of \(name) queued before it waits")
+        }
         sender.wake(retry: true)
         if case .pending(let count, let lastError) = sender.waitUntilDelivered(
             runId: run.id, timeout: Self.registerTimeout, failures: 3, cancellation: cancellation)
         {
-            throw EngineError(
-                .io,
-                "cannot register \(name) on \(registry.location): \(count) queued item\(count == 1 ? "" : "s") of run \(run.id.prefix(8)) (its model among them) could not be delivered"
-                    + (lastError.map { " (\($0))" } ?? ""),
-                hint:
-                    "the run stays recorded in the workspace and queued; 'tracking status' shows the queue; register again when the server is reachable"
+            if cancellation?.isRequested == true { throw EngineError(.cancelled, "register \(name) was interrupted") }
+            // Credentials the server refuses are the user's to fix now; an outage or a busy server is waited out.
+            do { try client.checkAccess() } catch let error as MLflowError where error.isAuthorization {
+                throw error.engineError
+            } catch {}
+            return try queue(
+                registration,
+                because: lastError
+                    ?? "\(count) item\(count == 1 ? "" : "s") of run \(run.id.prefix(8)) still queued after \(Int(Self.registerTimeout)) s"
             )
         }
         guard let remote = try sender.outbox.remoteRun(run.id) else {
@@ -198,17 +270,25 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         }
         var versionTags = tags
         versionTags[ModelDigest.tag] = try ModelDigest.of(directory: directory)
+        // The version names its registration, so that one queued after a lost answer finds it, not made twice.
+        versionTags[OutboxSender.registrationTag] = registration.key
         // MLflow 3 registers the LoggedModel (source models:/m-…); a run logged before it existed, by its runs:/ URI.
         let loggedModel = try sender.outbox.remoteModel(run.id)
-        let version = try MLflowClient.translatingErrors {
+        let version: ModelVersion
+        do {
             try client.registerModel(name, description: description)
-            return try client.createVersion(
+            version = try client.createVersion(
                 name: name,
                 source: loggedModel.map { "models:/\($0)" } ?? "runs:/\(remote.id)/\(ModelArtifact.directory)",
                 runId: remote.id, modelId: loggedModel, description: versionDescription, tags: versionTags)
+        } catch let error as MLflowError where error.isRetryable {
+            // The server may have made the version before its answer was lost: the sender looks for it first.
+            return try queue(registration, because: error.engineError.message, mayHaveArrived: true)
+        } catch let error as MLflowError {
+            throw error.engineError
         }
         try catalog.recordServerRegistration(name, server: client.server)
-        return version
+        return .registered(version)
     }
 
     public func describe(_ name: String, description: String) throws {
@@ -250,7 +330,7 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
         var warnings: [String] = []
         let state = sender.currentState
         if let error = state.lastError, reportedError == nil {
-            let queued = ((try? sender.outbox.counts()) ?? [:]).values.reduce(0, +)
+            let queued = sender.outbox.queued
             if queued > 0 {
                 warnings.append(
                     "\(queued) item\(queued == 1 ? " is" : "s are") queued for the MLflow server (\(error)); they are sent when it can take them ('tracking status' shows the queue)"

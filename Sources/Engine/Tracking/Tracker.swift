@@ -41,11 +41,12 @@ public protocol Tracker: AnyObject, Sendable {
     /// linked to the run (its files are already logged).
     func recordLoggedModel(_ runId: String, name: String) throws
 
-    /// Registers the model logged by run `runId` as the next version of `name` (creating `name`).
+    /// Registers the model logged by run `runId` as the next version of `name` (creating `name`),
+    /// or — with a tracking server that cannot take it now — queues the registration.
     ///
     /// - Throws: `EngineError.invalidArgument` when the run logged no model.
     func register(runId: String, name: String, description: String?, versionDescription: String, tags: [String: String])
-        throws -> ModelVersion
+        throws -> Registration
     /// Sets a registered model's description.
     func describe(_ name: String, description: String) throws
     /// Moves a version to a stage (with `archiveExisting`, the others in it go to Archived).
@@ -58,6 +59,20 @@ public protocol Tracker: AnyObject, Sendable {
     /// Ends background work, waiting up to `timeout` seconds for queued writes to be delivered;
     /// returns how many items are still queued (sent at the next start).
     func close(waitingUpTo timeout: TimeInterval) -> Int
+}
+
+/// What `register` did: made a version, or queued the registration for a tracking server that
+/// could not take it (the server numbers the version when the queue reaches it).
+public enum Registration: Sendable, Equatable {
+    case registered(ModelVersion)
+    /// Queued for registered model `name` from workspace run `runId`, because of `reason`.
+    case queued(name: String, runId: String, reason: String)
+
+    /// The version made, nil when the registration is queued.
+    public var version: ModelVersion? {
+        if case .registered(let version) = self { return version }
+        return nil
+    }
 }
 
 extension Tracker {

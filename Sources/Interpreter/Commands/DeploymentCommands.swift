@@ -31,7 +31,8 @@ struct DeploymentCommands: CommandGroup {
                 Starts a scoring server for MODEL_URI (models:/NAME/Production, models:/NAME@champion, runs:/ID/model) \
                 in the background of the shell: POST /invocations takes dataframe_split, dataframe_records, instances or \
                 inputs JSON, or CSV, checks the rows against the model's signature and answers {"predictions": [...]}, as \
-                'mlflow models serve' does; GET /ping, /health, /version. When the stage or alias it serves moves to \
+                'mlflow models serve' does; GET /ping, /health, /version (PlateShell's), and GET /model (the model in \
+                service: name, version, digest, URI, as JSON). When the stage or alias it serves moves to \
                 another version, the server switches to it without dropping a request (it checks every poll= seconds; with \
                 a tracking server, models:/ URIs resolve there, so a promotion made from MLflow's UI or Python client is \
                 followed too, and versions are downloaded into the workspace's model cache). It binds 127.0.0.1 unless host= \

@@ -31,7 +31,10 @@ struct RegistryCommands: CommandGroup {
                 Registers the model a run logged (run=ID), a fitted model of the session (MODEL, default the last one \
                 fitted), or the last PCA transform (pca), as the next version of NAME, creating NAME if needed. The version \
                 keeps its lineage: the run, the dataset and the source script and line. description= describes the \
-                version (and the model, if it has no description yet); tags=key:value,... tags it.
+                version (and the model, if it has no description yet); tags=key:value,... tags it. With a tracking \
+                server that cannot take it now (down or busy), the registration is queued after the run's items and \
+                numbered by the server when it arrives; later stage and alias commands of NAME wait behind it \
+                ('tracking status' shows the queue).
                 """,
             positionals: [
                 .optional(Keys.model, .text("model|pca"), help: "a fitted model of the session, or pca"),
@@ -165,11 +168,22 @@ struct RegistryCommands: CommandGroup {
         let tags = try arguments.at(Keys.tags) { try Self.keyValuePairs(arguments[Keys.tags] ?? []) }
         let description = arguments[Keys.description]
         let existing = try? tracker.registry.registeredModel(name)
-        let version = try arguments.at(Keys.name) {
+        let registration = try arguments.at(Keys.name) {
             try tracker.register(
                 runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
                 versionDescription: description ?? "",
                 tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
+        }
+        let version: ModelVersion
+        switch registration {
+        case .registered(let made): version = made
+        case .queued(_, _, let reason):
+            output.say(
+                "Queued the registration of \(name) from run \(runId.prefix(8)) for \(tracker.registry.location) (\(reason)): "
+                    + "it is sent after the run's queued items, and the server numbers the version when it arrives; "
+                    + "later stage and alias commands of \(name) are queued behind it. 'tracking status' shows the queue; 'tracking flush' waits for it."
+            )
+            return output
         }
         output.say(
             "Registered \(name) version \(version.version) (stage None) from run \(runId.prefix(8)): \(version.source)."
@@ -180,6 +194,15 @@ struct RegistryCommands: CommandGroup {
             output.say("MLflow's pyfunc cannot load this version: \(problem); PlateShell serves it from pipeline.json.")
         }
         output.blocks.append(.fields(name: "version", Self.versionFields(version)))
+        return output
+    }
+
+    /// Says that a stage change or alias of `name` was queued behind its queued registration.
+    private static func queuedBehindRegistration(_ command: String, _ name: String, _ what: String) -> CommandOutput {
+        var output = CommandOutput(command: command)
+        output.say(
+            "Queued: \(what) once the queued registration of \(name) reaches the server, in order ('tracking status' shows the queue)."
+        )
         return output
     }
 
@@ -330,8 +353,19 @@ struct RegistryCommands: CommandGroup {
         let tracker = try tracking.tracker()
         let served = deployment.servedModel
         let name = arguments[Keys.name]
-        let number = try versionNumber(arguments, registry: tracker.registry)
         let stage = arguments[Keys.stage]
+        if let server = tracker as? ServerTracker,
+            try arguments.at(
+                Keys.selector,
+                {
+                    try server.queueTransition(
+                        name, version: arguments[Keys.version], to: stage, archiveExisting: arguments[Keys.archive])
+                })
+        {
+            return Self.queuedBehindRegistration(
+                "stage", name, "\(name) version \(arguments[Keys.version]) moves to \(stage.rawValue)")
+        }
+        let number = try versionNumber(arguments, registry: tracker.registry)
         let before = try arguments.at(Keys.name) { try tracker.registry.versions(name) }
         let version = try arguments.at(Keys.selector) {
             try tracker.transition(name, version: number, to: stage, archiveExisting: arguments[Keys.archive])
@@ -373,6 +407,13 @@ struct RegistryCommands: CommandGroup {
         let served = deployment.servedModel
         let name = arguments[Keys.name]
         let alias = arguments[Keys.alias]
+        if let server = tracker as? ServerTracker,
+            try arguments.at(
+                Keys.alias, { try server.queueAlias(name, alias: alias, version: arguments[Keys.version]) })
+        {
+            return Self.queuedBehindRegistration(
+                "alias", name, "models:/\(name)@\(alias) resolves to version \(arguments[Keys.version])")
+        }
         let number = try versionNumber(arguments, registry: tracker.registry)
         try arguments.at(Keys.alias) { try tracker.setAlias(name, alias: alias, version: number) }
         var output = CommandOutput(command: "alias")

@@ -97,8 +97,8 @@ struct TrackingCommands: CommandGroup {
                 (or $MLFLOW_TRACKING_URI at start) makes that MLflow tracking server, or Databricks, the registry of \
                 record: registry commands, models:/ URIs and version numbers use it, and every later run reaches it through \
                 a queue kept in the catalog (the outbox), sent in the background: no command waits for the server, and a \
-                server that is down loses nothing. 'tracking status' shows the queue, the last error and the items the server \
-                refused; 'tracking flush' waits until the queue is sent (at most timeout= seconds). uri=off goes back to the \
+                server that is down loses nothing. 'tracking status' probes the server, then shows whether it answers, the \
+                queue, the last error and the items the server refused; 'tracking flush' waits until the queue is sent (at most timeout= seconds). uri=off goes back to the \
                 workspace catalog alone. Credentials come from MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and \
                 MLFLOW_TRACKING_PASSWORD, as for MLflow's own client.
                 """,

@@ -23,7 +23,8 @@ extension TrackingCommands {
                                 ?? .text("none (workspace catalog only)")),
                         Field("registry", .text(tracker.registry.location)),
                         Field(
-                            "queued", (tracker as? ServerTracker).map { .integer(Int64(Self.queued($0))) } ?? .missing),
+                            "queued",
+                            (tracker as? ServerTracker).map { .integer(Int64($0.sender.outbox.queued)) } ?? .missing),
                         Field("experiment", .text(tracking.experimentName)),
                         Field("autolog", .text(tracking.autolog ? "on" : "off")),
                         Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
@@ -69,6 +70,7 @@ extension TrackingCommands {
             return
         }
         let outbox = server.sender.outbox
+        let probeError = server.sender.probe(settle: Self.statusSettle)
         let state = server.sender.currentState
         let counts = (try? outbox.counts()) ?? [:]
         let oldest = try? outbox.oldest()
@@ -77,6 +79,7 @@ extension TrackingCommands {
                 name: "tracking",
                 [
                     Field("server", .text(server.client.server)),
+                    Field("reachable", .text(probeError.map { "no: \($0)" } ?? "yes")),
                     Field("credentials", .text(server.client.credentials?.summary ?? "none")),
                     Field("queued", .integer(Int64(counts.values.reduce(0, +)))),
                     Field(
@@ -111,12 +114,16 @@ extension TrackingCommands {
         }
     }
 
+    /// How long `tracking status` gives the queue after the server answers its probe, so the
+    /// queue it shows is what is left once a server that came back took what it could.
+    static let statusSettle: TimeInterval = 5
+
     private func flushTracking(_ tracker: Tracker, timeout: Int, into output: inout CommandOutput) throws {
         guard let server = tracker as? ServerTracker else {
             output.say("Nothing to send: no tracking server is set.")
             return
         }
-        let queued = Self.queued(server)
+        let queued = server.sender.outbox.queued
         switch server.sender.waitUntilDelivered(timeout: TimeInterval(timeout), cancellation: tracking.cancellation) {
         case .delivered:
             output.say(
@@ -132,9 +139,5 @@ extension TrackingCommands {
                     "nothing is lost: they stay queued and are sent when the server answers; 'tracking status' shows more"
             )
         }
-    }
-
-    private static func queued(_ server: ServerTracker) -> Int {
-        ((try? server.sender.outbox.counts()) ?? [:]).values.reduce(0, +)
     }
 }

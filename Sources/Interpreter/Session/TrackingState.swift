@@ -115,7 +115,7 @@ final class TrackingState {
         finisher.settle()
         var messages = finisher.drainFailures().map { "Tracking: \($0)." }
         if let tracker = opened as? ServerTracker {
-            let queued = ((try? tracker.sender.outbox.counts()) ?? [:]).values.reduce(0, +)
+            let queued = tracker.sender.outbox.queued
             if queued > 0 {
                 messages.append(
                     "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server) (Ctrl-C leaves them queued)…"

@@ -12,6 +12,15 @@ public enum OutboxItem: Codable, Sendable, Equatable {
     /// The run's model directory as an MLflow 3 LoggedModel: created with these params and tags,
     /// its files uploaded from the run's `NAME/` folder, the metrics linked to it, then READY.
     case loggedModel(name: String, params: [String: String], tags: [String: String], metrics: [MetricPoint])
+    /// A version of registered model `name` made from the run's model, queued while the server
+    /// could not take it: it arrives after the run's other items and the server numbers it then.
+    /// `key` names this registration, so stage changes and aliases queued behind it reach its version.
+    case registerVersion(
+        name: String, description: String?, versionDescription: String, tags: [String: String], key: String)
+    /// A stage change queued behind a registration of `name`.
+    case transition(name: String, version: QueuedVersion, stage: Stage, archiveExisting: Bool)
+    /// An alias queued behind a registration of `name`.
+    case setAlias(name: String, alias: String, version: QueuedVersion)
 
     /// The kind, as `tracking status` counts items.
     public var kind: String {
@@ -22,8 +31,19 @@ public enum OutboxItem: Codable, Sendable, Equatable {
         case .artifact: "artifact"
         case .endRun: "end"
         case .loggedModel: "model"
+        case .registerVersion: "version"
+        case .transition: "stage"
+        case .setAlias: "alias"
         }
     }
+}
+
+/// The version a queued stage change or alias applies to.
+public enum QueuedVersion: Codable, Sendable, Equatable {
+    /// A version the server already numbered.
+    case number(Int)
+    /// The version the queued registration with this key makes, once the server numbers it.
+    case registration(String)
 }
 
 /// A write to queue, made with the local record in one transaction (`Catalog`'s writes take one).
@@ -31,17 +51,20 @@ struct OutboxEntry: Sendable {
     let server: String
     let runId: String
     let item: OutboxItem
+    /// 1 when it may already have reached the server (the sender then looks for it first).
+    var attempts = 0
 
     func insert(_ db: Database, at time: Int64) throws {
         try db.execute(
-            sql: "INSERT INTO outbox (server, run_id, kind, payload, created) VALUES (?, ?, ?, ?, ?)",
-            arguments: [server, runId, item.kind, try Outbox.encode(item), time])
+            sql: "INSERT INTO outbox (server, run_id, kind, payload, created, attempts) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [server, runId, item.kind, try Outbox.encode(item), time, attempts])
     }
 }
 
 /// The durable queue of tracking writes bound for tracking servers, kept in the workspace's
-/// catalog (`outbox`, with the ids the servers gave to workspace runs in `remote_runs`, and the
-/// items a server refused for good in `outbox_failed`). Items are written in the same transaction
+/// catalog (`outbox`, with the ids the servers gave to workspace runs in `remote_runs` and to
+/// queued registrations in `queued_versions`, and the items a server refused for good in
+/// `outbox_failed`). Items are written in the same transaction
 /// as the local record, so a crash or `kill -9` loses neither; `OutboxSender` delivers them.
 public final class Outbox: Sendable {
     /// A queued item as read back.
@@ -112,6 +135,13 @@ public final class Outbox: Sendable {
             return counts
         }
     }
+
+    /// How many items wait for this server: the items the sender delivers, as every message
+    /// about the queue counts them.
+    public var queued: Int { (try? counts().values.reduce(0, +)) ?? 0 }
+
+    /// How many items of run `runId` wait for this server.
+    func queued(runId: String) -> Int { (try? counts(runId: runId).values.reduce(0, +)) ?? 0 }
 
     /// How many items wait for every server, by server (items for another server stay queued
     /// until PlateShell is pointed at it again).
@@ -196,6 +226,29 @@ public final class Outbox: Sendable {
         }
     }
 
+    /// The last registration of `name` waiting in the queue: its key and run, nil when none waits.
+    func pendingRegistration(of name: String) throws -> (key: String, runId: String)? {
+        let rows = try queue.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT run_id, payload FROM outbox WHERE server = ? AND kind = 'version' ORDER BY seq DESC",
+                arguments: [server])
+        }
+        for row in rows {
+            if case .registerVersion(name, _, _, _, let key)? = try? Self.decode(row["payload"]) {
+                return (key, row["run_id"])
+            }
+        }
+        return nil
+    }
+
+    /// The number the server gave the version a queued registration made, once it arrived.
+    func version(registeredAs key: String) throws -> Int? {
+        try queue.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT version FROM queued_versions WHERE server = ? AND key = ?", arguments: [server, key])
+        }
+    }
+
     /// Counts an attempt before sending (so a retry after a crash knows the item may have arrived).
     func noteAttempt(_ seq: Int64) throws {
         try queue.write { db in
@@ -207,6 +260,17 @@ public final class Outbox: Sendable {
     enum Created: Sendable {
         case run(runId: String, remoteId: String, artifactURI: String)
         case loggedModel(runId: String, modelId: String)
+        case version(key: String, name: String, number: Int)
+    }
+
+    /// Records that workspace run `runId` is the server's run `remoteId` (made on the server
+    /// first, in the transaction `db` that records it in the workspace).
+    static func recordRemoteRun(_ db: Database, server: String, runId: String, remoteId: String, artifactURI: String)
+        throws
+    {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO remote_runs VALUES (?, ?, ?, ?)",
+            arguments: [server, runId, remoteId, artifactURI])
     }
 
     /// Removes delivered items; records the server's id of a run or LoggedModel it created.
@@ -214,12 +278,16 @@ public final class Outbox: Sendable {
         try queue.write { db in
             switch created {
             case .run(let runId, let remoteId, let artifactURI)?:
-                try db.execute(
-                    sql: "INSERT OR REPLACE INTO remote_runs VALUES (?, ?, ?, ?)",
-                    arguments: [server, runId, remoteId, artifactURI])
+                try Self.recordRemoteRun(db, server: server, runId: runId, remoteId: remoteId, artifactURI: artifactURI)
             case .loggedModel(let runId, let modelId)?:
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO remote_models VALUES (?, ?, ?)", arguments: [server, runId, modelId])
+            case .version(let key, let name, let number)?:
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO queued_versions VALUES (?, ?, ?, ?)",
+                    arguments: [server, key, name, number])
+                // As `register` does when the server takes it at once: the workspace remembers where it registered.
+                try Catalog.recordServerRegistration(db, name: name, server: server, at: millisecondsNow())
             case nil: break
             }
             for seq in seqs { try db.execute(sql: "DELETE FROM outbox WHERE seq = ?", arguments: [seq]) }
@@ -253,6 +321,8 @@ public final class Outbox: Sendable {
                     artifact_uri TEXT NOT NULL, PRIMARY KEY (server, run_id));
                 CREATE TABLE IF NOT EXISTS remote_models (server TEXT NOT NULL, run_id TEXT NOT NULL, model_id TEXT NOT NULL,
                     PRIMARY KEY (server, run_id));
+                CREATE TABLE IF NOT EXISTS queued_versions (server TEXT NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,
+                    version INTEGER NOT NULL, PRIMARY KEY (server, key));
                 """)
     }
 }

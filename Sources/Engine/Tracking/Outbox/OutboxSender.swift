@@ -35,7 +35,8 @@ public final class OutboxSender: @unchecked Sendable {
 
     public let outbox: Outbox
     public let client: MLflowClient
-    private let artifactRoot: String
+    /// Where the workspace's run folders are (artifacts are read from there when they are sent).
+    let artifactRoot: String
     private let lockPath: String
     private let condition = NSCondition()
     // Guarded by `condition`:
@@ -105,10 +106,13 @@ public final class OutboxSender: @unchecked Sendable {
         return state
     }
 
+    /// How often the sender retries while someone waits for the queue (`waitUntilDelivered`).
+    public static let waitingRetryInterval: TimeInterval = 1
+
     /// Waits until no item waits (of `runId`, if given), at most `timeout` seconds, or — with
     /// `failures` — until that many attempts to deliver have failed since the wait began (the
-    /// sender retries after 0.5, 1, 2 … s, so 3 failures take about 3.5 s), or until `cancellation`
-    /// is requested (Ctrl-C).
+    /// sender retries after 0.5, 1, 1 … s while someone waits, so 3 failures take about 2.5 s), or
+    /// until `cancellation` is requested (Ctrl-C).
     public func waitUntilDelivered(
         runId: String? = nil, timeout: TimeInterval, failures allowed: Int? = nil,
         cancellation: Cancellation? = nil
@@ -116,11 +120,16 @@ public final class OutboxSender: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         let failuresBefore = state.failures
-        retryNow = true
-        condition.broadcast()
         condition.unlock()
+        var nextRetry = Date()
         while true {
-            let remaining = ((try? outbox.counts(runId: runId)) ?? [:]).values.reduce(0, +)
+            if Date() >= nextRetry {
+                // Someone waits: retry at least every `waitingRetryInterval`, so a server that comes
+                // back is found within about that, not after the rest of a long backoff.
+                wake(retry: true)
+                nextRetry = Date().addingTimeInterval(Self.waitingRetryInterval)
+            }
+            let remaining = runId.map { outbox.queued(runId: $0) } ?? outbox.queued
             condition.lock()
             let snapshot = state
             if remaining == 0 {
@@ -136,6 +145,28 @@ public final class OutboxSender: @unchecked Sendable {
             _ = condition.wait(until: min(deadline, Date().addingTimeInterval(0.05)))
             condition.unlock()
         }
+    }
+
+    /// Asks the server whether it answers now (one cheap read), so that what `tracking status`
+    /// shows is true: in a fresh process, a server that is down becomes the last error; a server
+    /// that answers clears the old error, ends a backoff at once and gets at most `settle` seconds
+    /// (less when delivery fails) to take the queue.
+    ///
+    /// - Returns: why the server cannot be used, nil when it answers.
+    public func probe(settle: TimeInterval) -> String? {
+        do {
+            try client.checkAccess()
+        } catch {
+            let message = (error as? MLflowError)?.engineError.message ?? "\(error)"
+            record(failure: message)
+            return message
+        }
+        condition.lock()
+        state.lastError = nil
+        state.lastErrorTime = nil
+        condition.unlock()
+        if currentState.holdsLock { _ = waitUntilDelivered(timeout: settle, failures: 1) }
+        return nil
     }
 
     // MARK: - The thread
@@ -304,6 +335,7 @@ public final class OutboxSender: @unchecked Sendable {
             try client.logInputs(runId: remote.id, datasets: datasets)
         case .artifact(let path):
             let file = artifactRoot + "/" + first.runId + "/" + path
+            if path.hasSuffix("MLmodel") { try namingServerRun(file, local: first.runId, remote: remote.id) }
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw EngineError(
                     .io, "artifact '\(path)' of run \(first.runId.prefix(8)) is no longer in the workspace (\(file))")
@@ -317,6 +349,16 @@ public final class OutboxSender: @unchecked Sendable {
                 modelId: try sendLoggedModel(
                     first, remoteRun: remote.id, name: name, params: params, tags: tags,
                     metrics: metrics))
+        case .registerVersion(let name, let description, let versionDescription, let tags, let key):
+            let number = try sendRegistration(
+                first, remoteRun: remote.id, name: name, description: description,
+                versionDescription: versionDescription, tags: tags, key: key)
+            return .version(key: key, name: name, number: number)
+        case .transition(let name, let version, let stage, let archiveExisting):
+            _ = try client.transition(
+                name: name, version: try number(of: version), stage: stage, archiveExisting: archiveExisting)
+        case .setAlias(let name, let alias, let version):
+            try client.setAlias(name: name, alias: alias, version: try number(of: version))
         }
         return nil
     }
@@ -339,6 +381,7 @@ public final class OutboxSender: @unchecked Sendable {
         }
         let (modelId, artifactURI) = model!
         let folder = artifactRoot + "/" + item.runId + "/" + name
+        try namingServerRun(folder + "/MLmodel", local: item.runId, remote: remoteRun)
         for (path, data) in try ModelDigest.files(in: folder).sorted(by: { $0.key < $1.key }) {
             try client.uploadArtifact(artifactURI: artifactURI, path: path, data: data)
         }
@@ -346,6 +389,17 @@ public final class OutboxSender: @unchecked Sendable {
         try client.logBatch(runId: remoteRun, params: [:], metrics: metrics, tags: [:], modelId: modelId)
         try client.finishLoggedModel(modelId)
         return modelId
+    }
+
+    /// Rewrites the `run_id` of the `MLmodel` file at `file` from the workspace run's id to the
+    /// server's (a run queued while the server was down has one of each), before it is sent: the
+    /// model on the server names the server's run, as `MlflowClient.get_run` needs, and the
+    /// workspace keeps the same bytes, so the model's digest is the same in both places.
+    func namingServerRun(_ file: String, local: String, remote: String) throws {
+        guard local != remote, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return }
+        let renamed = text.replacingOccurrences(of: "\nrun_id: \"\(local)\"\n", with: "\nrun_id: \"\(remote)\"\n")
+        guard renamed != text else { return }
+        try AtomicFile.write(Data(renamed.utf8), to: file)
     }
 
     /// The tag that names a server run's workspace run.
@@ -360,7 +414,7 @@ public final class OutboxSender: @unchecked Sendable {
 
     /// Values that name a workspace run (keys ending in `run_id` or `RunId`, as
     /// `mlflow.parentRunId` and a scoring run's `model_run_id`), as the server knows that run.
-    private func translated(_ values: [String: String]) throws -> [String: String] {
+    func translated(_ values: [String: String]) throws -> [String: String] {
         var result = values
         for (key, value) in values where key.hasSuffix("run_id") || key.hasSuffix("RunId") {
             if let remote = try outbox.remoteRun(value) { result[key] = remote.id }

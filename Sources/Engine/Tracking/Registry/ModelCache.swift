@@ -77,9 +77,13 @@ public final class ModelCache {
         return target
     }
 
-    /// The local folder holding the files of a server run's artifact folder (`runs:/RUN_ID/PATH`),
-    /// downloaded once.
+    /// The local folder holding the files of a server run's artifact folder (`runs:/RUN_ID/PATH`):
+    /// the folder of the workspace run it was sent from, or a copy downloaded once.
     public func directory(forRun runId: String, path: String) throws -> String {
+        if let local = try outbox.localRunId(ofRemote: runId) {
+            let directory = catalog.runDirectory(local) + "/" + path
+            if FileManager.default.fileExists(atPath: directory + "/MLmodel") { return directory }
+        }
         let target =
             root + "/runs/" + Self.folderName(runId) + "/"
             + path.split(separator: "/").map { Self.folderName(String($0)) }.joined(separator: "/")
