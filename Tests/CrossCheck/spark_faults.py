@@ -67,17 +67,42 @@ def staging_tables(remote, database):
         spark.stop()
 
 
-def settle_staging(remote, quiet=5.0, limit=90.0):
-    """Waits until the staging tables on the server stay the same for `quiet` seconds (at most `limit`)."""
+def database_directory(remote, database):
+    """The directory of `database` in the server's warehouse (the server runs on this machine)."""
+    spark = SparkSession.builder.remote(remote).getOrCreate()
+    try:
+        rows = spark.sql(f"DESCRIBE DATABASE {database}").collect()
+    finally:
+        spark.stop()
+    location = next(row[1] for row in rows if row[0] == "Location")
+    return location.removeprefix("file:")
+
+
+def staging_writes_running(directory):
+    """The staging tables being written now: a Spark write keeps its files under `_temporary` until its job
+    commits (or aborts, which removes it). A new table is in the catalog only after its first write commits."""
+    if not os.path.isdir(directory):
+        return []
+    return sorted(entry for entry in os.listdir(directory) if entry.startswith("__plateshell_staging")
+                  and os.path.isdir(os.path.join(directory, entry, "_temporary")))
+
+
+def settle_staging(remote, quiet=5.0, limit=180.0):
+    """Waits until the server ends what the killed client sent: no staging write runs, and the staging tables
+    stay the same for `quiet` seconds (at most `limit`). The server goes on with a write whose client was
+    killed, and the staging table of a first write appears only when it commits, so the catalog alone can
+    look settled while a write still runs."""
+    directory = database_directory(remote, "fsp")
     started = time.time()
     seen, since = None, time.time()
     while time.time() - started < limit:
-        now = staging_tables(remote, "fsp")
-        if now != seen:
+        now = (staging_tables(remote, "fsp"), staging_writes_running(directory))
+        if now != seen or now[1]:
             seen, since = now, time.time()
         elif time.time() - since >= quiet:
             return
         time.sleep(1)
+    check(False, f"the killed load's writes on the server did not end in {limit:.0f} s: {seen}")
 
 
 def wait_for_batches(process, seconds):
@@ -162,8 +187,8 @@ def main():
         wait_for_batches(load, 4.0)
         load.kill()
         load.wait()
-        # The server may still finish the batch the killed client sent: wait until its staging tables
-        # stop changing, then the next load must clear them.
+        # The server goes on with the batch the killed client sent: wait until it ends, then the next load
+        # must clear what it left.
         settle_staging(remote)
         check(rows_on_spark(remote, "fsp.faults_kept") == len(frame),
               "after a killed load, fsp.faults_kept does not hold its earlier rows")
