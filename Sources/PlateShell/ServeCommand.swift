@@ -15,8 +15,10 @@ struct ServeCommand: ParsableCommand {
             /health, /version, as 'mlflow models serve', and GET /model (the model in service as JSON: name, \
             version, digest, URI). With a tracking server it also delivers the workspace's queued tracking \
             items while it runs. The server follows the URI's stage or alias to new \
-            versions without a restart. On SIGTERM or SIGINT it stops accepting, finishes the requests in \
-            flight and exits 0.
+            versions without a restart. With --log TABLE every scored row is written to that inference log \
+            in the workspace's table store (time, request id, model version, inputs, outputs, latency), in \
+            batches off the request path. On SIGTERM or SIGINT it stops accepting, finishes the requests in \
+            flight, writes what the log holds and exits 0.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -33,6 +35,12 @@ struct ServeCommand: ParsableCommand {
     var poll: Double?
 
     @Option(
+        help:
+            "The inference log: a table of the workspace store (e.g. fsp.inference) that gets a row per scored plate, or off."
+    )
+    var log: String = "off"
+
+    @Option(
         name: .customLong("tracking-uri"),
         help:
             "The MLflow tracking server whose registry models:/ URIs resolve in (default: $MLFLOW_TRACKING_URI; none: the workspace catalog)."
@@ -43,6 +51,17 @@ struct ServeCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535; got \(port)") }
         if let poll, !(poll > 0 && poll <= 3600) {
             throw ValidationError("--poll must be more than 0 and at most 3600 seconds; got \(poll)")
+        }
+        _ = try logTable()
+    }
+
+    /// The table `--log` names, nil for off.
+    private func logTable() throws -> TableName? {
+        guard log.lowercased() != "off" else { return nil }
+        do {
+            return try TableName(parsing: log)
+        } catch let error as EngineError {
+            throw ValidationError("--log: \(error.message); give a table such as fsp.inference, or off")
         }
     }
 
@@ -60,8 +79,17 @@ struct ServeCommand: ParsableCommand {
             Self.fail("cannot serve \(modelURI): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
         if let notice = source.notice { Self.say(notice) }
+        let log: InferenceLog?
+        do {
+            log = try logTable().map {
+                try InferenceLog(
+                    directory: workspace.tablesDirectory, table: $0, model: source.model, source: "serve \(modelURI)")
+            }
+        } catch let error as EngineError {
+            Self.fail("cannot log to \(self.log): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
+        }
         let outbox = client.flatMap { Self.deliverQueue(workspace: workspace.root, client: $0) }
-        let service = ScoringService(source: source)
+        let service = ScoringService(source: source, log: log)
         let interval = poll.map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
         let server = ScoringServer(
             service: service, host: host, port: port, followInterval: interval,
@@ -78,6 +106,13 @@ struct ServeCommand: ParsableCommand {
                     Self.say(
                         "Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations, pid \(getpid()); SIGTERM or Ctrl-C stops."
                     )
+                    if let log {
+                        Self.say(
+                            "Logging every scored row to \(log.table.displayName) (\(workspace.tablesDirectory)); 'sql select * from \(log.table.displayName)' reads it."
+                        )
+                    } else {
+                        Self.say("Not logging scored rows (--log TABLE keeps an inference log).")
+                    }
                 }
             } catch {
                 failure = error
@@ -93,6 +128,7 @@ struct ServeCommand: ParsableCommand {
         let counts = service.counts
         Self.say(
             "Stopped after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused).")
+        if let log { Self.close(log) }
         if let outbox {
             outbox.stop()
             let left = outbox.outbox.queued
@@ -101,6 +137,18 @@ struct ServeCommand: ParsableCommand {
                     "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(outbox.client.server); they are sent the next time PlateShell tracks to it from this workspace."
                 )
             }
+        }
+    }
+
+    /// Writes what the inference log still holds and says what it wrote; exits 1 when rows
+    /// could not be written.
+    private static func close(_ log: InferenceLog) {
+        let status = log.stop()
+        say("Logged \(status.written) scored row\(status.written == 1 ? "" : "s") to \(log.table.displayName).")
+        if status.queued > 0 {
+            fail(
+                "\(status.queued) scored row\(status.queued == 1 ? "" : "s") could not be written to \(log.table.displayName): \(status.lastError ?? "the store did not answer")"
+            )
         }
     }
 

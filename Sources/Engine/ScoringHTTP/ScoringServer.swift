@@ -104,6 +104,7 @@ public final class ScoringServer: Sendable {
         let service = self.service
         let bodyTimeout = self.bodyTimeout
         let modelHeader = HTTPField.Name(ScoringService.modelHeader)!
+        let requestIDHeader = HTTPField.Name(ScoringService.requestIDHeader)!
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body: Data?
             do {
@@ -119,9 +120,10 @@ public final class ScoringServer: Sendable {
             }
             let answer = service.respond(
                 method: request.method.rawValue, path: request.uri.path,
-                contentType: request.headers[.contentType], body: body)
+                contentType: request.headers[.contentType], body: body, requestID: request.headers[requestIDHeader])
             var headers: HTTPFields = [.contentType: answer.contentType]
             if let model = answer.model { headers[modelHeader] = model }
+            if let id = answer.requestID { headers[requestIDHeader] = id }
             return Response(
                 status: HTTPResponse.Status(code: answer.status), headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))

@@ -35,6 +35,15 @@ public struct ScoringError: Error, Equatable, Sendable {
         )
     }
 
+    /// A request refused because the inference log cannot take more rows yet (503; nothing was
+    /// scored, so the client may retry).
+    static func logBehind(_ log: InferenceLog) -> ScoringError {
+        ScoringError(
+            status: 503, errorCode: "TEMPORARILY_UNAVAILABLE", errorClass: "INFERENCE_LOG_BEHIND",
+            "the inference log \(log.table.displayName) is behind (\(log.capacity) rows wait to be written); retry shortly"
+        )
+    }
+
     /// The error as MLflow's JSON body.
     public var json: JSON {
         .object([

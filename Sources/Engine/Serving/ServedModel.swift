@@ -37,26 +37,33 @@ public struct ServedModel: Sendable {
         self.version = version
     }
 
-    /// The predictions for `x` (rows of the signature's columns), as the scoring protocol answers
-    /// them: one record per row, `predicted` and `proba_<class>` for a classifier, `pc1…` for a
-    /// transform (the outputs of the logged signature).
-    func predictions(_ x: Matrix) -> JSON {
+    /// The scoring protocol's answer for `outputs` (the columns `outputColumns` gives): one
+    /// record per row, `predicted` and `proba_<class>` for a classifier, `pc1…` for a transform.
+    static func predictions(_ outputs: [Column], rows: Int) -> JSON {
+        .array(
+            (0..<rows).map { row in
+                .object(
+                    outputs.map { column in
+                        switch column.value(at: row) {
+                        case .text(let text): (column.name, .string(text))
+                        case .real(let value): (column.name, .number(value))
+                        case .integer(let value): (column.name, .integer(value))
+                        case .missing: (column.name, .null)
+                        }
+                    })
+            })
+    }
+
+    /// The columns `outputColumns` gives, without rows.
+    public var outputSchema: [ColumnSchema] {
         switch model {
         case .classifier(let pipeline):
-            let probabilities = pipeline.probabilities(x)
-            let keys = pipeline.classes.map { "proba_" + $0 }
-            return .array(
-                probabilities.argmaxRows().enumerated().map { r, best in
-                    .object(
-                        [("predicted", .string(pipeline.classes[best]))]
-                            + keys.indices.map { (keys[$0], .number(probabilities[r, $0])) })
-                })
-        case .transform(_, let preprocessing):
-            let components = preprocessing.transform(x)
-            return .array(
-                (0..<x.rows).map { r in
-                    .object((0..<components.columns).map { ("pc\($0 + 1)", .number(components[r, $0])) })
-                })
+            [ColumnSchema(name: "predicted", type: .text)]
+                + pipeline.classes.map { ColumnSchema(name: "proba_\($0)", type: .real) }
+        case .transform(let features, let preprocessing):
+            (0..<(preprocessing.pca?.keptComponents ?? features.count)).map {
+                ColumnSchema(name: "pc\($0 + 1)", type: .real)
+            }
         }
     }
 

@@ -64,6 +64,27 @@ struct TableDigest {
         return "sha256:" + bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
+    /// An independent copy of the state so far (the copy must be deallocated on its own).
+    func copy() -> TableDigest {
+        var copy = TableDigest(copying: self)
+        copy.used = used
+        return copy
+    }
+
+    /// The digest of what was appended so far, leaving the state open for more rows.
+    func current() -> String {
+        var copy = copy()
+        defer { copy.deallocate() }
+        return copy.finish()
+    }
+
+    private init(copying other: TableDigest) {
+        context = EVP_MD_CTX_new()
+        EVP_MD_CTX_copy_ex(context, other.context)
+        buffer = .allocate(capacity: Self.capacity)
+        buffer.update(from: other.buffer, count: other.used)
+    }
+
     /// Frees the hash state and buffer.
     func deallocate() {
         EVP_MD_CTX_free(context)

@@ -87,9 +87,11 @@ extension TableStore {
         _ db: Database, _ version: TableVersion, into sink: inout Sink,
         cancellation: Cancellation
     ) throws {
+        // An inference log grows while it is read: the version read is the rows it counted.
+        let bound = version.isLog ? " WHERE rowid <= \(version.rowCount)" : ""
         let statement = try db.makeStatement(
             sql:
-                "SELECT * FROM \(SQLIdentifier.quote(version.name.schema)).\(SQLIdentifier.quote(version.physicalName))"
+                "SELECT * FROM \(SQLIdentifier.quote(version.name.schema)).\(SQLIdentifier.quote(version.physicalName))\(bound)"
         )
         let raw = statement.sqliteStatement
         defer { sqlite3_reset(raw) }

@@ -36,6 +36,13 @@ public struct TableVersion: Sendable, Equatable, Codable {
 
     /// The SQLite table holding this version's rows (in the schema's database).
     var physicalName: String { "_v\(version)_\(name.table)" }
+
+    /// The operation of an inference log's one version (`TableStore.openInferenceLog`).
+    public static let logOperation = "log"
+
+    /// Whether this is an inference log: one version that a scoring server appends to in place,
+    /// whose row count and digest grow with it (a read takes the first `rowCount` rows).
+    public var isLog: Bool { operation == Self.logOperation }
 }
 
 extension TableName: Codable {

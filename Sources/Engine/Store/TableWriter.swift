@@ -8,7 +8,8 @@ public struct TableWriter: RowSink {
     private let connection: SQLiteConnection
     private let types: [ColumnType]
     private let names: [String]
-    private var digest: TableDigest
+    /// The hash of the rows written so far (an inference log carries it from one append to the next).
+    private(set) var digest: TableDigest
     private let cancellation: Cancellation
     private var deferredError: EngineError?
     /// Rows written so far.
@@ -16,12 +17,17 @@ public struct TableWriter: RowSink {
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(statement: Statement, connection: SQLiteConnection, schema: [ColumnSchema], cancellation: Cancellation) {
+    /// A writer whose digest starts from `digest` (the rows already stored) or, when nil, from
+    /// the schema alone.
+    init(
+        statement: Statement, connection: SQLiteConnection, schema: [ColumnSchema], cancellation: Cancellation,
+        continuing digest: TableDigest? = nil
+    ) {
         self.statement = statement.sqliteStatement
         self.connection = connection
         self.types = schema.map(\.type)
         self.names = schema.map(\.name)
-        self.digest = TableDigest(schema: schema)
+        self.digest = digest ?? TableDigest(schema: schema)
         self.cancellation = cancellation
     }
 

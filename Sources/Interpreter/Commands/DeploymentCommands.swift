@@ -19,7 +19,7 @@ struct DeploymentCommands: CommandGroup {
 
     enum Keys {
         static let target = Given<String>("target"), port = Given<Int>("port"), host = Given<String>("host"),
-            poll = Key<Double>("poll")
+            poll = Key<Double>("poll"), log = Key<String>("log")
         static let url = Key<String>("url"), row = Key<Int>("row"), on = Key<String>("on"), limit = Given<Int>("limit")
     }
 
@@ -37,8 +37,12 @@ struct DeploymentCommands: CommandGroup {
                 a tracking server, models:/ URIs resolve there, so a promotion made from MLflow's UI or Python client is \
                 followed too, and versions are downloaded into the workspace's model cache). It binds 127.0.0.1 unless host= \
                 says otherwise. A request's body must arrive within 30 s of its head (else 408, and the connection is \
-                closed). 'serve status' shows what it serves and how many requests it answered; 'serve stop' stops \
-                it (finishing the requests in flight). 'plateshell serve MODEL_URI --port N' serves in the foreground.
+                closed). With log=TABLE every scored row goes to that inference log in the workspace's table store \
+                (time, request id, model version and digest, the inputs, the outputs, latency), written in batches \
+                off the request path; 'monitor MODEL_URI on=TABLE' compares it with the training data. 'serve status' \
+                shows what it serves, how many requests it answered and rows it logged; 'serve stop' stops it \
+                (finishing the requests in flight and writing the log). 'plateshell serve MODEL_URI --port N \
+                --log TABLE' serves in the foreground.
                 """,
             positionals: [
                 .required(
@@ -53,9 +57,13 @@ struct DeploymentCommands: CommandGroup {
                 ParameterSpec(
                     Keys.poll, .number(min: 0, max: 3600, maxInclusive: true),
                     help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)"),
+                ParameterSpec(
+                    Keys.log, .text("table"),
+                    help: "the inference log: a table of the workspace store that gets a row per scored plate"),
             ],
             examples: [
                 "serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002 poll=5",
+                "serve models:/et-fsp-model/Production log=fsp.inference",
                 "serve status", "serve stop",
             ],
             handler: run { try $0.serve($1) }),
@@ -266,11 +274,21 @@ struct DeploymentCommands: CommandGroup {
                 output.say("No server is running.")
                 return output
             }
-            deployment.stop()
+            let logged = deployment.stop()
             let counts = server.service.counts
             output.say(
                 "Stopped the server on \(server.host):\(port) after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused)."
             )
+            if let log = server.service.log, let logged {
+                output.say(
+                    "Logged \(logged.written) scored row\(logged.written == 1 ? "" : "s") to \(log.table.displayName).")
+                if logged.queued > 0 {
+                    throw EngineError(
+                        .io,
+                        "\(logged.queued) scored row\(logged.queued == 1 ? "" : "s") could not be written to \(log.table.displayName): \(logged.lastError ?? "the store did not answer")"
+                    )
+                }
+            }
         default:
             if let (server, port) = deployment.running {
                 throw Diagnostic(
@@ -286,15 +304,29 @@ struct DeploymentCommands: CommandGroup {
             }
             let host = arguments[Keys.host]
             let interval = arguments[Keys.poll].map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
+            let log = try arguments[Keys.log].map { table in
+                try arguments.at(Keys.log) { try openLog(table, model: source.model, uri: uri) }
+            }
             let server = ScoringServer(
-                service: ScoringService(source: source), host: host, port: arguments[Keys.port],
+                service: ScoringService(source: source, log: log), host: host, port: arguments[Keys.port],
                 followInterval: interval)
-            let port = try arguments.at(Keys.port) { try server.start() }
+            let port: Int
+            do {
+                port = try arguments.at(Keys.port) { try server.start() }
+            } catch {
+                log?.stop()
+                throw error
+            }
             deployment.server = server
             if let notice = source.notice { output.say(notice + ".") }
             output.say(
                 "Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations; it follows \(uri) when it moves to another version."
             )
+            if let log {
+                output.say(
+                    "Every scored row goes to the inference log \(log.table.displayName); 'sql select * from \(log.table.displayName)' reads it."
+                )
+            }
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 output.say("Warning: host=\(host) accepts requests from other machines; there is no authentication.")
             }
@@ -305,11 +337,36 @@ struct DeploymentCommands: CommandGroup {
 
     private func serverFields(_ server: ScoringServer, port: Int) -> [Field] {
         let counts = server.service.counts
-        return [
+        var fields = [
             Field("url", .text("http://\(server.host):\(port)")), Field("uri", .text(server.service.source.uri)),
             Field("serving", .text(server.service.source.model.label)),
             Field("requests", .integer(Int64(counts.requests))), Field("errors", .integer(Int64(counts.errors))),
         ]
+        if let log = server.service.log {
+            let status = log.status
+            fields += [
+                Field("log", .text(log.table.displayName)), Field("logged", .integer(Int64(status.written))),
+                Field("log_queued", .integer(Int64(status.queued))),
+            ]
+            if let problem = status.lastError { fields.append(Field("log_error", .text(problem))) }
+        }
+        return fields
+    }
+
+    /// Opens the inference log `table` in the workspace store (an inference log is written off
+    /// the shell's thread, to the workspace's SQLite files: not to Spark).
+    private func openLog(_ table: String, model: ServedModel, uri: String) throws -> InferenceLog {
+        let name = try TableName(parsing: table)
+        if modeling.frames.sparkAddress != nil {
+            throw EngineError(
+                .invalidArgument,
+                "an inference log is written to the workspace's table store, and this session's tables are on Spark",
+                hint:
+                    "serve from a shell whose tables are local ('tables uri=local'), or 'plateshell serve \(uri) --log \(table)'"
+            )
+        }
+        return try InferenceLog(
+            directory: modeling.workspace.tablesDirectory, table: name, model: model, source: "serve \(uri)")
     }
 
     // MARK: - invoke

@@ -12,10 +12,15 @@ final class DeploymentState {
         return (server, port)
     }
 
-    /// Stops the server, finishing the requests in flight.
-    func stop() {
+    /// Stops the server, finishing the requests in flight, then writes what its inference log
+    /// holds.
+    ///
+    /// - Returns: the log's final status, nil when it had none.
+    @discardableResult
+    func stop() -> InferenceLog.Status? {
         server?.stop()
-        server = nil
+        defer { server = nil }
+        return server?.service.log?.stop()
     }
 
     /// The model the running server answers with now, nil when none runs: what a registry

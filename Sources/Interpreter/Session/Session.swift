@@ -264,13 +264,19 @@ public final class Session {
         return ScriptReader.entries(of: text)
     }
 
-    /// Ends the session's background work: stops a scoring server, finishes the runs recorded
+    /// Ends the session's background work: stops a scoring server (writing its inference log), finishes the runs recorded
     /// (their files written, their ends recorded), and waits (at most `timeout` seconds, less when
     /// the server fails, or until Ctrl-C) for queued tracking writes to reach the tracking server.
     /// Returns what to tell the user, if anything.
     public func finish(waitingUpTo timeout: TimeInterval = 120) -> [String] {
-        deployment.stop()
-        return tracking.finish(waitingUpTo: timeout)
+        let log = deployment.server?.service.log
+        var notes: [String] = []
+        if let logged = deployment.stop(), let log, logged.queued > 0 {
+            notes.append(
+                "\(logged.queued) scored row\(logged.queued == 1 ? "" : "s") could not be written to the inference log \(log.table.displayName): \(logged.lastError ?? "the store did not answer")"
+            )
+        }
+        return notes + tracking.finish(waitingUpTo: timeout)
     }
 
     /// Asks the session to stop after the current command.

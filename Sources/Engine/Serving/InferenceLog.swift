@@ -1,0 +1,236 @@
+import Foundation
+import Synchronization
+
+/// One scored request on its way to the inference log: the rows the model scored and its answer.
+public struct ScoredRequest: Sendable {
+    /// When the request was answered.
+    public let time: Date
+    public let requestID: String
+    /// The model version that scored it (an alias move switches versions between requests).
+    public let model: ServedModel
+    /// The scored rows, in the model's input order (`ServedModel.inputs`).
+    public let inputs: Matrix
+    /// The answer's columns (`predicted`, `proba_<class>` …), one value per row.
+    public let outputs: [Column]
+    /// Time spent in PlateShell, from the complete request body to the serialized answer.
+    public let latencyMilliseconds: Double
+}
+
+/// Scored requests written to an inference log table in the workspace store, off the request
+/// path: `accept` queues a request in memory (never waiting on the disk), a writer thread
+/// commits what is queued every `flushInterval` in one transaction, and `stop` writes the rest.
+///
+/// Memory is bounded: at most `capacity` rows wait; beyond that `accept` refuses (the scoring
+/// service answers 503, so every request answered 200 is logged). A kill -9 loses what was
+/// queued since the last commit (at most about `flushInterval` plus one commit); a failing
+/// commit keeps its rows queued and is tried again.
+///
+/// One row per scored plate: `time`, `request_id`, `row` (its index in the request), `model`,
+/// `model_version`, `model_digest`, the model's input columns (real), its outputs, `latency_ms`.
+public final class InferenceLog: Sendable {
+    /// What a log has done so far.
+    public struct Status: Sendable {
+        public let written: Int
+        public let queued: Int
+        /// The last commit's failure, nil once a commit succeeds again.
+        public let lastError: String?
+    }
+
+    public let table: TableName
+    public let capacity: Int
+    public let flushInterval: Duration
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    private struct State {
+        var queue: [ScoredRequest] = []
+        var queuedRows = 0
+        var written = 0
+        var lastError: String?
+        var stopping = false
+    }
+
+    /// The columns a log of `model` has.
+    public static func schema(for model: ServedModel) -> [ColumnSchema] {
+        [
+            ColumnSchema(name: "time", type: .text), ColumnSchema(name: "request_id", type: .text),
+            ColumnSchema(name: "row", type: .integer), ColumnSchema(name: "model", type: .text),
+            ColumnSchema(name: "model_version", type: .integer), ColumnSchema(name: "model_digest", type: .text),
+        ] + model.inputs.map { ColumnSchema(name: $0.name, type: .real) } + model.outputSchema
+            + [ColumnSchema(name: "latency_ms", type: .real)]
+    }
+
+    /// Opens (or creates) the log `table` in the store at `directory` for `model`'s rows and
+    /// starts its writer thread.
+    ///
+    /// - Throws: `EngineError` when the store cannot be opened, or `table` is not a log of
+    ///   these columns (see `TableStore.openInferenceLog`).
+    public init(
+        directory: String, table: TableName, model: ServedModel, source: String,
+        capacity: Int = 200_000, flushInterval: Duration = .milliseconds(200)
+    ) throws {
+        self.table = table
+        self.capacity = capacity
+        self.flushInterval = flushInterval
+        let schema = Self.schema(for: model)
+        let opened = OpenOutcome()
+        // The store and the open table never leave the writer thread.
+        let thread = Thread { [self] in
+            let log: InferenceLogTable
+            do {
+                log = try TableStore(directory: directory).openInferenceLog(table, schema: schema, source: source)
+                opened.finish(nil)
+            } catch {
+                opened.finish(Self.engineError(error))
+                return
+            }
+            writeUntilStopped(into: log)
+        }
+        thread.name = "plateshell.inference-log"
+        thread.start()
+        if let error = opened.wait() { throw error }
+    }
+
+    /// Queues a scored request; false (nothing queued) when `capacity` rows already wait.
+    public func accept(_ request: ScoredRequest) -> Bool {
+        state.withLock { state in
+            guard !state.stopping, state.queuedRows + request.inputs.rows <= capacity || state.queuedRows == 0 else {
+                return false
+            }
+            state.queue.append(request)
+            state.queuedRows += request.inputs.rows
+            return true
+        }
+    }
+
+    /// Whether `accept` would refuse now.
+    public var isFull: Bool { state.withLock { $0.stopping || $0.queuedRows >= capacity } }
+
+    public var status: Status {
+        state.withLock { Status(written: $0.written, queued: $0.queuedRows, lastError: $0.lastError) }
+    }
+
+    /// Writes what is queued and stops the writer; waits at most `timeout` for failing commits.
+    ///
+    /// - Returns: the final status (`queued` rows could not be written by then).
+    @discardableResult
+    public func stop(timeout: Duration = .seconds(30)) -> Status {
+        let first = state.withLock { state in
+            defer { state.stopping = true }
+            return !state.stopping
+        }
+        if first {
+            wake.signal()
+            _ = finished.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds) * 1000))
+        }
+        return status
+    }
+
+    private func writeUntilStopped(into log: InferenceLogTable) {
+        let interval = DispatchTimeInterval.milliseconds(
+            Int(flushInterval.components.seconds) * 1000
+                + Int(flushInterval.components.attoseconds / 1_000_000_000_000_000))
+        while true {
+            _ = wake.wait(timeout: .now() + interval)
+            let (batch, stopping) = state.withLock { ($0.queue, $0.stopping) }
+            if !batch.isEmpty {
+                do {
+                    try log.append { writer in try Self.write(batch, schema: log.schema, into: &writer) }
+                    let rows = batch.reduce(0) { $0 + $1.inputs.rows }
+                    state.withLock { state in
+                        state.queue.removeFirst(batch.count)
+                        state.queuedRows -= rows
+                        state.written += rows
+                        state.lastError = nil
+                    }
+                } catch {
+                    state.withLock { $0.lastError = Self.engineError(error).message }
+                    if stopping { Thread.sleep(forTimeInterval: 0.2) }
+                    continue
+                }
+            }
+            if stopping && state.withLock({ $0.queue.isEmpty }) {
+                finished.signal()
+                return
+            }
+        }
+    }
+
+    /// Writes the rows of `batch` in `schema`'s columns: inputs and outputs by name (a column
+    /// the scoring model lacks, after it moved to a version with other columns, is missing).
+    static func write(_ batch: [ScoredRequest], schema: [ColumnSchema], into writer: inout TableWriter) throws {
+        // A formatter of this thread's own (ISO 8601 in UTC with milliseconds, as version records).
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for request in batch {
+            let sources = schema.map { CellSource(column: $0.name, request: request) }
+            let time = formatter.string(from: request.time)
+            for row in 0..<request.inputs.rows {
+                for (index, source) in sources.enumerated() {
+                    switch source {
+                    case .time: writer.set(.text(time), column: index)
+                    case .requestID: writer.set(.text(request.requestID), column: index)
+                    case .row: writer.setInteger(Int64(row), column: index)
+                    case .model: writer.set(.text(request.model.name ?? request.model.directory), column: index)
+                    case .version:
+                        writer.set(request.model.version.map { .integer(Int64($0)) } ?? .missing, column: index)
+                    case .digest: writer.set(.text(request.model.digest), column: index)
+                    case .input(let column): writer.set(.real(request.inputs[row, column]), column: index)
+                    case .output(let column): writer.set(request.outputs[column].value(at: row), column: index)
+                    case .latency: writer.setReal(request.latencyMilliseconds, column: index)
+                    case .absent: writer.setMissing(column: index)
+                    }
+                }
+                try writer.endRow()
+            }
+        }
+    }
+
+    private static func engineError(_ error: any Error) -> EngineError {
+        error as? EngineError ?? EngineError(.io, "the inference log failed: \(error)")
+    }
+
+    /// Where a log column's cell comes from in a scored request.
+    private enum CellSource {
+        case time, requestID, row, model, version, digest, latency, absent
+        case input(Int)
+        case output(Int)
+
+        init(column: String, request: ScoredRequest) {
+            switch column {
+            case "time": self = .time
+            case "request_id": self = .requestID
+            case "row": self = .row
+            case "model": self = .model
+            case "model_version": self = .version
+            case "model_digest": self = .digest
+            case "latency_ms": self = .latency
+            default:
+                if let input = request.model.inputs.firstIndex(where: { $0.name == column }) {
+                    self = .input(input)
+                } else if let output = request.outputs.firstIndex(where: { $0.name == column }) {
+                    self = .output(output)
+                } else {
+                    self = .absent
+                }
+            }
+        }
+    }
+}
+
+/// Hands the outcome of opening the log from the writer thread to `init`.
+private final class OpenOutcome: Sendable {
+    private let outcome = Mutex<EngineError?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ error: EngineError?) {
+        outcome.withLock { $0 = error }
+        done.signal()
+    }
+
+    func wait() -> EngineError? {
+        done.wait()
+        return outcome.withLock { $0 }
+    }
+}
