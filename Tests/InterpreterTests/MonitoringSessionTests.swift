@@ -122,4 +122,61 @@ struct MonitoringSessionTests {
         #expect(shell.failure("monitor models:/nope/Production on=fsp.top3") != nil)
         #expect(shell.failure("monitor models:/m/Production on=fsp.top3 psi=-1")?.layer == .usage)
     }
+
+    @Test("monitor window=1d: each day of a log compared with the baseline; the report is the latest day's")
+    func windows() throws {
+        let shell = registered()
+        let store = try shell.session.store()
+        let top3 = try store.read(try store.version(try TableName(parsing: "fsp.top3")))
+        let thick = try store.read(try store.version(try TableName(parsing: "fsp.thick")))
+        // Two quiet days of the training plates, then a day of thick plates.
+        var days: [Table] = []
+        for (day, table) in [(5, top3), (6, top3), (7, thick)] {
+            let times = (0..<table.rowCount).map {
+                String(format: "2026-12-%02dT%02d:%02d:00.000Z", day, $0 / 60 % 24, $0 % 60)
+            }
+            days.append(try Table(columns: [Column(name: "time", storage: .text(times))] + table.columns))
+        }
+        let log = try Table(
+            columns: days[0].columns.indices.map { c in
+                Column(
+                    name: days[0].columns[c].name,
+                    type: days.contains { $0.columns[c].type == .real } ? .real : days[0].columns[c].type,
+                    values: days.flatMap { d in (0..<d.rowCount).map { d.columns[c].value(at: $0) } })
+            })
+        _ = try store.write(log, as: try TableName(parsing: "fsp.week"), source: "test", operation: "test")
+
+        let output = try #require(shell.run("monitor models:/m/Production on=fsp.week window=1d").first)
+        let windows = try #require(output.tables(named: "windows").first)
+        #expect(
+            windows.columns == ["window_start", "window_end", "rows", "drifted_features", "max_psi", "max_psi_feature"])
+        #expect(windows.rows.map { $0[0] } == ["2026-12-05", "2026-12-06", "2026-12-07"].map { .text($0 + "T00:00Z") })
+        #expect(windows.rows.map { $0[2] } == [.integer(983), .integer(983), .integer(983)])
+        #expect(windows.rows.map { $0[3] } == [.integer(0), .integer(0), .integer(1)])
+        #expect(windows.value(2, "max_psi_feature") == .text("Steel_Plate_Thickness"))
+        #expect(
+            output.messages.hasPrefix(
+                "Compared 983 rows of fsp.week v1 [2026-12-07T00:00Z, 2026-12-08T00:00Z) with 983 of fsp.faults v1 + 2 steps (m/1): 1 of 27 features drifted"
+            ))
+        let images = output.blocks.compactMap { if case .image(let image) = $0 { image.name } else { nil } }
+        #expect(images.first == "windows")
+
+        // A range: the first two days alone do not drift.
+        let quiet = try #require(shell.run("monitor models:/m/Production on=fsp.week until=2026-12-07").first)
+        #expect(
+            quiet.messages.contains("1966 rows of fsp.week v1 [") && quiet.messages.contains(": no feature drifted"))
+
+        let empty = shell.failure("monitor models:/m/Production on=fsp.week since=2026-12-08")
+        #expect(empty?.message == "fsp.week v1 has no rows from 2026-12-08T00:00Z")
+        #expect(empty?.hint == "its rows run from 2026-12-05T00:00Z to 2026-12-07T16:22Z; widen since= or until=")
+        #expect(
+            shell.failure("monitor models:/m/Production on=fsp.top3 window=1d")?.message
+                == "fsp.top3 v1 has no 'time' column, which windows and since=/until= read")
+        #expect(
+            shell.failure("monitor models:/m/Production on=fsp.week window=2y")?.message
+                == "'2y' is not a window length")
+        #expect(
+            shell.failure("monitor models:/m/Production on=fsp.week since=yesterday")?.message
+                == "'yesterday' is not a time")
+    }
 }

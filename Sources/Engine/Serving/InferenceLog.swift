@@ -7,7 +7,7 @@ public struct ScoredRequest: Sendable {
     public let time: Date
     public let requestID: String
     /// The model version that scored it (an alias move switches versions between requests).
-    public let model: ServedModel
+    public let model: ServedModel.Identity
     /// The scored rows, in the model's input order (`ServedModel.inputs`).
     public let inputs: Matrix
     /// The answer's columns (`predicted`, `proba_<class>` …), one value per row.
@@ -160,19 +160,22 @@ public final class InferenceLog: Sendable {
     /// Writes the rows of `batch` in `schema`'s columns: inputs and outputs by name (a column
     /// the scoring model lacks, after it moved to a version with other columns, is missing).
     static func write(_ batch: [ScoredRequest], schema: [ColumnSchema], into writer: inout TableWriter) throws {
-        // A formatter of this thread's own (ISO 8601 in UTC with milliseconds, as version records).
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var times = TimeText()
+        var model: ServedModel.Identity?
+        var sources: [CellSource] = []
         for request in batch {
-            let sources = schema.map { CellSource(column: $0.name, request: request) }
-            let time = formatter.string(from: request.time)
+            if request.model !== model {
+                model = request.model
+                sources = schema.map { CellSource(column: $0.name, model: request.model) }
+            }
+            let time = times.text(request.time)
             for row in 0..<request.inputs.rows {
                 for (index, source) in sources.enumerated() {
                     switch source {
                     case .time: writer.set(.text(time), column: index)
                     case .requestID: writer.set(.text(request.requestID), column: index)
                     case .row: writer.setInteger(Int64(row), column: index)
-                    case .model: writer.set(.text(request.model.name ?? request.model.directory), column: index)
+                    case .model: writer.set(.text(request.model.model), column: index)
                     case .version:
                         writer.set(request.model.version.map { .integer(Int64($0)) } ?? .missing, column: index)
                     case .digest: writer.set(.text(request.model.digest), column: index)
@@ -197,7 +200,7 @@ public final class InferenceLog: Sendable {
         case input(Int)
         case output(Int)
 
-        init(column: String, request: ScoredRequest) {
+        init(column: String, model: ServedModel.Identity) {
             switch column {
             case "time": self = .time
             case "request_id": self = .requestID
@@ -207,15 +210,37 @@ public final class InferenceLog: Sendable {
             case "model_digest": self = .digest
             case "latency_ms": self = .latency
             default:
-                if let input = request.model.inputs.firstIndex(where: { $0.name == column }) {
+                if let input = model.inputs.firstIndex(of: column) {
                     self = .input(input)
-                } else if let output = request.outputs.firstIndex(where: { $0.name == column }) {
+                } else if let output = model.outputs.firstIndex(of: column) {
                     self = .output(output)
                 } else {
                     self = .absent
                 }
             }
         }
+    }
+}
+
+/// Times as log text (ISO 8601 in UTC with milliseconds), the date and time formatted once per second.
+private struct TimeText {
+    private let formatter: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter
+    }()
+    private var second: Double = .nan
+    private var prefix = ""
+
+    mutating func text(_ date: Date) -> String {
+        let seconds = date.timeIntervalSince1970
+        let whole = seconds.rounded(.down)
+        if whole != second {
+            second = whole
+            prefix = String(formatter.string(from: Date(timeIntervalSince1970: whole)).dropLast())
+        }
+        let milliseconds = min(999, Int(((seconds - whole) * 1000).rounded(.down)))
+        return prefix + "." + String(milliseconds).leftPadded(to: 3) + "Z"
     }
 }
 

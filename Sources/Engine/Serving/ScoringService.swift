@@ -114,7 +114,7 @@ public struct ScoringService: Sendable {
                 let id = requestID ?? UUID().uuidString.lowercased()
                 let elapsed = ContinuousClock.now - started
                 let scored = ScoredRequest(
-                    time: Date(), requestID: id, model: model,
+                    time: Date(), requestID: id, model: model.identity,
                     inputs: x, outputs: outputs,
                     latencyMilliseconds: Double(elapsed.components.seconds) * 1000
                         + Double(elapsed.components.attoseconds) / 1e15)

@@ -12,6 +12,27 @@ public struct ServedModel: Sendable {
     public let directory: String
     /// The SHA-256 digest of its files (`ModelDigest`), as the registry's `plateshell.model_digest` tag.
     public let digest: String
+    /// What an inference log records of it, shared by every request it scores.
+    public let identity: Identity
+
+    /// The version's names, shared by reference so that a scored request carries it for one
+    /// retain (the inference log keeps a request per answer).
+    public final class Identity: Sendable {
+        /// The registered model's name, or the directory for a model outside the registry.
+        public let model: String
+        public let version: Int?
+        public let digest: String
+        public let inputs: [String]
+        public let outputs: [String]
+
+        init(model: String, version: Int?, digest: String, inputs: [String], outputs: [String]) {
+            self.model = model
+            self.version = version
+            self.digest = digest
+            self.inputs = inputs
+            self.outputs = outputs
+        }
+    }
 
     /// "et-fsp-model/3", or the directory for a model outside the registry.
     public var label: String {
@@ -35,6 +56,9 @@ public struct ServedModel: Sendable {
         digest = try ModelDigest.of(directory: directory)
         self.name = name
         self.version = version
+        identity = Identity(
+            model: name ?? directory, version: version, digest: digest, inputs: inputs.map(\.name),
+            outputs: Self.outputSchema(of: model).map(\.name))
     }
 
     /// The scoring protocol's answer for `outputs` (the columns `outputColumns` gives): one
@@ -55,7 +79,9 @@ public struct ServedModel: Sendable {
     }
 
     /// The columns `outputColumns` gives, without rows.
-    public var outputSchema: [ColumnSchema] {
+    public var outputSchema: [ColumnSchema] { Self.outputSchema(of: model) }
+
+    private static func outputSchema(of model: LoggedModel) -> [ColumnSchema] {
         switch model {
         case .classifier(let pipeline):
             [ColumnSchema(name: "predicted", type: .text)]

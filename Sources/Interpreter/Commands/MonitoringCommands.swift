@@ -21,6 +21,7 @@ struct MonitoringCommands: CommandGroup {
         static let on = Key<String>("on"), baseline = Given<String>("baseline"), columns = Key<[String]>("columns")
         static let psi = Given<Double>("psi"), pvalue = Given<Double>("pvalue")
         static let failOnDrift = Key<Bool>("fail_on_drift")
+        static let window = Key<String>("window"), since = Key<String>("since"), until = Key<String>("until")
     }
 
     static let rows: [CommandSpec] = [
@@ -38,8 +39,11 @@ struct MonitoringCommands: CommandGroup {
                 Also the shift in the predicted classes' shares between the two. Draws the PSI of every feature and \
                 the most drifted features' shares per bin, and records a run with the metrics, the tables as CSV and \
                 an HTML report. With fail_on_drift=true (or 'plateshell --fail-on-drift'), a drifted feature makes \
-                the command fail after its report: a script stops and 'plateshell -c' exits with status 1. See \
-                docs/MONITORING.md.
+                the command fail after its report: a script stops and 'plateshell -c' exits with status 1. On an \
+                inference log (a table with a 'time' column, as 'serve … log=TABLE' writes), since= and until= keep the \
+                rows of a time range, and window=1d (s, m, h, d, w) cuts them into UTC-aligned windows: each window is \
+                compared with the baseline (the windows table and chart: rows, drifted features, largest PSI), and the \
+                report is the latest window's. See docs/MONITORING.md.
                 """,
             positionals: [
                 .required(
@@ -63,11 +67,19 @@ struct MonitoringCommands: CommandGroup {
                 ParameterSpec(
                     Keys.failOnDrift, .bool,
                     help: "fail after the report when a feature drifted (default: the --fail-on-drift option)"),
+                ParameterSpec(
+                    Keys.window, .text("length"),
+                    help: "compare each window of this length (30m, 6h, 1d, 1w) of an inference log; report the latest"),
+                ParameterSpec(
+                    Keys.since, .text("time"),
+                    help: "keep the rows at or after this time (ISO 8601, UTC), e.g. 2026-12-01"),
+                ParameterSpec(Keys.until, .text("time"), help: "keep the rows before this time (ISO 8601, UTC)"),
             ],
             examples: [
                 "monitor models:/et-fsp-model/Production on=fsp.week",
                 "monitor models:/et-fsp-model@champion on=data/new-plates.csv psi=0.1 pvalue=0.001",
                 "monitor models:/et-fsp-model/Production on=fsp.week baseline=fsp.top3 columns=Steel_Plate_Thickness",
+                "monitor models:/et-fsp-model/Production on=fsp.inference window=1d since=2026-12-01",
             ],
             handler: run { try $0.monitor($1) })
     ]
@@ -85,7 +97,7 @@ struct MonitoringCommands: CommandGroup {
         var output = CommandOutput(command: "monitor")
         if let notice = source.notice { output.say(notice + ".") }
 
-        let (current, currentName, currentVersion) = try modeling.predictionInput(
+        let (read, readName, currentVersion) = try modeling.predictionInput(
             on: arguments[Keys.on], range: arguments.range(of: Keys.on))
         let baseline: (table: Table, name: String, version: TableVersion?, runId: String?)
         if arguments[Keys.baseline].lowercased() == "training" {
@@ -107,6 +119,26 @@ struct MonitoringCommands: CommandGroup {
         }
 
         let thresholds = DriftThresholds(psi: arguments[Keys.psi], pValue: arguments[Keys.pvalue])
+        let windows = try timeWindows(arguments, of: read, named: readName)
+        var windowSummary: Table?
+        var windowFigure: Figure?
+        if let windows, arguments.has(Keys.window) {
+            let summary = try Self.windowDrift(
+                windows, of: read, baseline: baseline.table, features: features, thresholds: thresholds)
+            output.table("windows", title: "Drift of \(readName) per window", summary)
+            windowFigure = Charts.driftPSI(
+                features: windows.map { TimeWindows.format($0.start) },
+                psi: (0..<summary.rowCount).map { summary.columns[4].double(at: $0) ?? 0 },
+                drifted: (0..<summary.rowCount).map { (summary.columns[3].double(at: $0) ?? 0) > 0 },
+                threshold: thresholds.psi, title: "Largest PSI of \(readName) per window")
+            output.blocks.append(
+                try modeling.workspace.drawChart(windowFigure!, name: "windows", file: "monitor-windows"))
+            windowSummary = summary
+        }
+        let latest = windows?.last
+        let current = latest.map { read.selecting(rows: $0.rows) } ?? read
+        let currentName =
+            latest.map { "\(readName) [\(TimeWindows.format($0.start)), \(TimeWindows.format($0.end)))" } ?? readName
         let drift: [FeatureDrift]
         do {
             drift = try DriftAnalysis.compare(
@@ -154,6 +186,9 @@ struct MonitoringCommands: CommandGroup {
                 params["model_version"] = String(version)
             }
             if let runId = baseline.runId { params["model_run_id"] = runId }
+            for key in [Keys.window, Keys.since, Keys.until] {
+                if let value = arguments[key] { params[key.name] = value }
+            }
             try run.params(params)
             var metrics: [String: Double] = [
                 "drifted_features": Double(drifted.count), "max_psi": ordered.first?.psi ?? 0,
@@ -180,6 +215,8 @@ struct MonitoringCommands: CommandGroup {
             run.artifact("monitor/psi.png", png)
             if let distributions { run.png("monitor/distributions.png", distributions) }
             run.artifact("monitor/report.html", Data(report.utf8))
+            if let windowSummary { run.csv("monitor/windows.csv", windowSummary) }
+            if let windowFigure { run.png("monitor/windows.png", windowFigure) }
         }
         if !drifted.isEmpty, arguments[Keys.failOnDrift] ?? settings.failOnDrift {
             throw FailedCheck(
@@ -192,6 +229,57 @@ struct MonitoringCommands: CommandGroup {
                     range: arguments.syntax.range))
         }
         return output
+    }
+
+    /// The time windows of `table`'s rows that since=, until= and window= ask for (nil without
+    /// them): one window for a range alone.
+    private func timeWindows(_ arguments: Invocation, of table: Table, named name: String) throws -> [TimeWindow]? {
+        guard arguments.has(Keys.window) || arguments.has(Keys.since) || arguments.has(Keys.until) else { return nil }
+        let since = try arguments[Keys.since].map { text in try arguments.at(Keys.since) { try TimeWindows.time(text) }
+        }
+        let until = try arguments[Keys.until].map { text in try arguments.at(Keys.until) { try TimeWindows.time(text) }
+        }
+        let length = try arguments[Keys.window].map { text in
+            try arguments.at(Keys.window) { try TimeWindows.duration(text) }
+        }
+        let times = try arguments.at(Keys.on) { try TimeWindows.times(of: table, named: name) }
+        let windows = TimeWindows.split(times: times, since: since, until: until, length: length)
+        guard !windows.isEmpty else {
+            let range = [
+                since.map { "from \(TimeWindows.format($0))" }, until.map { "before \(TimeWindows.format($0))" },
+            ]
+            .compactMap { $0 }.joined(separator: " ")
+            let held =
+                times.isEmpty
+                ? "it has no rows"
+                : "its rows run from \(TimeWindows.format(times.min()!)) to \(TimeWindows.format(times.max()!))"
+            throw Diagnostic(
+                EngineError(
+                    .invalidArgument, "\(name) has no rows \(range)", hint: "\(held); widen since= or until="),
+                range: arguments.range(of: arguments.has(Keys.since) ? Keys.since : Keys.until))
+        }
+        return windows
+    }
+
+    /// Each window compared with the baseline: its bounds, rows, drifted features, largest PSI
+    /// and the feature with it.
+    static func windowDrift(
+        _ windows: [TimeWindow], of table: Table, baseline: Table, features: [String], thresholds: DriftThresholds
+    ) throws -> Table {
+        let compared = try windows.map { window in
+            try DriftAnalysis.compare(
+                baseline: baseline, current: table.selecting(rows: window.rows), features: features,
+                thresholds: thresholds)
+        }
+        let largest = compared.map { $0.max { $0.psi < $1.psi } }
+        return try Table(columns: [
+            Column(name: "window_start", storage: .text(windows.map { TimeWindows.format($0.start) })),
+            Column(name: "window_end", storage: .text(windows.map { TimeWindows.format($0.end) })),
+            Column(name: "rows", storage: .integer(windows.map { Int64($0.rows.count) })),
+            Column(name: "drifted_features", storage: .integer(compared.map { Int64($0.filter(\.drifted).count) })),
+            Column(name: "max_psi", storage: .real(largest.map { $0?.psi ?? 0 })),
+            Column(name: "max_psi_feature", storage: .text(largest.map { $0?.feature ?? "" })),
+        ])
     }
 
     /// The most drifted features' (up to three) shares per bin on each side, nil when none drifted.
