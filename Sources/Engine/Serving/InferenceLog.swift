@@ -43,9 +43,12 @@ public final class InferenceLog: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
+    /// Rows accepted and not yet committed (queued, or in the commit under way).
+    private let waiting = Atomic<Int>(0)
+
     private struct State {
+        /// Requests accepted since the writer last took the queue.
         var queue: [ScoredRequest] = []
-        var queuedRows = 0
         var written = 0
         var lastError: String?
         var stopping = false
@@ -94,21 +97,23 @@ public final class InferenceLog: Sendable {
 
     /// Queues a scored request; false (nothing queued) when `capacity` rows already wait.
     public func accept(_ request: ScoredRequest) -> Bool {
-        state.withLock { state in
-            guard !state.stopping, state.queuedRows + request.inputs.rows <= capacity || state.queuedRows == 0 else {
-                return false
-            }
+        let rows = request.inputs.rows
+        return state.withLock { state in
+            let waiting = self.waiting.load(ordering: .relaxed)
+            guard !state.stopping, waiting + rows <= capacity || waiting == 0 else { return false }
             state.queue.append(request)
-            state.queuedRows += request.inputs.rows
+            self.waiting.add(rows, ordering: .relaxed)
             return true
         }
     }
 
-    /// Whether `accept` would refuse now.
-    public var isFull: Bool { state.withLock { $0.stopping || $0.queuedRows >= capacity } }
+    /// Whether `accept` would refuse a request now (read without a lock: a hint, which `accept` decides).
+    public var isFull: Bool { waiting.load(ordering: .relaxed) >= capacity }
 
     public var status: Status {
-        state.withLock { Status(written: $0.written, queued: $0.queuedRows, lastError: $0.lastError) }
+        state.withLock {
+            Status(written: $0.written, queued: waiting.load(ordering: .relaxed), lastError: $0.lastError)
+        }
     }
 
     /// Writes what is queued and stops the writer; waits at most `timeout` for failing commits.
@@ -133,19 +138,26 @@ public final class InferenceLog: Sendable {
                 + Int(flushInterval.components.attoseconds / 1_000_000_000_000_000))
         while true {
             _ = wake.wait(timeout: .now() + interval)
-            let (batch, stopping) = state.withLock { ($0.queue, $0.stopping) }
+            // The writer takes the whole queue, so requests keep appending to a fresh one meanwhile.
+            let (batch, stopping) = state.withLock { state in
+                defer { state.queue = [] }
+                return (state.queue, state.stopping)
+            }
             if !batch.isEmpty {
                 do {
                     try log.append { writer in try Self.write(batch, schema: log.schema, into: &writer) }
                     let rows = batch.reduce(0) { $0 + $1.inputs.rows }
                     state.withLock { state in
-                        state.queue.removeFirst(batch.count)
-                        state.queuedRows -= rows
                         state.written += rows
                         state.lastError = nil
                     }
+                    waiting.subtract(rows, ordering: .relaxed)
                 } catch {
-                    state.withLock { $0.lastError = Self.engineError(error).message }
+                    // Kept, ahead of what arrived since, for the next commit.
+                    state.withLock { state in
+                        state.queue = batch + state.queue
+                        state.lastError = Self.engineError(error).message
+                    }
                     if stopping { Thread.sleep(forTimeInterval: 0.2) }
                     continue
                 }

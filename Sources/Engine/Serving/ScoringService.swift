@@ -27,7 +27,7 @@ public struct ScoringResponse: Sendable, Equatable {
 ///   `version` are null for a run's model or a directory, which `directory` names). The same
 ///   version is in every scoring answer's `X-PlateShell-Model` header.
 /// - With an inference log (`log`), every scored row is queued to it with the request's id (the
-///   client's `X-Request-Id`, or a new UUID, returned in the same header) and its latency; when
+///   client's `X-Request-Id`, or the server's random prefix and a count, returned in the same header) and its latency; when
 ///   the log is full, `/invocations` answers 503 (nothing answered 200 goes unlogged).
 /// - Errors: 400 with MLflow's error JSON (missing column, wrong type, empty body, malformed
 ///   JSON), 413 for a body over `maxBodyBytes`, 415 for another content type or none (MLflow
@@ -46,6 +46,8 @@ public struct ScoringService: Sendable {
     /// Where scored rows are logged, if anywhere.
     public let log: InferenceLog?
     private let counters = Counters()
+    /// Ids for requests that came without one: this server's random prefix and a count.
+    private let requestIDPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
 
     public init(source: ModelSource, log: InferenceLog? = nil) {
         self.source = source
@@ -111,7 +113,7 @@ public struct ScoringService: Sendable {
             var response = ScoringResponse(
                 status: 200, contentType: "application/json", body: answer, model: model.label)
             if let log {
-                let id = requestID ?? UUID().uuidString.lowercased()
+                let id = requestID ?? "\(requestIDPrefix)-\(counters.made.add(1, ordering: .relaxed).newValue)"
                 let elapsed = ContinuousClock.now - started
                 let scored = ScoredRequest(
                     time: Date(), requestID: id, model: model.identity,
@@ -150,5 +152,7 @@ public struct ScoringService: Sendable {
     private final class Counters: Sendable {
         let requests = Atomic<Int>(0)
         let errors = Atomic<Int>(0)
+        /// Request ids made (for requests without an `X-Request-Id`).
+        let made = Atomic<Int>(0)
     }
 }
