@@ -299,9 +299,7 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     public func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion
     {
         _ = try registry.version(name, version)
-        if archiveExisting && stage != .staging && stage != .production {
-            throw EngineError(.invalidArgument, "archive=true only applies when moving to Staging or Production")
-        }
+        try stage.checkTransition(archiveExisting: archiveExisting)
         return try MLflowClient.translatingErrors {
             try client.transition(name: name, version: version, stage: stage, archiveExisting: archiveExisting)
         }
