@@ -12,7 +12,7 @@ import Synchronization
 /// - Reads (`registry`, `runReader()`) ask the server.
 ///
 /// Sendable as `Tracker` describes: the run finisher's calls share only `carried`, behind a lock.
-public final class ServerTracker: Tracker, @unchecked Sendable {
+public final class ServerTracker: Tracker, RemoteTracking, @unchecked Sendable {
     public let catalog: Catalog
     public let client: MLflowClient
     public let sender: OutboxSender
@@ -69,6 +69,8 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     public var destination: String {
         "the workspace catalog, then the MLflow server at \(client.server) (the registry of record)"
     }
+
+    public var remote: RemoteTracking? { self }
 
     // MARK: - Runs
 

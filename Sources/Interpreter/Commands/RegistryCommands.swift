@@ -354,13 +354,12 @@ struct RegistryCommands: CommandGroup {
         let served = deployment.servedModel
         let name = arguments[Keys.name]
         let stage = arguments[Keys.stage]
-        if let server = tracker as? ServerTracker,
-            try arguments.at(
-                Keys.selector,
-                {
-                    try server.queueTransition(
-                        name, version: arguments[Keys.version], to: stage, archiveExisting: arguments[Keys.archive])
-                })
+        if try arguments.at(
+            Keys.selector,
+            {
+                try tracker.queueTransition(
+                    name, version: arguments[Keys.version], to: stage, archiveExisting: arguments[Keys.archive])
+            })
         {
             return Self.queuedBehindRegistration(
                 "stage", name, "\(name) version \(arguments[Keys.version]) moves to \(stage.rawValue)")
@@ -407,9 +406,8 @@ struct RegistryCommands: CommandGroup {
         let served = deployment.servedModel
         let name = arguments[Keys.name]
         let alias = arguments[Keys.alias]
-        if let server = tracker as? ServerTracker,
-            try arguments.at(
-                Keys.alias, { try server.queueAlias(name, alias: alias, version: arguments[Keys.version]) })
+        if try arguments.at(
+            Keys.alias, { try tracker.queueAlias(name, alias: alias, version: arguments[Keys.version]) })
         {
             return Self.queuedBehindRegistration(
                 "alias", name, "models:/\(name)@\(alias) resolves to version \(arguments[Keys.version])")

@@ -95,7 +95,7 @@ final class TrackingState {
 
     /// The tracking server that is the registry of record, nil when the catalog is.
     func trackingServer() throws -> MLflowClient? {
-        (try tracker() as? ServerTracker)?.client
+        try tracker().remote?.client
     }
 
     /// Background tracking problems to tell the user: a server that could not be used, queued
@@ -114,18 +114,18 @@ final class TrackingState {
     func finish(waitingUpTo timeout: TimeInterval) -> [String] {
         finisher.settle()
         var messages = finisher.drainFailures().map { "Tracking: \($0)." }
-        if let tracker = opened as? ServerTracker {
-            let queued = tracker.sender.outbox.queued
+        if let tracker = opened, let remote = tracker.remote {
+            let queued = remote.sender.outbox.queued
             if queued > 0 {
                 messages.append(
-                    "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server) (Ctrl-C leaves them queued)…"
+                    "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(remote.client.server) (Ctrl-C leaves them queued)…"
                 )
             }
             cancellation.reset()
             let left = tracker.close(waitingUpTo: timeout)
             if left > 0 {
                 messages.append(
-                    "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(tracker.client.server)\(tracker.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace."
+                    "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(remote.client.server)\(remote.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace."
                 )
             }
         }
