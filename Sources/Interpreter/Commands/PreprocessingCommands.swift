@@ -156,7 +156,7 @@ extension ModellingCommands {
         output.table(
             "loadings", title: "Largest loadings of each kept component",
             columns: ["component", "rank", "feature", "loading"], rows: rows)
-        let path = modeling.workspace.artifactsDirectory + "/pca/components.csv"
+        let path = modeling.workspace.layout.artifactsDirectory + "/pca/components.csv"
         try CSVWriter.write(try ModelingContext.componentsTable(fitted, features: features), to: path)
         output.say("All loadings (features × components): \(path)")
         return output

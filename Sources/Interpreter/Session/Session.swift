@@ -85,7 +85,7 @@ public final class Session {
         self.output = output
         self.cancellation = cancellation
         self.clock = clock
-        self.history = CommandHistory(path: workspace.historyFile)
+        self.history = CommandHistory(path: workspace.layout.historyFile)
         frames = FrameState(workspace: workspace, cancellation: cancellation)
         tracking = TrackingState(workspace: workspace, cancellation: cancellation)
     }
