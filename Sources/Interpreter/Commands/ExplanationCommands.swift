@@ -315,7 +315,7 @@ struct ExplanationCommands: CommandGroup {
         let paths = try figure.write(
             to: modeling.workspace.layout.plotsDirectory + "/shap-summary-\(pipeline.classes[focus])")
         result.blocks.append(.image(ImageBlock(name: "beeswarm", title: figure.title, paths: paths)))
-        modeling.attach(to: model, on: &result) { run in
+        modeling.attach(to: model, context: arguments.context, on: &result) { run in
             run.csv(
                 "shap/summary.csv",
                 try Table(

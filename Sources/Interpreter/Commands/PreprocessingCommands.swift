@@ -135,7 +135,8 @@ extension ModellingCommands {
             message += " The features are unscaled, so the largest-valued columns dominate: run scale first."
         }
         output.say(message)
-        modeling.tracking.lastPCARun = modeling.tracking.recordRun("pca", on: &output) { run in
+        modeling.tracking.lastPCARun = modeling.tracking.recordRun("pca", context: arguments.context, on: &output) {
+            run in
             try modeling.logPCA(modeling.state.lastPCA!, data: data, into: run)
         }
         return output

@@ -25,7 +25,7 @@ extension TrackingCommands {
                         Field(
                             "queued",
                             tracker.remote.map { .integer(Int64($0.sender.outbox.queued)) } ?? .missing),
-                        Field("experiment", .text(tracking.experimentName)),
+                        Field("experiment", .text(tracking.experimentName(for: arguments.context))),
                         Field("autolog", .text(tracking.autolog ? "on" : "off")),
                         Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
                     ]))
