@@ -30,7 +30,7 @@ struct ExplanationSessionTests {
         #expect(abs(total - field("output")!.double!) < 1e-9)
         #expect(
             FileManager.default.fileExists(
-                atPath: shell.session.workspace.artifactsDirectory + "/plots/shap-plate-42-Z_Scratch.png"))
+                atPath: shell.session.workspace.layout.artifactsDirectory + "/plots/shap-plate-42-Z_Scratch.png"))
         let bumps = try #require(shell.run("shap plate 42 class=Bumps").first)
         let bumpFields = try #require(bumps.fields(named: "explanation"))
         #expect(bumpFields.first { $0.key == "class" }?.value == .text("Bumps"))

@@ -16,7 +16,7 @@ struct SparkTablesSessionTests {
         let failure = try #require(shell.output.failures.first)
         #expect(failure.message.contains("cannot reach the Spark Connect server at 127.0.0.1:9"))
         #expect(failure.hint?.contains("start-connect-server.sh") == true)
-        let history = try String(contentsOfFile: shell.session.workspace.historyFile, encoding: .utf8)
+        let history = try String(contentsOfFile: shell.session.workspace.layout.historyFile, encoding: .utf8)
         #expect(history.contains("token=******;"))
         #expect(!history.contains("s3cr3t"))
         #expect(!"\(shell.output.outputs)\(shell.output.failures)".contains("s3cr3t"))

@@ -2,9 +2,6 @@ import Foundation
 import GRDB
 
 extension Catalog {
-    /// The file whose lock marks run `runId` as recorded by a live process (`RunOwnership`).
-    func ownershipFile(of runId: String) -> String { root + "/running/" + runId }
-
     /// Marks KILLED, as MLflow does (status KILLED, end time now), every RUNNING run whose process
     /// is gone, removes the unfinished writes it left in its folder, and queues its end for the
     /// tracking servers that know it. Returns the ids of the runs it marked.
@@ -14,7 +11,7 @@ extension Catalog {
     func markAbandonedRunsKilled() throws -> [String] {
         let running = try read { db in try String.fetchAll(db, sql: "SELECT run_id FROM runs WHERE status = 'RUNNING'")
         }
-        let abandoned = running.filter { !RunOwnership.isHeld(ownershipFile(of: $0)) }
+        let abandoned = running.filter { !RunOwnership.isHeld(layout.ownershipFile(of: $0)) }
         guard !abandoned.isEmpty else { return [] }
         let time = now()
         let killed = try write { db in

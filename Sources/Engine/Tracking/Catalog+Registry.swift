@@ -181,9 +181,7 @@ extension Catalog {
         -> ModelVersion
     {
         _ = try version(name, number)
-        if archiveExisting && stage != .staging && stage != .production {
-            throw EngineError(.invalidArgument, "archive=true only applies when moving to Staging or Production")
-        }
+        try stage.checkTransition(archiveExisting: archiveExisting)
         try write { db in
             let time = now()
             if archiveExisting {

@@ -20,8 +20,8 @@ import GRDB
 /// - ``createVersion(name:runId:source:storageLocation:description:tags:)``
 /// - ``resolve(_:)``
 public final class Catalog {
-    /// The workspace directory.
-    let root: String
+    /// Where the workspace keeps its files.
+    let layout: WorkspaceLayout
     public let path: String
     public let artifactRoot: String
     /// The runs this opening marked KILLED: their process had died while they were RUNNING.
@@ -32,9 +32,9 @@ public final class Catalog {
 
     /// Opens or creates the catalog of the workspace at `root`.
     public init(workspace root: String) throws {
-        self.root = root
-        path = root + "/catalog.sqlite"
-        artifactRoot = root + "/artifacts/runs"
+        layout = WorkspaceLayout(root: root)
+        path = layout.catalogFile
+        artifactRoot = layout.runArtifactsDirectory
         do {
             try FileManager.default.createDirectory(atPath: artifactRoot, withIntermediateDirectories: true)
             queue = try Self.openDatabase(at: path)
@@ -51,7 +51,7 @@ public final class Catalog {
             // The extended code tells which I/O call failed (SQLite's IOERR_* family).
             throw EngineError(
                 .io,
-                "cannot open the tracking catalog '\(root)/catalog.sqlite': \(error) (SQLite extended code \(error.extendedResultCode.rawValue))"
+                "cannot open the tracking catalog '\(path)': \(error) (SQLite extended code \(error.extendedResultCode.rawValue))"
             )
         } catch {
             throw EngineError(
@@ -186,7 +186,7 @@ public final class Catalog {
             id: id, experimentId: experimentId, name: name, status: .running, startTime: time, endTime: nil, user: user,
             artifactURI: artifactURI)
         let allTags = tags.merging(["mlflow.runName": name, "mlflow.user": user], uniquingKeysWith: { $1 })
-        try RunOwnership.claim(ownershipFile(of: id))
+        try RunOwnership.claim(layout.ownershipFile(of: id))
         do {
             try write { db in
                 try db.execute(
@@ -198,7 +198,7 @@ public final class Catalog {
                 try outbox?(db, record, allTags)
             }
         } catch {
-            RunOwnership.release(ownershipFile(of: id))
+            RunOwnership.release(layout.ownershipFile(of: id))
             throw error
         }
         return record
@@ -286,7 +286,7 @@ public final class Catalog {
                 arguments: [status.rawValue, time, runId])
             try outbox?(time).insert(db, at: time)
         }
-        RunOwnership.release(ownershipFile(of: runId))
+        RunOwnership.release(layout.ownershipFile(of: runId))
     }
 
     /// Records that run `runId` logged a model under `name` as an MLflow 3 LoggedModel

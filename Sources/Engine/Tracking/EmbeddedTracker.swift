@@ -16,6 +16,7 @@ public final class EmbeddedTracker: Tracker, @unchecked Sendable {
     public var registry: ModelRegistry { catalog }
     public func runReader() -> RunReader { catalog }
     public var destination: String { "the workspace catalog" }
+    public var remote: RemoteTracking? { nil }
 
     public func startRun(name: String, tags: [String: String], parent: String?, startTime: Int64?) throws -> String {
         let experiment = try catalog.experiment(named: experimentName)
@@ -73,6 +74,14 @@ public final class EmbeddedTracker: Tracker, @unchecked Sendable {
     public func deleteAlias(_ name: String, alias: String) throws {
         try catalog.deleteAlias(name, alias: alias)
     }
+
+    /// Nothing waits for a server: the change is made now.
+    public func queueTransition(_ name: String, version: String, to stage: Stage, archiveExisting: Bool) -> Bool {
+        false
+    }
+
+    /// Nothing waits for a server: the alias is set now.
+    public func queueAlias(_ name: String, alias: String, version: String) -> Bool { false }
 
     public func drainWarnings() -> [String] { [] }
 

@@ -49,9 +49,7 @@ extension ServerTracker {
         -> Bool
     {
         guard let pending = try sender.outbox.pendingRegistration(of: name) else { return false }
-        if archiveExisting && stage != .staging && stage != .production {
-            throw EngineError(.invalidArgument, "archive=true only applies when moving to Staging or Production")
-        }
+        try stage.checkTransition(archiveExisting: archiveExisting)
         let item = OutboxItem.transition(
             name: name, version: try Self.queuedVersion(version, pending: pending.key), stage: stage,
             archiveExisting: archiveExisting)

@@ -12,7 +12,7 @@ import Synchronization
 /// - Reads (`registry`, `runReader()`) ask the server.
 ///
 /// Sendable as `Tracker` describes: the run finisher's calls share only `carried`, behind a lock.
-public final class ServerTracker: Tracker, @unchecked Sendable {
+public final class ServerTracker: Tracker, RemoteTracking, @unchecked Sendable {
     public let catalog: Catalog
     public let client: MLflowClient
     public let sender: OutboxSender
@@ -69,6 +69,8 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     public var destination: String {
         "the workspace catalog, then the MLflow server at \(client.server) (the registry of record)"
     }
+
+    public var remote: RemoteTracking? { self }
 
     // MARK: - Runs
 
@@ -299,9 +301,7 @@ public final class ServerTracker: Tracker, @unchecked Sendable {
     public func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion
     {
         _ = try registry.version(name, version)
-        if archiveExisting && stage != .staging && stage != .production {
-            throw EngineError(.invalidArgument, "archive=true only applies when moving to Staging or Production")
-        }
+        try stage.checkTransition(archiveExisting: archiveExisting)
         return try MLflowClient.translatingErrors {
             try client.transition(name: name, version: version, stage: stage, archiveExisting: archiveExisting)
         }

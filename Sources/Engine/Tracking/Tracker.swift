@@ -29,6 +29,9 @@ public protocol Tracker: AnyObject, Sendable {
     func runReader() -> RunReader
     /// Where runs go, for `tracking`.
     var destination: String { get }
+    /// The tracking server that is the registry of record, and the queue for it; nil when the
+    /// workspace's catalog is.
+    var remote: RemoteTracking? { get }
 
     /// Starts a run in the current experiment, nested under `parent`; returns its id.
     func startRun(name: String, tags: [String: String], parent: String?, startTime: Int64?) throws -> String
@@ -53,6 +56,20 @@ public protocol Tracker: AnyObject, Sendable {
     func transition(_ name: String, version: Int, to stage: Stage, archiveExisting: Bool) throws -> ModelVersion
     func setAlias(_ name: String, alias: String, version: Int) throws
     func deleteAlias(_ name: String, alias: String) throws
+    /// Queues a stage change of `name` behind a registration of it that waits for the tracking
+    /// server: `version` is `latest` (the version that registration makes) or a number.
+    ///
+    /// - Returns: false when no registration of `name` waits (always, without a server): the
+    ///   change is made now, with `transition`.
+    /// - Throws: `EngineError.invalidArgument` for a version that is neither, or `archiveExisting`
+    ///   with a stage other than Staging or Production.
+    func queueTransition(_ name: String, version: String, to stage: Stage, archiveExisting: Bool) throws -> Bool
+    /// Queues alias `alias` of `name` behind a registration of it that waits for the tracking
+    /// server (`version` as for `queueTransition`).
+    ///
+    /// - Returns: false when no registration of `name` waits (always, without a server): the
+    ///   alias is set now, with `setAlias`.
+    func queueAlias(_ name: String, alias: String, version: String) throws -> Bool
 
     /// What went wrong in the background since the last call (cleared).
     func drainWarnings() -> [String]

@@ -38,6 +38,16 @@ public enum Stage: String, Sendable, Codable, CaseIterable {
         }
         return stage
     }
+
+    /// Checks a move to this stage: archiving the versions already in a stage (`archiveExisting`)
+    /// applies only to Staging and Production, as in MLflow.
+    ///
+    /// - Throws: `EngineError.invalidArgument` for `archiveExisting` with any other stage.
+    public func checkTransition(archiveExisting: Bool) throws {
+        if archiveExisting && self != .staging && self != .production {
+            throw EngineError(.invalidArgument, "archive=true only applies when moving to Staging or Production")
+        }
+    }
 }
 
 /// One point of a metric's history.

@@ -393,7 +393,7 @@ struct DataCommands: CommandGroup {
         // The tracking catalog is in the workspace: a query over catalog.* runs there, wherever tables
         // live, once the catalog is open (opening it marks the runs of killed shells KILLED).
         let readsCatalog = text.range(of: #"\bcatalog\."#, options: [.regularExpression, .caseInsensitive]) != nil
-        let catalogFile = frames.workspace.root + "/catalog.sqlite"
+        let catalogFile = frames.workspace.layout.catalogFile
         if readsCatalog && FileManager.default.fileExists(atPath: catalogFile) { _ = try tracking.recordingTracker() }
         let store = readsCatalog ? try frames.workspaceStore() : try frames.store()
         try store.attachCatalog(at: catalogFile)

@@ -140,7 +140,7 @@ struct DeploymentCommands: CommandGroup {
                 "Stored \(written.rowCount) rows with predictions as \(written.name.displayName) version \(written.version)."
             )
         }
-        tracking.recordRun("predict with \(served.label)", on: &output) { run in
+        tracking.recordRun("predict with \(served.label)", context: arguments.context, on: &output) { run in
             var params = ["model_uri": uri, "rows": String(scored.rowCount), "input": scored.source]
             if served.name == nil { params["model_directory"] = served.directory }
             if let name = served.name, let version = served.version {

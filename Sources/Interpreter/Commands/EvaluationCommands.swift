@@ -78,7 +78,9 @@ extension ModellingCommands {
         output.table(
             "confusion", title: "Confusion matrix (rows: actual, columns: predicted)", columns: ["actual"] + classes,
             rows: classes.indices.map { k in [.text(classes[k])] + confusion.counts[k].map { .integer(Int64($0)) } })
-        modeling.attach(to: model, on: &output) { run in try modeling.logEvaluation(evaluation, into: run) }
+        modeling.attach(to: model, context: arguments.context, on: &output) { run in
+            try modeling.logEvaluation(evaluation, into: run)
+        }
         return output
     }
 

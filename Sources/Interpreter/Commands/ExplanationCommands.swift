@@ -261,7 +261,7 @@ struct ExplanationCommands: CommandGroup {
             base: explanation.base[target], labels: labels, values: values, output: output,
             title: "Plate \(row): \(model.name) toward \(className)", unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(
-            to: modeling.workspace.artifactsDirectory + "/plots/shap-plate-\(row)-\(className)")
+            to: modeling.workspace.layout.plotsDirectory + "/shap-plate-\(row)-\(className)")
         result.blocks.append(.image(ImageBlock(name: "waterfall", title: figure.title, paths: paths)))
         result.say(
             String(
@@ -313,9 +313,9 @@ struct ExplanationCommands: CommandGroup {
             title: "SHAP summary: \(model.name), class \(pipeline.classes[focus])",
             unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(
-            to: modeling.workspace.artifactsDirectory + "/plots/shap-summary-\(pipeline.classes[focus])")
+            to: modeling.workspace.layout.plotsDirectory + "/shap-summary-\(pipeline.classes[focus])")
         result.blocks.append(.image(ImageBlock(name: "beeswarm", title: figure.title, paths: paths)))
-        modeling.attach(to: model, on: &result) { run in
+        modeling.attach(to: model, context: arguments.context, on: &result) { run in
             run.csv(
                 "shap/summary.csv",
                 try Table(
@@ -381,8 +381,8 @@ struct ExplanationCommands: CommandGroup {
             title: "SHAP dependence: \(pipeline.features[feature]) → \(pipeline.classes[target])",
             unit: Self.spaceUnit(explanation.space))
         let paths = try figure.write(
-            to: modeling.workspace.artifactsDirectory
-                + "/plots/shap-dependence-\(pipeline.features[feature])-\(pipeline.classes[target])")
+            to: modeling.workspace.layout.plotsDirectory
+                + "/shap-dependence-\(pipeline.features[feature])-\(pipeline.classes[target])")
         result.blocks.append(.image(ImageBlock(name: "dependence", title: figure.title, paths: paths)))
         result.say("Method: \(explanation.method). Scatter: \(paths[0])")
         return result

@@ -9,6 +9,8 @@ public struct Invocation: Sendable {
     private let ranges: [String: SourceRange]
     /// Model hyperparameters (`key=value` not declared by the command), for commands that take them.
     public let modelParameters: [(key: String, value: String, range: SourceRange)]
+    /// Where the command came from, its text and when it started (for the runs it records).
+    let context: CommandContext
 
     /// The verbatim text of a command that takes it (`sql`), with its offset.
     public var verbatim: (text: String, offset: Int)? { syntax.query }
@@ -31,7 +33,9 @@ public struct Invocation: Sendable {
     }
 
     /// Binds `syntax` to `spec`: checks every argument and fills in defaults.
-    static func bind(_ syntax: CommandSyntax, to spec: CommandSpec) -> Result<Invocation, Diagnostic> {
+    static func bind(_ syntax: CommandSyntax, to spec: CommandSpec, context: CommandContext) -> Result<
+        Invocation, Diagnostic
+    > {
         var values: [String: ArgumentValue] = [:]
         var ranges: [String: SourceRange] = [:]
         func fail(_ message: String, _ range: SourceRange?, suggestions: [String] = [], hint: String? = nil) -> Result<
@@ -142,6 +146,8 @@ public struct Invocation: Sendable {
                 values[parameter.key] = value
             }
         }
-        return .success(Invocation(spec: spec, syntax: syntax, values: values, ranges: ranges, modelParameters: extras))
+        return .success(
+            Invocation(
+                spec: spec, syntax: syntax, values: values, ranges: ranges, modelParameters: extras, context: context))
     }
 }

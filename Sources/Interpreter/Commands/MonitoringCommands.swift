@@ -174,7 +174,7 @@ struct MonitoringCommands: CommandGroup {
         }
 
         let report = MonitorReport.page(output, title: "Drift report: \(currentName) against \(served.label)")
-        tracking.recordRun("monitor \(served.label)", on: &output) { run in
+        tracking.recordRun("monitor \(served.label)", context: arguments.context, on: &output) { run in
             var params = [
                 "model_uri": uri, "input": currentName, "baseline": baseline.name, "rows": String(current.rowCount),
                 "baseline_rows": String(baseline.table.rowCount), "psi_threshold": String(thresholds.psi),

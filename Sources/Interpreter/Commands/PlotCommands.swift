@@ -47,7 +47,7 @@ extension ModellingCommands {
                 values: modeling.state.leaderboard.map { $0.mean.value(metric) ?? 0 }, metric: metric,
                 title: "Cross-validated \(metric) by model")
         }
-        let base = arguments[Keys.file] ?? modeling.workspace.artifactsDirectory + "/plots/" + chart.rawValue
+        let base = arguments[Keys.file] ?? modeling.workspace.layout.plotsDirectory + "/" + chart.rawValue
         let paths = try arguments.at(Keys.file) { try figure.write(to: base) }
         var output = CommandOutput(command: "plot")
         output.blocks.append(.fields(name: "files", [Field("png", .text(paths[0])), Field("svg", .text(paths[1]))]))

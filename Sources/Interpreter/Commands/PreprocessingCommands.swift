@@ -135,7 +135,8 @@ extension ModellingCommands {
             message += " The features are unscaled, so the largest-valued columns dominate: run scale first."
         }
         output.say(message)
-        modeling.tracking.lastPCARun = modeling.tracking.recordRun("pca", on: &output) { run in
+        modeling.tracking.lastPCARun = modeling.tracking.recordRun("pca", context: arguments.context, on: &output) {
+            run in
             try modeling.logPCA(modeling.state.lastPCA!, data: data, into: run)
         }
         return output
@@ -156,7 +157,7 @@ extension ModellingCommands {
         output.table(
             "loadings", title: "Largest loadings of each kept component",
             columns: ["component", "rank", "feature", "loading"], rows: rows)
-        let path = modeling.workspace.artifactsDirectory + "/pca/components.csv"
+        let path = modeling.workspace.layout.artifactsDirectory + "/pca/components.csv"
         try CSVWriter.write(try ModelingContext.componentsTable(fitted, features: features), to: path)
         output.say("All loadings (features × components): \(path)")
         return output

@@ -141,7 +141,7 @@ struct RegistryCommands: CommandGroup {
             }
             runId =
                 try tracking.lastPCARun
-                ?? logForRegistration("pca", tracker: tracker, output: &output) { run in
+                ?? logForRegistration("pca", tracker: tracker, context: arguments.context, output: &output) { run in
                     let data = try modeling.dataset()
                     guard data.features == pca.features else {
                         throw EngineError(
@@ -154,7 +154,8 @@ struct RegistryCommands: CommandGroup {
             let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
             runId =
                 try model.runId
-                ?? logForRegistration(model.name, tracker: tracker, output: &output) { run in
+                ?? logForRegistration(model.name, tracker: tracker, context: arguments.context, output: &output) {
+                    run in
                     try run.params(
                         modeling.modelParams(
                             kind: model.pipeline.kind, settings: model.pipeline.settings, plan: model.pipeline.plan))
@@ -208,11 +209,11 @@ struct RegistryCommands: CommandGroup {
 
     /// Logs what no run recorded (autolog was off) into a new run, so it can be registered.
     private func logForRegistration(
-        _ what: String, tracker: Tracker, output: inout CommandOutput,
+        _ what: String, tracker: Tracker, context: CommandContext, output: inout CommandOutput,
         _ body: (RunRecorder) throws -> Void
     ) throws -> String {
-        tracker.experimentName = tracking.experimentName
-        let runId = try tracker.startRun(name: "register \(what)", tags: tracking.sourceTags())
+        tracker.experimentName = tracking.experimentName(for: context)
+        let runId = try tracker.startRun(name: "register \(what)", tags: tracking.sourceTags(for: context))
         do {
             try RunRecorder.record(runId, with: tracker, body).log()
             try tracker.endRun(runId, status: .finished)
@@ -354,13 +355,12 @@ struct RegistryCommands: CommandGroup {
         let served = deployment.servedModel
         let name = arguments[Keys.name]
         let stage = arguments[Keys.stage]
-        if let server = tracker as? ServerTracker,
-            try arguments.at(
-                Keys.selector,
-                {
-                    try server.queueTransition(
-                        name, version: arguments[Keys.version], to: stage, archiveExisting: arguments[Keys.archive])
-                })
+        if try arguments.at(
+            Keys.selector,
+            {
+                try tracker.queueTransition(
+                    name, version: arguments[Keys.version], to: stage, archiveExisting: arguments[Keys.archive])
+            })
         {
             return Self.queuedBehindRegistration(
                 "stage", name, "\(name) version \(arguments[Keys.version]) moves to \(stage.rawValue)")
@@ -407,9 +407,8 @@ struct RegistryCommands: CommandGroup {
         let served = deployment.servedModel
         let name = arguments[Keys.name]
         let alias = arguments[Keys.alias]
-        if let server = tracker as? ServerTracker,
-            try arguments.at(
-                Keys.alias, { try server.queueAlias(name, alias: alias, version: arguments[Keys.version]) })
+        if try arguments.at(
+            Keys.alias, { try tracker.queueAlias(name, alias: alias, version: arguments[Keys.version]) })
         {
             return Self.queuedBehindRegistration(
                 "alias", name, "models:/\(name)@\(alias) resolves to version \(arguments[Keys.version])")

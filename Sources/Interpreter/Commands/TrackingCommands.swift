@@ -125,7 +125,7 @@ struct TrackingCommands: CommandGroup {
         var output = CommandOutput(command: "autolog")
         output.say(
             tracking.autolog
-                ? "Autolog is on: pca, fit, tune and compare record runs in experiment '\(tracking.experimentName)'."
+                ? "Autolog is on: pca, fit, tune and compare record runs in experiment '\(tracking.experimentName(for: arguments.context))'."
                 : "Autolog is off: commands record nothing (register still logs the model it registers).")
         return output
     }
@@ -144,7 +144,7 @@ struct TrackingCommands: CommandGroup {
         output.table(
             "experiments",
             title:
-                "Experiments\(reader is Catalog ? "" : " on " + reader.location) (current: \(tracking.experimentName))",
+                "Experiments\(reader is Catalog ? "" : " on " + reader.location) (current: \(tracking.experimentName(for: arguments.context)))",
             columns: ["id", "name", "runs", "created"],
             rows: try reader.experiments().map { experiment in
                 [
@@ -161,10 +161,11 @@ struct TrackingCommands: CommandGroup {
         let tracker = try tracking.tracker()
         switch arguments[Keys.action] {
         case .start:
-            tracker.experimentName = tracking.experimentName
-            let id = try tracker.openGroupRun(name: arguments[Keys.name] ?? "session", tags: tracking.sourceTags())
+            tracker.experimentName = tracking.experimentName(for: arguments.context)
+            let id = try tracker.openGroupRun(
+                name: arguments[Keys.name] ?? "session", tags: tracking.sourceTags(for: arguments.context))
             output.say(
-                "Run \(id.prefix(8)) is open in experiment '\(tracking.experimentName)': later pca, fit and tune log into it until 'run end'."
+                "Run \(id.prefix(8)) is open in experiment '\(tracker.experimentName)': later pca, fit and tune log into it until 'run end'."
             )
         case .end:
             let status = arguments[Keys.status].status

@@ -19,13 +19,13 @@ extension TrackingCommands {
                         Field("artifacts", .text(tracker.catalog.artifactRoot)),
                         Field(
                             "server",
-                            (tracker as? ServerTracker).map { .text($0.client.server) }
+                            tracker.remote.map { .text($0.client.server) }
                                 ?? .text("none (workspace catalog only)")),
                         Field("registry", .text(tracker.registry.location)),
                         Field(
                             "queued",
-                            (tracker as? ServerTracker).map { .integer(Int64($0.sender.outbox.queued)) } ?? .missing),
-                        Field("experiment", .text(tracking.experimentName)),
+                            tracker.remote.map { .integer(Int64($0.sender.outbox.queued)) } ?? .missing),
+                        Field("experiment", .text(tracking.experimentName(for: arguments.context))),
                         Field("autolog", .text(tracking.autolog ? "on" : "off")),
                         Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
                     ]))
@@ -46,14 +46,14 @@ extension TrackingCommands {
         let catalog = try tracking.opened?.catalog ?? Catalog(workspace: tracking.workspace.root)
         let tracker = try arguments.at(Keys.uri) { try tracking.makeTracker(catalog: catalog, serverURI: target) }
         tracking.replace(with: tracker, serverURI: target)
-        guard let server = tracker as? ServerTracker else {
+        guard let server = tracker.remote else {
             output.say("Runs stay in the workspace catalog, which is the registry again.")
             return
         }
         do {
             try server.client.checkAccess()
             output.say(
-                "\(server.registry.location.prefix(1).uppercased() + server.registry.location.dropFirst()) is the registry of record; runs reach it through the workspace's outbox."
+                "\(tracker.registry.location.prefix(1).uppercased() + tracker.registry.location.dropFirst()) is the registry of record; runs reach it through the workspace's outbox."
             )
         } catch let error as MLflowError {
             output.say(
@@ -63,7 +63,7 @@ extension TrackingCommands {
     }
 
     private func trackingStatus(_ tracker: Tracker, into output: inout CommandOutput) {
-        guard let server = tracker as? ServerTracker else {
+        guard let server = tracker.remote else {
             output.say(
                 "No tracking server is set: runs and the registry are in the workspace catalog (\(tracker.catalog.path))."
             )
@@ -119,7 +119,7 @@ extension TrackingCommands {
     static let statusSettle: TimeInterval = 5
 
     private func flushTracking(_ tracker: Tracker, timeout: Int, into output: inout CommandOutput) throws {
-        guard let server = tracker as? ServerTracker else {
+        guard let server = tracker.remote else {
             output.say("Nothing to send: no tracking server is set.")
             return
         }

@@ -160,7 +160,7 @@ extension ModellingCommands {
                 kinds.count, splits.count, modeling.clock() - started))
         modeling.trackCompare(
             ranked, folds: splits.count, metric: metric, plan: plan, leaderboard: try Self.leaderboardTable(ranked),
-            on: &result)
+            context: arguments.context, on: &result)
         return result
     }
 
@@ -245,7 +245,7 @@ extension ModellingCommands {
             .fields(
                 name: "parameters",
                 modelSettings.values.keys.sorted().map { Field($0, .text(modelSettings[$0].description)) }))
-        model.runId = modeling.trackFit(model, data: data, rows: rows, on: &output)
+        model.runId = modeling.trackFit(model, data: data, rows: rows, context: arguments.context, on: &output)
         modeling.state.store(model)
         return output
     }
@@ -297,7 +297,8 @@ extension ModellingCommands {
                 name: "best", best.settings.values.keys.sorted().map { Field($0, .text(best.settings[$0].description)) }
             ))
         model.runId = modeling.trackTune(
-            model, ranked: ranked, folds: splits.count, metric: metric, data: data, rows: rows, on: &result)
+            model, ranked: ranked, folds: splits.count, metric: metric, data: data, rows: rows,
+            context: arguments.context, on: &result)
         modeling.state.store(model)
         return result
     }

@@ -9,7 +9,7 @@ extension Workspace {
     /// - Throws: `EngineError.io` when the files cannot be written.
     func drawChart(_ figure: Figure, name: String, file: String) throws -> OutputBlock {
         let safe = String(file.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
-        let paths = try figure.write(to: artifactsDirectory + "/plots/" + safe)
+        let paths = try figure.write(to: layout.plotsDirectory + "/" + safe)
         return .image(ImageBlock(name: name, title: figure.title, paths: paths))
     }
 }

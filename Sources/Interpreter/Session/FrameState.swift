@@ -41,7 +41,7 @@ final class FrameState {
     /// The workspace's own store, wherever tables live: `sql` over the tracking catalog reads it.
     func workspaceStore() throws -> TableStore {
         if let workspaceTables { return workspaceTables }
-        let store = try TableStore(directory: workspace.tablesDirectory, cancellation: cancellation)
+        let store = try TableStore(directory: workspace.layout.tablesDirectory, cancellation: cancellation)
         workspaceTables = store
         return store
     }

@@ -83,8 +83,10 @@ extension ModelingContext {
 
     /// Records `fit`: params, the training and (after split) holdout metrics, the confusion matrix,
     /// the dataset and the model.
-    func trackFit(_ model: SessionModel, data: Dataset, rows: [Int], on output: inout CommandOutput) -> String? {
-        tracking.recordRun("fit \(model.name)", on: &output) { run in
+    func trackFit(
+        _ model: SessionModel, data: Dataset, rows: [Int], context: CommandContext, on output: inout CommandOutput
+    ) -> String? {
+        tracking.recordRun("fit \(model.name)", context: context, on: &output) { run in
             let pipeline = model.pipeline
             try run.params(
                 modelParams(kind: pipeline.kind, settings: pipeline.settings, plan: pipeline.plan)
@@ -104,9 +106,9 @@ extension ModelingContext {
     /// CSV, the dataset and the refitted model.
     func trackTune(
         _ model: SessionModel, ranked: [CrossValidationResult], folds: Int, metric: String, data: Dataset, rows: [Int],
-        on output: inout CommandOutput
+        context: CommandContext, on output: inout CommandOutput
     ) -> String? {
-        tracking.recordRun("tune \(model.pipeline.kind)", on: &output) { run in
+        tracking.recordRun("tune \(model.pipeline.kind)", context: context, on: &output) { run in
             let best = ranked[0]
             let pipeline = model.pipeline
             try run.params(
@@ -138,9 +140,9 @@ extension ModelingContext {
     /// model with its settings, mean metrics and per-fold histories.
     func trackCompare(
         _ ranked: [CrossValidationResult], folds: Int, metric: String, plan: PreprocessingPlan, leaderboard: Table,
-        on output: inout CommandOutput
+        context: CommandContext, on output: inout CommandOutput
     ) {
-        tracking.recordRun("compare", on: &output) { run in
+        tracking.recordRun("compare", context: context, on: &output) { run in
             try run.params([
                 "models": ranked.map(\.kind).sorted().joined(separator: ","), "cv_folds": String(folds), "sort": metric,
                 "preprocessing": plan.description, "label": state.target, "seed": String(settings.seed),
@@ -157,7 +159,7 @@ extension ModelingContext {
                     metric: metric, title: "Cross-validated \(metric) by model"))
             for result in ranked {
                 let childId = try run.tracker.startRun(
-                    name: result.kind, tags: tracking.sourceTags(), parent: run.runId)
+                    name: result.kind, tags: tracking.sourceTags(for: context), parent: run.runId)
                 try RunRecorder.record(childId, with: run.tracker) { child in
                     try child.params(modelParams(kind: result.kind, settings: result.settings, plan: result.plan))
                     try logCrossValidation(result, folds: folds, into: child)
@@ -169,12 +171,16 @@ extension ModelingContext {
     }
 
     /// Adds to the run that recorded `model` (if any): evaluation metrics and artifacts after the
-    /// fact, the files written by the run finisher after those of the runs before.
-    func attach(to model: SessionModel, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) {
+    /// fact, the files written by the run finisher after those of the runs before (named by the
+    /// text of the command of `context`).
+    func attach(
+        to model: SessionModel, context: CommandContext, on output: inout CommandOutput,
+        _ body: (RunRecorder) throws -> Void
+    ) {
         guard tracking.autolog, let runId = model.runId else { return }
         do {
             let artifacts = try RunRecorder.record(runId, with: try tracking.recordingTracker(), body)
-            tracking.finisher.finish(artifacts, name: tracking.commandText, ending: nil)
+            tracking.finisher.finish(artifacts, name: context.text, ending: nil)
         } catch {
             output.say("Tracking: not added to run \(runId.prefix(8)) (\(reported(error))).")
         }

@@ -64,7 +64,7 @@ public final class Session {
     let frames: FrameState
     /// The preprocessing plan, the label, the split and the fitted models.
     let modeling = ModelingState()
-    /// Where runs go, and the command being recorded.
+    /// Where runs go: the tracker, the experiment and server chosen.
     let tracking: TrackingState
     /// The scoring server `serve` started in the background, if any.
     let deployment = DeploymentState()
@@ -85,7 +85,7 @@ public final class Session {
         self.output = output
         self.cancellation = cancellation
         self.clock = clock
-        self.history = CommandHistory(path: workspace.historyFile)
+        self.history = CommandHistory(path: workspace.layout.historyFile)
         frames = FrameState(workspace: workspace, cancellation: cancellation)
         tracking = TrackingState(workspace: workspace, cancellation: cancellation)
     }
@@ -123,16 +123,17 @@ public final class Session {
                 output.deliver(.failure(Self.interrupted(before: command), entry: entry))
                 return .failed(.engine)
             }
-            tracking.origin = origin
-            tracking.commandStarted = millisecondsNow()
-            tracking.commandText = SparkRemote.redacting(
-                String(
-                    decoding: bytes[
-                        min(command.range.lowerBound, bytes.count)..<min(command.range.upperBound, bytes.count)],
-                    as: UTF8.self))
+            let context = CommandContext(
+                origin: origin,
+                text: SparkRemote.redacting(
+                    String(
+                        decoding: bytes[
+                            min(command.range.lowerBound, bytes.count)..<min(command.range.upperBound, bytes.count)],
+                        as: UTF8.self)),
+                started: millisecondsNow())
             let started = clock()
             do {
-                var result = try run(command, origin: origin)
+                var result = try run(command, context: context)
                 if origin.isInteractive {
                     // A person reads each result: its run is finished (or its failure told) with it.
                     tracking.finisher.settle()
@@ -182,10 +183,10 @@ public final class Session {
             kind: EngineError.Kind.cancelled.rawValue)
     }
 
-    /// Looks up (by a unique prefix too, where `origin` accepts one) and runs one command.
-    private func run(_ command: CommandSyntax, origin: Origin) throws -> CommandOutput {
-        let spec = try CommandTable.lookup(command.verb, prefixes: origin.acceptsPrefixes)
-        switch Invocation.bind(command, to: spec) {
+    /// Looks up (by a unique prefix too, where its origin accepts one) and runs one command.
+    private func run(_ command: CommandSyntax, context: CommandContext) throws -> CommandOutput {
+        let spec = try CommandTable.lookup(command.verb, prefixes: context.origin.acceptsPrefixes)
+        switch Invocation.bind(command, to: spec, context: context) {
         case .failure(let diagnostic): throw diagnostic
         case .success(let invocation): return try spec.handler(self, invocation)
         }

@@ -2,9 +2,9 @@ import Engine
 import Foundation
 
 /// What the session keeps for tracking: the tracker (opened on first use, so a session that
-/// never tracks never opens the catalog), the experiment and server chosen, and where the
-/// running command came from (for the run's source tags). The tracking and registry commands
-/// touch it; the modelling commands record their runs through it.
+/// never tracks never opens the catalog), and the experiment and server chosen. The tracking and
+/// registry commands touch it; the modelling commands record their runs through it, each with
+/// its `CommandContext` (for the run's source tags).
 final class TrackingState {
     let workspace: Workspace
     let cancellation: Cancellation
@@ -18,10 +18,6 @@ final class TrackingState {
     var serverURI: String? = ProcessInfo.processInfo.environment["MLFLOW_TRACKING_URI"].flatMap {
         $0.isEmpty ? nil : $0
     }
-    var origin: Origin = .console
-    var commandText = ""
-    /// When the running command started (ms since the epoch): its run's start time.
-    var commandStarted: Int64 = 0
     /// The run of the last `pca` (what `register pca as NAME` registers).
     var lastPCARun: String?
     /// The git commit of the working directory, looked up once (nil inside: not a checkout).
@@ -80,22 +76,18 @@ final class TrackingState {
     }
 
     /// The embedded tracker, or — with a server URI — the tracker whose registry of record is that
-    /// server (its waits end on Ctrl-C), recording into the session's experiment.
+    /// server (its waits end on Ctrl-C). Whoever starts a run sets its experiment first
+    /// (`experimentName(for:)`).
     func makeTracker(catalog: Catalog, serverURI: String?) throws -> Tracker {
-        guard let serverURI else {
-            let tracker = EmbeddedTracker(catalog: catalog)
-            tracker.experimentName = experimentName
-            return tracker
-        }
+        guard let serverURI else { return EmbeddedTracker(catalog: catalog) }
         let tracker = try ServerTracker(catalog: catalog, client: try MLflowClient(uri: serverURI))
-        tracker.experimentName = experimentName
         tracker.cancellation = cancellation
         return tracker
     }
 
     /// The tracking server that is the registry of record, nil when the catalog is.
     func trackingServer() throws -> MLflowClient? {
-        (try tracker() as? ServerTracker)?.client
+        try tracker().remote?.client
     }
 
     /// Background tracking problems to tell the user: a server that could not be used, queued
@@ -114,18 +106,18 @@ final class TrackingState {
     func finish(waitingUpTo timeout: TimeInterval) -> [String] {
         finisher.settle()
         var messages = finisher.drainFailures().map { "Tracking: \($0)." }
-        if let tracker = opened as? ServerTracker {
-            let queued = tracker.sender.outbox.queued
+        if let tracker = opened, let remote = tracker.remote {
+            let queued = remote.sender.outbox.queued
             if queued > 0 {
                 messages.append(
-                    "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(tracker.client.server) (Ctrl-C leaves them queued)…"
+                    "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(remote.client.server) (Ctrl-C leaves them queued)…"
                 )
             }
             cancellation.reset()
             let left = tracker.close(waitingUpTo: timeout)
             if left > 0 {
                 messages.append(
-                    "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(tracker.client.server)\(tracker.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace."
+                    "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(remote.client.server)\(remote.sender.currentState.lastError.map { " (\($0))" } ?? ""); they are sent the next time PlateShell tracks to it from this workspace."
                 )
             }
         }
@@ -133,38 +125,41 @@ final class TrackingState {
         return messages
     }
 
-    /// The experiment new runs go to: `experiment NAME`, else the running script's name, else `plateshell`.
-    var experimentName: String {
+    /// The experiment the runs of a command go to: `experiment NAME`, else the name of the script
+    /// it came from, else `plateshell`.
+    func experimentName(for context: CommandContext) -> String {
         if let experiment = experiment { return experiment }
-        if case .script(let path, _) = origin {
+        if case .script(let path, _) = context.origin {
             return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         }
         return "plateshell"
     }
 
-    /// Records a command as a tracking run when autolog is on. `body` logs into a new run, which
-    /// ends FINISHED once the finisher has written its files — or into the run `run start`
-    /// opened, which stays open. The command has already done its work, so a tracking failure is
-    /// reported on `output` (or, from the finisher, after a later command), never thrown.
+    /// Records the command of `context` as a tracking run when autolog is on. `body` logs into a
+    /// new run, which ends FINISHED once the finisher has written its files — or into the run
+    /// `run start` opened, which stays open. The command has already done its work, so a tracking
+    /// failure is reported on `output` (or, from the finisher, after a later command), never thrown.
     ///
     /// - Returns: the run's id, nil when nothing was recorded.
     @discardableResult
-    func recordRun(_ name: String, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void) -> String? {
+    func recordRun(
+        _ name: String, context: CommandContext, on output: inout CommandOutput, _ body: (RunRecorder) throws -> Void
+    ) -> String? {
         guard autolog else { return nil }
         var runId: String?
         var startedHere = false
         do {
             let tracker = try recordingTracker()
-            tracker.experimentName = experimentName
+            tracker.experimentName = experimentName(for: context)
             if let open = tracker.openRun {
                 runId = open
             } else {
-                runId = try tracker.startRun(name: name, tags: sourceTags(), startTime: commandStarted)
+                runId = try tracker.startRun(name: name, tags: sourceTags(for: context), startTime: context.started)
                 startedHere = true
             }
             let artifacts = try RunRecorder.record(runId!, with: tracker, body)
             finisher.finish(artifacts, name: name, ending: startedHere ? .finished : nil)
-            output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(experimentName)'.")
+            output.say("Tracked as run \(runId!.prefix(8)) (\(name)) in experiment '\(tracker.experimentName)'.")
         } catch {
             let reason = reported(error)
             if startedHere, let runId, let tracker = opened { try? tracker.endRun(runId, status: .failed) }
@@ -175,13 +170,13 @@ final class TrackingState {
         return runId
     }
 
-    /// The tags every run gets: where the command came from, PlateShell's version, the git commit.
-    func sourceTags() -> [String: String] {
+    /// The tags every run of a command gets: where it came from, PlateShell's version, the git commit.
+    func sourceTags(for context: CommandContext) -> [String: String] {
         var tags = [
             "mlflow.source.type": "LOCAL", "plateshell.version": PlateShellVersion.current,
-            "plateshell.command": commandText,
+            "plateshell.command": context.text,
         ]
-        switch origin {
+        switch context.origin {
         case .script(let path, let line):
             tags["mlflow.source.name"] = URL(fileURLWithPath: path).standardizedFileURL.path
             tags["plateshell.source.line"] = String(line)

@@ -1,18 +1,17 @@
+import Engine
 import Foundation
 
-/// The workspace directory and what lives in it:
-///
-/// ```
-/// WORKSPACE/
-///   tables/        one SQLite database per schema (main.sqlite, fsp.sqlite, ...)
-///   artifacts/     plots, CSV files and model files
-///   history        the shell's command history (one JSON string per entry)
-/// ```
+/// The workspace directory the session keeps its tables, runs, artifacts and history in (`layout`
+/// says where each lives).
 public struct Workspace: Sendable, Equatable {
-    public let root: String
+    /// Where the workspace keeps its files.
+    public let layout: WorkspaceLayout
+
+    /// The workspace directory.
+    public var root: String { layout.root }
 
     public init(root: String) {
-        self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+        layout = WorkspaceLayout(root: URL(fileURLWithPath: root).standardizedFileURL.path)
     }
 
     /// Why a `--workspace` value cannot be used, or nil when it can (or was not given).
@@ -31,8 +30,4 @@ public struct Workspace: Sendable, Equatable {
     {
         Workspace(root: option ?? environment["PLATESHELL_WORKSPACE"] ?? "plateshell-workspace")
     }
-
-    public var tablesDirectory: String { root + "/tables" }
-    public var artifactsDirectory: String { root + "/artifacts" }
-    public var historyFile: String { root + "/history" }
 }

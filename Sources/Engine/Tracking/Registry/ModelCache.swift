@@ -19,7 +19,7 @@ public final class ModelCache {
 
     /// The cache of the workspace whose catalog is `catalog`, for the server `client` reaches.
     public init(catalog: Catalog, client: MLflowClient) throws {
-        root = URL(fileURLWithPath: catalog.path).deletingLastPathComponent().path + "/model-cache"
+        root = URL(fileURLWithPath: catalog.layout.modelCacheDirectory).path
         self.client = client
         self.catalog = catalog
         outbox = try Outbox(catalogPath: catalog.path, server: client.server)
