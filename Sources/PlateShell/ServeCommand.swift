@@ -83,7 +83,8 @@ struct ServeCommand: ParsableCommand {
         do {
             log = try logTable().map {
                 try InferenceLog(
-                    directory: workspace.tablesDirectory, table: $0, model: source.model, source: "serve \(modelURI)")
+                    directory: workspace.layout.tablesDirectory, table: $0, model: source.model,
+                    source: "serve \(modelURI)")
             }
         } catch let error as EngineError {
             Self.fail("cannot log to \(self.log): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
@@ -108,7 +109,7 @@ struct ServeCommand: ParsableCommand {
                     )
                     if let log {
                         Self.say(
-                            "Logging every scored row to \(log.table.displayName) (\(workspace.tablesDirectory)); 'sql select * from \(log.table.displayName)' reads it."
+                            "Logging every scored row to \(log.table.displayName) (\(workspace.layout.tablesDirectory)); 'sql select * from \(log.table.displayName)' reads it."
                         )
                     } else {
                         Self.say("Not logging scored rows (--log TABLE keeps an inference log).")

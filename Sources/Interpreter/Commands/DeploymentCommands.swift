@@ -366,7 +366,7 @@ struct DeploymentCommands: CommandGroup {
             )
         }
         return try InferenceLog(
-            directory: modeling.workspace.tablesDirectory, table: name, model: model, source: "serve \(uri)")
+            directory: modeling.workspace.layout.tablesDirectory, table: name, model: model, source: "serve \(uri)")
     }
 
     // MARK: - invoke
