@@ -10,6 +10,9 @@ import Interpreter
 /// in the session's current format; long commands draw a progress bar on a terminal's stderr;
 /// charts show inline where the terminal shows pictures and `images` is on.
 final class TerminalOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
+    // @unchecked Sendable: only `report` runs on worker threads; it reads `showsProgress` (a
+    // constant) and writes under `progressLock`. The settings, set once at start, are a closure
+    // over the non-Sendable Session, read only by `deliver` on the session's thread.
     /// Reads the session's settings at each delivery (the `format` command changes them).
     var settings: () -> Session.Settings = { Session.Settings() }
     /// Whether to echo script commands (not for piped standard input).

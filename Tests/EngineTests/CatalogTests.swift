@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -12,10 +13,12 @@ struct CatalogTests {
     /// A catalog in a fresh workspace with a fixed clock.
     func catalog(_ directory: TemporaryDirectory) throws -> Catalog {
         let catalog = try Catalog(workspace: directory.path)
-        var tick: Int64 = 1_800_000_000_000
+        let tick = Mutex<Int64>(1_800_000_000_000)
         catalog.now = {
-            tick += 1
-            return tick
+            tick.withLock { tick in
+                tick += 1
+                return tick
+            }
         }
         return catalog
     }

@@ -13,6 +13,9 @@
 /// in raw 8-byte slots (an `Int64` or a `Double`, as the column's kind says) so the per-cell path
 /// does no allocation, reference counting or exclusivity check. One thread uses a part at a time.
 final class PartColumns: @unchecked Sendable {
+    // @unchecked Sendable: raw cell buffers and mutable counts, for speed. A part is filled by one
+    // worker of `CSVReader`'s concurrentPerform; after all have returned, the reader's thread
+    // alone changes it, and the columns are assembled in parallel, each worker only reading.
     let count: Int
     /// Each column's current kind.
     private let kinds: UnsafeMutablePointer<ColumnType>

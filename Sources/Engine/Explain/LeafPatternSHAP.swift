@@ -16,6 +16,8 @@ import Foundation
 /// multiply-adds (a table) or a few per quadrature point (computed). `init?` declines trees where
 /// much of that work would be computed per row; the walker explains those.
 struct LeafPatternTable: @unchecked Sendable {
+    // @unchecked Sendable: raw pointers, written only while `init` builds the tables and read-only
+    // after, while the rows are explained on concurrentPerform's threads; freed once they are done.
     /// Per internal node: the position of its split feature among the distinct features on the
     /// path to it, and whether the feature is new on that path.
     private let bit: UnsafeMutablePointer<Int8>

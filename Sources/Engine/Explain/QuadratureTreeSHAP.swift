@@ -109,8 +109,9 @@ enum QuadratureTreeSHAP {
 
     /// A tree's arrays copied into one allocation, so that explaining many rows does not set up
     /// buffer access per row. Free with `deallocate()`.
-    /// Read-only while rows are explained, so sharing it between threads is safe.
     struct PreparedTree: @unchecked Sendable {
+        // @unchecked Sendable: raw pointers, written only by `init` and read-only while rows are
+        // explained on concurrentPerform's threads, so sharing them is safe; freed after.
         let left: UnsafeMutablePointer<Int32>, right: UnsafeMutablePointer<Int32>, feature: UnsafeMutablePointer<Int32>
         let threshold: UnsafeMutablePointer<Double>, value: UnsafeMutablePointer<Double>
         /// Per node but the root: its cover over its parent's (the share of the parent's rows

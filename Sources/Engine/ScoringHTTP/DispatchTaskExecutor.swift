@@ -9,7 +9,7 @@ import Synchronization
 /// then. Jobs go round-robin to one serial queue per core: serial queues get overcommitting
 /// threads, which Dispatch adds even when others are blocked. (Graceful shutdown still passes
 /// through the libraries' own tasks on the pool: wait for `stop()` off the pool.)
-final class DispatchTaskExecutor: TaskExecutor, @unchecked Sendable {
+final class DispatchTaskExecutor: TaskExecutor, Sendable {
     private let queues = (0..<max(2, ProcessInfo.processInfo.activeProcessorCount)).map {
         DispatchQueue(label: "plateshell.serve.\($0)")
     }

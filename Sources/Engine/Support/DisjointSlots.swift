@@ -16,6 +16,8 @@
 /// }
 /// ```
 struct DisjointSlots<Element>: @unchecked Sendable {
+    // @unchecked Sendable: a buffer pointer shared by workers that write disjoint indices and read
+    // none another writes; the array outlives them (`withDisjointSlots` returns after they finish).
     private let buffer: UnsafeMutableBufferPointer<Element>
 
     fileprivate init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }

@@ -18,6 +18,8 @@ final class HTTPClient: Sendable {
 
     /// A libcurl handle, used by one thread at a time: taken from the pool, then given back.
     private struct Handle: @unchecked Sendable {
+        // @unchecked Sendable: a raw pointer; the handle is either in `idle` (under its mutex) or
+        // held by the one `send` that took it out, which gives it back or frees it when done.
         let pointer: UnsafeMutableRawPointer
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The embedded tracking catalog: MLflow's entities — experiments, runs with params, metric
 /// histories, tags and dataset inputs, artifacts, registered models, versions, stages, aliases —
@@ -19,16 +20,23 @@ import GRDB
 /// - ``createRun(experimentId:name:tags:startTime:)``
 /// - ``createVersion(name:runId:source:storageLocation:description:tags:)``
 /// - ``resolve(_:)``
-public final class Catalog {
+public final class Catalog: Sendable {
     /// Where the workspace keeps its files.
     let layout: WorkspaceLayout
     public let path: String
     public let artifactRoot: String
-    /// The runs this opening marked KILLED: their process had died while they were RUNNING.
-    public private(set) var runsFoundKilled: [String] = []
+    private let killed = Mutex<[String]>([])
     let queue: DatabaseQueue
-    /// The clock (tests inject one).
-    public var now: () -> Int64 = millisecondsNow
+    private let clock = Mutex<@Sendable () -> Int64>(millisecondsNow)
+
+    /// The runs this opening marked KILLED: their process had died while they were RUNNING.
+    public var runsFoundKilled: [String] { killed.withLock { $0 } }
+
+    /// The clock (tests inject one); the run finisher's thread reads it too.
+    public var now: @Sendable () -> Int64 {
+        get { clock.withLock { $0 } }
+        set { clock.withLock { $0 = newValue } }
+    }
 
     /// Opens or creates the catalog of the workspace at `root`.
     public init(workspace root: String) throws {
@@ -44,7 +52,8 @@ public final class Catalog {
                 try ModelCache.migrate(db)
                 try Self.migrateServerRegistrations(db)
             }
-            runsFoundKilled = try markAbandonedRunsKilled()
+            let runs = try markAbandonedRunsKilled()
+            killed.withLock { $0 = runs }
         } catch let error as EngineError {
             throw error
         } catch let error as DatabaseError {

@@ -4,10 +4,9 @@ import Foundation
 ///
 /// Sendable as `Tracker` describes: the run finisher's calls go to the catalog's serial database
 /// queue and to files of their own run.
-public final class EmbeddedTracker: Tracker, @unchecked Sendable {
+public final class EmbeddedTracker: Tracker, Sendable {
     public let catalog: Catalog
-    public var experimentName = "plateshell"
-    public var openRun: String?
+    public let session = TrackerSession()
 
     public init(catalog: Catalog) {
         self.catalog = catalog

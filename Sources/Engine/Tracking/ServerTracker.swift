@@ -11,24 +11,30 @@ import Synchronization
 ///   then creates the version from the server's copy of the run, tagged with the model's digest.
 /// - Reads (`registry`, `runReader()`) ask the server.
 ///
-/// Sendable as `Tracker` describes: the run finisher's calls share only `carried`, behind a lock.
-public final class ServerTracker: Tracker, RemoteTracking, @unchecked Sendable {
+/// Sendable as `Tracker` describes: the run finisher's calls share only `carried`; what the
+/// session's thread changes is behind mutexes too, so the compiler checks it.
+public final class ServerTracker: Tracker, RemoteTracking, Sendable {
     public let catalog: Catalog
     public let client: MLflowClient
     public let sender: OutboxSender
-    public var experimentName = "plateshell"
-    public var openRun: String?
-    public let registry: ModelRegistry
+    public let session = TrackerSession()
+    private let mlflowRegistry: MLflowRegistry
     /// The same server with short timeouts (each request over within `directTimeout`), for the
     /// runs made there first.
     private let quickClient: MLflowClient
     /// Workspace runs known to be on their way to the server (created by this tracker, or copied).
     private let carried = Mutex<Set<String>>([])
-    private var reportedError: String?
-    private var reportedFailures = 0
+    /// What `drainWarnings` has said: the delivery failure, and how many items were refused for good.
+    private let reported = Mutex<(error: String?, failures: Int)>((nil, 0))
+    private let cancellationFlag = Mutex<Cancellation?>(nil)
+
+    public var registry: ModelRegistry { mlflowRegistry }
 
     /// Ends a wait for the queue early (the shell's Ctrl-C), when set.
-    public var cancellation: Cancellation?
+    public var cancellation: Cancellation? {
+        get { cancellationFlag.withLock { $0 } }
+        set { cancellationFlag.withLock { $0 = newValue } }
+    }
 
     /// How long `register` waits for a run's queued writes before it gives up.
     public static let registerTimeout: TimeInterval = 120
@@ -39,7 +45,7 @@ public final class ServerTracker: Tracker, RemoteTracking, @unchecked Sendable {
     public init(catalog: Catalog, client: MLflowClient) throws {
         self.catalog = catalog
         self.client = client
-        registry = MLflowRegistry(client: client)
+        mlflowRegistry = MLflowRegistry(client: client)
         quickClient = try MLflowClient(
             uri: client.base.absoluteString, credentials: client.credentials,
             // An HTTP request gets six times its client's timeout in all (the timeout itself to
@@ -50,7 +56,8 @@ public final class ServerTracker: Tracker, RemoteTracking, @unchecked Sendable {
         } catch {
             throw EngineError(.io, "cannot open the outbox of '\(catalog.path)': \(error)")
         }
-        reportedFailures = (try? sender.outbox.failures().count) ?? 0
+        let failures = (try? sender.outbox.failures().count) ?? 0
+        reported.withLock { $0.failures = failures }
         sender.start()
     }
 
@@ -329,6 +336,7 @@ public final class ServerTracker: Tracker, RemoteTracking, @unchecked Sendable {
     public func drainWarnings() -> [String] {
         var warnings: [String] = []
         let state = sender.currentState
+        var (reportedError, reportedFailures) = reported.withLock { $0 }
         if let error = state.lastError, reportedError == nil {
             let queued = sender.outbox.queued
             if queued > 0 {
@@ -348,6 +356,7 @@ public final class ServerTracker: Tracker, RemoteTracking, @unchecked Sendable {
             }
             reportedFailures = failures.count
         }
+        reported.withLock { $0 = (reportedError, reportedFailures) }
         return warnings
     }
 

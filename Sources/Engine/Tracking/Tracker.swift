@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Records what the session does as MLflow runs and keeps the model registry, behind one
 /// interface with two backends:
@@ -19,10 +20,8 @@ import Foundation
 public protocol Tracker: AnyObject, Sendable {
     /// The workspace's catalog: every run is recorded here first.
     var catalog: Catalog { get }
-    /// The experiment new runs go to.
-    var experimentName: String { get set }
-    /// The run that `run start` opened: commands log into it instead of starting their own.
-    var openRun: String? { get set }
+    /// The experiment new runs go to and the run `run start` opened (`experimentName`, `openRun`).
+    var session: TrackerSession { get }
     /// The registry of record.
     var registry: ModelRegistry { get }
     /// A reader of the runs of record, for one command.
@@ -168,5 +167,38 @@ extension Tracker {
                 hint: "register a run of fit or tune, or a fitted model of the session")
         }
         return location
+    }
+}
+
+/// What a tracker keeps for the session: the experiment new runs go to and the run `run start`
+/// opened. The session's thread sets them; behind a mutex so that the compiler checks the
+/// trackers are Sendable.
+public final class TrackerSession: Sendable {
+    private let state = Mutex<(experimentName: String, openRun: String?)>(("plateshell", nil))
+
+    var experimentName: String {
+        get { state.withLock { $0.experimentName } }
+        set { state.withLock { $0.experimentName = newValue } }
+    }
+
+    var openRun: String? {
+        get { state.withLock { $0.openRun } }
+        set { state.withLock { $0.openRun = newValue } }
+    }
+
+    init() {}
+}
+
+extension Tracker {
+    /// The experiment new runs go to.
+    public var experimentName: String {
+        get { session.experimentName }
+        set { session.experimentName = newValue }
+    }
+
+    /// The run that `run start` opened: commands log into it instead of starting their own.
+    public var openRun: String? {
+        get { session.openRun }
+        set { session.openRun = newValue }
     }
 }

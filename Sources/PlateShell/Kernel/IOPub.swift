@@ -1,18 +1,18 @@
 import Engine
 import Foundation
+import Synchronization
 
 /// The iopub channel: every broadcast goes through here, signed and serialized by one lock,
 /// because the shell thread, the control thread and worker threads (progress) all publish.
-final class IOPub: @unchecked Sendable {
-    // @unchecked Sendable: the socket is only touched under `lock`.
-    private let socket: ZMQSocket
+final class IOPub: Sendable {
+    /// The socket, only ever touched under its mutex.
+    private let socket: Mutex<ZMQSocket>
     private let signer: MessageSigner
     /// The kernel's session id, in every message header it sends.
     let session: String
-    private let lock = NSLock()
 
     init(socket: ZMQSocket, signer: MessageSigner, session: String) {
-        self.socket = socket
+        self.socket = Mutex(socket)
         self.signer = signer
         self.session = session
     }
@@ -23,11 +23,11 @@ final class IOPub: @unchecked Sendable {
             type: type, content: content, parent: parent, session: session,
             identities: [Array("kernel.\(session).\(type)".utf8)])
         let frames = message.encode(signer: signer)
-        lock.withLock { _ = socket.send(frames) }
+        socket.withLock { _ = $0.send(frames) }
     }
 
     /// Closes the socket (sending what is queued, within its linger time).
-    func close() { lock.withLock { socket.close() } }
+    func close() { socket.withLock { $0.close() } }
 
     /// `status` with `execution_state` busy, idle or starting.
     func status(_ state: String, parent: WireMessage?) {

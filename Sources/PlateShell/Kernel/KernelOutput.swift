@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Interpreter
+import Synchronization
 
 /// The session's output inside the kernel: each outcome becomes iopub messages (`display_data`,
 /// `error`, and at the cell's end `execute_result`), and progress of long commands an updating
@@ -9,29 +10,57 @@ import Interpreter
 /// Each command's outputs go out when the command ends, except the cell's last command's: its
 /// result is held until the cell ends (right after it), to go out as the cell's
 /// `execute_result`, followed by that command's pictures.
-final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
-    // @unchecked Sendable: `report` runs on worker threads; it changes only `progress`, under
-    // `progressLock`, and reads `parent` and `broadcasts`, which change only between cells, never
-    // while a command (and so its progress) runs. Everything else runs on the shell thread.
+final class KernelOutput: SessionOutput, ProgressDisplay, Sendable {
+    // `report` runs on worker threads; it changes only the progress state and reads `parent`
+    // and `broadcasts`, which change only between cells. Everything else runs on the shell
+    // thread. Both states sit behind mutexes (the progress one taken first, never the other way).
     private let iopub: IOPub
     private let renderer = MimeRenderer()
-    /// The request being answered (outputs name it as their parent); nil between requests.
-    var parent: WireMessage?
-    /// Whether outputs are broadcast (not for `silent` requests).
-    var broadcasts = true
-    /// The first error of the current cell, for its reply.
-    private(set) var error: (name: String, value: String, traceback: [String])?
-    private var held: [MimeBundle] = []
-    /// The cell's last command entry, and how many of its commands (`a; b` holds two) are still to end.
-    private var last: (origin: Origin, remaining: Int)?
-
-    private let progressLock = NSLock()
-    private var progress: Progress?
-    /// When the running command started (the cell began or the previous outcome came), until
-    /// its first progress display takes it as its start; under `progressLock`.
-    private var commandStarted: Double?
+    private let cell = Mutex(Cell())
+    private let progressState = Mutex(ProgressState())
     /// Updates closer together than this are skipped (the last one always goes).
     static let progressInterval = 0.1
+
+    /// What the kernel keeps about the cell being run.
+    private struct Cell: Sendable {
+        var parent: WireMessage?
+        var broadcasts = true
+        var error: (name: String, value: String, traceback: [String])?
+        var held: [MimeBundle] = []
+        var last: (origin: Origin, remaining: Int)?
+    }
+
+    /// The open progress display, and when the running command started (the cell began or the
+    /// previous outcome came), until its first progress display takes it as its start.
+    private struct ProgressState: Sendable {
+        var progress: Progress?
+        var commandStarted: Double?
+    }
+
+    /// The request being answered (outputs name it as their parent); nil between requests.
+    var parent: WireMessage? {
+        get { cell.withLock { $0.parent } }
+        set { cell.withLock { $0.parent = newValue } }
+    }
+    /// Whether outputs are broadcast (not for `silent` requests).
+    var broadcasts: Bool {
+        get { cell.withLock { $0.broadcasts } }
+        set { cell.withLock { $0.broadcasts = newValue } }
+    }
+    /// The first error of the current cell, for its reply.
+    private(set) var error: (name: String, value: String, traceback: [String])? {
+        get { cell.withLock { $0.error } }
+        set { cell.withLock { $0.error = newValue } }
+    }
+    private var held: [MimeBundle] {
+        get { cell.withLock { $0.held } }
+        set { cell.withLock { $0.held = newValue } }
+    }
+    /// The cell's last command entry, and how many of its commands (`a; b` holds two) are still to end.
+    private var last: (origin: Origin, remaining: Int)? {
+        get { cell.withLock { $0.last } }
+        set { cell.withLock { $0.last = newValue } }
+    }
 
     /// An open progress display: its id, what it counts, when it started and was last sent, the last count.
     private struct Progress {
@@ -130,49 +159,50 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
     func report(_ label: String, done: Int, total: Int) {
         guard broadcasts, total > 0 else { return }
         let now = Self.now()
-        progressLock.withLock {
-            if var current = progress, current.label == label {
+        progressState.withLock { state in
+            if var current = state.progress, current.label == label {
                 current.done = done
                 current.total = total
-                progress = current
+                state.progress = current
                 if done >= total {
-                    close(current, now: now, interrupted: false)
+                    close(current, in: &state, now: now, interrupted: false)
                     return
                 }
                 guard now - current.sent >= Self.progressInterval else { return }
-                progress?.sent = now
+                state.progress?.sent = now
                 send(current, type: "update_display_data")
                 return
             }
-            if let previous = progress { close(previous, now: now, interrupted: false) }
+            if let previous = state.progress { close(previous, in: &state, now: now, interrupted: false) }
             let opened = Progress(
                 id: "plateshell-progress-" + UUID().uuidString.lowercased(), label: label,
-                started: commandStarted ?? now, sent: now,
+                started: state.commandStarted ?? now, sent: now,
                 done: done, total: total)
-            progress = opened
-            commandStarted = nil
+            state.progress = opened
+            state.commandStarted = nil
             send(opened, type: "display_data")
-            if done >= total { close(opened, now: now, interrupted: false) }
+            if done >= total { close(opened, in: &state, now: now, interrupted: false) }
         }
     }
 
     /// Notes that a command starts now: its first progress display counts its time from here.
     private func markCommandStart() {
         let now = Self.now()
-        progressLock.withLock { commandStarted = now }
+        progressState.withLock { $0.commandStarted = now }
     }
 
     /// Replaces an open progress display (work that stopped early or was interrupted) by its line.
     private func closeProgress(interrupted: Bool) {
         let now = Self.now()
-        progressLock.withLock {
-            if let current = progress { close(current, now: now, interrupted: interrupted) }
+        progressState.withLock { state in
+            if let current = state.progress { close(current, in: &state, now: now, interrupted: interrupted) }
         }
     }
 
-    /// Replaces `display` by the line saying what ran and how long it took; called under `progressLock`.
-    private func close(_ display: Progress, now: Double, interrupted: Bool) {
-        progress = nil
+    /// Replaces `display` by the line saying what ran and how long it took; called under the
+    /// progress state's lock.
+    private func close(_ display: Progress, in state: inout ProgressState, now: Double, interrupted: Bool) {
+        state.progress = nil
         let line = Self.summary(
             label: display.label, done: display.done, total: display.total, seconds: now - display.started,
             interrupted: interrupted)
@@ -191,7 +221,7 @@ final class KernelOutput: SessionOutput, ProgressDisplay, @unchecked Sendable {
         return "\(label): \(interrupted ? "interrupted" : "stopped") at \(done)/\(total) after \(time)"
     }
 
-    /// Sends the bar of `display`; called under `progressLock`.
+    /// Sends the bar of `display`; called under the progress state's lock.
     private func send(_ display: Progress, type: String) {
         let width = 30
         let filled = width * min(display.done, display.total) / display.total

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The signatures of the messages received so far, so that a captured, validly signed message
 /// sent again is refused (as jupyter_client's `Session.digest_history` does): every message a
@@ -6,12 +7,13 @@ import Foundation
 ///
 /// Holds at most `limit` signatures; when full, the oldest tenth is forgotten (jupyter_client
 /// forgets a random tenth of its 65536).
-final class SignatureHistory: @unchecked Sendable {
-    // @unchecked Sendable: `seen` and `order` are touched only under `lock` (the shell and
-    // control threads both receive).
-    private let lock = NSLock()
-    private var seen: Set<[UInt8]> = []
-    private var order: [[UInt8]] = []
+final class SignatureHistory: Sendable {
+    /// The signatures seen, and the order they came in; the shell and control threads both receive.
+    private struct Seen {
+        var signatures: Set<[UInt8]> = []
+        var order: [[UInt8]] = []
+    }
+    private let seen = Mutex(Seen())
     let limit: Int
 
     init(limit: Int = 1 << 16) { self.limit = max(limit, 1) }
@@ -20,13 +22,13 @@ final class SignatureHistory: @unchecked Sendable {
     /// signature (signing is off) is never recorded.
     func admit(_ signature: [UInt8]) -> Bool {
         guard !signature.isEmpty else { return true }
-        return lock.withLock {
-            guard seen.insert(signature).inserted else { return false }
-            order.append(signature)
-            if order.count > limit {
+        return seen.withLock { seen in
+            guard seen.signatures.insert(signature).inserted else { return false }
+            seen.order.append(signature)
+            if seen.order.count > limit {
                 let dropped = max(limit / 10, 1)
-                for signature in order.prefix(dropped) { seen.remove(signature) }
-                order.removeFirst(dropped)
+                for signature in seen.order.prefix(dropped) { seen.signatures.remove(signature) }
+                seen.order.removeFirst(dropped)
             }
             return true
         }

@@ -4,7 +4,7 @@ import Foundation
 /// A Jupyter message and its wire form: the routing identities, the `<IDS|MSG>` delimiter, the
 /// HMAC signature, then the header, parent header, metadata and content as JSON, then any binary
 /// buffers.
-struct WireMessage {
+struct WireMessage: Sendable {
     var identities: [[UInt8]] = []
     var header: JSON
     var parentHeader: JSON = .object([])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Writes and reads a model artifact's trees as JSON bytes by hand, byte for byte what
 /// `JSONEncoder` with sorted keys writes for them and value for value what `JSONDecoder` reads.
@@ -13,12 +14,12 @@ import Foundation
 /// document in any other form (pretty-printed, keys in another order) is left to `JSONDecoder`
 /// whole. A placeholder holds a random nonce and a control character, so no text of the artifact
 /// (a feature or class name) can look like one.
-final class TreeJSON: @unchecked Sendable {
-    // One encode call uses one instance on one thread; `@unchecked Sendable` only because
-    // `JSONEncoder.userInfo` takes Sendable values.
+final class TreeJSON: Sendable {
+    // One encode or decode call uses one instance on one thread; the trees sit behind a mutex
+    // (never contended) because `JSONEncoder.userInfo` takes Sendable values.
     static let userInfoKey = CodingUserInfoKey(rawValue: "plateshell.treeJSON")!
 
-    private var trees: [Tree] = []
+    private let trees = Mutex<[Tree]>([])
     /// A placeholder's text before the tree's index.
     private let prefix = "\u{1}tree-\(String(UInt64.random(in: 1...UInt64.max), radix: 16))-"
     /// The prefix's first bytes as JSON text, quote included (U+0001 escaped as \u0001, as
@@ -49,9 +50,8 @@ final class TreeJSON: @unchecked Sendable {
 
     /// The tree a placeholder read back names; nil for any other text.
     func tree(named text: String) -> Tree? {
-        guard text.hasPrefix(prefix), let index = Int(text.dropFirst(prefix.count)), trees.indices.contains(index)
-        else { return nil }
-        return trees[index]
+        guard text.hasPrefix(prefix), let index = Int(text.dropFirst(prefix.count)) else { return nil }
+        return trees.withLock { $0.indices.contains(index) ? $0[index] : nil }
     }
 
     /// `bytes` with each tree object replaced by its placeholder (the trees kept in `trees`);
@@ -60,19 +60,21 @@ final class TreeJSON: @unchecked Sendable {
         let opening = Array("{\"cover\":[".utf8)
         let marker = marker
         var out: [UInt8] = []
+        var found: [Tree] = []
         var index = 0
         while let start = Self.find(opening, in: bytes, from: index) {
             var reader = Reader(bytes: bytes, position: start)
             guard let tree = reader.tree() else { return nil }
             out.append(contentsOf: bytes[index..<start])
             out.append(contentsOf: marker)
-            out.append(contentsOf: String(trees.count).utf8)
+            out.append(contentsOf: String(found.count).utf8)
             out.append(UInt8(ascii: "\""))
-            trees.append(tree)
+            found.append(tree)
             index = reader.position
         }
-        guard !trees.isEmpty else { return nil }
+        guard !found.isEmpty else { return nil }
         out.append(contentsOf: bytes[index...])
+        trees.withLock { $0 = found }
         return out
     }
 
@@ -154,12 +156,16 @@ final class TreeJSON: @unchecked Sendable {
         guard tree.threshold.allSatisfy(\.isFinite), tree.value.allSatisfy(\.isFinite),
             tree.cover.allSatisfy(\.isFinite)
         else { return nil }
-        trees.append(tree)
-        return prefix + String(trees.count - 1)
+        let index = trees.withLock { trees in
+            trees.append(tree)
+            return trees.count - 1
+        }
+        return prefix + String(index)
     }
 
     /// The skeleton with every placeholder replaced by its tree's JSON.
     private func fill(_ skeleton: Data) -> Data {
+        let trees = self.trees.withLock { $0 }
         guard !trees.isEmpty else { return skeleton }
         let bytes = [UInt8](skeleton)
         let marker = marker

@@ -12,6 +12,10 @@ import Foundation
 /// twice; a run whose creation may have reached the server before a crash is looked up by its
 /// `plateshell.run_id` tag before it is created again.
 public final class OutboxSender: @unchecked Sendable {
+    // @unchecked Sendable: the state others read or change (`state`, `stopped`, `retryNow`,
+    // `woken`, `running`) is guarded by `condition`, which the waits also need (Mutex has no
+    // condition variable); `experimentIds` and `lockDescriptor` belong to the sender's thread
+    // (`lockDescriptor` also to `start` before it starts the thread, and to `deinit`).
     /// What the sender knows about its last deliveries, for `tracking status`.
     public struct State: Sendable, Equatable {
         /// The last failure (nil after a delivery succeeds), and when it happened.

@@ -8,12 +8,11 @@ import Foundation
 /// (`MLFLOW_TRACKING_TOKEN`, or `MLFLOW_TRACKING_USERNAME` and `MLFLOW_TRACKING_PASSWORD`), times
 /// out, and throws an `MLflowError` that says whether retrying can help (unreachable, 408, 429,
 /// 5xx) and quotes the server's `error_code` and `message`.
-public final class MLflowClient: @unchecked Sendable {
+public final class MLflowClient: Sendable {
     /// The server's base URL (`http://127.0.0.1:5000`).
     public let base: URL
     public let timeout: TimeInterval
     public let credentials: MLflowCredentials?
-    // HTTPClient is thread-safe; the class holds nothing else that changes.
     private let http: HTTPClient
 
     /// - Throws: `EngineError.invalidArgument` when `uri` is not an http(s) URL.
