@@ -63,7 +63,9 @@ struct ServeCommandTests {
         let connection = try #require(RawHTTP.connect(port: port))
         defer { close(connection) }
         #expect(RawHTTP.send(connection, Array(request[..<half])))
-        Thread.sleep(forTimeInterval: 2) // time for the server to read the head, even on a busy machine
+        #expect(
+            RawHTTP.waitUntilServerReads(connection, serverPort: port, sent: half), "the server read the request's head"
+        )
         process.terminate()
         Thread.sleep(forTimeInterval: 0.5)
         #expect(RawHTTP.send(connection, Array(request[half...])))

@@ -85,6 +85,39 @@ public enum RawHTTP {
         return receive(fd)
     }
 
+    /// Waits until the server at 127.0.0.1:`port` has begun reading the `sent` bytes sent on `fd`:
+    /// fewer of them wait in its end of the connection, as /proc/net/tcp shows (its first read
+    /// takes a request's head whole). At most `timeout` seconds; false when it had not by then.
+    public static func waitUntilServerReads(
+        _ fd: Int32, serverPort port: Int, sent: Int, timeout: TimeInterval = 30
+    ) -> Bool {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { return false }
+        let hex = { (port: Int) in String(format: "0100007F:%04X", port) }
+        let server = hex(port)
+        let client = hex(Int(UInt16(bigEndian: address.sin_port)))
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            // Read to the end: String(contentsOfFile:) stops after the first page of a /proc file.
+            let table = String(
+                decoding: FileHandle(forReadingAtPath: "/proc/net/tcp")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+            for line in table.split(separator: "\n") {
+                let fields = line.split(separator: " ")
+                guard fields.count > 4, fields[1] == server, fields[2] == client else { continue }
+                // "tx_queue:rx_queue" in hex: the bytes still waiting at the server's end.
+                if let waiting = fields[4].split(separator: ":").last.flatMap({ Int($0, radix: 16) }), waiting < sent {
+                    return true
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
     /// Sends all of `bytes`; false when the connection refused them.
     public static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
