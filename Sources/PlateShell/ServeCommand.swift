@@ -145,12 +145,8 @@ struct ServeCommand: ParsableCommand {
     /// could not be written.
     private static func close(_ log: InferenceLog) {
         let status = log.stop()
-        say("Logged \(status.written) scored row\(status.written == 1 ? "" : "s") to \(log.table.displayName).")
-        if status.queued > 0 {
-            fail(
-                "\(status.queued) scored row\(status.queued == 1 ? "" : "s") could not be written to \(log.table.displayName): \(status.lastError ?? "the store did not answer")"
-            )
-        }
+        say(status.summary)
+        if let failure = status.failure { fail(failure) }
     }
 
     /// Starts delivering the workspace's queued tracking items to the server while the scoring

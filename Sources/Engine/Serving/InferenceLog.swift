@@ -30,10 +30,23 @@ public struct ScoredRequest: Sendable {
 public final class InferenceLog: Sendable {
     /// What a log has done so far.
     public struct Status: Sendable {
+        public let table: TableName
         public let written: Int
         public let queued: Int
         /// The last commit's failure, nil once a commit succeeds again.
         public let lastError: String?
+
+        /// "Logged N scored rows to TABLE."
+        public var summary: String {
+            "Logged \(written) scored row\(written == 1 ? "" : "s") to \(table.displayName)."
+        }
+
+        /// What could not be written and why, nil when nothing waits.
+        public var failure: String? {
+            guard queued > 0 else { return nil }
+            return
+                "\(queued) scored row\(queued == 1 ? "" : "s") could not be written to the inference log \(table.displayName): \(lastError ?? "the store did not answer")"
+        }
     }
 
     public let table: TableName
@@ -112,7 +125,7 @@ public final class InferenceLog: Sendable {
 
     public var status: Status {
         state.withLock {
-            Status(written: $0.written, queued: waiting.load(ordering: .relaxed), lastError: $0.lastError)
+            Status(table: table, written: $0.written, queued: waiting.load(ordering: .relaxed), lastError: $0.lastError)
         }
     }
 

@@ -31,9 +31,9 @@ public final class InferenceLogTable {
     /// Appends the rows `rows` writes, in one transaction; a failure leaves the log as it was.
     public func append(_ rows: (inout TableWriter) throws -> Void) throws {
         let name = self.name
-        let version = TableVersion(
-            name: name, version: 1, rowCount: 0, digest: "", schema: schema, source: "", operation: "", createdAt: "")
-        let schemaSQL = SQLIdentifier.quote(name.schema)
+        let table =
+            SQLIdentifier.quote(name.schema) + "."
+            + SQLIdentifier.quote(TableVersion.physicalName(of: name, version: 1))
         var working: TableDigest? = digest.copy()
         defer { working?.deallocate() }
         let written = try store.run { db -> Int in
@@ -41,7 +41,7 @@ public final class InferenceLogTable {
             try db.inTransaction(.immediate) {
                 let insert = try db.makeStatement(
                     sql:
-                        "INSERT INTO \(schemaSQL).\(SQLIdentifier.quote(version.physicalName)) VALUES (\(Array(repeating: "?", count: schema.count).joined(separator: ", ")))"
+                        "INSERT INTO \(table) VALUES (\(Array(repeating: "?", count: schema.count).joined(separator: ", ")))"
                 )
                 var writer = TableWriter(
                     statement: insert, connection: db.sqliteConnection!, schema: schema,
@@ -52,7 +52,7 @@ public final class InferenceLogTable {
                 count = writer.rowCount
                 try db.execute(
                     sql: """
-                        UPDATE \(schemaSQL).\(TableStore.versionsTable) SET row_count = ?, digest = ?
+                        UPDATE \(SQLIdentifier.quote(name.schema)).\(TableStore.versionsTable) SET row_count = ?, digest = ?
                         WHERE table_name = ? AND version = 1
                         """,
                     arguments: [rowCount + count, writer.digest.current(), name.table])
@@ -89,7 +89,7 @@ extension TableStore {
                     return .commit
                 }
                 let schemaSQL = SQLIdentifier.quote(name.schema)
-                let physical = SQLIdentifier.quote("_v1_\(name.table)")
+                let physical = SQLIdentifier.quote(TableVersion.physicalName(of: name, version: 1))
                 let definitions = schema.map { "\(SQLIdentifier.quote($0.name)) \($0.type.sqlType)" }
                 try db.execute(
                     sql: "CREATE TABLE \(schemaSQL).\(physical) (\(definitions.joined(separator: ", "))) STRICT")

@@ -39,7 +39,7 @@ extension TableStore {
                 if mode == .append, let previous { columns = try Self.appendedSchema(previous.schema, schema, name) }
                 let number = (previous?.version ?? 0) + 1
                 let schemaSQL = SQLIdentifier.quote(name.schema)
-                let physical = SQLIdentifier.quote("_v\(number)_\(name.table)")
+                let physical = SQLIdentifier.quote(TableVersion.physicalName(of: name, version: number))
                 let definitions = columns.map { "\(SQLIdentifier.quote($0.name)) \($0.type.sqlType)" }
                 try db.execute(
                     sql: "CREATE TABLE \(schemaSQL).\(physical) (\(definitions.joined(separator: ", "))) STRICT")

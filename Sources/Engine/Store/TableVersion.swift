@@ -35,7 +35,10 @@ public struct TableVersion: Sendable, Equatable, Codable {
     }
 
     /// The SQLite table holding this version's rows (in the schema's database).
-    var physicalName: String { "_v\(version)_\(name.table)" }
+    var physicalName: String { Self.physicalName(of: name, version: version) }
+
+    /// The SQLite table holding version `version` of `name`.
+    static func physicalName(of name: TableName, version: Int) -> String { "_v\(version)_\(name.table)" }
 
     /// The operation of an inference log's one version (`TableStore.openInferenceLog`).
     public static let logOperation = "log"

@@ -279,15 +279,9 @@ struct DeploymentCommands: CommandGroup {
             output.say(
                 "Stopped the server on \(server.host):\(port) after \(counts.requests) request\(counts.requests == 1 ? "" : "s") (\(counts.errors) refused)."
             )
-            if let log = server.service.log, let logged {
-                output.say(
-                    "Logged \(logged.written) scored row\(logged.written == 1 ? "" : "s") to \(log.table.displayName).")
-                if logged.queued > 0 {
-                    throw EngineError(
-                        .io,
-                        "\(logged.queued) scored row\(logged.queued == 1 ? "" : "s") could not be written to \(log.table.displayName): \(logged.lastError ?? "the store did not answer")"
-                    )
-                }
+            if let logged {
+                output.say(logged.summary)
+                if let failure = logged.failure { throw EngineError(.io, failure) }
             }
         default:
             if let (server, port) = deployment.running {

@@ -120,33 +120,36 @@ struct MonitoringCommands: CommandGroup {
 
         let thresholds = DriftThresholds(psi: arguments[Keys.psi], pValue: arguments[Keys.pvalue])
         let windows = try timeWindows(arguments, of: read, named: readName)
-        var windowSummary: Table?
-        var windowFigure: Figure?
-        if let windows, arguments.has(Keys.window) {
-            let summary = try Self.windowDrift(
-                windows, of: read, baseline: baseline.table, features: features, thresholds: thresholds)
-            output.table("windows", title: "Drift of \(readName) per window", summary)
-            windowFigure = Charts.driftPSI(
-                features: windows.map { TimeWindows.format($0.start) },
-                psi: (0..<summary.rowCount).map { summary.columns[4].double(at: $0) ?? 0 },
-                drifted: (0..<summary.rowCount).map { (summary.columns[3].double(at: $0) ?? 0) > 0 },
-                threshold: thresholds.psi, title: "Largest PSI of \(readName) per window")
-            output.blocks.append(
-                try modeling.workspace.drawChart(windowFigure!, name: "windows", file: "monitor-windows"))
-            windowSummary = summary
-        }
-        let latest = windows?.last
-        let current = latest.map { read.selecting(rows: $0.rows) } ?? read
-        let currentName =
-            latest.map { "\(readName) [\(TimeWindows.format($0.start)), \(TimeWindows.format($0.end)))" } ?? readName
-        let drift: [FeatureDrift]
+        // Each window's rows (or all the rows read), compared once; the report is the latest's.
+        let parts = windows?.map { read.selecting(rows: $0.rows) } ?? [read]
+        let drifts: [[FeatureDrift]]
         do {
-            drift = try DriftAnalysis.compare(
-                baseline: baseline.table, current: current, features: features, thresholds: thresholds)
+            drifts = try parts.map {
+                try DriftAnalysis.compare(
+                    baseline: baseline.table, current: $0, features: features, thresholds: thresholds)
+            }
         } catch let error as EngineError {
             throw Diagnostic(
                 error, range: arguments.has(Keys.on) ? arguments.range(of: Keys.on) : arguments.syntax.range)
         }
+        var windowSummary: Table?
+        var windowFigure: Figure?
+        if let windows, arguments.has(Keys.window) {
+            let largest = drifts.map { $0.max { $0.psi < $1.psi } }
+            let summary = try Self.windowTable(windows, drifts: drifts, largest: largest)
+            output.table("windows", title: "Drift of \(readName) per window", summary)
+            let figure = Charts.driftPSI(
+                features: windows.map { TimeWindows.format($0.start) }, psi: largest.map { $0?.psi ?? 0 },
+                drifted: drifts.map { $0.contains(where: \.drifted) }, threshold: thresholds.psi,
+                title: "Largest PSI of \(readName) per window")
+            output.blocks.append(try modeling.workspace.drawChart(figure, name: "windows", file: "monitor-windows"))
+            (windowSummary, windowFigure) = (summary, figure)
+        }
+        let current = parts[parts.count - 1]
+        let drift = drifts[drifts.count - 1]
+        let currentName =
+            windows?.last.map { "\(readName) [\(TimeWindows.format($0.start)), \(TimeWindows.format($0.end)))" }
+            ?? readName
         let shift = pipeline.map { try? Self.predictionShift($0, baseline: baseline.table, current: current) } ?? nil
 
         let drifted = drift.filter(\.drifted)
@@ -261,22 +264,16 @@ struct MonitoringCommands: CommandGroup {
         return windows
     }
 
-    /// Each window compared with the baseline: its bounds, rows, drifted features, largest PSI
-    /// and the feature with it.
-    static func windowDrift(
-        _ windows: [TimeWindow], of table: Table, baseline: Table, features: [String], thresholds: DriftThresholds
-    ) throws -> Table {
-        let compared = try windows.map { window in
-            try DriftAnalysis.compare(
-                baseline: baseline, current: table.selecting(rows: window.rows), features: features,
-                thresholds: thresholds)
-        }
-        let largest = compared.map { $0.max { $0.psi < $1.psi } }
-        return try Table(columns: [
+    /// The windows table: each window's bounds, rows, drifted features, largest PSI and the
+    /// feature with it (`drifts` and `largest` are the windows' comparisons and their largest PSI).
+    static func windowTable(_ windows: [TimeWindow], drifts: [[FeatureDrift]], largest: [FeatureDrift?]) throws
+        -> Table
+    {
+        try Table(columns: [
             Column(name: "window_start", storage: .text(windows.map { TimeWindows.format($0.start) })),
             Column(name: "window_end", storage: .text(windows.map { TimeWindows.format($0.end) })),
             Column(name: "rows", storage: .integer(windows.map { Int64($0.rows.count) })),
-            Column(name: "drifted_features", storage: .integer(compared.map { Int64($0.filter(\.drifted).count) })),
+            Column(name: "drifted_features", storage: .integer(drifts.map { Int64($0.filter(\.drifted).count) })),
             Column(name: "max_psi", storage: .real(largest.map { $0?.psi ?? 0 })),
             Column(name: "max_psi_feature", storage: .text(largest.map { $0?.feature ?? "" })),
         ])

@@ -270,13 +270,7 @@ public final class Session {
     /// the server fails, or until Ctrl-C) for queued tracking writes to reach the tracking server.
     /// Returns what to tell the user, if anything.
     public func finish(waitingUpTo timeout: TimeInterval = 120) -> [String] {
-        let log = deployment.server?.service.log
-        var notes: [String] = []
-        if let logged = deployment.stop(), let log, logged.queued > 0 {
-            notes.append(
-                "\(logged.queued) scored row\(logged.queued == 1 ? "" : "s") could not be written to the inference log \(log.table.displayName): \(logged.lastError ?? "the store did not answer")"
-            )
-        }
+        let notes = [deployment.stop()?.failure].compactMap { $0 }
         return notes + tracking.finish(waitingUpTo: timeout)
     }
 
