@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "PlateShell",
             dependencies: [
-                "Interpreter", "Engine", "ScoringHTTP", "CEditLine", "CZMQ", "CCrypto", "CCairo",
+                "Interpreter", "Engine", "ScoringHTTP", "SparkConnect", "CEditLine", "CZMQ", "CCrypto", "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),

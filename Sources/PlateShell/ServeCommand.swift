@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Interpreter
 import ScoringHTTP
+import SparkConnect
 
 /// `plateshell serve MODEL_URI`: the scoring server in the foreground, for deployment.
 struct ServeCommand: ParsableCommand {
@@ -16,7 +17,7 @@ struct ServeCommand: ParsableCommand {
             version, digest, URI). With a tracking server it also delivers the workspace's queued tracking \
             items while it runs. The server follows the URI's stage or alias to new \
             versions without a restart. With --log TABLE every scored row is written to that inference log \
-            in the workspace's table store (time, request id, model version, inputs, outputs, latency), in \
+            in the workspace's table store, or on Spark when $SPARK_REMOTE names a server (time, request id, model version, inputs, outputs, latency), in \
             batches off the request path. On SIGTERM or SIGINT it stops accepting, finishes the requests in \
             flight, writes what the log holds and exits 0.
             """)
@@ -36,7 +37,7 @@ struct ServeCommand: ParsableCommand {
 
     @Option(
         help:
-            "The inference log: a table of the workspace store (e.g. fsp.inference) that gets a row per scored plate, or off."
+            "The inference log: a table (e.g. fsp.inference; in the workspace store, or on Spark with $SPARK_REMOTE) that gets a row per scored plate, or off."
     )
     var log: String = "off"
 
@@ -81,10 +82,16 @@ struct ServeCommand: ParsableCommand {
         if let notice = source.notice { Self.say(notice) }
         let log: InferenceLog?
         do {
-            log = try logTable().map {
-                try InferenceLog(
-                    directory: workspace.layout.tablesDirectory, table: $0, model: source.model,
-                    source: "serve \(modelURI)")
+            log = try logTable().map { table in
+                // On Spark when $SPARK_REMOTE names a server, as for the shell's tables.
+                let spark = ProcessInfo.processInfo.environment["SPARK_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
+                guard let spark else {
+                    return try InferenceLog(
+                        directory: workspace.layout.tablesDirectory, table: table, model: source.model,
+                        source: "serve \(modelURI)")
+                }
+                return try InferenceLog.onSpark(
+                    try SparkRemote(parsing: spark), table: table, model: source.model, source: "serve \(modelURI)")
             }
         } catch let error as EngineError {
             Self.fail("cannot log to \(self.log): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
@@ -109,7 +116,7 @@ struct ServeCommand: ParsableCommand {
                     )
                     if let log {
                         Self.say(
-                            "Logging every scored row to \(log.table.displayName) (\(workspace.layout.tablesDirectory)); 'sql select * from \(log.table.displayName)' reads it."
+                            "Logging every scored row to \(log.table.displayName) (\(log.location)); 'sql select * from \(log.table.displayName)' reads it."
                         )
                     } else {
                         Self.say("Not logging scored rows (--log TABLE keeps an inference log).")

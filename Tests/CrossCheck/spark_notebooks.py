@@ -43,6 +43,17 @@ def replay(binary, project, workspace, remote):
     return documents
 
 
+def drop_inference_log(port):
+    """Notebook 4's inference log starts empty on Spark, as in the new embedded workspace (a rerun against the
+    same server would otherwise append to an earlier run's log)."""
+    from pyspark.sql import SparkSession
+    spark = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").getOrCreate()
+    try:
+        spark.sql("DROP TABLE IF EXISTS fsp.inference")
+    finally:
+        spark.stop()
+
+
 def score_with_spark_udf(binary, project, port):
     """PlateShell's labels for fsp.faults against mlflow.pyfunc.spark_udf's, row by row."""
     import mlflow.pyfunc
@@ -92,6 +103,7 @@ def main():
     with tempfile.TemporaryDirectory() as project:
         os.makedirs(os.path.join(project, "data"))
         shutil.copy(data, os.path.join(project, "data", "faults.csv"))
+        drop_inference_log(port)
         embedded = replay(binary, project, "embedded", None)
         spark = replay(binary, project, "spark", f"sc://127.0.0.1:{port}")
         udf_checks, udf_failures = score_with_spark_udf(binary, project, port)

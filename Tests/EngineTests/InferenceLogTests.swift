@@ -127,6 +127,28 @@ struct InferenceLogTests {
         }
     }
 
+    @Test("flush writes what is queued now, long before the next commit, and the log goes on")
+    func flushWritesNow() throws {
+        let directory = TemporaryDirectory()
+        let log = try InferenceLog(
+            directory: directory.path, table: name, model: F.source.model, source: "serve test",
+            flushInterval: .seconds(60))
+        let service = ScoringService(source: F.source, log: log)
+        let body = Data(F.splitBody(rows: [0, 1, 2]).utf8)
+        #expect(
+            service.respond(method: "POST", path: "/invocations", contentType: "application/json", body: body).status
+                == 200)
+        let store = try TableStore(directory: directory.path)
+        #expect(try store.version(name).rowCount == 0)
+        let flushed = log.flush(timeout: .seconds(10))
+        #expect(flushed.written == 3 && flushed.queued == 0)
+        #expect(try store.read(try store.version(name)).rowCount == 3)
+        #expect(
+            service.respond(method: "POST", path: "/invocations", contentType: "application/json", body: body).status
+                == 200)
+        #expect(log.stop().written == 6)
+    }
+
     @Test("A full log refuses requests with 503 instead of dropping rows")
     func fullLogRefuses() throws {
         let directory = TemporaryDirectory()

@@ -16,8 +16,8 @@ public struct ScoredRequest: Sendable {
     public let latencyMilliseconds: Double
 }
 
-/// Scored requests written to an inference log table in the workspace store, off the request
-/// path: `accept` queues a request in memory (never waiting on the disk), a writer thread
+/// Scored requests written to an inference log table (in the workspace store, or on Spark:
+/// `InferenceLogStorage`), off the request path: `accept` queues a request in memory (never waiting on the disk), a writer thread
 /// commits what is queued every `flushInterval` in one transaction, and `stop` writes the rest.
 ///
 /// Memory is bounded: at most `capacity` rows wait; beyond that `accept` refuses (the scoring
@@ -50,6 +50,8 @@ public final class InferenceLog: Sendable {
     }
 
     public let table: TableName
+    /// Where the table lives, for messages ("the workspace store at PATH", "Spark at sc://…").
+    public let location: String
     public let capacity: Int
     public let flushInterval: Duration
     private let state = Mutex(State())
@@ -63,6 +65,8 @@ public final class InferenceLog: Sendable {
         /// Requests accepted since the writer last took the queue.
         var queue: [ScoredRequest] = []
         var written = 0
+        /// Commits tried so far (each ends in `written` or `lastError`).
+        var attempts = 0
         var lastError: String?
         var stopping = false
     }
@@ -77,25 +81,42 @@ public final class InferenceLog: Sendable {
             + [ColumnSchema(name: "latency_ms", type: .real)]
     }
 
-    /// Opens (or creates) the log `table` in the store at `directory` for `model`'s rows and
-    /// starts its writer thread.
+    /// Opens (or creates) the log `table` in the workspace store at `directory` for `model`'s
+    /// rows and starts its writer thread.
     ///
     /// - Throws: `EngineError` when the store cannot be opened, or `table` is not a log of
     ///   these columns (see `TableStore.openInferenceLog`).
-    public init(
+    public convenience init(
         directory: String, table: TableName, model: ServedModel, source: String,
         capacity: Int = 200_000, flushInterval: Duration = .milliseconds(200)
     ) throws {
+        try self.init(
+            table: table, location: "the workspace store at \(directory)", model: model, capacity: capacity,
+            flushInterval: flushInterval
+        ) { schema in
+            try TableStore(directory: directory).openInferenceLog(table, schema: schema, source: source)
+        }
+    }
+
+    /// Starts a writer thread that opens the log with `open` (given the log's columns for
+    /// `model`) and then appends to it. The storage is opened and used on that thread only.
+    ///
+    /// - Throws: what `open` throws (as `EngineError`).
+    public init(
+        table: TableName, location: String, model: ServedModel, capacity: Int = 200_000,
+        flushInterval: Duration = .milliseconds(200),
+        open: @escaping @Sendable ([ColumnSchema]) throws -> any InferenceLogStorage
+    ) throws {
         self.table = table
+        self.location = location
         self.capacity = capacity
         self.flushInterval = flushInterval
         let schema = Self.schema(for: model)
         let opened = OpenOutcome()
-        // The store and the open table never leave the writer thread.
         let thread = Thread { [self] in
-            let log: InferenceLogTable
+            let log: any InferenceLogStorage
             do {
-                log = try TableStore(directory: directory).openInferenceLog(table, schema: schema, source: source)
+                log = try open(schema)
                 opened.finish(nil)
             } catch {
                 opened.finish(Self.engineError(error))
@@ -129,6 +150,26 @@ public final class InferenceLog: Sendable {
         }
     }
 
+    /// Writes what is queued now, waiting at most `timeout`, and goes on logging (a reader that
+    /// starts after this finds every row accepted before it).
+    ///
+    /// - Returns: the status then (`queued` rows, with `lastError`, when they could not be written).
+    @discardableResult
+    public func flush(timeout: Duration = .seconds(30)) -> Status {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        // Only the rows waiting now are waited for, not the ones accepted meanwhile.
+        let (target, attemptsBefore) = state.withLock { ($0.written + waiting.load(ordering: .relaxed), $0.attempts) }
+        while clock.now < deadline {
+            let (written, attempts, failed) = state.withLock { ($0.written, $0.attempts, $0.lastError != nil) }
+            // Done, or a commit tried since this call began failed (its rows stay queued).
+            if written >= target || (attempts > attemptsBefore && failed) { break }
+            wake.signal()
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return status
+    }
+
     /// Writes what is queued and stops the writer; waits at most `timeout` for failing commits.
     ///
     /// - Returns: the final status (`queued` rows could not be written by then).
@@ -145,7 +186,7 @@ public final class InferenceLog: Sendable {
         return status
     }
 
-    private func writeUntilStopped(into log: InferenceLogTable) {
+    private func writeUntilStopped(into log: any InferenceLogStorage) {
         let interval = DispatchTimeInterval.milliseconds(
             Int(flushInterval.components.seconds) * 1000
                 + Int(flushInterval.components.attoseconds / 1_000_000_000_000_000))
@@ -158,10 +199,11 @@ public final class InferenceLog: Sendable {
             }
             if !batch.isEmpty {
                 do {
-                    try log.append { writer in try Self.write(batch, schema: log.schema, into: &writer) }
+                    try Self.append(batch, to: log)
                     let rows = batch.reduce(0) { $0 + $1.inputs.rows }
                     state.withLock { state in
                         state.written += rows
+                        state.attempts += 1
                         state.lastError = nil
                     }
                     waiting.subtract(rows, ordering: .relaxed)
@@ -169,6 +211,7 @@ public final class InferenceLog: Sendable {
                     // Kept, ahead of what arrived since, for the next commit.
                     state.withLock { state in
                         state.queue = batch + state.queue
+                        state.attempts += 1
                         state.lastError = Self.engineError(error).message
                     }
                     if stopping { Thread.sleep(forTimeInterval: 0.2) }
@@ -182,9 +225,14 @@ public final class InferenceLog: Sendable {
         }
     }
 
+    /// Appends the rows of `batch` to `log` in one append.
+    private static func append<Storage: InferenceLogStorage>(_ batch: [ScoredRequest], to log: Storage) throws {
+        try log.append { writer in try write(batch, schema: log.schema, into: &writer) }
+    }
+
     /// Writes the rows of `batch` in `schema`'s columns: inputs and outputs by name (a column
     /// the scoring model lacks, after it moved to a version with other columns, is missing).
-    static func write(_ batch: [ScoredRequest], schema: [ColumnSchema], into writer: inout TableWriter) throws {
+    static func write<Sink: RowSink>(_ batch: [ScoredRequest], schema: [ColumnSchema], into writer: inout Sink) throws {
         var times = TimeText()
         var model: ServedModel.Identity?
         var sources: [CellSource] = []

@@ -18,7 +18,7 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
     public let usesTLS: Bool
     public let userID: String
     /// The session id asked for (a UUID), or nil to start a new session.
-    public let sessionID: String?
+    public private(set) var sessionID: String?
     public let userAgent: String
     /// Extra headers, by lowercased name, in the order given.
     public let headers: [(name: String, value: String)]
@@ -89,6 +89,14 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         if let token { lines.append("authorization: Bearer \(token)") }
         lines.append("user-agent: \(userAgent)")
         return lines
+    }
+
+    /// The same server and credentials, joining the server-side session `id` (a second client of
+    /// one session sees that session's writes at once; Spark caches a table's files per session).
+    public func joining(session id: String) -> SparkRemote {
+        var remote = self
+        remote.sessionID = id
+        return remote
     }
 
     /// The connection string with the token hidden.

@@ -28,6 +28,10 @@ public final class SparkTableStore: TableStorage {
 
     /// What the last read of rows noted of their conversion (a decimal column read as double).
     public private(set) var readNotes: [String] = []
+    /// The inference logs this store has seen. Spark caches a table's files per session, and a
+    /// log grows from other sessions (a `plateshell serve` elsewhere): each read of one refreshes
+    /// it first.
+    private var knownLogs: Set<TableName> = []
 
     /// Reads the rows of `relation`, keeping their conversion notes in `readNotes`.
     private func collectNoting(_ relation: Spark_Connect_Relation) throws -> Table {
@@ -168,6 +172,13 @@ public final class SparkTableStore: TableStorage {
     }
 
     public func query(_ sql: String) throws -> Table {
+        for log in knownLogs.sorted(by: { $0.displayName < $1.displayName }) {
+            do {
+                try refresh(log)
+            } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
+                knownLogs.remove(log) // dropped since: nothing cached to refresh
+            }
+        }
         var relation = Spark_Connect_Relation()
         relation.sql.query = try SparkReadOnlySQL.wrap(sql)
         return try collectNoting(relation)
@@ -202,9 +213,17 @@ public final class SparkTableStore: TableStorage {
     /// a table PlateShell did not write its row count and columns with no digest.
     func latest(_ name: TableName, readingRows: Bool = true) throws -> TableVersion {
         readNotes = []
-        let recorded = try recordedVersions(of: name).last
-        if let recorded, !readingRows || !Self.fits(recorded.rowCount, recorded.schema.count) { return recorded }
+        var recorded = try recordedVersions(of: name).last
         let quoted = SparkTableNames.quoted(name)
+        // A log grows after its record: its rows are counted (`SparkInferenceLog`), afresh.
+        if let log = recorded, log.isLog {
+            knownLogs.insert(name)
+            try refresh(name)
+            recorded = TableVersion(
+                name: name, version: log.version, rowCount: try countRows(quoted), digest: "", schema: log.schema,
+                source: log.source, operation: log.operation, createdAt: log.createdAt, sparkTable: log.sparkTable)
+        }
+        if let recorded, !readingRows || !Self.fits(recorded.rowCount, recorded.schema.count) { return recorded }
         let rows = try recorded?.rowCount ?? countRows(quoted)
         let external = TableVersion(
             name: name, version: 1, rowCount: rows, digest: "",
@@ -225,14 +244,20 @@ public final class SparkTableStore: TableStorage {
             name: name, version: base.version, rowCount: table.rowCount, digest: digest,
             schema: table.columns.map { ColumnSchema(name: $0.name, type: $0.type) }, source: base.source,
             operation: recorded == nil
-                ? "external" : "\(base.operation); read back with other rows or order than recorded",
+                ? "external"
+                : base.isLog ? base.operation : "\(base.operation); read back with other rows or order than recorded",
             createdAt: base.createdAt, sparkTable: base.sparkTable)
         lastRead = (version, table)
         return version
     }
 
+    /// Drops what this session cached of the table `name` (its files), so the next read lists them again.
+    private func refresh(_ name: TableName) throws {
+        try session.run(sql: "REFRESH TABLE \(SparkTableNames.quoted(name))")
+    }
+
     /// The number of rows of the table `quoted` names.
-    private func countRows(_ quoted: String) throws -> Int {
+    func countRows(_ quoted: String) throws -> Int {
         let answer = try session.collect(sql: "SELECT count(*) AS n FROM \(quoted)")
         guard let count = answer.columns.first?.double(at: 0), let rows = Int(exactly: count) else {
             throw EngineError(.invalidData, "Spark answered no row count for \(quoted)")
@@ -303,6 +328,7 @@ public final class SparkTableStore: TableStorage {
             let scan = try CSVReader.scan(path: file, options: options, cancellation: session.cancellation)
             try recoverInterruptedWrite(name)
             let recorded = try tableExists(name) ? try recordedVersions(of: name) : []
+            if recorded.last?.isLog == true { throw InferenceLogProblem.appendOnly(name) }
             let version = try commit(name, after: recorded) { staging in
                 let digest = StreamingTableDigest()
                 var sent = false
@@ -336,6 +362,7 @@ public final class SparkTableStore: TableStorage {
         var operation = operation
         if try tableExists(name) {
             recorded = try recordedVersions(of: name)
+            if recorded.last?.isLog == true { throw InferenceLogProblem.appendOnly(name) }
             if mode == .append {
                 rows = try SparkTableStore.appending(table, to: try read(try latest(name)), name: name)
                 operation = "append"
@@ -387,6 +414,7 @@ public final class SparkTableStore: TableStorage {
         }
         try recoverInterruptedWrite(target)
         let recorded = try tableExists(target) ? try recordedVersions(of: target) : []
+        if recorded.last?.isLog == true { throw InferenceLogProblem.appendOnly(target) }
         let version = TableVersion(
             name: target, version: (recorded.last?.version ?? 0) + 1, rowCount: outputDigest.rowCount, digest: digest,
             schema: outputColumns, source: describe(input), operation: operation,
@@ -417,7 +445,7 @@ public final class SparkTableStore: TableStorage {
     /// of `name`. Any failure (Ctrl-C included) drops the staging table and leaves the earlier table
     /// as it was.
     @discardableResult
-    private func commit(
+    func commit(
         _ name: TableName, after recorded: [TableVersion], send: (String) throws -> TableVersion
     ) throws -> TableVersion {
         if name.schema != TableName.defaultSchema {
@@ -448,7 +476,7 @@ public final class SparkTableStore: TableStorage {
     /// creates it (unless `appending`), the others append. Each batch is written as one file (a
     /// repartition to one partition, without a shuffle), so a table sent in one batch reads back
     /// in its order.
-    private func send(_ table: Table, into staging: String, appending: Bool) throws {
+    func send(_ table: Table, into staging: String, appending: Bool) throws {
         var start = 0
         var batchRows = max(1, Self.batchBytes / Self.estimatedRowBytes(table))
         repeat {
@@ -517,7 +545,7 @@ public final class SparkTableStore: TableStorage {
     ///
     /// - Returns: whether a table was moved back.
     @discardableResult
-    private func recoverInterruptedWrite(_ name: TableName) throws -> Bool {
+    func recoverInterruptedWrite(_ name: TableName) throws -> Bool {
         let database = SparkTableNames.database(forSchema: name.schema)
         guard try databases().contains(database) else { return false }
         let staged = try session.collect(
@@ -543,7 +571,7 @@ public final class SparkTableStore: TableStorage {
         return true
     }
 
-    private func tableExists(_ name: TableName) throws -> Bool {
+    func tableExists(_ name: TableName) throws -> Bool {
         let database = SparkTableNames.database(forSchema: name.schema)
         guard try databases().contains(database) else { return false }
         let listing = try session.collect(

@@ -9,7 +9,7 @@ import GRDBSQLite
 /// `TableVersion.isLog`), and a kill at any point leaves the last committed append.
 ///
 /// Not shared between threads: one writer owns it (`InferenceLog`'s).
-public final class InferenceLogTable {
+public final class InferenceLogTable: InferenceLogStorage {
     public let name: TableName
     public let schema: [ColumnSchema]
     /// The rows stored so far.
@@ -84,7 +84,7 @@ extension TableStore {
             try db.inTransaction(.immediate) {
                 let versions = try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table])
                 if let latest = versions.last {
-                    guard latest.isLog else { throw Self.notALog(latest) }
+                    guard latest.isLog else { throw InferenceLogProblem.notALog(latest) }
                     found = latest
                     return .commit
                 }
@@ -115,7 +115,7 @@ extension TableStore {
             return InferenceLogTable(
                 store: self, name: name, schema: schema, rowCount: 0, digest: TableDigest(schema: schema))
         }
-        guard existing.schema == schema else { throw Self.otherColumns(existing, schema) }
+        guard existing.schema == schema else { throw InferenceLogProblem.otherColumns(existing, schema) }
         // The digest goes on from the stored rows, which must be the ones it records.
         var sink = DigestSink(digest: TableDigest(schema: schema))
         do {
@@ -132,37 +132,6 @@ extension TableStore {
                 hint: "its rows were changed outside PlateShell; log to a new table with log=TABLE")
         }
         return InferenceLogTable(store: self, name: name, schema: schema, rowCount: sink.rows, digest: sink.digest)
-    }
-
-    /// The error for a write (load, save, append) to an inference log.
-    static func logIsAppendOnly(_ name: TableName) -> EngineError {
-        EngineError(
-            .invalidArgument,
-            "\(name.displayName) is an inference log, which only a scoring server appends to; it cannot be loaded, saved or appended to",
-            hint: "save under another name, e.g. 'save as \(name.displayName)_copy'")
-    }
-
-    private static func notALog(_ version: TableVersion) -> EngineError {
-        EngineError(
-            .invalidArgument,
-            "\(version.name.displayName) is a stored table (version \(version.version), written by \(version.operation), \(version.rowCount) rows), not an inference log",
-            hint:
-                "an inference log needs a table of its own: log to another name, e.g. \(version.name.schema).inference")
-    }
-
-    private static func otherColumns(_ version: TableVersion, _ schema: [ColumnSchema]) -> EngineError {
-        let stored = Set(version.schema.map(\.name))
-        let wanted = Set(schema.map(\.name))
-        var notes: [String] = []
-        let missing = schema.map(\.name).filter { !stored.contains($0) }
-        let extra = version.schema.map(\.name).filter { !wanted.contains($0) }
-        if !missing.isEmpty { notes.append("not in the log: \(missing.joined(separator: ", "))") }
-        if !extra.isEmpty { notes.append("only in the log: \(extra.joined(separator: ", "))") }
-        if notes.isEmpty { notes.append("the same names, in another order or with other types") }
-        return EngineError(
-            .invalidArgument,
-            "the inference log \(version.name.displayName) has other columns than this model's log rows",
-            hint: "log this model to a new table with log=TABLE", notes: notes)
     }
 }
 

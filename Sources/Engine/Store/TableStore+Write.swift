@@ -34,7 +34,7 @@ extension TableStore {
             try db.inTransaction(.immediate) {
                 let previous = try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table])
                     .last
-                if let previous, previous.isLog { throw Self.logIsAppendOnly(name) }
+                if let previous, previous.isLog { throw InferenceLogProblem.appendOnly(name) }
                 var columns = schema
                 if mode == .append, let previous { columns = try Self.appendedSchema(previous.schema, schema, name) }
                 let number = (previous?.version ?? 0) + 1

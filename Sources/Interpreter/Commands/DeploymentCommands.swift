@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import ScoringHTTP
+import SparkConnect
 
 /// The deployment commands: scoring with a registered model (`predict with=`), serving it over
 /// MLflow's protocol, and calling a scoring endpoint. They touch the deployment state (the
@@ -37,16 +38,19 @@ struct DeploymentCommands: CommandGroup {
                 a tracking server, models:/ URIs resolve there, so a promotion made from MLflow's UI or Python client is \
                 followed too, and versions are downloaded into the workspace's model cache). It binds 127.0.0.1 unless host= \
                 says otherwise. A request's body must arrive within 30 s of its head (else 408, and the connection is \
-                closed). With log=TABLE every scored row goes to that inference log in the workspace's table store \
-                (time, request id, model version and digest, the inputs, the outputs, latency), written in batches \
-                off the request path; 'monitor MODEL_URI on=TABLE' compares it with the training data. 'serve status' \
-                shows what it serves, how many requests it answered and rows it logged; 'serve stop' stops it \
+                closed). With log=TABLE every scored row goes to that inference log where the session's tables live \
+                (the workspace store, or Spark) (time, request id, model version and digest, the inputs, the outputs, \
+                latency), written in batches off the request path; 'monitor MODEL_URI on=TABLE' compares it with the training data. 'serve status' \
+                shows what it serves, how many requests it answered and rows it logged; 'serve flush' writes what the \
+                log holds now (it commits every 0.2 s, every second on Spark), so the next command reads every row \
+                scored so far; 'serve stop' stops it \
                 (finishing the requests in flight and writing the log). 'plateshell serve MODEL_URI --port N \
                 --log TABLE' serves in the foreground.
                 """,
             positionals: [
                 .required(
-                    Keys.target, .text("model-uri|status|stop"), help: "the model URI to serve, or status, or stop")
+                    Keys.target, .text("model-uri|status|flush|stop"),
+                    help: "the model URI to serve, or status, flush (write the inference log now) or stop")
             ],
             parameters: [
                 ParameterSpec(
@@ -59,12 +63,13 @@ struct DeploymentCommands: CommandGroup {
                     help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)"),
                 ParameterSpec(
                     Keys.log, .text("table"),
-                    help: "the inference log: a table of the workspace store that gets a row per scored plate"),
+                    help:
+                        "the inference log: a table (where the session's tables live) that gets a row per scored plate"),
             ],
             examples: [
                 "serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002 poll=5",
                 "serve models:/et-fsp-model/Production log=fsp.inference",
-                "serve status", "serve stop",
+                "serve status", "serve flush", "serve stop",
             ],
             handler: run { try $0.serve($1) }),
         CommandSpec(
@@ -74,7 +79,7 @@ struct DeploymentCommands: CommandGroup {
                 Posts rows as dataframe_split JSON to URL/invocations (PlateShell's server or 'mlflow models serve') and \
                 shows the predictions with the model version that answered and the round-trip time: 'invoke URL plate N' \
                 sends row N of the current frame, 'invoke URL on=TABLE' the first limit= rows of a stored table (or of the \
-                frame without on=). Without URL it calls the server this shell started with serve.
+                frame without on=), in one request; beyond 10 rows the predicted classes are counted. Without URL it calls the server this shell started with serve.
                 """,
             positionals: [
                 .optional(
@@ -269,6 +274,18 @@ struct DeploymentCommands: CommandGroup {
                 output.say(
                     "It keeps serving its model: the last check of \(server.service.source.uri) failed (\(problem)).")
             }
+        case "flush":
+            guard let (server, _) = deployment.running, let log = server.service.log else {
+                throw Diagnostic(
+                    EngineError(
+                        .invalidArgument, "no server with an inference log is running in this shell",
+                        hint: "serve MODEL_URI log=TABLE starts one"),
+                    range: arguments.range(of: Keys.target))
+            }
+            let status = log.flush()
+            if let failure = status.failure { throw EngineError(.io, failure) }
+            output.say(
+                "\(status.summary) Every row scored so far is in \(log.table.displayName) (\(log.location)).")
         case "stop":
             guard let (server, port) = deployment.running else {
                 output.say("No server is running.")
@@ -318,7 +335,7 @@ struct DeploymentCommands: CommandGroup {
             )
             if let log {
                 output.say(
-                    "Every scored row goes to the inference log \(log.table.displayName); 'sql select * from \(log.table.displayName)' reads it."
+                    "Every scored row goes to the inference log \(log.table.displayName) (\(log.location)); 'sql select * from \(log.table.displayName)' reads it."
                 )
             }
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
@@ -347,23 +364,23 @@ struct DeploymentCommands: CommandGroup {
         return fields
     }
 
-    /// Opens the inference log `table` in the workspace store (an inference log is written off
-    /// the shell's thread, to the workspace's SQLite files: not to Spark).
+    /// Opens the inference log `table` where the session's tables live: the workspace store, or
+    /// Spark (an inference log is written off the request path, by a thread with a connection of
+    /// its own).
     private func openLog(_ table: String, model: ServedModel, uri: String) throws -> InferenceLog {
         let name = try TableName(parsing: table)
-        if modeling.frames.sparkAddress != nil {
-            throw EngineError(
-                .invalidArgument,
-                "an inference log is written to the workspace's table store, and this session's tables are on Spark",
-                hint:
-                    "serve from a shell whose tables are local ('tables uri=local'), or 'plateshell serve \(uri) --log \(table)'"
-            )
+        guard let spark = try modeling.frames.sparkSession() else {
+            return try InferenceLog(
+                directory: modeling.workspace.layout.tablesDirectory, table: name, model: model, source: "serve \(uri)")
         }
-        return try InferenceLog(
-            directory: modeling.workspace.layout.tablesDirectory, table: name, model: model, source: "serve \(uri)")
+        return try InferenceLog.onSpark(
+            spark.remote, session: spark.sessionID, table: name, model: model, source: "serve \(uri)")
     }
 
     // MARK: - invoke
+
+    /// The predictions `invoke` lists; beyond, it counts them.
+    static let shownPredictions = 10
 
     func invoke(_ arguments: Invocation) throws -> CommandOutput {
         guard let endpoint = arguments[Keys.url] ?? deployment.running.map({ "http://\($0.server.host):\($0.port)" })
@@ -393,9 +410,16 @@ struct DeploymentCommands: CommandGroup {
             "\(client.url.absoluteString) answered for \(rows.count) row\(rows.count == 1 ? "" : "s") of \(source) in "
                 + String(format: "%.1f ms", answer.seconds * 1000) + (answer.model.map { ", scored by \($0)" } ?? "")
                 + ".")
+        // Up to `shownPredictions` rows, then the predicted classes counted.
         output.table(
             "predictions", columns: ["row"] + answer.columns,
-            rows: zip(rows, answer.rows).map { [.integer(Int64($0))] + $1 })
+            rows: zip(rows, answer.rows).prefix(Self.shownPredictions).map { [.integer(Int64($0))] + $1 })
+        if rows.count > Self.shownPredictions, let predicted = answer.columns.firstIndex(of: "predicted") {
+            let counts = ValueCounts(Column(name: "predicted", type: .text, values: answer.rows.map { $0[predicted] }))
+            output.say(
+                "The first \(Self.shownPredictions) of \(rows.count) are shown; predicted: "
+                    + counts.entries.map { "\($0.value.displayText) \($0.count)" }.joined(separator: ", ") + ".")
+        }
         if rows.count == 1, let actual = try? table.column(named: modeling.state.target) {
             output.say("Actual \(modeling.state.target) of that plate: \(actual.value(at: rows[0]).displayText).")
         }

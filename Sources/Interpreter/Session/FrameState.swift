@@ -38,6 +38,16 @@ final class FrameState {
         return store
     }
 
+    /// The Spark session the tables are read through (opened on first use); nil when tables are
+    /// in the workspace store.
+    ///
+    /// - Throws: `EngineError.invalidArgument` when `$SPARK_REMOTE` is not a Spark Connect address.
+    func sparkSession() throws -> SparkSession? {
+        guard sparkAddress != nil else { return nil }
+        _ = try store()
+        return sparkStore?.session
+    }
+
     /// The workspace's own store, wherever tables live: `sql` over the tracking catalog reads it.
     func workspaceStore() throws -> TableStore {
         if let workspaceTables { return workspaceTables }
