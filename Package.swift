@@ -40,15 +40,20 @@ let package = Package(
         .target(name: "CCurl", dependencies: ["CLazyLibrary"]),
         .target(name: "CPrefetch"),
         .target(name: "CSplitScan"),
+        // The ML core (data, statistics, transforms, models, validation, explanations) is a target
+        // of its own with no SQLite, HTTP, YAML or cairo: it builds beside GRDB and Yams, and Engine
+        // (stores, tracking, serving, plots, ONNX) re-exports it to its clients.
+        .target(
+            name: "MLCore", dependencies: ["CLapack", "CPrefetch", "CSplitScan"], path: "Sources/Engine/MLCore"),
         .target(
             name: "Engine",
             dependencies: [
-                "CCrypto", "CLapack", "CCairo", "CIsal", "CCurl", "CPrefetch", "CSplitScan",
+                "MLCore", "CCrypto", "CCairo", "CIsal", "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["SparkConnect", "SparkConnectProtocol", "ScoringHTTP"]),
+            exclude: ["MLCore", "SparkConnect", "SparkConnectProtocol", "ScoringHTTP"]),
         // The scoring server's HTTP listener (Hummingbird over NIO) is a target of its own: Engine
         // (the scoring protocol itself, ScoringService, stays there) no longer waits for NIO and
         // Hummingbird to build, and builds beside them.
@@ -89,9 +94,9 @@ let package = Package(
             ]),
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
         .testTarget(
-            name: "EngineTests", dependencies: ["Engine", "ScoringHTTP", "TestSupport", "CCairo"], exclude: ["Fixtures"]
+            name: "EngineTests", dependencies: ["Engine", "MLCore", "ScoringHTTP", "TestSupport", "CCairo"], exclude: ["Fixtures"]
         ),
-        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "TestSupport"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "MLCore", "TestSupport"]),
         .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "FrontEndTests", dependencies: ["PlateShell", "Interpreter", "Engine", "TestSupport"]),

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// `readTable` converts cells in the same pass that infers the types; these tests hold it to the
 /// two-pass reading (`scan`, then `read`) bit for bit, in one part and in parallel parts.

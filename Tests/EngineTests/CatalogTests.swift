@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// The tracking catalog keeps MLflow's semantics: immutable params, metric histories, registry
 /// versions numbered max + 1, stages with archiving, aliases with MLflow's reserved names, and

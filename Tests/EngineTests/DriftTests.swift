@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// The drift statistics: the Kolmogorov–Smirnov test against values scipy.stats.ks_2samp gives
 /// (1.17, method='auto'), the quantile bins against NumPy's quantiles, PSI by hand, and the

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// Every model kind passes the same checks (docs/STYLE.md §9, after scikit-learn's `check_estimator`):
 /// seeded fits repeat, fitting leaves the settings untouched, probabilities are probabilities,

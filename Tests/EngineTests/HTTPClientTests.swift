@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// The HTTP client (libcurl, opened on first use) against the fake MLflow server: methods and
 /// bodies as sent, statuses as answers, no answer as a transport error.

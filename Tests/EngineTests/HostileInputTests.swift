@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 #if canImport(Glibc)
     import Glibc

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 @Suite("Inference log: a table that a scoring server appends to")
 struct InferenceLogTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 #if canImport(Glibc)
     import Glibc

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// The graphs `ONNXExport` builds (their numbers are checked against onnxruntime by
 /// Tests/CrossCheck/onnx_vs_runtime.py), what the validator refuses, and the model directory's

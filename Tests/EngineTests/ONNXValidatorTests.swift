@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// Broken graphs are refused before a byte is written, with what is wrong.
 @Suite("ONNX validation")

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 @Suite("PNG encoder")
 struct PNGEncoderTests {

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// Charts render to PNG and SVG: the files exist, have the figure's size (PNG at twice the
 /// resolution), and are not blank.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// The ONNX encoding against bytes from Python's onnx 1.23 (`SerializeToString()` of the same
 /// messages built with `onnx.helper`), so the hand-written writer is checked against the

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// A logged random forest on TOP3, served from its model directory.
 enum ScoringFixture {

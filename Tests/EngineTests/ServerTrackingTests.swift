@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// A tracking server as the registry of record, against a fake MLflow server whose faults the
 /// tests choose: the outbox delivers in order and in batches, survives a server that is down, a

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// What every tracker does, on the embedded one: runs nest under an open run, a logged model is a
 /// complete directory and a LoggedModel, registering needs a model, and the mistakes are named.

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 @Suite("TreeSHAP and the other explainers")
 struct TreeSHAPTests {

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 @Suite("Trees, binning and boosting components")
 struct TreeTests {

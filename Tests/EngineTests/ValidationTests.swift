@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 @Suite("Metrics and folds")
 struct ValidationTests {

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 
 /// What-if and advice: a changed row re-predicts; the search moves the probability the asked way,
 /// best first, each option changing a different set of actionable features, the steel grades as a pair.

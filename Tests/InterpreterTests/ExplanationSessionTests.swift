@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import Engine
+@testable import MLCore
 @testable import Interpreter
 
 @Suite("Session: explanation commands")

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// A logged model as one ONNX graph that computes what PlateShell's scoring server answers, from
 /// the raw indicators:

@@ -1,3 +1,5 @@
+import MLCore
+
 /// Builds a graph node by node: each `apply` adds a node reading earlier values and returns the
 /// name of its output, so graphs are written in topological order; constants become
 /// initializers. Names are the operator and a counter (`MatMul_3`), or the graph output's name.

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// An ONNX model as PlateShell writes it: the parts of `onnx.proto` (ModelProto, GraphProto,
 /// NodeProto, AttributeProto, TensorProto, ValueInfoProto) that its graphs use, and their

@@ -1,3 +1,5 @@
+import MLCore
+
 /// What `ONNXValidator` knows of each operator PlateShell emits: its domain, how many inputs and
 /// outputs it has, its attributes (and which are required), and how element types flow through
 /// it — from the operator definitions of opset 17 and ai.onnx.ml opset 3.

@@ -1,3 +1,5 @@
+import MLCore
+
 /// Structural checks of an `ONNXModel` before it is encoded: what `onnx.checker` (with type
 /// inference) would reject in the graphs PlateShell builds.
 ///

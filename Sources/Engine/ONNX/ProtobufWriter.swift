@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// A minimal Protocol Buffers encoder: the wire format's varints and length-delimited fields,
 /// enough to write the handful of ONNX messages PlateShell emits (`ONNXModel` and its parts).

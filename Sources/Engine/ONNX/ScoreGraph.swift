@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// The models whose probabilities are the softmax of per-class scores computed in double:
 /// linear rules (logistic regression, ridge, LDA, the linear SVM, and the dummy as zero weights

@@ -1,3 +1,5 @@
+import MLCore
+
 /// The validator's knowledge of ai.onnx.ml's `TreeEnsembleClassifier` (opset 3) as PlateShell
 /// emits it: double thresholds and leaf weights as tensors, string class labels. Beyond arity and
 /// attribute types it checks what the operator's shape inference and onnxruntime rely on: the

@@ -1,3 +1,5 @@
+import MLCore
+
 /// The tree models as one ai.onnx.ml `TreeEnsembleClassifier` (opset 3) reading double rows:
 /// every node of every tree (`x[feature] <= threshold` goes to the left child: `BRANCH_LEQ`,
 /// true → left), thresholds and leaf weights as double tensors, so rows take the same paths and

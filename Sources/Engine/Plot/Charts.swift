@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// The shell's charts: PCA explained variance, confusion matrix, and the model leaderboard.
 public enum Charts {

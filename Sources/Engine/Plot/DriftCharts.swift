@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 extension Charts {
     /// Each feature's population stability index as a horizontal bar, largest first; bars of

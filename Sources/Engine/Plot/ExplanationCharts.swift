@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 extension Charts {
     /// SHAP's waterfall for one plate: from the base value, each feature's push (red up, blue

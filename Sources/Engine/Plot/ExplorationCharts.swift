@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 extension Charts {
     /// The Pareto chart of `counts`: a bar per value, most frequent first, and the cumulative

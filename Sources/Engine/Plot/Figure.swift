@@ -1,5 +1,6 @@
 import CCairo
 import Foundation
+import MLCore
 
 /// A colour, components in [0, 1].
 public struct Color: Sendable, Equatable {

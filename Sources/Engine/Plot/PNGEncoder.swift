@@ -1,6 +1,7 @@
 import CCairo
 import CIsal
 import Foundation
+import MLCore
 
 /// Encodes a cairo image surface as a PNG file: its rows unfiltered, in one zlib stream made by
 /// Intel's ISA-L (igzip, level 1), RGB when every pixel is opaque (every chart: they are drawn on

@@ -1,5 +1,6 @@
 import CCairo
 import Foundation
+import MLCore
 
 /// Pictures as DEC sixel graphics, for terminals that show neither kitty's nor iTerm2's images:
 /// a PNG is decoded and scaled with cairo, its colours mapped to a 6×6×6 cube, and written six

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Synchronization
 
 /// One scored request on its way to the inference log: the rows the model scored and its answer.

@@ -1,3 +1,5 @@
+import MLCore
+
 /// Where an inference log's rows go: a table that only grows, one append at a time. The
 /// workspace store's is `InferenceLogTable`; Spark's is `SparkInferenceLog` (target SparkConnect).
 ///

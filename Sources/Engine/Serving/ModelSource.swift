@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Synchronization
 
 /// The model a scoring server answers with, found from a URI and kept current: a registry URI

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// A client of a scoring endpoint (PlateShell's or `mlflow models serve`): sends rows as
 /// `dataframe_split` JSON to `/invocations` and reads `{"predictions": …}` back.

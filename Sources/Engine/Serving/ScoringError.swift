@@ -1,3 +1,5 @@
+import MLCore
+
 /// A scoring request the server refuses: the HTTP status and MLflow's error JSON
 /// (`{"error_code": …, "message": …, "sqlstate": …, "error_class": …}`).
 public struct ScoringError: Error, Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// One input column of a model's signature: its name and MLflow type.
 public struct SignatureColumn: Sendable, Equatable {

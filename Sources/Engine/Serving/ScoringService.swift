@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Synchronization
 
 /// An HTTP answer of the scoring service.

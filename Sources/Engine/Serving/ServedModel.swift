@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// A model ready to score: what it is, which registered version (if any) it came from, and its
 /// input signature.

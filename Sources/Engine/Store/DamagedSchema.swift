@@ -1,4 +1,5 @@
 import GRDB
+import MLCore
 
 /// A schema whose SQLite file cannot be read (damaged on disk, or not a database at all).
 ///

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import MLCore
 
 /// SQLite's authorizer set while a user's `sql` statement is prepared: it denies what
 /// `sqlite3_stmt_readonly` lets through or cannot see — ATTACH and DETACH (which create or drop

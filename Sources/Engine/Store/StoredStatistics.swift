@@ -1,3 +1,5 @@
+import MLCore
+
 /// Statistics a table store computes where the rows are (Spark's aggregate queries), so a table
 /// larger than this machine's memory can be explored: `describe`, `counts`, `corr` and `hist` of
 /// a stored table with no steps applied ask the store's `statistics` when it has them, and read

@@ -1,4 +1,5 @@
 import CCrypto
+import MLCore
 
 /// SHA-256 of a table's content, streamed as rows are written.
 ///

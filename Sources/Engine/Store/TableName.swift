@@ -1,3 +1,5 @@
+import MLCore
+
 /// A stored table's name: `schema.table`, like Databricks' `FSP.faults` (written `fsp.faults`).
 ///
 /// Both parts must be identifiers (an ASCII letter, then ASCII letters, digits or underscores; at most 63

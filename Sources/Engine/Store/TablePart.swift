@@ -1,3 +1,5 @@
+import MLCore
+
 /// A part of a stored table read instead of all of it (`use TABLE sample=0.01 seed=7`,
 /// `use TABLE limit=1000`): how a table larger than memory is explored in part.
 public enum TablePart: Equatable, Sendable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import MLCore
+
 /// Where a session's tables live: the workspace's SQLite files (`TableStore`, the default) or a
 /// Spark cluster through Spark Connect (`SparkTableStore`). The data commands talk to this
 /// protocol only, so `load`, `tables`, `history`, `use`, `save`, `sql` and `predict … into=`

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 extension TableStore {
     /// Loads a CSV file as a new version of `name`, streaming: the file is checked and its column

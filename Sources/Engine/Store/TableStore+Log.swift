@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import MLCore
 
 /// An inference log in the workspace store, open for appending: a table with one version
 /// (operation `log`) whose SQLite table grows in place. Each `append` inserts its rows and

@@ -1,9 +1,10 @@
 import GRDB
 import GRDBSQLite
+import MLCore
 
 extension TableStore {
     /// Reads one stored version into memory.
-    public func read(_ version: TableVersion) throws -> Table {
+    public func read(_ version: TableVersion) throws -> MLCore.Table {
         var builder = TableBuilder(schema: version.schema, expectedRows: version.rowCount)
         try run { db in try Self.readRows(db, version, into: &builder, cancellation: cancellation) }
         return try builder.build()
@@ -26,7 +27,7 @@ extension TableStore {
     ///   `position`) when SQLite gives one; `.invalidArgument` for a statement that writes, or for
     ///   several statements, or for a result above `queryRowLimit` rows or `queryTextLimit` bytes
     ///   of text.
-    public func query(_ sql: String) throws -> Table {
+    public func query(_ sql: String) throws -> MLCore.Table {
         do {
             return try runQuery(sql)
         } catch let error as EngineError where error.message.hasPrefix("no such table: ") {
@@ -37,7 +38,7 @@ extension TableStore {
         }
     }
 
-    private func runQuery(_ sql: String) throws -> Table {
+    private func runQuery(_ sql: String) throws -> MLCore.Table {
         try run { db in
             let connection = db.sqliteConnection
             var statement: OpaquePointer?
@@ -128,7 +129,7 @@ extension TableStore {
     private static func collect(
         _ statement: OpaquePointer, connection: OpaquePointer?,
         cancellation: Cancellation
-    ) throws -> Table {
+    ) throws -> MLCore.Table {
         let count = Int(sqlite3_column_count(statement))
         var names: [String] = []
         var used = Set<String>()
@@ -171,7 +172,7 @@ extension TableStore {
             }
             if rows % 4096 == 0 { try cancellation.check() }
         }
-        return try Table(
+        return try MLCore.Table(
             columns: (0..<count).map { index in
                 let values = cells[index]
                 let type: ColumnType

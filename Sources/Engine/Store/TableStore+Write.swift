@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import MLCore
 
 extension TableStore {
     /// Writes a new version of `name`: the rows that `rows` writes (after the previous version's
@@ -82,7 +83,7 @@ extension TableStore {
     /// Writes `table` as a new version of `name`.
     @discardableResult
     public func write(
-        _ table: Table, as name: TableName, mode: WriteMode = .overwrite,
+        _ table: MLCore.Table, as name: TableName, mode: WriteMode = .overwrite,
         source: String, operation: String
     ) throws -> TableVersion {
         let schema = table.columns.map { ColumnSchema(name: $0.name, type: $0.type) }

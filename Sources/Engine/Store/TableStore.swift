@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import MLCore
 
 /// The embedded table store: versioned tables in SQLite files under the workspace.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// One stored version of a table: what `history TABLE` lists and `use TABLE version=N` opens.
 public struct TableVersion: Sendable, Equatable, Codable {

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import MLCore
 
 /// Writes rows into a new table version inside the store's open transaction, hashing them as
 /// they go. `TableStore.write` hands one to its closure.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MLCore
 
 extension Database {
     /// Puts one database file of this connection (`schema`: `main` or an attached schema) in

@@ -1,4 +1,5 @@
 import Dispatch
+import MLCore
 import Synchronization
 
 /// Work started on another thread whose result its starter collects later: `value()` waits for

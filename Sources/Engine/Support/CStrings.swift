@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// Calls `body` with the strings as an array of C strings that lives for the call (libcurl's
 /// header lists).

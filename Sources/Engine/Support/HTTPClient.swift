@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import MLCore
 import Synchronization
 
 /// Sends HTTP requests and waits for their answers (the shell's commands are synchronous), with

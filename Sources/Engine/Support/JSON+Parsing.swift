@@ -1,3 +1,5 @@
+import MLCore
+
 extension JSON {
     /// Parses JSON text (RFC 8259), keeping object keys in the order written.
     ///

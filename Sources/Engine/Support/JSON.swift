@@ -1,3 +1,5 @@
+import MLCore
+
 /// A JSON value with object keys kept in the order written, so documents are stable byte for byte.
 public indirect enum JSON: Sendable, Equatable {
     case null

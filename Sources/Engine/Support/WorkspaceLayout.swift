@@ -1,3 +1,5 @@
+import MLCore
+
 /// Where a workspace keeps its files, the one place that names them:
 ///
 /// ```

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MLCore
 
 extension Catalog {
     /// Marks KILLED, as MLflow does (status KILLED, end time now), every RUNNING run whose process

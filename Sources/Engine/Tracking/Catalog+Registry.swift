@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MLCore
 
 extension Catalog {
     /// Registered model names: not empty, no `/` or `%` (MLflow's rule), at most 256 characters.

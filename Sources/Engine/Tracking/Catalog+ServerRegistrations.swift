@@ -1,4 +1,5 @@
 import GRDB
+import MLCore
 
 /// The tracking servers a workspace registered models on (`server_registrations`): with a server
 /// as the registry of record, the versions live there and the workspace's catalog holds none, so a

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MLCore
 import Synchronization
 
 /// The embedded tracking catalog: MLflow's entities — experiments, runs with params, metric

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// The tracker for one person: the workspace's catalog records every run and is the registry.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// Writes the catalog in MLflow's file-store layout (`mlruns/`, MLFLOW.md §2), which the real
 /// MLflow client and UI read and `mlflow migrate-filestore` converts to SQLite:

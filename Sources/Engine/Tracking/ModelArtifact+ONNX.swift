@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Yams
 
 extension ModelArtifact {

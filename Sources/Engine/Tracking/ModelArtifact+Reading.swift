@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Yams
 
 /// A model directory's `MLmodel` file as read back, whoever wrote it (PlateShell, or MLflow's

@@ -2,6 +2,7 @@ import CCairo
 import CCrypto
 import Foundation
 import GRDBSQLite
+import MLCore
 
 /// What a logged model is: a classifier pipeline (raw indicators → defect class and class
 /// probabilities) or a transform (raw indicators → principal components).

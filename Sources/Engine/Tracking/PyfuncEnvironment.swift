@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// The Python environment MLflow recreates to run a model's `python_function` flavor (its
 /// `mlflow.onnx` loader): `requirements.txt`, `python_env.yaml` (for the virtualenv and uv

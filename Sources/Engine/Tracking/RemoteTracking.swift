@@ -1,3 +1,5 @@
+import MLCore
+
 /// The tracking server a tracker sends to, and the workspace's queue for it: what `tracking`
 /// shows, waits for (`tracking flush`, quitting) and checks, and where models are fetched from.
 ///

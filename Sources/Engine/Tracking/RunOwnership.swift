@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import MLCore
+
 /// Where runs are read: the workspace's catalog, or the tracking server when it is the store of
 /// record. `runs`, `run show`, `artifacts` and `lineage` read through it.
 public protocol RunReader: AnyObject {

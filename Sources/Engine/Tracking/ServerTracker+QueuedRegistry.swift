@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// A registration `register` queues when the server cannot take it now.
 struct QueuedRegistration {

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Synchronization
 
 /// The tracker for a team: an MLflow tracking server (or Databricks) is the registry of record.

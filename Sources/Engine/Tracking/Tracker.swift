@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 import Synchronization
 
 /// Records what the session does as MLflow runs and keeps the model registry, behind one

@@ -1,5 +1,6 @@
 import CCrypto
 import Foundation
+import MLCore
 
 /// A run's state, as MLflow names it.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {

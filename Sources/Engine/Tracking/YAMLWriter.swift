@@ -1,3 +1,5 @@
+import MLCore
+
 /// Writes the YAML MLflow reads (`meta.yaml`, `MLmodel`) in the safest subset: block mappings and
 /// lists, every string a JSON string literal (a valid YAML double-quoted scalar, so names like
 /// `null`, `true`, `123` or `a: b` stay strings), integers and reals plain, `null` for nothing.

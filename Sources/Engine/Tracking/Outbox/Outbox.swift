@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MLCore
 
 /// One tracking write waiting to reach a tracking server, in the order it was made.
 public enum OutboxItem: Codable, Sendable, Equatable {

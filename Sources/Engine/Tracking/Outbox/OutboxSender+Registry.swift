@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// Delivering the registry writes queued while the server could not take them: a registration
 /// (numbered by the server when it arrives, after the run's other items) and the stage changes

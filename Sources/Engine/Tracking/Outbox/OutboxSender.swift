@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// Delivers an outbox to its tracking server on a thread of its own, so that no command waits
 /// for the server: oldest first, consecutive params/metrics/tags of a run merged into as few

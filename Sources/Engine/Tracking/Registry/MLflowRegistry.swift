@@ -1,3 +1,5 @@
+import MLCore
+
 /// An MLflow tracking server as the registry of record (and so Databricks, which speaks the same
 /// REST API): every read and every `models:/` resolution asks the server, with MLflow's own rules
 /// (the highest version in a stage, the alias's version, the number).

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MLCore
 
 /// Local copies of model versions registered on a tracking server, under the workspace's
 /// `model-cache/NAME/VERSION/DIGEST/`, and the last version each URI resolved to (so a cached

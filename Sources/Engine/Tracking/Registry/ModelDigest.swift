@@ -1,5 +1,6 @@
 import CCrypto
 import Foundation
+import MLCore
 
 /// The content digest of a model directory: SHA-256 over each file's path, size and SHA-256, in
 /// path order (format "plateshell-model-v1"). Equal directories give equal digests wherever they

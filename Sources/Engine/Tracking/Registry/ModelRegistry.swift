@@ -1,3 +1,5 @@
+import MLCore
+
 /// The registry of record: where registered models and their versions are read, and where
 /// `models:/` URIs resolve. The workspace's catalog is the registry for one person; with a
 /// tracking server set, the server is (`MLflowRegistry`), so a version promoted from Python's

@@ -1,3 +1,5 @@
+import MLCore
+
 /// A `models:/` URI, parsed: which version of which registered model it asks for, as MLflow reads
 /// it (`mlflow/store/artifact/utils/models.py`, MLFLOW.md §5).
 ///

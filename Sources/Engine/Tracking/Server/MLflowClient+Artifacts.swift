@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// Reading artifacts through the server's proxy (`/api/2.0/mlflow-artifacts/artifacts`).
 extension MLflowClient {

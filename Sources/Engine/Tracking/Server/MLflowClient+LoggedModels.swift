@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// MLflow 3's LoggedModel entities over REST (MLFLOW.md §7.3): what the UI lists in an
 /// experiment's Models tab and a run's "Models" column.

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// The model registry: registered models, versions, stages, aliases, download URIs.
 extension MLflowClient {

@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// Reading runs: experiments, run search, one run with its data, metric histories, artifact lists.
 extension MLflowClient {

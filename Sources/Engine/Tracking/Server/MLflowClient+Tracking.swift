@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// Writing runs: experiments, runs, params, metrics, tags, dataset inputs, artifacts.
 extension MLflowClient {

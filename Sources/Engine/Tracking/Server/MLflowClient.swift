@@ -1,4 +1,5 @@
 import Foundation
+import MLCore
 
 /// A client of an MLflow tracking server's REST API (`/api/2.0/mlflow/...`, artifacts through the
 /// server's proxy), as measured against MLflow 3.17 (MLFLOW.md §7). Its calls are grouped by

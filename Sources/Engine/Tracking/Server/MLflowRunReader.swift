@@ -1,3 +1,5 @@
+import MLCore
+
 /// The runs of an MLflow tracking server, read over REST. A run id may be the server's (whole, a
 /// unique prefix among the server's runs, or `latest`) or the id of a workspace run that was sent
 /// there. Made for one command: what it fetched is kept for the rest of the command.

@@ -52,7 +52,8 @@ public struct AdaBoost: FittedClassifier {
         return AdaBoost(stumps: stumps, stumpWeights: stumpWeights, classCount: k)
     }
 
-    static func argmax(_ tree: Tree, leaf: Int) -> Int {
+    /// The class a stump's leaf votes for: its largest class weight (the first on a tie).
+    public static func argmax(_ tree: Tree, leaf: Int) -> Int {
         var best = 0
         for c in 1..<tree.outputs where tree.value[leaf * tree.outputs + c] > tree.value[leaf * tree.outputs + best] {
             best = c
@@ -76,5 +77,5 @@ public struct AdaBoost: FittedClassifier {
     }
 
     /// What the weighted votes are divided by: the stump weights' sum × (classes − 1).
-    var voteScale: Double { stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1)) }
+    public var voteScale: Double { stumpWeights.reduce(0, +) * Double(max(classCount - 1, 1)) }
 }
