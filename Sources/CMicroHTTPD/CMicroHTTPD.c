@@ -81,13 +81,13 @@ typedef enum MHD_Result (*set_option_function)(struct MHD_Connection *, enum MHD
 typedef const union MHD_ConnectionInfo *(*connection_info_function)(struct MHD_Connection *,
                                                                     enum MHD_ConnectionInfoType, ...);
 
-struct MHD_Daemon *plateshell_mhd_start(int listen_fd, unsigned int threads, unsigned int idle_seconds,
-                                        MHD_AccessHandlerCallback handler, void *handler_cls,
-                                        MHD_RequestCompletedCallback completed, void *completed_cls) {
+struct MHD_Daemon *plateshell_mhd_start(int listen_fd, unsigned int idle_seconds, MHD_AccessHandlerCallback handler,
+                                        void *handler_cls, MHD_RequestCompletedCallback completed,
+                                        void *completed_cls) {
     static void *slot;
     start_function start = (start_function)plateshell_resolve(&slot, mhd_library, "MHD_start_daemon");
-    return start(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, NULL, NULL, handler, handler_cls,
-                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
+    return start(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC, 0, NULL,
+                 NULL, handler, handler_cls, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
                  MHD_OPTION_CONNECTION_TIMEOUT, idle_seconds, MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                  MHD_OPTION_UNESCAPE_CALLBACK, keep_url, NULL, MHD_OPTION_END);
 }

@@ -16,14 +16,14 @@
 /// the reason (strerror or gai_strerror) in `error`.
 int plateshell_mhd_listen(const char *host, int port, int *bound_port, char *error, size_t error_size);
 
-/// Starts a daemon on the listening socket `listen_fd` (which it then owns): `threads` polling
-/// threads, each with its own epoll set (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-/// MHD_USE_ITC, MHD_OPTION_THREAD_POOL_SIZE), connections closed after `idle_seconds` without
-/// traffic, `handler` called for each request, `completed` when one ends, URLs passed to
-/// `handler` as sent (not percent-decoded). NULL when libmicrohttpd refuses.
-struct MHD_Daemon *plateshell_mhd_start(int listen_fd, unsigned int threads, unsigned int idle_seconds,
-                                        MHD_AccessHandlerCallback handler, void *handler_cls,
-                                        MHD_RequestCompletedCallback completed, void *completed_cls);
+/// Starts a daemon on the listening socket `listen_fd` (which it then owns): a thread accepting
+/// and a thread per connection, polling it (MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+/// MHD_USE_ITC); connections closed after `idle_seconds` without traffic, `handler` called for each
+/// request, `completed` when one ends, URLs passed to `handler` as sent (not percent-decoded).
+/// NULL when libmicrohttpd refuses.
+struct MHD_Daemon *plateshell_mhd_start(int listen_fd, unsigned int idle_seconds, MHD_AccessHandlerCallback handler,
+                                        void *handler_cls, MHD_RequestCompletedCallback completed,
+                                        void *completed_cls);
 
 /// MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT, seconds): the connection's
 /// idle timeout from now on (0: none). Call only from the connection's own callbacks.

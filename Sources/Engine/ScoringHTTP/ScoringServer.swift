@@ -46,8 +46,9 @@ public final class ScoringServer: Sendable {
     public var port: Int? { running.withLock { $0?.port } }
 
     /// Starts listening in the background and returns the bound port (port 0 picks a free one).
-    /// Requests are answered on libmicrohttpd's own threads (one per core, each polling its share
-    /// of the connections), so a caller holding a thread of Swift's cooperative pool does not
+    /// Requests are answered on libmicrohttpd's own threads, one per connection (with a pool of one
+    /// per core, each thread kept the connections it accepted: under wrk -c8 one of two did two
+    /// thirds of the scoring), so a caller holding a thread of Swift's cooperative pool does not
     /// hold the server.
     ///
     /// - Throws: `EngineError.io` when the address cannot be bound (in use, not local, no permission).
@@ -64,11 +65,9 @@ public final class ScoringServer: Sendable {
         }
         let listener = Listener(service: service, bodyTimeout: bodyTimeout)
         let context = Unmanaged.passRetained(listener)
-        let threads = UInt32(max(2, ProcessInfo.processInfo.activeProcessorCount))
         guard
             let daemon = plateshell_mhd_start(
-                socket, threads, UInt32(Self.idleTimeout.components.seconds), accessHandler, context.toOpaque(),
-                requestCompleted, context.toOpaque())
+                socket, Self.idleSeconds, accessHandler, context.toOpaque(), requestCompleted, context.toOpaque())
         else {
             close(socket)
             context.release()
