@@ -58,9 +58,9 @@ public final class ScoringServer: Sendable {
         var reason = [CChar](repeating: 0, count: 256)
         let socket = plateshell_mhd_listen(host, Int32(requestedPort), &port, &reason, reason.count)
         guard socket >= 0 else {
+            let why = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw EngineError(
-                .io,
-                "cannot listen on \(host):\(requestedPort): \(String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))",
+                .io, "cannot listen on \(host):\(requestedPort): \(why)",
                 hint: requestedPort == 0 ? nil : "another server may hold the port: pick another with port=N")
         }
         let listener = Listener(service: service, bodyTimeout: bodyTimeout)
@@ -116,8 +116,9 @@ public final class ScoringServer: Sendable {
 
 /// A running server: libmicrohttpd's daemon, the context its callbacks get and the follower.
 private struct Running: @unchecked Sendable {
-    // @unchecked Sendable: `daemon` is a C handle. libmicrohttpd's daemon calls are thread-safe,
-    // and the handle is used only by `stop()`, once, after taking it out of `running` (its mutex).
+    // @unchecked Sendable: `daemon` is a C handle and `follower` holds a Dispatch timer. Both are
+    // used only by `stop()`, once, after taking them out of `running` (its mutex); libmicrohttpd's
+    // daemon calls may come from any thread.
     let daemon: OpaquePointer
     let context: Unmanaged<Listener>
     let follower: RegistryFollower
@@ -161,7 +162,7 @@ private final class Listener: Sendable {
             size.pointee = 0
             if expired {
                 // libmicrohttpd queues no answer while a body is arriving: the 408 goes straight
-                // to the socket, and .NO closes the connection.
+                // to the socket, and MHD_NO closes the connection.
                 var answer = timeoutAnswer()
                 _ = answer.withUTF8 { bytes in
                     bytes.withMemoryRebound(to: CChar.self) {
