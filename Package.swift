@@ -16,35 +16,33 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CEditLine", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        // LAPACK/OpenBLAS, cairo, ZeroMQ, ISA-L and libcurl are opened on first use (CLazyLibrary), not at
-        // start-up: their shared libraries cost ~6 ms of every start (ZeroMQ ~1 ms more, libcurl with its
-        // ~30 libraries ~8 ms). Headers: liblapacke-dev, libopenblas-dev, libcairo2-dev, libzmq3-dev,
-        // libisal-dev, libcurl4-openssl-dev.
+        // LAPACK/OpenBLAS, cairo, ZeroMQ, ISA-L, libcurl and libmicrohttpd are opened on first use
+        // (CLazyLibrary), not at start-up: their shared libraries cost ~6 ms of every start (ZeroMQ ~1 ms
+        // more, libcurl with its ~30 libraries ~8 ms). Headers: liblapacke-dev, libopenblas-dev,
+        // libcairo2-dev, libzmq3-dev, libisal-dev, libcurl4-openssl-dev, libmicrohttpd-dev.
         .target(name: "CLazyLibrary"),
         .target(name: "CLapack", dependencies: ["CLazyLibrary"]),
         .target(name: "CCairo", dependencies: ["CLazyLibrary"]),
         .target(name: "CZMQ", dependencies: ["CLazyLibrary"]),
         .target(name: "CIsal", dependencies: ["CLazyLibrary"]),
         .target(name: "CCurl", dependencies: ["CLazyLibrary"]),
+        .target(name: "CMicroHTTPD", dependencies: ["CLazyLibrary"]),
         .target(name: "CPrefetch"),
         .target(name: "CSplitScan"),
         // The ML core (data, statistics, transforms, models, validation, explanations) is a target
         // of its own with no SQLite, HTTP, YAML or cairo: it builds beside GRDB and Yams, and Engine
-        // (stores, tracking, serving, plots, ONNX) re-exports it to its clients.
+        // (stores, tracking, serving, plots, ONNX) re-exports it to its clients. Cross-module
+        // optimization lets the store specialize the core's generic row paths (the CSV reader
+        // writing into a store's writer) as it did within one module.
         .target(
-            name: "MLCore", dependencies: ["CLapack", "CPrefetch", "CSplitScan"], path: "Sources/Engine/MLCore"),
+            name: "MLCore", dependencies: ["CLapack", "CPrefetch", "CSplitScan"], path: "Sources/Engine/MLCore",
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         .target(
             name: "Engine",
             dependencies: [
@@ -54,22 +52,10 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["MLCore", "SparkConnect", "SparkConnectProtocol", "ScoringHTTP"]),
-        // The scoring server's HTTP listener (Hummingbird over NIO) is a target of its own: Engine
-        // (the scoring protocol itself, ScoringService, stays there) no longer waits for NIO and
-        // Hummingbird to build, and builds beside them.
-        .target(
-            name: "ScoringHTTP",
-            dependencies: [
-                "Engine",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            path: "Sources/Engine/ScoringHTTP"),
+        // The scoring server's HTTP listener (GNU libmicrohttpd, through CMicroHTTPD) is a target of
+        // its own beside Engine, which holds the scoring protocol itself (ScoringService). It was
+        // Hummingbird over SwiftNIO, whose packages took 40% of a fresh release build's CPU time.
+        .target(name: "ScoringHTTP", dependencies: ["Engine", "CMicroHTTPD"], path: "Sources/Engine/ScoringHTTP"),
         // Spark Connect: the messages PlateShell uses, generated once by protoc-gen-swift from a
         // subset of Spark's .proto files (committed; scripts/generate-spark-protocol makes them
         // again), and the client and table store built on them. gRPC goes over HTTP/2 through the

@@ -129,9 +129,9 @@ struct ServeCommand: ParsableCommand {
         }
         done.wait()
         if let failure {
-            Self.fail(
-                "cannot listen on \(host):\(port): \(failure)\n  hint: another server may hold the port; pick another with --port"
-            )
+            // ScoringServer's error already says "cannot listen on HOST:PORT: reason".
+            let message = (failure as? EngineError)?.message ?? "cannot listen on \(host):\(port): \(failure)"
+            Self.fail(message + "\n  hint: another server may hold the port; pick another with --port")
         }
         let counts = service.counts
         Self.say(

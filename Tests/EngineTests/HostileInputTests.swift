@@ -274,4 +274,26 @@ struct HostileScoringTests {
         #expect(RawHTTP.exchange(port: port, RawHTTP.request("GET", "/ping", contentType: nil))?.status == 200)
         await onOwnThread { server.stop() }
     }
+
+    @Test("a client that goes silent mid-body is closed by the body's deadline; keep-alive answers on one connection")
+    func silentBody() async throws {
+        let server = ScoringServer(service: ScoringService(source: F.source), port: 0, bodyTimeout: .seconds(1))
+        let port = try #require(await onOwnThread { try? server.start() })
+        let fd = try #require(RawHTTP.connect(port: port))
+        defer { close(fd) }
+        let ping = Array("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for _ in 0..<3 {
+            #expect(RawHTTP.send(fd, ping))
+            let count = recv(fd, &buffer, buffer.count, 0)
+            #expect(count > 0 && String(decoding: buffer[0..<max(0, count)], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        }
+        #expect(
+            RawHTTP.send(
+                fd, Array("POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{".utf8)))
+        let started = Date()
+        #expect(recv(fd, &buffer, buffer.count, 0) <= 0, "closed without an answer it could not send")
+        #expect(Date().timeIntervalSince(started) < 3.5)
+        await onOwnThread { server.stop() }
+    }
 }

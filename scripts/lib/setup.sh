@@ -2,7 +2,7 @@
 # Source it from a script whose working directory is the project root.
 
 # The Debian packages the code links (system-library targets) and the scripts use.
-PLATESHELL_APT_PACKAGES=(libedit-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev liblapacke-dev libopenblas-dev libcairo2-dev libzmq3-dev libisal-dev fonts-dejavu-core python3-venv)
+PLATESHELL_APT_PACKAGES=(libedit-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev liblapacke-dev libopenblas-dev libcairo2-dev libzmq3-dev libisal-dev libmicrohttpd-dev fonts-dejavu-core python3-venv)
 
 # Runs a command as root (directly when already root, through sudo otherwise).
 as_root() {
