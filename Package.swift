@@ -80,7 +80,8 @@ let package = Package(
             ]),
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
         .testTarget(
-            name: "EngineTests", dependencies: ["Engine", "MLCore", "ScoringHTTP", "TestSupport", "CCairo"], exclude: ["Fixtures"]
+            name: "EngineTests", dependencies: ["Engine", "MLCore", "ScoringHTTP", "TestSupport", "CCairo"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "MLCore", "TestSupport"]),
         .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"], exclude: ["Fixtures"]),

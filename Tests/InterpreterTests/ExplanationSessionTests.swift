@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 @testable import Engine
-@testable import MLCore
 @testable import Interpreter
+@testable import MLCore
 
 @Suite("Session: explanation commands")
 struct ExplanationSessionTests {
