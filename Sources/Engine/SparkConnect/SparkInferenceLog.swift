@@ -95,8 +95,8 @@ extension SparkTableStore {
 }
 
 extension InferenceLog {
-    /// Every Spark append is a Spark job (about half a second to a second): a Spark log commits
-    /// once a second, so a kill -9 loses at most about the last two seconds.
+    /// Every Spark append is a Spark job (2 to 5 s here under load): a Spark log commits once a
+    /// second, and a kill -9 loses what was answered in the last few seconds.
     public static let sparkFlushInterval: Duration = .seconds(1)
 
     /// An inference log `table` on the Spark Connect server `remote`, for `model`'s rows: its
