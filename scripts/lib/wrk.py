@@ -30,9 +30,11 @@ def parse_wrk(output):
     p99 = re.search(r"^\s+99%\s+([0-9.]+)(us|ms|s|m|h)\s*$", output, re.M)
     if not (requests and p50 and p99):
         return None
+    total = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {"rps": float(requests.group(1)), "p50": to_ms(*p50.groups()), "p99": to_ms(*p99.groups()),
+            "requests": int(total.group(1)) if total else 0,
             "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
             "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0}
 
