@@ -84,8 +84,7 @@ struct ServeCommand: ParsableCommand {
         do {
             log = try logTable().map { table in
                 // On Spark when $SPARK_REMOTE names a server, as for the shell's tables.
-                let spark = ProcessInfo.processInfo.environment["SPARK_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
-                guard let spark else {
+                guard let spark = SparkRemote.environmentAddress else {
                     return try InferenceLog(
                         directory: workspace.layout.tablesDirectory, table: table, model: source.model,
                         source: "serve \(modelURI)")

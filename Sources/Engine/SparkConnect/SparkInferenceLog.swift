@@ -82,10 +82,7 @@ extension SparkTableStore {
     /// Records `rows` as the log's row count in the table's properties (and in `recorded`).
     fileprivate func recordLog(_ name: TableName, rows: Int, in recorded: inout [TableVersion]) throws {
         guard let log = recorded.popLast() else { return }
-        recorded.append(
-            TableVersion(
-                name: log.name, version: log.version, rowCount: rows, digest: "", schema: log.schema,
-                source: log.source, operation: log.operation, createdAt: log.createdAt, sparkTable: log.sparkTable))
+        recorded.append(log.growing(to: rows))
         let record = try SparkVersionRecord.encode(recorded)
         try session.run(
             sql:

@@ -91,6 +91,12 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
         return lines
     }
 
+    /// `$SPARK_REMOTE` as given (parsed when a store opens), nil when unset or empty: where a
+    /// session's tables live, and a foreground server's inference log, as for PySpark.
+    public static var environmentAddress: String? {
+        ProcessInfo.processInfo.environment["SPARK_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The same server and credentials, joining the server-side session `id` (a second client of
     /// one session sees that session's writes at once; Spark caches a table's files per session).
     public func joining(session id: String) -> SparkRemote {

@@ -219,9 +219,7 @@ public final class SparkTableStore: TableStorage {
         if let log = recorded, log.isLog {
             knownLogs.insert(name)
             try refresh(name)
-            recorded = TableVersion(
-                name: name, version: log.version, rowCount: try countRows(quoted), digest: "", schema: log.schema,
-                source: log.source, operation: log.operation, createdAt: log.createdAt, sparkTable: log.sparkTable)
+            recorded = log.growing(to: try countRows(quoted))
         }
         if let recorded, !readingRows || !Self.fits(recorded.rowCount, recorded.schema.count) { return recorded }
         let rows = try recorded?.rowCount ?? countRows(quoted)

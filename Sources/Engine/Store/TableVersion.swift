@@ -47,6 +47,14 @@ public struct TableVersion: Sendable, Equatable, Codable {
     /// Whether this is an inference log: one version that a scoring server appends to in place,
     /// whose row count and digest grow with it (a read takes the first `rowCount` rows).
     public var isLog: Bool { operation == Self.logOperation }
+
+    /// This version holding `rows` rows, with no digest: a Spark log's record as it grows (Spark
+    /// keeps no row order, so a reader hashes the rows it reads).
+    public func growing(to rows: Int) -> TableVersion {
+        TableVersion(
+            name: name, version: version, rowCount: rows, digest: "", schema: schema, source: source,
+            operation: operation, createdAt: createdAt, sparkTable: sparkTable)
+    }
 }
 
 extension TableName: Codable {

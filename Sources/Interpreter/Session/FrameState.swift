@@ -23,7 +23,7 @@ final class FrameState {
     init(workspace: Workspace, cancellation: Cancellation) {
         self.workspace = workspace
         self.cancellation = cancellation
-        sparkAddress = ProcessInfo.processInfo.environment["SPARK_REMOTE"].flatMap { $0.isEmpty ? nil : $0 }
+        sparkAddress = SparkRemote.environmentAddress
     }
 
     /// The table store, opened on first use.
