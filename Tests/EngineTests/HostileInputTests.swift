@@ -275,7 +275,7 @@ struct HostileScoringTests {
         await onOwnThread { server.stop() }
     }
 
-    @Test("a client that goes silent mid-body is closed by the body's deadline; keep-alive answers on one connection")
+    @Test("a client that goes silent mid-body is closed a second after its deadline; keep-alive on one connection")
     func silentBody() async throws {
         let server = ScoringServer(service: ScoringService(source: F.source), port: 0, bodyTimeout: .seconds(1))
         let port = try #require(await onOwnThread { try? server.start() })

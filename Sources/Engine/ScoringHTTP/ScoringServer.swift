@@ -131,12 +131,15 @@ private final class Listener: Sendable {
     let service: ScoringService
     let bodyTimeout: Duration
     let serverName = "PlateShell/\(PlateShellVersion.current)"
+    /// The 408 answer's body (MLflow's error JSON) for a body that missed its deadline.
+    let timeoutBody: String
     let inFlight = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
 
     init(service: ScoringService, bodyTimeout: Duration) {
         self.service = service
         self.bodyTimeout = bodyTimeout
+        timeoutBody = ScoringError.bodyTimeout(seconds: Int(bodyTimeout.components.seconds)).json.serialized()
     }
 
     /// One call of the access handler. The first call of a request (its head complete) sets up
@@ -187,9 +190,7 @@ private final class Listener: Sendable {
             _ = plateshell_mhd_set_timeout(connection, request.timeout)
         }
         if expired {
-            let error = ScoringError.bodyTimeout(seconds: Int(bodyTimeout.components.seconds))
-            return queue(
-                connection, status: 408, contentType: "application/json", body: error.json.serialized(), close: true)
+            return queue(connection, status: 408, contentType: "application/json", body: timeoutBody, close: true)
         }
         let answer = service.respond(
             method: method, path: url, contentType: header(connection, "Content-Type"),
@@ -207,13 +208,15 @@ private final class Listener: Sendable {
         inFlight.subtract(1, ordering: .releasing)
     }
 
-    /// Makes the connection's idle timeout end no later than the body's deadline (whole seconds,
-    /// at most `idleTimeout`), so that a client that stops sending mid-body is closed by then.
+    /// Makes the connection's idle timeout end at most a second after the body's deadline (whole
+    /// seconds, at most `idleTimeout`), so that a client that stops sending mid-body is closed by then.
     private func limitSilence(_ connection: OpaquePointer, _ request: PendingRequest) {
         let left = request.deadline - .now
+        // A second of grace past the deadline: a client still trickling whose next byte is a
+        // little late (a loaded machine) gets its 408 rather than a silent close.
         let seconds = min(
             ScoringServer.idleSeconds,
-            UInt32(max(1, left.components.seconds + (left.components.attoseconds > 0 ? 1 : 0))))
+            UInt32(max(0, left.components.seconds + (left.components.attoseconds > 0 ? 1 : 0)) + 1))
         if seconds != request.timeout {
             request.timeout = seconds
             _ = plateshell_mhd_set_timeout(connection, seconds)
@@ -246,7 +249,6 @@ private final class Listener: Sendable {
 
     /// The whole 408 answer for a body that missed its deadline, as bytes for the socket.
     private func timeoutAnswer() -> String {
-        let body = ScoringError.bodyTimeout(seconds: Int(bodyTimeout.components.seconds)).json.serialized()
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
@@ -256,8 +258,8 @@ private final class Listener: Sendable {
             "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
         return
-            "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n"
-            + "Content-Type: application/json\r\nServer: \(serverName)\r\nDate: \(date)\r\n\r\n\(body)"
+            "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: \(timeoutBody.utf8.count)\r\n"
+            + "Content-Type: application/json\r\nServer: \(serverName)\r\nDate: \(date)\r\n\r\n\(timeoutBody)"
     }
 
     private func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
