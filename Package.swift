@@ -80,7 +80,11 @@ let package = Package(
             ]),
         .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
         .testTarget(
-            name: "EngineTests", dependencies: ["Engine", "MLCore", "ScoringHTTP", "TestSupport", "CCairo"],
+            name: "EngineTests",
+            dependencies: [
+                "Engine", "MLCore", "ScoringHTTP", "TestSupport", "CCairo",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "MLCore", "TestSupport"]),

@@ -152,6 +152,7 @@ struct ServeCommand: ParsableCommand {
     private static func close(_ log: InferenceLog) {
         let status = log.stop()
         say(status.summary)
+        if let note = status.settleNote { say(note) }
         if let failure = status.failure { fail(failure) }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 
@@ -10,59 +11,167 @@ struct InferenceLogTests {
     typealias F = ScoringFixture
     let name = try! TableName(parsing: "fsp.inference")
 
-    static func rows(_ values: [(String, Double)]) -> Table {
+    static func rows(_ values: [(String, Double)]) -> MLCore.Table {
         try! Table(columns: [
             Column(name: "request_id", storage: .text(values.map(\.0))),
             Column(name: "x", storage: .real(values.map(\.1))),
         ])
     }
 
-    static let schema = [ColumnSchema(name: "request_id", type: .text), ColumnSchema(name: "x", type: .real)]
+    /// A model of one input `x` and the outputs `predicted` and `proba_b`.
+    static let model = ServedModel.Identity(
+        model: "m", version: 1, digest: "sha256:m1", inputs: ["x"], outputs: ["predicted", "proba_b"])
 
-    @Test("Appends grow one version whose row count and digest describe its rows, also after reopening")
-    func appendsAndReopens() throws {
+    static let schema: [ColumnSchema] = [
+        ColumnSchema(name: "time", type: .text), ColumnSchema(name: "request_id", type: .text),
+        ColumnSchema(name: "row", type: .integer), ColumnSchema(name: "model", type: .text),
+        ColumnSchema(name: "model_version", type: .integer), ColumnSchema(name: "model_digest", type: .text),
+        ColumnSchema(name: "x", type: .real), ColumnSchema(name: "predicted", type: .text),
+        ColumnSchema(name: "proba_b", type: .real), ColumnSchema(name: "latency_ms", type: .real),
+    ]
+
+    /// One request per (id, x) pair, each of one row scored by `model`.
+    static func batch(_ values: [(String, Double)], model: ServedModel.Identity = model) -> LogBatch {
+        var records = LogRecords()
+        for (id, x) in values {
+            records.append(
+                ScoredRequest(
+                    time: Date(timeIntervalSince1970: 1_765_000_000.25), requestID: id, model: model,
+                    inputs: Matrix(rows: 1, columns: 1, values: [x]),
+                    outputs: [
+                        Column(name: "predicted", storage: .text([x > 0 ? "b" : "a"])),
+                        Column(name: "proba_b", storage: .real([x > 0 ? 0.75 : 0.25])),
+                    ].prefix(model.outputs.count).map { $0 },
+                    latencyMilliseconds: 0.5),
+                model: 0)
+        }
+        return LogBatch(records: records, models: [LogModel(model)])
+    }
+
+    /// The rows of the log's table itself, settled or not (what a SQLite client sees).
+    static func tableRows(_ store: TableStore, _ name: TableName) throws -> Int {
+        try store.run { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM \(name.schema).\(TableVersion.physicalName(of: name, version: 1))")
+                ?? -1
+        }
+    }
+
+    @Test("Appends are stored as chunks that a read settles into the log's one version, also after reopening")
+    func appendsSettleAndReopen() throws {
         let directory = TemporaryDirectory()
         let store = try TableStore(directory: directory.path)
-        let first = Self.rows([("a", 1), ("b", 2.5)])
-        let second = Self.rows([("c", -3)])
         do {
             let log = try store.openInferenceLog(name, schema: Self.schema, source: "serve m")
-            try log.append { try $0.write(first) }
+            try log.append(Self.batch([("a", 1), ("b", 2.5)]))
+            // Appended, not yet rows of the table: a store's read settles them first.
+            #expect(try Self.tableRows(store, name) == 0)
             let early = try store.version(name)
-            try log.append { try $0.write(second) }
+            #expect(early.rowCount == 2)
+            #expect(try store.read(early).contentDigest == early.digest)
+            #expect(try Self.tableRows(store, name) == 2)
+            try log.append(Self.batch([("c", -3)]))
             #expect(log.rowCount == 3)
             // A version read before the second append still reads the rows it counted.
             #expect(try store.read(early).rowCount == 2)
-            #expect(try store.read(early).contentDigest == early.digest)
         }
         let reopened = try TableStore(directory: directory.path).openInferenceLog(
             name, schema: Self.schema, source: "serve m")
-        try reopened.append { try $0.write(Self.rows([("d", 4)])) }
+        #expect(reopened.rowCount == 3)
+        try reopened.append(Self.batch([("d", 4)]))
         let versions = try store.versions(of: name)
         #expect(versions.count == 1 && versions[0].isLog && versions[0].rowCount == 4)
+        // The version's digest describes the rows a read finds.
         let table = try store.read(versions[0])
         #expect(table.contentDigest == versions[0].digest)
         #expect(try table.column(named: "request_id").storage == .text(["a", "b", "c", "d"]))
+        #expect(try table.column(named: "row").storage == .integer([0, 0, 0, 0]))
+        #expect(try table.column(named: "x").storage == .real([1, 2.5, -3, 4]))
+        #expect(try table.column(named: "predicted").storage == .text(["b", "b", "a", "b"]))
+        #expect(try table.column(named: "time").value(at: 0) == .text("2025-12-06T05:46:40.250Z"))
+        #expect(try table.column(named: "model_version").storage == .integer([1, 1, 1, 1]))
     }
 
-    @Test("A failed append leaves the log, its count and its digest as they were")
-    func failedAppend() throws {
+    @Test("sql and tables settle a log's chunks first; a column the scoring version lacks is missing")
+    func queriesSettleAndOtherVersions() throws {
         let directory = TemporaryDirectory()
         let store = try TableStore(directory: directory.path)
         let log = try store.openInferenceLog(name, schema: Self.schema, source: "serve m")
-        try log.append { try $0.write(Self.rows([("a", 1)])) }
-        #expect(throws: EngineError.self) {
-            try log.append { writer in
-                try writer.write(Self.rows([("b", 2)]))
-                writer.set(.text("not a number"), column: 1)
-                writer.set(.text("c"), column: 0)
-                try writer.endRow()
+        let other = ServedModel.Identity(
+            model: "m", version: nil, digest: "sha256:m2", inputs: ["x"], outputs: ["predicted"])
+        try log.append(Self.batch([("a", 1)]))
+        try log.append(Self.batch([("b", -1)], model: other))
+        let counted = try store.query(
+            "SELECT count(*) AS n, count(proba_b) AS p, count(model_version) AS v FROM fsp.inference")
+        #expect(try counted.column(named: "n").storage == .integer([2]))
+        #expect(try counted.column(named: "p").storage == .integer([1]))
+        #expect(try counted.column(named: "v").storage == .integer([1]))
+        try log.append(Self.batch([("c", 2)]))
+        #expect(try store.tables().first { $0.name == name }?.rowCount == 3)
+    }
+
+    @Test("Packed records give back every kind of output cell, missing ones included, and refuse damage")
+    func recordsRoundTrip() throws {
+        let model = ServedModel.Identity(
+            model: "m", version: 2, digest: "sha256:m", inputs: ["x", "y"], outputs: ["label", "count", "score"])
+        var records = LogRecords()
+        records.append(
+            ScoredRequest(
+                time: Date(timeIntervalSince1970: 0.5), requestID: "r-1", model: model,
+                inputs: Matrix(rows: 2, columns: 2, values: [1, 2, .nan, 4]),
+                outputs: [
+                    Column(name: "label", storage: .text(["a", ""]), missing: [false, true]),
+                    Column(name: "count", storage: .integer([0, 7]), missing: [true, false]),
+                    Column(name: "score", storage: .real([0.5, 0]), missing: [false, true]),
+                ], latencyMilliseconds: 1.5),
+            model: 0)
+        let schema = [
+            ColumnSchema(name: "request_id", type: .text), ColumnSchema(name: "row", type: .integer),
+            ColumnSchema(name: "y", type: .real), ColumnSchema(name: "x", type: .real),
+            ColumnSchema(name: "label", type: .text), ColumnSchema(name: "count", type: .integer),
+            ColumnSchema(name: "score", type: .real), ColumnSchema(name: "time", type: .text),
+        ]
+        var builder = TableBuilder(schema: schema)
+        try LogBatch(records: records, models: [LogModel(model)]).write(schema: schema, into: &builder)
+        let table = try builder.build()
+        #expect(try table.column(named: "request_id").storage == .text(["r-1", "r-1"]))
+        #expect(try table.column(named: "row").storage == .integer([0, 1]))
+        #expect(try table.column(named: "x").value(at: 1) == .missing)
+        #expect(try table.column(named: "y").storage == .real([2, 4]))
+        #expect(try table.column(named: "label").value(at: 0) == .text("a"))
+        #expect(try table.column(named: "label").value(at: 1) == .missing)
+        #expect(try table.column(named: "count").value(at: 0) == .missing)
+        #expect(try table.column(named: "count").value(at: 1) == .integer(7))
+        #expect(try table.column(named: "score").value(at: 1) == .missing)
+        #expect(try table.column(named: "time").value(at: 0) == .text("1970-01-01T00:00:00.500Z"))
+        // Cut short, the records are refused with what is wrong, not read past their end.
+        let cut = Data(records.bytes.dropLast(3))
+        var other = TableBuilder(schema: schema)
+        let refused = #expect(throws: EngineError.self) {
+            try cut.withUnsafeBytes {
+                try LogBatch.write(records: $0, models: [LogModel(model)], schema: schema, into: &other)
             }
         }
-        try log.append { try $0.write(Self.rows([("c", 3)])) }
-        let version = try store.version(name)
-        #expect(version.rowCount == 2)
-        #expect(try store.read(version).contentDigest == version.digest)
+        #expect(refused?.message.contains("it ends early") == true)
+    }
+
+    @Test("A damaged chunk is refused when settling, with a clear error; the rows settled before it stay")
+    func damagedChunk() throws {
+        let directory = TemporaryDirectory()
+        let store = try TableStore(directory: directory.path)
+        let log = try store.openInferenceLog(name, schema: Self.schema, source: "serve m")
+        try log.append(Self.batch([("a", 1)]))
+        #expect(try store.version(name).rowCount == 1)
+        try store.run { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO \(TableStore.pendingTable(of: name)) (row_count, models, records) VALUES (1, ?, x'0000')",
+                arguments: [String(decoding: try JSONEncoder().encode([LogModel(Self.model)]), as: UTF8.self)])
+        }
+        let refused = #expect(throws: EngineError.self) { try store.version(name) }
+        #expect(refused?.message.contains("stored records are damaged") == true)
+        // Nothing settled is lost: the table keeps its row.
+        #expect(try Self.tableRows(store, name) == 1)
     }
 
     @Test("A log refuses loads and saves; a stored table or other columns refuse a log")
@@ -77,7 +186,10 @@ struct InferenceLogTests {
         let other = #expect(throws: EngineError.self) {
             try store.openInferenceLog(name, schema: [ColumnSchema(name: "x", type: .real)], source: "serve m")
         }
-        #expect(other?.notes.contains("only in the log: request_id") == true)
+        #expect(
+            other?.notes.contains(
+                "only in the log: time, request_id, row, model, model_version, model_digest, predicted, proba_b, latency_ms"
+            ) == true)
         let faults = try TableName(parsing: "fsp.faults")
         try store.write(Self.rows([("a", 1)]), as: faults, source: "faults.csv", operation: "load")
         let stored = #expect(throws: EngineError.self) {

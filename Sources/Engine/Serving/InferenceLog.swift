@@ -18,8 +18,12 @@ public struct ScoredRequest: Sendable {
 }
 
 /// Scored requests written to an inference log table (in the workspace store, or on Spark:
-/// `InferenceLogStorage`), off the request path: `accept` queues a request in memory (never waiting on the disk), a writer thread
-/// commits what is queued every `flushInterval` in one transaction, and `stop` writes the rest.
+/// `InferenceLogStorage`), off the request path: `accept` packs a request into an in-memory
+/// buffer (`LogRecords`; never waiting on the disk), a writer thread commits what is packed every
+/// `flushInterval` in one append, and `stop` writes the rest. The writer and the requests trade
+/// two buffers, so the writer frees nothing a request thread made, and copies each commit once.
+/// When a whole interval brings no request, the writer settles what earlier appends stored
+/// (`InferenceLogStorage.settle`), a slice at a time; `stop` settles the rest.
 ///
 /// Memory is bounded: at most `capacity` rows wait; beyond that `accept` refuses (the scoring
 /// service answers 503, so every request answered 200 is logged). A kill -9 loses what was
@@ -36,10 +40,21 @@ public final class InferenceLog: Sendable {
         public let queued: Int
         /// The last commit's failure, nil once a commit succeeds again.
         public let lastError: String?
+        /// Why the writer could not last settle stored rows into the table's rows (they stay
+        /// stored, and the next read through the store settles them); nil once it can.
+        public let settleFailure: String?
 
         /// "Logged N scored rows to TABLE."
         public var summary: String {
             "Logged \(written) scored row\(written == 1 ? "" : "s") to \(table.displayName)."
+        }
+
+        /// That some logged rows are stored but not yet settled into the table's rows, and why;
+        /// nil when the writer could settle them.
+        public var settleNote: String? {
+            settleFailure.map {
+                "Some rows of \(table.displayName) are stored but not yet settled into its table (\($0)); the next read of it through PlateShell settles them."
+            }
         }
 
         /// What could not be written and why, nil when nothing waits.
@@ -63,12 +78,15 @@ public final class InferenceLog: Sendable {
     private let waiting = Atomic<Int>(0)
 
     private struct State {
-        /// Requests accepted since the writer last took the queue.
-        var queue: [ScoredRequest] = []
+        /// Requests accepted since the writer last took them.
+        var records = LogRecords()
+        /// Every model version a record names, by its index (a log rarely sees more than two).
+        var models: [ServedModel.Identity] = []
         var written = 0
         /// Commits tried so far (each ends in `written` or `lastError`).
         var attempts = 0
         var lastError: String?
+        var settleFailure: String?
         var stopping = false
     }
 
@@ -130,13 +148,22 @@ public final class InferenceLog: Sendable {
         if let error = opened.wait() { throw error }
     }
 
-    /// Queues a scored request; false (nothing queued) when `capacity` rows already wait.
+    /// Packs a scored request for the log; false (nothing packed) when `capacity` rows already wait.
     public func accept(_ request: ScoredRequest) -> Bool {
         let rows = request.inputs.rows
+        // Packed before the lock is taken: under it, one copy of the bytes.
+        var packed = LogRecords()
+        packed.append(request, model: 0)
         return state.withLock { state in
             let waiting = self.waiting.load(ordering: .relaxed)
             guard !state.stopping, waiting + rows <= capacity || waiting == 0 else { return false }
-            state.queue.append(request)
+            let model =
+                state.models.lastIndex { $0 === request.model }
+                ?? {
+                    state.models.append(request.model)
+                    return state.models.count - 1
+                }()
+            state.records.append(record: packed, model: model)
             self.waiting.add(rows, ordering: .relaxed)
             return true
         }
@@ -147,7 +174,9 @@ public final class InferenceLog: Sendable {
 
     public var status: Status {
         state.withLock {
-            Status(table: table, written: $0.written, queued: waiting.load(ordering: .relaxed), lastError: $0.lastError)
+            Status(
+                table: table, written: $0.written, queued: waiting.load(ordering: .relaxed), lastError: $0.lastError,
+                settleFailure: $0.settleFailure)
         }
     }
 
@@ -191,27 +220,44 @@ public final class InferenceLog: Sendable {
         let interval = DispatchTimeInterval.milliseconds(
             Int(flushInterval.components.seconds) * 1000
                 + Int(flushInterval.components.attoseconds / 1_000_000_000_000_000))
+        // The buffer the requests pack into next, and the records a failed commit keeps, ahead
+        // of what arrives since, for the next one.
+        var spare = LogRecords()
+        var failed: LogRecords?
         while true {
             _ = wake.wait(timeout: .now() + interval)
-            // The writer takes the whole queue, so requests keep appending to a fresh one meanwhile.
-            let (batch, stopping) = state.withLock { state in
-                defer { state.queue = [] }
-                return (state.queue, state.stopping)
+            // The writer trades buffers with the requests, which go on packing into the spare one.
+            var taken = LogRecords()
+            let (identities, stopping) = state.withLock { state in
+                swap(&taken, &state.records)
+                swap(&spare, &state.records)
+                return (state.models, state.stopping)
             }
-            if !batch.isEmpty {
+            if var kept = failed {
+                failed = nil
+                kept.append(contentsOf: taken)
+                taken.removeAll()
+                spare = taken
+                taken = kept
+            }
+            if taken.rows == 0 {
+                spare = taken
+                if !stopping { settle(log, atMost: Self.idleSettleRows) }
+            } else {
+                let rows = taken.rows
                 do {
-                    try Self.append(batch, to: log)
-                    let rows = batch.reduce(0) { $0 + $1.inputs.rows }
+                    try log.append(LogBatch(records: taken, models: identities.map(LogModel.init)))
                     state.withLock { state in
                         state.written += rows
                         state.attempts += 1
                         state.lastError = nil
                     }
                     waiting.subtract(rows, ordering: .relaxed)
+                    taken.removeAll()
+                    spare = taken
                 } catch {
-                    // Kept, ahead of what arrived since, for the next commit.
+                    failed = taken
                     state.withLock { state in
-                        state.queue = batch + state.queue
                         state.attempts += 1
                         state.lastError = Self.engineError(error).message
                     }
@@ -219,102 +265,30 @@ public final class InferenceLog: Sendable {
                     continue
                 }
             }
-            if stopping && state.withLock({ $0.queue.isEmpty }) {
+            if stopping && state.withLock({ $0.records.rows == 0 }) {
+                settle(log, atMost: .max)
                 finished.signal()
                 return
             }
         }
     }
 
-    /// Appends the rows of `batch` to `log` in one append.
-    private static func append<Storage: InferenceLogStorage>(_ batch: [ScoredRequest], to log: Storage) throws {
-        try log.append { writer in try write(batch, schema: log.schema, into: &writer) }
-    }
+    /// The most rows the writer settles per idle interval: a slice whose settling (about a fifth
+    /// of a second) does not hold up the commits of requests that arrive meanwhile.
+    static let idleSettleRows = 50_000
 
-    /// Writes the rows of `batch` in `schema`'s columns: inputs and outputs by name (a column
-    /// the scoring model lacks, after it moved to a version with other columns, is missing).
-    static func write<Sink: RowSink>(_ batch: [ScoredRequest], schema: [ColumnSchema], into writer: inout Sink) throws {
-        var times = TimeText()
-        var model: ServedModel.Identity?
-        var sources: [CellSource] = []
-        for request in batch {
-            if request.model !== model {
-                model = request.model
-                sources = schema.map { CellSource(column: $0.name, model: request.model) }
-            }
-            let time = times.text(request.time)
-            for row in 0..<request.inputs.rows {
-                for (index, source) in sources.enumerated() {
-                    switch source {
-                    case .time: writer.set(.text(time), column: index)
-                    case .requestID: writer.set(.text(request.requestID), column: index)
-                    case .row: writer.setInteger(Int64(row), column: index)
-                    case .model: writer.set(.text(request.model.model), column: index)
-                    case .version:
-                        writer.set(request.model.version.map { .integer(Int64($0)) } ?? .missing, column: index)
-                    case .digest: writer.set(.text(request.model.digest), column: index)
-                    case .input(let column): writer.set(.real(request.inputs[row, column]), column: index)
-                    case .output(let column): writer.set(request.outputs[column].value(at: row), column: index)
-                    case .latency: writer.setReal(request.latencyMilliseconds, column: index)
-                    case .absent: writer.setMissing(column: index)
-                    }
-                }
-                try writer.endRow()
-            }
+    /// Settles about `rows` of the rows `log` stored, recording a failure for `status`.
+    private func settle(_ log: some InferenceLogStorage, atMost rows: Int) {
+        do {
+            try log.settle(atMost: rows)
+            state.withLock { $0.settleFailure = nil }
+        } catch {
+            state.withLock { $0.settleFailure = Self.engineError(error).message }
         }
     }
 
     private static func engineError(_ error: any Error) -> EngineError {
         error as? EngineError ?? EngineError(.io, "the inference log failed: \(error)")
-    }
-
-    /// Where a log column's cell comes from in a scored request.
-    private enum CellSource {
-        case time, requestID, row, model, version, digest, latency, absent
-        case input(Int)
-        case output(Int)
-
-        init(column: String, model: ServedModel.Identity) {
-            switch column {
-            case "time": self = .time
-            case "request_id": self = .requestID
-            case "row": self = .row
-            case "model": self = .model
-            case "model_version": self = .version
-            case "model_digest": self = .digest
-            case "latency_ms": self = .latency
-            default:
-                if let input = model.inputs.firstIndex(of: column) {
-                    self = .input(input)
-                } else if let output = model.outputs.firstIndex(of: column) {
-                    self = .output(output)
-                } else {
-                    self = .absent
-                }
-            }
-        }
-    }
-}
-
-/// Times as log text (ISO 8601 in UTC with milliseconds), the date and time formatted once per second.
-private struct TimeText {
-    private let formatter: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter
-    }()
-    private var second: Double = .nan
-    private var prefix = ""
-
-    mutating func text(_ date: Date) -> String {
-        let seconds = date.timeIntervalSince1970
-        let whole = seconds.rounded(.down)
-        if whole != second {
-            second = whole
-            prefix = String(formatter.string(from: Date(timeIntervalSince1970: whole)).dropLast())
-        }
-        let milliseconds = min(999, Int(((seconds - whole) * 1000).rounded(.down)))
-        return prefix + "." + String(milliseconds).leftPadded(to: 3) + "Z"
     }
 }
 

@@ -6,16 +6,19 @@ import MLCore
 /// An instance is used by one thread only (the log's writer), which opens it, so a store
 /// connection never crosses threads.
 public protocol InferenceLogStorage: AnyObject {
-    /// What an append writes its rows into.
-    associatedtype Sink: RowSink
-
     var name: TableName { get }
     var schema: [ColumnSchema] { get }
     /// The rows stored so far.
     var rowCount: Int { get }
 
-    /// Appends the rows `rows` writes, all or none: a failure leaves the log as it was.
-    func append(_ rows: (inout Sink) throws -> Void) throws
+    /// Appends the rows of `batch` (in `schema`'s columns: `LogBatch.write`), all or none: a
+    /// failure leaves the log as it was.
+    func append(_ batch: LogBatch) throws
+
+    /// Turns about `rows` appended rows (at least one append's) that were stored in a form
+    /// cheaper to write into the table's rows, when the storage has such a form
+    /// (`InferenceLogTable`); the log's writer calls this when the server is idle, and when it stops.
+    func settle(atMost rows: Int) throws
 }
 
 /// The refusals both stores give for an inference log's table.

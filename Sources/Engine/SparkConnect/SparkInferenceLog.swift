@@ -27,18 +27,21 @@ public final class SparkInferenceLog: InferenceLogStorage {
         self.recorded = recorded
     }
 
-    /// Appends the rows `rows` writes as one Spark write. Once the write is done its rows count
+    /// Appends the rows of `batch` as one Spark write. Once the write is done its rows count
     /// as logged: failing to update the record afterwards is not a failure of the append (a retry
     /// would log them twice); the next append or open brings the record up to date.
-    public func append(_ rows: (inout TableBuilder) throws -> Void) throws {
-        var builder = TableBuilder(schema: schema)
-        try rows(&builder)
+    public func append(_ batch: LogBatch) throws {
+        guard batch.rows > 0 else { return }
+        var builder = TableBuilder(schema: schema, expectedRows: batch.rows)
+        try batch.write(schema: schema, into: &builder)
         let table = try builder.build()
-        guard table.rowCount > 0 else { return }
         try store.send(table, into: SparkTableNames.quoted(name), appending: true)
         rowCount += table.rowCount
         try? store.recordLog(name, rows: rowCount, in: &recorded)
     }
+
+    /// Nothing to do: each append on Spark is rows of the table already.
+    public func settle(atMost rows: Int) {}
 }
 
 extension SparkTableStore {

@@ -27,7 +27,10 @@ extension TableStore {
     ///   `position`) when SQLite gives one; `.invalidArgument` for a statement that writes, or for
     ///   several statements, or for a result above `queryRowLimit` rows or `queryTextLimit` bytes
     ///   of text.
+    ///
+    /// Inference logs are settled first (`settleLog`), so a query sees every row appended so far.
     public func query(_ sql: String) throws -> MLCore.Table {
+        for schema in schemas { try settleLogs(in: schema) }
         do {
             return try runQuery(sql)
         } catch let error as EngineError where error.message.hasPrefix("no such table: ") {

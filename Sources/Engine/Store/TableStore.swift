@@ -96,7 +96,8 @@ public final class TableStore {
     /// whose file turns out damaged is set aside (`damagedSchemas`) instead of failing the list.
     public func tables() throws -> [TableVersion] {
         try schemas.flatMap { schema in
-            try readingSchema(schema) { db in
+            try settleLogs(in: schema)
+            return try readingSchema(schema) { db in
                 try Self.fetchVersions(
                     db, schema: schema,
                     where: """
@@ -107,19 +108,30 @@ public final class TableStore {
         }.sorted { $0.name < $1.name }
     }
 
-    /// Every version of `name`, oldest first.
+    /// Every version of `name`, oldest first. An inference log's rows are settled first
+    /// (`settleLog`), so its latest version counts every row appended so far, and its digest is
+    /// brought up to date (`refreshLogDigest`).
     ///
     /// - Throws: `EngineError.unknownTable` with suggestions when the table does not exist;
     ///   `.io` naming the file and its repair when the table's schema is damaged.
     public func versions(of name: TableName) throws -> [TableVersion] {
-        let found =
-            attachedSchemas.contains(name.schema)
-            ? try readingSchema(name.schema) { db in
-                try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table])
-            } : []
+        var found = try storedVersions(of: name)
         if let damaged = damagedSchemas.first(where: { $0.schema == name.schema }) { throw damaged.error }
+        if let log = found?.last, log.isLog, try settleLog(name) > 0 || log.digest.isEmpty {
+            try refreshLogDigest(name)
+            found = try storedVersions(of: name)
+        }
         guard let found, !found.isEmpty else { throw try unknownTable(name) }
         return found
+    }
+
+    /// The versions recorded for `name`, as they are stored: empty when there are none, nil when
+    /// its schema's file turned out damaged.
+    func storedVersions(of name: TableName) throws -> [TableVersion]? {
+        guard attachedSchemas.contains(name.schema) else { return [] }
+        return try readingSchema(name.schema) { db in
+            try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table])
+        }
     }
 
     /// One version of `name`: the latest when `number` is nil.
@@ -180,7 +192,7 @@ public final class TableStore {
 
     /// Runs `body` on the connection for work on one schema. When SQLite finds the schema's file
     /// damaged, the schema is detached and recorded in `damagedSchemas`, and the result is nil.
-    private func readingSchema<T>(_ schema: String, _ body: (Database) throws -> T) throws -> T? {
+    func readingSchema<T>(_ schema: String, _ body: (Database) throws -> T) throws -> T? {
         let (value, damage): (T?, DamagedSchema?) = try run { db in
             do {
                 return (try body(db), nil)

@@ -45,7 +45,9 @@ public struct TableVersion: Sendable, Equatable, Codable {
     public static let logOperation = "log"
 
     /// Whether this is an inference log: one version that a scoring server appends to in place,
-    /// whose row count and digest grow with it (a read takes the first `rowCount` rows).
+    /// whose row count and digest grow with it (a read takes the first `rowCount` rows; in the
+    /// workspace store the digest is brought up to date when the version is next looked up:
+    /// `TableStore.versions(of:)`).
     public var isLog: Bool { operation == Self.logOperation }
 
     /// This version holding `rows` rows, with no digest: a Spark log's record as it grows (Spark

@@ -16,7 +16,8 @@ public struct TableWriter: RowSink {
     /// Rows written so far.
     public private(set) var rowCount = 0
 
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// SQLITE_TRANSIENT: SQLite copies the bound bytes.
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// A writer whose digest starts from `digest` (the rows already stored) or, when nil, from
     /// the schema alone.

@@ -298,6 +298,7 @@ struct DeploymentCommands: CommandGroup {
             )
             if let logged {
                 output.say(logged.summary)
+                if let note = logged.settleNote { output.say(note) }
                 if let failure = logged.failure { throw EngineError(.io, failure) }
             }
         default:
