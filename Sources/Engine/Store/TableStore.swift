@@ -97,6 +97,8 @@ public final class TableStore {
     public func tables() throws -> [TableVersion] {
         try schemas.flatMap { schema in
             try settleLogs(in: schema)
+            // Settling may have found the schema's file damaged, and set it aside.
+            guard attachedSchemas.contains(schema) else { return [] }
             return try readingSchema(schema) { db in
                 try Self.fetchVersions(
                     db, schema: schema,
