@@ -71,6 +71,11 @@ public final class InferenceLog: Sendable {
     public let capacity: Int
     public let flushInterval: Duration
     private let state = Mutex(State())
+    /// Where requests pack their rows between commits: the shard of the request's thread, so
+    /// the connection threads seldom wait for one another's lock.
+    private let shards: [Shard] = (0..<8).map { _ in Shard() }
+    /// Set once by `stop`; a shard refuses requests once it is set.
+    private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
 
@@ -78,8 +83,6 @@ public final class InferenceLog: Sendable {
     private let waiting = Atomic<Int>(0)
 
     private struct State {
-        /// Requests accepted since the writer last took them.
-        var records = LogRecords()
         /// Every model version a record names, by its index (a log rarely sees more than two).
         var models: [ServedModel.Identity] = []
         var written = 0
@@ -87,7 +90,18 @@ public final class InferenceLog: Sendable {
         var attempts = 0
         var lastError: String?
         var settleFailure: String?
-        var stopping = false
+    }
+
+    /// Requests packed since the writer last took them, in one shard.
+    private final class Shard: Sendable {
+        struct Packed {
+            var records = LogRecords()
+            /// The model of the last request packed here, and its index in `State.models`.
+            var model: ServedModel.Identity?
+            var modelIndex = 0
+        }
+
+        let packed = Mutex(Packed())
     }
 
     /// The columns a log of `model` has.
@@ -151,20 +165,30 @@ public final class InferenceLog: Sendable {
     /// Packs a scored request for the log; false (nothing packed) when `capacity` rows already wait.
     public func accept(_ request: ScoredRequest) -> Bool {
         let rows = request.inputs.rows
-        // Packed before the lock is taken: under it, one copy of the bytes.
+        // Packed before a lock is taken: under it, one copy of the bytes.
         var packed = LogRecords()
         packed.append(request, model: 0)
-        return state.withLock { state in
-            let waiting = self.waiting.load(ordering: .relaxed)
-            guard !state.stopping, waiting + rows <= capacity || waiting == 0 else { return false }
-            let model =
-                state.models.lastIndex { $0 === request.model }
-                ?? {
-                    state.models.append(request.model)
-                    return state.models.count - 1
-                }()
-            state.records.append(record: packed, model: model)
-            self.waiting.add(rows, ordering: .relaxed)
+        // The thread's id, scattered (Fibonacci hashing: its top three bits pick one of eight).
+        let shard = shards[Int((UInt64(UInt(pthread_self())) &* 0x9E37_79B9_7F4A_7C15) >> 61)]
+        return shard.packed.withLock { shard in
+            // Read under the shard's lock: `stop` sets it before the writer takes each shard last.
+            guard !stopping.load(ordering: .sequentiallyConsistent) else { return false }
+            let waiting = self.waiting.add(rows, ordering: .relaxed).newValue
+            guard waiting <= capacity || waiting == rows else {
+                self.waiting.subtract(rows, ordering: .relaxed)
+                return false
+            }
+            if shard.model !== request.model {
+                shard.model = request.model
+                shard.modelIndex = state.withLock { state in
+                    state.models.lastIndex { $0 === request.model }
+                        ?? {
+                            state.models.append(request.model)
+                            return state.models.count - 1
+                        }()
+                }
+            }
+            shard.records.append(record: packed, model: shard.modelIndex)
             return true
         }
     }
@@ -205,11 +229,7 @@ public final class InferenceLog: Sendable {
     /// - Returns: the final status (`queued` rows could not be written by then).
     @discardableResult
     public func stop(timeout: Duration = .seconds(30)) -> Status {
-        let first = state.withLock { state in
-            defer { state.stopping = true }
-            return !state.stopping
-        }
-        if first {
+        if !stopping.exchange(true, ordering: .sequentiallyConsistent) {
             wake.signal()
             _ = finished.wait(timeout: .now() + .milliseconds(Int(timeout.components.seconds) * 1000))
         }
@@ -226,13 +246,25 @@ public final class InferenceLog: Sendable {
         var failed: LogRecords?
         while true {
             _ = wake.wait(timeout: .now() + interval)
-            // The writer trades buffers with the requests, which go on packing into the spare one.
+            // Once stopping is seen, the shards refuse requests: these are the last to take.
+            let stopping = self.stopping.load(ordering: .sequentiallyConsistent)
+            // The writer trades buffers with each shard, which goes on packing into the spare one.
             var taken = LogRecords()
-            let (identities, stopping) = state.withLock { state in
-                swap(&taken, &state.records)
-                swap(&spare, &state.records)
-                return (state.models, state.stopping)
+            for shard in shards {
+                var part = LogRecords()
+                shard.packed.withLock { packed in
+                    swap(&part, &packed.records)
+                    swap(&spare, &packed.records)
+                }
+                if taken.rows == 0 {
+                    swap(&taken, &part)
+                } else {
+                    taken.append(contentsOf: part)
+                }
+                part.removeAll()
+                spare = part
             }
+            let identities = state.withLock { $0.models }
             if var kept = failed {
                 failed = nil
                 kept.append(contentsOf: taken)
@@ -265,7 +297,7 @@ public final class InferenceLog: Sendable {
                     continue
                 }
             }
-            if stopping && state.withLock({ $0.records.rows == 0 }) {
+            if stopping {
                 settle(log, atMost: .max)
                 finished.signal()
                 return

@@ -95,7 +95,7 @@ public final class TableStore {
     /// The latest version of every stored table of the healthy schemas, sorted by name. A schema
     /// whose file turns out damaged is set aside (`damagedSchemas`) instead of failing the list.
     public func tables() throws -> [TableVersion] {
-        try schemas.flatMap { schema in
+        try schemas.flatMap { schema -> [TableVersion] in
             try settleLogs(in: schema)
             // Settling may have found the schema's file damaged, and set it aside.
             guard attachedSchemas.contains(schema) else { return [] }
