@@ -10,9 +10,11 @@ a SIGTERM and a kill -9.
    the version its answer's X-PlateShell-Model header named; both versions scored; the version record
    counts the rows.
 3. The server is started again on the same log (its digest goes on from the stored rows), the clients
-   send for 3 s, and it gets kill -9. Checked: nothing logged was not answered, every request answered
-   more than 1 s before the kill is logged, and `use fsp.inference` reads a log whose digest matches its
-   rows. The rows lost to the kill and the youngest lost request's age are printed.
+   send for 3 s, and it gets kill -9. The workspace store keeps each commit as a chunk that a read through
+   PlateShell settles into rows (a stopping server settles its own; a killed one cannot), so the log is
+   read after `history fsp.inference` settled it. Checked: nothing logged was not answered, every request
+   answered more than 1 s before the kill is logged, and `use fsp.inference` reads a log whose digest
+   matches its rows. The rows lost to the kill and the youngest lost request's age are printed.
 With SPARK_PORT the tables are on the Spark Connect server at 127.0.0.1:SPARK_PORT ($SPARK_REMOTE, for the
 shell and `serve` alike), the log is read with PySpark, and it commits once a second; but a Spark write is
 a Spark job, which took 2 to 5 s here with the clients and the server busy, and a write under way when the
@@ -102,7 +104,8 @@ class Clients:
 class Store:
     """Where the tables are: the workspace's SQLite files, or a Spark Connect server (SPARK_PORT)."""
 
-    def __init__(self, workspace, spark_port):
+    def __init__(self, binary, workspace, spark_port):
+        self.binary = binary
         self.workspace = workspace
         self.env = {"SPARK_REMOTE": f"sc://127.0.0.1:{spark_port}"} if spark_port else {}
         self.spark = None
@@ -115,10 +118,13 @@ class Store:
         self.sending = 15.0 if spark_port else 3.0
 
     def settled_rows(self):
-        """`logged_rows` once the row count stops changing (on Spark, a write the killed server started lands)."""
-        rows, recorded = self.logged_rows()
+        """`logged_rows` once the log is settled: in the workspace store after a read through PlateShell settled
+        the chunks the killed server committed; on Spark once the row count stops changing (a write the killed
+        server started lands)."""
         if self.spark is None:
-            return rows, recorded
+            run_plateshell(self.binary, self.workspace, "history fsp.inference")
+            return self.logged_rows()
+        rows, recorded = self.logged_rows()
         for _ in range(30):
             time.sleep(1)
             again, recorded = self.logged_rows()
@@ -179,7 +185,7 @@ def main():
     features, _ = top3_rows(data)
     with tempfile.TemporaryDirectory() as scratch:
         workspace = f"{scratch}/ws"
-        store = Store(workspace, spark_port)
+        store = Store(binary, workspace, spark_port)
         run_plateshell(binary, workspace,
                        f"load {data} as fsp.faults; use fsp.faults; label onehot={','.join(FAULTS)}; "
                        "keep top=3 by=Label exclude=Other_Faults; scale; fit lr on=all; register lr as m; "
