@@ -138,11 +138,15 @@ struct ServeCommand: ParsableCommand {
         if let log { Self.close(log) }
         if let outbox {
             outbox.stop()
-            let left = outbox.outbox.queued
-            if left > 0 {
-                Self.say(
-                    "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(outbox.client.server); they are sent the next time PlateShell tracks to it from this workspace."
-                )
+            do {
+                let left = try outbox.outbox.queued()
+                if left > 0 {
+                    Self.say(
+                        "\(left) tracking item\(left == 1 ? " stays" : "s stay") queued for \(outbox.client.server); they are sent the next time PlateShell tracks to it from this workspace."
+                    )
+                }
+            } catch {
+                Self.say("Tracking: \(Outbox.readFailure(error)).")
             }
         }
     }
@@ -164,11 +168,15 @@ struct ServeCommand: ParsableCommand {
             let sender = try? OutboxSender(catalog: catalog, client: client)
         else { return nil }
         sender.start()
-        let queued = sender.outbox.queued
-        if queued > 0 {
-            say(
-                "Delivering \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(client.server) while serving ('tracking status' in a shell shows the queue)."
-            )
+        do {
+            let queued = try sender.outbox.queued()
+            if queued > 0 {
+                say(
+                    "Delivering \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(client.server) while serving ('tracking status' in a shell shows the queue)."
+                )
+            }
+        } catch {
+            say("Tracking: \(Outbox.readFailure(error)).")
         }
         return sender
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Synchronization
 import TestSupport
 import Testing
@@ -95,6 +96,27 @@ struct ServerTrackingTests {
         let batches = server.requests.filter { $0.path.hasSuffix("log-batch") }.count
         #expect(batches <= 3, "31 queued batches were sent in \(batches) requests")
         #expect(try tracker.sender.outbox.counts().isEmpty && (try tracker.catalog.run(run).status == .finished))
+        _ = tracker.close(waitingUpTo: 0)
+    }
+
+    @Test("an outbox that cannot be read is never taken for an empty one: waiting says why, counting throws")
+    func unreadableOutbox() throws {
+        let server = try FakeMLflowServer()
+        let workspace = TemporaryDirectory()
+        let tracker = try tracker(workspace, server)
+        _ = try runWithModel(tracker)
+        #expect(delivered(tracker))
+        // Another program breaks the catalog's outbox table under the running tracker.
+        try DatabaseQueue(path: tracker.catalog.path).write { db in
+            try db.execute(sql: "ALTER TABLE outbox RENAME TO outbox_elsewhere")
+        }
+        #expect(throws: (any Error).self) { try tracker.sender.outbox.queued() }
+        let waited = tracker.sender.waitUntilDelivered(timeout: 1)
+        guard case .pending(_, let lastError) = waited else {
+            Issue.record("an unreadable outbox was reported delivered: \(waited)")
+            return
+        }
+        #expect(lastError?.hasPrefix("the tracking outbox cannot be read: ") == true, "\(lastError ?? "nil")")
         _ = tracker.close(waitingUpTo: 0)
     }
 

@@ -257,7 +257,8 @@ struct TrackingSessionTests {
         shell.session.tracking.finisher.settle()
         let queued = Int(status(shell)["queued"] ?? "") ?? 0
         #expect(queued > 0)
-        #expect(queued == (try shell.session.tracking.tracker() as? ServerTracker)?.sender.outbox.queued)
+        let outbox = try #require((try shell.session.tracking.tracker() as? ServerTracker)?.sender.outbox)
+        #expect(try queued == outbox.queued())
         let server = try FakeMLflowServer(port: port)
         defer { server.stop() }
         let back = status(shell)

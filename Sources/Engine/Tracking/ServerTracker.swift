@@ -339,11 +339,16 @@ public final class ServerTracker: Tracker, RemoteTracking, Sendable {
         let state = sender.currentState
         var (reportedError, reportedFailures) = reported.withLock { $0 }
         if let error = state.lastError, reportedError == nil {
-            let queued = sender.outbox.queued
-            if queued > 0 {
-                warnings.append(
-                    "\(queued) item\(queued == 1 ? " is" : "s are") queued for the MLflow server (\(error)); they are sent when it can take them ('tracking status' shows the queue)"
-                )
+            do {
+                let queued = try sender.outbox.queued()
+                if queued > 0 {
+                    warnings.append(
+                        "\(queued) item\(queued == 1 ? " is" : "s are") queued for the MLflow server (\(error)); they are sent when it can take them ('tracking status' shows the queue)"
+                    )
+                    reportedError = error
+                }
+            } catch let readError {
+                warnings.append("\(Outbox.readFailure(readError)) (delivery fails: \(error))")
                 reportedError = error
             }
         } else if state.lastError == nil {

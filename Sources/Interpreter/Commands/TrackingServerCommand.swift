@@ -24,7 +24,13 @@ extension TrackingCommands {
                         Field("registry", .text(tracker.registry.location)),
                         Field(
                             "queued",
-                            tracker.remote.map { .integer(Int64($0.sender.outbox.queued)) } ?? .missing),
+                            tracker.remote.map { remote in
+                                do {
+                                    return .integer(Int64(try remote.sender.outbox.queued()))
+                                } catch {
+                                    return .text(Outbox.readFailure(error))
+                                }
+                            } ?? .missing),
                         Field("experiment", .text(tracking.experimentName(for: arguments.context))),
                         Field("autolog", .text(tracking.autolog ? "on" : "off")),
                         Field("open_run", tracker.openRun.map { .text(String($0.prefix(8))) } ?? .missing),
@@ -123,7 +129,7 @@ extension TrackingCommands {
             output.say("Nothing to send: no tracking server is set.")
             return
         }
-        let queued = server.sender.outbox.queued
+        let queued = try server.sender.outbox.queued()
         switch server.sender.waitUntilDelivered(timeout: TimeInterval(timeout), cancellation: tracking.cancellation) {
         case .delivered:
             output.say(

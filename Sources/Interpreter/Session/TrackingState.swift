@@ -107,11 +107,15 @@ final class TrackingState {
         finisher.settle()
         var messages = finisher.drainFailures().map { "Tracking: \($0)." }
         if let tracker = opened, let remote = tracker.remote {
-            let queued = remote.sender.outbox.queued
-            if queued > 0 {
-                messages.append(
-                    "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(remote.client.server) (Ctrl-C leaves them queued)…"
-                )
+            do {
+                let queued = try remote.sender.outbox.queued()
+                if queued > 0 {
+                    messages.append(
+                        "Sending \(queued) queued tracking item\(queued == 1 ? "" : "s") to \(remote.client.server) (Ctrl-C leaves them queued)…"
+                    )
+                }
+            } catch {
+                messages.append("Tracking: \(Outbox.readFailure(error)).")
             }
             cancellation.reset()
             let left = tracker.close(waitingUpTo: timeout)

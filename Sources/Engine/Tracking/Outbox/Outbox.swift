@@ -137,12 +137,16 @@ public final class Outbox: Sendable {
         }
     }
 
-    /// How many items wait for this server: the items the sender delivers, as every message
-    /// about the queue counts them.
-    public var queued: Int { (try? counts().values.reduce(0, +)) ?? 0 }
+    /// How many items wait for this server (of run `runId`, if given): the items the sender
+    /// delivers, as every message about the queue counts them.
+    ///
+    /// - Throws: when the outbox cannot be read (a message says so rather than "0 queued").
+    public func queued(runId: String? = nil) throws -> Int { try counts(runId: runId).values.reduce(0, +) }
 
-    /// How many items of run `runId` wait for this server.
-    func queued(runId: String) -> Int { (try? counts(runId: runId).values.reduce(0, +)) ?? 0 }
+    /// Why reading the outbox failed, for a message.
+    public static func readFailure(_ error: any Error) -> String {
+        "the tracking outbox cannot be read: \((error as? EngineError)?.message ?? "\(error)")"
+    }
 
     /// How many items wait for every server, by server (items for another server stay queued
     /// until PlateShell is pointed at it again).

@@ -127,6 +127,8 @@ public final class OutboxSender: @unchecked Sendable {
         let failuresBefore = state.failures
         condition.unlock()
         var nextRetry = Date()
+        // The last count read; an outbox that cannot be read is never taken for an empty one.
+        var remaining = 0
         while true {
             if Date() >= nextRetry {
                 // Someone waits: retry at least every `waitingRetryInterval`, so a server that comes
@@ -134,10 +136,15 @@ public final class OutboxSender: @unchecked Sendable {
                 wake(retry: true)
                 nextRetry = Date().addingTimeInterval(Self.waitingRetryInterval)
             }
-            let remaining = runId.map { outbox.queued(runId: $0) } ?? outbox.queued
+            var readFailure: String?
+            do {
+                remaining = try outbox.queued(runId: runId)
+            } catch {
+                readFailure = Outbox.readFailure(error)
+            }
             condition.lock()
             let snapshot = state
-            if remaining == 0 {
+            if remaining == 0 && readFailure == nil {
                 condition.unlock()
                 return .delivered
             }
@@ -145,7 +152,7 @@ public final class OutboxSender: @unchecked Sendable {
                 || cancellation?.isRequested == true
             {
                 condition.unlock()
-                return .pending(remaining, lastError: snapshot.lastError)
+                return .pending(remaining, lastError: readFailure ?? snapshot.lastError)
             }
             _ = condition.wait(until: min(deadline, Date().addingTimeInterval(0.05)))
             condition.unlock()
