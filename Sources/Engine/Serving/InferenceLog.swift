@@ -73,7 +73,9 @@ public final class InferenceLog: Sendable {
     private let state = Mutex(State())
     /// Where requests pack their rows between commits: the shard of the request's thread, so
     /// the connection threads seldom wait for one another's lock.
-    private let shards: [Shard] = (0..<8).map { _ in Shard() }
+    private let shards: [Shard] = (0..<(1 << InferenceLog.shardBits)).map { _ in Shard() }
+    /// log2 of the number of shards.
+    private static let shardBits = 3
     /// Set once by `stop`; a shard refuses requests once it is set.
     private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
@@ -168,8 +170,8 @@ public final class InferenceLog: Sendable {
         // Packed before a lock is taken: under it, one copy of the bytes.
         var packed = LogRecords()
         packed.append(request, model: 0)
-        // The thread's id, scattered (Fibonacci hashing: its top three bits pick one of eight).
-        let shard = shards[Int((UInt64(UInt(pthread_self())) &* 0x9E37_79B9_7F4A_7C15) >> 61)]
+        // The thread's id, scattered (Fibonacci hashing: its top bits pick the shard).
+        let shard = shards[Int((UInt64(UInt(pthread_self())) &* 0x9E37_79B9_7F4A_7C15) >> (64 - Self.shardBits))]
         return shard.packed.withLock { shard in
             // Read under the shard's lock: `stop` sets it before the writer takes each shard last.
             guard !stopping.load(ordering: .sequentiallyConsistent) else { return false }

@@ -138,6 +138,8 @@ extension TableStore {
     /// - Throws: `EngineError.invalidData` when a chunk is damaged (it and the ones after it stay).
     @discardableResult
     public func settleLog(_ name: TableName, atMost limit: Int = .max) throws -> Int {
+        // A read first: a lookup of a log with nothing waiting takes no write lock.
+        guard try run({ db in try Self.hasPendingChunks(db, name) }) else { return 0 }
         var settled = 0
         while settled < limit {
             let moved = try settleSlice(name, atMost: min(limit - settled, Self.settleSliceRows))
@@ -157,16 +159,16 @@ extension TableStore {
                     SELECT table_name FROM \(SQLIdentifier.quote(schema)).\(Self.versionsTable)
                     WHERE operation = ? AND version = 1
                     """, arguments: [TableVersion.logOperation]
-            ).filter { table in
-                try db.tableExists("_pending_\(table)", in: schema)
-                    && Bool.fetchOne(
-                        db,
-                        sql:
-                            "SELECT EXISTS (SELECT 1 FROM \(Self.pendingTable(of: try TableName(schema: schema, table: table))))"
-                    ) == true
-            }
+            ).filter { table in try Self.hasPendingChunks(db, try TableName(schema: schema, table: table)) }
         }
         for table in waiting ?? [] { try settleLog(try TableName(schema: schema, table: table)) }
+    }
+
+    /// Whether chunks appended to the log `name` wait to be settled (a log opened before chunks
+    /// existed has no chunk table until it is opened again).
+    private static func hasPendingChunks(_ db: Database, _ name: TableName) throws -> Bool {
+        try db.tableExists("_pending_\(name.table)", in: name.schema)
+            && Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(pendingTable(of: name)))") == true
     }
 
     /// Hashes the settled rows of the log `name` and records their digest in its version, unless
@@ -196,8 +198,7 @@ extension TableStore {
             try db.inTransaction(.immediate) {
                 guard
                     let log = try Self.fetchVersions(db, schema: name.schema, where: "table_name = ?", [name.table])
-                        .last, log.isLog,
-                    try db.tableExists("_pending_\(name.table)", in: name.schema)
+                        .last, log.isLog
                 else { return .commit }
                 var chunks: [Int64] = []
                 var rows = 0
