@@ -50,8 +50,8 @@ struct CommandTableTests {
         }
     }
 
-    @Test("every argument's key reads the type its kind yields; a Given key is required or has a default")
-    func keysMatchDeclarations() {
+    @Test("every declared argument reads the type its kind yields; a default is a value of its kind")
+    func declarationsMatchKinds() {
         for spec in CommandTable.all {
             for positional in spec.positionals {
                 let expected = Self.readType(of: positional.kind, variadic: positional.isVariadic)
@@ -59,9 +59,6 @@ struct CommandTableTests {
                     Self.reads(positional.valueType, positional.kind, variadic: positional.isVariadic),
                     "\(spec.name) <\(positional.name)>: read as \(positional.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")"
                 )
-                #expect(
-                    positional.isGiven == !positional.isOptional,
-                    "\(spec.name) <\(positional.name)>: Given exactly when required")
             }
             for parameter in spec.parameters {
                 let expected = Self.readType(of: parameter.kind, variadic: false)
@@ -69,17 +66,44 @@ struct CommandTableTests {
                     Self.reads(parameter.valueType, parameter.kind, variadic: false),
                     "\(spec.name) \(parameter.key)=: read as \(parameter.valueType), its kind yields \(expected.map { "\($0)" } ?? "several types")"
                 )
-                if parameter.isGiven {
-                    #expect(
-                        parameter.isRequired || parameter.defaultValue != nil,
-                        "\(spec.name) \(parameter.key)= is Given but may be absent")
-                } else {
-                    #expect(
-                        !parameter.isRequired && parameter.defaultValue == nil,
-                        "\(spec.name) \(parameter.key)= is always there: declare it Given")
-                }
+                #expect(
+                    !(parameter.isRequired && parameter.defaultValue != nil),
+                    "\(spec.name) \(parameter.key)= is required and has a default")
             }
         }
+    }
+
+    @Test("a declaration's default is what the handler reads when the argument is left out, and help shows it")
+    func defaultsComeFromDeclarations() throws {
+        let pca = try #require(CommandTable.spec(named: "pca"))
+        #expect(pca.parameter("var")?.defaultValue == "0.999")
+        #expect(pca.parameter("k")?.defaultValue == nil)
+        let arguments = try Self.bind("pca k=3", as: ModellingCommands.PCAArguments.self)
+        #expect(arguments.components == 3)
+        #expect(arguments.variance == ModellingCommands.notebookVariance)
+        #expect(!arguments.has(\.variance) && arguments.has(\.components))
+        let written = try Self.bind("pca var=0.95", as: ModellingCommands.PCAArguments.self)
+        #expect(written.variance == 0.95 && written.components == nil)
+        #expect(Reference.text(for: pca).contains("(default: 0.999)"))
+    }
+
+    @Test("two commands may declare the same name with different types: each reads its own")
+    func namesArePerCommand() throws {
+        let lineage = try Self.bind("lineage m @champion", as: RegistryCommands.LineageArguments.self)
+        #expect(lineage.version == "@champion")
+        let shap = try Self.bind("shap plate 42", as: ExplanationCommands.ShapArguments.self)
+        #expect(shap.subject == "42" && shap.top == 10)
+        let whatif = try Self.bind(
+            "whatif plate 7 Length_of_Conveyer=1400", as: ExplanationCommands.WhatIfArguments.self)
+        #expect(whatif.plate == 7)
+    }
+
+    /// Binds `text` (one command) to its row and reads it through `Declared`.
+    static func bind<Declared: CommandArguments>(_ text: String, as _: Declared.Type) throws -> Arguments<Declared> {
+        let syntax = try #require(try Parser.parse(text).get().first)
+        let spec = try CommandTable.lookup(syntax.verb)
+        let context = CommandContext(origin: .commandLine, text: text, started: 0)
+        return Arguments(try Invocation.bind(syntax, to: spec, context: context).get())
     }
 
     @Test("help texts read as prose: no doubled spaces, no space before a full stop, no trailing space")

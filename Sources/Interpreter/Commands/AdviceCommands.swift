@@ -4,8 +4,13 @@ import Foundation
 /// The explanation commands that turn attributions into advice for an operator: permutation
 /// importance, what-if changes of one plate, the actionable features, and the advice itself.
 extension ExplanationCommands {
-    func importance(_ arguments: Invocation) throws -> CommandOutput {
-        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+    struct ImportanceArguments: CommandArguments {
+        let model = Positional<String?>("model", .text("name"), help: "the fitted model (default: the last fitted)")
+        let repeats = Parameter<Int>("repeats", .int(min: 1, max: 1000), default: 5, help: "shuffles per feature")
+    }
+
+    func importance(_ arguments: Arguments<ImportanceArguments>) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments.model, range: arguments.range(of: \.model))
         let data = try modeling.dataset()
         let table = try modeling.frames.currentTable()
         var rows = Array(0..<data.rowCount)
@@ -24,12 +29,12 @@ extension ExplanationCommands {
                     hint:
                         "keep the rows of its classes first: keep \(modeling.state.target) in \(model.pipeline.classes.joined(separator: ","))",
                     notes: unknown.keys.sorted().map { "\($0): \(unknown[$0]!.count) rows" }),
-                range: arguments.range(of: Keys.model))
+                range: arguments.range(of: \.model))
         }
         let x = try model.pipeline.features(of: table.selecting(rows: rows))
         let y = rows.map { model.pipeline.classes.firstIndex(of: data.classes[data.y[$0]])! }
         let results = try PermutationImportance.compute(
-            model.pipeline, x: x, y: y, repeats: arguments[Keys.repeats],
+            model.pipeline, x: x, y: y, repeats: arguments.repeats,
             seed: UInt64(modeling.settings.seed), cancellation: modeling.cancellation
         )
         .sorted { $0.meanDrop > $1.meanDrop }
@@ -46,10 +51,15 @@ extension ExplanationCommands {
         return output
     }
 
-    func whatif(_ arguments: Invocation) throws -> CommandOutput {
-        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+    struct WhatIfArguments: CommandArguments {
+        let plate = Positional<Int>("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row")
+        let model = Parameter<String?>("model", .text("name"), help: "the fitted model (default: the last fitted)")
+    }
+
+    func whatif(_ arguments: Arguments<WhatIfArguments>) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments.model, range: arguments.range(of: \.model))
         let pipeline = model.pipeline
-        let (_, x) = try plateFeatures(arguments[Keys.plate], pipeline, range: arguments.range(of: Keys.row))
+        let (_, x) = try plateFeatures(arguments.plate, pipeline, range: arguments.range(of: \.plate))
         guard !arguments.modelParameters.isEmpty else {
             throw Diagnostic.usage(
                 "whatif needs at least one FEATURE=VALUE", at: arguments.syntax.range, usage: arguments.spec.usage)
@@ -74,7 +84,7 @@ extension ExplanationCommands {
         let after = pipeline.probabilities(changed)
         var output = CommandOutput(command: "whatif")
         output.table(
-            "changes", title: "Plate \(arguments[Keys.plate]) with changed values", columns: ["feature", "was", "now"],
+            "changes", title: "Plate \(arguments.plate) with changed values", columns: ["feature", "was", "now"],
             rows: changes.keys.sorted().map { [.text(pipeline.features[$0]), .real(x[0, $0]), .real(changes[$0]!)] })
         output.table(
             "probabilities", columns: ["class", "before", "after", "change"],
@@ -93,11 +103,17 @@ extension ExplanationCommands {
         return output
     }
 
-    func actionable(_ arguments: Invocation) throws -> CommandOutput {
-        if arguments[Keys.reset] { modeling.state.actionable = nil }
-        if let columns = arguments[Keys.columns], !columns.isEmpty {
+    struct ActionableArguments: CommandArguments {
+        let columns = Positional<[String]?>(
+            variadic: "columns", .columns, help: "the actionable features (default list when none given and reset)")
+        let reset = Parameter<Bool>("reset", .bool, default: false, help: "go back to the default list")
+    }
+
+    func actionable(_ arguments: Arguments<ActionableArguments>) throws -> CommandOutput {
+        if arguments.reset { modeling.state.actionable = nil }
+        if let columns = arguments.columns, !columns.isEmpty {
             let table = try modeling.frames.currentTable()
-            modeling.state.actionable = try arguments.at(Keys.columns) {
+            modeling.state.actionable = try arguments.at(\.columns) {
                 try columns.map { try table.column(named: $0).name }
             }
         }
@@ -115,8 +131,18 @@ extension ExplanationCommands {
         return output
     }
 
-    func advise(_ arguments: Invocation) throws -> CommandOutput {
-        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+    struct AdviseArguments: CommandArguments {
+        let view = Positional<AdviseView>("view", .choice(of: AdviseView.self), help: "plate or summary")
+        let row = Positional<Int?>("row", .int(min: 0, max: nil), help: "the plate number")
+        let lower = Parameter<String?>(
+            "lower", .text("class"), help: "the class whose probability to lower (default: the predicted one)")
+        let target = Parameter<String?>("target", .text("class"), help: "the class whose probability to raise")
+        let model = Parameter<String?>("model", .text("name"), help: "the fitted model (default: the last fitted)")
+        let top = Parameter<Int>("top", .int(min: 1, max: 50), default: 5, help: "options shown")
+    }
+
+    func advise(_ arguments: Arguments<AdviseArguments>) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments.model, range: arguments.range(of: \.model))
         let pipeline = model.pipeline
         let names = modeling.state.actionable ?? WhatIf.defaultActionable.map(\.feature)
         let actionable = names.compactMap { pipeline.features.firstIndex(of: $0) }
@@ -126,25 +152,25 @@ extension ExplanationCommands {
                 hint: "declare the features an operator can change: actionable COLUMN,COLUMN")
         }
         let frame = try pipeline.features(of: try modeling.frames.currentTable())
-        if arguments[Keys.adviseView] == .summary {
+        if arguments.view == .summary {
             return try adviseSummary(model: model, frame: frame, actionable: actionable)
         }
-        guard let row = arguments[Keys.row] else {
+        guard let row = arguments.row else {
             throw Diagnostic.usage(
                 "advise plate needs a plate number", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
-        let (_, x) = try plateFeatures(row, pipeline, range: arguments.range(of: Keys.row))
+        let (_, x) = try plateFeatures(row, pipeline, range: arguments.range(of: \.row))
         let probabilities = pipeline.probabilities(x)
         let predicted = probabilities.argmaxRows()[0]
-        let raising = arguments.has(Keys.target)
+        let raising = arguments.has(\.target)
         let (wanted, wantedRange) =
             raising
-            ? (arguments[Keys.target], arguments.range(of: Keys.target))
-            : (arguments[Keys.lower], arguments.range(of: Keys.lower))
+            ? (arguments.target, arguments.range(of: \.target))
+            : (arguments.lower, arguments.range(of: \.lower))
         let target = try wanted.map { try classIndex($0, in: pipeline, range: wantedRange) } ?? predicted
         let options = WhatIf.search(
             pipeline, row: x.row(0), frame: frame, actionable: actionable, target: target, lower: !raising,
-            limit: arguments[Keys.top])
+            limit: arguments.top)
         var output = CommandOutput(command: "advise")
         let className = pipeline.classes[target]
         output.table(

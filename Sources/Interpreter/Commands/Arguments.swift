@@ -1,118 +1,49 @@
 import Engine
 
-/// A Swift type an argument's value is read as: text (`String`), an int, a number (`Double`), a
-/// bool, or a list (`[String]`).
-public protocol ArgumentType: Sendable {
-    init?(argument: ArgumentValue)
-}
+/// A command's bound arguments, read by the names its `CommandArguments` type declares:
+/// `arguments.variance` is the `Double` that `PCAArguments.variance` declares — as written, or
+/// its default —, `arguments.components` an `Int?`.
+@dynamicMemberLookup
+struct Arguments<Declared: CommandArguments>: Sendable {
+    /// The command as checked against its row: its text, ranges and context.
+    let invocation: Invocation
+    private let declared = Declared()
 
-extension String: ArgumentType {
-    public init?(argument: ArgumentValue) {
-        guard case .text(let value) = argument else { return nil }
-        self = value
-    }
-}
+    init(_ invocation: Invocation) { self.invocation = invocation }
 
-extension Int: ArgumentType {
-    public init?(argument: ArgumentValue) {
-        guard case .int(let value) = argument else { return nil }
-        self = value
-    }
-}
-
-extension Double: ArgumentType {
-    public init?(argument: ArgumentValue) {
-        guard case .number(let value) = argument else { return nil }
-        self = value
-    }
-}
-
-extension Bool: ArgumentType {
-    public init?(argument: ArgumentValue) {
-        guard case .bool(let value) = argument else { return nil }
-        self = value
-    }
-}
-
-extension Array: ArgumentType where Element == String {
-    public init?(argument: ArgumentValue) {
-        guard case .list(let value) = argument else { return nil }
-        self = value
-    }
-}
-
-/// A declared argument that may be absent: `invocation[key]` reads it as `Value?`.
-///
-/// For example:
-/// ```swift
-/// static let top = Key<Int>("top")
-/// ParameterSpec(top, .int(min: 1, max: nil), help: "show only the N most frequent values")
-/// let shown = invocation[top].map { Array(entries.prefix($0)) } ?? entries
-/// ```
-public struct Key<Value: ArgumentType>: Sendable {
-    public let name: String
-    public init(_ name: String) { self.name = name }
-}
-
-/// A declared argument the row guarantees — required, or with a default —: `invocation[key]`
-/// reads it as `Value`. The command table's tests check every such row.
-public struct Given<Value: ArgumentType>: Sendable {
-    public let name: String
-    public init(_ name: String) { self.name = name }
-}
-
-extension Invocation {
-    /// The value of an optional argument, nil when it was not given.
-    public subscript<Value>(_ key: Key<Value>) -> Value? {
-        value(named: key.name).flatMap(Value.init(argument:))
+    /// The value of a declared argument, typed as declared.
+    subscript<Declaration: ArgumentDeclaration>(dynamicMember path: KeyPath<Declared, Declaration>)
+        -> Declaration.Read
+    {
+        let declaration = declared[keyPath: path]
+        return declaration.read(invocation.value(named: declaration.slot.name))
     }
 
-    /// The value of a required or defaulted argument.
-    public subscript<Value>(_ key: Given<Value>) -> Value {
-        guard let value = value(named: key.name).flatMap(Value.init(argument:)) else {
-            preconditionFailure("\(spec.name) declares '\(key.name)' as given but bound no \(Value.self) for it")
-        }
-        return value
+    /// Whether the argument was written (a default does not count).
+    func has<Declaration: ArgumentDeclaration>(_ path: KeyPath<Declared, Declaration>) -> Bool {
+        invocation.value(named: declared[keyPath: path].slot.name) != nil
     }
-
-    /// Whether the argument was given (or defaulted).
-    public func has<Value>(_ key: Key<Value>) -> Bool { value(named: key.name) != nil }
 
     /// The text range of an argument (the whole command's when it was not written).
-    public func range<Value>(of key: Key<Value>) -> SourceRange { range(of: key.name) }
-    public func range<Value>(of key: Given<Value>) -> SourceRange { range(of: key.name) }
-
-    /// Runs `body`, turning an `EngineError` it throws into a diagnostic pointing at the argument.
-    public func at<Value, T>(_ key: Key<Value>, _ body: () throws -> T) throws -> T { try at(key.name, body) }
-    public func at<Value, T>(_ key: Given<Value>, _ body: () throws -> T) throws -> T { try at(key.name, body) }
-}
-
-/// A closed set of words an argument takes, read as an enum rather than compared as text.
-///
-/// For example:
-/// ```swift
-/// enum Chart: String, ArgumentChoice { case pca, confusion, compare }
-/// static let chart = Given<Chart>("chart")
-/// .required(chart, .choice(of: Chart.self), help: "which chart")
-/// switch invocation[chart] { case .pca: … }
-/// ```
-public protocol ArgumentChoice: ArgumentType, CaseIterable, RawRepresentable where RawValue == String {}
-
-extension ArgumentChoice {
-    public init?(argument: ArgumentValue) {
-        guard case .text(let value) = argument else { return nil }
-        self.init(rawValue: value)
+    func range<Declaration: ArgumentDeclaration>(of path: KeyPath<Declared, Declaration>) -> SourceRange {
+        invocation.range(of: declared[keyPath: path].slot.name)
     }
 
-    /// The words, in declaration order.
-    public static var words: [String] { allCases.map(\.rawValue) }
-}
+    /// Runs `body`, turning an `EngineError` it throws into a diagnostic pointing at the argument.
+    func at<Declaration: ArgumentDeclaration, T>(_ path: KeyPath<Declared, Declaration>, _ body: () throws -> T)
+        throws -> T
+    {
+        try invocation.at(declared[keyPath: path].slot.name, body)
+    }
 
-extension ValueKind {
-    /// One of the words of `Choice`, read as a `Choice`.
-    public static func choice<Choice: ArgumentChoice>(of _: Choice.Type) -> ValueKind { .choice(Choice.words) }
+    /// The command's row.
+    var spec: CommandSpec { invocation.spec }
+    /// The command as parsed (its verb, words and range).
+    var syntax: CommandSyntax { invocation.syntax }
+    /// Where the command came from, its text and when it started.
+    var context: CommandContext { invocation.context }
+    /// The verbatim text of a command that takes it (`sql`), with its offset.
+    var verbatim: (text: String, offset: Int)? { invocation.verbatim }
+    /// Model hyperparameters or feature values: `key=value` pairs the command does not declare.
+    var modelParameters: [(key: String, value: String, range: SourceRange)] { invocation.modelParameters }
 }
-
-extension WriteMode: ArgumentChoice {}
-extension Stage: ArgumentChoice {}
-extension OutputFormat: ArgumentChoice {}

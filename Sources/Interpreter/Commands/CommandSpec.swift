@@ -1,5 +1,5 @@
-/// A positional argument of a command: `load <path> [as <table>]` has two, the second introduced
-/// by the keyword `as`.
+/// A positional argument of a command, as its `Positional` declaration describes it: `load <path>
+/// [as <table>]` has two, the second introduced by the keyword `as`.
 public struct PositionalSpec: Sendable {
     public let name: String
     public let kind: ValueKind
@@ -9,35 +9,8 @@ public struct PositionalSpec: Sendable {
     /// Takes every remaining word (for lists of columns).
     public let isVariadic: Bool
     public let help: String
-    /// The Swift type handlers read the value as (its key's).
+    /// The Swift type the handler reads the value as.
     public let valueType: any ArgumentType.Type
-    /// Whether the handler reads it as always present (a `Given` key).
-    public let isGiven: Bool
-
-    /// A positional the command needs; its handler reads `invocation[key]` as a `Value`.
-    public static func required<Value>(_ key: Given<Value>, _ kind: ValueKind, keyword: String? = nil, help: String)
-        -> PositionalSpec
-    {
-        PositionalSpec(
-            name: key.name, kind: kind, isOptional: false, keyword: keyword, isVariadic: false, help: help,
-            valueType: Value.self, isGiven: true)
-    }
-
-    /// A positional that may be left out; its handler reads `invocation[key]` as a `Value?`.
-    public static func optional<Value>(_ key: Key<Value>, _ kind: ValueKind, keyword: String? = nil, help: String)
-        -> PositionalSpec
-    {
-        PositionalSpec(
-            name: key.name, kind: kind, isOptional: true, keyword: keyword, isVariadic: false, help: help,
-            valueType: Value.self, isGiven: false)
-    }
-
-    /// A positional taking every remaining word (a list of columns).
-    public static func variadic(_ key: Key<[String]>, _ kind: ValueKind, help: String) -> PositionalSpec {
-        PositionalSpec(
-            name: key.name, kind: kind, isOptional: true, keyword: nil, isVariadic: true, help: help,
-            valueType: [String].self, isGiven: false)
-    }
 
     var usage: String {
         let core = (keyword.map { "\($0) " } ?? "") + kind.placeholder + (isVariadic ? "..." : "")
@@ -53,52 +26,17 @@ public struct PositionalSpec: Sendable {
     var takesAssignment: Bool { keyword == Self.resultKeyword }
 }
 
-/// A `key=value` parameter of a command.
+/// A `key=value` parameter of a command, as its `Parameter` declaration describes it.
 public struct ParameterSpec: Sendable {
     public let key: String
     public let kind: ValueKind
-    /// The value used when the parameter is not given (shown in help), nil when it has none.
+    /// The value read when the parameter is not written (as written in the shell; shown in help),
+    /// nil when it has none.
     public let defaultValue: String?
     public let isRequired: Bool
     public let help: String
-    /// The Swift type handlers read the value as (its key's).
+    /// The Swift type the handler reads the value as.
     public let valueType: any ArgumentType.Type
-    /// Whether the handler reads it as always present (a `Given` key).
-    public let isGiven: Bool
-
-    /// A parameter that may be left out: `invocation[key]` is nil then.
-    public init<Value>(_ key: Key<Value>, _ kind: ValueKind, help: String) {
-        self.key = key.name
-        self.kind = kind
-        self.defaultValue = nil
-        self.isRequired = false
-        self.help = help
-        self.valueType = Value.self
-        self.isGiven = false
-    }
-
-    /// A parameter with a default (written as in the shell, shown in help): `invocation[key]` is
-    /// always a `Value`.
-    public init<Value>(_ key: Given<Value>, _ kind: ValueKind, default defaultValue: String, help: String) {
-        self.key = key.name
-        self.kind = kind
-        self.defaultValue = defaultValue
-        self.isRequired = false
-        self.help = help
-        self.valueType = Value.self
-        self.isGiven = true
-    }
-
-    /// A parameter the command cannot do without: `invocation[key]` is always a `Value`.
-    public init<Value>(required key: Given<Value>, _ kind: ValueKind, help: String) {
-        self.key = key.name
-        self.kind = kind
-        self.defaultValue = nil
-        self.isRequired = true
-        self.help = help
-        self.valueType = Value.self
-        self.isGiven = true
-    }
 
     var usage: String { isRequired ? "\(key)=\(kind.placeholder)" : "[\(key)=\(kind.placeholder)]" }
 }
@@ -142,29 +80,31 @@ public struct CommandSpec: Sendable {
     public let examples: [String]
     /// A usage line written by hand, for commands with several forms.
     private let customUsage: String?
-    let handler: Handler
+    let handler: CommandAction.Perform
 
-    /// Runs a command against the session (made by `CommandGroup.run`).
-    typealias Handler = @Sendable (Session, Invocation) throws -> CommandOutput
-
+    /// A row: its arguments are those its handler reads (`CommandGroup.run`), in their
+    /// declaration order.
     init(
         _ name: String, aliases: [String] = [], category: Category, summary: String, help: String,
-        positionals: [PositionalSpec] = [], parameters: [ParameterSpec] = [], verbatim: Bool = false,
-        extraAssignments: ExtraAssignments? = nil, usage: String? = nil, examples: [String] = [],
-        handler: @escaping Handler
+        verbatim: Bool = false, extraAssignments: ExtraAssignments? = nil, usage: String? = nil,
+        examples: [String] = [], handler: CommandAction
     ) {
         self.name = name
         self.aliases = aliases
         self.category = category
         self.summary = summary
         self.help = help
-        self.positionals = positionals
-        self.parameters = parameters
+        self.positionals = handler.arguments.compactMap {
+            if case .positional(let spec) = $0 { spec } else { nil }
+        }
+        self.parameters = handler.arguments.compactMap {
+            if case .parameter(let spec) = $0 { spec } else { nil }
+        }
         self.takesVerbatimText = verbatim
         self.extraAssignments = extraAssignments
         self.customUsage = usage
         self.examples = examples
-        self.handler = handler
+        self.handler = handler.perform
     }
 
     /// The usage line, generated from the declarations unless the command has several forms.

@@ -19,38 +19,7 @@ struct DataCommands: CommandGroup {
         standardInputHoldsCommands = session.settings.standardInputHoldsCommands
     }
 
-    enum Load {
-        static let path = Given<String>("path"), table = Key<String>("table"), mode = Given<WriteMode>("mode")
-        static let separator = Given<String>("sep"), header = Given<Bool>("header"), text = Key<[String]>("text"),
-            missing = Key<[String]>("na")
-    }
-
-    enum Tables {
-        static let action = Key<TablesAction>("action"), uri = Key<String>("uri")
-    }
-
     enum TablesAction: String, ArgumentChoice { case status }
-
-    enum History {
-        static let table = Key<String>("table"), last = Given<Int>("last")
-    }
-
-    enum Use {
-        static let table = Given<String>("table"), version = Key<Int>("version")
-        static let sample = Key<Double>("sample"), seed = Key<Int>("seed"), limit = Key<Int>("limit")
-    }
-
-    enum Head {
-        static let count = Key<Int>("count")
-    }
-
-    enum Save {
-        static let table = Given<String>("table"), mode = Given<WriteMode>("mode")
-    }
-
-    enum Export {
-        static let path = Given<String>("path"), directory = Key<String>("directory")
-    }
 
     static let rows: [CommandSpec] = [
         CommandSpec(
@@ -64,21 +33,6 @@ struct DataCommands: CommandGroup {
                 FILE may be - (standard input, with 'as'; not when the commands come from there), a pipe, a FIFO \
                 (refused after a second with no writer) or a /proc file: such a stream is copied to a temporary file first.
                 """,
-            positionals: [
-                .required(Load.path, .path, help: "the CSV file"),
-                .optional(
-                    Load.table, .table, keyword: PositionalSpec.resultKeyword, help: "SCHEMA.TABLE to store it as"),
-            ],
-            parameters: [
-                ParameterSpec(
-                    Load.mode, .choice(of: WriteMode.self), default: "overwrite",
-                    help: "overwrite: the new version holds only this file; append: the previous rows, then these"),
-                ParameterSpec(
-                    Load.separator, .text("char"), default: ",", help: "field separator: one character, or tab"),
-                ParameterSpec(Load.header, .bool, default: "true", help: "whether the first line names the columns"),
-                ParameterSpec(Load.text, .columns, help: "columns to keep as text even if they hold numbers"),
-                ParameterSpec(Load.missing, .values, help: "cell values to read as missing, besides the empty cell"),
-            ],
             examples: [
                 "load data/faults.csv as fsp.faults", "load more.csv as fsp.faults mode=append",
                 "load plates.tsv as raw.plates sep=tab na=NA,n/a", "load - as fsp.faults",
@@ -96,12 +50,6 @@ struct DataCommands: CommandGroup {
                 Bearer header and never shown. uri=local goes back to the workspace. 'tables status' shows the server's \
                 Spark version, the session, the user, and whether tables keep earlier versions.
                 """,
-            positionals: [
-                .optional(Tables.action, .choice(of: TablesAction.self), help: "status: the connection")
-            ],
-            parameters: [
-                ParameterSpec(Tables.uri, .text("sc://…|local"), help: "a Spark Connect server, or local")
-            ],
             usage: "tables [status] [uri=<sc://…|local>]",
             examples: [
                 "tables", "tables uri=sc://127.0.0.1:15002", "tables status",
@@ -116,10 +64,6 @@ struct DataCommands: CommandGroup {
                 opens with 'use TABLE version=N'. Without: the last commands typed at the prompt (kept in the \
                 workspace across sessions).
                 """,
-            positionals: [.optional(History.table, .table, help: "the table whose versions to list")],
-            parameters: [
-                ParameterSpec(History.last, .int(min: 1, max: nil), default: "20", help: "how many commands to list")
-            ],
             examples: ["history fsp.faults", "history last=50"],
             handler: run { try $0.history($1) }),
         CommandSpec(
@@ -131,15 +75,6 @@ struct DataCommands: CommandGroup {
                 how a table too large to read into memory (more than 100M cells on Spark) is explored row by row; \
                 describe, counts, corr and hist of a whole Spark table run on Spark without a part.
                 """,
-            positionals: [.required(Use.table, .table, help: "the stored table")],
-            parameters: [
-                ParameterSpec(Use.version, .int(min: 1, max: nil), help: "the version to open (default: latest)"),
-                ParameterSpec(
-                    Use.sample, .number(min: 0, max: 1, maxInclusive: true),
-                    help: "read a random sample: each row kept with this probability"),
-                ParameterSpec(Use.seed, .int(min: 0, max: nil), help: "with sample=: the sample's seed (default 1)"),
-                ParameterSpec(Use.limit, .int(min: 1, max: nil), help: "read only the first N rows"),
-            ],
             examples: [
                 "use fsp.faults", "use fsp.faults version=1", "use fsp.big sample=0.01 seed=7",
                 "use fsp.big limit=10000",
@@ -169,30 +104,19 @@ struct DataCommands: CommandGroup {
         CommandSpec(
             "head", category: .data, summary: "Show the first rows of the current frame.",
             help: "Shows the first N rows (default 10).",
-            positionals: [.optional(Head.count, .int(min: 0, max: nil), help: "how many rows")],
             handler: run { try $0.head($1, fromEnd: false) }),
         CommandSpec(
             "tail", category: .data, summary: "Show the last rows of the current frame.",
             help: "Shows the last N rows (default 10).",
-            positionals: [.optional(Head.count, .int(min: 0, max: nil), help: "how many rows")],
             handler: run { try $0.head($1, fromEnd: true) }),
         CommandSpec(
             "columns", category: .data, summary: "List the current frame's columns: name, type, missing count.",
             help: "Shows each column of the current frame with its type and how many cells are present and missing.",
-            handler: run { group, _ in try group.columns() }),
+            handler: run { try $0.columns() }),
         CommandSpec(
             "save", category: .data, summary: "Store the current frame as a new table version.",
             help:
                 "Writes the current frame (with every step applied) as a new version of SCHEMA.TABLE; the source records the frame's lineage.",
-            positionals: [
-                .required(
-                    Save.table, .table, keyword: PositionalSpec.resultKeyword, help: "SCHEMA.TABLE to store it as")
-            ],
-            parameters: [
-                ParameterSpec(
-                    Save.mode, .choice(of: WriteMode.self), default: "overwrite",
-                    help: "overwrite or append")
-            ],
             examples: ["save as fsp.top3"],
             handler: run { try $0.save($1) }),
         CommandSpec(
@@ -205,17 +129,28 @@ struct DataCommands: CommandGroup {
                 (MLFLOW_ALLOW_FILE_STORE=true) and 'mlflow migrate-filestore' converts to a database; DIR must be empty \
                 or not exist.
                 """,
-            positionals: [
-                .required(Export.path, .path, help: "the .csv file to write, or mlflow"),
-                .optional(Export.directory, .path, help: "with mlflow: the folder to write the file store to"),
-            ],
             usage: "export <file.csv> | export mlflow <directory>",
             examples: ["export top3.csv", "export mlflow mlruns"],
             handler: run { try $0.export($1) }),
     ]
 
-    func load(_ arguments: Invocation) throws -> CommandOutput {
-        let path = arguments[Load.path]
+    struct LoadArguments: CommandArguments {
+        let path = Positional<String>("path", .path, help: "the CSV file")
+        let table = Positional<String?>(
+            "table", .table, keyword: PositionalSpec.resultKeyword, help: "SCHEMA.TABLE to store it as")
+        let mode = Parameter<WriteMode>(
+            "mode", .choice(of: WriteMode.self), default: .overwrite,
+            help: "overwrite: the new version holds only this file; append: the previous rows, then these")
+        let separator = Parameter<String>(
+            "sep", .text("char"), default: ",", help: "field separator: one character, or tab")
+        let header = Parameter<Bool>("header", .bool, default: true, help: "whether the first line names the columns")
+        let text = Parameter<[String]?>("text", .columns, help: "columns to keep as text even if they hold numbers")
+        let missing = Parameter<[String]?>(
+            "na", .values, help: "cell values to read as missing, besides the empty cell")
+    }
+
+    func load(_ arguments: Arguments<LoadArguments>) throws -> CommandOutput {
+        let path = arguments.path
         if path == CSVSource.standardInput {
             if standardInputHoldsCommands {
                 throw Diagnostic(
@@ -224,32 +159,32 @@ struct DataCommands: CommandGroup {
                         hint:
                             "give the commands with -c or a script file: plateshell -c 'load - as fsp.faults' < faults.csv"
                     ),
-                    range: arguments.range(of: Load.path.name))
+                    range: arguments.range(of: \.path))
             }
-            if arguments[Load.table] == nil {
+            if arguments.table == nil {
                 throw Diagnostic(
                     EngineError(
                         .invalidArgument, "load - (standard input) needs a table name",
                         hint: "name it with as: load - as fsp.faults"),
-                    range: arguments.range(of: Load.path.name))
+                    range: arguments.range(of: \.path))
             }
         }
-        let name = try arguments.at(Load.table) {
-            try arguments[Load.table].map(TableName.init(parsing:))
+        let name = try arguments.at(\.table) {
+            try arguments.table.map(TableName.init(parsing:))
                 ?? TableName(schema: TableName.defaultSchema, table: Self.tableName(forFile: path))
         }
         var options = CSVOptions()
-        options.separator = try arguments.at(Load.separator) { try Self.separatorByte(arguments[Load.separator]) }
-        options.hasHeader = arguments[Load.header]
-        options.textColumns = Set(arguments[Load.text] ?? [])
-        options.missingMarkers = Set(arguments[Load.missing] ?? [])
-        let mode = arguments[Load.mode]
+        options.separator = try arguments.at(\.separator) { try Self.separatorByte(arguments.separator) }
+        options.hasHeader = arguments.header
+        options.textColumns = Set(arguments.text ?? [])
+        options.missingMarkers = Set(arguments.missing ?? [])
+        let mode = arguments.mode
         let store = try frames.store()
-        let version = try arguments.at(Load.path) {
+        let version = try arguments.at(\.path) {
             do {
                 return try store.load(csv: path, as: name, mode: mode, options: options)
             } catch let error as EngineError where error.kind == .unknownColumn {
-                throw Diagnostic(error, range: arguments.range(of: Load.text.name))
+                throw Diagnostic(error, range: arguments.range(of: \.text))
             }
         }
         frames.open(version)
@@ -280,10 +215,15 @@ struct DataCommands: CommandGroup {
         for schema in damaged { output.say(schema.note(healthy: healthy)) }
     }
 
-    func history(_ arguments: Invocation) throws -> CommandOutput {
+    struct HistoryArguments: CommandArguments {
+        let table = Positional<String?>("table", .table, help: "the table whose versions to list")
+        let last = Parameter<Int>("last", .int(min: 1, max: nil), default: 20, help: "how many commands to list")
+    }
+
+    func history(_ arguments: Arguments<HistoryArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "history")
-        guard let text = arguments[History.table] else {
-            let entries = history.entries.suffix(arguments[History.last])
+        guard let text = arguments.table else {
+            let entries = history.entries.suffix(arguments.last)
             let first = history.entries.count - entries.count + 1
             output.table(
                 "commands", columns: ["number", "command"],
@@ -292,8 +232,8 @@ struct DataCommands: CommandGroup {
                 })
             return output
         }
-        let name = try arguments.at(History.table) { try TableName(parsing: text) }
-        let versions = try arguments.at(History.table) { try frames.store().versions(of: name) }
+        let name = try arguments.at(\.table) { try TableName(parsing: text) }
+        let versions = try arguments.at(\.table) { try frames.store().versions(of: name) }
         output.table(
             "versions", title: "\(name.displayName): \(versions.count) version\(versions.count == 1 ? "" : "s")",
             columns: ["version", "rows", "columns", "digest", "source", "operation", "time"],
@@ -308,25 +248,35 @@ struct DataCommands: CommandGroup {
         return output
     }
 
-    func use(_ arguments: Invocation) throws -> CommandOutput {
-        let name = try arguments.at(Use.table) { try TableName(parsing: arguments[Use.table]) }
+    struct UseArguments: CommandArguments {
+        let table = Positional<String>("table", .table, help: "the stored table")
+        let version = Parameter<Int?>("version", .int(min: 1, max: nil), help: "the version to open (default: latest)")
+        let sample = Parameter<Double?>(
+            "sample", .number(min: 0, max: 1, maxInclusive: true),
+            help: "read a random sample: each row kept with this probability")
+        let seed = Parameter<Int?>("seed", .int(min: 0, max: nil), help: "with sample=: the sample's seed (default 1)")
+        let limit = Parameter<Int?>("limit", .int(min: 1, max: nil), help: "read only the first N rows")
+    }
+
+    func use(_ arguments: Arguments<UseArguments>) throws -> CommandOutput {
+        let name = try arguments.at(\.table) { try TableName(parsing: arguments.table) }
         let store = try frames.store()
         let part = try Self.part(arguments)
         let version: TableVersion
         var partRows: Table?
         do {
             if let part {
-                (version, partRows) = try store.read(name, version: arguments[Use.version], part: part)
+                (version, partRows) = try store.read(name, version: arguments.version, part: part)
             } else {
-                version = try store.version(name, arguments[Use.version])
+                version = try store.version(name, arguments.version)
             }
         } catch let error as EngineError where error.kind == .unknownTable {
-            throw Diagnostic(error, range: arguments.range(of: Use.table))
+            throw Diagnostic(error, range: arguments.range(of: \.table))
         } catch let error as EngineError where error.kind == .unknownVersion {
-            throw Diagnostic(error, range: arguments.range(of: Use.version))
+            throw Diagnostic(error, range: arguments.range(of: \.version))
         } catch let error as EngineError {
             throw Diagnostic(
-                error, range: arguments.range(of: arguments.has(Use.limit) ? Use.limit.name : Use.sample.name))
+                error, range: arguments.has(\.limit) ? arguments.range(of: \.limit) : arguments.range(of: \.sample))
         }
         var output = CommandOutput(command: "use")
         if let part, let partRows {
@@ -353,16 +303,16 @@ struct DataCommands: CommandGroup {
     }
 
     /// The part of the table `use` reads: sample= (with seed=) or limit=, or nil for all of it.
-    static func part(_ arguments: Invocation) throws -> TablePart? {
-        if arguments.has(Use.sample), arguments.has(Use.limit) {
+    static func part(_ arguments: Arguments<UseArguments>) throws -> TablePart? {
+        if arguments.has(\.sample), arguments.has(\.limit) {
             throw Diagnostic.usage(
-                "give sample= or limit=, not both", at: arguments.range(of: Use.limit), usage: arguments.spec.usage)
+                "give sample= or limit=, not both", at: arguments.range(of: \.limit), usage: arguments.spec.usage)
         }
-        if let limit = arguments[Use.limit] { return .limit(limit) }
-        guard let fraction = arguments[Use.sample] else {
-            if arguments.has(Use.seed) {
+        if let limit = arguments.limit { return .limit(limit) }
+        guard let fraction = arguments.sample else {
+            if arguments.has(\.seed) {
                 throw Diagnostic.usage(
-                    "seed= is the seed of a sample: give sample=FRACTION with it", at: arguments.range(of: Use.seed),
+                    "seed= is the seed of a sample: give sample=FRACTION with it", at: arguments.range(of: \.seed),
                     usage: arguments.spec.usage)
             }
             return nil
@@ -370,12 +320,12 @@ struct DataCommands: CommandGroup {
         guard fraction > 0 else {
             throw Diagnostic.usage(
                 "a sample of 0 keeps no row: give a fraction above 0, e.g. sample=0.01",
-                at: arguments.range(of: Use.sample), usage: arguments.spec.usage)
+                at: arguments.range(of: \.sample), usage: arguments.spec.usage)
         }
-        return .sample(fraction: fraction, seed: arguments[Use.seed] ?? 1)
+        return .sample(fraction: fraction, seed: arguments.seed ?? 1)
     }
 
-    func sql(_ arguments: Invocation) throws -> CommandOutput {
+    func sql(_ arguments: Arguments<NoArguments>) throws -> CommandOutput {
         guard let query = arguments.verbatim else { throw EngineError(.invalidArgument, "sql needs a query") }
         var text = query.text
         var intoName: String?
@@ -412,9 +362,13 @@ struct DataCommands: CommandGroup {
         return output
     }
 
-    func head(_ arguments: Invocation, fromEnd: Bool) throws -> CommandOutput {
+    struct HeadArguments: CommandArguments {
+        let count = Positional<Int?>("count", .int(min: 0, max: nil), help: "how many rows")
+    }
+
+    func head(_ arguments: Arguments<HeadArguments>, fromEnd: Bool) throws -> CommandOutput {
         let table = try frames.currentTable()
-        let count = min(arguments[Head.count] ?? 10, table.rowCount)
+        let count = min(arguments.count ?? 10, table.rowCount)
         let rows = fromEnd ? Array((table.rowCount - count)..<table.rowCount) : Array(0..<count)
         var output = CommandOutput(command: fromEnd ? "tail" : "head")
         output.table("rows", title: frames.frame?.name, table, rows: rows)
@@ -436,12 +390,19 @@ struct DataCommands: CommandGroup {
         return output
     }
 
-    func save(_ arguments: Invocation) throws -> CommandOutput {
-        let name = try arguments.at(Save.table) { try TableName(parsing: arguments[Save.table]) }
+    struct SaveArguments: CommandArguments {
+        let table = Positional<String>(
+            "table", .table, keyword: PositionalSpec.resultKeyword, help: "SCHEMA.TABLE to store it as")
+        let mode = Parameter<WriteMode>(
+            "mode", .choice(of: WriteMode.self), default: .overwrite, help: "overwrite or append")
+    }
+
+    func save(_ arguments: Arguments<SaveArguments>) throws -> CommandOutput {
+        let name = try arguments.at(\.table) { try TableName(parsing: arguments.table) }
         let table = try frames.currentTable()
         let lineage = frames.frame?.lineage ?? "frame"
-        let mode = arguments[Save.mode]
-        let version = try arguments.at(Save.table) {
+        let mode = arguments.mode
+        let version = try arguments.at(\.table) {
             try frames.store().write(table, as: name, mode: mode, source: lineage, operation: "save")
         }
         frames.open(version)
@@ -453,34 +414,40 @@ struct DataCommands: CommandGroup {
         return output
     }
 
-    func export(_ arguments: Invocation) throws -> CommandOutput {
-        let path = arguments[Export.path]
+    struct ExportArguments: CommandArguments {
+        let path = Positional<String>("path", .path, help: "the .csv file to write, or mlflow")
+        let directory = Positional<String?>(
+            "directory", .path, help: "with mlflow: the folder to write the file store to")
+    }
+
+    func export(_ arguments: Arguments<ExportArguments>) throws -> CommandOutput {
+        let path = arguments.path
         if path == "mlflow" { return try exportMLflow(arguments) }
-        if arguments.has(Export.directory) {
+        if arguments.has(\.directory) {
             throw Diagnostic.usage(
-                "export takes one file, or mlflow and a folder", at: arguments.range(of: Export.directory),
+                "export takes one file, or mlflow and a folder", at: arguments.range(of: \.directory),
                 usage: arguments.spec.usage)
         }
         guard path.lowercased().hasSuffix(".csv") else {
             throw Diagnostic.usage(
-                "export writes CSV: the file name must end in .csv", at: arguments.range(of: Export.path),
+                "export writes CSV: the file name must end in .csv", at: arguments.range(of: \.path),
                 usage: arguments.spec.usage)
         }
         let table = try frames.currentTable()
-        try arguments.at(Export.path) { try CSVWriter.write(table, to: path) }
+        try arguments.at(\.path) { try CSVWriter.write(table, to: path) }
         var output = CommandOutput(command: "export")
         output.say("Wrote \(table.rowCount) rows × \(table.columns.count) columns to \(path).")
         return output
     }
 
     /// `export mlflow DIR`: the workspace's catalog as an MLflow file store.
-    private func exportMLflow(_ arguments: Invocation) throws -> CommandOutput {
-        guard let directory = arguments[Export.directory] else {
+    private func exportMLflow(_ arguments: Arguments<ExportArguments>) throws -> CommandOutput {
+        guard let directory = arguments.directory else {
             throw Diagnostic.usage(
                 "export mlflow needs the folder to write", at: arguments.syntax.range, usage: arguments.spec.usage,
                 hint: "for example: export mlflow mlruns")
         }
-        let summary = try arguments.at(Export.directory) {
+        let summary = try arguments.at(\.directory) {
             try MLflowFileStore.export(try tracking.tracker().catalog, to: directory)
         }
         var output = CommandOutput(command: "export")

@@ -18,12 +18,6 @@ struct DeploymentCommands: CommandGroup {
         modeling = ModelingContext(session: session)
     }
 
-    enum Keys {
-        static let target = Given<String>("target"), port = Given<Int>("port"), host = Given<String>("host"),
-            poll = Key<Double>("poll"), log = Key<String>("log")
-        static let url = Key<String>("url"), row = Key<Int>("row"), on = Key<String>("on"), limit = Given<Int>("limit")
-    }
-
     static let rows: [CommandSpec] = [
         CommandSpec(
             "serve", category: .deployment,
@@ -47,25 +41,6 @@ struct DeploymentCommands: CommandGroup {
                 (finishing the requests in flight and writing the log). 'plateshell serve MODEL_URI --port N \
                 --log TABLE' serves in the foreground.
                 """,
-            positionals: [
-                .required(
-                    Keys.target, .text("model-uri|status|flush|stop"),
-                    help: "the model URI to serve, or status, flush (write the inference log now) or stop")
-            ],
-            parameters: [
-                ParameterSpec(
-                    Keys.port, .int(min: 0, max: 65535), default: "5001", help: "the TCP port (0: any free port)"),
-                ParameterSpec(
-                    Keys.host, .text("address"), default: "127.0.0.1",
-                    help: "the address to bind (0.0.0.0: every interface)"),
-                ParameterSpec(
-                    Keys.poll, .number(min: 0, max: 3600, maxInclusive: true),
-                    help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)"),
-                ParameterSpec(
-                    Keys.log, .text("table"),
-                    help:
-                        "the inference log: a table (where the session's tables live) that gets a row per scored plate"),
-            ],
             examples: [
                 "serve models:/et-fsp-model/Production", "serve models:/et-fsp-model@champion port=5002 poll=5",
                 "serve models:/et-fsp-model/Production log=fsp.inference",
@@ -81,16 +56,6 @@ struct DeploymentCommands: CommandGroup {
                 sends row N of the current frame, 'invoke URL on=TABLE' the first limit= rows of a stored table (or of the \
                 frame without on=), in one request; beyond 10 rows the predicted classes are counted. Without URL it calls the server this shell started with serve.
                 """,
-            positionals: [
-                .optional(
-                    Keys.url, .text("url"),
-                    help: "the scoring server (default: this shell's), e.g. http://127.0.0.1:5001"),
-                .optional(Keys.row, .int(min: 0, max: nil), keyword: "plate", help: "the frame row to send"),
-            ],
-            parameters: [
-                ParameterSpec(Keys.on, .table, help: "a stored table to send rows of"),
-                ParameterSpec(Keys.limit, .int(min: 1, max: 100_000), default: "5", help: "rows sent"),
-            ],
             examples: [
                 "invoke plate 42", "invoke http://127.0.0.1:5001 plate 42",
                 "invoke http://127.0.0.1:5001 on=fsp.faults limit=10",
@@ -100,25 +65,26 @@ struct DeploymentCommands: CommandGroup {
 
     // MARK: - predict with=
 
+    typealias PredictArguments = Arguments<ModellingCommands.PredictArguments>
+
     /// `predict with=URI`: scores raw rows with a registered model, stores them with the model's
     /// name and version when into= is given, and tracks the scoring as a run whose params and
     /// tags lead back to the model version, its training run and the input table version.
-    func predictWithRegistered(_ arguments: Invocation, uri: String) throws -> CommandOutput {
-        typealias Predict = ModellingCommands.Keys
-        if arguments.has(Predict.model) {
+    func predictWithRegistered(_ arguments: PredictArguments, uri: String) throws -> CommandOutput {
+        if arguments.has(\.model) {
             throw Diagnostic.usage(
-                "give a session model or with=URI, not both", at: arguments.range(of: Predict.with),
+                "give a session model or with=URI, not both", at: arguments.range(of: \.with),
                 usage: arguments.spec.usage)
         }
-        let modelSource = try arguments.at(Predict.with) {
+        let modelSource = try arguments.at(\.with) {
             try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer())
         }
         let served = modelSource.model
         var output = CommandOutput(command: "predict")
         if let notice = modelSource.notice { output.say(notice + ".") }
         let scored: ScoredRows
-        if let on = arguments[Predict.on], let into = arguments[Predict.into], ModelingContext.namesStoredTable(on),
-            !arguments.has(Predict.row)
+        if let on = arguments.on, let into = arguments.into, ModelingContext.namesStoredTable(on),
+            !arguments.has(\.row)
         {
             scored = try scoreStored(arguments, on: on, into: into, with: served, uri: uri)
         } else {
@@ -196,13 +162,14 @@ struct DeploymentCommands: CommandGroup {
     }
 
     /// Scores a stored table into another batch by batch (bounded memory on Spark).
-    private func scoreStored(_ arguments: Invocation, on: String, into: String, with served: ServedModel, uri: String)
+    private func scoreStored(
+        _ arguments: PredictArguments, on: String, into: String, with served: ServedModel, uri: String
+    )
         throws -> ScoredRows
     {
-        typealias Predict = ModellingCommands.Keys
         let scoring = try modeling.scoreStoredTable(
-            on: on, into: into, onRange: arguments.range(of: Predict.on), intoRange: arguments.range(of: Predict.into),
-            limit: arguments[Predict.limit],
+            on: on, into: into, onRange: arguments.range(of: \.on), intoRange: arguments.range(of: \.into),
+            limit: arguments.limit,
             describe: { "predict with \(uri) (\(served.label)) on \($0.name.displayName) v\($0.version)" },
             predictions: { served.outputColumns(try $0.matrix(of: served.inputs.map(\.name))) },
             constants: { try Self.modelColumns(served, rows: $0) })
@@ -216,17 +183,18 @@ struct DeploymentCommands: CommandGroup {
     }
 
     /// Scores the frame, one plate of it, a CSV file or a stored table read whole.
-    private func scoreInMemory(_ arguments: Invocation, with served: ServedModel, uri: String) throws -> ScoredRows {
-        typealias Predict = ModellingCommands.Keys
+    private func scoreInMemory(_ arguments: PredictArguments, with served: ServedModel, uri: String) throws
+        -> ScoredRows
+    {
         var (table, source, stored) = try modeling.predictionInput(
-            on: arguments[Predict.on], range: arguments.range(of: Predict.on))
-        if let row = arguments[Predict.row] {
-            guard !arguments.has(Predict.on) else {
+            on: arguments.on, range: arguments.range(of: \.on))
+        if let row = arguments.row {
+            guard !arguments.has(\.on) else {
                 throw Diagnostic.usage(
-                    "plate N is a row of the frame; leave out on=", at: arguments.range(of: Predict.on),
+                    "plate N is a row of the frame; leave out on=", at: arguments.range(of: \.on),
                     usage: arguments.spec.usage)
             }
-            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Predict.row))
+            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: \.row))
             table = table.selecting(rows: [row])
             source = "plate \(row) of \(source)"
         }
@@ -236,22 +204,22 @@ struct DeploymentCommands: CommandGroup {
         {
             throw Diagnostic(
                 error,
-                range: arguments.has(Predict.on) ? arguments.range(of: Predict.on) : arguments.range(of: Predict.with))
+                range: arguments.has(\.on) ? arguments.range(of: \.on) : arguments.range(of: \.with))
         }
         var written: TableVersion?
-        if let into = arguments[Predict.into] {
-            let name = try arguments.at(Predict.into) { try TableName(parsing: into) }
+        if let into = arguments.into {
+            let name = try arguments.at(\.into) { try TableName(parsing: into) }
             var combined = table
             for column in outputs + (try Self.modelColumns(served, rows: table.rowCount)) {
                 combined = try combined.setting(column)
             }
-            written = try arguments.at(Predict.into) {
+            written = try arguments.at(\.into) {
                 try modeling.frames.store().write(
                     combined, as: name, source: "predict with \(uri) (\(served.label)) on \(source)",
                     operation: "predict")
             }
         }
-        let limit = min(arguments[Predict.limit], table.rowCount)
+        let limit = min(arguments.limit, table.rowCount)
         return ScoredRows(
             rowCount: table.rowCount, source: source, columns: outputs.map(\.name),
             preview: (0..<limit).map { r in outputs.map { $0.value(at: r) } }, counts: ValueCounts(outputs[0]),
@@ -261,9 +229,26 @@ struct DeploymentCommands: CommandGroup {
 
     // MARK: - serve
 
-    func serve(_ arguments: Invocation) throws -> CommandOutput {
+    struct ServeArguments: CommandArguments {
+        let target = Positional<String>(
+            "target", .text("model-uri|status|flush|stop"),
+            help: "the model URI to serve, or status, flush (write the inference log now) or stop")
+        let port = Parameter<Int>(
+            "port", .int(min: 0, max: 65535), default: 5001, help: "the TCP port (0: any free port)")
+        let host = Parameter<String>(
+            "host", .text("address"), default: "127.0.0.1", help: "the address to bind (0.0.0.0: every interface)")
+        let poll = Parameter<Double?>(
+            "poll", .number(min: 0, max: 3600, maxInclusive: true),
+            help: "seconds between checks of the URI (default 0.5; 2 with a tracking server)")
+        let log = Parameter<String?>(
+            "log", .text("table"),
+            help:
+                "the inference log: a table (where the session's tables live) that gets a row per scored plate")
+    }
+
+    func serve(_ arguments: Arguments<ServeArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "serve")
-        switch arguments[Keys.target].lowercased() {
+        switch arguments.target.lowercased() {
         case "status":
             guard let (server, port) = deployment.running else {
                 output.say("No server is running; 'serve models:/NAME/Production' starts one.")
@@ -280,7 +265,7 @@ struct DeploymentCommands: CommandGroup {
                     EngineError(
                         .invalidArgument, "no server with an inference log is running in this shell",
                         hint: "serve MODEL_URI log=TABLE starts one"),
-                    range: arguments.range(of: Keys.target))
+                    range: arguments.range(of: \.target))
             }
             let status = log.flush()
             if let failure = status.failure { throw EngineError(.io, failure) }
@@ -308,23 +293,23 @@ struct DeploymentCommands: CommandGroup {
                         .invalidArgument,
                         "a server is already running on \(server.host):\(port), serving \(server.service.source.uri)",
                         hint: "'serve stop' first, or serve from another shell with port=N"),
-                    range: arguments.range(of: Keys.target))
+                    range: arguments.range(of: \.target))
             }
-            let uri = arguments[Keys.target]
-            let source = try arguments.at(Keys.target) {
+            let uri = arguments.target
+            let source = try arguments.at(\.target) {
                 try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer())
             }
-            let host = arguments[Keys.host]
-            let interval = arguments[Keys.poll].map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
-            let log = try arguments[Keys.log].map { table in
-                try arguments.at(Keys.log) { try openLog(table, model: source.model, uri: uri) }
+            let host = arguments.host
+            let interval = arguments.poll.map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
+            let log = try arguments.log.map { table in
+                try arguments.at(\.log) { try openLog(table, model: source.model, uri: uri) }
             }
             let server = ScoringServer(
-                service: ScoringService(source: source, log: log), host: host, port: arguments[Keys.port],
+                service: ScoringService(source: source, log: log), host: host, port: arguments.port,
                 followInterval: interval)
             let port: Int
             do {
-                port = try arguments.at(Keys.port) { try server.start() }
+                port = try arguments.at(\.port) { try server.start() }
             } catch {
                 log?.stop()
                 throw error
@@ -383,29 +368,37 @@ struct DeploymentCommands: CommandGroup {
     /// The predictions `invoke` lists; beyond, it counts them.
     static let shownPredictions = 10
 
-    func invoke(_ arguments: Invocation) throws -> CommandOutput {
-        guard let endpoint = arguments[Keys.url] ?? deployment.running.map({ "http://\($0.server.host):\($0.port)" })
+    struct InvokeArguments: CommandArguments {
+        let url = Positional<String?>(
+            "url", .text("url"), help: "the scoring server (default: this shell's), e.g. http://127.0.0.1:5001")
+        let row = Positional<Int?>("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row to send")
+        let on = Parameter<String?>("on", .table, help: "a stored table to send rows of")
+        let limit = Parameter<Int>("limit", .int(min: 1, max: 100_000), default: 5, help: "rows sent")
+    }
+
+    func invoke(_ arguments: Arguments<InvokeArguments>) throws -> CommandOutput {
+        guard let endpoint = arguments.url ?? deployment.running.map({ "http://\($0.server.host):\($0.port)" })
         else {
             throw EngineError(
                 .invalidArgument, "no server is running in this shell",
                 hint: "give the server's URL (invoke http://HOST:PORT plate N), or start one with serve")
         }
-        let client = try arguments.at(Keys.url) { try ScoringClient(endpoint: endpoint) }
+        let client = try arguments.at(\.url) { try ScoringClient(endpoint: endpoint) }
         let table: Table
         let rows: [Int]
         let source: String
-        if let row = arguments[Keys.row] {
+        if let row = arguments.row {
             table = try modeling.frames.currentTable()
-            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Keys.row))
+            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: \.row))
             rows = [row]
             source = "plate \(row) of \(modeling.frames.name)"
         } else {
             (table, source, _) = try modeling.predictionInput(
-                on: arguments[Keys.on], range: arguments.range(of: Keys.on))
-            rows = Array(0..<min(arguments[Keys.limit], table.rowCount))
+                on: arguments.on, range: arguments.range(of: \.on))
+            rows = Array(0..<min(arguments.limit, table.rowCount))
         }
         let cells = rows.map { r in table.columns.map { JSON($0.value(at: r)) } }
-        let answer = try arguments.at(Keys.url) { try client.invoke(columns: table.columnNames, rows: cells) }
+        let answer = try arguments.at(\.url) { try client.invoke(columns: table.columnNames, rows: cells) }
         var output = CommandOutput(command: "invoke")
         output.say(
             "\(client.url.absoluteString) answered for \(rows.count) row\(rows.count == 1 ? "" : "s") of \(source) in "

@@ -8,7 +8,6 @@ extension ModellingCommands {
             summary: "Holdout metrics, per-class scores and the confusion matrix of a model.",
             help:
                 "Scores a model fitted on the training part (after 'split') on the held-out test rows: the metrics, precision, recall and F1 per class, and the confusion matrix ('plot confusion' draws it).",
-            positionals: [.optional(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)")],
             examples: ["evaluate", "evaluate et_tuned"],
             handler: run { try $0.evaluate($1) }),
         CommandSpec(
@@ -23,32 +22,24 @@ extension ModellingCommands {
                 instead, from raw rows; the stored predictions name the model and version, and the scoring is \
                 tracked as a run with its lineage.
                 """,
-            positionals: [
-                .optional(Keys.model, .text("name"), help: "the fitted model"),
-                .optional(Keys.row, .int(min: 0, max: nil), keyword: "plate", help: "the frame row to predict"),
-            ],
-            parameters: [
-                ParameterSpec(Keys.on, .text("table|file"), help: "a stored table or a CSV file to predict"),
-                ParameterSpec(Keys.into, .table, help: "store the predictions as this table"),
-                ParameterSpec(
-                    Keys.with, .text("model-uri"),
-                    help: "predict with a registered model (models:/NAME/Production) instead"),
-                ParameterSpec(Keys.limit, .int(min: 0, max: nil), default: "10", help: "rows shown"),
-            ],
             examples: [
                 "predict plate 42", "predict et on=fsp.faults into=fsp.predictions", "predict gbm on=new_plates.csv",
                 "predict with=models:/et-fsp-model/Production on=fsp.faults into=fsp.predictions",
             ],
-            handler: { session, arguments in
-                if let uri = arguments[Keys.with] {
+            handler: .dispatching { (session, arguments: Arguments<PredictArguments>) in
+                if let uri = arguments.with {
                     return try DeploymentCommands(session: session).predictWithRegistered(arguments, uri: uri)
                 }
                 return try ModellingCommands(session: session).predict(arguments)
             }),
     ]
 
-    func evaluate(_ arguments: Invocation) throws -> CommandOutput {
-        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+    struct EvaluateArguments: CommandArguments {
+        let model = Positional<String?>("model", .text("name"), help: "the fitted model (default: the last fitted)")
+    }
+
+    func evaluate(_ arguments: Arguments<EvaluateArguments>) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments.model, range: arguments.range(of: \.model))
         guard let evaluation = try modeling.holdoutEvaluation(model) else {
             throw EngineError(
                 .invalidArgument, "'\(model.name)' was fitted on all rows, so no rows are left to evaluate it on",
@@ -84,13 +75,23 @@ extension ModellingCommands {
         return output
     }
 
-    func predict(_ arguments: Invocation) throws -> CommandOutput {
-        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+    struct PredictArguments: CommandArguments {
+        let model = Positional<String?>("model", .text("name"), help: "the fitted model")
+        let row = Positional<Int?>("row", .int(min: 0, max: nil), keyword: "plate", help: "the frame row to predict")
+        let on = Parameter<String?>("on", .text("table|file"), help: "a stored table or a CSV file to predict")
+        let into = Parameter<String?>("into", .table, help: "store the predictions as this table")
+        let with = Parameter<String?>(
+            "with", .text("model-uri"), help: "predict with a registered model (models:/NAME/Production) instead")
+        let limit = Parameter<Int>("limit", .int(min: 0, max: nil), default: 10, help: "rows shown")
+    }
+
+    func predict(_ arguments: Arguments<PredictArguments>) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments.model, range: arguments.range(of: \.model))
         let pipeline = model.pipeline
         var output = CommandOutput(command: "predict")
-        if let row = arguments[Keys.row] {
+        if let row = arguments.row {
             let table = try modeling.frames.currentTable()
-            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: Keys.row))
+            try modeling.frames.checkPlate(row, of: table, range: arguments.range(of: \.row))
             let probabilities = pipeline.probabilities(try pipeline.features(of: table.selecting(rows: [row])))
             let best = probabilities.argmaxRows()[0]
             var fields = [
@@ -110,10 +111,10 @@ extension ModellingCommands {
                 })
             return output
         }
-        if let on = arguments[Keys.on], let into = arguments[Keys.into], ModelingContext.namesStoredTable(on) {
+        if let on = arguments.on, let into = arguments.into, ModelingContext.namesStoredTable(on) {
             let scoring = try modeling.scoreStoredTable(
-                on: on, into: into, onRange: arguments.range(of: Keys.on), intoRange: arguments.range(of: Keys.into),
-                limit: arguments[Keys.limit],
+                on: on, into: into, onRange: arguments.range(of: \.on), intoRange: arguments.range(of: \.into),
+                limit: arguments.limit,
                 describe: { "predict \(model.name) (\(pipeline.kind)) on \($0.name.displayName) v\($0.version)" },
                 predictions: { pipeline.predictionColumns(try pipeline.features(of: $0)) })
             let input = scoring.transform.input
@@ -132,10 +133,10 @@ extension ModellingCommands {
             return output
         }
         let (table, source, _) = try modeling.predictionInput(
-            on: arguments[Keys.on], range: arguments.range(of: Keys.on))
+            on: arguments.on, range: arguments.range(of: \.on))
         let predictionColumns = pipeline.predictionColumns(
-            try arguments.at(Keys.on) { try pipeline.features(of: table) })
-        let limit = min(arguments[Keys.limit], table.rowCount)
+            try arguments.at(\.on) { try pipeline.features(of: table) })
+        let limit = min(arguments.limit, table.rowCount)
         output.table(
             "predictions", title: "\(model.name) on \(source)", columns: ["row"] + predictionColumns.map(\.name),
             rows: (0..<limit).map { r in [.integer(Int64(r))] + predictionColumns.map { $0.value(at: r) } },
@@ -146,11 +147,11 @@ extension ModellingCommands {
             rows: counts.entries.map {
                 [$0.value, .integer(Int64($0.count)), .real($0.percent)]
             })
-        if let into = arguments[Keys.into] {
-            let name = try arguments.at(Keys.into) { try TableName(parsing: into) }
+        if let into = arguments.into {
+            let name = try arguments.at(\.into) { try TableName(parsing: into) }
             var combined = table
             for column in predictionColumns { combined = try combined.setting(column) }
-            let version = try arguments.at(Keys.into) {
+            let version = try arguments.at(\.into) {
                 try modeling.frames.store().write(
                     combined, as: name, source: "predict \(model.name) (\(pipeline.kind)) on \(source)",
                     operation: "predict")

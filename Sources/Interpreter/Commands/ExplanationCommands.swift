@@ -17,16 +17,6 @@ struct ExplanationCommands: CommandGroup {
     /// What `advise` shows.
     enum AdviseView: String, ArgumentChoice { case plate, summary }
 
-    enum Keys {
-        static let shapView = Given<ShapView>("view"), adviseView = Given<AdviseView>("view"),
-            subject = Key<String>("subject"), className = Key<String>("class")
-        static let model = Key<String>("model"), top = Given<Int>("top"), rows = Given<Int>("rows"),
-            permutations = Given<Int>("permutations")
-        static let repeats = Given<Int>("repeats"), plate = Given<Int>("row"), columns = Key<[String]>("columns"),
-            reset = Given<Bool>("reset")
-        static let row = Key<Int>("row"), lower = Key<String>("lower"), target = Key<String>("target")
-    }
-
     static let rows: [CommandSpec] = [
         CommandSpec(
             "shap", category: .explanation,
@@ -43,25 +33,6 @@ struct ExplanationCommands: CommandGroup {
                 form in the raw features (coefficients, intercepts, the background rows), with the frame's rows and \
                 PlateShell's SHAP values for them, so the shap library can check them.
                 """,
-            positionals: [
-                .required(Keys.shapView, .choice(of: ShapView.self), help: "plate, summary, dependence or export"),
-                .optional(
-                    Keys.subject, .text("plate|feature|file"),
-                    help: "the plate number, the feature for dependence, or the file for export"),
-            ],
-            parameters: [
-                ParameterSpec(
-                    Keys.className, .text("class"),
-                    help: "the class explained (default: the predicted class; summary: all)"),
-                ParameterSpec(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)"),
-                ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "10", help: "features shown"),
-                ParameterSpec(
-                    Keys.rows, .int(min: 1, max: nil), default: "200",
-                    help: "summary rows explained when sampling is needed"),
-                ParameterSpec(
-                    Keys.permutations, .int(min: 2, max: 100_000), default: "64",
-                    help: "permutations per plate when sampling"),
-            ],
             examples: [
                 "shap plate 42", "shap plate 42 class=Bumps", "shap summary top=10",
                 "shap dependence Steel_Plate_Thickness class=Z_Scratch",
@@ -72,18 +43,12 @@ struct ExplanationCommands: CommandGroup {
             summary: "Permutation importance: how much accuracy falls when a feature is shuffled.",
             help:
                 "Shuffles each feature in turn on the held-out rows (after 'split'; else on the frame, which is optimistic) and reports the mean drop in accuracy over repeats: a model-agnostic cross-check of SHAP's ranking.",
-            positionals: [.optional(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)")],
-            parameters: [
-                ParameterSpec(Keys.repeats, .int(min: 1, max: 1000), default: "5", help: "shuffles per feature")
-            ],
             examples: ["importance", "importance gbm repeats=10"],
             handler: run { try $0.importance($1) }),
         CommandSpec(
             "whatif", category: .explanation, summary: "Re-predict a plate with changed values.",
             help:
                 "Predicts plate N of the current frame again with the given feature values and shows how each class's probability changes.",
-            positionals: [.required(Keys.plate, .int(min: 0, max: nil), keyword: "plate", help: "the frame row")],
-            parameters: [ParameterSpec(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)")],
             extraAssignments: .featureValues,
             examples: [
                 "whatif plate 42 Steel_Plate_Thickness=40", "whatif plate 7 TypeOfSteel_A300=0 TypeOfSteel_A400=1",
@@ -95,11 +60,6 @@ struct ExplanationCommands: CommandGroup {
                 'advise' only changes these. The default: the steel grade (TypeOfSteel_A300/A400), Steel_Plate_Thickness and \
                 Length_of_Conveyer — process settings; the other indicators measure the defect's image and are outcomes.
                 """,
-            positionals: [
-                .variadic(
-                    Keys.columns, .columns, help: "the actionable features (default list when none given and reset)")
-            ],
-            parameters: [ParameterSpec(Keys.reset, .bool, default: "false", help: "go back to the default list")],
             examples: ["actionable", "actionable Steel_Plate_Thickness,Length_of_Conveyer", "actionable reset=true"],
             handler: run { try $0.actionable($1) }),
         CommandSpec(
@@ -112,18 +72,6 @@ struct ExplanationCommands: CommandGroup {
                 the whole frame, which settings the model associates with which defect, from SHAP values. These are \
                 associations learned by a model from past plates, not proven causes.
                 """,
-            positionals: [
-                .required(Keys.adviseView, .choice(of: AdviseView.self), help: "plate or summary"),
-                .optional(Keys.row, .int(min: 0, max: nil), help: "the plate number"),
-            ],
-            parameters: [
-                ParameterSpec(
-                    Keys.lower, .text("class"),
-                    help: "the class whose probability to lower (default: the predicted one)"),
-                ParameterSpec(Keys.target, .text("class"), help: "the class whose probability to raise"),
-                ParameterSpec(Keys.model, .text("name"), help: "the fitted model (default: the last fitted)"),
-                ParameterSpec(Keys.top, .int(min: 1, max: 50), default: "5", help: "options shown"),
-            ],
             examples: ["advise plate 42", "advise plate 42 lower=Z_Scratch", "advise summary"],
             handler: run { try $0.advise($1) }),
     ]
@@ -187,12 +135,28 @@ struct ExplanationCommands: CommandGroup {
         }
     }
 
-    func shap(_ arguments: Invocation) throws -> CommandOutput {
-        let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+    struct ShapArguments: CommandArguments {
+        let view = Positional<ShapView>(
+            "view", .choice(of: ShapView.self), help: "plate, summary, dependence or export")
+        let subject = Positional<String?>(
+            "subject", .text("plate|feature|file"),
+            help: "the plate number, the feature for dependence, or the file for export")
+        let className = Parameter<String?>(
+            "class", .text("class"), help: "the class explained (default: the predicted class; summary: all)")
+        let model = Parameter<String?>("model", .text("name"), help: "the fitted model (default: the last fitted)")
+        let top = Parameter<Int>("top", .int(min: 1, max: nil), default: 10, help: "features shown")
+        let rows = Parameter<Int>(
+            "rows", .int(min: 1, max: nil), default: 200, help: "summary rows explained when sampling is needed")
+        let permutations = Parameter<Int>(
+            "permutations", .int(min: 2, max: 100_000), default: 64, help: "permutations per plate when sampling")
+    }
+
+    func shap(_ arguments: Arguments<ShapArguments>) throws -> CommandOutput {
+        let model = try modeling.sessionModel(arguments.model, range: arguments.range(of: \.model))
         let pipeline = model.pipeline
         let frame = try pipeline.features(of: try modeling.frames.currentTable())
-        let options = explainerOptions(pipeline, frame: frame, permutations: arguments[Keys.permutations])
-        switch arguments[Keys.shapView] {
+        let options = explainerOptions(pipeline, frame: frame, permutations: arguments.permutations)
+        switch arguments.view {
         case .plate: return try shapPlate(arguments, model: model, options: options)
         case .summary: return try shapSummary(arguments, model: model, frame: frame, options: options)
         case .export: return try shapExport(arguments, model: model, frame: frame, options: options)
@@ -200,20 +164,21 @@ struct ExplanationCommands: CommandGroup {
         }
     }
 
-    private func shapPlate(_ arguments: Invocation, model: SessionModel, options: Explainer.Options) throws
+    private func shapPlate(_ arguments: Arguments<ShapArguments>, model: SessionModel, options: Explainer.Options)
+        throws
         -> CommandOutput
     {
         let pipeline = model.pipeline
-        guard let text = arguments[Keys.subject], let row = Int(text), row >= 0 else {
+        guard let text = arguments.subject, let row = Int(text), row >= 0 else {
             throw Diagnostic.usage(
-                "shap plate needs a plate number", at: arguments.range(of: Keys.subject), usage: arguments.spec.usage)
+                "shap plate needs a plate number", at: arguments.range(of: \.subject), usage: arguments.spec.usage)
         }
-        let (_, x) = try plateFeatures(row, pipeline, range: arguments.range(of: Keys.subject))
+        let (_, x) = try plateFeatures(row, pipeline, range: arguments.range(of: \.subject))
         let probabilities = pipeline.probabilities(x)
         let predicted = probabilities.argmaxRows()[0]
         let target =
-            try arguments[Keys.className].map {
-                try classIndex($0, in: pipeline, range: arguments.range(of: Keys.className))
+            try arguments.className.map {
+                try classIndex($0, in: pipeline, range: arguments.range(of: \.className))
             } ?? predicted
         let explanation = try Explainer.explain(pipeline, rows: x, options: options)
         try explanation.requireAdditive(kind: pipeline.kind)
@@ -222,7 +187,7 @@ struct ExplanationCommands: CommandGroup {
             abs(explanation.value(row: 0, feature: $0, output: target))
                 > abs(explanation.value(row: 0, feature: $1, output: target))
         }
-        let top = arguments[Keys.top]
+        let top = arguments.top
         let shown = Array(order.prefix(top))
         let rest = Array(order.dropFirst(top))
         var labels = shown.map { "\(pipeline.features[$0]) = \(ValueFormatting.real(x[0, $0]))" }
@@ -271,24 +236,26 @@ struct ExplanationCommands: CommandGroup {
         return result
     }
 
-    private func shapSummary(_ arguments: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options)
+    private func shapSummary(
+        _ arguments: Arguments<ShapArguments>, model: SessionModel, frame: Matrix, options: Explainer.Options
+    )
         throws -> CommandOutput
     {
         let pipeline = model.pipeline
         let rows = ExplanationAnalysis.rows(
-            of: frame.rows, limit: arguments[Keys.rows], method: Explainer.method(for: pipeline),
+            of: frame.rows, limit: arguments.rows, method: Explainer.method(for: pipeline),
             seed: UInt64(modeling.settings.seed))
         let sampled = rows.count < frame.rows
         let x = frame.selecting(rows: rows)
         let started = modeling.clock()
         let (explanation, reused) = try shapValues(pipeline, rows: x, options: options)
         let seconds = modeling.clock() - started
-        let target = try arguments[Keys.className].map {
-            try classIndex($0, in: pipeline, range: arguments.range(of: Keys.className))
+        let target = try arguments.className.map {
+            try classIndex($0, in: pipeline, range: arguments.range(of: \.className))
         }
         let overall = explanation.meanAbsolute(output: target)
         let perClass = pipeline.classes.indices.map { explanation.meanAbsolute(output: $0) }
-        let order = overall.indices.sorted { overall[$0] > overall[$1] }.prefix(arguments[Keys.top])
+        let order = overall.indices.sorted { overall[$0] > overall[$1] }.prefix(arguments.top)
         var result = CommandOutput(command: "shap")
         let columns =
             ["feature", target == nil ? "mean_abs_shap_all" : "mean_abs_shap"] + (target == nil ? pipeline.classes : [])
@@ -336,26 +303,28 @@ struct ExplanationCommands: CommandGroup {
         return result
     }
 
-    private func shapDependence(_ arguments: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options)
+    private func shapDependence(
+        _ arguments: Arguments<ShapArguments>, model: SessionModel, frame: Matrix, options: Explainer.Options
+    )
         throws -> CommandOutput
     {
         let pipeline = model.pipeline
-        guard let name = arguments[Keys.subject] else {
+        guard let name = arguments.subject else {
             throw Diagnostic.usage(
-                "shap dependence needs a feature", at: arguments.range(of: Keys.subject), usage: arguments.spec.usage)
+                "shap dependence needs a feature", at: arguments.range(of: \.subject), usage: arguments.spec.usage)
         }
         guard let feature = pipeline.features.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
             throw Diagnostic(
-                EngineError.unknownColumn(name, known: pipeline.features), range: arguments.range(of: Keys.subject))
+                EngineError.unknownColumn(name, known: pipeline.features), range: arguments.range(of: \.subject))
         }
         let x = frame.selecting(
             rows: ExplanationAnalysis.rows(
-                of: frame.rows, limit: arguments[Keys.rows],
+                of: frame.rows, limit: arguments.rows,
                 method: Explainer.method(for: pipeline), seed: UInt64(modeling.settings.seed)))
         let explanation = try shapValues(pipeline, rows: x, options: options).explanation
         let target =
-            try arguments[Keys.className].map {
-                try classIndex($0, in: pipeline, range: arguments.range(of: Keys.className))
+            try arguments.className.map {
+                try classIndex($0, in: pipeline, range: arguments.range(of: \.className))
             }
             ?? pipeline.classes.indices.max { a, b in
                 explanation.meanAbsolute(output: a)[feature] < explanation.meanAbsolute(output: b)[feature]
@@ -388,10 +357,12 @@ struct ExplanationCommands: CommandGroup {
         return result
     }
 
-    private func shapExport(_ arguments: Invocation, model: SessionModel, frame: Matrix, options: Explainer.Options)
+    private func shapExport(
+        _ arguments: Arguments<ShapArguments>, model: SessionModel, frame: Matrix, options: Explainer.Options
+    )
         throws -> CommandOutput
     {
-        guard let path = arguments[Keys.subject] else {
+        guard let path = arguments.subject else {
             throw Diagnostic.usage("shap export needs a file", at: arguments.syntax.range, usage: arguments.spec.usage)
         }
         let method = Explainer.method(for: model.pipeline)
@@ -405,7 +376,7 @@ struct ExplanationCommands: CommandGroup {
         let explanation = try shapValues(model.pipeline, rows: frame, options: options).explanation
         let document = try ShapExport.document(
             model.pipeline, rows: frame, background: options.background, explanation: explanation)
-        try arguments.at(Keys.subject) { try AtomicFile.write(document, to: path) }
+        try arguments.at(\.subject) { try AtomicFile.write(document, to: path) }
         var output = CommandOutput(command: "shap")
         let form = method == .linear ? "as its affine form (for shap.LinearExplainer)" : "in shap's tree format"
         output.say("Wrote \(model.name) \(form) with \(frame.rows) rows and their SHAP values to \(path).")

@@ -8,11 +8,6 @@ struct ExplorationCommands: CommandGroup {
 
     init(session: Session) { frames = session.frames }
 
-    enum Describe { static let columns = Key<[String]>("columns") }
-    enum Counts { static let column = Given<String>("column"), top = Key<Int>("top") }
-    enum Correlate { static let columns = Key<[String]>("columns"), top = Given<Int>("top") }
-    enum Hist { static let column = Given<String>("column"), bins = Given<Int>("bins") }
-
     static let rows: [CommandSpec] = [
         CommandSpec(
             "describe", category: .exploration, summary: "Summary statistics of numeric columns.",
@@ -20,45 +15,35 @@ struct ExplorationCommands: CommandGroup {
                 For each numeric column (or those named): count of present values, missing, mean, standard deviation \
                 (n−1), min, the 25%, 50% and 75% quantiles (linear interpolation, as pandas) and max.
                 """,
-            positionals: [
-                .variadic(Describe.columns, .columns, help: "columns to describe (default: every numeric column)")
-            ],
             examples: ["describe", "describe Pixels_Areas,Steel_Plate_Thickness"],
             handler: run { try $0.describe($1) }),
         CommandSpec(
             "counts", category: .exploration, summary: "How often each value occurs: a Pareto table and chart.",
             help:
                 "Counts each value of a column, most frequent first, with percent and cumulative percent of the present cells, and a bar chart.",
-            positionals: [.required(Counts.column, .column, help: "the column to count")],
-            parameters: [
-                ParameterSpec(Counts.top, .int(min: 1, max: nil), help: "show only the N most frequent values")
-            ],
             examples: ["counts Label", "counts Steel_Plate_Thickness top=5"],
             handler: run { try $0.counts($1) }),
         CommandSpec(
             "corr", category: .exploration, summary: "Pearson correlations: the strongest pairs and a heatmap.",
             help:
                 "Correlates the numeric columns (or those named), each pair over the rows where both are present, as pandas does; lists the strongest pairs and draws the matrix as a heatmap.",
-            positionals: [
-                .variadic(Correlate.columns, .columns, help: "columns to correlate (default: every numeric column)")
-            ],
-            parameters: [
-                ParameterSpec(Correlate.top, .int(min: 1, max: nil), default: "10", help: "how many pairs to list")
-            ],
             examples: ["corr", "corr top=5", "corr X_Minimum,X_Maximum,Pixels_Areas"],
             handler: run { try $0.corr($1) }),
         CommandSpec(
             "hist", category: .exploration, summary: "A histogram of a numeric column.",
             help: "Counts the values of a numeric column in equal-width bins between its minimum and maximum.",
-            positionals: [.required(Hist.column, .column, help: "the numeric column")],
-            parameters: [ParameterSpec(Hist.bins, .int(min: 1, max: 200), default: "10", help: "how many bins")],
             examples: ["hist Steel_Plate_Thickness bins=20"],
             handler: run { try $0.hist($1) }),
     ]
 
-    func describe(_ arguments: Invocation) throws -> CommandOutput {
-        let names = arguments[Describe.columns].flatMap { $0.isEmpty ? nil : $0 }
-        let (summaries, note) = try arguments.at(Describe.columns) {
+    struct DescribeArguments: CommandArguments {
+        let columns = Positional<[String]?>(
+            variadic: "columns", .columns, help: "columns to describe (default: every numeric column)")
+    }
+
+    func describe(_ arguments: Arguments<DescribeArguments>) throws -> CommandOutput {
+        let names = arguments.columns.flatMap { $0.isEmpty ? nil : $0 }
+        let (summaries, note) = try arguments.at(\.columns) {
             if let stored = try frames.storedStatistics() {
                 return try stored.statistics.describe(stored.version, columns: names)
             }
@@ -79,15 +64,20 @@ struct ExplorationCommands: CommandGroup {
         return output
     }
 
-    func counts(_ arguments: Invocation) throws -> CommandOutput {
-        let (name, counts) = try arguments.at(Counts.column) {
+    struct CountsArguments: CommandArguments {
+        let column = Positional<String>("column", .column, help: "the column to count")
+        let top = Parameter<Int?>("top", .int(min: 1, max: nil), help: "show only the N most frequent values")
+    }
+
+    func counts(_ arguments: Arguments<CountsArguments>) throws -> CommandOutput {
+        let (name, counts) = try arguments.at(\.column) {
             if let stored = try frames.storedStatistics() {
-                return try stored.statistics.counts(stored.version, column: arguments[Counts.column])
+                return try stored.statistics.counts(stored.version, column: arguments.column)
             }
-            let column = try frames.currentTable().column(named: arguments[Counts.column])
+            let column = try frames.currentTable().column(named: arguments.column)
             return (column.name, ValueCounts(column))
         }
-        let shown = arguments[Counts.top].map { Array(counts.entries.prefix($0)) } ?? counts.entries
+        let shown = arguments.top.map { Array(counts.entries.prefix($0)) } ?? counts.entries
         var output = CommandOutput(command: "counts")
         output.table(
             "counts", title: "\(name) in \(frames.name)",
@@ -119,15 +109,21 @@ struct ExplorationCommands: CommandGroup {
         return output
     }
 
-    func corr(_ arguments: Invocation) throws -> CommandOutput {
-        let names = arguments[Correlate.columns].flatMap { $0.isEmpty ? nil : $0 }
-        let matrix = try arguments.at(Correlate.columns) {
+    struct CorrArguments: CommandArguments {
+        let columns = Positional<[String]?>(
+            variadic: "columns", .columns, help: "columns to correlate (default: every numeric column)")
+        let top = Parameter<Int>("top", .int(min: 1, max: nil), default: 10, help: "how many pairs to list")
+    }
+
+    func corr(_ arguments: Arguments<CorrArguments>) throws -> CommandOutput {
+        let names = arguments.columns.flatMap { $0.isEmpty ? nil : $0 }
+        let matrix = try arguments.at(\.columns) {
             if let stored = try frames.storedStatistics() {
                 return try stored.statistics.correlations(stored.version, columns: names)
             }
             return try CorrelationMatrix(try frames.currentTable(), columns: names)
         }
-        let pairs = matrix.strongestPairs().prefix(arguments[Correlate.top])
+        let pairs = matrix.strongestPairs().prefix(arguments.top)
         var output = CommandOutput(command: "corr")
         output.table(
             "pairs", title: "Strongest correlations (Pearson r)", columns: ["column_a", "column_b", "r"],
@@ -148,14 +144,19 @@ struct ExplorationCommands: CommandGroup {
         return output
     }
 
-    func hist(_ arguments: Invocation) throws -> CommandOutput {
-        let (name, histogram) = try arguments.at(Hist.column) {
+    struct HistArguments: CommandArguments {
+        let column = Positional<String>("column", .column, help: "the numeric column")
+        let bins = Parameter<Int>("bins", .int(min: 1, max: 200), default: 10, help: "how many bins")
+    }
+
+    func hist(_ arguments: Arguments<HistArguments>) throws -> CommandOutput {
+        let (name, histogram) = try arguments.at(\.column) {
             if let stored = try frames.storedStatistics() {
                 return try stored.statistics.histogram(
-                    stored.version, column: arguments[Hist.column], bins: arguments[Hist.bins])
+                    stored.version, column: arguments.column, bins: arguments.bins)
             }
-            let column = try frames.currentTable().column(named: arguments[Hist.column])
-            return (column.name, try Histogram(column, bins: arguments[Hist.bins]))
+            let column = try frames.currentTable().column(named: arguments.column)
+            return (column.name, try Histogram(column, bins: arguments.bins))
         }
         let labels = histogram.counts.indices.map { index in
             "[\(ValueFormatting.real(histogram.edges[index])), \(ValueFormatting.real(histogram.edges[index + 1]))\(index == histogram.counts.count - 1 ? "]" : ")")"

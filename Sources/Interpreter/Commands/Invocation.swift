@@ -15,7 +15,8 @@ public struct Invocation: Sendable {
     /// The verbatim text of a command that takes it (`sql`), with its offset.
     public var verbatim: (text: String, offset: Int)? { syntax.query }
 
-    /// The bound value of argument `name` (given, or its default); read through a `Key` or `Given`.
+    /// The value of argument `name` as written (nil when it was not: a default is its
+    /// declaration's); read through `Arguments`.
     func value(named name: String) -> ArgumentValue? { values[name] }
 
     /// The text range of an argument (of the whole command when it was not written).
@@ -32,7 +33,7 @@ public struct Invocation: Sendable {
         }
     }
 
-    /// Binds `syntax` to `spec`: checks every argument and fills in defaults.
+    /// Binds `syntax` to `spec`: checks every argument written, and that the required ones are.
     static func bind(_ syntax: CommandSyntax, to spec: CommandSpec, context: CommandContext) -> Result<
         Invocation, Diagnostic
     > {
@@ -134,17 +135,10 @@ public struct Invocation: Sendable {
         case nil:
             break
         }
-        for parameter in spec.parameters where values[parameter.key] == nil {
-            if parameter.isRequired {
-                return fail(
-                    "\(spec.name) needs \(parameter.key)=\(parameter.kind.placeholder) (\(parameter.help))",
-                    syntax.range.upperBound..<syntax.range.upperBound)
-            }
-            if let fallback = parameter.defaultValue,
-                case .success(let value) = parameter.kind.parse(fallback, name: parameter.key)
-            {
-                values[parameter.key] = value
-            }
+        for parameter in spec.parameters where parameter.isRequired && values[parameter.key] == nil {
+            return fail(
+                "\(spec.name) needs \(parameter.key)=\(parameter.kind.placeholder) (\(parameter.help))",
+                syntax.range.upperBound..<syntax.range.upperBound)
         }
         return .success(
             Invocation(

@@ -13,6 +13,9 @@ struct ModellingCommands: CommandGroup {
 
     static let rows = preprocessingRows + trainingRows + evaluationRows + plotRows
 
+    /// The explained variance PCA keeps by default: the notebook's (`pca`, `compare pca=on`).
+    static let notebookVariance = 0.999
+
     /// `scale method=`: standard scaling, or none.
     enum Scaling: String, ArgumentChoice {
         case standard
@@ -27,18 +30,4 @@ struct ModellingCommands: CommandGroup {
     /// `plot pca|confusion|compare`.
     enum Chart: String, ArgumentChoice { case pca, confusion, compare }
 
-    enum Keys {
-        static let method = Given<Scaling>("method")
-        static let action = Key<PCAAction>("action"), components = Key<Int>("k"), variance = Key<Double>("var"),
-            top = Given<Int>("top")
-        static let test = Given<Double>("test"), stratify = Given<Bool>("stratify"), seed = Key<Int>("seed")
-        static let folds = Given<String>("folds"), sort = Given<String>("sort"), models = Key<[String]>("models")
-        static let exclude = Key<[String]>("exclude"), pca = Key<Toggle>("pca")
-        static let kind = Given<String>("model"), name = Key<String>("as"), on = Key<String>("on"),
-            trainOn = Key<TrainingRows>("on")
-        static let iterations = Given<Int>("iters"), metric = Given<String>("metric"), what = Key<ModelListing>("what")
-        static let model = Key<String>("model"), row = Key<Int>("row"), into = Key<String>("into"),
-            with = Key<String>("with")
-        static let limit = Given<Int>("limit"), chart = Given<Chart>("chart"), file = Key<String>("file")
-    }
 }

@@ -16,14 +16,6 @@ struct MonitoringCommands: CommandGroup {
         settings = session.settings
     }
 
-    enum Keys {
-        static let uri = Given<String>("model-uri")
-        static let on = Key<String>("on"), baseline = Given<String>("baseline"), columns = Key<[String]>("columns")
-        static let psi = Given<Double>("psi"), pvalue = Given<Double>("pvalue")
-        static let failOnDrift = Key<Bool>("fail_on_drift")
-        static let window = Key<String>("window"), since = Key<String>("since"), until = Key<String>("until")
-    }
-
     static let rows: [CommandSpec] = [
         CommandSpec(
             "monitor", category: .deployment,
@@ -45,36 +37,6 @@ struct MonitoringCommands: CommandGroup {
                 compared with the baseline (the windows table and chart: rows, drifted features, largest PSI), and the \
                 report is the latest window's. See docs/MONITORING.md.
                 """,
-            positionals: [
-                .required(
-                    Keys.uri, .text("model-uri"),
-                    help: "the model: models:/NAME/Production, models:/NAME@ALIAS, runs:/ID/model")
-            ],
-            parameters: [
-                ParameterSpec(
-                    Keys.on, .table, help: "the rows to check: a stored table or a CSV file (default: the frame)"),
-                ParameterSpec(
-                    Keys.baseline, .text("training|table"), default: "training",
-                    help: "what to compare with: the model's training rows, or a stored table"),
-                ParameterSpec(
-                    Keys.columns, .columns, help: "the features to compare (default: every feature the model reads)"),
-                ParameterSpec(
-                    Keys.psi, .number(min: 0, max: 100, maxInclusive: true), default: "0.2",
-                    help: "a feature drifted when its PSI is above this"),
-                ParameterSpec(
-                    Keys.pvalue, .number(min: 0, max: 1, maxInclusive: true), default: "0.01",
-                    help: "a feature drifted when its KS p-value is below this"),
-                ParameterSpec(
-                    Keys.failOnDrift, .bool,
-                    help: "fail after the report when a feature drifted (default: the --fail-on-drift option)"),
-                ParameterSpec(
-                    Keys.window, .text("length"),
-                    help: "compare each window of this length (30m, 6h, 1d, 1w) of an inference log; report the latest"),
-                ParameterSpec(
-                    Keys.since, .text("time"),
-                    help: "keep the rows at or after this time (ISO 8601, UTC), e.g. 2026-12-01"),
-                ParameterSpec(Keys.until, .text("time"), help: "keep the rows before this time (ISO 8601, UTC)"),
-            ],
             examples: [
                 "monitor models:/et-fsp-model/Production on=fsp.week",
                 "monitor models:/et-fsp-model@champion on=data/new-plates.csv psi=0.1 pvalue=0.001",
@@ -86,9 +48,37 @@ struct MonitoringCommands: CommandGroup {
 
     // MARK: - monitor
 
-    func monitor(_ arguments: Invocation) throws -> CommandOutput {
-        let uri = arguments[Keys.uri]
-        let source = try arguments.at(Keys.uri) {
+    struct MonitorArguments: CommandArguments {
+        let uri = Positional<String>(
+            "model-uri", .text("model-uri"),
+            help: "the model: models:/NAME/Production, models:/NAME@ALIAS, runs:/ID/model")
+        let on = Parameter<String?>(
+            "on", .table, help: "the rows to check: a stored table or a CSV file (default: the frame)")
+        let baseline = Parameter<String>(
+            "baseline", .text("training|table"), default: "training",
+            help: "what to compare with: the model's training rows, or a stored table")
+        let columns = Parameter<[String]?>(
+            "columns", .columns, help: "the features to compare (default: every feature the model reads)")
+        let psi = Parameter<Double>(
+            "psi", .number(min: 0, max: 100, maxInclusive: true), default: 0.2,
+            help: "a feature drifted when its PSI is above this")
+        let pvalue = Parameter<Double>(
+            "pvalue", .number(min: 0, max: 1, maxInclusive: true), default: 0.01,
+            help: "a feature drifted when its KS p-value is below this")
+        let failOnDrift = Parameter<Bool?>(
+            "fail_on_drift", .bool,
+            help: "fail after the report when a feature drifted (default: the --fail-on-drift option)")
+        let window = Parameter<String?>(
+            "window", .text("length"),
+            help: "compare each window of this length (30m, 6h, 1d, 1w) of an inference log; report the latest")
+        let since = Parameter<String?>(
+            "since", .text("time"), help: "keep the rows at or after this time (ISO 8601, UTC), e.g. 2026-12-01")
+        let until = Parameter<String?>("until", .text("time"), help: "keep the rows before this time (ISO 8601, UTC)")
+    }
+
+    func monitor(_ arguments: Arguments<MonitorArguments>) throws -> CommandOutput {
+        let uri = arguments.uri
+        let source = try arguments.at(\.uri) {
             try ModelSource(uri: uri, workspace: modeling.workspace.root, server: try tracking.trackingServer())
         }
         let served = source.model
@@ -98,27 +88,27 @@ struct MonitoringCommands: CommandGroup {
         if let notice = source.notice { output.say(notice + ".") }
 
         let (read, readName, currentVersion) = try modeling.predictionInput(
-            on: arguments[Keys.on], range: arguments.range(of: Keys.on))
+            on: arguments.on, range: arguments.range(of: \.on))
         let baseline: (table: Table, name: String, version: TableVersion?, runId: String?)
-        if arguments[Keys.baseline].lowercased() == "training" {
+        if arguments.baseline.lowercased() == "training" {
             guard let pipeline else {
                 throw Diagnostic(
                     EngineError(
                         .invalidArgument, "\(served.label) is a transform, which keeps no preparation steps",
-                        hint: "give the rows to compare with: baseline=TABLE"), range: arguments.range(of: Keys.uri))
+                        hint: "give the rows to compare with: baseline=TABLE"), range: arguments.range(of: \.uri))
             }
-            let training = try arguments.at(Keys.uri) {
+            let training = try arguments.at(\.uri) {
                 try modeling.trainingBaseline(of: served, uri: uri, pipeline: pipeline)
             }
             if let notice = training.notice { output.say("Note: \(notice).") }
             baseline = (training.table, training.description, training.version, training.runId)
         } else {
             let read = try modeling.predictionInput(
-                on: arguments[Keys.baseline], range: arguments.range(of: Keys.baseline))
+                on: arguments.baseline, range: arguments.range(of: \.baseline))
             baseline = (read.table, read.source, read.stored, nil)
         }
 
-        let thresholds = DriftThresholds(psi: arguments[Keys.psi], pValue: arguments[Keys.pvalue])
+        let thresholds = DriftThresholds(psi: arguments.psi, pValue: arguments.pvalue)
         let windows = try timeWindows(arguments, of: read, named: readName)
         // Each window's rows (or all the rows read), compared once; the report is the latest's.
         let parts = windows?.map { read.selecting(rows: $0.rows) } ?? [read]
@@ -130,11 +120,11 @@ struct MonitoringCommands: CommandGroup {
             }
         } catch let error as EngineError {
             throw Diagnostic(
-                error, range: arguments.has(Keys.on) ? arguments.range(of: Keys.on) : arguments.syntax.range)
+                error, range: arguments.has(\.on) ? arguments.range(of: \.on) : arguments.syntax.range)
         }
         var windowSummary: Table?
         var windowFigure: Figure?
-        if let windows, arguments.has(Keys.window) {
+        if let windows, arguments.has(\.window) {
             let largest = drifts.map { $0.max { $0.psi < $1.psi } }
             let summary = try Self.windowTable(windows, drifts: drifts, largest: largest)
             output.table("windows", title: "Drift of \(readName) per window", summary)
@@ -189,8 +179,8 @@ struct MonitoringCommands: CommandGroup {
                 params["model_version"] = String(version)
             }
             if let runId = baseline.runId { params["model_run_id"] = runId }
-            for key in [Keys.window, Keys.since, Keys.until] {
-                if let value = arguments[key] { params[key.name] = value }
+            for (key, value) in [("window", arguments.window), ("since", arguments.since), ("until", arguments.until)] {
+                if let value { params[key] = value }
             }
             try run.params(params)
             var metrics: [String: Double] = [
@@ -221,7 +211,7 @@ struct MonitoringCommands: CommandGroup {
             if let windowSummary { run.csv("monitor/windows.csv", windowSummary) }
             if let windowFigure { run.png("monitor/windows.png", windowFigure) }
         }
-        if !drifted.isEmpty, arguments[Keys.failOnDrift] ?? settings.failOnDrift {
+        if !drifted.isEmpty, arguments.failOnDrift ?? settings.failOnDrift {
             throw FailedCheck(
                 output: output,
                 diagnostic: Diagnostic(
@@ -236,16 +226,18 @@ struct MonitoringCommands: CommandGroup {
 
     /// The time windows of `table`'s rows that since=, until= and window= ask for (nil without
     /// them): one window for a range alone.
-    private func timeWindows(_ arguments: Invocation, of table: Table, named name: String) throws -> [TimeWindow]? {
-        guard arguments.has(Keys.window) || arguments.has(Keys.since) || arguments.has(Keys.until) else { return nil }
-        let since = try arguments[Keys.since].map { text in try arguments.at(Keys.since) { try TimeWindows.time(text) }
+    private func timeWindows(_ arguments: Arguments<MonitorArguments>, of table: Table, named name: String) throws
+        -> [TimeWindow]?
+    {
+        guard arguments.has(\.window) || arguments.has(\.since) || arguments.has(\.until) else { return nil }
+        let since = try arguments.since.map { text in try arguments.at(\.since) { try TimeWindows.time(text) }
         }
-        let until = try arguments[Keys.until].map { text in try arguments.at(Keys.until) { try TimeWindows.time(text) }
+        let until = try arguments.until.map { text in try arguments.at(\.until) { try TimeWindows.time(text) }
         }
-        let length = try arguments[Keys.window].map { text in
-            try arguments.at(Keys.window) { try TimeWindows.duration(text) }
+        let length = try arguments.window.map { text in
+            try arguments.at(\.window) { try TimeWindows.duration(text) }
         }
-        let times = try arguments.at(Keys.on) { try TimeWindows.times(of: table, named: name) }
+        let times = try arguments.at(\.on) { try TimeWindows.times(of: table, named: name) }
         let windows = TimeWindows.split(times: times, since: since, until: until, length: length)
         guard !windows.isEmpty else {
             let range = [
@@ -259,7 +251,7 @@ struct MonitoringCommands: CommandGroup {
             throw Diagnostic(
                 EngineError(
                     .invalidArgument, "\(name) has no rows \(range)", hint: "\(held); widen since= or until="),
-                range: arguments.range(of: arguments.has(Keys.since) ? Keys.since : Keys.until))
+                range: arguments.has(\.since) ? arguments.range(of: \.since) : arguments.range(of: \.until))
         }
         return windows
     }
@@ -288,11 +280,11 @@ struct MonitoringCommands: CommandGroup {
     }
 
     /// The features to compare: every one the model reads, or those of columns= (each checked).
-    private func chosenFeatures(_ arguments: Invocation, modelFeatures: [String]) throws -> [String] {
-        guard let chosen = arguments[Keys.columns] else { return modelFeatures }
+    private func chosenFeatures(_ arguments: Arguments<MonitorArguments>, modelFeatures: [String]) throws -> [String] {
+        guard let chosen = arguments.columns else { return modelFeatures }
         for name in chosen where !modelFeatures.contains(name) {
             throw Diagnostic.usage(
-                "'\(name)' is not a feature of the model", at: arguments.range(of: Keys.columns),
+                "'\(name)' is not a feature of the model", at: arguments.range(of: \.columns),
                 suggestions: Suggestions.closest(to: name, among: modelFeatures),
                 hint: "the model reads \(modelFeatures.count) columns: \(modelFeatures.joined(separator: ", "))")
         }

@@ -10,17 +10,18 @@ extension ModellingCommands {
                 Writes the chart as PNG and SVG under the workspace's artifacts/plots/ (or file=BASE, without extension) \
                 and prints the paths: 'plot pca' after pca, 'plot confusion' after evaluate, 'plot compare' after compare.
                 """,
-            positionals: [.required(Keys.chart, .choice(of: Chart.self), help: "which chart")],
-            parameters: [
-                ParameterSpec(
-                    Keys.file, .path, help: "where to write, without extension (default: artifacts/plots/CHART)")
-            ],
             examples: ["plot pca", "plot confusion", "plot compare file=leaderboard"],
             handler: run { try $0.plot($1) })
     ]
 
-    func plot(_ arguments: Invocation) throws -> CommandOutput {
-        let chart = arguments[Keys.chart]
+    struct PlotArguments: CommandArguments {
+        let chart = Positional<Chart>("chart", .choice(of: Chart.self), help: "which chart")
+        let file = Parameter<String?>(
+            "file", .path, help: "where to write, without extension (default: artifacts/plots/CHART)")
+    }
+
+    func plot(_ arguments: Arguments<PlotArguments>) throws -> CommandOutput {
+        let chart = arguments.chart
         let figure: Figure
         switch chart {
         case .pca:
@@ -47,8 +48,8 @@ extension ModellingCommands {
                 values: modeling.state.leaderboard.map { $0.mean.value(metric) ?? 0 }, metric: metric,
                 title: "Cross-validated \(metric) by model")
         }
-        let base = arguments[Keys.file] ?? modeling.workspace.layout.plotsDirectory + "/" + chart.rawValue
-        let paths = try arguments.at(Keys.file) { try figure.write(to: base) }
+        let base = arguments.file ?? modeling.workspace.layout.plotsDirectory + "/" + chart.rawValue
+        let paths = try arguments.at(\.file) { try figure.write(to: base) }
         var output = CommandOutput(command: "plot")
         output.blocks.append(.fields(name: "files", [Field("png", .text(paths[0])), Field("svg", .text(paths[1]))]))
         output.blocks.append(.image(ImageBlock(name: chart.rawValue, title: figure.title, paths: paths)))

@@ -11,11 +11,6 @@ extension ModellingCommands {
                 the table shown is the scaler fitted on the whole frame, for a look. Deviations are population ones, as \
                 scikit-learn's StandardScaler.
                 """,
-            parameters: [
-                ParameterSpec(
-                    Keys.method, .choice(of: Scaling.self), default: "standard",
-                    help: "standard, or none to turn scaling off")
-            ],
             examples: ["scale", "scale method=none"],
             handler: run { try $0.scale($1) }),
         CommandSpec(
@@ -24,19 +19,10 @@ extension ModellingCommands {
             help: """
                 Fits PCA (LAPACK eigen-decomposition of the covariance) on the frame's features, after scaling when \
                 scale is on, and shows each component's explained variance ratio with the cumulative share and a chart. \
-                k=N keeps N components; var=V keeps the fewest reaching V (default var=0.999, the notebook's). Later fits \
+                k=N keeps N components; var=V keeps the fewest reaching V (the default is the notebook's). Later fits \
                 apply PCA after scaling, fitted on training rows only. 'pca loadings' shows which original columns weigh \
                 in each kept component and writes them to artifacts/pca/components.csv; 'pca off' stops using PCA.
                 """,
-            positionals: [.optional(Keys.action, .choice(of: PCAAction.self), help: "loadings, or off")],
-            parameters: [
-                ParameterSpec(Keys.components, .int(min: 1, max: nil), help: "keep exactly this many components"),
-                ParameterSpec(
-                    Keys.variance, .number(min: 0, max: 1, maxInclusive: true),
-                    help: "keep the fewest components reaching this explained variance"),
-                ParameterSpec(
-                    Keys.top, .int(min: 1, max: nil), default: "5", help: "with loadings: columns shown per component"),
-            ],
             examples: ["pca var=0.999", "pca k=10", "pca loadings top=3", "pca off"],
             handler: run { try $0.pca($1) }),
         CommandSpec(
@@ -45,19 +31,17 @@ extension ModellingCommands {
                 Splits the current frame's rows into a training part and a test part (stratified by class unless \
                 stratify=false), kept in the session: fit and compare then use the training part, evaluate the test part.
                 """,
-            parameters: [
-                ParameterSpec(
-                    Keys.test, .number(min: 0, max: 1, maxInclusive: false), default: "0.3",
-                    help: "share of rows held out"),
-                ParameterSpec(Keys.stratify, .bool, default: "true", help: "keep each class's share in both parts"),
-                ParameterSpec(Keys.seed, .int(min: 0, max: nil), help: "seed of the split (default: the session's)"),
-            ],
             examples: ["split test=0.3", "split test=0.2 seed=7"],
             handler: run { try $0.split($1) }),
     ]
 
-    func scale(_ arguments: Invocation) throws -> CommandOutput {
-        let on = arguments[Keys.method] == .standard
+    struct ScaleArguments: CommandArguments {
+        let method = Parameter<Scaling>(
+            "method", .choice(of: Scaling.self), default: .standard, help: "standard, or none to turn scaling off")
+    }
+
+    func scale(_ arguments: Arguments<ScaleArguments>) throws -> CommandOutput {
+        let on = arguments.method == .standard
         var output = CommandOutput(command: "scale")
         modeling.state.plan.scale = on
         guard on else {
@@ -77,33 +61,43 @@ extension ModellingCommands {
         return output
     }
 
-    func pca(_ arguments: Invocation) throws -> CommandOutput {
+    struct PCAArguments: CommandArguments {
+        let action = Positional<PCAAction?>("action", .choice(of: PCAAction.self), help: "loadings, or off")
+        let components = Parameter<Int?>("k", .int(min: 1, max: nil), help: "keep exactly this many components")
+        let variance = Parameter<Double>(
+            "var", .number(min: 0, max: 1, maxInclusive: true), default: ModellingCommands.notebookVariance,
+            help: "keep the fewest components reaching this explained variance")
+        let top = Parameter<Int>(
+            "top", .int(min: 1, max: nil), default: 5, help: "with loadings: columns shown per component")
+    }
+
+    func pca(_ arguments: Arguments<PCAArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "pca")
-        if arguments[Keys.action] == .off {
+        if arguments.action == .off {
             modeling.state.plan.pca = nil
             output.say("PCA is off; later fits use the \(modeling.state.plan.scale ? "scaled " : "")features directly.")
             return output
         }
-        if arguments.has(Keys.components) && arguments.has(Keys.variance) {
+        if arguments.has(\.components) && arguments.has(\.variance) {
             throw Diagnostic.usage(
-                "give k= or var=, not both", at: arguments.range(of: Keys.variance), usage: arguments.spec.usage)
+                "give k= or var=, not both", at: arguments.range(of: \.variance), usage: arguments.spec.usage)
         }
         let parameters: PCA.Parameters =
-            arguments[Keys.components].map { .components($0) } ?? .variance(arguments[Keys.variance] ?? 0.999)
+            arguments.components.map { .components($0) } ?? .variance(arguments.variance)
         let data = try modeling.dataset()
         let scaler = modeling.state.plan.scale ? StandardScaler.fit(data.x) : nil
         let fitted: PCA.Fitted
         do { fitted = try PCA.fit(scaler?.transform(data.x) ?? data.x, parameters) } catch let error as EngineError {
             throw Diagnostic(
                 error,
-                range: arguments.has(Keys.components)
-                    ? arguments.range(of: Keys.components) : arguments.range(of: Keys.variance))
+                range: arguments.has(\.components)
+                    ? arguments.range(of: \.components) : arguments.range(of: \.variance))
         }
         modeling.state.plan.pca = parameters
         modeling.state.lastPCA = LastPCA(
             fitted: fitted, features: data.features, scaler: scaler, parameters: parameters)
-        if arguments[Keys.action] == .loadings {
-            return try loadings(fitted, features: data.features, top: arguments[Keys.top])
+        if arguments.action == .loadings {
+            return try loadings(fitted, features: data.features, top: arguments.top)
         }
         var cumulative = 0.0
         let rows: [[Value]] = fitted.explainedVarianceRatio.enumerated().map { index, ratio in
@@ -163,21 +157,28 @@ extension ModellingCommands {
         return output
     }
 
-    func split(_ arguments: Invocation) throws -> CommandOutput {
+    struct SplitArguments: CommandArguments {
+        let test = Parameter<Double>(
+            "test", .number(min: 0, max: 1, maxInclusive: false), default: 0.3, help: "share of rows held out")
+        let stratify = Parameter<Bool>("stratify", .bool, default: true, help: "keep each class's share in both parts")
+        let seed = Parameter<Int?>("seed", .int(min: 0, max: nil), help: "seed of the split (default: the session's)")
+    }
+
+    func split(_ arguments: Arguments<SplitArguments>) throws -> CommandOutput {
         let data = try modeling.dataset()
-        let seed = arguments[Keys.seed] ?? modeling.settings.seed
-        let fraction = arguments[Keys.test]
+        let seed = arguments.seed ?? modeling.settings.seed
+        let fraction = arguments.test
         let split = Folds.holdout(
             data.y, classCount: data.classes.count, testFraction: fraction,
-            stratify: arguments[Keys.stratify], seed: UInt64(seed))
+            stratify: arguments.stratify, seed: UInt64(seed))
         guard !split.train.isEmpty, !split.test.isEmpty else {
             throw Diagnostic.usage(
                 "test=\(ValueFormatting.real(fraction)) leaves one part empty with \(data.rowCount) rows",
-                at: arguments.range(of: Keys.test), usage: arguments.spec.usage)
+                at: arguments.range(of: \.test), usage: arguments.spec.usage)
         }
         modeling.state.holdout = Holdout(
             split: split, sourceRows: try modeling.frames.currentSourceRows(), testFraction: fraction,
-            stratified: arguments[Keys.stratify], seed: seed)
+            stratified: arguments.stratify, seed: seed)
         var output = CommandOutput(command: "split")
         output.table(
             "split", title: "Holdout split (seed \(seed))", columns: ["class", "train", "test"],

@@ -16,14 +16,6 @@ struct RegistryCommands: CommandGroup {
         deployment = session.deployment
     }
 
-    enum Keys {
-        static let model = Key<String>("model"), name = Given<String>("name"), run = Key<String>("run"),
-            description = Key<String>("description")
-        static let tags = Key<[String]>("tags"), version = Given<String>("version"), stage = Given<Stage>("stage"),
-            archive = Given<Bool>("archive")
-        static let alias = Given<String>("alias"), selector = Key<String>("version")
-    }
-
     static let rows: [CommandSpec] = [
         CommandSpec(
             "register", category: .registry, summary: "Register a model as the next version of a registered model.",
@@ -36,16 +28,6 @@ struct RegistryCommands: CommandGroup {
                 numbered by the server when it arrives; later stage and alias commands of NAME wait behind it \
                 ('tracking status' shows the queue).
                 """,
-            positionals: [
-                .optional(Keys.model, .text("model|pca"), help: "a fitted model of the session, or pca"),
-                .required(
-                    Keys.name, .text("name"), keyword: PositionalSpec.resultKeyword, help: "the registered model"),
-            ],
-            parameters: [
-                ParameterSpec(Keys.run, .text("run id"), help: "register the model this run logged"),
-                ParameterSpec(Keys.description, .text("text"), help: "what this version is"),
-                ParameterSpec(Keys.tags, .values, help: "key:value pairs for the version"),
-            ],
             examples: [
                 "register et_tuned as et-fsp-model description=\"Extra trees on PCA components\"",
                 "register pca as pca-fsp-model",
@@ -56,8 +38,6 @@ struct RegistryCommands: CommandGroup {
             "model", category: .registry, summary: "Show a registered model, or set its description.",
             help:
                 "Shows a registered model: its description, tags, aliases and versions. description=TEXT sets the description.",
-            positionals: [.required(Keys.name, .text("name"), help: "the registered model")],
-            parameters: [ParameterSpec(Keys.description, .text("text"), help: "the new description")],
             examples: [
                 "model et-fsp-model", "model et-fsp-model description=\"Predicts the defect from raw indicators\"",
             ],
@@ -65,7 +45,6 @@ struct RegistryCommands: CommandGroup {
         CommandSpec(
             "versions", category: .registry, summary: "List a registered model's versions with stages and aliases.",
             help: "Lists every version of the model: its stage, aliases, run, source and description.",
-            positionals: [.required(Keys.name, .text("name"), help: "the registered model")],
             examples: ["versions et-fsp-model"],
             handler: run { try $0.listVersions($1) }),
         CommandSpec(
@@ -75,34 +54,17 @@ struct RegistryCommands: CommandGroup {
                 archive_existing_versions does. MLflow 2.9+ prefers aliases (alias NAME VERSION champion); PlateShell \
                 keeps both: models:/NAME/Production and models:/NAME@champion resolve as MLflow resolves them.
                 """,
-            positionals: [
-                .required(Keys.name, .text("name"), help: "the registered model"),
-                .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
-                .required(Keys.stage, .choice(of: Stage.self), help: "None, Staging, Production or Archived"),
-            ],
-            parameters: [
-                ParameterSpec(Keys.archive, .bool, default: "false", help: "archive the other versions in that stage")
-            ],
             examples: ["stage et-fsp-model 1 Staging", "stage et-fsp-model latest Production archive=true"],
             handler: run { try $0.stageVersion($1) }),
         CommandSpec(
             "alias", category: .registry, summary: "Point an alias (champion, challenger…) at a version.",
             help:
                 "Sets ALIAS to the version, moving it if it pointed at another. MLflow reserves 'latest' and v<number>.",
-            positionals: [
-                .required(Keys.name, .text("name"), help: "the registered model"),
-                .required(Keys.version, .text("version|latest"), help: "the version number, or latest"),
-                .required(Keys.alias, .text("alias"), help: "the alias"),
-            ],
             examples: ["alias et-fsp-model 2 champion"],
             handler: run { try $0.aliasVersion($1) }),
         CommandSpec(
             "unalias", category: .registry, summary: "Remove an alias of a registered model.",
             help: "Deletes the alias; the version it pointed at stays.",
-            positionals: [
-                .required(Keys.name, .text("name"), help: "the registered model"),
-                .required(Keys.alias, .text("alias"), help: "the alias"),
-            ],
             examples: ["unalias et-fsp-model champion"],
             handler: run { try $0.unaliasVersion($1) }),
         CommandSpec(
@@ -113,31 +75,36 @@ struct RegistryCommands: CommandGroup {
                 (table, version, digest, the frame's steps) and the script and line that ran it. VERSION may be a number, \
                 a stage, latest, or @ALIAS (default latest).
                 """,
-            positionals: [
-                .required(Keys.name, .text("name"), help: "the registered model"),
-                .optional(Keys.selector, .text("version"), help: "a number, a stage, latest or @alias"),
-            ],
             examples: ["lineage et-fsp-model 1", "lineage et-fsp-model Production", "lineage et-fsp-model @champion"],
             handler: run { try $0.lineage($1) }),
     ]
 
-    func register(_ arguments: Invocation) throws -> CommandOutput {
+    struct RegisterArguments: CommandArguments {
+        let model = Positional<String?>("model", .text("model|pca"), help: "a fitted model of the session, or pca")
+        let name = Positional<String>(
+            "name", .text("name"), keyword: PositionalSpec.resultKeyword, help: "the registered model")
+        let run = Parameter<String?>("run", .text("run id"), help: "register the model this run logged")
+        let description = Parameter<String?>("description", .text("text"), help: "what this version is")
+        let tags = Parameter<[String]?>("tags", .values, help: "key:value pairs for the version")
+    }
+
+    func register(_ arguments: Arguments<RegisterArguments>) throws -> CommandOutput {
         let tracker = try tracking.tracker()
-        let name = arguments[Keys.name]
+        let name = arguments.name
         var output = CommandOutput(command: "register")
         let runId: String
-        if let run = arguments[Keys.run] {
-            if arguments.has(Keys.model) {
+        if let run = arguments.run {
+            if arguments.has(\.model) {
                 throw Diagnostic.usage(
-                    "give a model or run=, not both", at: arguments.range(of: Keys.run), usage: arguments.spec.usage)
+                    "give a model or run=, not both", at: arguments.range(of: \.run), usage: arguments.spec.usage)
             }
-            runId = try arguments.at(Keys.run) { try tracker.catalog.run(run).id }
-        } else if arguments[Keys.model]?.lowercased() == "pca" {
+            runId = try arguments.at(\.run) { try tracker.catalog.run(run).id }
+        } else if arguments.model?.lowercased() == "pca" {
             guard let pca = modeling.state.lastPCA else {
                 throw Diagnostic(
                     EngineError(
                         .invalidArgument, "no PCA to register", hint: "run pca first, for example: pca var=0.999"),
-                    range: arguments.range(of: Keys.model))
+                    range: arguments.range(of: \.model))
             }
             runId =
                 try tracking.lastPCARun
@@ -151,7 +118,7 @@ struct RegistryCommands: CommandGroup {
                     try modeling.logPCA(pca, data: data, into: run)
                 }
         } else {
-            let model = try modeling.sessionModel(arguments[Keys.model], range: arguments.range(of: Keys.model))
+            let model = try modeling.sessionModel(arguments.model, range: arguments.range(of: \.model))
             runId =
                 try model.runId
                 ?? logForRegistration(model.name, tracker: tracker, context: arguments.context, output: &output) {
@@ -166,10 +133,10 @@ struct RegistryCommands: CommandGroup {
                         into: run)
                 }
         }
-        let tags = try arguments.at(Keys.tags) { try Self.keyValuePairs(arguments[Keys.tags] ?? []) }
-        let description = arguments[Keys.description]
+        let tags = try arguments.at(\.tags) { try Self.keyValuePairs(arguments.tags ?? []) }
+        let description = arguments.description
         let existing = try? tracker.registry.registeredModel(name)
-        let registration = try arguments.at(Keys.name) {
+        let registration = try arguments.at(\.name) {
             try tracker.register(
                 runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
                 versionDescription: description ?? "",
@@ -252,15 +219,20 @@ struct RegistryCommands: CommandGroup {
         return pairs
     }
 
-    func showRegisteredModel(_ arguments: Invocation) throws -> CommandOutput {
+    struct ShowRegisteredModelArguments: CommandArguments {
+        let name = Positional<String>("name", .text("name"), help: "the registered model")
+        let description = Parameter<String?>("description", .text("text"), help: "the new description")
+    }
+
+    func showRegisteredModel(_ arguments: Arguments<ShowRegisteredModelArguments>) throws -> CommandOutput {
         let tracker = try tracking.tracker()
-        let name = arguments[Keys.name]
+        let name = arguments.name
         var output = CommandOutput(command: "model")
-        if let description = arguments[Keys.description] {
-            try arguments.at(Keys.name) { try tracker.describe(name, description: description) }
+        if let description = arguments.description {
+            try arguments.at(\.name) { try tracker.describe(name, description: description) }
             output.say("Described \(name).")
         }
-        let model = try arguments.at(Keys.name) { try tracker.registry.registeredModel(name) }
+        let model = try arguments.at(\.name) { try tracker.registry.registeredModel(name) }
         output.blocks.append(
             .fields(
                 name: "model",
@@ -315,9 +287,13 @@ struct RegistryCommands: CommandGroup {
         return output
     }
 
-    func listVersions(_ arguments: Invocation) throws -> CommandOutput {
+    struct ListVersionsArguments: CommandArguments {
+        let name = Positional<String>("name", .text("name"), help: "the registered model")
+    }
+
+    func listVersions(_ arguments: Arguments<ListVersionsArguments>) throws -> CommandOutput {
         let registry = try tracking.tracker().registry
-        let versions = try arguments.at(Keys.name) { try registry.versions(arguments[Keys.name]) }
+        let versions = try arguments.at(\.name) { try registry.versions(arguments.name) }
         var output = CommandOutput(command: "versions")
         output.blocks.append(versionsTable(versions))
         return output
@@ -350,25 +326,35 @@ struct RegistryCommands: CommandGroup {
         ]
     }
 
-    func stageVersion(_ arguments: Invocation) throws -> CommandOutput {
+    struct StageVersionArguments: CommandArguments {
+        let name = Positional<String>("name", .text("name"), help: "the registered model")
+        let version = Positional<String>("version", .text("version|latest"), help: "the version number, or latest")
+        let stage = Positional<Stage>("stage", .choice(of: Stage.self), help: "None, Staging, Production or Archived")
+        let archive = Parameter<Bool>(
+            "archive", .bool, default: false, help: "archive the other versions in that stage")
+    }
+
+    func stageVersion(_ arguments: Arguments<StageVersionArguments>) throws -> CommandOutput {
         let tracker = try tracking.tracker()
         let served = deployment.servedModel
-        let name = arguments[Keys.name]
-        let stage = arguments[Keys.stage]
+        let name = arguments.name
+        let stage = arguments.stage
         if try arguments.at(
-            Keys.selector,
+            \.version,
             {
                 try tracker.queueTransition(
-                    name, version: arguments[Keys.version], to: stage, archiveExisting: arguments[Keys.archive])
+                    name, version: arguments.version, to: stage, archiveExisting: arguments.archive)
             })
         {
             return Self.queuedBehindRegistration(
-                "stage", name, "\(name) version \(arguments[Keys.version]) moves to \(stage.rawValue)")
+                "stage", name, "\(name) version \(arguments.version) moves to \(stage.rawValue)")
         }
-        let number = try versionNumber(arguments, registry: tracker.registry)
-        let before = try arguments.at(Keys.name) { try tracker.registry.versions(name) }
-        let version = try arguments.at(Keys.selector) {
-            try tracker.transition(name, version: number, to: stage, archiveExisting: arguments[Keys.archive])
+        let number = try versionNumber(
+            arguments.version, of: name, at: arguments.range(of: \.version), nameRange: arguments.range(of: \.name),
+            registry: tracker.registry)
+        let before = try arguments.at(\.name) { try tracker.registry.versions(name) }
+        let version = try arguments.at(\.version) {
+            try tracker.transition(name, version: number, to: stage, archiveExisting: arguments.archive)
         }
         var output = CommandOutput(command: "stage")
         output.say("\(name) version \(version.version) is now in \(stage.rawValue).")
@@ -402,30 +388,42 @@ struct RegistryCommands: CommandGroup {
             "Warning: alias '\(alias)' still points at \(name) version \(archived), which is now Archived, so models:/\(name)@\(alias) resolves to an archived model; \(move)."
     }
 
-    func aliasVersion(_ arguments: Invocation) throws -> CommandOutput {
+    struct AliasVersionArguments: CommandArguments {
+        let name = Positional<String>("name", .text("name"), help: "the registered model")
+        let version = Positional<String>("version", .text("version|latest"), help: "the version number, or latest")
+        let alias = Positional<String>("alias", .text("alias"), help: "the alias")
+    }
+
+    func aliasVersion(_ arguments: Arguments<AliasVersionArguments>) throws -> CommandOutput {
         let tracker = try tracking.tracker()
         let served = deployment.servedModel
-        let name = arguments[Keys.name]
-        let alias = arguments[Keys.alias]
+        let name = arguments.name
+        let alias = arguments.alias
         if try arguments.at(
-            Keys.alias, { try tracker.queueAlias(name, alias: alias, version: arguments[Keys.version]) })
+            \.alias, { try tracker.queueAlias(name, alias: alias, version: arguments.version) })
         {
             return Self.queuedBehindRegistration(
-                "alias", name, "models:/\(name)@\(alias) resolves to version \(arguments[Keys.version])")
+                "alias", name, "models:/\(name)@\(alias) resolves to version \(arguments.version)")
         }
-        let number = try versionNumber(arguments, registry: tracker.registry)
-        try arguments.at(Keys.alias) { try tracker.setAlias(name, alias: alias, version: number) }
+        let number = try versionNumber(
+            arguments.version, of: name, at: arguments.range(of: \.version), nameRange: arguments.range(of: \.name),
+            registry: tracker.registry)
+        try arguments.at(\.alias) { try tracker.setAlias(name, alias: alias, version: number) }
         var output = CommandOutput(command: "alias")
         output.say("models:/\(name)@\(alias) now resolves to version \(number).")
         deployment.refresh(on: &output, servedBefore: served)
         return output
     }
 
-    /// The `version` argument as a number: digits, or `latest` (the highest version).
-    private func versionNumber(_ arguments: Invocation, registry: ModelRegistry) throws -> Int {
-        let name = arguments[Keys.name]
-        let text = arguments[Keys.version]
-        let versions = try arguments.at(Keys.name) { try registry.versions(name) }
+    /// A command's version argument as a number: digits, or `latest` (the highest version).
+    /// Errors point at the model's name (`nameRange`) or at the version (`range`).
+    private func versionNumber(
+        _ text: String, of name: String, at range: SourceRange, nameRange: SourceRange, registry: ModelRegistry
+    ) throws -> Int {
+        let versions: [ModelVersion]
+        do { versions = try registry.versions(name) } catch let error as EngineError {
+            throw Diagnostic(error, range: nameRange)
+        }
         if text.lowercased() == "latest", let last = versions.last { return last.version }
         guard let number = Int(text), versions.contains(where: { $0.version == number }) else {
             let known =
@@ -434,35 +432,45 @@ struct RegistryCommands: CommandGroup {
                 : "it has versions 1 to \(versions.last!.version), or say latest"
             throw Diagnostic(
                 EngineError(.unknownValue, "\(name) has no version '\(text)'", hint: known),
-                range: arguments.range(of: Keys.selector))
+                range: range)
         }
         return number
     }
 
-    func unaliasVersion(_ arguments: Invocation) throws -> CommandOutput {
+    struct UnaliasVersionArguments: CommandArguments {
+        let name = Positional<String>("name", .text("name"), help: "the registered model")
+        let alias = Positional<String>("alias", .text("alias"), help: "the alias")
+    }
+
+    func unaliasVersion(_ arguments: Arguments<UnaliasVersionArguments>) throws -> CommandOutput {
         let tracker = try tracking.tracker()
         let served = deployment.servedModel
-        let name = arguments[Keys.name]
-        let alias = arguments[Keys.alias]
-        _ = try arguments.at(Keys.name) { try tracker.registry.registeredModel(name) }
-        try arguments.at(Keys.alias) { try tracker.deleteAlias(name, alias: alias) }
+        let name = arguments.name
+        let alias = arguments.alias
+        _ = try arguments.at(\.name) { try tracker.registry.registeredModel(name) }
+        try arguments.at(\.alias) { try tracker.deleteAlias(name, alias: alias) }
         var output = CommandOutput(command: "unalias")
         output.say("Removed alias \(alias) of \(name).")
         deployment.refresh(on: &output, servedBefore: served)
         return output
     }
 
-    func lineage(_ arguments: Invocation) throws -> CommandOutput {
+    struct LineageArguments: CommandArguments {
+        let name = Positional<String>("name", .text("name"), help: "the registered model")
+        let version = Positional<String?>("version", .text("version"), help: "a number, a stage, latest or @alias")
+    }
+
+    func lineage(_ arguments: Arguments<LineageArguments>) throws -> CommandOutput {
         let tracker = try tracking.tracker()
         let registry = tracker.registry
         let runs = tracker.runReader()
-        let name = arguments[Keys.name]
-        let selector = arguments[Keys.selector] ?? "latest"
+        let name = arguments.name
+        let selector = arguments.version ?? "latest"
         let uri = selector.hasPrefix("@") ? "models:/\(name)\(selector)" : "models:/\(name)/\(selector)"
-        _ = try arguments.at(Keys.name) { try registry.registeredModel(name) }
-        let version = try arguments.at(Keys.name) { () throws -> ModelVersion in
-            do { return try registry.resolve(uri) } catch let error as EngineError where arguments.has(Keys.selector) {
-                throw Diagnostic(error, range: arguments.range(of: Keys.selector))
+        _ = try arguments.at(\.name) { try registry.registeredModel(name) }
+        let version = try arguments.at(\.name) { () throws -> ModelVersion in
+            do { return try registry.resolve(uri) } catch let error as EngineError where arguments.has(\.version) {
+                throw Diagnostic(error, range: arguments.range(of: \.version))
             }
         }
         var output = CommandOutput(command: "lineage")

@@ -5,35 +5,27 @@ import Engine
 struct SessionCommands: CommandGroup {
     let session: Session
 
-    enum Keys {
-        static let command = Key<String>("command"), format = Key<OutputFormat>("format"),
-            enabled = Key<Bool>("enabled"), path = Given<String>("path")
-    }
-
     static let rows: [CommandSpec] = [
         CommandSpec(
             "help", category: .session, summary: "List the commands, or explain one.",
             help:
                 "Without a name: every command with its summary. With one: its usage, what it does, its parameters and examples.",
-            positionals: [.optional(Keys.command, .command, help: "the command to explain")],
             examples: ["help", "help load"],
             handler: run { try $0.help($1) }),
         CommandSpec(
             "state", category: .session, summary: "Show the current frame, its lineage, and the settings.",
             help:
                 "Shows the current frame (table, version, digest, rows, columns), the steps applied to it, and the session's settings.",
-            handler: run { group, _ in try group.state() }),
+            handler: run { try $0.state() }),
         CommandSpec(
             "format", category: .session, summary: "Set or show the output format.",
             help:
                 "table (for people), json (one document per command, for scripts), csv, or markdown (a replayed script reads like a notebook).",
-            positionals: [.optional(Keys.format, .choice(of: OutputFormat.self), help: "the format")],
             examples: ["format json", "format"],
             handler: run { try $0.format($1) }),
         CommandSpec(
             "timer", category: .session, summary: "Show how long each command takes.",
             help: "With 'on', every command's output ends with 'Run Time: real S s'.",
-            positionals: [.optional(Keys.enabled, .bool, help: "on or off")],
             examples: ["timer on"],
             handler: run { try $0.timer($1) }),
         CommandSpec(
@@ -44,32 +36,34 @@ struct SessionCommands: CommandGroup {
                 never guessed from its name) also shows them under the command's output. Never when output is not a \
                 terminal. Notebooks always show them.
                 """,
-            positionals: [.optional(Keys.enabled, .bool, help: "on or off")],
             examples: ["images off", "images on"],
             handler: run { try $0.images($1) }),
         CommandSpec(
             "source", category: .session, summary: "Run a .plsh script in this session.",
             help:
                 "Runs the script's commands as if typed here, showing its narration; stops at its first error. Scripts may source others (at most 16 deep, never in a cycle).",
-            positionals: [.required(Keys.path, .path, help: "the script")],
             examples: ["source scripts/notebooks/01-data-load.plsh"],
             handler: run { try $0.source($1) }),
         CommandSpec(
             "reset", category: .session, summary: "Forget the current frame and its steps (stored tables stay).",
             help: "Clears the session's current frame and lineage. Stored tables, history and settings are kept.",
-            handler: run { group, _ in group.reset() }),
+            handler: run { $0.reset() }),
         CommandSpec(
             "quit", aliases: ["exit"], category: .session, summary: "Leave the shell.",
             help: "Ends the session (Ctrl-D does the same at the prompt). Stored tables and history are already saved.",
-            handler: run { group, _ in
+            handler: run { group in
                 group.session.requestQuit()
                 return CommandOutput(command: "quit")
             }),
     ]
 
-    func help(_ arguments: Invocation) throws -> CommandOutput {
+    struct HelpArguments: CommandArguments {
+        let command = Positional<String?>("command", .command, help: "the command to explain")
+    }
+
+    func help(_ arguments: Arguments<HelpArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "help")
-        guard let name = arguments[Keys.command] else {
+        guard let name = arguments.command else {
             for category in CommandSpec.Category.allCases {
                 let specs = CommandTable.all.filter { $0.category == category }
                 output.table(
@@ -81,7 +75,7 @@ struct SessionCommands: CommandGroup {
         }
         guard let spec = CommandTable.spec(named: name) else {
             throw Diagnostic.usage(
-                "unknown command '\(name)'", at: arguments.range(of: Keys.command),
+                "unknown command '\(name)'", at: arguments.range(of: \.command),
                 suggestions: Suggestions.closest(to: name, among: CommandTable.names),
                 hint: "'help' lists the commands")
         }
@@ -130,33 +124,49 @@ struct SessionCommands: CommandGroup {
         return output
     }
 
-    func format(_ arguments: Invocation) throws -> CommandOutput {
-        if let format = arguments[Keys.format] { session.settings.format = format }
+    struct FormatArguments: CommandArguments {
+        let format = Positional<OutputFormat?>("format", .choice(of: OutputFormat.self), help: "the format")
+    }
+
+    func format(_ arguments: Arguments<FormatArguments>) throws -> CommandOutput {
+        if let format = arguments.format { session.settings.format = format }
         var output = CommandOutput(command: "format")
         output.blocks.append(.fields(name: "settings", [Field("format", .text(session.settings.format.rawValue))]))
         return output
     }
 
-    func timer(_ arguments: Invocation) throws -> CommandOutput {
-        if let enabled = arguments[Keys.enabled] { session.settings.timer = enabled }
+    struct TimerArguments: CommandArguments {
+        let enabled = Positional<Bool?>("enabled", .bool, help: "on or off")
+    }
+
+    func timer(_ arguments: Arguments<TimerArguments>) throws -> CommandOutput {
+        if let enabled = arguments.enabled { session.settings.timer = enabled }
         var output = CommandOutput(command: "timer")
         output.blocks.append(.fields(name: "settings", [Field("timer", .text(session.settings.timer ? "on" : "off"))]))
         return output
     }
 
-    func images(_ arguments: Invocation) throws -> CommandOutput {
-        if let enabled = arguments[Keys.enabled] { session.settings.images = enabled }
+    struct ImagesArguments: CommandArguments {
+        let enabled = Positional<Bool?>("enabled", .bool, help: "on or off")
+    }
+
+    func images(_ arguments: Arguments<ImagesArguments>) throws -> CommandOutput {
+        if let enabled = arguments.enabled { session.settings.images = enabled }
         var output = CommandOutput(command: "images")
         output.blocks.append(
             .fields(name: "settings", [Field("images", .text(session.settings.images ? "on" : "off"))]))
         return output
     }
 
-    func source(_ arguments: Invocation) throws -> CommandOutput {
-        let path = arguments[Keys.path]
-        _ = try arguments.at(Keys.path) { () throws -> [ScriptEntry] in
+    struct SourceArguments: CommandArguments {
+        let path = Positional<String>("path", .path, help: "the script")
+    }
+
+    func source(_ arguments: Arguments<SourceArguments>) throws -> CommandOutput {
+        let path = arguments.path
+        _ = try arguments.at(\.path) { () throws -> [ScriptEntry] in
             do { return try session.loadScript(at: path) } catch var diagnostic as Diagnostic {
-                diagnostic.range = arguments.range(of: Keys.path)
+                diagnostic.range = arguments.range(of: \.path)
                 throw diagnostic
             }
         }
@@ -168,7 +178,7 @@ struct SessionCommands: CommandGroup {
         case .failed:
             throw Diagnostic(
                 layer: .engine, message: "\(path) stopped at its first error (shown above)",
-                range: arguments.range(of: Keys.path), kind: "script")
+                range: arguments.range(of: \.path), kind: "script")
         }
     }
 

@@ -25,15 +25,6 @@ struct TrackingCommands: CommandGroup {
     /// `tracking status|flush`.
     enum ServerAction: String, ArgumentChoice { case status, flush }
 
-    enum Keys {
-        static let enabled = Key<Bool>("enabled"), name = Key<String>("name"), action = Given<RunAction>("action"),
-            id = Key<String>("id")
-        static let status = Given<RunEnding>("status"), experiment = Key<String>("experiment"),
-            sort = Key<String>("sort"), top = Given<Int>("top")
-        static let runId = Given<String>("id"), serverAction = Key<ServerAction>("action"), uri = Key<String>("uri"),
-            timeout = Given<Int>("timeout")
-    }
-
     static let rows: [CommandSpec] = [
         CommandSpec(
             "autolog", category: .tracking, summary: "Turn run tracking on or off (on by default).",
@@ -42,14 +33,12 @@ struct TrackingCommands: CommandGroup {
                 tracking server, if one is set): params, metrics, tags, the dataset, artifacts and the model. evaluate and \
                 shap summary add their results to the run of the model they look at.
                 """,
-            positionals: [.optional(Keys.enabled, .bool, help: "on or off")],
             examples: ["autolog off", "autolog"],
             handler: run { try $0.autolog($1) }),
         CommandSpec(
             "experiment", category: .tracking, summary: "Choose the experiment runs go to, or list them.",
             help:
                 "Selects (creating it if needed) the experiment later runs go to. Without a name: every experiment with its run count. The default is the running script's name, or plateshell at the console.",
-            positionals: [.optional(Keys.name, .text("name"), help: "the experiment")],
             examples: ["experiment fsp-faults", "experiment"],
             handler: run { try $0.experiment($1) }),
         CommandSpec(
@@ -59,15 +48,6 @@ struct TrackingCommands: CommandGroup {
                 until 'run end'. 'run show ID' shows a run: its params, latest metrics, tags, dataset and artifacts \
                 (an id prefix is enough).
                 """,
-            positionals: [
-                .required(Keys.action, .choice(of: RunAction.self), help: "start, end or show"),
-                .optional(Keys.id, .text("run id"), help: "the run to show (a unique prefix, or latest)"),
-            ],
-            parameters: [
-                ParameterSpec(Keys.name, .text("name"), help: "the run's name (start)"),
-                ParameterSpec(
-                    Keys.status, .choice(of: RunEnding.self), default: "finished", help: "how the run ended (end)"),
-            ],
             usage: "run start [name=<name>] | run end [status=finished|failed|killed] | run show <run id>",
             examples: ["run start name=notebook-3", "run end", "run show 3f2a1b9c"],
             handler: run { try $0.runCommand($1) }),
@@ -75,17 +55,11 @@ struct TrackingCommands: CommandGroup {
             "runs", category: .tracking, summary: "List the tracked runs, best first by a metric.",
             help:
                 "Lists the runs (newest first, or best first by sort=METRIC; lowest first for log_loss), with their status, duration and that metric.",
-            parameters: [
-                ParameterSpec(Keys.experiment, .text("name"), help: "only this experiment's runs"),
-                ParameterSpec(Keys.sort, .text("metric"), help: "rank by this metric's latest value"),
-                ParameterSpec(Keys.top, .int(min: 1, max: nil), default: "20", help: "runs shown"),
-            ],
             examples: ["runs", "runs sort=accuracy top=5", "runs experiment=02-model-testing"],
             handler: run { try $0.listRuns($1) }),
         CommandSpec(
             "artifacts", category: .tracking, summary: "List the files a run logged.",
             help: "Lists a run's artifact files with their sizes, and the folder that holds them.",
-            positionals: [.required(Keys.runId, .text("run id"), help: "the run (a unique prefix, or latest)")],
             examples: ["artifacts 3f2a1b9c"],
             handler: run { try $0.listArtifacts($1) }),
         CommandSpec(
@@ -102,16 +76,6 @@ struct TrackingCommands: CommandGroup {
                 workspace catalog alone. Credentials come from MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and \
                 MLFLOW_TRACKING_PASSWORD, as for MLflow's own client.
                 """,
-            positionals: [
-                .optional(
-                    Keys.serverAction, .choice(of: ServerAction.self),
-                    help: "status: the queue; flush: wait until it is sent")
-            ],
-            parameters: [
-                ParameterSpec(Keys.uri, .text("url|off"), help: "the MLflow tracking server, or off"),
-                ParameterSpec(
-                    Keys.timeout, .int(min: 1, max: 86_400), default: "60", help: "seconds flush waits at most"),
-            ],
             usage: "tracking [status | flush [timeout=<int>]] [uri=<url|off>]",
             examples: [
                 "tracking", "tracking uri=http://127.0.0.1:5000", "tracking status", "tracking flush timeout=120",
@@ -120,8 +84,12 @@ struct TrackingCommands: CommandGroup {
             handler: run { try $0.trackingCommand($1) }),
     ]
 
-    func autolog(_ arguments: Invocation) throws -> CommandOutput {
-        if let enabled = arguments[Keys.enabled] { tracking.autolog = enabled }
+    struct AutologArguments: CommandArguments {
+        let enabled = Positional<Bool?>("enabled", .bool, help: "on or off")
+    }
+
+    func autolog(_ arguments: Arguments<AutologArguments>) throws -> CommandOutput {
+        if let enabled = arguments.enabled { tracking.autolog = enabled }
         var output = CommandOutput(command: "autolog")
         output.say(
             tracking.autolog
@@ -130,11 +98,15 @@ struct TrackingCommands: CommandGroup {
         return output
     }
 
-    func experiment(_ arguments: Invocation) throws -> CommandOutput {
+    struct ExperimentArguments: CommandArguments {
+        let name = Positional<String?>("name", .text("name"), help: "the experiment")
+    }
+
+    func experiment(_ arguments: Arguments<ExperimentArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "experiment")
         let tracker = try tracking.tracker()
-        if let name = arguments[Keys.name] {
-            let experiment = try arguments.at(Keys.name) { try tracker.catalog.experiment(named: name) }
+        if let name = arguments.name {
+            let experiment = try arguments.at(\.name) { try tracker.catalog.experiment(named: name) }
             tracking.experiment = name
             output.say("Runs now go to experiment '\(name)' (id \(experiment.id)).")
             return output
@@ -156,29 +128,37 @@ struct TrackingCommands: CommandGroup {
         return output
     }
 
-    func runCommand(_ arguments: Invocation) throws -> CommandOutput {
+    struct RunCommandArguments: CommandArguments {
+        let action = Positional<RunAction>("action", .choice(of: RunAction.self), help: "start, end or show")
+        let id = Positional<String?>("id", .text("run id"), help: "the run to show (a unique prefix, or latest)")
+        let name = Parameter<String?>("name", .text("name"), help: "the run's name (start)")
+        let status = Parameter<RunEnding>(
+            "status", .choice(of: RunEnding.self), default: .finished, help: "how the run ended (end)")
+    }
+
+    func runCommand(_ arguments: Arguments<RunCommandArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "run")
         let tracker = try tracking.tracker()
-        switch arguments[Keys.action] {
+        switch arguments.action {
         case .start:
             tracker.experimentName = tracking.experimentName(for: arguments.context)
             let id = try tracker.openGroupRun(
-                name: arguments[Keys.name] ?? "session", tags: tracking.sourceTags(for: arguments.context))
+                name: arguments.name ?? "session", tags: tracking.sourceTags(for: arguments.context))
             output.say(
                 "Run \(id.prefix(8)) is open in experiment '\(tracker.experimentName)': later pca, fit and tune log into it until 'run end'."
             )
         case .end:
-            let status = arguments[Keys.status].status
+            let status = arguments.status.status
             let id = try tracker.closeGroupRun(status: status)
             output.say("Run \(id.prefix(8)) ended (\(status.rawValue)).")
         case .show:
-            guard let id = arguments[Keys.id] else {
+            guard let id = arguments.id else {
                 throw Diagnostic.usage(
                     "run show needs a run id", at: arguments.syntax.range, usage: arguments.spec.usage,
                     hint: "'runs' lists them")
             }
             let reader = tracker.runReader()
-            return try showRun(try arguments.at(Keys.id) { try reader.run(id) }, reader: reader)
+            return try showRun(try arguments.at(\.id) { try reader.run(id) }, reader: reader)
         }
         return output
     }
@@ -227,22 +207,28 @@ struct TrackingCommands: CommandGroup {
         return output
     }
 
-    func listRuns(_ arguments: Invocation) throws -> CommandOutput {
+    struct ListRunsArguments: CommandArguments {
+        let experiment = Parameter<String?>("experiment", .text("name"), help: "only this experiment's runs")
+        let sort = Parameter<String?>("sort", .text("metric"), help: "rank by this metric's latest value")
+        let top = Parameter<Int>("top", .int(min: 1, max: nil), default: 20, help: "runs shown")
+    }
+
+    func listRuns(_ arguments: Arguments<ListRunsArguments>) throws -> CommandOutput {
         let reader = try tracking.tracker().runReader()
         let experiments = try reader.experiments()
         var experimentId: String?
-        if let name = arguments[Keys.experiment] {
+        if let name = arguments.experiment {
             guard let match = experiments.first(where: { $0.name == name }) else {
                 throw Diagnostic(
                     EngineError(
                         .unknownValue, "no experiment named '\(name)'", hint: "'experiment' lists them",
                         suggestions: Suggestions.closest(to: name, among: experiments.map(\.name))),
-                    range: arguments.range(of: Keys.experiment))
+                    range: arguments.range(of: \.experiment))
             }
             experimentId = match.id
         }
         var runs = try reader.runs(experimentId: experimentId)
-        let metric = arguments[Keys.sort]
+        let metric = arguments.sort
         var values: [String: Double] = [:]
         if let metric {
             for run in runs { if let value = try reader.latestMetrics(of: run.id)[metric] { values[run.id] = value } }
@@ -251,7 +237,7 @@ struct TrackingCommands: CommandGroup {
                     EngineError(
                         .unknownValue, "no run logged a metric '\(metric)'",
                         hint: "for example sort=accuracy (compare and tune) or sort=test_accuracy (fit after split)"),
-                    range: arguments.range(of: Keys.sort))
+                    range: arguments.range(of: \.sort))
             }
             let lowerIsBetter = metric.hasSuffix("log_loss")
             runs = runs.filter { values[$0.id] != nil }.sorted { a, b in
@@ -259,7 +245,7 @@ struct TrackingCommands: CommandGroup {
             }
         }
         let names = Dictionary(uniqueKeysWithValues: experiments.map { ($0.id, $0.name) })
-        let shown = runs.prefix(arguments[Keys.top])
+        let shown = runs.prefix(arguments.top)
         var output = CommandOutput(command: "runs")
         output.table(
             "runs", title: "Runs\(metric.map { ", best \($0) first" } ?? ", newest first")",
@@ -279,9 +265,13 @@ struct TrackingCommands: CommandGroup {
         return output
     }
 
-    func listArtifacts(_ arguments: Invocation) throws -> CommandOutput {
+    struct ListArtifactsArguments: CommandArguments {
+        let runId = Positional<String>("id", .text("run id"), help: "the run (a unique prefix, or latest)")
+    }
+
+    func listArtifacts(_ arguments: Arguments<ListArtifactsArguments>) throws -> CommandOutput {
         let reader = try tracking.tracker().runReader()
-        let run = try arguments.at(Keys.id) { try reader.run(arguments[Keys.runId]) }
+        let run = try arguments.at(\.runId) { try reader.run(arguments.runId) }
         var output = CommandOutput(command: "artifacts")
         let files = try reader.artifacts(of: run.id)
         output.table(

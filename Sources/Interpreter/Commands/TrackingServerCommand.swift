@@ -3,13 +3,21 @@ import Foundation
 
 /// `tracking`: where runs go, switching the registry of record, and the outbox's queue.
 extension TrackingCommands {
-    func trackingCommand(_ arguments: Invocation) throws -> CommandOutput {
+    struct TrackingArguments: CommandArguments {
+        let action = Positional<ServerAction?>(
+            "action", .choice(of: ServerAction.self), help: "status: the queue; flush: wait until it is sent")
+        let uri = Parameter<String?>("uri", .text("url|off"), help: "the MLflow tracking server, or off")
+        let timeout = Parameter<Int>(
+            "timeout", .int(min: 1, max: 86_400), default: 60, help: "seconds flush waits at most")
+    }
+
+    func trackingCommand(_ arguments: Arguments<TrackingArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "tracking")
-        if let uri = arguments[Keys.uri] { try connectTracking(uri, arguments: arguments, output: &output) }
+        if let uri = arguments.uri { try connectTracking(uri, arguments: arguments, output: &output) }
         let tracker = try tracking.tracker()
-        switch arguments[Keys.serverAction] {
+        switch arguments.action {
         case .status?: trackingStatus(tracker, into: &output)
-        case .flush?: try flushTracking(tracker, timeout: arguments[Keys.timeout], into: &output)
+        case .flush?: try flushTracking(tracker, timeout: arguments.timeout, into: &output)
         case nil:
             output.blocks.append(
                 .fields(
@@ -40,17 +48,19 @@ extension TrackingCommands {
     }
 
     /// Switches to the server at `uri` (or back to the catalog alone), checking that it answers.
-    private func connectTracking(_ uri: String, arguments: Invocation, output: inout CommandOutput) throws {
+    private func connectTracking(_ uri: String, arguments: Arguments<TrackingArguments>, output: inout CommandOutput)
+        throws
+    {
         let target = ["off", "none", "local"].contains(uri.lowercased()) ? nil : uri
         if let open = tracking.opened?.openRun {
             throw Diagnostic(
                 EngineError(
                     .invalidArgument, "run \(open.prefix(8)) is open",
                     hint: "end it first (run end), then switch tracking"),
-                range: arguments.range(of: Keys.uri))
+                range: arguments.range(of: \.uri))
         }
         let catalog = try tracking.opened?.catalog ?? Catalog(workspace: tracking.workspace.root)
-        let tracker = try arguments.at(Keys.uri) { try tracking.makeTracker(catalog: catalog, serverURI: target) }
+        let tracker = try arguments.at(\.uri) { try tracking.makeTracker(catalog: catalog, serverURI: target) }
         tracking.replace(with: tracker, serverURI: target)
         guard let server = tracker.remote else {
             output.say("Runs stay in the workspace catalog, which is the registry again.")

@@ -13,18 +13,6 @@ extension ModellingCommands {
                 Kappa, MCC and fit time per fold. folds=FILE uses given folds (the anchors' folds.json format). pca=on|off \
                 overrides the session's PCA. Ctrl-C stops it, keeping the session as it was.
                 """,
-            parameters: [
-                ParameterSpec(
-                    Keys.folds, .text("int|file"), default: "10", help: "number of folds, or a JSON file of folds"),
-                ParameterSpec(
-                    Keys.sort, .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy",
-                    help: "the metric to rank by"),
-                ParameterSpec(Keys.models, .values, help: "only these models (default: all)"),
-                ParameterSpec(Keys.exclude, .values, help: "leave these models out"),
-                ParameterSpec(
-                    Keys.pca, .choice(of: Toggle.self),
-                    help: "use PCA (var=0.999 unless pca set it) or not, for this comparison"),
-            ],
             examples: [
                 "compare", "compare pca=off", "compare models=lr,knn,et folds=5",
                 "compare folds=../shared/anchors/folds.json",
@@ -37,17 +25,6 @@ extension ModellingCommands {
                 (on=all, the default without a split), and keeps the fitted pipeline under a name (as NAME, default the \
                 model's). Hyperparameters follow as name=value; 'help models' lists every model's parameters.
                 """,
-            positionals: [
-                .required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind"),
-                .optional(
-                    Keys.name, .text("name"), keyword: PositionalSpec.resultKeyword,
-                    help: "the name to keep it under (default: the model kind)"),
-            ],
-            parameters: [
-                ParameterSpec(
-                    Keys.trainOn, .choice(of: TrainingRows.self),
-                    help: "fit on the training part (after split) or all rows")
-            ],
             extraAssignments: .modelParameters,
             examples: ["fit gbm", "fit et as et_deep n_estimators=200 max_depth=12", "fit lr C=0.5 on=all"],
             handler: run { try $0.fit($1) }),
@@ -59,20 +36,6 @@ extension ModellingCommands {
                 lists each space), each under k-fold cross-validation, and keeps the best (by metric=) fitted like 'fit' \
                 under a name (as NAME, default MODEL_tuned).
                 """,
-            positionals: [
-                .required(Keys.kind, .choice(ModelCatalog.names), help: "the model kind"),
-                .optional(
-                    Keys.name, .text("name"), keyword: PositionalSpec.resultKeyword,
-                    help: "the name to keep the best under (default: MODEL_tuned)"),
-            ],
-            parameters: [
-                ParameterSpec(Keys.iterations, .int(min: 1, max: 10_000), default: "20", help: "settings tried"),
-                ParameterSpec(
-                    Keys.folds, .text("int|file"), default: "5", help: "number of folds, or a JSON file of folds"),
-                ParameterSpec(
-                    Keys.metric, .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy",
-                    help: "what to maximize"),
-            ],
             extraAssignments: .modelParameters,
             examples: ["tune et iters=30", "tune gbm as gbm_best iters=10 metric=f1"],
             handler: run { try $0.tune($1) }),
@@ -81,14 +44,9 @@ extension ModellingCommands {
             summary: "The fitted models of the session, or every model kind with its parameters.",
             help:
                 "Without an argument: the models fitted in this session (name, kind, settings, rows, CV score). 'models kinds' lists every model kind and its hyperparameters with their ranges, defaults and search spaces; 'models registered' the registered models with their latest, Staging and Production versions.",
-            positionals: [
-                .optional(
-                    Keys.what, .choice(of: ModelListing.self),
-                    help: "kinds: the model kinds and their parameters; registered: the model registry")
-            ],
             examples: ["models", "models kinds", "models registered"],
-            handler: { session, arguments in
-                arguments[Keys.what] == .registered
+            handler: .dispatching { (session, arguments: Arguments<ModelsArguments>) in
+                arguments.what == .registered
                     ? try RegistryCommands(session: session).listRegisteredModels()
                     : try ModellingCommands(session: session).listModels(arguments)
             }),
@@ -115,32 +73,45 @@ extension ModellingCommands {
         )
     }
 
-    func compare(_ arguments: Invocation) throws -> CommandOutput {
+    struct CompareArguments: CommandArguments {
+        let folds = Parameter<String>(
+            "folds", .text("int|file"), default: "10", help: "number of folds, or a JSON file of folds")
+        let sort = Parameter<String>(
+            "sort", .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "the metric to rank by"
+        )
+        let models = Parameter<[String]?>("models", .values, help: "only these models (default: all)")
+        let exclude = Parameter<[String]?>("exclude", .values, help: "leave these models out")
+        let pca = Parameter<Toggle?>(
+            "pca", .choice(of: Toggle.self),
+            help: "use PCA or not, for this comparison (as pca set it, else with pca's default var=)")
+    }
+
+    func compare(_ arguments: Arguments<CompareArguments>) throws -> CommandOutput {
         let data = try modeling.dataset()
-        var kinds = try arguments.at(Keys.models) {
-            try (arguments[Keys.models] ?? ModelCatalog.names).map(ModelCatalog.kind)
+        var kinds = try arguments.at(\.models) {
+            try (arguments.models ?? ModelCatalog.names).map(ModelCatalog.kind)
         }
-        let excluded = try arguments.at(Keys.exclude) {
-            try (arguments[Keys.exclude] ?? []).map { try ModelCatalog.kind($0).name }
+        let excluded = try arguments.at(\.exclude) {
+            try (arguments.exclude ?? []).map { try ModelCatalog.kind($0).name }
         }
         kinds.removeAll { excluded.contains($0.name) }
         var plan = modeling.state.plan
-        switch arguments[Keys.pca] {
-        case .on?: plan.pca = plan.pca ?? .variance(0.999)
+        switch arguments.pca {
+        case .on?: plan.pca = plan.pca ?? .variance(ModellingCommands.notebookVariance)
         case .off?: plan.pca = nil
         case nil: break
         }
         let (rows, _) = try modeling.trainingRows(data)
-        let (splits, note, _) = try arguments.at(Keys.folds) {
+        let (splits, note, _) = try arguments.at(\.folds) {
             try crossValidationSplits(
-                arguments[Keys.folds], data: data, rows: rows, range: arguments.range(of: Keys.folds))
+                arguments.folds, data: data, rows: rows, range: arguments.range(of: \.folds))
         }
         let tasks = kinds.map { CrossValidationTask(kind: $0, settings: try! $0.settings([:]), plan: plan) }
         let started = modeling.clock()
         let results = try CrossValidation.evaluate(
             tasks, dataset: data, splits: splits, seed: UInt64(modeling.settings.seed), threads: modeling.threads,
             cancellation: modeling.cancellation, progress: modeling.progress("compare"))
-        let metric = arguments[Keys.sort]
+        let metric = arguments.sort
         let ranked = rank(results, by: metric)
         modeling.state.leaderboard = ranked
         modeling.state.leaderboardMetric = metric
@@ -207,7 +178,7 @@ extension ModellingCommands {
     }
 
     /// Model settings from a command's `name=value` hyperparameters, errors pointing at the culprit.
-    func modelSettings(_ kind: ModelKind, _ arguments: Invocation) throws -> ModelSettings {
+    func modelSettings<Declared>(_ kind: ModelKind, _ arguments: Arguments<Declared>) throws -> ModelSettings {
         for parameter in arguments.modelParameters {
             do { _ = try kind.settings([parameter.key: parameter.value]) } catch let error as EngineError {
                 throw Diagnostic(error, range: parameter.range)
@@ -216,12 +187,21 @@ extension ModellingCommands {
         return try kind.settings(Dictionary(uniqueKeysWithValues: arguments.modelParameters.map { ($0.key, $0.value) }))
     }
 
-    func fit(_ arguments: Invocation) throws -> CommandOutput {
-        let kind = try ModelCatalog.kind(arguments[Keys.kind])
+    struct FitArguments: CommandArguments {
+        let kind = Positional<String>("model", .choice(ModelCatalog.names), help: "the model kind")
+        let name = Positional<String?>(
+            "as", .text("name"), keyword: PositionalSpec.resultKeyword,
+            help: "the name to keep it under (default: the model kind)")
+        let trainOn = Parameter<TrainingRows?>(
+            "on", .choice(of: TrainingRows.self), help: "fit on the training part (after split) or all rows")
+    }
+
+    func fit(_ arguments: Arguments<FitArguments>) throws -> CommandOutput {
+        let kind = try ModelCatalog.kind(arguments.kind)
         let modelSettings = try self.modelSettings(kind, arguments)
         let data = try modeling.dataset()
-        let (rows, description) = try arguments.at(Keys.trainOn) {
-            try modeling.trainingRows(data, on: arguments[Keys.trainOn])
+        let (rows, description) = try arguments.at(\.trainOn) {
+            try modeling.trainingRows(data, on: arguments.trainOn)
         }
         let started = modeling.clock()
         let pipeline = try FittedPipeline.fit(
@@ -230,10 +210,10 @@ extension ModellingCommands {
             seed: UInt64(modeling.settings.seed),
             cancellation: modeling.cancellation, threads: modeling.threads)
         let seconds = modeling.clock() - started
-        let name = arguments[Keys.name] ?? kind.name
+        let name = arguments.name ?? kind.name
         var model = SessionModel(
             name: name, pipeline: pipeline,
-            trainedOn: arguments[Keys.trainOn] ?? (modeling.state.holdout == nil ? .all : .train),
+            trainedOn: arguments.trainOn ?? (modeling.state.holdout == nil ? .all : .train),
             frameLineage: modeling.frames.frame?.lineage ?? "", crossValidation: nil)
         var output = CommandOutput(command: "fit")
         output.say(
@@ -250,22 +230,34 @@ extension ModellingCommands {
         return output
     }
 
-    func tune(_ arguments: Invocation) throws -> CommandOutput {
-        let kind = try ModelCatalog.kind(arguments[Keys.kind])
+    struct TuneArguments: CommandArguments {
+        let kind = Positional<String>("model", .choice(ModelCatalog.names), help: "the model kind")
+        let name = Positional<String?>(
+            "as", .text("name"), keyword: PositionalSpec.resultKeyword,
+            help: "the name to keep the best under (default: MODEL_tuned)")
+        let iterations = Parameter<Int>("iters", .int(min: 1, max: 10_000), default: 20, help: "settings tried")
+        let folds = Parameter<String>(
+            "folds", .text("int|file"), default: "5", help: "number of folds, or a JSON file of folds")
+        let metric = Parameter<String>(
+            "metric", .choice(ClassificationMetrics.names.map(\.name)), default: "accuracy", help: "what to maximize")
+    }
+
+    func tune(_ arguments: Arguments<TuneArguments>) throws -> CommandOutput {
+        let kind = try ModelCatalog.kind(arguments.kind)
         let base = try modelSettings(kind, arguments)
         let data = try modeling.dataset()
         let (rows, description) = try modeling.trainingRows(data)
-        let (splits, note, _) = try arguments.at(Keys.folds) {
+        let (splits, note, _) = try arguments.at(\.folds) {
             try crossValidationSplits(
-                arguments[Keys.folds], data: data, rows: rows, range: arguments.range(of: Keys.folds))
+                arguments.folds, data: data, rows: rows, range: arguments.range(of: \.folds))
         }
         let candidates = Tuning.candidates(
-            kind, base: base, iterations: arguments[Keys.iterations], seed: UInt64(modeling.settings.seed))
+            kind, base: base, iterations: arguments.iterations, seed: UInt64(modeling.settings.seed))
         let results = try CrossValidation.evaluate(
             candidates.map { CrossValidationTask(kind: kind, settings: $0, plan: modeling.state.plan) },
             dataset: data, splits: splits, seed: UInt64(modeling.settings.seed), threads: modeling.threads,
             cancellation: modeling.cancellation, progress: modeling.progress("tune \(kind.name)"))
-        let metric = arguments[Keys.metric]
+        let metric = arguments.metric
         let ranked = rank(results, by: metric)
         let best = ranked[0]
         let pipeline = try FittedPipeline.fit(
@@ -273,7 +265,7 @@ extension ModellingCommands {
             frameSteps: modeling.frames.frame?.steps ?? [], target: modeling.state.target,
             seed: UInt64(modeling.settings.seed),
             cancellation: modeling.cancellation, threads: modeling.threads)
-        let name = arguments[Keys.name] ?? "\(kind.name)_tuned"
+        let name = arguments.name ?? "\(kind.name)_tuned"
         var model = SessionModel(
             name: name, pipeline: pipeline, trainedOn: modeling.state.holdout == nil ? .all : .train,
             frameLineage: modeling.frames.frame?.lineage ?? "", crossValidation: best)
@@ -303,9 +295,15 @@ extension ModellingCommands {
         return result
     }
 
-    func listModels(_ arguments: Invocation) throws -> CommandOutput {
+    struct ModelsArguments: CommandArguments {
+        let what = Positional<ModelListing?>(
+            "what", .choice(of: ModelListing.self),
+            help: "kinds: the model kinds and their parameters; registered: the model registry")
+    }
+
+    func listModels(_ arguments: Arguments<ModelsArguments>) throws -> CommandOutput {
         var output = CommandOutput(command: "models")
-        if arguments[Keys.what] == .kinds {
+        if arguments.what == .kinds {
             output.table(
                 "kinds", title: "Model kinds and their hyperparameters",
                 columns: ["model", "name", "parameter", "values", "default", "tune_space"],
