@@ -87,7 +87,11 @@ let package = Package(
             ],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "Engine", "MLCore", "TestSupport"]),
+        .testTarget(
+            name: "InterpreterTests",
+            dependencies: [
+                "Interpreter", "Engine", "MLCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "FrontEndTests", dependencies: ["PlateShell", "Interpreter", "Engine", "TestSupport"]),

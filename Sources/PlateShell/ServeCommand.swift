@@ -100,8 +100,13 @@ struct ServeCommand: ParsableCommand {
         let interval = poll.map { Duration.milliseconds(Int64($0 * 1000)) } ?? source.followInterval
         let server = ScoringServer(
             service: service, host: host, port: port, followInterval: interval,
-            onSwitch: { model in
-                Self.say("\(modelURI) moved: now serving \(model.label)")
+            onFollow: { event in
+                switch event {
+                case .switched(let model): Self.say("\(modelURI) moved: now serving \(model.label)")
+                case .failing(let problem):
+                    Self.say("Cannot follow \(modelURI) (\(problem)): still serving \(service.source.model.label)")
+                case .recovered: Self.say("Following \(modelURI) again")
+                }
             })
         let host = self.host
         let uri = modelURI
@@ -164,9 +169,13 @@ struct ServeCommand: ParsableCommand {
     /// server runs (when no other PlateShell of the workspace is sending them, the sender waits
     /// for its lock), and says how many wait.
     private static func deliverQueue(workspace: String, client: MLflowClient) -> OutboxSender? {
-        guard let catalog = try? Catalog(workspace: workspace),
-            let sender = try? OutboxSender(catalog: catalog, client: client)
-        else { return nil }
+        let sender: OutboxSender
+        do { sender = try OutboxSender(catalog: try Catalog(workspace: workspace), client: client) } catch {
+            say(
+                "Tracking: the workspace's tracking outbox cannot be opened (\((error as? EngineError)?.message ?? "\(error)")): queued items are not delivered while serving."
+            )
+            return nil
+        }
         sender.start()
         do {
             let queued = try sender.outbox.queued()

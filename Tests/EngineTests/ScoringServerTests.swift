@@ -136,6 +136,58 @@ struct ScoringServerTests {
     }
 }
 
+extension ScoringServerTests {
+    @Test("the server tells when following its URI fails (once per problem, not every check) and when it works again")
+    func followEvents() throws {
+        let workspace = TemporaryDirectory()
+        let catalog = try Catalog(workspace: workspace.path)
+        let good = F.source.uri
+        let missing = workspace.path + "/no-such-model"
+        for storage in [good, missing, good] {
+            _ = try catalog.createVersion(
+                name: "m", runId: nil, source: storage, storageLocation: storage, description: "", tags: [:])
+        }
+        try catalog.setAlias("m", alias: "champion", version: 1)
+        let source = try ModelSource(uri: "models:/m@champion", workspace: workspace.path)
+        let events = EventLog()
+        let server = ScoringServer(
+            service: ScoringService(source: source), port: 0, followInterval: .milliseconds(20),
+            onFollow: { event in
+                switch event {
+                case .switched(let model): events.append("switched \(model.label)")
+                case .failing(let problem): events.append("failing: \(problem)")
+                case .recovered: events.append("recovered")
+                }
+            })
+        _ = try server.start()
+        defer { server.stop() }
+        try catalog.setAlias("m", alias: "champion", version: 2)
+        #expect(events.waitFor { $0.contains { $0.hasPrefix("failing: ") } }, "the failing check is told")
+        Thread.sleep(forTimeInterval: 0.3) // fifteen more checks fail the same way
+        try catalog.setAlias("m", alias: "champion", version: 3)
+        #expect(events.waitFor { $0.contains("switched m/3") }, "\(events.all)")
+        let all = events.all
+        #expect(all.count == 3 && all[0].contains(missing) && all[1] == "recovered", "\(all)")
+        #expect(source.model.label == "m/3" && source.lastProblem == nil)
+    }
+}
+
+/// Events a callback reports on another thread, read by the test.
+private final class EventLog: Sendable {
+    private let events = Mutex<[String]>([])
+    var all: [String] { events.withLock { $0 } }
+    func append(_ event: String) { events.withLock { $0.append(event) } }
+
+    /// Waits (up to 5 s) until `condition` holds of the events.
+    func waitFor(_ condition: ([String]) -> Bool) -> Bool {
+        for _ in 0..<250 {
+            if condition(all) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+}
+
 /// A flag threads spin on.
 private final class Flag: Sendable {
     private let value = Atomic<Bool>(false)

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 
@@ -264,6 +265,27 @@ struct TrackingSessionTests {
         let back = status(shell)
         #expect(back["reachable"] == "yes" && back["queued"] == "0" && back["last_error"] == nil, "\(back)")
         #expect(server.allRuns.count == 1)
+    }
+
+    @Test("tracking status with an outbox it cannot read says so in its fields and lines, never 'queued 0'")
+    func statusOfUnreadableOutbox() throws {
+        let shell = top3()
+        let port = try FakeMLflowServer().port // free, and closed again
+        shell.run("tracking uri=http://127.0.0.1:\(port); fit nb")
+        shell.session.tracking.finisher.settle()
+        let tracker = try #require(try shell.session.tracking.tracker() as? ServerTracker)
+        // Another program breaks the catalog's outbox table under the shell.
+        try DatabaseQueue(path: tracker.catalog.path).write { db in
+            try db.execute(sql: "ALTER TABLE outbox RENAME TO outbox_elsewhere")
+        }
+        let output = try #require(shell.run("tracking status").first)
+        guard case .fields(_, let fields)? = output.blocks.first else {
+            Issue.record("no status fields")
+            return
+        }
+        let queued = fields.first { $0.key == "queued" }?.value.displayText
+        #expect(queued?.hasPrefix("the tracking outbox cannot be read: ") == true, "\(queued ?? "nil")")
+        #expect(output.messages.contains("items queued for other servers cannot be listed"), "\(output.messages)")
     }
 
     @Test(

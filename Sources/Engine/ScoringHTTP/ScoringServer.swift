@@ -25,18 +25,20 @@ public final class ScoringServer: Sendable {
     public let bodyTimeout: Duration
     /// How long a connection may stay silent (between requests, or before a head is complete).
     public static let idleTimeout: Duration = .seconds(30)
-    /// Called (on the follower's Dispatch queue) when the server switches to another model version.
-    public let onSwitch: @Sendable (ServedModel) -> Void
+    /// Called (on the follower's Dispatch queue) when the server switches to another model
+    /// version, when checking the URI starts failing (once per distinct problem), and when it
+    /// succeeds again.
+    public let onFollow: @Sendable (FollowEvent) -> Void
     private let running = Mutex<Running?>(nil)
 
     public init(
         service: ScoringService, host: String = "127.0.0.1", port: Int = 5001,
         followInterval: Duration = .milliseconds(500), bodyTimeout: Duration = .seconds(30),
-        onSwitch: @escaping @Sendable (ServedModel) -> Void = { _ in }
+        onFollow: @escaping @Sendable (FollowEvent) -> Void = { _ in }
     ) {
         self.service = service
         self.bodyTimeout = bodyTimeout
-        self.onSwitch = onSwitch
+        self.onFollow = onFollow
         self.host = host
         self.requestedPort = port
         self.followInterval = followInterval
@@ -73,7 +75,7 @@ public final class ScoringServer: Sendable {
             context.release()
             throw EngineError(.io, "cannot listen on \(host):\(requestedPort): libmicrohttpd could not start")
         }
-        let follower = RegistryFollower(source: service.source, interval: followInterval, onSwitch: onSwitch)
+        let follower = RegistryFollower(source: service.source, interval: followInterval, onFollow: onFollow)
         running.withLock { $0 = Running(daemon: daemon, context: context, follower: follower, port: Int(port)) }
         return Int(port)
     }
@@ -295,6 +297,17 @@ private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, state, _ 
     state?.pointee = nil
 }
 
+/// What following the served URI found.
+public enum FollowEvent: Sendable {
+    /// The URI names another version now, and the server switched to it.
+    case switched(ServedModel)
+    /// The URI could not be checked, or its new version not loaded: the current model stays in
+    /// service. Reported once per distinct problem.
+    case failing(String)
+    /// A check succeeded after failing.
+    case recovered
+}
+
 /// Re-resolves the served URI at an interval (a failure keeps the current model in service).
 ///
 /// The checks run on a Dispatch timer with a queue of its own, not in a sleeping task: a sleeping
@@ -303,15 +316,33 @@ private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, state, _ 
 private final class RegistryFollower {
     private let timer: DispatchSourceTimer
 
-    init(source: ModelSource, interval: Duration, onSwitch: @escaping @Sendable (ServedModel) -> Void) {
+    init(source: ModelSource, interval: Duration, onFollow: @escaping @Sendable (FollowEvent) -> Void) {
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "plateshell.serve.follower"))
         let nanoseconds =
             Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
         timer.schedule(deadline: .now() + .nanoseconds(nanoseconds), repeating: .nanoseconds(nanoseconds))
+        let reported = ReportedProblem()
         timer.setEventHandler {
-            if let model = try? source.refresh() { onSwitch(model) }
+            do {
+                let switched = try source.refresh()
+                if reported.last.withLock({ $0.take() }) != nil { onFollow(.recovered) }
+                if let switched { onFollow(.switched(switched)) }
+            } catch {
+                let problem = source.lastProblem ?? "\(error)"
+                let isNew = reported.last.withLock { last in
+                    guard last != problem else { return false }
+                    last = problem
+                    return true
+                }
+                if isNew { onFollow(.failing(problem)) }
+            }
         }
         timer.activate()
+    }
+
+    /// The problem last reported, so that a failing check is told once, not every interval.
+    private final class ReportedProblem: Sendable {
+        let last = Mutex<String?>(nil)
     }
 
     /// Stops the checks, waiting for one in progress to finish (the cancel handler runs after it).

@@ -38,7 +38,12 @@ public final class ModelSource: Sendable {
             current = Mutex(try resolver.load(uri, unless: nil)!)
             notice = nil
         } catch let error as EngineError where error.kind == .io && server != nil {
-            guard let cached = resolver.cache?.lastResolution(of: uri) else {
+            let cached: ModelCache.Resolution?
+            do { cached = try resolver.cache?.lastResolution(of: uri) } catch let cacheError as EngineError {
+                throw EngineError(
+                    .io, error.message + "; the model cache's record of \(uri) cannot be read: \(cacheError.message)")
+            }
+            guard let cached else {
                 throw EngineError(
                     .io, error.message + "; no version of \(uri) is in this workspace's model cache",
                     hint: "start the server, or serve from a workspace that served this URI before")
@@ -126,10 +131,18 @@ final class ModelResolver {
                 throw EngineError(.invalidArgument, "'\(uri)' names no run", hint: "runs:/RUN_ID/model")
             }
             let path = parts.count > 1 ? parts[1] : ModelArtifact.directory
-            if let cache, (try? catalog.run(runId)) == nil {
-                directory = try cache.directory(forRun: runId, path: path)
+            // A run the workspace's catalog does not hold is the server's; a catalog that cannot
+            // be read is an error, not a sign that the run is remote.
+            let local: RunRecord?
+            do { local = try catalog.run(runId) } catch let error as EngineError
+                where cache != nil && error.kind == .unknownValue
+            {
+                local = nil
+            }
+            if let local {
+                directory = catalog.runDirectory(local.id) + "/" + path
             } else {
-                directory = catalog.runDirectory(try catalog.run(runId).id) + "/" + path
+                directory = try cache!.directory(forRun: runId, path: path)
             }
         } else {
             directory = uri

@@ -202,7 +202,13 @@ public enum MLflowFileStore {
     private static func copyArtifacts(from source: String, to destination: String) throws {
         let files = FileManager.default
         try files.createDirectory(atPath: destination, withIntermediateDirectories: true)
-        guard let entries = try? files.contentsOfDirectory(atPath: source) else { return }
+        // A run without artifacts has no folder; one that cannot be listed fails the export.
+        guard files.fileExists(atPath: source) else { return }
+        let entries: [String]
+        do { entries = try files.contentsOfDirectory(atPath: source) } catch {
+            throw EngineError(
+                .io, "cannot read the artifacts in '\(source)': \(FileSystemProblem.reason(for: error, at: source))")
+        }
         for entry in entries where !entry.hasSuffix(".partial") {
             try files.copyItem(atPath: source + "/" + entry, toPath: destination + "/" + entry)
         }

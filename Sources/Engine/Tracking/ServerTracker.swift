@@ -68,7 +68,11 @@ public final class ServerTracker: Tracker, RemoteTracking, Sendable {
     public func runReader() -> RunReader {
         _ = sender.waitUntilDelivered(timeout: Self.readYourWritesTimeout, failures: 1)
         let outbox = sender.outbox
-        return MLflowRunReader(client: client) { prefix in try? outbox.remoteRunId(matching: prefix) }
+        return MLflowRunReader(client: client) { prefix in
+            do { return try outbox.remoteRunId(matching: prefix) } catch {
+                throw EngineError(.io, Outbox.readFailure(error))
+            }
+        }
     }
 
     /// How long a read of runs waits for this workspace's queued writes.

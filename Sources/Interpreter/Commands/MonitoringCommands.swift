@@ -140,7 +140,13 @@ struct MonitoringCommands: CommandGroup {
         let currentName =
             windows?.last.map { "\(readName) [\(TimeWindows.format($0.start)), \(TimeWindows.format($0.end)))" }
             ?? readName
-        let shift = pipeline.map { try? Self.predictionShift($0, baseline: baseline.table, current: current) } ?? nil
+        var shift: PredictionShift?
+        if let pipeline {
+            do { shift = try Self.predictionShift(pipeline, baseline: baseline.table, current: current) } catch {
+                output.say(
+                    "Note: no prediction shift: the model could not score both sets of rows (\(reported(error))).")
+            }
+        }
 
         let drifted = drift.filter(\.drifted)
         output.say(

@@ -135,10 +135,23 @@ struct RegistryCommands: CommandGroup {
         }
         let tags = try arguments.at(\.tags) { try Self.keyValuePairs(arguments.tags ?? []) }
         let description = arguments.description
-        let existing = try? tracker.registry.registeredModel(name)
+        // The model's description is set only when it has none: one that cannot be read is left alone.
+        let modelDescription: String?
+        do {
+            modelDescription = try tracker.registry.registeredModel(name).description.isEmpty ? description : nil
+        } catch let error as EngineError where error.kind == .unknownValue {
+            modelDescription = description
+        } catch {
+            modelDescription = nil
+            if description != nil {
+                output.say(
+                    "Note: \(name)'s description could not be read (\((error as? EngineError)?.message ?? "\(error)")), so it is left as it is; the version gets the description."
+                )
+            }
+        }
         let registration = try arguments.at(\.name) {
             try tracker.register(
-                runId: runId, name: name, description: existing?.description.isEmpty == false ? nil : description,
+                runId: runId, name: name, description: modelDescription,
                 versionDescription: description ?? "",
                 tags: tags.merging(try lineageTags(runId, catalog: tracker.catalog)) { $1 })
         }

@@ -27,7 +27,9 @@ extension DataCommands {
     private func moveTables(_ uri: String, arguments: Arguments<TablesArguments>, output: inout CommandOutput) throws {
         let previous = frames.sparkAddress
         let target = ["local", "off", "workspace"].contains(uri.lowercased()) ? nil : uri
-        try arguments.at(\.uri) { try frames.moveTables(to: target) }
+        if let closed = try arguments.at(\.uri, { try frames.moveTables(to: target) }) {
+            output.say("Note: \(closed).")
+        }
         do {
             let facts = try arguments.at(\.uri) { try frames.store().status() }
             let value = { (field: String) in facts.first { $0.field == field }?.value ?? "" }
@@ -39,7 +41,7 @@ extension DataCommands {
                 )
             }
         } catch {
-            try? frames.moveTables(to: previous)
+            _ = try? frames.moveTables(to: previous)
             throw error
         }
     }

@@ -251,15 +251,17 @@ struct TrackingCommands: CommandGroup {
             "runs", title: "Runs\(metric.map { ", best \($0) first" } ?? ", newest first")",
             columns: ["run", "name", "experiment", "status", "started", "seconds", "parent"]
                 + (metric.map { [$0] } ?? []),
-            rows: try shown.map { run in
+            rows: try shown.map { run -> [Value] in
                 let parent = try reader.tags(of: run.id)["mlflow.parentRunId"]
-                return [
+                let seconds: Value = run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing
+                var row: [Value] = [
                     .text(String(run.id.prefix(8))), .text(run.name),
                     .text(names[run.experimentId] ?? run.experimentId), .text(run.status.rawValue),
-                    .text(ValueFormatting.time(run.startTime)),
-                    run.endTime.map { .real(Double($0 - run.startTime) / 1000) } ?? .missing,
+                    .text(ValueFormatting.time(run.startTime)), seconds,
                     parent.map { .text(String($0.prefix(8))) } ?? .missing,
-                ] + (metric.map { _ in [values[run.id].map(Value.real) ?? .missing] } ?? [])
+                ]
+                if metric != nil { row.append(values[run.id].map(Value.real) ?? .missing) }
+                return row
             }, totalRows: runs.count)
         if runs.isEmpty { output.say("No runs yet: pca, fit, tune and compare record them while autolog is on.") }
         return output

@@ -88,8 +88,13 @@ extension TrackingCommands {
         let outbox = server.sender.outbox
         let probeError = server.sender.probe(settle: Self.statusSettle)
         let state = server.sender.currentState
-        let counts = (try? outbox.counts()) ?? [:]
-        let oldest = try? outbox.oldest()
+        // An outbox that cannot be read says so in its fields, never "0 queued".
+        let queued: (counts: [String: Int], oldest: Int64?)?
+        var unreadable: String?
+        do { queued = (try outbox.counts(), try outbox.oldest()) } catch {
+            queued = nil
+            unreadable = Outbox.readFailure(error)
+        }
         output.blocks.append(
             .fields(
                 name: "tracking",
@@ -97,26 +102,38 @@ extension TrackingCommands {
                     Field("server", .text(server.client.server)),
                     Field("reachable", .text(probeError.map { "no: \($0)" } ?? "yes")),
                     Field("credentials", .text(server.client.credentials?.summary ?? "none")),
-                    Field("queued", .integer(Int64(counts.values.reduce(0, +)))),
+                    Field(
+                        "queued", queued.map { .integer(Int64($0.counts.values.reduce(0, +))) } ?? .text(unreadable!)),
                     Field(
                         "queued_by_kind",
-                        .text(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-                    ),
-                    Field("oldest_queued", oldest.flatMap { $0 }.map { .text(ValueFormatting.time($0)) } ?? .missing),
+                        queued.map { queued in
+                            .text(
+                                queued.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                                    .joined(separator: ", "))
+                        } ?? .missing),
+                    Field("oldest_queued", queued?.oldest.map { .text(ValueFormatting.time($0)) } ?? .missing),
                     Field("last_error", state.lastError.map(Value.text) ?? .missing),
                     Field("last_error_at", state.lastErrorTime.map { .text(ValueFormatting.time($0)) } ?? .missing),
                     Field("last_delivery", state.lastDelivery.map { .text(ValueFormatting.time($0)) } ?? .missing),
                     Field("delivered", .integer(Int64(state.delivered))),
                     Field("sender", .text(state.holdsLock ? "this shell" : "another PlateShell using this workspace")),
                 ]))
-        let others = ((try? outbox.countsByServer()) ?? [:]).filter { $0.key != server.client.server }
+        let others: [String: Int]
+        do { others = try outbox.countsByServer().filter { $0.key != server.client.server } } catch {
+            others = [:]
+            output.say("Tracking: \(Outbox.readFailure(error)); items queued for other servers cannot be listed.")
+        }
         if !others.isEmpty {
             output.table(
                 "other_servers", title: "Queued for other servers (sent when tracking points at them again)",
                 columns: ["server", "queued"],
                 rows: others.sorted { $0.key < $1.key }.map { [.text($0.key), .integer(Int64($0.value))] })
         }
-        let failures = (try? outbox.failures()) ?? []
+        let failures: [(time: Int64, runId: String, kind: String, reason: String)]
+        do { failures = try outbox.failures() } catch {
+            failures = []
+            output.say("Tracking: \(Outbox.readFailure(error)); the items the server refused cannot be listed.")
+        }
         if !failures.isEmpty {
             output.table(
                 "refused", title: "Refused by the server for good (kept in the workspace catalog)",

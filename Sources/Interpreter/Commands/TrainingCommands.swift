@@ -307,14 +307,15 @@ extension ModellingCommands {
             output.table(
                 "kinds", title: "Model kinds and their hyperparameters",
                 columns: ["model", "name", "parameter", "values", "default", "tune_space"],
-                rows: ModelCatalog.all.flatMap { kind in
-                    (kind.parameters.isEmpty ? [nil] : kind.parameters.map(Optional.some)).map { parameter in
+                rows: ModelCatalog.all.flatMap { kind -> [[Value]] in
+                    let described: [[String]] = kind.parameters.map { parameter in
                         [
-                            .text(kind.name), .text(kind.title), .text(parameter?.name ?? ""),
-                            .text(parameter?.constraint.description ?? ""),
-                            .text(parameter?.defaultValue.description ?? ""),
-                            .text(parameter?.searchSpace.map(\.description).joined(separator: ",") ?? ""),
+                            parameter.name, parameter.constraint.description, parameter.defaultValue.description,
+                            parameter.searchSpace.map(\.description).joined(separator: ","),
                         ]
+                    }
+                    return (described.isEmpty ? [["", "", "", ""]] : described).map { texts in
+                        ([kind.name, kind.title] + texts).map(Value.text)
                     }
                 })
             return output

@@ -60,13 +60,22 @@ final class FrameState {
     /// session's tables. The current frame stays, its rows read from where they were first (a
     /// frame whose rows cannot be read, a table too large for memory, is closed).
     ///
+    /// - Returns: why the frame was closed, nil when it stayed (or there was none).
     /// - Throws: `EngineError.invalidArgument` when `address` is not a Spark Connect address.
-    func moveTables(to address: String?) throws {
+    @discardableResult
+    func moveTables(to address: String?) throws -> String? {
         if let address { _ = try SparkRemote(parsing: address) }
         // The frame keeps its rows: read from the store it came from, before that store goes.
-        if frame != nil, (try? currentTable()) == nil { frame = nil }
+        var closed: String?
+        if let open = frame {
+            do { _ = try currentTable() } catch {
+                closed = "the frame \(open.name) was closed: its rows could not be read (\(reported(error)))"
+                frame = nil
+            }
+        }
         sparkAddress = address
         sparkStore = nil
+        return closed
     }
 
     /// The current frame's rows, read from the store on first use.

@@ -27,10 +27,18 @@ final class RunFinisher: Sendable {
                 try artifacts.log()
                 if let end { try tracker.endRun(runId, status: end) }
             } catch {
-                if end != nil { try? tracker.endRun(runId, status: .failed) }
+                var ending = ""
+                if end != nil {
+                    do {
+                        try tracker.endRun(runId, status: .failed)
+                        ending = " and ended FAILED"
+                    } catch {
+                        ending =
+                            " and could not be ended (\(reported(error))): the next PlateShell to open this workspace marks it KILLED"
+                    }
+                }
                 let message =
-                    "the run \(runId.prefix(8)) (\(name)) was not fully recorded (\(reported(error)))"
-                    + (end != nil ? " and ended FAILED" : "") + "; the command's result stands"
+                    "the run \(runId.prefix(8)) (\(name)) was not fully recorded (\(reported(error)))\(ending); the command's result stands"
                 failures.withLock { $0.append(message) }
             }
         }

@@ -181,8 +181,9 @@ struct ArrowColumnAccumulator {
     private mutating func appendBooleans(_ array: ArrowArray) {
         let bits = array.buffers[0]
         integers.append(
-            contentsOf: (0..<array.length).lazy.map { row in
-                Int64(bits.load(fromByteOffset: row >> 3, as: UInt8.self) >> (row & 7) & 1)
+            contentsOf: (0..<array.length).lazy.map { (row: Int) -> Int64 in
+                let byte: UInt8 = bits.load(fromByteOffset: row >> 3, as: UInt8.self)
+                return Int64((byte >> UInt8(row & 7)) & 1)
             })
     }
 

@@ -408,7 +408,13 @@ public final class OutboxSender: @unchecked Sendable {
     /// model on the server names the server's run, as `MlflowClient.get_run` needs, and the
     /// workspace keeps the same bytes, so the model's digest is the same in both places.
     func namingServerRun(_ file: String, local: String, remote: String) throws {
-        guard local != remote, let text = try? String(contentsOfFile: file, encoding: .utf8) else { return }
+        guard local != remote, FileManager.default.fileExists(atPath: file) else { return }
+        // An MLmodel that cannot be read fails the item (it is retried): sent as it is, it would
+        // name a run the server does not have.
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw EngineError(.io, "cannot read '\(file)': \(FileSystemProblem.reason(for: error, at: file))")
+        }
         let renamed = text.replacingOccurrences(of: "\nrun_id: \"\(local)\"\n", with: "\nrun_id: \"\(remote)\"\n")
         guard renamed != text else { return }
         try AtomicFile.write(Data(renamed.utf8), to: file)

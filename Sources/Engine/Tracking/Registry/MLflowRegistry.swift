@@ -70,7 +70,8 @@ public final class MLflowRegistry: ModelRegistry, Sendable {
         do {
             return try body()
         } catch let error as MLflowError where error.isNotFound {
-            let models = (try? client.registeredModels()) ?? []
+            // The list tells a missing model from a missing version; without it, say what the server said.
+            guard let models = try? client.registeredModels() else { throw error.engineError }
             guard models.contains(where: { $0.name == name }) else {
                 throw EngineError(
                     .unknownValue, "no registered model named '\(name)'\(place)",

@@ -157,8 +157,10 @@ public final class ModelCache {
     }
 
     /// What `uri` last resolved to on this server, if its files are still there.
-    public func lastResolution(of uri: String) -> Resolution? {
-        let row = try? catalog.read { db in
+    ///
+    /// - Throws: `EngineError` when the catalog's record of resolutions cannot be read.
+    public func lastResolution(of uri: String) throws -> Resolution? {
+        let row = try catalog.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM model_resolutions WHERE server = ? AND uri = ?",
                 arguments: [client.server, uri])

@@ -5,11 +5,12 @@ import MLCore
 /// there. Made for one command: what it fetched is kept for the rest of the command.
 public final class MLflowRunReader: RunReader {
     public let client: MLflowClient
-    /// The server's id of a workspace run (full id or unique prefix), if it was sent.
-    private let sentRun: (String) -> String?
+    /// The server's id of a workspace run (full id or unique prefix), if it was sent; throws
+    /// when that cannot be read.
+    private let sentRun: (String) throws -> String?
     private var documents: [String: MLflowClient.RunDocument] = [:]
 
-    public init(client: MLflowClient, sentRun: @escaping (String) -> String?) {
+    public init(client: MLflowClient, sentRun: @escaping (String) throws -> String?) {
         self.client = client
         self.sentRun = sentRun
     }
@@ -84,7 +85,7 @@ public final class MLflowRunReader: RunReader {
                 .unknownValue, "'\(id)' is not a run id (32 hex digits, or a prefix of them)",
                 hint: "'runs' lists the runs")
         }
-        if let remote = sentRun(lowered) { return try client.run(id: remote) }
+        if let remote = try sentRun(lowered) { return try client.run(id: remote) }
         if id.count == 32 {
             do { return try client.run(id: lowered) } catch let error as MLflowError where error.isNotFound {
                 throw EngineError(.unknownValue, "no run with id '\(id)' on \(location)", hint: "'runs' lists the runs")

@@ -33,7 +33,7 @@ public struct BinMapper: Sendable, Equatable, Codable {
         }
         guard distinct.count > 1 else { return [] }
         if distinct.count <= maxBins {
-            return (0..<(distinct.count - 1)).map { distinct[$0] / 2 + distinct[$0 + 1] / 2 }
+            return (0..<(distinct.count - 1)).map { (i: Int) -> Double in distinct[i] / 2 + distinct[i + 1] / 2 }
         }
         var bounds: [Double] = []
         var remaining = sorted.count
