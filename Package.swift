@@ -51,7 +51,7 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["MLCore", "SparkConnect", "SparkConnectProtocol", "ScoringHTTP"]),
+            exclude: ["MLCore", "SparkConnect", "SparkConnectProtocol", "ScoringHTTP", "StandardConnectors"]),
         // The scoring server's HTTP listener (GNU libmicrohttpd, through CMicroHTTPD) is a target of
         // its own beside Engine, which holds the scoring protocol itself (ScoringService). It was
         // Hummingbird over SwiftNIO, whose packages took 40% of a fresh release build's CPU time.
@@ -71,14 +71,23 @@ let package = Package(
                 "Engine", "CCurl", "SparkConnectProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Sources/Engine/SparkConnect"),
-        .target(name: "Interpreter", dependencies: ["Engine", "SparkConnect", "ScoringHTTP"]),
+        // The front end hands each session the Spark Connect store and the scoring server through
+        // `Connectors.standard`, so the Interpreter, which imports neither, builds beside them.
+        .target(
+            name: "StandardConnectors", dependencies: ["Engine", "SparkConnect", "ScoringHTTP"],
+            path: "Sources/Engine/StandardConnectors"),
+        .target(name: "Interpreter", dependencies: ["Engine"]),
         .executableTarget(
             name: "PlateShell",
             dependencies: [
-                "Interpreter", "Engine", "ScoringHTTP", "SparkConnect", "CEditLine", "CZMQ", "CCrypto", "CCairo",
+                "Interpreter", "Engine", "StandardConnectors", "ScoringHTTP", "SparkConnect", "CEditLine", "CZMQ",
+                "CCrypto",
+                "CCairo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(name: "TestSupport", dependencies: ["Engine", "Interpreter"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: ["Engine", "Interpreter", "StandardConnectors"],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "EngineTests",
             dependencies: [
@@ -90,7 +99,8 @@ let package = Package(
         .testTarget(
             name: "InterpreterTests",
             dependencies: [
-                "Interpreter", "Engine", "MLCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "Interpreter", "Engine", "MLCore", "StandardConnectors", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .testTarget(name: "SparkConnectTests", dependencies: ["SparkConnect", "Engine"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Engine", "TestSupport"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Interpreter
+import StandardConnectors
 
 /// `plateshell kernel -f FILE`: the Jupyter kernel; `plateshell kernel install`: its kernelspec.
 struct KernelCommand: ParsableCommand {
@@ -40,7 +41,8 @@ struct KernelCommand: ParsableCommand {
         settings.seed = global.seed
         if let threads = global.threads { settings.threads = threads }
         let session = Session(
-            workspace: Workspace.resolve(option: global.workspace), settings: settings, output: server.output,
+            workspace: Workspace.resolve(option: global.workspace), connectors: .standard, settings: settings,
+            output: server.output,
             cancellation: Signals.cancellation)
         Signals.install()
         let status = server.run(session: session)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Interpreter
+import StandardConnectors
 
 /// Options every form of the command takes.
 struct GlobalOptions: ParsableArguments {
@@ -50,7 +51,7 @@ struct GlobalOptions: ParsableArguments {
         let output = TerminalOutput()
         output.echoes = echoes
         let session = Session(
-            workspace: Workspace.resolve(option: workspace), settings: settings,
+            workspace: Workspace.resolve(option: workspace), connectors: .standard, settings: settings,
             output: recording ? NotebookRecorder(forwarding: output) : output, cancellation: Signals.cancellation)
         output.settings = { [unowned session] in session.settings }
         Signals.install()

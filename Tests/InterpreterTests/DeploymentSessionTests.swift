@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import StandardConnectors
 import Synchronization
 import TestSupport
 import Testing
@@ -118,7 +119,8 @@ struct DeploymentSessionTests {
         #expect(waitFor("m/2"))
 
         // Another shell on the same workspace promotes version 3: the server's follower picks it up.
-        let other = Session(workspace: Workspace(root: shell.directory.path + "/ws"), output: CollectingOutput())
+        let other = Session(
+            workspace: Workspace(root: shell.directory.path + "/ws"), connectors: .standard, output: CollectingOutput())
         other.execute(
             "\(Self.prepare); fit knn on=all; register knn as m; stage m 3 Production archive=true",
             origin: .commandLine)

@@ -1,3 +1,4 @@
+import StandardConnectors
 import Testing
 
 @testable import Interpreter
@@ -7,7 +8,8 @@ struct DiagnosticTests {
     private let renderer = DiagnosticRenderer(color: false)
 
     private func failure(_ text: String) -> Diagnostic? {
-        let session = Session(workspace: Workspace(root: "/nonexistent-plateshell"), output: CollectingOutput())
+        let session = Session(
+            workspace: Workspace(root: "/nonexistent-plateshell"), connectors: .standard, output: CollectingOutput())
         session.execute(text, origin: .commandLine)
         return (session.output as! CollectingOutput).failures.first
     }

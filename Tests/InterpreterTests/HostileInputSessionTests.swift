@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import StandardConnectors
 import TestSupport
 import Testing
 
@@ -89,7 +90,8 @@ extension HostileInputSessionTests {
         let cancellation = Cancellation()
         let output = InterruptingOutput(cancellation)
         let session = Session(
-            workspace: Workspace(root: directory.path + "/ws"), output: output, cancellation: cancellation)
+            workspace: Workspace(root: directory.path + "/ws"), connectors: .standard, output: output,
+            cancellation: cancellation)
         #expect(session.execute("timer on; timer off; format csv", origin: .commandLine) == .failed(.engine))
         #expect(output.collected.outputs.count == 1 && session.settings.timer && session.settings.format == .table)
         let failure = try #require(output.collected.failures.first)

@@ -52,7 +52,7 @@ struct MonitoringSessionTests {
         #expect(
             Set(try catalog.inputs(of: run.id).map { "\($0.name) \($0.context)" })
                 == ["fsp.thick@v1 monitoring", "fsp.faults@v1 baseline"])
-        let files = Set(try catalog.artifacts(of: run.id).map(\.path))
+        let files = Set(catalog.artifacts(of: run.id).map(\.path))
         #expect(
             files.isSuperset(of: [
                 "monitor/report.html", "monitor/drift.csv", "monitor/bins.csv", "monitor/psi.png",

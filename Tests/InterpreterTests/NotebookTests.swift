@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import StandardConnectors
 import TestSupport
 import Testing
 
@@ -216,7 +217,7 @@ struct NotebookTests {
     func page() throws {
         let shell = Harness()
         let recorder = NotebookRecorder(forwarding: nil)
-        let session = Session(workspace: shell.session.workspace, output: recorder)
+        let session = Session(workspace: shell.session.workspace, connectors: .standard, output: recorder)
         let script = shell.directory.file(
             "n.plsh",
             "## # Notebook\n## A **bold** claim.\n\nload \(realDataPath) as fsp.faults\nlabel onehot=\(SessionTests.faults)\n\ncounts Label\nhist Steel_Plate_Thickness\n\ncounts Lable\n"

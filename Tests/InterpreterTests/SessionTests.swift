@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import StandardConnectors
 import TestSupport
 import Testing
 
@@ -131,7 +132,7 @@ struct SessionTests {
         let output = CollectingOutput()
         nonisolated(unsafe) var ticks = 0.0
         let session = Session(
-            workspace: Workspace(root: directory.path), output: output,
+            workspace: Workspace(root: directory.path), connectors: .standard, output: output,
             clock: {
                 ticks += 0.25
                 return ticks

@@ -1,5 +1,6 @@
 import Engine
 import Interpreter
+import StandardConnectors
 
 /// Drives a `Session` in-process on a fresh workspace, as the shell does (the interpreter's tests
 /// add `run`, which fails the test on a diagnostic).
@@ -9,12 +10,12 @@ public final class Harness {
     public let session: Session
 
     public init() {
-        session = Session(workspace: Workspace(root: directory.path + "/ws"), output: output)
+        session = Session(workspace: Workspace(root: directory.path + "/ws"), connectors: .standard, output: output)
     }
 
     /// A new session on `other`'s workspace, as a shell started there again (`other` must outlive it).
     public init(reopening other: Harness) {
-        session = Session(workspace: other.session.workspace, output: output)
+        session = Session(workspace: other.session.workspace, connectors: .standard, output: output)
     }
 
     /// Ends the session's background work (a tracking server's sender, a scoring server).

@@ -402,3 +402,5 @@ private final class SignalWatch {
         }
     }
 }
+
+extension ScoringServer: ScoringListener {}

@@ -158,7 +158,7 @@ public struct LogBatch: Sendable {
             let inputs = try reader.bytes(rows * model.inputs.count * 8)
             var outputs: [OutputCells] = []
             for _ in model.outputs { outputs.append(try OutputCells(rows: rows, reader: &reader)) }
-            let cells = try sources[index] ?? schema.map { CellSource(column: $0.name, model: model) }
+            let cells = sources[index] ?? schema.map { CellSource(column: $0.name, model: model) }
             sources[index] = cells
             for row in 0..<rows {
                 for (column, source) in cells.enumerated() {

@@ -117,3 +117,9 @@ extension InferenceLog {
         }
     }
 }
+
+extension SparkTableStore: RemoteTableStorage {
+    public func inferenceLog(_ table: TableName, model: ServedModel, source: String) throws -> InferenceLog {
+        try InferenceLog.onSpark(session.remote, session: session.sessionID, table: table, model: model, source: source)
+    }
+}

@@ -17,9 +17,6 @@ public final class SparkTableStore: TableStorage {
     /// The last table read by `version` (to learn the digest of a table PlateShell did not
     /// write), handed to the `read` that usually follows.
     private var lastRead: (version: TableVersion, table: Table)?
-    /// The most cells (rows × columns) `read` brings into memory: 1M rows × 34 columns read in
-    /// ~0.3 GB; a larger table is explored where it is (statistics) or read in part.
-    static let maximumCells = 100_000_000
     /// The Arrow bytes of a batch sent with a write, aimed at: every batch is one Spark job (its
     /// commit costs about a second), so few large ones; each is one message, which must stay
     /// below Spark Connect's 128 MiB inbound limit (`maximumBatchBytes`, the batch halved above).
@@ -89,13 +86,13 @@ public final class SparkTableStore: TableStorage {
 
     public func read(_ version: TableVersion) throws -> Table {
         if let lastRead, lastRead.version == version { return lastRead.table }
-        if !Self.fits(version.rowCount, version.schema.count) {
+        if !MemoryBudget.fits(version.rowCount, version.schema.count) {
             throw EngineError(
                 .invalidArgument,
-                "\(version.name.displayName) has \(version.rowCount) rows × \(version.schema.count) columns, more than PlateShell reads into memory (\(Self.maximumCells) cells)",
+                "\(version.name.displayName) has \(version.rowCount) rows × \(version.schema.count) columns, more than PlateShell reads into memory (\(MemoryBudget.maximumCells) cells)",
                 hint:
                     "describe, counts, corr and hist run on Spark without reading it; 'use \(version.name.displayName) "
-                    + "sample=\(Self.fittingFraction(rows: version.rowCount, columns: version.schema.count)) seed=1' or "
+                    + "sample=\(MemoryBudget.fittingFraction(rows: version.rowCount, columns: version.schema.count)) seed=1' or "
                     + "'use \(version.name.displayName) limit=N' reads a part of it")
         }
         let current = try latest(version.name)
@@ -127,12 +124,12 @@ public final class SparkTableStore: TableStorage {
         switch part {
         case .sample(let fraction, let seed):
             let expected = Int((Double(latest.rowCount) * fraction).rounded(.up))
-            guard Self.fits(expected, columns) else {
+            guard MemoryBudget.fits(expected, columns) else {
                 throw EngineError(
                     .invalidArgument,
-                    "\(part) of \(name.displayName) is about \(expected) rows × \(columns) columns, more than PlateShell reads into memory (\(Self.maximumCells) cells)",
+                    "\(part) of \(name.displayName) is about \(expected) rows × \(columns) columns, more than PlateShell reads into memory (\(MemoryBudget.maximumCells) cells)",
                     hint:
-                        "take a smaller sample: sample=\(Self.fittingFraction(rows: latest.rowCount, columns: columns))"
+                        "take a smaller sample: sample=\(MemoryBudget.fittingFraction(rows: latest.rowCount, columns: columns))"
                 )
             }
             var sample = Spark_Connect_Relation()
@@ -143,11 +140,11 @@ public final class SparkTableStore: TableStorage {
             sample.sample.seed = Int64(seed)
             relation = sample
         case .limit(let count):
-            guard Self.fits(count, columns) else {
+            guard MemoryBudget.fits(count, columns) else {
                 throw EngineError(
                     .invalidArgument,
-                    "\(count) rows × \(columns) columns of \(name.displayName) are more than PlateShell reads into memory (\(Self.maximumCells) cells)",
-                    hint: "read at most limit=\(Self.maximumCells / max(1, columns)) rows")
+                    "\(count) rows × \(columns) columns of \(name.displayName) are more than PlateShell reads into memory (\(MemoryBudget.maximumCells) cells)",
+                    hint: "read at most limit=\(MemoryBudget.maximumCells / max(1, columns)) rows")
             }
             var limit = Spark_Connect_Relation()
             limit.limit.input = relation
@@ -159,16 +156,6 @@ public final class SparkTableStore: TableStorage {
         } catch let error as EngineError where error.message.contains("TABLE_OR_VIEW_NOT_FOUND") {
             throw EngineError.unknownTable(name.displayName, known: (try? tables().map(\.name.displayName)) ?? [])
         }
-    }
-
-    /// A sampling fraction whose sample of `rows` × `columns` fits in memory, with one
-    /// significant digit (0.03, 0.0004): what a message about a table too large suggests.
-    public static func fittingFraction(rows: Int, columns: Int) -> String {
-        let fraction = Double(maximumCells) / (Double(max(1, rows)) * Double(max(1, columns)))
-        guard fraction < 1 else { return "1" }
-        let scale = pow(10, (log10(fraction)).rounded(.down))
-        let digits = (fraction / scale).rounded(.down)
-        return String(format: "%.\(max(0, -Int(log10(scale))))f", digits * scale)
     }
 
     public func query(_ sql: String) throws -> Table {
@@ -221,7 +208,9 @@ public final class SparkTableStore: TableStorage {
             try refresh(name)
             recorded = log.growing(to: try countRows(quoted))
         }
-        if let recorded, !readingRows || !Self.fits(recorded.rowCount, recorded.schema.count) { return recorded }
+        if let recorded, !readingRows || !MemoryBudget.fits(recorded.rowCount, recorded.schema.count) {
+            return recorded
+        }
         let rows = try recorded?.rowCount ?? countRows(quoted)
         let external = TableVersion(
             name: name, version: 1, rowCount: rows, digest: "",
@@ -230,7 +219,7 @@ public final class SparkTableStore: TableStorage {
             },
             source: "spark:\(SparkTableNames.qualified(name))", operation: "external", createdAt: "",
             sparkTable: SparkTableNames.qualified(name))
-        guard readingRows, Self.fits(rows, external.schema.count) else { return recorded ?? external }
+        guard readingRows, MemoryBudget.fits(rows, external.schema.count) else { return recorded ?? external }
         let table = try readRows(of: name)
         let digest = table.contentDigest
         if let recorded, recorded.digest == digest {
@@ -261,12 +250,6 @@ public final class SparkTableStore: TableStorage {
             throw EngineError(.invalidData, "Spark answered no row count for \(quoted)")
         }
         return rows
-    }
-
-    /// Whether `rows` × `columns` cells are few enough to read into memory.
-    static func fits(_ rows: Int, _ columns: Int) -> Bool {
-        let (cells, overflow) = rows.multipliedReportingOverflow(by: max(1, columns))
-        return !overflow && cells <= maximumCells
     }
 
     /// The versions PlateShell recorded in the table's properties, oldest first; empty for a

@@ -181,10 +181,11 @@ public final class TableStore {
 
     /// Attaches a schema's file; a damaged one is set aside instead.
     private func attach(_ schema: String) throws {
-        let attached = try readingSchema(schema) { db in
+        let attached: Bool? = try readingSchema(schema) { db in
             try db.execute(sql: "ATTACH DATABASE ? AS \(SQLIdentifier.quote(schema))", arguments: [file(of: schema)])
             try db.enableWriteAheadLog(schema: schema, timeout: .seconds(Self.busyTimeoutSeconds))
             try Self.createVersionsTable(in: schema, db)
+            return true
         }
         if attached != nil { attachedSchemas.insert(schema) }
     }

@@ -1,6 +1,5 @@
 import Engine
 import Foundation
-import SparkConnect
 
 /// The data commands: loading files into the table store, its versions, `sql`, looking at and
 /// saving the current frame, and exporting. They touch the frame and the store, the command
@@ -293,7 +292,7 @@ struct DataCommands: CommandGroup {
         for note in store.readNotes { output.say("Note: \(note).") }
         if version.digest.isEmpty && part == nil {
             let name = version.name.displayName
-            let fraction = SparkTableStore.fittingFraction(rows: version.rowCount, columns: version.schema.count)
+            let fraction = MemoryBudget.fittingFraction(rows: version.rowCount, columns: version.schema.count)
             output.say(
                 "It is too large to read into memory: describe, counts, corr and hist run where it is; "
                     + "'use \(name) sample=\(fraction) seed=1' or 'use \(name) limit=N' reads a part of it.")

@@ -1,7 +1,5 @@
 import Engine
 import Foundation
-import ScoringHTTP
-import SparkConnect
 
 /// The deployment commands: scoring with a registered model (`predict with=`), serving it over
 /// MLflow's protocol, and calling a scoring endpoint. They touch the deployment state (the
@@ -11,11 +9,14 @@ struct DeploymentCommands: CommandGroup {
     let deployment: DeploymentState
     let tracking: TrackingState
     let modeling: ModelingContext
+    /// Makes the scoring server `serve` starts (the front end's, `Connectors.scoringServer`).
+    let makeScoringServer: @Sendable (ScoringService, String, Int, Duration) -> any ScoringListener
 
     init(session: Session) {
         deployment = session.deployment
         tracking = session.tracking
         modeling = ModelingContext(session: session)
+        makeScoringServer = session.connectors.scoringServer
     }
 
     static let rows: [CommandSpec] = [
@@ -304,9 +305,7 @@ struct DeploymentCommands: CommandGroup {
             let log = try arguments.log.map { table in
                 try arguments.at(\.log) { try openLog(table, model: source.model, uri: uri) }
             }
-            let server = ScoringServer(
-                service: ScoringService(source: source, log: log), host: host, port: arguments.port,
-                followInterval: interval)
+            let server = makeScoringServer(ScoringService(source: source, log: log), host, arguments.port, interval)
             let port: Int
             do {
                 port = try arguments.at(\.port) { try server.start() }
@@ -332,7 +331,7 @@ struct DeploymentCommands: CommandGroup {
         return output
     }
 
-    private func serverFields(_ server: ScoringServer, port: Int) -> [Field] {
+    private func serverFields(_ server: any ScoringListener, port: Int) -> [Field] {
         let counts = server.service.counts
         var fields = [
             Field("url", .text("http://\(server.host):\(port)")), Field("uri", .text(server.service.source.uri)),
@@ -355,12 +354,11 @@ struct DeploymentCommands: CommandGroup {
     /// its own).
     private func openLog(_ table: String, model: ServedModel, uri: String) throws -> InferenceLog {
         let name = try TableName(parsing: table)
-        guard let spark = try modeling.frames.sparkSession() else {
+        guard let remote = try modeling.frames.remoteStore() else {
             return try InferenceLog(
                 directory: modeling.workspace.layout.tablesDirectory, table: name, model: model, source: "serve \(uri)")
         }
-        return try InferenceLog.onSpark(
-            spark.remote, session: spark.sessionID, table: name, model: model, source: "serve \(uri)")
+        return try remote.inferenceLog(name, model: model, source: "serve \(uri)")
     }
 
     // MARK: - invoke

@@ -1,13 +1,12 @@
 import Engine
-import ScoringHTTP
 
 /// The scoring server `serve` started in the background of the shell, if any: what the
 /// deployment commands touch, and what a promotion refreshes.
 final class DeploymentState {
-    var server: ScoringServer?
+    var server: (any ScoringListener)?
 
     /// The running server and its port, nil when none runs.
-    var running: (server: ScoringServer, port: Int)? {
+    var running: (server: any ScoringListener, port: Int)? {
         guard let server, let port = server.port else { return nil }
         return (server, port)
     }

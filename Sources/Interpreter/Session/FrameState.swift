@@ -1,6 +1,5 @@
 import Engine
 import Foundation
-import SparkConnect
 
 /// The current frame and the table store it reads from: what the data, exploration and
 /// preparation commands touch, and what the modelling commands read.
@@ -12,16 +11,22 @@ import SparkConnect
 final class FrameState {
     let workspace: Workspace
     let cancellation: Cancellation
+    /// Opens a Spark Connect server's table store.
+    private let remoteTables: @Sendable (SparkRemote, Cancellation) -> any RemoteTableStorage
     /// The current table: its origin, the steps applied since, and its rows once read.
     var frame: Frame?
     /// The Spark Connect address tables go to, as given (checked when the store is opened); nil
     /// for the workspace store.
     private(set) var sparkAddress: String?
     private var workspaceTables: TableStore?
-    private var sparkStore: SparkTableStore?
+    private var sparkStore: (any RemoteTableStorage)?
 
-    init(workspace: Workspace, cancellation: Cancellation) {
+    init(
+        workspace: Workspace, remoteTables: @escaping @Sendable (SparkRemote, Cancellation) -> any RemoteTableStorage,
+        cancellation: Cancellation
+    ) {
         self.workspace = workspace
+        self.remoteTables = remoteTables
         self.cancellation = cancellation
         sparkAddress = SparkRemote.environmentAddress
     }
@@ -32,20 +37,19 @@ final class FrameState {
     func store() throws -> any TableStorage {
         guard let sparkAddress else { return try workspaceStore() }
         if let sparkStore { return sparkStore }
-        let remote = try SparkRemote(parsing: sparkAddress)
-        let store = SparkTableStore(session: SparkSession(remote: remote, cancellation: cancellation))
+        let store = remoteTables(try SparkRemote(parsing: sparkAddress), cancellation)
         sparkStore = store
         return store
     }
 
-    /// The Spark session the tables are read through (opened on first use); nil when tables are
-    /// in the workspace store.
+    /// The Spark Connect store the tables live in (opened on first use); nil when they are in
+    /// the workspace store.
     ///
     /// - Throws: `EngineError.invalidArgument` when `$SPARK_REMOTE` is not a Spark Connect address.
-    func sparkSession() throws -> SparkSession? {
+    func remoteStore() throws -> (any RemoteTableStorage)? {
         guard sparkAddress != nil else { return nil }
         _ = try store()
-        return sparkStore?.session
+        return sparkStore
     }
 
     /// The workspace's own store, wherever tables live: `sql` over the tracking catalog reads it.

@@ -1,6 +1,5 @@
 import Engine
 import Foundation
-import SparkConnect
 
 /// The interpreter's state and its one way in: `execute(_:origin:)`.
 ///
@@ -12,7 +11,7 @@ import SparkConnect
 /// For example:
 /// ```swift
 /// let output = CollectingOutput()
-/// let session = Session(workspace: Workspace(root: dir), output: output)
+/// let session = Session(workspace: Workspace(root: dir), connectors: .standard, output: output)
 /// session.execute("load data/faults.csv as fsp.faults", origin: .console)
 /// session.execute("describe Pixels_Areas", origin: .console)
 /// ```
@@ -54,6 +53,8 @@ public final class Session {
     }
 
     public let workspace: Workspace
+    /// The Spark Connect store and the scoring server, as the front end made them.
+    let connectors: Connectors
     public var settings: Settings
     public let output: SessionOutput
     public let cancellation: Cancellation
@@ -76,17 +77,18 @@ public final class Session {
     public static let maximumSourceDepth = 16
 
     public init(
-        workspace: Workspace, settings: Settings = Settings(), output: SessionOutput,
+        workspace: Workspace, connectors: Connectors, settings: Settings = Settings(), output: SessionOutput,
         cancellation: Cancellation = Cancellation(),
         clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     ) {
         self.workspace = workspace
+        self.connectors = connectors
         self.settings = settings
         self.output = output
         self.cancellation = cancellation
         self.clock = clock
         self.history = CommandHistory(path: workspace.layout.historyFile)
-        frames = FrameState(workspace: workspace, cancellation: cancellation)
+        frames = FrameState(workspace: workspace, remoteTables: connectors.remoteTables, cancellation: cancellation)
         tracking = TrackingState(workspace: workspace, cancellation: cancellation)
     }
 

@@ -1,5 +1,5 @@
-import Engine
 import Foundation
+import MLCore
 
 /// A Spark Connect server as a connection string names it, following the spec that PySpark, the
 /// Scala, Go, Rust and Swift clients share:
@@ -81,10 +81,10 @@ public struct SparkRemote: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The base URL of the server's gRPC service.
-    var baseURL: String { "\(usesTLS ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var baseURL: String { "\(usesTLS ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
     /// The header lines every call carries.
-    var headerLines: [String] {
+    public var headerLines: [String] {
         var lines = headers.map { "\($0.name): \($0.value)" }
         if let token { lines.append("authorization: Bearer \(token)") }
         lines.append("user-agent: \(userAgent)")
