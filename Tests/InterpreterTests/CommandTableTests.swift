@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import TestSupport
 import Testing
@@ -96,6 +97,24 @@ struct CommandTableTests {
         let whatif = try Self.bind(
             "whatif plate 7 Length_of_Conveyer=1400", as: ExplanationCommands.WhatIfArguments.self)
         #expect(whatif.plate == 7)
+    }
+
+    @Test("an engine error a handler lets through points at the argument whose value it quotes, else the command")
+    func engineErrorRanges() throws {
+        func range(_ text: String, _ message: String, position: Int? = nil) throws -> String {
+            let syntax = try #require(try Parser.parse(text).get().first)
+            let spec = try CommandTable.lookup(syntax.verb)
+            let context = CommandContext(origin: .commandLine, text: text, started: 0)
+            let invocation = try Invocation.bind(syntax, to: spec, context: context).get()
+            let found = invocation.range(of: EngineError(.invalidArgument, message, position: position))
+            return String(decoding: Array(text.utf8)[found], as: UTF8.self)
+        }
+        #expect(try range("hist Nope bins=5", "unknown column 'Nope'") == "Nope")
+        #expect(try range("runs experiment=nope top=3", "no experiment named 'nope'") == "nope")
+        #expect(try range("hist Nope bins=5", "no rows") == "hist Nope bins=5", "nothing quoted: the command")
+        #expect(
+            try range("keep A in A", "unknown column 'A'") == "keep A in A", "two arguments say A: the command")
+        #expect(try range("sql select x from t", "no column x", position: 7) == "x")
     }
 
     /// Binds `text` (one command) to its row and reads it through `Declared`.

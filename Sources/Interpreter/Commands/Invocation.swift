@@ -24,6 +24,21 @@ public struct Invocation: Sendable {
         ranges[name] ?? syntax.range
     }
 
+    /// Where an engine error that escaped the handler points: at the position in an `sql` query
+    /// it names, else at the one argument whose written value its message quotes ('VALUE', as
+    /// in "no column 'Bumpz'"), else at the whole command.
+    func range(of error: EngineError) -> SourceRange {
+        if let query = syntax.query, let position = error.position {
+            return (query.offset + position)..<(query.offset + position + 1)
+        }
+        let quoted = syntax.arguments.filter { token in
+            let value = token.value ?? token.text
+            return !value.isEmpty && error.message.contains("'\(value)'")
+        }
+        guard quoted.count == 1, let token = quoted.first else { return syntax.range }
+        return token.valueRange ?? token.range
+    }
+
     /// Runs `body`, turning an `EngineError` it throws into a diagnostic pointing at argument `name`.
     func at<T>(_ name: String, _ body: () throws -> T) throws -> T {
         do {

@@ -156,13 +156,6 @@ public final class Session {
                 output.deliver(.output(check.output, entry: entry))
                 output.deliver(.failure(check.diagnostic, entry: entry))
                 return .failed(check.diagnostic.layer)
-            } catch let error as EngineError {
-                var range = command.range
-                if let query = command.query, let position = error.position {
-                    range = (query.offset + position)..<(query.offset + position + 1)
-                }
-                output.deliver(.failure(Diagnostic(error, range: range), entry: entry))
-                return .failed(.engine)
             } catch {
                 output.deliver(
                     .failure(
@@ -190,7 +183,12 @@ public final class Session {
         let spec = try CommandTable.lookup(command.verb, prefixes: context.origin.acceptsPrefixes)
         switch Invocation.bind(command, to: spec, context: context) {
         case .failure(let diagnostic): throw diagnostic
-        case .success(let invocation): return try spec.handler(self, invocation)
+        case .success(let invocation):
+            // The one place an engine error becomes a diagnostic: what reaches the output is a
+            // `Diagnostic` (or a `FailedCheck`, which carries one), with the range it concerns.
+            do { return try spec.handler(self, invocation) } catch let error as EngineError {
+                throw Diagnostic(error, range: invocation.range(of: error))
+            }
         }
     }
 
@@ -203,11 +201,13 @@ public final class Session {
         let entries: [ScriptEntry]
         do {
             entries = try loadScript(at: path)
-        } catch let diagnostic as Diagnostic {
+        } catch {
+            let diagnostic =
+                error as? Diagnostic
+                ?? Diagnostic(
+                    layer: .internal, message: "internal error reading '\(path)' — please report: \(error)", range: nil)
             output.deliver(.failure(diagnostic, entry: Entry("", origin: .commandLine)))
             return .failed(diagnostic.layer)
-        } catch {
-            return .failed(.internal)
         }
         scriptStack.append(URL(fileURLWithPath: path).standardizedFileURL.path)
         defer { scriptStack.removeLast() }
