@@ -43,15 +43,21 @@ let package = Package(
         .target(
             name: "MLCore", dependencies: ["CLapack", "CPrefetch", "CSplitScan"], path: "Sources/Engine/MLCore",
             swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        // Charts (cairo, PNG, sixel) and the ONNX export need only the ML core: targets of their own,
+        // they compile while GRDB does, and Engine re-exports them.
+        .target(name: "Plot", dependencies: ["MLCore", "CCairo", "CIsal"], path: "Sources/Engine/Plot"),
+        .target(name: "ONNX", dependencies: ["MLCore"], path: "Sources/Engine/ONNX"),
         .target(
             name: "Engine",
             dependencies: [
-                "MLCore", "CCrypto", "CCairo", "CIsal", "CCurl",
+                "MLCore", "Plot", "ONNX", "CCrypto", "CCurl",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["MLCore", "SparkConnect", "SparkConnectProtocol", "ScoringHTTP", "StandardConnectors"]),
+            exclude: [
+                "MLCore", "Plot", "ONNX", "SparkConnect", "SparkConnectProtocol", "ScoringHTTP", "StandardConnectors",
+            ]),
         // The scoring server's HTTP listener (GNU libmicrohttpd, through CMicroHTTPD) is a target of
         // its own beside Engine, which holds the scoring protocol itself (ScoringService). It was
         // Hummingbird over SwiftNIO, whose packages took 40% of a fresh release build's CPU time.
@@ -91,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "MLCore", "ScoringHTTP", "TestSupport", "CCairo",
+                "Engine", "MLCore", "Plot", "ONNX", "ScoringHTTP", "TestSupport", "CCairo",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"]

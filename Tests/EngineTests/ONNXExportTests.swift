@@ -4,6 +4,7 @@ import Testing
 
 @testable import Engine
 @testable import MLCore
+@testable import ONNX
 
 /// The graphs `ONNXExport` builds (their numbers are checked against onnxruntime by
 /// Tests/CrossCheck/onnx_vs_runtime.py), what the validator refuses, and the model directory's

@@ -4,6 +4,7 @@ import Testing
 
 @testable import Engine
 @testable import MLCore
+@testable import ONNX
 
 /// Broken graphs are refused before a byte is written, with what is wrong.
 @Suite("ONNX validation")

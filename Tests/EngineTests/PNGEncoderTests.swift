@@ -5,6 +5,7 @@ import Testing
 
 @testable import Engine
 @testable import MLCore
+@testable import Plot
 
 @Suite("PNG encoder")
 struct PNGEncoderTests {

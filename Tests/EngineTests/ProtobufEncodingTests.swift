@@ -3,6 +3,7 @@ import Testing
 
 @testable import Engine
 @testable import MLCore
+@testable import ONNX
 
 /// The ONNX encoding against bytes from Python's onnx 1.23 (`SerializeToString()` of the same
 /// messages built with `onnx.helper`), so the hand-written writer is checked against the

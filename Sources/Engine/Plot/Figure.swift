@@ -93,6 +93,9 @@ public struct Painter {
 
 /// A chart of a given size that draws itself, written to PNG and SVG files.
 public struct Figure: Sendable {
+    /// The version of the cairo library that draws figures (for a model's environment record).
+    public static var cairoVersion: String { String(cString: cairo_version_string()) }
+
     public let width: Double
     public let height: Double
     /// What the chart shows (the heading drawn on it), for text where the picture is not shown.

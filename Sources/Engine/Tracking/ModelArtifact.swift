@@ -1,29 +1,7 @@
-import CCairo
 import CCrypto
 import Foundation
 import GRDBSQLite
 import MLCore
-
-/// What a logged model is: a classifier pipeline (raw indicators → defect class and class
-/// probabilities) or a transform (raw indicators → principal components).
-public enum LoggedModel: Sendable, Equatable {
-    case classifier(FittedPipeline)
-    case transform(features: [String], preprocessing: FittedPreprocessing)
-
-    var kind: String {
-        switch self {
-        case .classifier: "classifier"
-        case .transform: "transform"
-        }
-    }
-
-    var features: [String] {
-        switch self {
-        case .classifier(let pipeline): pipeline.features
-        case .transform(let features, _): features
-        }
-    }
-}
 
 /// The model directory a run logs (MLflow's layout, with a `plateshell` flavor, and `onnx` and
 /// `python_function` flavors when the model has an ONNX form):
@@ -139,7 +117,7 @@ public enum ModelArtifact {
                 .mapping([
                     ("sqlite", .string(String(cString: sqlite3_libversion()))),
                     ("openssl", .string(String(cString: OpenSSL_version(0)))),
-                    ("cairo", .string(String(cString: cairo_version_string()))),
+                    ("cairo", .string(Figure.cairoVersion)),
                 ])
             ),
         ])
