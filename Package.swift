@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "CSplitScan"),
         // The ML core (data, statistics, transforms, models, validation, explanations) is a target
         // of its own with no SQLite, HTTP, YAML or cairo: it builds beside GRDB and Yams, and Engine
-        // (stores, tracking, serving, plots, ONNX) re-exports it to its clients. Cross-module
+        // (stores, tracking, the registry, serving) re-exports it to its clients. Cross-module
         // optimization lets the store specialize the core's generic row paths (the CSV reader
         // writing into a store's writer) as it did within one module.
         .target(

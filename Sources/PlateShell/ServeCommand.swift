@@ -80,6 +80,7 @@ struct ServeCommand: ParsableCommand {
             Self.fail("cannot serve \(modelURI): \(error.message)" + (error.hint.map { "\n  hint: \($0)" } ?? ""))
         }
         if let notice = source.notice { Self.say(notice) }
+        if let problem = source.recordProblem { Self.say("Warning: \(problem)") }
         let log: InferenceLog?
         do {
             log = try logTable().map { table in
@@ -102,7 +103,9 @@ struct ServeCommand: ParsableCommand {
             service: service, host: host, port: port, followInterval: interval,
             onFollow: { event in
                 switch event {
-                case .switched(let model): Self.say("\(modelURI) moved: now serving \(model.label)")
+                case .switched(let model):
+                    Self.say("\(modelURI) moved: now serving \(model.label)")
+                    if let problem = service.source.recordProblem { Self.say("Warning: \(problem)") }
                 case .failing(let problem):
                     Self.say("Cannot follow \(modelURI) (\(problem)): still serving \(service.source.model.label)")
                 case .recovered: Self.say("Following \(modelURI) again")

@@ -120,6 +120,18 @@ struct ServerTrackingTests {
         _ = tracker.close(waitingUpTo: 0)
     }
 
+    @Test("registering a model that exists never replaces its description; one without gets the new one")
+    func registrationKeepsDescription() throws {
+        let server = try FakeMLflowServer()
+        let client = try MLflowClient(uri: server.url, credentials: nil, timeout: 15)
+        try client.registerModel("described", description: "set by the team")
+        try client.registerModel("described", description: "a queued registration's")
+        #expect(try client.registeredModel("described").description == "set by the team")
+        try client.registerModel("bare", description: nil)
+        try client.registerModel("bare", description: "the first one given")
+        #expect(try client.registeredModel("bare").description == "the first one given")
+    }
+
     @Test("a server that is down: every write is recorded and queued, and delivered once it answers; a 5xx is retried")
     func serverDown() throws {
         let port = try FakeMLflowServer().port // a free port, closed again
@@ -473,6 +485,19 @@ struct ServerTrackingTests {
         server.setAlias("m", alias: "champion", version: 2)
         #expect(try source.refresh()?.label == "m/2")
         #expect(try source.refresh() == nil, "nothing moved since")
+        #expect(source.recordProblem == nil)
+        // Another program breaks the cache's record under the source: it serves on, and says so.
+        let replicaCatalog = try DatabaseQueue(path: replica.path + "/catalog.sqlite")
+        try replicaCatalog.write { try $0.execute(sql: "ALTER TABLE model_resolutions RENAME TO elsewhere") }
+        server.setAlias("m", alias: "champion", version: 1)
+        #expect(try source.refresh()?.label == "m/1")
+        #expect(
+            source.recordProblem?.hasPrefix("the model cache could not record that models:/m@champion resolves to m/1")
+                == true, "\(source.recordProblem ?? "nil")")
+        try replicaCatalog.write { try $0.execute(sql: "ALTER TABLE elsewhere RENAME TO model_resolutions") }
+        server.setAlias("m", alias: "champion", version: 2)
+        #expect(try source.refresh()?.label == "m/2")
+        #expect(source.recordProblem == nil, "recorded again")
 
         server.stop()
         let offline = try ModelSource(uri: "models:/m@champion", workspace: replica.path, server: client)

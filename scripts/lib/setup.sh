@@ -60,12 +60,13 @@ export_notebooks() {
 # Builds the release plateshell binary, printing one line per module as its compilation ends
 # (what swift build reports when its output is not a terminal) with the seconds since the build
 # started. It builds in two steps, Engine first: on two cores SwiftPM starts the long compiles
-# that are ready first (SwiftProtobuf and GRDB), which left the ML core waiting about 90 s for its
-# small C targets; with Engine first the ML core compiles beside GRDB, and SwiftProtobuf (Spark
-# Connect's) beside the Interpreter. A fresh build took 223 s this way and 234 to 272 s in one step
-# (docs/PERFORMANCE.md, "The fresh build"). Returns swift build's status.
+# that are ready first (SwiftProtobuf and GRDB), which left the ML core waiting for its small C
+# targets; with Engine first the ML core compiles beside GRDB, and SwiftProtobuf (Spark Connect's)
+# beside the Interpreter. On one commit, one step took 220 s and two 209 s: within the machine's
+# noise, measured once each (docs/PERFORMANCE.md, "The fresh build"). Returns swift build's status.
 build_release() {
-  local started=$SECONDS status=0 line step words
+  local started=$SECONDS status=0 what line step words pipefail_was
+  pipefail_was=$(set +o | grep pipefail)
   for what in "--target Engine" "--product plateshell"; do
     set +o pipefail
     # shellcheck disable=SC2086 # $what is two words
@@ -79,7 +80,7 @@ build_release() {
       esac
     done
     status=${PIPESTATUS[0]}
-    set -o pipefail
+    eval "$pipefail_was"
     [ "$status" -eq 0 ] || return "$status"
   done
 }

@@ -49,12 +49,10 @@ public final class InferenceLog: Sendable {
             "Logged \(written) scored row\(written == 1 ? "" : "s") to \(table.displayName)."
         }
 
-        /// That some logged rows are stored but not yet settled into the table's rows, and why;
-        /// nil when the writer could settle them.
+        /// What of the log is not up to date (rows not yet settled, a row count not yet
+        /// recorded), and what brings it up to date; nil when the writer could settle it.
         public var settleNote: String? {
-            settleFailure.map {
-                "Some rows of \(table.displayName) are stored but not yet settled into its table (\($0)); the next read of it through PlateShell settles them."
-            }
+            settleFailure.map { "Not all of \(table.displayName) is up to date: \($0)." }
         }
 
         /// What could not be written and why, nil when nothing waits.

@@ -15,9 +15,13 @@ public protocol InferenceLogStorage: AnyObject {
     /// failure leaves the log as it was.
     func append(_ batch: LogBatch) throws
 
-    /// Turns about `rows` appended rows (at least one append's) that were stored in a form
-    /// cheaper to write into the table's rows, when the storage has such a form
-    /// (`InferenceLogTable`); the log's writer calls this when the server is idle, and when it stops.
+    /// Brings about `rows` appended rows (at least one append's) up to date where they were
+    /// stored in a cheaper form or recorded late: the workspace store turns stored chunks into
+    /// the table's rows (`InferenceLogTable`), Spark records a row count that an append could not.
+    /// The log's writer calls this when the server is idle, and when it stops.
+    ///
+    /// - Throws: `EngineError` whose message says what is not up to date and what brings it up
+    ///   to date.
     func settle(atMost rows: Int) throws
 }
 

@@ -59,6 +59,11 @@ public final class ModelSource: Sendable {
     /// The model requests are scored with now.
     public var model: ServedModel { current.withLock { $0 } }
 
+    /// Why the model cache could not record the version the URI resolved to last, nil when it
+    /// could (or there is no cache): serving goes on, but a later start without the tracking
+    /// server would serve an older version.
+    public var recordProblem: String? { resolver.withLock { $0.recordProblem } }
+
     /// Why the last refresh could not follow the URI (it keeps serving the model it has), or nil.
     public var lastProblem: String? { problem.withLock { $0 } }
 
@@ -100,6 +105,8 @@ final class ModelResolver {
     let catalog: Catalog
     let registry: ModelRegistry
     let cache: ModelCache?
+    /// Why the model cache could not record what a URI last resolved to, nil when it could.
+    private(set) var recordProblem: String?
 
     init(workspace: String, server: MLflowClient?) throws {
         catalog = try Catalog(workspace: workspace)
@@ -121,7 +128,14 @@ final class ModelResolver {
                 try cache?.directory(for: version)
                 ?? (URL(string: version.storageLocation)?.path ?? version.storageLocation)
             let model = try ServedModel(directory: directory, name: version.name, version: version.version)
-            try? cache?.remember(uri, version: version, directory: directory)
+            // The model is served either way; an unrecorded resolution is said, not fatal.
+            do {
+                try cache?.remember(uri, version: version, directory: directory)
+                recordProblem = nil
+            } catch {
+                recordProblem =
+                    "the model cache could not record that \(uri) resolves to \(version.name)/\(version.version) (\((error as? EngineError)?.message ?? "\(error)")): a server that starts while the tracking server is down serves the version recorded before"
+            }
             return model
         }
         let directory: String

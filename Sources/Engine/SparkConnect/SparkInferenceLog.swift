@@ -16,6 +16,9 @@ public final class SparkInferenceLog: InferenceLogStorage {
     private let store: SparkTableStore
     /// The versions recorded in the table's properties; the last is the log's.
     private var recorded: [TableVersion]
+    /// Why the record's row count lags the rows appended (an append could not update it), nil
+    /// when it is up to date; `settle` tries again.
+    private var recordLag: String?
 
     fileprivate init(
         store: SparkTableStore, name: TableName, schema: [ColumnSchema], rowCount: Int, recorded: [TableVersion]
@@ -29,7 +32,7 @@ public final class SparkInferenceLog: InferenceLogStorage {
 
     /// Appends the rows of `batch` as one Spark write. Once the write is done its rows count
     /// as logged: failing to update the record afterwards is not a failure of the append (a retry
-    /// would log them twice); the next append or open brings the record up to date.
+    /// would log them twice); the writer's next `settle`, append or open brings it up to date.
     public func append(_ batch: LogBatch) throws {
         guard batch.rows > 0 else { return }
         var builder = TableBuilder(schema: schema, expectedRows: batch.rows)
@@ -37,11 +40,28 @@ public final class SparkInferenceLog: InferenceLogStorage {
         let table = try builder.build()
         try store.send(table, into: SparkTableNames.quoted(name), appending: true)
         rowCount += table.rowCount
-        try? store.recordLog(name, rows: rowCount, in: &recorded)
+        do {
+            try store.recordLog(name, rows: rowCount, in: &recorded)
+            recordLag = nil
+        } catch {
+            recordLag = (error as? EngineError)?.message ?? "\(error)"
+        }
     }
 
-    /// Nothing to do: each append on Spark is rows of the table already.
-    public func settle(atMost rows: Int) {}
+    /// Records the row count an append could not (each append on Spark is rows of the table
+    /// already, so that is all there is to settle).
+    public func settle(atMost rows: Int) throws {
+        guard let lag = recordLag else { return }
+        do {
+            try store.recordLog(name, rows: rowCount, in: &recorded)
+            recordLag = nil
+        } catch {
+            throw EngineError(
+                .io,
+                "its version record counts fewer rows than the table holds (\(lag)); opening or appending to the log brings the record up to date"
+            )
+        }
+    }
 }
 
 extension SparkTableStore {

@@ -59,7 +59,12 @@ public final class InferenceLogTable: InferenceLogStorage {
 
     /// Settles at most about `rows` rows (whole chunks, the oldest first).
     public func settle(atMost rows: Int) throws {
-        try store.settleLog(name, atMost: rows)
+        do { try store.settleLog(name, atMost: rows) } catch {
+            throw EngineError(
+                .io,
+                "some of its rows are stored but not yet settled into its table (\((error as? EngineError)?.message ?? "\(error)")); the next read of it through PlateShell settles them"
+            )
+        }
     }
 }
 

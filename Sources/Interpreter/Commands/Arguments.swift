@@ -24,6 +24,11 @@ struct Arguments<Declared: CommandArguments>: Sendable {
         invocation.value(named: declared[keyPath: path].slot.name) != nil
     }
 
+    /// How an argument is written: its name (`var` for `PCAArguments.variance`).
+    func spelling<Declaration: ArgumentDeclaration>(of path: KeyPath<Declared, Declaration>) -> String {
+        declared[keyPath: path].slot.name
+    }
+
     /// The text range of an argument (the whole command's when it was not written).
     func range<Declaration: ArgumentDeclaration>(of path: KeyPath<Declared, Declaration>) -> SourceRange {
         invocation.range(of: declared[keyPath: path].slot.name)

@@ -8,12 +8,15 @@ struct CommandAction: Sendable {
     let perform: Perform
 
     /// A handler that chooses between groups by its arguments (`predict with=`, `models
-    /// registered`): it gets the session, and makes the group it hands the command to.
+    /// registered`): it gets the session, and makes the group it hands the command to. Either
+    /// group may read runs or the registry, so it first waits for the runs recorded before it
+    /// (`predict with=runs:/ID/model` right after `fit` reads files the run finisher writes).
     static func dispatching<Declared: CommandArguments>(
         _ body: @escaping @Sendable (Session, Arguments<Declared>) throws -> CommandOutput
     ) -> CommandAction {
         CommandAction(arguments: Declared.declarations) { session, invocation in
-            try body(session, Arguments(invocation))
+            session.tracking.finisher.settle()
+            return try body(session, Arguments(invocation))
         }
     }
 }

@@ -66,12 +66,13 @@ struct DeploymentCommands: CommandGroup {
 
     // MARK: - predict with=
 
-    typealias PredictArguments = Arguments<ModellingCommands.PredictArguments>
+    /// `predict`'s bound arguments (the command is the modelling group's; `with=` comes here).
+    typealias PredictInvocation = Arguments<ModellingCommands.PredictArguments>
 
     /// `predict with=URI`: scores raw rows with a registered model, stores them with the model's
     /// name and version when into= is given, and tracks the scoring as a run whose params and
     /// tags lead back to the model version, its training run and the input table version.
-    func predictWithRegistered(_ arguments: PredictArguments, uri: String) throws -> CommandOutput {
+    func predictWithRegistered(_ arguments: PredictInvocation, uri: String) throws -> CommandOutput {
         if arguments.has(\.model) {
             throw Diagnostic.usage(
                 "give a session model or with=URI, not both", at: arguments.range(of: \.with),
@@ -83,6 +84,7 @@ struct DeploymentCommands: CommandGroup {
         let served = modelSource.model
         var output = CommandOutput(command: "predict")
         if let notice = modelSource.notice { output.say(notice + ".") }
+        if let problem = modelSource.recordProblem { output.say("Warning: \(problem).") }
         let scored: ScoredRows
         if let on = arguments.on, let into = arguments.into, ModelingContext.namesStoredTable(on),
             !arguments.has(\.row)
@@ -164,7 +166,7 @@ struct DeploymentCommands: CommandGroup {
 
     /// Scores a stored table into another batch by batch (bounded memory on Spark).
     private func scoreStored(
-        _ arguments: PredictArguments, on: String, into: String, with served: ServedModel, uri: String
+        _ arguments: PredictInvocation, on: String, into: String, with served: ServedModel, uri: String
     )
         throws -> ScoredRows
     {
@@ -184,7 +186,7 @@ struct DeploymentCommands: CommandGroup {
     }
 
     /// Scores the frame, one plate of it, a CSV file or a stored table read whole.
-    private func scoreInMemory(_ arguments: PredictArguments, with served: ServedModel, uri: String) throws
+    private func scoreInMemory(_ arguments: PredictInvocation, with served: ServedModel, uri: String) throws
         -> ScoredRows
     {
         var (table, source, stored) = try modeling.predictionInput(
@@ -260,6 +262,7 @@ struct DeploymentCommands: CommandGroup {
                 output.say(
                     "It keeps serving its model: the last check of \(server.service.source.uri) failed (\(problem)).")
             }
+            if let problem = server.service.source.recordProblem { output.say("Warning: \(problem).") }
         case "flush":
             guard let (server, _) = deployment.running, let log = server.service.log else {
                 throw Diagnostic(
@@ -315,6 +318,7 @@ struct DeploymentCommands: CommandGroup {
             }
             deployment.server = server
             if let notice = source.notice { output.say(notice + ".") }
+            if let problem = source.recordProblem { output.say("Warning: \(problem).") }
             output.say(
                 "Serving \(source.model.label) (\(uri)) at http://\(host):\(port)/invocations; it follows \(uri) when it moves to another version."
             )

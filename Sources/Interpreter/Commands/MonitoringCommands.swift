@@ -185,8 +185,8 @@ struct MonitoringCommands: CommandGroup {
                 params["model_version"] = String(version)
             }
             if let runId = baseline.runId { params["model_run_id"] = runId }
-            for (key, value) in [("window", arguments.window), ("since", arguments.since), ("until", arguments.until)] {
-                if let value { params[key] = value }
+            for path in [\MonitorArguments.window, \.since, \.until] {
+                if let value = arguments[dynamicMember: path] { params[arguments.spelling(of: path)] = value }
             }
             try run.params(params)
             var metrics: [String: Double] = [

@@ -135,19 +135,14 @@ struct RegistryCommands: CommandGroup {
         }
         let tags = try arguments.at(\.tags) { try Self.keyValuePairs(arguments.tags ?? []) }
         let description = arguments.description
-        // The model's description is set only when it has none: one that cannot be read is left alone.
+        // The model's description is set only when it has none. When that cannot be read here (a
+        // new model, or a server that does not answer), the registry checks it again when the
+        // registration arrives (`MLflowClient.registerModel`).
         let modelDescription: String?
         do {
             modelDescription = try tracker.registry.registeredModel(name).description.isEmpty ? description : nil
-        } catch let error as EngineError where error.kind == .unknownValue {
-            modelDescription = description
         } catch {
-            modelDescription = nil
-            if description != nil {
-                output.say(
-                    "Note: \(name)'s description could not be read (\((error as? EngineError)?.message ?? "\(error)")), so it is left as it is; the version gets the description."
-                )
-            }
+            modelDescription = description
         }
         let registration = try arguments.at(\.name) {
             try tracker.register(

@@ -27,9 +27,8 @@ extension DataCommands {
     private func moveTables(_ uri: String, arguments: Arguments<TablesArguments>, output: inout CommandOutput) throws {
         let previous = frames.sparkAddress
         let target = ["local", "off", "workspace"].contains(uri.lowercased()) ? nil : uri
-        if let closed = try arguments.at(\.uri, { try frames.moveTables(to: target) }) {
-            output.say("Note: \(closed).")
-        }
+        let closed = try arguments.at(\.uri) { try frames.moveTables(to: target) }
+        if let closed { output.say("Note: \(closed).") }
         do {
             let facts = try arguments.at(\.uri) { try frames.store().status() }
             let value = { (field: String) in facts.first { $0.field == field }?.value ?? "" }
@@ -41,8 +40,11 @@ extension DataCommands {
                 )
             }
         } catch {
+            // The address is set back (it parsed before); a frame closed on the way stays closed.
             _ = try? frames.moveTables(to: previous)
-            throw error
+            guard let closed, var diagnostic = error as? Diagnostic else { throw error }
+            diagnostic.notes.append(closed)
+            throw diagnostic
         }
     }
 }

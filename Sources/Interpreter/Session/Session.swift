@@ -184,8 +184,9 @@ public final class Session {
         switch Invocation.bind(command, to: spec, context: context) {
         case .failure(let diagnostic): throw diagnostic
         case .success(let invocation):
-            // The one place an engine error becomes a diagnostic: what reaches the output is a
-            // `Diagnostic` (or a `FailedCheck`, which carries one), with the range it concerns.
+            // An engine error that escapes a handler becomes a diagnostic here, so what reaches the
+            // output is a `Diagnostic` (or a `FailedCheck`, which carries one) with the range it
+            // concerns; handlers point errors at their arguments themselves with `at`.
             do { return try spec.handler(self, invocation) } catch let error as EngineError {
                 throw Diagnostic(error, range: invocation.range(of: error))
             }

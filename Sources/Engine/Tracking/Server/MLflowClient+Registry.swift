@@ -4,6 +4,9 @@ import MLCore
 /// The model registry: registered models, versions, stages, aliases, download URIs.
 extension MLflowClient {
     /// Creates the registered model, or updates its description if it exists.
+    /// Registers model `name`; `description` becomes its description when it is new, or when it
+    /// exists without one (a model's description is never replaced, so a registration queued
+    /// while the server was down cannot overwrite one set meanwhile).
     public func registerModel(_ name: String, description: String?) throws {
         do {
             try call(
@@ -12,7 +15,9 @@ extension MLflowClient {
                     [("name", .string(name))]
                         + (description.map { [("description", JSON.string($0))] } ?? [])))
         } catch let error as MLflowError where error.code == "RESOURCE_ALREADY_EXISTS" {
-            if let description { try describeModel(name, description: description) }
+            if let description, try registeredModel(name).description.isEmpty {
+                try describeModel(name, description: description)
+            }
         }
     }
 
