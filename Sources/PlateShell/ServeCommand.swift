@@ -175,7 +175,7 @@ struct ServeCommand: ParsableCommand {
         let sender: OutboxSender
         do { sender = try OutboxSender(catalog: try Catalog(workspace: workspace), client: client) } catch {
             say(
-                "Tracking: the workspace's tracking outbox cannot be opened (\((error as? EngineError)?.message ?? "\(error)")): queued items are not delivered while serving."
+                "Tracking: the workspace's tracking outbox cannot be opened (\(EngineError.message(of: error))): queued items are not delivered while serving."
             )
             return nil
         }

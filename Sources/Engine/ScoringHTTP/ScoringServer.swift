@@ -328,7 +328,7 @@ private final class RegistryFollower {
                 if reported.last.withLock({ $0.take() }) != nil { onFollow(.recovered) }
                 if let switched { onFollow(.switched(switched)) }
             } catch {
-                let problem = (error as? EngineError)?.message ?? "\(error)"
+                let problem = EngineError.message(of: error)
                 let isNew = reported.last.withLock { last in
                     guard last != problem else { return false }
                     last = problem

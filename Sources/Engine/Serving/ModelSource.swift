@@ -85,7 +85,7 @@ public final class ModelSource: Sendable {
             problem.withLock { $0 = nil }
             return loaded
         } catch {
-            problem.withLock { $0 = (error as? EngineError)?.message ?? "\(error)" }
+            problem.withLock { $0 = EngineError.message(of: error) }
             throw error
         }
     }
@@ -134,7 +134,7 @@ final class ModelResolver {
                 recordProblem = nil
             } catch {
                 recordProblem =
-                    "the model cache could not record that \(uri) resolves to \(version.name)/\(version.version) (\((error as? EngineError)?.message ?? "\(error)")): a server that starts while the tracking server is down serves the version recorded before"
+                    "the model cache could not record that \(uri) resolves to \(version.name)/\(version.version) (\(EngineError.message(of: error))): a server that starts while the tracking server is down serves the version recorded before"
             }
             return model
         }
@@ -145,18 +145,13 @@ final class ModelResolver {
                 throw EngineError(.invalidArgument, "'\(uri)' names no run", hint: "runs:/RUN_ID/model")
             }
             let path = parts.count > 1 ? parts[1] : ModelArtifact.directory
-            // A run the workspace's catalog does not hold is the server's; a catalog that cannot
-            // be read is an error, not a sign that the run is remote.
-            let local: RunRecord?
-            do { local = try catalog.run(runId) } catch let error as EngineError
-                where cache != nil && error.kind == .unknownValue
+            // A run the workspace's catalog does not hold is the server's (when there is one); a
+            // catalog that cannot be read is an error, not a sign that the run is remote.
+            do { directory = catalog.runDirectory(try catalog.run(runId).id) + "/" + path } catch let error
+                as EngineError where error.kind == .unknownValue
             {
-                local = nil
-            }
-            if let local {
-                directory = catalog.runDirectory(local.id) + "/" + path
-            } else {
-                directory = try cache!.directory(forRun: runId, path: path)
+                guard let cache else { throw error }
+                directory = try cache.directory(forRun: runId, path: path)
             }
         } else {
             directory = uri

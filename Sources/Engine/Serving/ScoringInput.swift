@@ -85,7 +85,7 @@ struct ScoringInput {
         do {
             document = try JSON.parse(utf8: [UInt8](body))
         } catch {
-            let reason = (error as? EngineError)?.message ?? "\(error)"
+            let reason = EngineError.message(of: error)
             throw ScoringError(
                 "Invalid input. Ensure that input is a valid JSON formatted string. Error: \(reason)")
         }

@@ -16,9 +16,9 @@ public final class SparkInferenceLog: InferenceLogStorage {
     private let store: SparkTableStore
     /// The versions recorded in the table's properties; the last is the log's.
     private var recorded: [TableVersion]
-    /// Why the record's row count lags the rows appended (an append could not update it), nil
-    /// when it is up to date; `settle` tries again.
-    private var recordLag: String?
+    /// Whether the record's row count lags the rows appended (an append could not update it);
+    /// `settle` tries again.
+    private var recordIsBehind = false
 
     fileprivate init(
         store: SparkTableStore, name: TableName, schema: [ColumnSchema], rowCount: Int, recorded: [TableVersion]
@@ -42,23 +42,23 @@ public final class SparkInferenceLog: InferenceLogStorage {
         rowCount += table.rowCount
         do {
             try store.recordLog(name, rows: rowCount, in: &recorded)
-            recordLag = nil
+            recordIsBehind = false
         } catch {
-            recordLag = (error as? EngineError)?.message ?? "\(error)"
+            recordIsBehind = true
         }
     }
 
     /// Records the row count an append could not (each append on Spark is rows of the table
     /// already, so that is all there is to settle).
     public func settle(atMost rows: Int) throws {
-        guard let lag = recordLag else { return }
+        guard recordIsBehind else { return }
         do {
             try store.recordLog(name, rows: rowCount, in: &recorded)
-            recordLag = nil
+            recordIsBehind = false
         } catch {
             throw EngineError(
                 .io,
-                "its version record counts fewer rows than the table holds (\(lag)); opening or appending to the log brings the record up to date"
+                "its version record counts fewer rows than the table holds (\(EngineError.message(of: error))); opening or appending to the log brings the record up to date"
             )
         }
     }

@@ -62,7 +62,7 @@ public final class InferenceLogTable: InferenceLogStorage {
         do { try store.settleLog(name, atMost: rows) } catch {
             throw EngineError(
                 .io,
-                "some of its rows are stored but not yet settled into its table (\((error as? EngineError)?.message ?? "\(error)")); the next read of it through PlateShell settles them"
+                "some of its rows are stored but not yet settled into its table (\(EngineError.message(of: error))); the next read of it through PlateShell settles them"
             )
         }
     }

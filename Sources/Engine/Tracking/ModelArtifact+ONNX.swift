@@ -71,7 +71,7 @@ struct ONNXFlavors {
                 ),
             ]
         } catch {
-            unavailable = (error as? EngineError)?.message ?? "\(error)"
+            unavailable = EngineError.message(of: error)
         }
     }
 }

@@ -54,8 +54,19 @@ protocol ArgumentDeclaration: Sendable {
     /// What a handler reads: the value's type, optional when the argument may be absent.
     associatedtype Read
     var slot: ArgumentSlot { get }
+    /// Turns what binding kept (nil when the argument was not written) into the handler's
+    /// value; gives no value only for a required argument left unbound, which binding prevents.
+    var convert: @Sendable (ArgumentValue?) -> Read? { get }
+}
+
+extension ArgumentDeclaration {
     /// The value read from what binding kept (nil when the argument was not written).
-    func read(_ bound: ArgumentValue?) -> Read
+    func read(_ bound: ArgumentValue?) -> Read {
+        guard let value = convert(bound) else {
+            preconditionFailure("'\(slot.name)' is required but no \(Read.self) was bound for it")
+        }
+        return value
+    }
 }
 
 /// A positional argument: `load <path> [as <table>]` declares two, the second introduced by the
@@ -63,16 +74,9 @@ protocol ArgumentDeclaration: Sendable {
 /// left out.
 struct Positional<Read: Sendable>: ArgumentDeclaration {
     let spec: PositionalSpec
-    private let convert: @Sendable (ArgumentValue?) -> Read?
+    let convert: @Sendable (ArgumentValue?) -> Read?
 
     var slot: ArgumentSlot { .positional(spec) }
-
-    func read(_ bound: ArgumentValue?) -> Read {
-        guard let value = convert(bound) else {
-            preconditionFailure("<\(spec.name)> is required but no \(Read.self) was bound for it")
-        }
-        return value
-    }
 }
 
 extension Positional where Read: ArgumentType {
@@ -108,16 +112,9 @@ extension Positional {
 /// given in its declaration; as `Parameter<Value?>` it may be left out and reads nil then.
 struct Parameter<Read: Sendable>: ArgumentDeclaration {
     let spec: ParameterSpec
-    private let convert: @Sendable (ArgumentValue?) -> Read?
+    let convert: @Sendable (ArgumentValue?) -> Read?
 
     var slot: ArgumentSlot { .parameter(spec) }
-
-    func read(_ bound: ArgumentValue?) -> Read {
-        guard let value = convert(bound) else {
-            preconditionFailure("\(spec.key)= is required but no \(Read.self) was bound for it")
-        }
-        return value
-    }
 }
 
 extension Parameter where Read: ArgumentType {

@@ -21,7 +21,7 @@ struct Arguments<Declared: CommandArguments>: Sendable {
 
     /// Whether the argument was written (a default does not count).
     func has<Declaration: ArgumentDeclaration>(_ path: KeyPath<Declared, Declaration>) -> Bool {
-        invocation.value(named: declared[keyPath: path].slot.name) != nil
+        invocation.value(named: spelling(of: path)) != nil
     }
 
     /// How an argument is written: its name (`var` for `PCAArguments.variance`).
@@ -31,14 +31,14 @@ struct Arguments<Declared: CommandArguments>: Sendable {
 
     /// The text range of an argument (the whole command's when it was not written).
     func range<Declaration: ArgumentDeclaration>(of path: KeyPath<Declared, Declaration>) -> SourceRange {
-        invocation.range(of: declared[keyPath: path].slot.name)
+        invocation.range(of: spelling(of: path))
     }
 
     /// Runs `body`, turning an `EngineError` it throws into a diagnostic pointing at the argument.
     func at<Declaration: ArgumentDeclaration, T>(_ path: KeyPath<Declared, Declaration>, _ body: () throws -> T)
         throws -> T
     {
-        try invocation.at(declared[keyPath: path].slot.name, body)
+        try invocation.at(spelling(of: path), body)
     }
 
     /// The command's row.

@@ -357,10 +357,8 @@ struct RegistryCommands: CommandGroup {
             return Self.queuedBehindRegistration(
                 "stage", name, "\(name) version \(arguments.version) moves to \(stage.rawValue)")
         }
-        let number = try versionNumber(
-            arguments.version, of: name, at: arguments.range(of: \.version), nameRange: arguments.range(of: \.name),
-            registry: tracker.registry)
         let before = try arguments.at(\.name) { try tracker.registry.versions(name) }
+        let number = try versionNumber(arguments.version, of: name, in: before, at: arguments.range(of: \.version))
         let version = try arguments.at(\.version) {
             try tracker.transition(name, version: number, to: stage, archiveExisting: arguments.archive)
         }
@@ -413,9 +411,8 @@ struct RegistryCommands: CommandGroup {
             return Self.queuedBehindRegistration(
                 "alias", name, "models:/\(name)@\(alias) resolves to version \(arguments.version)")
         }
-        let number = try versionNumber(
-            arguments.version, of: name, at: arguments.range(of: \.version), nameRange: arguments.range(of: \.name),
-            registry: tracker.registry)
+        let versions = try arguments.at(\.name) { try tracker.registry.versions(name) }
+        let number = try versionNumber(arguments.version, of: name, in: versions, at: arguments.range(of: \.version))
         try arguments.at(\.alias) { try tracker.setAlias(name, alias: alias, version: number) }
         var output = CommandOutput(command: "alias")
         output.say("models:/\(name)@\(alias) now resolves to version \(number).")
@@ -423,15 +420,11 @@ struct RegistryCommands: CommandGroup {
         return output
     }
 
-    /// A command's version argument as a number: digits, or `latest` (the highest version).
-    /// Errors point at the model's name (`nameRange`) or at the version (`range`).
-    private func versionNumber(
-        _ text: String, of name: String, at range: SourceRange, nameRange: SourceRange, registry: ModelRegistry
-    ) throws -> Int {
-        let versions: [ModelVersion]
-        do { versions = try registry.versions(name) } catch let error as EngineError {
-            throw Diagnostic(error, range: nameRange)
-        }
+    /// A command's version argument as a number among the model's `versions`: digits, or
+    /// `latest` (the highest version); an error points at the version (`range`).
+    private func versionNumber(_ text: String, of name: String, in versions: [ModelVersion], at range: SourceRange)
+        throws -> Int
+    {
         if text.lowercased() == "latest", let last = versions.last { return last.version }
         guard let number = Int(text), versions.contains(where: { $0.version == number }) else {
             let known =

@@ -88,12 +88,22 @@ extension TrackingCommands {
         let outbox = server.sender.outbox
         let probeError = server.sender.probe(settle: Self.statusSettle)
         let state = server.sender.currentState
-        // An outbox that cannot be read says so in its fields, never "0 queued".
-        let queued: (counts: [String: Int], oldest: Int64?)?
-        var unreadable: String?
-        do { queued = (try outbox.counts(), try outbox.oldest()) } catch {
-            queued = nil
-            unreadable = Outbox.readFailure(error)
+        // An outbox that cannot be read says so in its `queued` field, never "0".
+        let queued: [Field]
+        do {
+            let (counts, oldest) = (try outbox.counts(), try outbox.oldest())
+            queued = [
+                Field("queued", .integer(Int64(counts.values.reduce(0, +)))),
+                Field(
+                    "queued_by_kind",
+                    .text(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))),
+                Field("oldest_queued", oldest.map { .text(ValueFormatting.time($0)) } ?? .missing),
+            ]
+        } catch {
+            queued = [
+                Field("queued", .text(Outbox.readFailure(error))), Field("queued_by_kind", .missing),
+                Field("oldest_queued", .missing),
+            ]
         }
         output.blocks.append(
             .fields(
@@ -102,16 +112,7 @@ extension TrackingCommands {
                     Field("server", .text(server.client.server)),
                     Field("reachable", .text(probeError.map { "no: \($0)" } ?? "yes")),
                     Field("credentials", .text(server.client.credentials?.summary ?? "none")),
-                    Field(
-                        "queued", queued.map { .integer(Int64($0.counts.values.reduce(0, +))) } ?? .text(unreadable!)),
-                    Field(
-                        "queued_by_kind",
-                        queued.map { queued in
-                            .text(
-                                queued.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                                    .joined(separator: ", "))
-                        } ?? .missing),
-                    Field("oldest_queued", queued?.oldest.map { .text(ValueFormatting.time($0)) } ?? .missing),
+                ] + queued + [
                     Field("last_error", state.lastError.map(Value.text) ?? .missing),
                     Field("last_error_at", state.lastErrorTime.map { .text(ValueFormatting.time($0)) } ?? .missing),
                     Field("last_delivery", state.lastDelivery.map { .text(ValueFormatting.time($0)) } ?? .missing),

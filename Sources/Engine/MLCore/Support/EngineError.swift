@@ -43,6 +43,12 @@ public struct EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         if let first = suggestions.first { text += " (did you mean '\(first)'?)" }
         return text
     }
+
+    /// What `error` says, for a message that reports it inside another: an engine error's
+    /// message, anything else as it describes itself.
+    public static func message(of error: any Error) -> String {
+        (error as? EngineError)?.message ?? "\(error)"
+    }
 }
 
 extension EngineError {

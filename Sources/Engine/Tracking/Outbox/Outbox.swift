@@ -145,7 +145,7 @@ public final class Outbox: Sendable {
 
     /// Why reading the outbox failed, for a message.
     public static func readFailure(_ error: any Error) -> String {
-        "the tracking outbox cannot be read: \((error as? EngineError)?.message ?? "\(error)")"
+        "the tracking outbox cannot be read: \(EngineError.message(of: error))"
     }
 
     /// How many items wait for every server, by server (items for another server stay queued
